@@ -1,0 +1,82 @@
+# vector_db: the PGXS build (make, make install, make installcheck) and the
+# entry points a new user runs on a fresh Debian 12 machine: `make demo` and
+# `make test`. Both install their own dependencies first, so this file must
+# parse before pg_config exists: the PGXS part is included only when it does.
+
+EXTENSION  = vector_db
+EXTVERSION = 0.1.0
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+# The install script is assembled from the SQL each module owns, in
+# dependency order (types before the casts and opclasses that use them).
+SQL_PARTS = \
+	src/vector_db.sql \
+	src/type/vector.sql \
+	src/type/halfvec.sql \
+	src/type/sparsevec.sql \
+	src/type/bit.sql \
+	src/type/casts.sql
+
+# pg_regress suites in sql/ + expected/; the install script is not one of them.
+REGRESS = extension
+
+# Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
+# is loaded, which would make a postmaster that preloads us multithreaded
+# before it forks. The OpenMP flavour starts threads only inside a parallel
+# region, i.e. only while FAISS trains inside a backend.
+OPENBLAS_DIR = /usr/lib/x86_64-linux-gnu/openblas-openmp
+
+ifneq ($(PGXS),)
+MODULE_big = $(EXTENSION)
+SRCS       = $(sort $(shell find src -name '*.cpp'))
+OBJS       = $(SRCS:.cpp=.o)
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = $(DATA_built)
+PG_CPPFLAGS = -Isrc
+PG_CXXFLAGS = -std=c++17 -O3 -fno-math-errno -fopenmp -Wno-register
+SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a \
+	$(OPENBLAS_DIR)/libopenblas.so.0 -Wl,-rpath,$(OPENBLAS_DIR) -lgomp -lstdc++ -lm
+
+# Debian's server is built --with-llvm, so PGXS would also compile every .cpp
+# to bitcode with clang and none of our C++ flags. JIT inlining of our code
+# is not worth that second toolchain.
+override with_llvm = no
+
+include $(PGXS)
+
+$(DATA_built): $(SQL_PARTS)
+	cat $^ > $@
+endif
+
+.PHONY: deps test unit demo demo-stop bench
+
+# Installs what is missing (Debian packages); a no-op when all are present.
+deps:
+	scripts/install-deps.sh
+
+# Every suite (unit, regression, isolation, TAP, end-to-end) against a private
+# copy of PostgreSQL; ends with one line "N passed, N failed".
+test: deps
+	scripts/run-tests.sh
+
+# Unit tests and micro-benchmarks of the Postgres-free core, through CMake.
+unit: deps
+	scripts/run-tests.sh unit
+
+demo: deps
+	$(MAKE) all
+	$(MAKE) install
+	scripts/demo.sh start
+
+demo-stop:
+	scripts/demo.sh stop
+
+bench: deps
+	$(MAKE) all
+	$(MAKE) install
+	scripts/bench.sh
+
+# Lists for scripts/run-tests.sh, which drives pg_regress itself.
+print-%:
+	@echo $($*)

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Runs every test suite and ends with one line "N passed, N failed" summing
+# them all; exits non-zero if anything failed. The SQL-level suites run
+# against a private copy of PostgreSQL with this tree's build installed in it,
+# started as an unprivileged user on a free loopback port under a temporary
+# directory, and stopped at the end.
+#
+#   scripts/run-tests.sh            all suites
+#   scripts/run-tests.sh unit       only the C++ unit tests (no server)
+#   scripts/run-tests.sh regress e2e   a chosen subset
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/pg-cluster.sh
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation tap e2e)
+wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
+
+total_passed=0
+total_failed=0
+# record SUITE PASSED FAILED
+record() {
+	echo "== $1: $2 passed, $3 failed"
+	total_passed=$((total_passed + $2))
+	total_failed=$((total_failed + $3))
+}
+
+jobs=$(nproc)
+work=$(mktemp -d /tmp/vector_db-test.XXXXXX)
+chmod 755 "$work"
+bindir=""
+port=""
+cleanup() {
+	[ -z "$bindir" ] || cluster_stop "$bindir" "$work/data"
+	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+run_unit() {
+	cmake -S . -B .build/cmake -DCMAKE_BUILD_TYPE=Release >"$work/cmake.log" 2>&1 &&
+		cmake --build .build/cmake -j"$jobs" >>"$work/cmake.log" 2>&1 ||
+		{ tail -40 "$work/cmake.log"; record unit 0 1; return; }
+	local out
+	out=$(cd .build/cmake && ctest --output-on-failure -LE benchmark -j"$jobs" 2>&1)
+	echo "$out" | tail -15
+	local failed total
+	read -r failed total < <(echo "$out" | sed -n 's/.* \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1 \2/p')
+	[ -n "$total" ] || { record unit 0 1; return; }
+	record unit $((total - failed)) "$failed"
+}
+
+# Builds, installs into the private copy and starts the shared test cluster.
+start_server() {
+	[ -z "$bindir" ] || return 0
+	make -s -j"$jobs" >"$work/build.log" 2>&1 || { cat "$work/build.log"; return 1; }
+	bindir=$(tmp_install "$work/install") || return 1
+	port=$(free_port)
+	cluster_start "$bindir" "$work/data" "$port" "max_prepared_transactions = 10"
+	export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+}
+
+# Parses pg_regress's summary ("All N tests passed." / "M of N tests failed.").
+record_pg_regress() {
+	local suite=$1 out=$2 n m
+	if n=$(echo "$out" | sed -n 's/.*All \([0-9]*\) tests passed.*/\1/p') && [ -n "$n" ]; then
+		record "$suite" "$n" 0
+	elif read -r m n < <(echo "$out" | sed -n 's/.* \([0-9]*\) of \([0-9]*\) tests failed.*/\1 \2/p') && [ -n "$n" ]; then
+		record "$suite" $((n - m)) "$m"
+	else
+		record "$suite" 0 1
+	fi
+}
+
+run_regress() {
+	start_server || { record regress 0 1; return; }
+	local out
+	out=$("$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
+		--bindir="$bindir" --inputdir=. --outputdir="$work/regress" \
+		--host=127.0.0.1 --port="$port" --user=postgres --dbname=contrib_regression \
+		$(make -s print-REGRESS) 2>&1)
+	echo "$out" | grep -E '^(ok|not ok|test |     )' | grep -v '^ok' || true
+	[ ! -f "$work/regress/regression.diffs" ] || head -100 "$work/regress/regression.diffs"
+	record_pg_regress regress "$out"
+}
+
+run_isolation() {
+	local specs
+	specs=$(ls test/isolation/specs/*.spec 2>/dev/null | xargs -r -n1 basename | sed 's/\.spec$//')
+	[ -n "$specs" ] || return 0
+	start_server || { record isolation 0 1; return; }
+	local out
+	out=$("$(pg_config --pgxs | xargs dirname)/../test/isolation/pg_isolation_regress" \
+		--bindir="$bindir" --inputdir=test/isolation --outputdir="$work/isolation" \
+		--host=127.0.0.1 --port="$port" --user=postgres --dbname=isolation_regression \
+		$specs 2>&1)
+	[ ! -f "$work/isolation/regression.diffs" ] || head -100 "$work/isolation/regression.diffs"
+	record_pg_regress isolation "$out"
+}
+
+# TAP suites create their own clusters with PostgreSQL::Test::Cluster, which
+# runs initdb, so prove runs as the unprivileged user from a copy of test/t.
+run_tap() {
+	ls test/t/*.pl >/dev/null 2>&1 || return 0
+	start_server || { record tap 0 1; return; }
+	make_pg_dir "$work/tap"
+	cp -r test/t "$work/tap/t"
+	chown -R "$PG_OS_USER" "$work/tap" 2>/dev/null || true
+	local perl_lib out
+	perl_lib="$(pg_config --pkglibdir)/pgxs/src/test/perl"
+	out=$(cd "$work/tap" && as_pg_user env PATH="$bindir:$PATH" PERL5LIB="$perl_lib" \
+		TESTDIR="$work/tap" PG_REGRESS="$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
+		prove -j"$jobs" t/ 2>&1)
+	echo "$out" | tail -25
+	local tests failed
+	tests=$(echo "$out" | sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p')
+	failed=$(echo "$out" | grep -oE 'Failed [0-9]+/[0-9]+ subtests' | awk -F'[ /]' '{s += $2} END {print s + 0}')
+	if [ -z "$tests" ] || { ! echo "$out" | grep -q '^Result: PASS' && [ "$failed" -eq 0 ]; }; then
+		record tap "${tests:-0}" $((failed > 0 ? failed : 1))
+	else
+		record tap $((tests - failed)) "$failed"
+	fi
+}
+
+# End-to-end tests in Python (Debian's python3, which has psycopg2 and numpy).
+run_e2e() {
+	ls test/e2e/test_*.py >/dev/null 2>&1 || return 0
+	start_server || { record e2e 0 1; return; }
+	local out ran failures errors
+	out=$(VECTOR_DB_DSN="host=127.0.0.1 port=$port user=postgres dbname=postgres" \
+		PG_BINDIR="$bindir" PG_DATADIR="$work/data" \
+		/usr/bin/python3 -m unittest discover -s test/e2e -p 'test_*.py' 2>&1)
+	echo "$out" | grep -E '^(FAIL|ERROR|Traceback|AssertionError)|Error:' | head -40
+	echo "$out" | tail -3
+	ran=$(echo "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p')
+	failures=$(echo "$out" | grep -oE 'failures=[0-9]+' | cut -d= -f2)
+	errors=$(echo "$out" | grep -oE 'errors=[0-9]+' | cut -d= -f2)
+	failed=$((${failures:-0} + ${errors:-0}))
+	[ -n "$ran" ] || { record e2e 0 1; return; }
+	record e2e $((ran - failed)) "$failed"
+}
+
+for suite in unit regress isolation tap e2e; do
+	wants "$suite" && "run_$suite"
+done
+
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ] && [ "$total_passed" -gt 0 ]

@@ -1,0 +1,48 @@
+// Distance kernels over dense float32, float16 and bit vectors. One table of
+// function pointers is chosen once per process from what the CPU supports
+// (AVX-512, AVX2+FMA+F16C, scalar), so the library still runs on CPUs without
+// AVX2. Every kernel has a scalar reference it is unit-tested against.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/float16.h"
+
+namespace vdb {
+
+struct DistanceKernels {
+	const char *name;  // "avx512", "avx2" or "scalar"
+
+	float (*l2_squared_f32)(const float *a, const float *b, size_t n);
+	float (*dot_f32)(const float *a, const float *b, size_t n);
+	float (*l1_f32)(const float *a, const float *b, size_t n);
+	// 1 - a·b / (|a| |b|), clamped to [0, 2]; NaN when either norm is zero.
+	float (*cosine_f32)(const float *a, const float *b, size_t n);
+
+	float (*l2_squared_f16)(const Half *a, const Half *b, size_t n);
+	float (*dot_f16)(const Half *a, const Half *b, size_t n);
+	float (*l1_f16)(const Half *a, const Half *b, size_t n);
+	float (*cosine_f16)(const Half *a, const Half *b, size_t n);
+
+	// Bit vectors of n bytes.
+	uint64_t (*hamming)(const uint8_t *a, const uint8_t *b, size_t n);
+	// Popcounts of a AND b and of a OR b; Jaccard distance is 1 - and/or.
+	void (*and_or_popcount)(const uint8_t *a, const uint8_t *b, size_t n, uint64_t *and_count,
+	                        uint64_t *or_count);
+
+	// Conversions used by casts and by indexes that store float16 copies.
+	void (*f32_to_f16)(const float *in, Half *out, size_t n);
+	void (*f16_to_f32)(const Half *in, float *out, size_t n);
+};
+
+// 1 - dot / sqrt(norm_a * norm_b) from squared norms, clamped to [0, 2].
+float CosineFromParts(float dot, float norm_a, float norm_b);
+
+// The best kernels this CPU supports, chosen on first use.
+const DistanceKernels &Kernels();
+
+// The portable reference implementations; always available.
+const DistanceKernels &ScalarKernels();
+
+}  // namespace vdb

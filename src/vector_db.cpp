@@ -1,0 +1,11 @@
+// Library entry point: the module magic block and _PG_init, which registers
+// each module's settings. Loading must stay cheap and single-threaded: a
+// postmaster that preloads us forks every backend from this state.
+#include "pg/pg.h"
+
+extern "C" {
+PG_MODULE_MAGIC;
+void _PG_init(void);
+}
+
+void _PG_init(void) {}
