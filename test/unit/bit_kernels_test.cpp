@@ -76,7 +76,8 @@ TEST_P(BitKernels, NeverReadPastTheEnd) {
 			a.As<uint8_t>()[i] = uint8_t(rng());
 			b.As<uint8_t>()[i] = uint8_t(rng());
 		}
-		ExpectCounts(a.As<uint8_t>(), b.As<uint8_t>(), n, CountBits(a.As<uint8_t>(), b.As<uint8_t>(), n));
+		ExpectCounts(a.As<uint8_t>(), b.As<uint8_t>(), n,
+		             CountBits(a.As<uint8_t>(), b.As<uint8_t>(), n));
 		if (HasFailure())
 			return;
 	}
@@ -84,5 +85,5 @@ TEST_P(BitKernels, NeverReadPastTheEnd) {
 
 VDB_INSTANTIATE_PER_LEVEL(BitKernels);
 
-}  // namespace
-}  // namespace vdb
+} // namespace
+} // namespace vdb

@@ -34,7 +34,9 @@ TEST(Dispatch, LevelsMatchTheCpuFeatures) {
 	ASSERT_NE(KernelsFor(SimdLevel::kScalar), nullptr);
 	EXPECT_EQ(KernelsFor(SimdLevel::kAvx2) != nullptr, avx2);
 	EXPECT_EQ(KernelsFor(SimdLevel::kAvx512) != nullptr, avx512);
-	EXPECT_EQ(CpuSimdLevel(), avx512 ? SimdLevel::kAvx512 : avx2 ? SimdLevel::kAvx2 : SimdLevel::kScalar);
+	EXPECT_EQ(CpuSimdLevel(), avx512 ? SimdLevel::kAvx512
+	                          : avx2 ? SimdLevel::kAvx2
+	                                 : SimdLevel::kScalar);
 	for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
 		if (const DistanceKernels *kernels = KernelsFor(level)) {
 			EXPECT_STREQ(kernels->name, SimdLevelName(level));
@@ -54,5 +56,5 @@ TEST(Dispatch, KernelsFollowTheEnvironment) {
 	}
 }
 
-}  // namespace
-}  // namespace vdb
+} // namespace
+} // namespace vdb

@@ -52,8 +52,8 @@ constexpr double kUnitRoundoff = 1.0 / (1 << 24);
 
 struct Reference {
 	double value;
-	double bound;  // the error bound stated at the top of this file
-	float dot, norm_a, norm_b;  // cosine's parts, rounded to float
+	double bound;              // the error bound stated at the top of this file
+	float dot, norm_a, norm_b; // cosine's parts, rounded to float
 };
 
 Reference ReferenceDistance(Metric metric, const float *a, const float *b, size_t n) {
@@ -80,7 +80,9 @@ Reference ReferenceDistance(Metric metric, const float *a, const float *b, size_
 	return ref;
 }
 
-bool SameFloat(float x, float y) { return (std::isnan(x) && std::isnan(y)) || x == y; }
+bool SameFloat(float x, float y) {
+	return (std::isnan(x) && std::isnan(y)) || x == y;
+}
 
 // Two vectors of n values in each format, starting at different offsets from
 // an allocation so that loads are unaligned in every combination.
@@ -94,8 +96,8 @@ struct VectorPair {
 
 	template <typename Draw>
 	VectorPair(size_t n, Draw draw)
-	    : a_store(n + 8), b_store(n + 8), a_half_store(n + 16), b_half_store(n + 16),
-	      a_widened(n), b_widened(n) {
+	    : a_store(n + 8), b_store(n + 8), a_half_store(n + 16), b_half_store(n + 16), a_widened(n),
+	      b_widened(n) {
 		a = a_store.data() + n % 4;
 		b = b_store.data() + (n / 4) % 4 + 1;
 		a_half = a_half_store.data() + n % 8;
@@ -120,7 +122,8 @@ TEST_P(DenseKernels, RandomInputsWithinBoundForEveryDimension) {
 		VectorPair v(n, [&] { return normal(rng); });
 		for (const MetricKernels &m : kMetrics) {
 			Reference f32 = ReferenceDistance(m.metric, v.a, v.b, n);
-			ASSERT_NEAR((k().*m.f32)(v.a, v.b, n), f32.value, f32.bound) << m.name << "_f32 n=" << n;
+			ASSERT_NEAR((k().*m.f32)(v.a, v.b, n), f32.value, f32.bound)
+			    << m.name << "_f32 n=" << n;
 			Reference f16 = ReferenceDistance(m.metric, v.a_widened.data(), v.b_widened.data(), n);
 			ASSERT_NEAR((k().*m.f16)(v.a_half, v.b_half, n), f16.value, f16.bound)
 			    << m.name << "_f16 n=" << n;
@@ -220,8 +223,10 @@ TEST_P(DenseKernels, NaNInAnyPositionPropagates) {
 			a[at] = std::numeric_limits<float>::quiet_NaN();
 			ha[at] = 0x7e00;
 			for (const MetricKernels &m : kMetrics) {
-				ASSERT_TRUE(std::isnan((k().*m.f32)(a.data(), b.data(), n))) << m.name << " n=" << n;
-				ASSERT_TRUE(std::isnan((k().*m.f16)(ha.data(), hb.data(), n))) << m.name << " n=" << n;
+				ASSERT_TRUE(std::isnan((k().*m.f32)(a.data(), b.data(), n)))
+				    << m.name << " n=" << n;
+				ASSERT_TRUE(std::isnan((k().*m.f16)(ha.data(), hb.data(), n)))
+				    << m.name << " n=" << n;
 			}
 		}
 	}
@@ -253,5 +258,5 @@ TEST_P(DenseKernels, NeverReadPastTheEnd) {
 
 VDB_INSTANTIATE_PER_LEVEL(DenseKernels);
 
-}  // namespace
-}  // namespace vdb
+} // namespace
+} // namespace vdb

@@ -17,7 +17,8 @@ class GuardedBuffer {
 	explicit GuardedBuffer(size_t bytes) {
 		size_t page = size_t(sysconf(_SC_PAGESIZE));
 		span_ = (bytes + page - 1) / page * page + page;
-		void *base = mmap(nullptr, span_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *base =
+		    mmap(nullptr, span_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (base == MAP_FAILED)
 			throw std::runtime_error("mmap failed");
 		base_ = static_cast<uint8_t *>(base);
@@ -30,10 +31,7 @@ class GuardedBuffer {
 	GuardedBuffer &operator=(const GuardedBuffer &) = delete;
 
 	// The buffer as an array of T; its last element ends at the guard page.
-	template <typename T>
-	T *As() {
-		return reinterpret_cast<T *>(data_);
-	}
+	template <typename T> T *As() { return reinterpret_cast<T *>(data_); }
 
   private:
 	uint8_t *base_;
@@ -41,4 +39,4 @@ class GuardedBuffer {
 	size_t span_;
 };
 
-}  // namespace vdb
+} // namespace vdb

@@ -15,7 +15,9 @@
 namespace vdb {
 namespace {
 
-bool IsNaNHalf(Half h) { return (h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0; }
+bool IsNaNHalf(Half h) {
+	return (h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0;
+}
 
 uint32_t BitsOf(float f) {
 	uint32_t bits;
@@ -72,7 +74,8 @@ TEST_P(HalfConversion, TiesRoundToEven) {
 	std::vector<float> midpoints;
 	for (uint32_t bits = 0; bits < 0x7bff; bits++)
 		for (uint32_t sign : {0u, 0x8000u}) {
-			double low = HalfToFloat(Half(bits | sign)), high = HalfToFloat(Half((bits + 1) | sign));
+			double low = HalfToFloat(Half(bits | sign)),
+			       high = HalfToFloat(Half((bits + 1) | sign));
 			float mid = float((low + high) / 2);
 			midpoints.push_back(mid);
 			midpoints.push_back(std::nextafter(mid, 0.0f));
@@ -100,7 +103,8 @@ TEST_P(HalfConversion, TailsNeitherReadNorWritePastTheEnd) {
 	std::mt19937 rng(23);
 	std::normal_distribution<float> normal(0.0f, 100.0f);
 	for (size_t n = 1; n <= 100; n++) {
-		GuardedBuffer floats(n * sizeof(float)), halves(n * sizeof(Half)), widened(n * sizeof(float));
+		GuardedBuffer floats(n * sizeof(float)), halves(n * sizeof(Half)),
+		    widened(n * sizeof(float));
 		for (size_t i = 0; i < n; i++)
 			floats.As<float>()[i] = normal(rng);
 		k().f32_to_f16(floats.As<float>(), halves.As<Half>(), n);
@@ -128,5 +132,5 @@ TEST_P(HalfConversion, WritesOnlyTheFirstNElements) {
 
 VDB_INSTANTIATE_PER_LEVEL(HalfConversion);
 
-}  // namespace
-}  // namespace vdb
+} // namespace
+} // namespace vdb

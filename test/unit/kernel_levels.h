@@ -23,16 +23,18 @@ class PerLevel : public ::testing::TestWithParam<SimdLevel> {
 };
 
 // So that failures name the level instead of printing its bytes.
-inline void PrintTo(SimdLevel level, std::ostream *os) { *os << SimdLevelName(level); }
+inline void PrintTo(SimdLevel level, std::ostream *os) {
+	*os << SimdLevelName(level);
+}
 
 inline std::string LevelTestName(const ::testing::TestParamInfo<SimdLevel> &info) {
 	return SimdLevelName(info.param);
 }
 
 #define VDB_INSTANTIATE_PER_LEVEL(suite)                                                           \
-	INSTANTIATE_TEST_SUITE_P(Levels, suite,                                                        \
-	                         ::testing::Values(SimdLevel::kScalar, SimdLevel::kAvx2,               \
-	                                           SimdLevel::kAvx512),                                \
-	                         LevelTestName)
+	INSTANTIATE_TEST_SUITE_P(                                                                      \
+	    Levels, suite,                                                                             \
+	    ::testing::Values(SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512),               \
+	    LevelTestName)
 
-}  // namespace vdb
+} // namespace vdb

@@ -90,5 +90,5 @@ TEST(SparseKernels, IdenticalDisjointAndEmpty) {
 	EXPECT_EQ(SparseL1(even.View(), odd.View()), 20 * 1.0f + 20 * 2.0f);
 }
 
-}  // namespace
-}  // namespace vdb
+} // namespace
+} // namespace vdb

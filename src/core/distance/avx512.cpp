@@ -32,7 +32,6 @@ struct Avx512 {
 	// The first count lanes (count < 16).
 	static __mmask16 FirstLanes(size_t count) { return __mmask16((1u << count) - 1); }
 
-	static Vec Zero() { return _mm512_setzero_ps(); }
 	static Vec Load(const float *p) { return _mm512_loadu_ps(p); }
 	static Vec Load(const Half *p) {
 		return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)));
@@ -63,7 +62,7 @@ struct Avx512 {
 	static float Sum(Vec v) { return _mm512_reduce_add_ps(v); }
 };
 
-}  // namespace
+} // namespace
 
 const DistanceKernels &Avx512Kernels() {
 	static constexpr DistanceKernels kernels =
@@ -71,9 +70,9 @@ const DistanceKernels &Avx512Kernels() {
 	return kernels;
 }
 
-}  // namespace vdb
+} // namespace vdb
 
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 
-#endif  // __x86_64__
+#endif // __x86_64__

@@ -29,7 +29,6 @@ struct Avx512Bits {
 	using Bits = __m512i;
 	static constexpr size_t kBytes = 64;
 
-	static Bits ZeroBits() { return _mm512_setzero_si512(); }
 	static Bits LoadBytes(const uint8_t *p) { return _mm512_loadu_si512(p); }
 	// count < 64
 	static Bits LoadFirstBytes(const uint8_t *p, size_t count) {
@@ -38,11 +37,13 @@ struct Avx512Bits {
 	static Bits And(Bits a, Bits b) { return _mm512_and_si512(a, b); }
 	static Bits Or(Bits a, Bits b) { return _mm512_or_si512(a, b); }
 	static Bits Xor(Bits a, Bits b) { return _mm512_xor_si512(a, b); }
-	static Bits PopcountAdd(Bits acc, Bits v) { return _mm512_add_epi64(acc, _mm512_popcnt_epi64(v)); }
+	static Bits PopcountAdd(Bits acc, Bits v) {
+		return _mm512_add_epi64(acc, _mm512_popcnt_epi64(v));
+	}
 	static uint64_t SumBits(Bits v) { return uint64_t(_mm512_reduce_add_epi64(v)); }
 };
 
-}  // namespace
+} // namespace
 
 uint64_t HammingAvx512(const uint8_t *a, const uint8_t *b, size_t n) {
 	return Hamming<Avx512Bits>(a, b, n);
@@ -53,9 +54,9 @@ void AndOrPopcountAvx512(const uint8_t *a, const uint8_t *b, size_t n, uint64_t 
 	AndOrPopcount<Avx512Bits>(a, b, n, and_count, or_count);
 }
 
-}  // namespace vdb
+} // namespace vdb
 
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 
-#endif  // __x86_64__
+#endif // __x86_64__

@@ -46,10 +46,12 @@ const DistanceKernels &Avx512ForThisCpu() {
 	return kernels;
 }
 #else
-bool CpuHas(SimdLevel level) { return level == SimdLevel::kScalar; }
+bool CpuHas(SimdLevel level) {
+	return level == SimdLevel::kScalar;
+}
 #endif
 
-}  // namespace
+} // namespace
 
 const char *SimdLevelName(SimdLevel level) {
 	switch (level) {
@@ -106,4 +108,4 @@ const DistanceKernels &Kernels() {
 	return chosen;
 }
 
-}  // namespace vdb
+} // namespace vdb

@@ -18,4 +18,4 @@ uint64_t HammingAvx512(const uint8_t *a, const uint8_t *b, size_t n);
 void AndOrPopcountAvx512(const uint8_t *a, const uint8_t *b, size_t n, uint64_t *and_count,
                          uint64_t *or_count);
 
-}  // namespace vdb
+} // namespace vdb

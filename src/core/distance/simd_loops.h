@@ -3,13 +3,12 @@
 // includes this header AFTER its `#pragma GCC target(...)`, so everything here
 // is compiled for that ISA, and instantiates it with a struct of primitives:
 //
-//   float lanes:  using Vec; kLanes; Zero, Load(const float*), Load(const Half*),
+//   float lanes:  using Vec; kLanes; Load(const float*), Load(const Half*),
 //                 LoadFirst(p, count) (lanes >= count are 0 and are not read),
 //                 Store(float*|Half*, v), StoreFirst(p, v, count) (writes only
 //                 count elements), Add, Sub, MulAdd(a, b, c) = a*b + c, Abs, Sum
 //   bit blocks:   using Bits; kBytes; LoadBytes, LoadFirstBytes(p, count),
-//                 And, Or, Xor, PopcountAdd(acc, v) (per 64-bit lane), ZeroBits,
-//                 SumBits
+//                 And, Or, Xor, PopcountAdd(acc, v) (per 64-bit lane), SumBits
 //
 // Everything here is a template or has internal linkage, and no standard
 // library header is included: an inline function shared with scalar code and
@@ -41,22 +40,22 @@ inline void ForEachLanes(const T *a, const T *b, size_t n, Acc &acc) {
 		acc.Add(1, Isa::LoadFirst(a + i, n - i), Isa::LoadFirst(b + i, n - i));
 }
 
+// The accumulators below are aggregates, created as `Acc acc{}`: that zeroes
+// them in the calling kernel (all-zero bits are 0.0f and 0) without calling a
+// constructor. An implicit constructor would not be compiled for the ISA (the
+// pragma covers only functions written out after it), so it could neither
+// inline the ISA's code nor be trusted not to be shared with scalar code.
+
 // Four partial sums, added pairwise at the end.
-template <typename Isa>
-struct Sums {
+template <typename Isa> struct Sums {
 	typename Isa::Vec sum[4];
 
-	Sums() {
-		for (auto &s : sum)
-			s = Isa::Zero();
-	}
 	float Total() const {
 		return Isa::Sum(Isa::Add(Isa::Add(sum[0], sum[1]), Isa::Add(sum[2], sum[3])));
 	}
 };
 
-template <typename Isa>
-struct L2Squared : Sums<Isa> {
+template <typename Isa> struct L2Squared : Sums<Isa> {
 	void Add(int k, typename Isa::Vec x, typename Isa::Vec y) {
 		typename Isa::Vec d = Isa::Sub(x, y);
 		this->sum[k] = Isa::MulAdd(d, d, this->sum[k]);
@@ -64,16 +63,14 @@ struct L2Squared : Sums<Isa> {
 	float Result() const { return this->Total(); }
 };
 
-template <typename Isa>
-struct Dot : Sums<Isa> {
+template <typename Isa> struct Dot : Sums<Isa> {
 	void Add(int k, typename Isa::Vec x, typename Isa::Vec y) {
 		this->sum[k] = Isa::MulAdd(x, y, this->sum[k]);
 	}
 	float Result() const { return this->Total(); }
 };
 
-template <typename Isa>
-struct L1 : Sums<Isa> {
+template <typename Isa> struct L1 : Sums<Isa> {
 	void Add(int k, typename Isa::Vec x, typename Isa::Vec y) {
 		this->sum[k] = Isa::Add(this->sum[k], Isa::Abs(Isa::Sub(x, y)));
 	}
@@ -82,8 +79,7 @@ struct L1 : Sums<Isa> {
 
 // a·b, |a|² and |b|² in one pass; dot(a, a) and |a|² take the same steps, so
 // identical vectors give a distance of exactly 0.
-template <typename Isa>
-struct Cosine {
+template <typename Isa> struct Cosine {
 	Sums<Isa> dot, norm_a, norm_b;
 
 	void Add(int k, typename Isa::Vec x, typename Isa::Vec y) {
@@ -97,7 +93,7 @@ struct Cosine {
 // The signature of the float entries of DistanceKernels.
 template <typename Isa, template <typename> class Metric, typename T>
 float Distance(const T *a, const T *b, size_t n) {
-	Metric<Isa> acc;
+	Metric<Isa> acc{};
 	ForEachLanes<Isa>(a, b, n, acc);
 	return acc.Result();
 }
@@ -122,32 +118,25 @@ inline void ForEachBlock(const uint8_t *a, const uint8_t *b, size_t n, Acc &acc)
 		acc.Add(Isa::LoadFirstBytes(a + i, n - i), Isa::LoadFirstBytes(b + i, n - i));
 }
 
-// The constructors below are spelled out: an implicit one would not be
-// compiled for the ISA (the pragma covers only functions written after it).
-template <typename Isa>
-struct XorCount {
+template <typename Isa> struct XorCount {
 	typename Isa::Bits count;
 
-	XorCount() : count(Isa::ZeroBits()) {}
 	void Add(typename Isa::Bits x, typename Isa::Bits y) {
 		count = Isa::PopcountAdd(count, Isa::Xor(x, y));
 	}
 };
 
-template <typename Isa>
-struct AndOrCount {
+template <typename Isa> struct AndOrCount {
 	typename Isa::Bits both, either;
 
-	AndOrCount() : both(Isa::ZeroBits()), either(Isa::ZeroBits()) {}
 	void Add(typename Isa::Bits x, typename Isa::Bits y) {
 		both = Isa::PopcountAdd(both, Isa::And(x, y));
 		either = Isa::PopcountAdd(either, Isa::Or(x, y));
 	}
 };
 
-template <typename Isa>
-uint64_t Hamming(const uint8_t *a, const uint8_t *b, size_t n) {
-	XorCount<Isa> acc;
+template <typename Isa> uint64_t Hamming(const uint8_t *a, const uint8_t *b, size_t n) {
+	XorCount<Isa> acc{};
 	ForEachBlock<Isa>(a, b, n, acc);
 	return Isa::SumBits(acc.count);
 }
@@ -155,7 +144,7 @@ uint64_t Hamming(const uint8_t *a, const uint8_t *b, size_t n) {
 template <typename Isa>
 void AndOrPopcount(const uint8_t *a, const uint8_t *b, size_t n, uint64_t *and_count,
                    uint64_t *or_count) {
-	AndOrCount<Isa> acc;
+	AndOrCount<Isa> acc{};
 	ForEachBlock<Isa>(a, b, n, acc);
 	*and_count = Isa::SumBits(acc.both);
 	*or_count = Isa::SumBits(acc.either);
@@ -164,9 +153,9 @@ void AndOrPopcount(const uint8_t *a, const uint8_t *b, size_t n, uint64_t *and_c
 // The float kernels and conversions of one ISA, with bit kernels that may come
 // from another translation unit.
 template <typename Isa>
-constexpr DistanceKernels FloatKernels(const char *name, uint64_t (*hamming)(const uint8_t *, const uint8_t *, size_t),
-                             void (*and_or_popcount)(const uint8_t *, const uint8_t *, size_t, uint64_t *,
-                                                     uint64_t *)) {
+constexpr DistanceKernels FloatKernels(
+    const char *name, uint64_t (*hamming)(const uint8_t *, const uint8_t *, size_t),
+    void (*and_or_popcount)(const uint8_t *, const uint8_t *, size_t, uint64_t *, uint64_t *)) {
 	return {
 	    name,
 	    Distance<Isa, L2Squared, float>,
@@ -184,5 +173,5 @@ constexpr DistanceKernels FloatKernels(const char *name, uint64_t (*hamming)(con
 	};
 }
 
-}  // namespace
-}  // namespace vdb
+} // namespace
+} // namespace vdb
