@@ -147,17 +147,19 @@ void PrintRatios(const RatioReporter &reporter) {
 	std::printf("\nours / FAISS (CPU time per distance; below 1 is faster than FAISS)\n");
 	for (const char *kernel : {"l2_squared_f32", "dot_f32"})
 		for (size_t dim : kDims) {
-			auto faiss = reporter.ns.find(std::string(kernel) + "/faiss/" + std::to_string(dim));
-			if (faiss == reporter.ns.end())
-				continue;
-			std::printf("%-15s %5zu:", kernel, dim);
-			for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
-				auto ours = reporter.ns.find(std::string(kernel) + "/" + SimdLevelName(level) +
-				                             "/" + std::to_string(dim));
-				if (ours != reporter.ns.end())
-					std::printf("  %s %.2f", SimdLevelName(level), ours->second / faiss->second);
-			}
-			std::printf("\n");
+			auto time = [&](const char *level) {
+				auto it =
+				    reporter.ns.find(std::string(kernel) + "/" + level + "/" + std::to_string(dim));
+				return it == reporter.ns.end() ? 0.0 : it->second;
+			};
+			double faiss = time("faiss");
+			std::string line;
+			for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512})
+				if (double ours = time(SimdLevelName(level)); ours > 0 && faiss > 0)
+					line += std::string("  ") + SimdLevelName(level) + " " +
+					        std::to_string(ours / faiss).substr(0, 4);
+			if (!line.empty())
+				std::printf("%-15s %5zu:%s\n", kernel, dim, line.c_str());
 		}
 }
 
