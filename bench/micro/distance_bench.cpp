@@ -1,10 +1,11 @@
-// Nanoseconds per distance for every kernel of every SIMD level this CPU has,
-// at 128, 784 and 1,536 dimensions, beside FAISS's fvec_L2sqr and
-// fvec_inner_product (Debian's libfaiss.a, built without AVX2) in the same
-// run. Each iteration computes one distance from a fixed query to the next of
-// 64 base vectors, so the data stays in cache and the figure is the kernel's.
-// At the end it prints our time over FAISS's for L2² and dot at each size:
-// timings are noisy on a shared machine, the ratio from one run is what counts.
+// Nanoseconds per distance for every kernel of every ISA this CPU has (each
+// ISA's own table, not the mix that Kernels() may pick) at 128, 784 and 1,536
+// dimensions, beside FAISS's fvec_L2sqr and fvec_inner_product (Debian's
+// libfaiss.a, built without AVX2) in the same run. Each iteration computes
+// one distance from a fixed query to the next of 64 base vectors, so the data
+// stays in cache and the figure is the kernel's. At the end it prints our CPU
+// time over FAISS's for L2² and dot at each size: timings are noisy on a
+// shared machine, and the ratio within one run is what counts.
 //
 //   .build/cmake/distance_bench [--benchmark_filter=784]
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include <faiss/utils/distances.h>
 
 #include "core/distance/distance.h"
+#include "core/distance/isa_tables.h"
 
 namespace vdb {
 namespace {
@@ -169,7 +171,7 @@ void PrintRatios(const RatioReporter &reporter) {
 int main(int argc, char **argv) {
 	using namespace vdb;
 	for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512})
-		if (const DistanceKernels *kernels = KernelsFor(level))
+		if (const DistanceKernels *kernels = IsaKernels(level))
 			RegisterLevel(*kernels);
 	RegisterFaiss();
 	benchmark::Initialize(&argc, argv);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/distance/distance.h"
+#include "core/distance/isa_tables.h"
 
 namespace vdb {
 namespace {
@@ -42,6 +43,20 @@ TEST(Dispatch, LevelsMatchTheCpuFeatures) {
 			EXPECT_STREQ(kernels->name, SimdLevelName(level));
 		}
 	}
+}
+
+// See Avx512ForThisCpu() in dispatch.cpp for why the table is mixed.
+TEST(Dispatch, Avx512TableSuitsTheCpu) {
+	const DistanceKernels *mixed = KernelsFor(SimdLevel::kAvx512);
+	if (mixed == nullptr)
+		GTEST_SKIP() << "no AVX-512";
+	bool amd = __builtin_cpu_is("amd");
+	bool vpopcntdq = __builtin_cpu_supports("avx512vpopcntdq");
+	EXPECT_EQ(mixed->dot_f16, (amd ? Avx2Kernels() : Avx512Kernels()).dot_f16);
+	EXPECT_EQ(mixed->cosine_f32, (amd ? Avx2Kernels() : Avx512Kernels()).cosine_f32);
+	EXPECT_EQ(mixed->hamming, (vpopcntdq ? Avx512Kernels() : Avx2Kernels()).hamming);
+	EXPECT_EQ(mixed->f32_to_f16, Avx512Kernels().f32_to_f16);
+	EXPECT_EQ(IsaKernels(SimdLevel::kAvx512) != nullptr, vpopcntdq);
 }
 
 TEST(Dispatch, KernelsFollowTheEnvironment) {

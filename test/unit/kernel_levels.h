@@ -1,20 +1,36 @@
-// Runs a test suite once per SIMD level; levels this CPU lacks are skipped
-// (and say so), so the same tests cover scalar, AVX2 and AVX-512 wherever the
-// CPU has them.
+// Runs a test suite once per kernel table: each ISA's own table (scalar, AVX2,
+// AVX-512) and the AVX-512 table as dispatch mixes it for this CPU. Tables
+// this CPU cannot run are skipped (and say so), so the same tests cover every
+// kernel wherever the CPU has it.
 #pragma once
+
+#include <string>
 
 #include <gtest/gtest.h>
 
 #include "core/distance/distance.h"
+#include "core/distance/isa_tables.h"
 
 namespace vdb {
 
-class PerLevel : public ::testing::TestWithParam<SimdLevel> {
+struct TableUnderTest {
+	const char *label;
+	SimdLevel level;
+	bool dispatched; // KernelsFor(level) rather than IsaKernels(level)
+};
+
+// So that failures name the table instead of printing its bytes.
+inline void PrintTo(const TableUnderTest &table, std::ostream *os) {
+	*os << table.label;
+}
+
+class PerLevel : public ::testing::TestWithParam<TableUnderTest> {
   protected:
 	void SetUp() override {
-		kernels_ = KernelsFor(GetParam());
+		const TableUnderTest &table = GetParam();
+		kernels_ = table.dispatched ? KernelsFor(table.level) : IsaKernels(table.level);
 		if (kernels_ == nullptr)
-			GTEST_SKIP() << "this CPU has no " << SimdLevelName(GetParam());
+			GTEST_SKIP() << "this CPU cannot run the " << table.label << " kernels";
 	}
 	const DistanceKernels &k() const { return *kernels_; }
 
@@ -22,19 +38,17 @@ class PerLevel : public ::testing::TestWithParam<SimdLevel> {
 	const DistanceKernels *kernels_ = nullptr;
 };
 
-// So that failures name the level instead of printing its bytes.
-inline void PrintTo(SimdLevel level, std::ostream *os) {
-	*os << SimdLevelName(level);
-}
-
-inline std::string LevelTestName(const ::testing::TestParamInfo<SimdLevel> &info) {
-	return SimdLevelName(info.param);
+inline std::string TableTestName(const ::testing::TestParamInfo<TableUnderTest> &info) {
+	return info.param.label;
 }
 
 #define VDB_INSTANTIATE_PER_LEVEL(suite)                                                           \
 	INSTANTIATE_TEST_SUITE_P(                                                                      \
 	    Levels, suite,                                                                             \
-	    ::testing::Values(SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512),               \
-	    LevelTestName)
+	    ::testing::Values(TableUnderTest{"scalar", SimdLevel::kScalar, false},                     \
+	                      TableUnderTest{"avx2", SimdLevel::kAvx2, false},                         \
+	                      TableUnderTest{"avx512", SimdLevel::kAvx512, false},                     \
+	                      TableUnderTest{"avx512_dispatched", SimdLevel::kAvx512, true}),          \
+	    TableTestName)
 
 } // namespace vdb
