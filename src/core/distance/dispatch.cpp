@@ -37,8 +37,8 @@ bool CpuHas(SimdLevel level) {
 //    the AVX2 kernels, since the AVX-512 ones need it;
 //  - AMD's Zen 4 runs each 512-bit instruction as two 256-bit halves, so wider
 //    registers bring no extra arithmetic, and there the AVX2 float distance
-//    kernels measured as fast (L2², dot, L1) or faster (float16 by 20-50%,
-//    cosine on unaligned data by ~20%). AMD keeps AVX-512's bit counts and
+//    kernels measured as fast (float32 L2², dot, L1) or faster (float16 by
+//    10-50%, cosine by 15-40%). AMD keeps AVX-512's bit counts and
 //    conversions, which were faster.
 const DistanceKernels &Avx512ForThisCpu() {
 	static const DistanceKernels kernels = [] {
