@@ -14,7 +14,8 @@ namespace vdb {
 namespace testing {
 
 // n row-major vectors of d dimensions in `clusters` blobs: centres drawn from
-// N(0, spread^2) per coordinate, points around them from N(0, 1).
+// N(0, spread^2) per coordinate, points around them from N(0, 1). Queries
+// for this data are the last rows of a larger call with the same seed.
 inline std::vector<float> ClusteredData(size_t n, size_t d, size_t clusters, float spread,
                                         uint32_t seed) {
 	std::mt19937 rng(seed);
@@ -62,6 +63,49 @@ inline double Recall(const std::vector<size_t> &found, const std::vector<size_t>
 	for (size_t id : truth)
 		hits += std::count(found.begin(), found.end(), id);
 	return truth.empty() ? 1.0 : double(hits) / truth.size();
+}
+
+// A data set and queries from the same blobs, with exact top-k answers.
+struct Workload {
+	size_t n, d;
+	std::vector<float> base, queries;
+	std::vector<std::vector<size_t>> truth;  // per query, ids of the k nearest by L2
+};
+
+inline Workload MakeWorkload(size_t n, size_t nq, size_t d, size_t clusters, size_t k) {
+	Workload w{n, d, {}, {}, {}};
+	std::vector<float> all = ClusteredData(n + nq, d, clusters, 2, 42);
+	w.base.assign(all.begin(), all.begin() + n * d);
+	w.queries.assign(all.begin() + n * d, all.end());
+	for (size_t q = 0; q < nq; q++) {
+		std::vector<float> dist(n);
+		for (size_t i = 0; i < n; i++)
+			dist[i] = L2Squared(&w.queries[q * d], &w.base[i * d], d);
+		w.truth.push_back(SmallestK(dist, k));
+	}
+	return w;
+}
+
+// Recall@k of a scan that ranks every row by `estimate(q, i)`, keeps the best
+// `rerank` and orders those by exact L2, averaged over the queries.
+template <typename Estimate>
+double RerankedRecall(const Workload &w, size_t k, size_t rerank, Estimate estimate) {
+	double total = 0;
+	size_t nq = w.truth.size();
+	for (size_t q = 0; q < nq; q++) {
+		std::vector<float> approx(w.n);
+		for (size_t i = 0; i < w.n; i++)
+			approx[i] = estimate(q, i);
+		std::vector<size_t> candidates = SmallestK(approx, rerank);
+		std::vector<float> exact(candidates.size());
+		for (size_t c = 0; c < candidates.size(); c++)
+			exact[c] = L2Squared(&w.queries[q * w.d], &w.base[candidates[c] * w.d], w.d);
+		std::vector<size_t> found;
+		for (size_t c : SmallestK(exact, k))
+			found.push_back(candidates[c]);
+		total += Recall(found, w.truth[q]);
+	}
+	return total / nq;
 }
 
 }  // namespace testing

@@ -20,7 +20,9 @@
 #include <faiss/Clustering.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/impl/AuxIndexStructures.h>
-#include <faiss/impl/FaissException.h>
+
+#include "core/threads/run_faiss.h"
+#include "core/validate.h"
 
 namespace vdb {
 namespace {
@@ -48,31 +50,15 @@ public:
 	}
 };
 
-Status Invalid(const char *format, size_t a, size_t b = 0) {
-	char message[256];
-	snprintf(message, sizeof message, format, a, b);
-	return Status::Error(Status::kInvalidArgument, message);
-}
-
 // Checks what FAISS would assert on, or overflow on, before it runs.
 Status Validate(const float *x, size_t n, size_t d, size_t k) {
-	if (d == 0 || d > size_t(INT_MAX))
-		return Invalid("k-means needs between 1 and %zu dimensions, not %zu", size_t(INT_MAX), d);
-	if (k == 0 || k > size_t(INT_MAX))
-		return Invalid("k-means needs between 1 and %zu lists, not %zu", size_t(INT_MAX), k);
-	if (n == 0)
-		return Status::Error(Status::kInvalidArgument, "k-means needs at least one vector");
-	size_t values, centroid_values;
-	if (__builtin_mul_overflow(n, d, &values) || __builtin_mul_overflow(k, d, &centroid_values) ||
-	    values > size_t(INT64_MAX) / sizeof(float))
-		return Invalid("k-means sample of %zu vectors of %zu dimensions is too large", n, d);
-	if (x == nullptr)
-		return Status::Error(Status::kInvalidArgument, "k-means sample is missing");
-	for (size_t i = 0; i < values; i++)
-		if (!std::isfinite(x[i]))
-			return Invalid("k-means vector %zu has a non-finite value in dimension %zu", i / d,
-			               i % d + 1);
-	return Status::Ok();
+	size_t centroid_values;
+	if (k == 0 || k > size_t(INT_MAX) || __builtin_mul_overflow(k, d, &centroid_values)) {
+		char message[160];
+		snprintf(message, sizeof message, "k-means needs between 1 and %d lists, not %zu", INT_MAX, k);
+		return Status::Error(Status::kInvalidArgument, message);
+	}
+	return ValidateTrainingSet("k-means", x, n, d, 1);
 }
 
 // The unit-length copies of the non-zero vectors, for spherical k-means.
@@ -132,24 +118,12 @@ KMeansResult TrainKMeans(const float *x, size_t n, size_t d, size_t k, const KMe
 	cp.min_points_per_centroid = 0;
 	cp.max_points_per_centroid = INT_MAX;  // FAISS multiplies it by k in size_t
 
-	try {
-		ParallelSection section(params.threads, params.should_stop);
-		try {
-			faiss::Clustering clustering(int(d), int(result.lists), cp);
-			PollingFlatIndex assign(d, spherical ? faiss::METRIC_INNER_PRODUCT : faiss::METRIC_L2);
-			clustering.train(faiss::Index::idx_t(n), x, assign);
-			result.centroids = std::move(clustering.centroids);
-		} catch (const faiss::FaissException &e) {
-			if (section.stopped())
-				result.status = Status::Error(Status::kCanceled, "k-means training canceled");
-			else
-				result.status = Status::Error(Status::kInternal, e.what());
-		}
-	} catch (const std::bad_alloc &) {
-		throw;
-	} catch (const std::exception &e) {
-		result.status = Status::Error(Status::kInternal, e.what());
-	}
+	result.status = RunFaiss("k-means training", params.threads, params.should_stop, [&] {
+		faiss::Clustering clustering(int(d), int(result.lists), cp);
+		PollingFlatIndex assign(d, spherical ? faiss::METRIC_INNER_PRODUCT : faiss::METRIC_L2);
+		clustering.train(faiss::Index::idx_t(n), x, assign);
+		result.centroids = std::move(clustering.centroids);
+	});
 	if (!result.status.ok())
 		result.centroids.clear();
 	return result;
