@@ -20,10 +20,16 @@ namespace {
 
 using testing::ClusteredData;
 
+KMeansParams TestParams() {
+	KMeansParams p;
+	p.threads = testing::kTestThreads;
+	return p;
+}
+
 TEST(KMeans, FindsWellSeparatedClusters) {
 	const size_t n = 4000, d = 16, k = 8;
 	std::vector<float> x = ClusteredData(n, d, k, 20, 1);
-	KMeansResult r = TrainKMeans(x.data(), n, d, k, KMeansParams());
+	KMeansResult r = TrainKMeans(x.data(), n, d, k, TestParams());
 	ASSERT_TRUE(r.status.ok()) << r.status.message;
 	ASSERT_EQ(r.lists, k);
 	ASSERT_EQ(r.centroids.size(), k * d);
@@ -38,15 +44,15 @@ TEST(KMeans, FindsWellSeparatedClusters) {
 
 TEST(KMeans, SameSampleGivesSameCentroids) {
 	std::vector<float> x = ClusteredData(2000, 8, 5, 3, 2);
-	KMeansResult a = TrainKMeans(x.data(), 2000, 8, 20, KMeansParams());
-	KMeansResult b = TrainKMeans(x.data(), 2000, 8, 20, KMeansParams());
+	KMeansResult a = TrainKMeans(x.data(), 2000, 8, 20, TestParams());
+	KMeansResult b = TrainKMeans(x.data(), 2000, 8, 20, TestParams());
 	ASSERT_TRUE(a.status.ok() && b.status.ok());
 	EXPECT_EQ(a.centroids, b.centroids);
 }
 
 TEST(KMeans, FewerVectorsThanListsTrainsFewerLists) {
 	std::vector<float> x = ClusteredData(5, 4, 5, 3, 3);
-	KMeansResult r = TrainKMeans(x.data(), 5, 4, 10, KMeansParams());
+	KMeansResult r = TrainKMeans(x.data(), 5, 4, 10, TestParams());
 	ASSERT_TRUE(r.status.ok()) << r.status.message;
 	EXPECT_EQ(r.lists, 5u);
 	EXPECT_EQ(r.centroids.size(), 5u * 4);
@@ -55,7 +61,7 @@ TEST(KMeans, FewerVectorsThanListsTrainsFewerLists) {
 
 TEST(KMeans, RejectsBadInputBeforeFaissSeesIt) {
 	std::vector<float> x = ClusteredData(100, 4, 2, 3, 4);
-	KMeansParams p;
+	KMeansParams p = TestParams();
 	EXPECT_EQ(TrainKMeans(x.data(), 100, 0, 2, p).status.code, Status::kInvalidArgument);
 	EXPECT_EQ(TrainKMeans(x.data(), 100, 4, 0, p).status.code, Status::kInvalidArgument);
 	EXPECT_EQ(TrainKMeans(x.data(), 0, 4, 2, p).status.code, Status::kInvalidArgument);
@@ -75,7 +81,7 @@ TEST(KMeans, CosineTrainsUnitCentroidsAndSkipsZeroVectors) {
 	const size_t n = 1000, d = 8;
 	std::vector<float> x = ClusteredData(n, d, 4, 5, 5);
 	std::fill(x.begin(), x.begin() + 10 * d, 0.0f);
-	KMeansParams p;
+	KMeansParams p = TestParams();
 	p.metric = Metric::kCosine;
 	KMeansResult r = TrainKMeans(x.data(), n, d, 4, p);
 	ASSERT_TRUE(r.status.ok()) << r.status.message;
@@ -96,7 +102,7 @@ TEST(KMeans, CancelStopsTrainingWithinASecond) {
 	// against 1000 centroids.
 	const size_t n = 20000, d = 256, k = 1000;
 	std::vector<float> x = ClusteredData(n, d, 50, 2, 6);
-	KMeansParams p;
+	KMeansParams p = TestParams();
 	p.iterations = 100;
 	p.should_stop = StopAfterSomePolls;
 	polls = 0;
@@ -145,7 +151,7 @@ TEST(KMeans, SignalsReachOnlyTheCallingThread) {
 	sigaction(SIGUSR1, &action, nullptr);
 	const size_t n = 20000, d = 128, k = 500;
 	std::vector<float> x = ClusteredData(n, d, 50, 2, 7);
-	KMeansParams p;
+	KMeansParams p = TestParams();
 	p.iterations = 100;
 	p.threads = 2;
 	p.should_stop = SignalThenStop;

@@ -39,13 +39,15 @@ TEST_P(QuantizerKernelsTest, MatchScalar) {
 	size_t n = GetParam();
 	std::vector<float> a = Floats(n), b = Floats(n), table = Floats(n * 256);
 	std::vector<uint8_t> code = Bytes(n);
-	float tolerance = 1e-4f * float(n + 1) * 100;
+	// Summation order differs: allow float rounding relative to the size of
+	// the terms summed (codes reach 255, so terms reach about 2 * 255).
+	float tolerance = 1e-6f * float(n) * 600;
 	EXPECT_NEAR(simd.sq8_l2(a.data(), b.data(), code.data(), n),
-	            scalar.sq8_l2(a.data(), b.data(), code.data(), n), tolerance) << simd.name;
+	            scalar.sq8_l2(a.data(), b.data(), code.data(), n), tolerance * 600) << simd.name;
 	EXPECT_NEAR(simd.sq8_dot(a.data(), code.data(), n), scalar.sq8_dot(a.data(), code.data(), n),
 	            tolerance) << simd.name;
 	EXPECT_NEAR(simd.pq_sum(table.data(), code.data(), n), scalar.pq_sum(table.data(), code.data(), n),
-	            1e-4f * float(n + 1)) << simd.name;
+	            1e-5f * float(n)) << simd.name;
 
 	size_t words = n / 8 + 1;
 	std::vector<uint64_t> bits = Words(words), planes = Words(4 * words);
