@@ -13,6 +13,8 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,popcnt")
 
+#include "core/quantizer/popcount_loops.h"
+
 namespace vdb {
 namespace {
 
@@ -71,28 +73,10 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 	return sum;
 }
 
-uint32_t BitPlaneDot(const uint64_t *bits, const uint64_t *planes, size_t words, int plane_count) {
-	uint32_t sum = 0;
-	for (int b = 0; b < plane_count; b++) {
-		uint64_t count = 0;
-		for (size_t w = 0; w < words; w++)
-			count += uint64_t(_mm_popcnt_u64(bits[w] & planes[b * words + w]));
-		sum += uint32_t(count) << b;
-	}
-	return sum;
-}
-
-uint32_t Popcount(const uint64_t *bits, size_t words) {
-	uint64_t count = 0;
-	for (size_t w = 0; w < words; w++)
-		count += uint64_t(_mm_popcnt_u64(bits[w]));
-	return uint32_t(count);
-}
-
 }  // namespace
 
 QuantizerKernels Avx2QuantKernels() {
-	return {"avx2", Sq8L2, Sq8Dot, PqSum, BitPlaneDot, Popcount};
+	return {"avx2", Sq8L2, Sq8Dot, PqSum, BitPlaneDotLoop, PopcountLoop};
 }
 
 }  // namespace vdb

@@ -2,6 +2,7 @@
 #include "core/pure.h"
 
 #include "core/quantizer/kernels.h"
+#include "core/quantizer/popcount_loops.h"
 
 namespace vdb {
 namespace {
@@ -29,28 +30,11 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 	return sum;
 }
 
-uint32_t BitPlaneDot(const uint64_t *bits, const uint64_t *planes, size_t words, int plane_count) {
-	uint32_t sum = 0;
-	for (int b = 0; b < plane_count; b++) {
-		uint32_t count = 0;
-		for (size_t w = 0; w < words; w++)
-			count += uint32_t(__builtin_popcountll(bits[w] & planes[b * words + w]));
-		sum += count << b;
-	}
-	return sum;
-}
-
-uint32_t Popcount(const uint64_t *bits, size_t words) {
-	uint32_t count = 0;
-	for (size_t w = 0; w < words; w++)
-		count += uint32_t(__builtin_popcountll(bits[w]));
-	return count;
-}
-
 }  // namespace
 
 const QuantizerKernels &ScalarQuantKernels() {
-	static const QuantizerKernels kernels = {"scalar", Sq8L2, Sq8Dot, PqSum, BitPlaneDot, Popcount};
+	static const QuantizerKernels kernels = {"scalar", Sq8L2, Sq8Dot, PqSum, BitPlaneDotLoop,
+	                                            PopcountLoop};
 	return kernels;
 }
 
