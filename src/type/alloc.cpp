@@ -2,21 +2,22 @@
 // context, with the varlena header set.
 #include "type/vector.h"
 
-Vector *NewVector(int dim) {
-	Size size = VECTOR_SIZE(dim);
-	Vector *v = (Vector *) palloc0(size);
+namespace {
+
+// vector and halfvec share their header layout (varlena, int16 dim).
+template <typename T>
+T *NewDense(Size size, int dim) {
+	T *v = (T *) palloc0(size);
 	SET_VARSIZE(v, size);
 	v->dim = dim;
 	return v;
 }
 
-HalfVector *NewHalfVector(int dim) {
-	Size size = HALFVEC_SIZE(dim);
-	HalfVector *v = (HalfVector *) palloc0(size);
-	SET_VARSIZE(v, size);
-	v->dim = dim;
-	return v;
-}
+}  // namespace
+
+Vector *NewVector(int dim) { return NewDense<Vector>(VECTOR_SIZE(dim), dim); }
+
+HalfVector *NewHalfVector(int dim) { return NewDense<HalfVector>(HALFVEC_SIZE(dim), dim); }
 
 SparseVector *NewSparseVector(int dim, int nnz) {
 	Size size = SPARSEVEC_SIZE(nnz);

@@ -10,29 +10,29 @@
 
 namespace {
 
+// A kernel of DenseTraits<T> applied to both arguments, dimensions checked.
+template <typename T, float (*Kernel)(const T *, const T *)>
+double Apply(FunctionCallInfo fcinfo) {
+	DensePair<T> p = DenseArgs<T>(fcinfo);
+	return Kernel(p.a, p.b);
+}
+
 template <typename T>
 double L2Squared(FunctionCallInfo fcinfo) {
-	DensePair<T> p = DenseArgs<T>(fcinfo);
-	return DenseTraits<T>::L2Squared(p.a, p.b);
+	return Apply<T, DenseTraits<T>::L2Squared>(fcinfo);
 }
-
 template <typename T>
 double Dot(FunctionCallInfo fcinfo) {
-	DensePair<T> p = DenseArgs<T>(fcinfo);
-	return DenseTraits<T>::Dot(p.a, p.b);
+	return Apply<T, DenseTraits<T>::Dot>(fcinfo);
 }
-
 template <typename T>
 double L1(FunctionCallInfo fcinfo) {
-	DensePair<T> p = DenseArgs<T>(fcinfo);
-	return DenseTraits<T>::L1(p.a, p.b);
+	return Apply<T, DenseTraits<T>::L1>(fcinfo);
 }
-
 // NaN when either vector is zero, as pgvector.
 template <typename T>
 double Cosine(FunctionCallInfo fcinfo) {
-	DensePair<T> p = DenseArgs<T>(fcinfo);
-	return DenseTraits<T>::Cosine(p.a, p.b);
+	return Apply<T, DenseTraits<T>::Cosine>(fcinfo);
 }
 
 // Angle between vectors the index has already normalised, scaled to [0, 1];
