@@ -76,11 +76,12 @@ ok(has_mapped($pid, qr{openblas-openmp/libopenblas}m),
 ok(has_mapped($pid, qr{/libgomp\.so}m), 'postmaster has libgomp loaded');
 is(thread_count($pid), 1, 'postmaster is single-threaded after preloading vector_db');
 
-# A backend that creates the extension and runs a query through the library.
-my $backend = $node->safe_psql('postgres', q{
+# A backend that creates the extension and runs a distance query through the
+# library.
+is($node->safe_psql('postgres', q{
 	CREATE EXTENSION vector_db;
-	SELECT pg_backend_pid();
-});
+	SELECT '[1,2,3]'::vector <-> '[4,6,15]';
+}), '13', 'a distance query runs in a preloaded server');
 is($node->safe_psql('postgres', q{SELECT extversion FROM pg_extension WHERE extname = 'vector_db'}),
 	'0.1.0', 'extension created in a preloaded server');
 
