@@ -96,7 +96,7 @@ TEST(Pq, FlatScanWithRerankingReachesRecall95) {
 	p.threads = testing::kTestThreads;
 	p.m = 32;
 	PqQuantizer pq;
-	ASSERT_TRUE(PqQuantizer::Train(w.base.data(), 5000, w.d, p, &pq).ok());
+	ASSERT_TRUE(PqQuantizer::Train(w.base.data(), 2560, w.d, p, &pq).ok());
 	size_t size = pq.code_size();
 	std::vector<uint8_t> codes(w.n * size);
 	for (size_t i = 0; i < w.n; i++)
