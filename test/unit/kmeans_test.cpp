@@ -92,6 +92,30 @@ TEST(KMeans, CosineTrainsUnitCentroidsAndSkipsZeroVectors) {
 	EXPECT_EQ(TrainKMeans(zeros.data(), 10, d, 2, p).status.code, Status::kInvalidArgument);
 }
 
+// Samples a table really holds: every row the same, as many rows as lists,
+// one dimension. FAISS must not reach a failed assertion on any of them.
+TEST(KMeans, DegenerateSamplesTrainWithoutAborting) {
+	for (Metric metric : {Metric::kL2, Metric::kInnerProduct, Metric::kCosine}) {
+		KMeansParams p = TestParams();
+		p.metric = metric;
+		std::vector<float> same(500 * 3, 0.5f);
+		KMeansResult r = TrainKMeans(same.data(), 500, 3, 10, p);
+		ASSERT_TRUE(r.status.ok()) << r.status.message;
+		EXPECT_EQ(r.centroids.size(), 10u * 3);
+		for (float v : r.centroids)
+			EXPECT_TRUE(std::isfinite(v));
+
+		std::vector<float> x = ClusteredData(16, 4, 4, 3, 8);
+		r = TrainKMeans(x.data(), 16, 4, 16, p);
+		ASSERT_TRUE(r.status.ok()) << r.status.message;
+		EXPECT_TRUE(r.notice.empty());
+
+		std::vector<float> line = ClusteredData(300, 1, 3, 5, 9);
+		r = TrainKMeans(line.data(), 300, 1, 3, p);
+		ASSERT_TRUE(r.status.ok()) << r.status.message;
+	}
+}
+
 // Counts polls and asks to stop at poll number `stop_at`.
 std::atomic<int> polls{0};
 int stop_at = 0;
