@@ -19,7 +19,7 @@ SQL_PARTS = \
 	src/type/casts.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension
+REGRESS = extension vector halfvec sparsevec bit casts errors
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded
@@ -35,7 +35,10 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(DATA_built)
 PG_CPPFLAGS = -Isrc
 PG_CXXFLAGS = -std=c++17 -O3 -fno-math-errno -fopenmp -Wno-register
-SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a \
+# FAISS is linked statically and kept private (--exclude-libs): its symbols
+# are not exported, so another library in the same backend that brings its
+# own FAISS cannot interpose on ours, nor ours on it.
+SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a -Wl,--exclude-libs,libfaiss.a \
 	$(OPENBLAS_DIR)/libopenblas.so.0 -Wl,-rpath,$(OPENBLAS_DIR) -lgomp -lstdc++ -lm
 
 # Debian's server is built --with-llvm, so PGXS would also compile every .cpp
@@ -47,6 +50,10 @@ include $(PGXS)
 
 $(DATA_built): $(SQL_PARTS)
 	cat $^ > $@
+else
+all install installcheck:
+	@echo "pg_config not found: run 'make deps' as root first (make test and make demo do it themselves)" >&2
+	@exit 1
 endif
 
 .PHONY: deps test unit demo demo-stop bench
