@@ -10,10 +10,11 @@
 //   bit blocks:   using Bits; kBytes; LoadBytes, LoadFirstBytes(p, count),
 //                 And, Or, Xor, PopcountAdd(acc, v) (per 64-bit lane), SumBits
 //
-// Everything here is a template or has internal linkage, and no standard
-// library header is included: an inline function shared with scalar code and
-// compiled for AVX2 here could be the copy the linker keeps (ODR), and then
-// scalar callers would run AVX2 instructions.
+// Everything here is a template or has internal linkage, and nothing new is
+// included after the pragma (the ISA file includes distance.h before it): an
+// inline function shared with scalar code and compiled for AVX2 here could be
+// the copy the linker keeps (ODR), and then scalar callers would run AVX2
+// instructions.
 #pragma once
 
 #include "core/distance/distance.h"
