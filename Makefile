@@ -16,7 +16,9 @@ SQL_PARTS = \
 	src/type/halfvec.sql \
 	src/type/sparsevec.sql \
 	src/type/bit.sql \
-	src/type/casts.sql
+	src/type/casts.sql \
+	src/index/index.sql \
+	src/hnsw/hnsw.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
 REGRESS = extension

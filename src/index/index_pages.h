@@ -21,8 +21,8 @@ struct VdbPageOpaque {
 
 #define VdbPageGetOpaque(page) ((VdbPageOpaque *) PageGetSpecialPointer(page))
 // Usable bytes between the page header and the special space.
-#define VDB_PAGE_DATA_OFFSET MAXALIGN(SizeOfPageHeaderData)
-#define VDB_PAGE_DATA_END (BLCKSZ - MAXALIGN(sizeof(VdbPageOpaque)))
+#define VDB_PAGE_DATA_OFFSET uint32(MAXALIGN(SizeOfPageHeaderData))
+#define VDB_PAGE_DATA_END uint32(BLCKSZ - MAXALIGN(sizeof(VdbPageOpaque)))
 #define VDB_PAGE_DATA_SIZE (VDB_PAGE_DATA_END - VDB_PAGE_DATA_OFFSET)
 
 // The start of every metapage's contents.
