@@ -21,7 +21,7 @@ SQL_PARTS = \
 	src/hnsw/hnsw.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension
+REGRESS = extension vector halfvec sparsevec bit casts errors
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded
@@ -49,6 +49,10 @@ include $(PGXS)
 
 $(DATA_built): $(SQL_PARTS)
 	cat $^ > $@
+else
+all install installcheck:
+	@echo "pg_config not found: run 'make deps' as root first (make test and make demo do it themselves)" >&2
+	@exit 1
 endif
 
 .PHONY: deps test unit demo demo-stop bench
