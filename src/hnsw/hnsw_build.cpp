@@ -126,16 +126,17 @@ void FlushGraph(BuildState *state) {
 	VdbProgressPhase(HNSW_PHASE_LINK);
 	VdbProgressTuplesTotal(double(graph.Size()));
 	int threads = Max(1, Min(1 + max_parallel_maintenance_workers, 64));
-	bool finished = true;
-	vdb::RunCpp("hnsw graph build", [&] {
-		finished = graph.LinkAll(threads, [](size_t done) {
-			VdbProgressTuplesDone(int64(done));
-			return !InterruptPending;
+	// The threads stop whenever an interrupt is pending; most are a cancel
+	// (CHECK_FOR_INTERRUPTS raises it), the others are served and the
+	// linking resumes.
+	for (bool finished = false; !finished;) {
+		vdb::RunCpp("hnsw graph build", [&] {
+			finished = graph.LinkAll(threads, [](size_t done) {
+				VdbProgressTuplesDone(int64(done));
+				return !InterruptPending;
+			});
 		});
-	});
-	if (!finished) {
 		CHECK_FOR_INTERRUPTS();
-		elog(ERROR, "hnsw graph build stopped");
 	}
 
 	VdbProgressPhase(HNSW_PHASE_WRITE);

@@ -132,6 +132,11 @@ TEST(Graph, StopsWhenPollSaysSo) {
 		graph.Add(&data[i * 8]);
 	EXPECT_FALSE(graph.LinkAll(2, [](size_t done) { return done < 100; }));
 	EXPECT_LT(graph.Linked(), graph.Size());
+	// resuming links the rest, and the graph is as good as one built in one go
+	EXPECT_TRUE(graph.LinkAll(2, [](size_t) { return true; }));
+	EXPECT_EQ(graph.Linked(), graph.Size());
+	auto queries = RandomVectors(50, 8, 6);
+	EXPECT_GE(Recall(graph, data, queries, 10, 100), 0.99);
 }
 
 TEST(Graph, HalfAndBitElements) {

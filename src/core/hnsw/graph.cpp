@@ -199,10 +199,10 @@ bool InMemoryGraph::LinkAll(int threads, const std::function<bool(size_t done)> 
 		worker.join();
 	if (failure)
 		std::rethrow_exception(failure);
-	if (stop)
-		return false;
-	linked_ = end;
-	return true;
+	// Every id claimed from `next` was linked in full, so a later call resumes
+	// exactly where this one stopped.
+	linked_ = std::min(next.load(), end);
+	return linked_ == end;
 }
 
 void InMemoryGraph::Search(const void *query, size_t k, size_t ef, SearchScratch &scratch,

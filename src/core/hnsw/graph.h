@@ -42,7 +42,8 @@ public:
 	// Links every node added since the last call, on `threads` threads (the
 	// caller's included). `poll(done)` runs on the calling thread only, every
 	// few nodes; returning false stops the work early and LinkAll returns
-	// false. Nodes linked in one call, in whatever order, form one graph.
+	// false; calling it again resumes. Which node links first varies with
+	// threads > 1; with one thread the graph depends only on the seed.
 	bool LinkAll(int threads, const std::function<bool(size_t done)> &poll);
 
 	size_t Size() const { return levels_.size(); }
