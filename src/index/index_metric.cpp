@@ -124,5 +124,5 @@ bool VdbDatumToElement(Relation index, const vdb::ElementMetric &metric, Datum v
 	}
 	if (detoasted != (struct varlena *) DatumGetPointer(value))
 		pfree(detoasted);
-	return !metric.NeedsNormalising() || vdb::NormaliseElement(metric, element);
+	return vdb::PrepareElement(metric, element);
 }

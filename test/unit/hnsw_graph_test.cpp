@@ -34,8 +34,8 @@ std::vector<uint32_t> BruteForce(const ElementMetric &metric, const std::vector<
 }
 
 std::unique_ptr<InMemoryGraph> BuildGraph(const ElementMetric &metric, const std::vector<float> &data,
-                                          int threads) {
-	auto graph = std::make_unique<InMemoryGraph>(metric, HnswParams());
+                                          int threads, const HnswParams &params = HnswParams()) {
+	auto graph = std::make_unique<InMemoryGraph>(metric, params);
 	size_t n = data.size() / metric.dims;
 	graph->Reserve(n);
 	for (size_t i = 0; i < n; i++)
@@ -70,12 +70,10 @@ TEST_P(GraphRecall, MatchesBruteForce) {
 	auto metric = MakeElementMetric(ElementType::kFloat32, kind, dims);
 	auto data = RandomVectors(5000, dims, 1);
 	auto queries = RandomVectors(100, dims, 2);
-	if (metric.NeedsNormalising()) {
-		for (size_t i = 0; i < data.size(); i += dims)
-			NormaliseElement(metric, &data[i]);
-		for (size_t i = 0; i < queries.size(); i += dims)
-			NormaliseElement(metric, &queries[i]);
-	}
+	for (size_t i = 0; i < data.size(); i += dims)
+		ASSERT_TRUE(PrepareElement(metric, &data[i]));
+	for (size_t i = 0; i < queries.size(); i += dims)
+		ASSERT_TRUE(PrepareElement(metric, &queries[i]));
 	auto graph = BuildGraph(metric, data, threads);
 	EXPECT_GE(Recall(*graph, data, queries, 10, 200), 0.99);
 }
@@ -102,10 +100,17 @@ TEST(Graph, SameSeedSameGraph) {
 	EXPECT_EQ(a.EntryPoint(), b.EntryPoint());
 }
 
-TEST(Graph, LinksAreValidAndUnique) {
-	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);
-	auto data = RandomVectors(2000, 8, 4);
-	auto built = BuildGraph(metric, data, 2);
+// Small m and many threads make concurrent links between the same two nodes
+// (the race that once produced duplicate links) frequent.
+class GraphLinks : public ::testing::TestWithParam<int> {};
+
+TEST_P(GraphLinks, AreValidAndUnique) {
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 3);
+	auto data = RandomVectors(3000, 3, 4);
+	HnswParams params;
+	params.m = GetParam();
+	params.ef_construction = 2 * params.m;
+	auto built = BuildGraph(metric, data, 4, params);
 	InMemoryGraph &graph = *built;
 	std::vector<uint32_t> links;
 	for (uint32_t id = 0; id < graph.Size(); id++) {
@@ -123,6 +128,8 @@ TEST(Graph, LinksAreValidAndUnique) {
 	}
 	EXPECT_EQ(graph.Level(graph.EntryPoint()), graph.MaxLevel());
 }
+
+INSTANTIATE_TEST_SUITE_P(M, GraphLinks, ::testing::Values(2, 4, 16));
 
 TEST(Graph, StopsWhenPollSaysSo) {
 	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);

@@ -96,11 +96,16 @@ void InMemoryGraph::SetLinks(uint32_t id, int level, const Candidate *chosen,
 }
 
 // Adds a back link to `from` on `to`'s list; a full list is re-pruned with
-// the heuristic over its old links plus the new one.
+// the heuristic over its old links plus the new one. `to` may already link
+// to `from`: while both were being linked at once, `to` may have found
+// `from` by itself.
 void InMemoryGraph::AddLink(uint32_t to, uint32_t from, float distance, int level,
                             std::vector<Candidate> &pool, std::vector<uint32_t> &kept) {
 	NodeLock lock(locks_[to]);
 	uint32_t *slot = LinkSlot(to, level);
+	for (uint32_t i = 0; i < slot[0]; i++)
+		if (slot[1 + i] == from)
+			return;
 	size_t max_links = MaxLinks(level);
 	if (slot[0] < max_links) {
 		slot[1 + slot[0]++] = from;

@@ -24,6 +24,7 @@ float L1F32(const void *a, const void *b, size_t n) { return Kernels().l1_f32(F3
 float L2F16(const void *a, const void *b, size_t n) { return Kernels().l2_squared_f16(F16(a), F16(b), n); }
 float NegDotF16(const void *a, const void *b, size_t n) { return -Kernels().dot_f16(F16(a), F16(b), n); }
 float L1F16(const void *a, const void *b, size_t n) { return Kernels().l1_f16(F16(a), F16(b), n); }
+float CosineF16(const void *a, const void *b, size_t n) { return Kernels().cosine_f16(F16(a), F16(b), n); }
 float Hamming(const void *a, const void *b, size_t n) {
 	return float(Kernels().hamming(Bits(a), Bits(b), BitBytes(n)));
 }
@@ -40,8 +41,9 @@ ElementDistanceFn FloatDistance(ElementType type, MetricKind kind) {
 	case MetricKind::kL2:
 		return f32 ? L2F32 : L2F16;
 	case MetricKind::kInnerProduct:
-	case MetricKind::kCosine:
 		return f32 ? NegDotF32 : NegDotF16;
+	case MetricKind::kCosine:
+		return f32 ? NegDotF32 : CosineF16;
 	case MetricKind::kL1:
 		return f32 ? L1F32 : L1F16;
 	default:
@@ -79,26 +81,21 @@ ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) 
 	return metric;
 }
 
-bool NormaliseElement(const ElementMetric &metric, void *element) {
-	if (metric.type == ElementType::kFloat32) {
-		float *x = static_cast<float *>(element);
-		double norm = std::sqrt(double(Kernels().dot_f32(x, x, metric.dims)));
-		if (!(norm > 0) || !std::isfinite(norm))
-			return false;
-		for (size_t i = 0; i < metric.dims; i++)
-			x[i] = float(x[i] / norm);
+bool PrepareElement(const ElementMetric &metric, void *element) {
+	if (metric.kind != MetricKind::kCosine)
 		return true;
-	}
 	if (metric.type == ElementType::kFloat16) {
-		Half *x = static_cast<Half *>(element);
-		double norm = std::sqrt(double(Kernels().dot_f16(x, x, metric.dims)));
-		if (!(norm > 0) || !std::isfinite(norm))
-			return false;
-		for (size_t i = 0; i < metric.dims; i++)
-			x[i] = FloatToHalf(float(HalfToFloat(x[i]) / norm));
-		return true;
+		const Half *x = static_cast<const Half *>(element);
+		float norm = Kernels().dot_f16(x, x, metric.dims);
+		return norm > 0 && std::isfinite(norm);
 	}
-	return false;
+	float *x = static_cast<float *>(element);
+	double norm = std::sqrt(double(Kernels().dot_f32(x, x, metric.dims)));
+	if (!(norm > 0) || !std::isfinite(norm))
+		return false;
+	for (size_t i = 0; i < metric.dims; i++)
+		x[i] = float(x[i] / norm);
+	return true;
 }
 
 }  // namespace vdb

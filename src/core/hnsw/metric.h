@@ -1,7 +1,7 @@
 // How an index compares two stored elements: the element encoding (float32,
 // float16, packed bits) and the metric, resolved once to a plain function
-// pointer so the graph code never branches on either. Cosine is inner product
-// over vectors normalised on the way in, as in pgvector.
+// pointer so the graph code never branches on either. float32 cosine is inner
+// product over vectors normalised on the way in, as in pgvector.
 #pragma once
 
 #include <cstddef>
@@ -23,15 +23,15 @@ struct ElementMetric {
 	ElementDistanceFn distance;
 
 	float Distance(const void *a, const void *b) const { return distance(a, b, dims); }
-	bool NeedsNormalising() const { return kind == MetricKind::kCosine; }
 };
 
 // Throws std::invalid_argument for combinations no opclass declares (e.g.
 // hamming over floats) or zero dimensions.
 ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims);
 
-// Scales a float32 or float16 vector to unit length in place; false when its
-// norm is zero or not finite, so it has no direction to index.
-bool NormaliseElement(const ElementMetric &metric, void *element);
+// Readies an element for the index and for queries: a float32 vector under
+// cosine is scaled to unit length in place. False when a cosine element's
+// norm is zero or not finite: it has no direction, so it is not indexed.
+bool PrepareElement(const ElementMetric &metric, void *element);
 
 }  // namespace vdb
