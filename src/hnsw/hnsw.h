@@ -77,7 +77,8 @@ void HnswInitGroupPages(Page *pages, const HnswGeometry &g);
 
 // Copies element id into dst (element_bytes).
 void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst);
-// Distance from query to element id, read in place when it lies on one page.
+// Distance from query to element id, read in place (piece by piece when it
+// spans pages and the metric allows; else through scratch).
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                           const void *query, uint32 id, void *scratch);
 

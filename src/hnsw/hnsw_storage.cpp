@@ -110,14 +110,26 @@ void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst
 
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                           const void *query, uint32 id, void *scratch) {
-	HnswStreamPos pos = HnswElementPos(meta.geometry, id);
-	if (pos.contiguous < meta.geometry.element_bytes) {
-		HnswReadElement(index, meta.geometry, id, scratch);
+	const HnswGeometry &g = meta.geometry;
+	HnswStreamPos pos = HnswElementPos(g, id);
+	if (pos.contiguous < g.element_bytes && !metric.additive) {
+		HnswReadElement(index, g, id, scratch);
 		return metric.Distance(query, scratch);
 	}
-	Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_SHARE);
-	float distance = metric.Distance(query, BufferGetPage(buffer) + pos.offset);
-	UnlockReleaseBuffer(buffer);
+	// Sums over the pieces on each page; no copy. Pieces end on element
+	// boundaries: element sizes divide the 4-aligned page and area sizes.
+	float distance = 0;
+	const char *q = (const char *) query;
+	for (uint32 left = g.element_bytes; left > 0;) {
+		uint32 piece = Min(left, pos.contiguous);
+		Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_SHARE);
+		const char *data = BufferGetPage(buffer) + pos.offset;
+		distance += piece == g.element_bytes ? metric.Distance(q, data) : metric.PieceDistance(q, data, piece);
+		UnlockReleaseBuffer(buffer);
+		q += piece;
+		left -= piece;
+		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
+	}
 	return distance;
 }
 
