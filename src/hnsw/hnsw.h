@@ -110,10 +110,11 @@ struct HnswPageGraph {
 inline uint32 HnswMaxLinks(const HnswMetaPageData &meta, int level) { return level == 0 ? 2 * meta.m : meta.m; }
 
 // Loads the elements of `found` (sorted nearest first) and keeps up to
-// max_links chosen by the neighbour heuristic: positions into found, in kept.
+// max_links chosen by the neighbour heuristic: positions into found, in kept
+// (`fill`: see vdb::SelectNeighbours).
 void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
-                       std::vector<uint32_t> &kept);
+                       std::vector<uint32_t> &kept, bool fill);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran
 // out of memory). Takes the graph write lock itself.

@@ -171,9 +171,9 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 	}
 }
 
+// The opaque struct stays allocated until its memory context goes: the
+// context's reset callback still points at it.
 void hnswendscan(IndexScanDesc scan) {
-	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
-	ReleaseScanState(so);
-	pfree(so);
+	ReleaseScanState(scan->opaque);
 	scan->opaque = NULL;
 }

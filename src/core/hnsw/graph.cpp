@@ -152,7 +152,7 @@ void InMemoryGraph::Link(uint32_t id, SearchScratch &scratch, std::vector<uint32
 		SelectNeighbours(
 			found.data(), found.size(), MaxLinks(l),
 			[&](size_t a, size_t b) { return metric_.Distance(Element(found[a].id), Element(found[b].id)); },
-			kept);
+			kept, true);
 		{
 			NodeLock lock(locks_[id]);
 			SetLinks(id, l, found.data(), kept);

@@ -121,10 +121,13 @@ void SearchGraph(G &graph, uint32_t entry, int max_level, size_t node_count, siz
 // than to every candidate kept so far, which spreads links over directions
 // instead of spending them all on one dense cluster. `candidates` must be
 // sorted ascending; between(i, j) is the distance between candidates i and j.
-// Writes the kept candidates' positions (ascending) to `kept`.
+// Writes the kept candidates' positions to `kept`. With `fill`, free slots
+// are then filled with the nearest candidates the heuristic passed over
+// (keepPrunedConnections in the paper): denser lists for new nodes give
+// markedly higher recall at the same ef.
 template <typename Between>
 void SelectNeighbours(const Candidate *candidates, size_t count, size_t max_kept, Between between,
-                      std::vector<uint32_t> &kept) {
+                      std::vector<uint32_t> &kept, bool fill = false) {
 	kept.clear();
 	for (size_t i = 0; i < count && kept.size() < max_kept; i++) {
 		bool diverse = true;
@@ -137,6 +140,9 @@ void SelectNeighbours(const Candidate *candidates, size_t count, size_t max_kept
 		if (diverse)
 			kept.push_back(uint32_t(i));
 	}
+	for (size_t i = 0, diverse = kept.size(); fill && i < count && kept.size() < max_kept; i++)
+		if (std::find(kept.begin(), kept.begin() + diverse, uint32_t(i)) == kept.begin() + diverse)
+			kept.push_back(uint32_t(i));
 }
 
 }  // namespace vdb
