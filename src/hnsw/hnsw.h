@@ -75,12 +75,26 @@ vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
 // Formats the 1 + V fresh pages of a group (graph page first).
 void HnswInitGroupPages(Page *pages, const HnswGeometry &g);
 
+// Which shared buffer held each block of one index when this backend last
+// read it. ReadRecentBuffer pins such a buffer without the shared
+// buffer-table lookup, which perf showed to cost as much as the distances
+// themselves; a stale hint just falls back to an ordinary read. Nothing is
+// pinned between reads.
+struct HnswBufferHints {
+	Oid relfilenode = InvalidOid;
+	std::vector<Buffer> recent;  // by block number
+
+	// Forgets hints of another index (or of this one before a REINDEX) and
+	// makes room for `blocks` blocks.
+	void Prepare(Relation index, BlockNumber blocks);
+};
+
 // Copies element id into dst (element_bytes).
 void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst);
 // Distance from query to element id, read in place (piece by piece when it
-// spans pages and the metric allows; else through scratch).
+// spans pages and the metric allows; else through scratch). hints may be NULL.
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
-                          const void *query, uint32 id, void *scratch);
+                          const void *query, uint32 id, void *scratch, HnswBufferHints *hints = NULL);
 
 // What a scan or an insert needs of a node besides its links.
 struct HnswNodeInfo {
@@ -91,7 +105,7 @@ struct HnswNodeInfo {
 // Reads a node's state and (when out != NULL) its links on one level (none
 // if the node has no such level).
 void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,
-                  HnswNodeInfo *info);
+                  HnswNodeInfo *info, HnswBufferHints *hints = NULL);
 
 // The graph as the core's search templates see it, read from pages.
 struct HnswPageGraph {
@@ -100,10 +114,11 @@ struct HnswPageGraph {
 	const vdb::ElementMetric *metric;
 	const void *query;
 	void *scratch;  // element_bytes, for vectors that span pages
+	HnswBufferHints *hints;
 
-	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *metric, query, id, scratch); }
+	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *metric, query, id, scratch, hints); }
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
-		HnswReadNode(index, meta->geometry, id, level, &out, NULL);
+		HnswReadNode(index, meta->geometry, id, level, &out, NULL, hints);
 	}
 };
 

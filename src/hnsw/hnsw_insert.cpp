@@ -52,6 +52,7 @@ struct InsertScratch {
 	std::vector<uint32_t> links;
 	std::vector<uint8_t> query;  // element of the node being linked or pruned
 	std::vector<uint8_t> spill;  // a vector that spans pages
+	HnswBufferHints hints;
 };
 
 InsertScratch &Scratch(const HnswMetaPageData &meta) {
@@ -274,8 +275,11 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 	int level = ClaimSlot(index, g, id, tid, RandomLevel(meta.m));
 
 	if (meta.entry_point != HNSW_NO_NODE) {
+		const HnswGeometry &geometry = meta.geometry;
+		BlockNumber blocks = 1 + (meta.node_count + geometry.group_nodes - 1) / geometry.group_nodes * geometry.group_pages;
 		vdb::RunCpp("hnsw insert", [&] {
-			HnswPageGraph graph{index, &meta, &metric, element, s.spill.data()};
+			s.hints.Prepare(index, blocks);
+			HnswPageGraph graph{index, &meta, &metric, element, s.spill.data(), &s.hints};
 			vdb::Candidate from{graph.Distance(meta.entry_point), meta.entry_point};
 			for (int l = meta.max_level; l > level; l--)
 				from = vdb::GreedyClosest(graph, from, l, s.search);

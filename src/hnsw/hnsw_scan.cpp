@@ -34,6 +34,7 @@ struct ScanBuffers {
 	std::vector<vdb::Candidate> results;
 	std::vector<uint8_t> query;
 	std::vector<uint8_t> spill;
+	HnswBufferHints hints;
 };
 
 constexpr int kPoolSize = 4;
@@ -78,8 +79,12 @@ void Search(IndexScanDesc scan, size_t ef) {
 	so->ef = ef;
 	so->next = 0;
 	ScanBuffers *state = so->state;
+	const HnswGeometry &g = so->meta.geometry;
+	BlockNumber blocks = 1 + (so->meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
 	vdb::RunCpp("hnsw scan", [&] {
-		HnswPageGraph graph{scan->indexRelation, &so->meta, &so->metric, state->query.data(), state->spill.data()};
+		state->hints.Prepare(scan->indexRelation, blocks);
+		HnswPageGraph graph{scan->indexRelation, &so->meta,          &so->metric,
+		                    state->query.data(),  state->spill.data(), &state->hints};
 		vdb::SearchGraph(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef, state->search);
 		state->results.assign(state->search.results.begin(), state->search.results.end());
 	});
