@@ -96,6 +96,10 @@ void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                           const void *query, uint32 id, void *scratch, HnswBufferHints *hints = NULL);
 
+// Prefetches the start of element id through its buffer hint, without a pin:
+// if the buffer has since changed hands this only wastes a prefetch.
+void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints);
+
 // What a scan or an insert needs of a node besides its links.
 struct HnswNodeInfo {
 	ItemPointerData tid;
@@ -120,6 +124,7 @@ struct HnswPageGraph {
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
 		HnswReadNode(index, meta->geometry, id, level, &out, NULL, hints);
 	}
+	void Prefetch(uint32_t id) { HnswPrefetchElement(meta->geometry, id, hints); }
 };
 
 inline uint32 HnswMaxLinks(const HnswMetaPageData &meta, int level) { return level == 0 ? 2 * meta.m : meta.m; }

@@ -139,6 +139,16 @@ Buffer ReadHinted(Relation index, BlockNumber block, HnswBufferHints *hints) {
 
 }  // namespace
 
+void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
+	HnswStreamPos pos = HnswElementPos(g, id);
+	if (hints == NULL || pos.block >= hints->recent.size())
+		return;
+	Buffer buffer = hints->recent[pos.block];
+	if (buffer == InvalidBuffer || BufferIsLocal(buffer))
+		return;
+	vdb::PrefetchBytes(BufferGetPage(buffer) + pos.offset, Min(pos.contiguous, g.element_bytes));
+}
+
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                           const void *query, uint32 id, void *scratch, HnswBufferHints *hints) {
 	const HnswGeometry &g = meta.geometry;

@@ -22,6 +22,7 @@ struct LineGraph {
 		distance_calls++;
 		return std::fabs(float(id) - query);
 	}
+	void Prefetch(uint32_t) {}
 	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) {
 		out.clear();
 		if (id > 0)

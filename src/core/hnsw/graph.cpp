@@ -36,6 +36,7 @@ public:
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const {
 		graph_.Neighbours(id, level, out);
 	}
+	void Prefetch(uint32_t id) const { PrefetchBytes(graph_.Element(id), graph_.metric_.bytes); }
 
 private:
 	const InMemoryGraph &graph_;
