@@ -6,9 +6,12 @@
 
 #include "core/hnsw/graph.h"
 
+#include <csignal>
 #include <cstring>
 #include <exception>
 #include <thread>
+
+#include <pthread.h>
 
 namespace vdb {
 namespace {
@@ -24,6 +27,23 @@ public:
 
 private:
 	std::atomic<bool> &flag_;
+};
+
+// Blocks every signal in the calling thread for one scope. Threads started
+// meanwhile inherit the mask, so a host process's signal handlers (a
+// Postgres backend's cancel and latch handlers) only ever run on the thread
+// that owns them.
+class SignalsBlocked {
+public:
+	SignalsBlocked() {
+		sigset_t all;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &previous_);
+	}
+	~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+
+private:
+	sigset_t previous_;
 };
 
 }  // namespace
@@ -198,8 +218,16 @@ bool InMemoryGraph::LinkAll(int threads, const std::function<bool(size_t done)> 
 		}
 	};
 	std::vector<std::thread> workers;
-	for (int t = 1; t < threads; t++)
-		workers.emplace_back(work, false);
+	try {
+		SignalsBlocked blocked;
+		for (int t = 1; t < threads; t++)
+			workers.emplace_back(work, false);
+	} catch (...) {  // a thread could not start: stop the ones that did
+		stop = true;
+		for (auto &worker : workers)
+			worker.join();
+		throw;
+	}
 	work(true);
 	for (auto &worker : workers)
 		worker.join();
