@@ -3,15 +3,18 @@
 // Writers of the graph (inserts and vacuum's repair) are serialised by a
 // heavyweight lock on a pseudo page (HNSW_WRITE_LOCK_BLKNO), so a node's
 // links are only ever changed by one backend at a time: no neighbour list
-// can be lost to a concurrent rewrite. Readers never take that lock; they
-// see each page change atomically under the buffer lock, and a new node
-// becomes reachable only after its record and vector are on their pages.
+// can be lost to a concurrent rewrite. The search for candidates, most of
+// an insert's work, runs before that lock, in parallel with other inserts.
+// Readers never take the lock; they see each page change atomically under
+// the buffer lock, and a new node becomes reachable only after its record
+// and vector are on their pages.
 //
-// Steps: take a slot (a free one left by vacuum, or the next id, which may
-// start a new group of pages), write the element, search the graph for
-// ef_construction candidates per level, keep m (2m on level 0) chosen by
-// the heuristic, write the node's links, then add a back link on each chosen
-// neighbour, re-pruning a full list with the same heuristic.
+// Steps: search the graph for ef_construction candidates per level; then,
+// under the lock, take a slot (a free one left by vacuum, or the next id,
+// which may start a new group of pages), write the element, keep m (2m on
+// level 0) candidates chosen by the heuristic, write the node's links, then
+// add a back link on each chosen neighbour, re-pruning a full list with the
+// same heuristic.
 #include "hnsw/hnsw.h"
 
 #include <cmath>
@@ -49,6 +52,7 @@ struct InsertScratch {
 	std::vector<uint8_t> vectors;  // candidates' elements, for the heuristic
 	std::vector<uint32_t> kept;
 	std::vector<vdb::Candidate> chosen;  // the new node's links on the current level
+	std::vector<vdb::Candidate> per_level[HNSW_MAX_LEVEL + 1];  // candidates found by level
 	std::vector<uint32_t> links;
 	std::vector<uint8_t> query;  // element of the node being linked or pruned
 	std::vector<uint8_t> spill;  // a vector that spans pages
@@ -254,14 +258,52 @@ void KeepLiveCandidates(Relation index, const HnswGeometry &g, std::vector<vdb::
 	found.resize(kept);
 }
 
+// Searches the graph for the candidate neighbours of a new element on each
+// level from min(level, max_level) down to 0, into s.per_level. Reads only.
+void FindCandidates(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
+                    const void *element, int level, InsertScratch &s) {
+	for (auto &found : s.per_level)
+		found.clear();
+	if (meta.entry_point == HNSW_NO_NODE)
+		return;
+	const HnswGeometry &g = meta.geometry;
+	BlockNumber blocks = 1 + (meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
+	vdb::RunCpp("hnsw insert", [&] {
+		s.hints.Prepare(index, blocks);
+		HnswPageGraph graph{index, &meta, &metric, element, s.spill.data(), &s.hints};
+		vdb::Candidate from{graph.Distance(meta.entry_point), meta.entry_point};
+		for (int l = meta.max_level; l > level; l--)
+			from = vdb::GreedyClosest(graph, from, l, s.search);
+		s.search.results.assign(1, from);
+		for (int l = Min(level, meta.max_level); l >= 0; l--) {
+			// each level starts from everything found on the one above
+			vdb::SearchLayer(graph, meta.node_count, meta.ef_construction, l, s.search);
+			s.per_level[l].assign(s.search.results.begin(), s.search.results.end());
+		}
+	});
+}
+
 }  // namespace
 
+// The search for neighbours, the bulk of an insert's work, runs before the
+// write lock is taken, so concurrent inserts search in parallel; only
+// claiming a slot and writing links is serialised. If the entry point moved
+// in between (another insert raised the graph), the search is redone under
+// the lock. Nodes inserted meanwhile are not among our candidates, which
+// costs a little graph quality, never a lost link: every link list is read
+// and rewritten under the lock.
 void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
+	HnswMetaPageData seen = HnswReadMeta(index);
+	vdb::ElementMetric metric = HnswMetric(seen);
+	InsertScratch &s = Scratch(seen);
+	int level = RandomLevel(seen.m);
+	FindCandidates(index, seen, metric, element, level, s);
+
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData meta = HnswReadMeta(index);
-	vdb::ElementMetric metric = HnswMetric(meta);
 	const HnswGeometry &g = meta.geometry;
-	InsertScratch &s = Scratch(meta);
+	if (meta.entry_point != seen.entry_point || meta.max_level != seen.max_level)
+		FindCandidates(index, meta, metric, element, level, s);
 
 	uint32 id = meta.free_nodes > 0 ? FindFreeSlot(index, meta) : HNSW_NO_NODE;
 	if (id != HNSW_NO_NODE)
@@ -272,22 +314,12 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 			AddGroup(index, g, HnswGroup(g, id));
 	}
 	WriteElement(index, g, id, element);
-	int level = ClaimSlot(index, g, id, tid, RandomLevel(meta.m));
+	level = ClaimSlot(index, g, id, tid, level);
 
 	if (meta.entry_point != HNSW_NO_NODE) {
-		const HnswGeometry &geometry = meta.geometry;
-		BlockNumber blocks = 1 + (meta.node_count + geometry.group_nodes - 1) / geometry.group_nodes * geometry.group_pages;
 		vdb::RunCpp("hnsw insert", [&] {
-			s.hints.Prepare(index, blocks);
-			HnswPageGraph graph{index, &meta, &metric, element, s.spill.data(), &s.hints};
-			vdb::Candidate from{graph.Distance(meta.entry_point), meta.entry_point};
-			for (int l = meta.max_level; l > level; l--)
-				from = vdb::GreedyClosest(graph, from, l, s.search);
-			s.search.results.assign(1, from);
 			for (int l = Min(level, meta.max_level); l >= 0; l--) {
-				vdb::SearchLayer(graph, meta.node_count, meta.ef_construction, l, s.search);
-				// the next level down starts from everything found on this one
-				s.found.assign(s.search.results.begin(), s.search.results.end());
+				s.found.assign(s.per_level[l].begin(), s.per_level[l].end());
 				KeepLiveCandidates(index, g, s.found, id);
 				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept, true);
 				s.chosen.clear();
