@@ -127,6 +127,24 @@ INSERT INTO grow VALUES (0, '[0,0,0]');  -- zero vector: no direction, not index
 SELECT same_order('grow', 'v', '<=>', '[3,1,2]', 10) AS cosine_grown;
 SELECT vector_db_index_check('grow_idx', true);
 
+-- More dimensions than pgvector indexes (2,000): vectors that span pages.
+CREATE TABLE wide_items (id int, v vector(3000), h halfvec(5000), b bit(20000));
+INSERT INTO wide_items SELECT i,
+	(SELECT array_agg(random() - 0.5)::float4[] FROM generate_series(1, 3000) WHERE i > 0)::vector,
+	(SELECT array_agg(random() - 0.5)::float4[] FROM generate_series(1, 5000) WHERE i > 0)::vector::halfvec,
+	(SELECT string_agg(CASE WHEN random() < 0.5 THEN '1' ELSE '0' END, '') FROM generate_series(1, 20000) WHERE i > 0)::bit(20000)
+FROM generate_series(1, 200) i;
+CREATE INDEX wide_v ON wide_items USING hnsw (v vector_l2_ops);
+CREATE INDEX wide_h ON wide_items USING hnsw (h halfvec_cosine_ops);
+CREATE INDEX wide_b ON wide_items USING hnsw (b bit_hamming_ops);
+SELECT same_order('wide_items', 'v', '<->', (SELECT v::text FROM wide_items WHERE id = 5), 10) AS wide_vector,
+       same_order('wide_items', 'h', '<=>', (SELECT h::text FROM wide_items WHERE id = 5), 10) AS wide_halfvec;
+SET enable_seqscan = off;
+SELECT id FROM wide_items ORDER BY b <~> (SELECT b FROM wide_items WHERE id = 9) LIMIT 1;
+RESET enable_seqscan;
+SELECT vector_db_index_check('wide_v', true), vector_db_index_check('wide_h', true), vector_db_index_check('wide_b', true);
+DROP TABLE wide_items;
+
 -- Unlogged tables work (the init fork holds an empty index).
 CREATE UNLOGGED TABLE scratch (id int, v vector(3));
 CREATE INDEX scratch_idx ON scratch USING hnsw (v);
