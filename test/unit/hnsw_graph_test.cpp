@@ -1,10 +1,12 @@
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <set>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "core/float16.h"
 #include "core/hnsw/graph.h"
 
 namespace vdb {
@@ -157,6 +159,33 @@ TEST(Graph, HalfAndBitElements) {
 	EXPECT_FLOAT_EQ(jaccard.Distance(a, b), 1.0f - 8.0f / 12.0f);
 	EXPECT_THROW(MakeElementMetric(ElementType::kBit, MetricKind::kL2, 8), std::invalid_argument);
 	EXPECT_THROW(MakeElementMetric(ElementType::kFloat32, MetricKind::kJaccard, 8), std::invalid_argument);
+}
+
+// Scans measure a vector that spans two pages piece by piece; that is only
+// right where the metric says it is additive.
+TEST(Metric, PieceDistancesAddUpForAdditiveMetrics) {
+	auto data = RandomVectors(2, 64, 7);
+	const uint8_t *a = reinterpret_cast<const uint8_t *>(&data[0]);
+	const uint8_t *b = reinterpret_cast<const uint8_t *>(&data[64]);
+	for (MetricKind kind : {MetricKind::kL2, MetricKind::kInnerProduct, MetricKind::kL1}) {
+		auto metric = MakeElementMetric(ElementType::kFloat32, kind, 64);
+		ASSERT_TRUE(metric.additive);
+		float pieces = metric.PieceDistance(a, b, 40) + metric.PieceDistance(a + 40, b + 40, 216);
+		EXPECT_NEAR(pieces, metric.Distance(a, b), 1e-4f * std::fabs(metric.Distance(a, b)) + 1e-5f);
+	}
+	std::vector<Half> ha, hb;
+	for (size_t i = 0; i < 64; i++) {
+		ha.push_back(FloatToHalf(data[i]));
+		hb.push_back(FloatToHalf(data[64 + i]));
+	}
+	auto half = MakeElementMetric(ElementType::kFloat16, MetricKind::kL2, 64);
+	float whole = half.Distance(ha.data(), hb.data());
+	EXPECT_NEAR(half.PieceDistance(ha.data(), hb.data(), 30) + half.PieceDistance(&ha[15], &hb[15], 98), whole,
+	            1e-4f * whole);
+	auto hamming = MakeElementMetric(ElementType::kBit, MetricKind::kHamming, 1024);
+	EXPECT_EQ(hamming.PieceDistance(a, b, 7) + hamming.PieceDistance(a + 7, b + 7, 121), hamming.Distance(a, b));
+	EXPECT_FALSE(MakeElementMetric(ElementType::kBit, MetricKind::kJaccard, 64).additive);
+	EXPECT_FALSE(MakeElementMetric(ElementType::kFloat16, MetricKind::kCosine, 64).additive);
 }
 
 }  // namespace
