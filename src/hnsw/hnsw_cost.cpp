@@ -10,7 +10,6 @@ extern "C" {
 #include "access/relation.h"
 #include "optimizer/cost.h"
 #include "utils/selfuncs.h"
-#include "utils/spccache.h"
 }
 
 void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost *startup_cost,
