@@ -49,7 +49,7 @@ TEST(Pq, TableDistancesAreToTheDecodedVector) {
 	ASSERT_TRUE(PqQuantizer::Train(x.data(), n, d, p, &pq).ok());
 	ASSERT_EQ(pq.code_size(), 8u);
 	const float *q = &x[11 * d];
-	std::vector<float> l2 = pq.PrepareQuery(q, Metric::kL2), ip = pq.PrepareQuery(q, Metric::kInnerProduct);
+	std::vector<float> l2 = pq.PrepareQuery(q, MetricKind::kL2), ip = pq.PrepareQuery(q, MetricKind::kInnerProduct);
 	std::vector<uint8_t> code(8), other(8);
 	std::vector<float> back(d), other_back(d);
 	for (size_t i = 0; i < n; i += 17) {
@@ -103,7 +103,7 @@ TEST(Pq, FlatScanWithRerankingReachesRecall95) {
 		pq.Encode(&w.base[i * w.d], &codes[i * size]);
 	std::vector<std::vector<float>> tables;
 	for (size_t q = 0; q < w.truth.size(); q++)
-		tables.push_back(pq.PrepareQuery(&w.queries[q * w.d], Metric::kL2));
+		tables.push_back(pq.PrepareQuery(&w.queries[q * w.d], MetricKind::kL2));
 	auto estimate = [&](size_t q, size_t i) { return pq.Distance(tables[q], &codes[i * size]); };
 	double recall = testing::RerankedRecall(w, k, 10 * k, estimate);
 	EXPECT_GE(recall, 0.95);

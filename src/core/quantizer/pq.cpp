@@ -71,7 +71,7 @@ void PqQuantizer::Decode(const uint8_t *code, float *x) const {
 	}
 }
 
-std::vector<float> PqQuantizer::PrepareQuery(const float *query, Metric metric) const {
+std::vector<float> PqQuantizer::PrepareQuery(const float *query, MetricKind metric) const {
 	const DistanceKernels &k = Kernels();
 	std::vector<float> table(m_ * kCentroids);
 	for (size_t j = 0; j < m_; j++)
@@ -79,7 +79,7 @@ std::vector<float> PqQuantizer::PrepareQuery(const float *query, Metric metric) 
 			const float *c = &centroids_[(j * kCentroids + id) * dsub_];
 			const float *sub = query + j * dsub_;
 			table[j * kCentroids + id] =
-			    metric == Metric::kL2 ? k.l2_squared_f32(sub, c, dsub_) : -k.dot_f32(sub, c, dsub_);
+			    metric == MetricKind::kL2 ? k.l2_squared_f32(sub, c, dsub_) : -k.dot_f32(sub, c, dsub_);
 		}
 	return table;
 }

@@ -41,7 +41,7 @@ public:
 
 	// The m x 256 table for a query: squared L2 of each sub-vector to each
 	// centroid, or the negative inner products (cosine: unit vectors and IP).
-	std::vector<float> PrepareQuery(const float *query, Metric metric) const;
+	std::vector<float> PrepareQuery(const float *query, MetricKind metric) const;
 	// Smaller is nearer.
 	float Distance(const std::vector<float> &table, const uint8_t *code) const;
 
