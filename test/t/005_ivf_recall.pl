@@ -48,7 +48,7 @@ my @quantized = (
 	[ 'sq8',    'v', 'vector_l2_ops',      '<->', 0.9 ],
 	[ 'pq',     'v', 'vector_ip_ops',      '<#>', 0.8 ],
 	[ 'pq',     'h', 'halfvec_cosine_ops', '<=>', 0.8 ],
-	[ 'rabitq', 'v', 'vector_cosine_ops',  '<=>', 0.7 ],
+	[ 'rabitq', 'v', 'vector_cosine_ops',  '<=>', 0.5 ],  # 1-bit codes of 16 dims: error ~ 1/sqrt(d)
 );
 for my $q (@quantized) {
 	my ($quantizer, $col, $opclass, $op, $min) = @$q;
