@@ -5,27 +5,7 @@
 SET client_min_messages = warning;
 SELECT setseed(0.23);
 
-CREATE OR REPLACE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE query;
-	RETURN 'ok';
-EXCEPTION WHEN others THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
-CREATE OR REPLACE FUNCTION same_order(tab text, col text, op text, q text, k int) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	by_index int[];
-	exact int[];
-	sql text := format('SELECT array_agg(id) FROM (SELECT id FROM %I ORDER BY %I %s %L LIMIT %s) s', tab, col, op, q, k);
-BEGIN
-	SET LOCAL enable_seqscan = off;
-	EXECUTE sql INTO by_index;
-	SET LOCAL enable_seqscan = on;
-	SET LOCAL enable_indexscan = off;
-	EXECUTE sql INTO exact;
-	RETURN by_index = exact;
-END $$;
+-- try() and same_order() are the hnsw test's (it runs first).
 
 -- How many of the exact k nearest the index returns (recall x k).
 CREATE OR REPLACE FUNCTION overlap(tab text, col text, op text, q text, k int) RETURNS int LANGUAGE plpgsql AS $$
@@ -113,6 +93,17 @@ CREATE TABLE ivfbits (id int, b bit(64));
 INSERT INTO ivfbits SELECT i, (random() * 1e18)::bigint::bit(64) FROM generate_series(1, 100) i;
 SELECT try($$CREATE INDEX ON ivfbits USING ivf (b bit_hamming_ops) WITH (quantizer = 'sq8')$$);
 SELECT try($$CREATE INDEX ON ivfbits USING ivf (b bit_hamming_ops) WITH (lists = 4)$$);
+-- Tiny and empty tables build usable quantized indexes (the sample is repeated).
+CREATE TABLE ivftiny (id int, v vector(4));
+CREATE INDEX ivftiny_empty ON ivftiny USING ivf (v) WITH (quantizer = 'sq8');
+INSERT INTO ivftiny VALUES (1, '[1,2,3,4]'), (2, '[4,3,2,1]'), (3, '[0,0,0,1]');
+CREATE INDEX ivftiny_pq ON ivftiny USING ivf (v) WITH (quantizer = 'pq');
+CREATE INDEX ivftiny_rabitq ON ivftiny USING ivf (v) WITH (quantizer = 'rabitq', lists = 2);
+INSERT INTO ivftiny VALUES (4, '[1,2,3,5]');
+SET enable_seqscan = off;
+SELECT id FROM ivftiny ORDER BY v <-> '[1,2,3,4.6]' LIMIT 2;
+RESET enable_seqscan;
+SELECT vector_db_index_check(indexrelid, true) FROM pg_index WHERE indrelid = 'ivftiny'::regclass;
 SELECT amvalidate(c.oid) FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod WHERE amname = 'ivf' GROUP BY 1;
 
-DROP TABLE ivfq, ivfbits;
+DROP TABLE ivfq, ivfbits, ivftiny;

@@ -4,28 +4,7 @@
 SET client_min_messages = warning;
 SELECT setseed(0.17);
 
-CREATE OR REPLACE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE query;
-	RETURN 'ok';
-EXCEPTION WHEN others THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
--- True when an index scan returns the same ids as a sequential scan.
-CREATE OR REPLACE FUNCTION same_order(tab text, col text, op text, q text, k int) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	by_index int[];
-	exact int[];
-	sql text := format('SELECT array_agg(id) FROM (SELECT id FROM %I ORDER BY %I %s %L LIMIT %s) s', tab, col, op, q, k);
-BEGIN
-	SET LOCAL enable_seqscan = off;
-	EXECUTE sql INTO by_index;
-	SET LOCAL enable_seqscan = on;
-	SET LOCAL enable_indexscan = off;
-	EXECUTE sql INTO exact;
-	RETURN by_index = exact;
-END $$;
+-- try() and same_order() are the hnsw test's (it runs first).
 
 -- A crafted example: the nearest rows, in order.
 CREATE TABLE ivf_tiny (id int, v vector(2));

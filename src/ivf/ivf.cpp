@@ -4,13 +4,13 @@
 // re-ranking.
 #include "ivf/ivf.h"
 
+#include "index/index_am.h"
 #include "index/index_check.h"
 #include "index/index_options.h"
 
 extern "C" {
 #include "access/reloptions.h"
 #include "commands/progress.h"
-#include "commands/vacuum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 }
@@ -126,58 +126,20 @@ void DefineSettings(const char *prefix, IvfSettings *settings, bool with_rerank)
 
 // One callback table for both AMs; only the options differ.
 IndexAmRoutine *MakeRoutine(amoptions_function options) {
-	IndexAmRoutine *am = makeNode(IndexAmRoutine);
-	am->amstrategies = 0;
-	am->amsupport = 2;
-	am->amoptsprocnum = 0;
-	am->amcanorder = false;
-	am->amcanorderbyop = true;
-	am->amcanbackward = false;
-	am->amcanunique = false;
-	am->amcanmulticol = false;
-	am->amoptionalkey = true;
-	am->amsearcharray = false;
-	am->amsearchnulls = false;
-	am->amstorage = false;
-	am->amclusterable = false;
-	am->ampredlocks = false;
-	am->amcanparallel = false;
-#if PG_VERSION_NUM >= 170000
-	am->amcanbuildparallel = false;
-#endif
-	am->amcaninclude = false;
-	am->amusemaintenanceworkmem = false;
-#if PG_VERSION_NUM >= 160000
-	am->amsummarizing = false;
-#endif
-	am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
-	am->amkeytype = InvalidOid;
-
+	IndexAmRoutine *am = VdbNewIndexAmRoutine();
 	am->ambuild = ivfbuild;
 	am->ambuildempty = ivfbuildempty;
 	am->aminsert = ivfinsert;
-#if PG_VERSION_NUM >= 170000
-	am->aminsertcleanup = NULL;
-#endif
 	am->ambulkdelete = ivfbulkdelete;
 	am->amvacuumcleanup = ivfvacuumcleanup;
-	am->amcanreturn = NULL;
 	am->amcostestimate = ivfcostestimate;
 	am->amoptions = options;
-	am->amproperty = NULL;
 	am->ambuildphasename = ivfbuildphasename;
 	am->amvalidate = hnswvalidate;
-	am->amadjustmembers = NULL;
 	am->ambeginscan = ivfbeginscan;
 	am->amrescan = ivfrescan;
 	am->amgettuple = ivfgettuple;
-	am->amgetbitmap = NULL;
 	am->amendscan = ivfendscan;
-	am->ammarkpos = NULL;
-	am->amrestrpos = NULL;
-	am->amestimateparallelscan = NULL;
-	am->aminitparallelscan = NULL;
-	am->amparallelrescan = NULL;
 	return am;
 }
 

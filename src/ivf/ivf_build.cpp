@@ -13,6 +13,8 @@
 // with log_newpage_range, as pgvector and nbtree's sorted build do.
 #include "ivf/ivf.h"
 
+#include <algorithm>
+
 #include "core/ivf/kmeans.h"
 #include "core/ivf/list_count.h"
 #include "index/index_progress.h"
@@ -200,6 +202,19 @@ uint32 Train(BuildState *state, const IvfBuildOptions &options, uint32 lists, vd
 			for (uint32 list = 0; list < lists; list++)
 				m->flat.ToQuantizerInput(&m->centroids.elements[size_t(list) * metric.bytes],
 				                         &m->centroids.floats[size_t(list) * d]);
+		}
+		// A tiny table still gets a usable index: the sample is repeated up to
+		// what the quantizer needs (PQ: one row per codebook entry), and an
+		// empty one stands in as the origin.
+		size_t needed = quantizer == vdb::IvfQuantizer::kPq ? vdb::PqQuantizer::kMinTrainingVectors : 1;
+		if (quantizer != vdb::IvfQuantizer::kFlat && n < needed) {
+			if (n == 0)
+				m->sample.assign(d, 0.0f);
+			size_t have = m->sample.size() / d;
+			m->sample.resize(needed * d);
+			for (size_t i = have; i < needed; i++)
+				std::copy_n(&m->sample[(i % have) * d], d, &m->sample[i * d]);
+			n = needed;
 		}
 		vdb::IvfTrainParams params;
 		params.pq_m = size_t(options.pq_m);

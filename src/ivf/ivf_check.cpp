@@ -6,13 +6,10 @@
 // The first violation raises ERROR with SQLSTATE XX002.
 #include "ivf/ivf.h"
 
-#include <algorithm>
-
+#include "index/index_check.h"
 #include "pg/cpp_boundary.h"
 
 extern "C" {
-#include "access/tableam.h"
-#include "catalog/index.h"
 #include "miscadmin.h"
 }
 
@@ -22,26 +19,6 @@ void Corrupted(Relation index, uint32 list, const char *what, uint32 value) {
 	ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
 	                errmsg("ivf index \"%s\" is corrupted", RelationGetRelationName(index)),
 	                errdetail("List %u: %s (%u).", list, what, value)));
-}
-
-bool TidLess(const ItemPointerData &a, const ItemPointerData &b) {
-	return ItemPointerCompare(const_cast<ItemPointer>(&a), const_cast<ItemPointer>(&b)) < 0;
-}
-
-struct HeapCheck {
-	std::vector<ItemPointerData> *indexed;  // sorted
-	const vdb::ElementMetric *metric;
-	char *element;
-};
-
-void HeapCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
-	HeapCheck *check = (HeapCheck *) arg;
-	if (!alive || isnull[0] || !VdbDatumToElement(index, *check->metric, values[0], check->element))
-		return;
-	if (!std::binary_search(check->indexed->begin(), check->indexed->end(), *tid, TidLess))
-		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
-		                errmsg("ivf index \"%s\" lacks heap row (%u,%u)", RelationGetRelationName(index),
-		                       ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid))));
 }
 
 // Walks one list's chain; appends its TIDs to `tids`.
@@ -103,10 +80,6 @@ void IvfCheckIndex(Relation index, Relation heap, bool heap_all_indexed) {
 		UnlockReleaseBuffer(buffer);
 		CheckList(index, meta, list, entry, meta.centroid_start + centroid_pages, seen, tids);
 	}
-	if (!heap_all_indexed)
-		return;
-	vdb::RunCpp("ivf check", [&] { std::sort(tids.begin(), tids.end(), TidLess); });
-	HeapCheck check{&tids, &coder.metric(), (char *) palloc(coder.metric().bytes)};
-	IndexInfo *info = BuildIndexInfo(index);
-	table_index_build_scan(heap, index, info, true, false, HeapCallback, &check, NULL);
+	if (heap_all_indexed)
+		VdbCheckHeapAllIndexed(index, heap, coder.metric(), tids);
 }
