@@ -77,6 +77,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dsn", required=True)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--flat-only", action="store_true", help="ivfflat and pgvector's ivfflat only")
     args = parser.parse_args()
 
     train = load_idx("train-images-idx3-ubyte.gz")
@@ -99,15 +100,14 @@ def main():
     print(f"loaded {len(train)} rows in {time.perf_counter() - start:.1f} s; {len(queries)} queries, lists = {LISTS}")
     measure(vdb, "vector_db ivfflat", f"CREATE INDEX idx ON items USING ivfflat (v vector_l2_ops) WITH (lists = {LISTS})",
             "ivfflat.probes", [], queries, truth)
-    measure(vdb, "vector_db ivf sq8, rerank 100",
-            f"CREATE INDEX idx ON items USING ivf (v vector_l2_ops) WITH (lists = {LISTS}, quantizer = 'sq8')",
-            "ivf.probes", ["SET ivf.rerank = 100"], queries, truth)
-    measure(vdb, "vector_db ivf pq (pq_m = 98), rerank 100",
-            f"CREATE INDEX idx ON items USING ivf (v vector_l2_ops) WITH (lists = {LISTS}, quantizer = 'pq', pq_m = 98)",
-            "ivf.probes", ["SET ivf.rerank = 100"], queries, truth)
-    measure(vdb, "vector_db ivf pq (pq_m = 98), no rerank",
-            f"CREATE INDEX idx ON items USING ivf (v vector_l2_ops) WITH (lists = {LISTS}, quantizer = 'pq', pq_m = 98)",
-            "ivf.probes", ["SET ivf.rerank = 0"], queries, truth)
+    quantized = [] if args.flat_only else [
+        ("vector_db ivf sq8, rerank 100", "quantizer = 'sq8'", "SET ivf.rerank = 100"),
+        ("vector_db ivf pq (pq_m = 98), rerank 100", "quantizer = 'pq', pq_m = 98", "SET ivf.rerank = 100"),
+        ("vector_db ivf pq (pq_m = 98), no rerank", "quantizer = 'pq', pq_m = 98", "SET ivf.rerank = 0"),
+    ]
+    for name, options, rerank in quantized:
+        measure(vdb, name, f"CREATE INDEX idx ON items USING ivf (v vector_l2_ops) WITH (lists = {LISTS}, {options})",
+                "ivf.probes", [rerank], queries, truth)
     if have_pgvector:
         pgv = connect(args.dsn, "pgv")
         pgv.cursor().execute("CREATE EXTENSION vector")

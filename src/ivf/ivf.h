@@ -84,15 +84,28 @@ void IvfCheckIndex(Relation index, Relation heap, bool heap_all_indexed);
 // The metapage, checked and copied out.
 IvfMetaPageData IvfReadMeta(Relation index);
 vdb::ElementMetric IvfMetric(const IvfMetaPageData &meta);
-// The quantizer state of the index, loaded (XX002 when it does not decode).
-vdb::IvfCoder IvfLoadCoder(Relation index, const IvfMetaPageData &meta);
-
-// Every list's centroid (element encoding, metric.bytes each), entry order.
+// Every list's centroid: in the column's encoding (what queries are
+// compared with) and, for quantizers, as float32 (what residuals are
+// taken against).
 struct IvfCentroids {
-	std::vector<uint8_t> elements;
-	std::vector<float> floats;  // only for quantizers: lists x dims
+	std::vector<uint8_t> elements;  // lists x metric.bytes
+	std::vector<float> floats;      // lists x dims, or empty
 };
-void IvfReadCentroids(Relation index, const IvfMetaPageData &meta, const vdb::IvfCoder &coder, IvfCentroids *out);
+
+// What never changes after a build.
+struct IvfIndexState {
+	Oid relfilenode;
+	IvfMetaPageData meta;
+	vdb::IvfCoder coder;
+	IvfCentroids centroids;
+};
+// Reads it from the pages (XX002 when the quantizer state does not decode);
+// the caller deletes it.
+IvfIndexState *IvfLoadIndexState(Relation index);
+// The same, cached per backend (ivf_cache.cpp); valid until the index is
+// rebuilt, which cannot happen while this backend scans it.
+const IvfIndexState *IvfGetIndexState(Relation index);
+
 // Where list `list`'s entry lives.
 BlockNumber IvfEntryBlock(const IvfMetaPageData &meta, uint32 list);
 IvfListEntry *IvfPageEntry(Page page, const IvfMetaPageData &meta, uint32 list);

@@ -11,6 +11,7 @@
 
 extern "C" {
 #include "miscadmin.h"
+#include "utils/memutils.h"
 }
 
 namespace {
@@ -60,17 +61,19 @@ void CheckList(Relation index, const IvfMetaPageData &meta, uint32 list, const I
 }  // namespace
 
 void IvfCheckIndex(Relation index, Relation heap, bool heap_all_indexed) {
-	IvfMetaPageData meta = IvfReadMeta(index);
-	vdb::IvfCoder coder = IvfLoadCoder(index, meta);
+	// Read from the pages, not the cache: the state pages are checked too.
+	IvfIndexState *state = IvfLoadIndexState(index);
+	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
+	cleanup->func = [](void *arg) { delete (IvfIndexState *) arg; };
+	cleanup->arg = state;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
+	const IvfMetaPageData &meta = state->meta;
 	if (meta.lists == 0 || meta.lists > IVF_MAX_LISTS)
 		Corrupted(index, 0, "impossible list count", meta.lists);
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
 	BlockNumber centroid_pages = (meta.lists + meta.entries_per_page - 1) / meta.entries_per_page;
 	if (meta.centroid_start + centroid_pages > nblocks)
 		Corrupted(index, 0, "centroid pages beyond the end of the index", meta.centroid_start);
-	IvfCentroids centroids;
-	IvfReadCentroids(index, meta, coder, &centroids);  // checks the page kinds
-
 	std::vector<bool> seen;
 	std::vector<ItemPointerData> tids;
 	vdb::RunCpp("ivf check", [&] { seen.assign(nblocks, false); });
@@ -81,5 +84,5 @@ void IvfCheckIndex(Relation index, Relation heap, bool heap_all_indexed) {
 		CheckList(index, meta, list, entry, meta.centroid_start + centroid_pages, seen, tids);
 	}
 	if (heap_all_indexed)
-		VdbCheckHeapAllIndexed(index, heap, coder.metric(), tids);
+		VdbCheckHeapAllIndexed(index, heap, state->coder.metric(), tids);
 }

@@ -34,8 +34,6 @@ struct Candidate {
 
 // The C++ side of a scan; freed by a memory-context callback on ERROR too.
 struct IvfScanState {
-	vdb::IvfCoder coder;
-	IvfCentroids centroids;
 	std::vector<uint8_t> query;
 	std::vector<uint8_t> element;  // a heap row's value, for re-ranking
 	vdb::IvfListQuery list_query;
@@ -46,6 +44,7 @@ struct IvfScanState {
 
 struct IvfScanOpaque {
 	IvfScanState *state;
+	const IvfIndexState *index;  // cached: centroids, coder
 	IvfMetaPageData meta;
 	const IvfSettings *settings;
 	uint32 probed;      // lists probed so far
@@ -68,10 +67,10 @@ bool CandidateLess(const Candidate &a, const Candidate &b) { return a.score < b.
 void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 	IvfScanState *state = so->state;
 	const IvfMetaPageData &meta = so->meta;
+	const vdb::IvfCoder &coder = so->index->coder;
+	const std::vector<float> &centroids = so->index->centroids.floats;
 	vdb::RunCpp("ivf scan", [&] {
-		state->coder.PrepareList(
-			state->centroids.floats.empty() ? NULL : &state->centroids.floats[size_t(list) * meta.dims],
-			&state->list_query);
+		coder.PrepareList(centroids.empty() ? NULL : &centroids[size_t(list) * meta.dims], &state->list_query);
 	});
 	Buffer entry_buffer = VdbReadBuffer(index, IvfEntryBlock(meta, list), BUFFER_LOCK_SHARE);
 	BlockNumber block = IvfPageEntry(BufferGetPage(entry_buffer), meta, list)->first;
@@ -86,7 +85,7 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 		vdb::RunCpp("ivf scan", [&] {
 			for (uint32 i = 0; i < count; i++) {
 				IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
-				state->batch.push_back(Candidate{state->coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid});
+				state->batch.push_back(Candidate{coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid});
 			}
 		});
 		block = header->next;
@@ -130,9 +129,10 @@ bool ExactScore(IndexScanDesc scan, ItemPointerData tid, float *score) {
 		return false;
 	bool isnull;
 	Datum value = slot_getattr(so->slot, scan->indexRelation->rd_index->indkey.values[0], &isnull);
-	bool usable = !isnull && VdbDatumToElement(scan->indexRelation, state->coder.metric(), value, state->element.data());
+	const vdb::ElementMetric &metric = so->index->coder.metric();
+	bool usable = !isnull && VdbDatumToElement(scan->indexRelation, metric, value, state->element.data());
 	if (usable)
-		*score = state->coder.metric().Distance(state->query.data(), state->element.data());
+		*score = metric.Distance(state->query.data(), state->element.data());
 	ExecClearTuple(so->slot);
 	return usable;
 }
@@ -178,20 +178,19 @@ void Refill(IndexScanDesc scan) {
 IndexScanDesc ivfbeginscan(Relation index, int nkeys, int norderbys) {
 	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
 	IvfScanOpaque *so = (IvfScanOpaque *) palloc0(sizeof(IvfScanOpaque));
-	so->meta = IvfReadMeta(index);
+	so->index = IvfGetIndexState(index);
+	so->meta = so->index->meta;
 	so->settings = &IvfSettingsOf(index);
-	vdb::IvfCoder coder = IvfLoadCoder(index, so->meta);
+	size_t bytes = so->index->coder.metric().bytes;
 	vdb::RunCpp("ivf scan", [&] {
 		so->state = new IvfScanState();
-		so->state->coder = coder;
-		so->state->query.resize(coder.metric().bytes);
-		so->state->element.resize(coder.metric().bytes);
+		so->state->query.resize(bytes);
+		so->state->element.resize(bytes);
 	});
 	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
 	cleanup->func = DeleteScanState;
 	cleanup->arg = so;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
-	IvfReadCentroids(index, so->meta, so->state->coder, &so->state->centroids);
 	scan->opaque = so;
 	return scan;
 }
@@ -207,7 +206,9 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	so->ready_next = 0;
 	state->batch.clear();
 	state->ready.clear();
-	const vdb::ElementMetric &metric = state->coder.metric();
+	const vdb::IvfCoder &coder = so->index->coder;
+	const vdb::ElementMetric &metric = coder.metric();
+	const std::vector<uint8_t> &centroids = so->index->centroids.elements;
 	// ORDER BY distance to NULL orders nothing: any order is right, so scan
 	// from the zero vector, as pgvector does.
 	memset(state->query.data(), 0, metric.bytes);
@@ -215,10 +216,10 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 		VdbDatumToElement(scan->indexRelation, metric, scan->orderByData[0].sk_argument, state->query.data());
 	uint32 lists = so->meta.lists;
 	vdb::RunCpp("ivf scan", [&] {
-		state->coder.PrepareQuery(state->query.data(), &state->list_query);
+		coder.PrepareQuery(state->query.data(), &state->list_query);
 		std::vector<std::pair<float, uint32_t>> ranked(lists);
 		for (uint32 list = 0; list < lists; list++)
-			ranked[list] = std::make_pair(metric.Distance(state->query.data(), &state->centroids.elements[size_t(list) * metric.bytes]),
+			ranked[list] = std::make_pair(metric.Distance(state->query.data(), &centroids[size_t(list) * metric.bytes]),
 			                              list);
 		std::sort(ranked.begin(), ranked.end());
 		state->list_order.resize(lists);

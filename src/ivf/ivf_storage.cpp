@@ -3,6 +3,7 @@
 #include "ivf/ivf.h"
 
 #include <cfloat>
+#include <memory>
 
 #include "pg/cpp_boundary.h"
 
@@ -68,8 +69,10 @@ vdb::ElementMetric IvfMetric(const IvfMetaPageData &meta) {
 	return metric;
 }
 
-vdb::IvfCoder IvfLoadCoder(Relation index, const IvfMetaPageData &meta) {
-	vdb::ElementMetric metric = IvfMetric(meta);
+namespace {
+
+// The quantizer state bytes, palloc'd (none for flat lists).
+char *ReadStateBytes(Relation index, const IvfMetaPageData &meta) {
 	char *bytes = (char *) palloc(Max(meta.state_bytes, 1));
 	uint32 done = 0;
 	for (BlockNumber block = meta.state_start; done < meta.state_bytes; block++) {
@@ -81,18 +84,63 @@ vdb::IvfCoder IvfLoadCoder(Relation index, const IvfMetaPageData &meta) {
 		done += piece;
 		UnlockReleaseBuffer(buffer);
 	}
-	vdb::IvfCoder coder;
-	vdb::Status status;
-	vdb::RunCpp("ivf quantizer load", [&] {
-		status = vdb::IvfCoder::Load(vdb::IvfQuantizer(meta.quantizer), metric, (const uint8_t *) bytes,
-		                             meta.state_bytes, &coder);
+	return bytes;
+}
+
+// Every list's centroid in the column's encoding, entry order, palloc'd.
+char *ReadCentroidBytes(Relation index, const IvfMetaPageData &meta, size_t element_bytes) {
+	char *out = (char *) palloc(Max(size_t(meta.lists) * element_bytes, 1));
+	for (uint32 list = 0; list < meta.lists;) {
+		BlockNumber block = IvfEntryBlock(meta, list);
+		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
+		Page page = BufferGetPage(buffer);
+		VdbCheckPageKind(index, page, block, IVF_PAGE_CENTROID);
+		for (; list < meta.lists && IvfEntryBlock(meta, list) == block; list++)
+			memcpy(out + size_t(list) * element_bytes, IVF_ENTRY_CENTROID(IvfPageEntry(page, meta, list)),
+			       element_bytes);
+		UnlockReleaseBuffer(buffer);
+	}
+	return out;
+}
+
+}  // namespace
+
+// Reads the pages first (they may raise errors), then builds the C++ state in
+// one RunCpp, so no C++ object is alive while Postgres may longjmp.
+IvfIndexState *IvfLoadIndexState(Relation index) {
+	IvfMetaPageData meta = IvfReadMeta(index);
+	vdb::ElementMetric metric = IvfMetric(meta);
+	char *state_bytes = ReadStateBytes(index, meta);
+	char *centroid_bytes = ReadCentroidBytes(index, meta, metric.bytes);
+	IvfIndexState *state = NULL;
+	char problem[256] = "";
+	vdb::RunCpp("ivf index load", [&] {
+		std::unique_ptr<IvfIndexState> loaded(new IvfIndexState());
+		loaded->meta = meta;
+		vdb::Status status = vdb::IvfCoder::Load(vdb::IvfQuantizer(meta.quantizer), metric,
+		                                         (const uint8_t *) state_bytes, meta.state_bytes, &loaded->coder);
+		if (!status.ok()) {
+			strlcpy(problem, status.message.c_str(), sizeof problem);
+			return;
+		}
+		if (loaded->coder.code_size() != meta.code_size) {
+			strlcpy(problem, "Quantizer code size differs from the metapage's.", sizeof problem);
+			return;
+		}
+		IvfCentroids &c = loaded->centroids;
+		c.elements.assign(centroid_bytes, centroid_bytes + size_t(meta.lists) * metric.bytes);
+		if (loaded->coder.kind() != vdb::IvfQuantizer::kFlat) {
+			c.floats.resize(size_t(meta.lists) * meta.dims);
+			for (size_t list = 0; list < meta.lists; list++)
+				loaded->coder.ToQuantizerInput(&c.elements[list * metric.bytes], &c.floats[list * meta.dims]);
+		}
+		state = loaded.release();
 	});
-	pfree(bytes);
-	if (!status.ok())
-		Corrupted(index, status.message.c_str());
-	if (coder.code_size() != meta.code_size)
-		Corrupted(index, "Quantizer code size differs from the metapage's.");
-	return coder;
+	pfree(state_bytes);
+	pfree(centroid_bytes);
+	if (state == NULL)
+		Corrupted(index, problem);
+	return state;
 }
 
 BlockNumber IvfEntryBlock(const IvfMetaPageData &meta, uint32 list) {
@@ -101,26 +149,6 @@ BlockNumber IvfEntryBlock(const IvfMetaPageData &meta, uint32 list) {
 
 IvfListEntry *IvfPageEntry(Page page, const IvfMetaPageData &meta, uint32 list) {
 	return (IvfListEntry *) ((char *) page + VDB_PAGE_DATA_OFFSET + (list % meta.entries_per_page) * meta.entry_size);
-}
-
-void IvfReadCentroids(Relation index, const IvfMetaPageData &meta, const vdb::IvfCoder &coder, IvfCentroids *out) {
-	const vdb::ElementMetric &metric = coder.metric();
-	vdb::RunCpp("ivf centroids", [&] {
-		out->elements.resize(size_t(meta.lists) * metric.bytes);
-		out->floats.resize(coder.kind() == vdb::IvfQuantizer::kFlat ? 0 : size_t(meta.lists) * meta.dims);
-	});
-	for (uint32 list = 0; list < meta.lists;) {
-		BlockNumber block = IvfEntryBlock(meta, list);
-		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
-		Page page = BufferGetPage(buffer);
-		VdbCheckPageKind(index, page, block, IVF_PAGE_CENTROID);
-		for (; list < meta.lists && IvfEntryBlock(meta, list) == block; list++)
-			memcpy(&out->elements[size_t(list) * metric.bytes], IVF_ENTRY_CENTROID(IvfPageEntry(page, meta, list)),
-			       metric.bytes);
-		UnlockReleaseBuffer(buffer);
-	}
-	for (size_t list = 0; list < out->floats.size() / meta.dims; list++)
-		coder.ToQuantizerInput(&out->elements[list * metric.bytes], &out->floats[list * meta.dims]);
 }
 
 uint32 IvfNearestList(const vdb::ElementMetric &metric, const IvfCentroids &centroids, uint32 lists,
