@@ -44,7 +44,8 @@ def load_table(conn, train):
     cur.execute("VACUUM ANALYZE items")
 
 
-def measure(conn, name, create, probes_setting, extra, queries, truth):
+def measure(conn, name, create, probes_setting, variants, queries, truth):
+    """Builds one index and sweeps probes under each (label, settings) variant."""
     cur = conn.cursor()
     start = time.perf_counter()
     cur.execute(create)
@@ -52,25 +53,22 @@ def measure(conn, name, create, probes_setting, extra, queries, truth):
     cur.execute("SELECT pg_relation_size('idx')")
     size = cur.fetchone()[0]
     cur.execute("SET enable_seqscan = off")
-    for setting in extra:
-        cur.execute(setting)
-    rows = []
-    texts = [vec_text(q) for q in queries]
-    for probes in PROBES:
-        cur.execute(f"SET {probes_setting} = {probes}")
-        hits = 0
-        start = time.perf_counter()
-        for q, t in zip(texts, truth):
-            cur.execute("SELECT id FROM items ORDER BY v <-> %s LIMIT 10", (q,))
-            hits += len(set(r[0] for r in cur.fetchall()) & set(t))
-        elapsed = time.perf_counter() - start
-        rows.append((probes, hits / (10 * len(truth)), len(truth) / elapsed))
-    cur.execute("DROP INDEX idx")
     print(f"\n{name}: build {build:.1f} s, size {size / 2**20:.1f} MiB")
-    print("  probes  recall@10      QPS")
-    for probes, recall, qps in rows:
-        print(f"  {probes:6d}  {recall:9.3f}  {qps:7.1f}")
-    return build, size, rows
+    texts = [vec_text(q) for q in queries]
+    for label, settings in variants:
+        for setting in settings:
+            cur.execute(setting)
+        print(f"  {label}\n  probes  recall@10      QPS")
+        for probes in PROBES:
+            cur.execute(f"SET {probes_setting} = {probes}")
+            hits = 0
+            start = time.perf_counter()
+            for q, t in zip(texts, truth):
+                cur.execute("SELECT id FROM items ORDER BY v <-> %s LIMIT 10", (q,))
+                hits += len(set(r[0] for r in cur.fetchall()) & set(t))
+            elapsed = time.perf_counter() - start
+            print(f"  {probes:6d}  {hits / (10 * len(truth)):9.3f}  {len(truth) / elapsed:7.1f}")
+    cur.execute("DROP INDEX idx")
 
 
 def main():
@@ -99,21 +97,21 @@ def main():
     load_table(vdb, train)
     print(f"loaded {len(train)} rows in {time.perf_counter() - start:.1f} s; {len(queries)} queries, lists = {LISTS}")
     measure(vdb, "vector_db ivfflat", f"CREATE INDEX idx ON items USING ivfflat (v vector_l2_ops) WITH (lists = {LISTS})",
-            "ivfflat.probes", [], queries, truth)
+            "ivfflat.probes", [("exact lists", [])], queries, truth)
+    reranks = [("rerank 100", ["SET ivf.rerank = 100"]), ("no rerank", ["SET ivf.rerank = 0"])]
     quantized = [] if args.flat_only else [
-        ("vector_db ivf sq8, rerank 100", "quantizer = 'sq8'", "SET ivf.rerank = 100"),
-        ("vector_db ivf pq (pq_m = 98), rerank 100", "quantizer = 'pq', pq_m = 98", "SET ivf.rerank = 100"),
-        ("vector_db ivf pq (pq_m = 98), no rerank", "quantizer = 'pq', pq_m = 98", "SET ivf.rerank = 0"),
+        ("vector_db ivf sq8", "quantizer = 'sq8'"),
+        ("vector_db ivf pq (pq_m = 98)", "quantizer = 'pq', pq_m = 98"),
     ]
-    for name, options, rerank in quantized:
+    for name, options in quantized:
         measure(vdb, name, f"CREATE INDEX idx ON items USING ivf (v vector_l2_ops) WITH (lists = {LISTS}, {options})",
-                "ivf.probes", [rerank], queries, truth)
+                "ivf.probes", reranks, queries, truth)
     if have_pgvector:
         pgv = connect(args.dsn, "pgv")
         pgv.cursor().execute("CREATE EXTENSION vector")
         load_table(pgv, train)
         measure(pgv, "pgvector ivfflat", f"CREATE INDEX idx ON items USING ivfflat (v vector_l2_ops) WITH (lists = {LISTS})",
-                "ivfflat.probes", [], queries, truth)
+                "ivfflat.probes", [("exact lists", [])], queries, truth)
     else:
         print("\npgvector is not installed: no comparison")
 

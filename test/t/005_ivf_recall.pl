@@ -42,6 +42,19 @@ for my $m (@metrics) {
 	$node->safe_psql('postgres', 'DROP INDEX idx');
 }
 
+# Training runs on 1 + max_parallel_maintenance_workers threads: a parallel
+# build is as good as a serial one.
+for my $workers (0, 2) {
+	$node->safe_psql('postgres',
+		"SET max_parallel_maintenance_workers = $workers; CREATE INDEX idx ON items USING ivf (v vector_l2_ops) WITH (lists = 40, quantizer = 'pq', pq_m = 4)");
+	my $all = ivf_recall($node, 'postgres', 'SET ivf.probes = 40; SET ivf.rerank = 10000;', 'v', '<->');
+	is($all, 1, "pq build with $workers workers: exhaustive scan is exact");
+	my $some = ivf_recall($node, 'postgres', 'SET ivf.probes = 10; SET ivf.rerank = 100;', 'v', '<->');
+	cmp_ok($some, '>=', 0.7, "pq build with $workers workers: recall $some at probes = 10");
+	check_ivf_indexes($node, 'postgres', "pq build with $workers workers");
+	$node->safe_psql('postgres', 'DROP INDEX idx');
+}
+
 # Quantized lists: exact with every list probed and every candidate
 # re-ranked; near flat recall with 100 candidates re-ranked.
 my @quantized = (
