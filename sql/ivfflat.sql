@@ -124,6 +124,8 @@ SELECT try($$INSERT INTO ivf_items (id, v) VALUES (0, '[1,2,3]')$$);
 SELECT try($$SELECT * FROM ivf_items ORDER BY v <-> '[1,2]' LIMIT 1$$);
 SET enable_seqscan = off;
 SELECT try($$SELECT count(*) FROM ivf_items WHERE v IS NOT NULL$$);
+-- The subquery's ORDER BY is dropped: no ordered path, and the index must not be used.
+SELECT try($$SELECT count(*) FROM (SELECT id FROM ivf_items ORDER BY v <-> '[1,2,3,4,5,6,7,8]') s$$);
 RESET enable_seqscan;
 SELECT amname, pg_indexam_has_property(oid, 'can_order') FROM pg_am WHERE amname IN ('ivfflat', 'ivf') ORDER BY 1;
 SELECT opcname FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod WHERE amname = 'ivfflat' ORDER BY 1;

@@ -6,6 +6,8 @@
 // scan with a top-N sort where probing would read most of the index.
 #include "ivf/ivf.h"
 
+#include <cfloat>
+
 extern "C" {
 #include "access/relation.h"
 #include "optimizer/cost.h"
@@ -15,7 +17,9 @@ extern "C" {
 void ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost *startup_cost, Cost *total_cost,
                      Selectivity *selectivity, double *correlation, double *pages) {
 	if (path->indexorderbys == NIL) {
-		*startup_cost = *total_cost = 1.0e10;  // as disable_cost: never without ORDER BY
+		// Never without ORDER BY, even with enable_seqscan off (disable_cost
+		// would tie with a disabled sequential scan, and the scan would fail).
+		*startup_cost = *total_cost = DBL_MAX;
 		*selectivity = 0;
 		*correlation = 0;
 		*pages = 0;
