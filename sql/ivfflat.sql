@@ -107,6 +107,20 @@ SELECT vector_db_index_check('ivf_l2', true);
 SELECT same_order('ivf_items', 'v', '<->', '[5,5,5,5,5,5,5,5]', 30) AS after_reuse;
 RESET ivfflat.probes;
 
+-- A build whose lists outgrow maintenance_work_mem writes them out more than
+-- once (1,000 rows x 1,208 bytes > 1MB): chains span several writes.
+CREATE TABLE ivf_wide_rows (id int, v vector(300));
+INSERT INTO ivf_wide_rows
+	SELECT i, (SELECT array_agg(random()::real) FROM generate_series(1, 300) WHERE i > 0)::vector FROM generate_series(1, 1000) i;
+SET maintenance_work_mem = '1MB';
+CREATE INDEX ivf_wide_rows_idx ON ivf_wide_rows USING ivfflat (v) WITH (lists = 3);
+RESET maintenance_work_mem;
+SELECT vector_db_index_check('ivf_wide_rows_idx', true);
+SET ivfflat.probes = 3;
+SELECT same_order('ivf_wide_rows', 'v', '<->', (SELECT v::text FROM ivf_wide_rows WHERE id = 7), 10) AS spilled_build;
+RESET ivfflat.probes;
+DROP TABLE ivf_wide_rows;
+
 -- Options and errors.
 SELECT try($$CREATE INDEX ON ivf_items USING ivfflat (v) WITH (lists = 0)$$);
 SELECT try($$CREATE INDEX ON ivf_items USING ivfflat (v) WITH (lists = 40000)$$);
