@@ -257,7 +257,8 @@ void ivfendscan(IndexScanDesc scan) {
 		table_index_fetch_end(so->fetch);
 		ExecDropSingleTupleTableSlot(so->slot);
 	}
+	// `so` itself stays: the reset callback registered on this context reads
+	// it (and finds nothing left to delete) when the context goes.
 	DeleteScanState(so);
-	pfree(so);
 	scan->opaque = NULL;
 }
