@@ -75,11 +75,30 @@ vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
 // Formats the 1 + V fresh pages of a group (graph page first).
 void HnswInitGroupPages(Page *pages, const HnswGeometry &g);
 
+// Which shared buffer held each block of one index when this backend last
+// read it. ReadRecentBuffer pins such a buffer without the shared
+// buffer-table lookup, which perf showed to cost as much as the distances
+// themselves; a stale hint just falls back to an ordinary read. Nothing is
+// pinned between reads.
+struct HnswBufferHints {
+	Oid relfilenode = InvalidOid;
+	std::vector<Buffer> recent;  // by block number
+
+	// Forgets hints of another index (or of this one before a REINDEX) and
+	// makes room for `blocks` blocks.
+	void Prepare(Relation index, BlockNumber blocks);
+};
+
 // Copies element id into dst (element_bytes).
 void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst);
-// Distance from query to element id, read in place when it lies on one page.
+// Distance from query to element id, read in place (piece by piece when it
+// spans pages and the metric allows; else through scratch). hints may be NULL.
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
-                          const void *query, uint32 id, void *scratch);
+                          const void *query, uint32 id, void *scratch, HnswBufferHints *hints = NULL);
+
+// Prefetches the start of element id through its buffer hint, without a pin:
+// if the buffer has since changed hands this only wastes a prefetch.
+void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints);
 
 // What a scan or an insert needs of a node besides its links.
 struct HnswNodeInfo {
@@ -90,7 +109,7 @@ struct HnswNodeInfo {
 // Reads a node's state and (when out != NULL) its links on one level (none
 // if the node has no such level).
 void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,
-                  HnswNodeInfo *info);
+                  HnswNodeInfo *info, HnswBufferHints *hints = NULL);
 
 // The graph as the core's search templates see it, read from pages.
 struct HnswPageGraph {
@@ -99,20 +118,23 @@ struct HnswPageGraph {
 	const vdb::ElementMetric *metric;
 	const void *query;
 	void *scratch;  // element_bytes, for vectors that span pages
+	HnswBufferHints *hints;
 
-	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *metric, query, id, scratch); }
+	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *metric, query, id, scratch, hints); }
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
-		HnswReadNode(index, meta->geometry, id, level, &out, NULL);
+		HnswReadNode(index, meta->geometry, id, level, &out, NULL, hints);
 	}
+	void Prefetch(uint32_t id) { HnswPrefetchElement(meta->geometry, id, hints); }
 };
 
 inline uint32 HnswMaxLinks(const HnswMetaPageData &meta, int level) { return level == 0 ? 2 * meta.m : meta.m; }
 
 // Loads the elements of `found` (sorted nearest first) and keeps up to
-// max_links chosen by the neighbour heuristic: positions into found, in kept.
+// max_links chosen by the neighbour heuristic: positions into found, in kept
+// (`fill`: see vdb::SelectNeighbours).
 void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
-                       std::vector<uint32_t> &kept);
+                       std::vector<uint32_t> &kept, bool fill);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran
 // out of memory). Takes the graph write lock itself.

@@ -27,7 +27,7 @@ extern "C" {
 // the heuristic (positions into `found`, in `kept`).
 void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
-                       std::vector<uint32_t> &kept) {
+                       std::vector<uint32_t> &kept, bool fill) {
 	size_t bytes = meta.geometry.element_bytes;
 	if (vectors.size() < found.size() * bytes)
 		vectors.resize(found.size() * bytes);
@@ -35,7 +35,8 @@ void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::
 		HnswReadElement(index, meta.geometry, found[i].id, &vectors[i * bytes]);
 	vdb::SelectNeighbours(
 		found.data(), found.size(), max_links,
-		[&](size_t a, size_t b) { return metric.Distance(&vectors[a * bytes], &vectors[b * bytes]); }, kept);
+		[&](size_t a, size_t b) { return metric.Distance(&vectors[a * bytes], &vectors[b * bytes]); }, kept,
+		fill);
 }
 
 namespace {
@@ -51,6 +52,7 @@ struct InsertScratch {
 	std::vector<uint32_t> links;
 	std::vector<uint8_t> query;  // element of the node being linked or pruned
 	std::vector<uint8_t> spill;  // a vector that spans pages
+	HnswBufferHints hints;
 };
 
 InsertScratch &Scratch(const HnswMetaPageData &meta) {
@@ -232,7 +234,7 @@ void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 		s.found.push_back(vdb::Candidate{
 			HnswElementDistance(index, meta, metric, s.query.data(), link, s.spill.data()), link});
 	std::sort(s.found.begin(), s.found.end(), vdb::FarthestOnTop());
-	HnswSelectAndLoad(index, meta, metric, s.found, max_links, s.vectors, s.kept);
+	HnswSelectAndLoad(index, meta, metric, s.found, max_links, s.vectors, s.kept, false);
 	s.links.clear();
 	for (uint32 k : s.kept)
 		s.links.push_back(s.found[k].id);
@@ -273,8 +275,11 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 	int level = ClaimSlot(index, g, id, tid, RandomLevel(meta.m));
 
 	if (meta.entry_point != HNSW_NO_NODE) {
+		const HnswGeometry &geometry = meta.geometry;
+		BlockNumber blocks = 1 + (meta.node_count + geometry.group_nodes - 1) / geometry.group_nodes * geometry.group_pages;
 		vdb::RunCpp("hnsw insert", [&] {
-			HnswPageGraph graph{index, &meta, &metric, element, s.spill.data()};
+			s.hints.Prepare(index, blocks);
+			HnswPageGraph graph{index, &meta, &metric, element, s.spill.data(), &s.hints};
 			vdb::Candidate from{graph.Distance(meta.entry_point), meta.entry_point};
 			for (int l = meta.max_level; l > level; l--)
 				from = vdb::GreedyClosest(graph, from, l, s.search);
@@ -284,7 +289,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 				// the next level down starts from everything found on this one
 				s.found.assign(s.search.results.begin(), s.search.results.end());
 				KeepLiveCandidates(index, g, s.found, id);
-				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept);
+				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept, true);
 				s.chosen.clear();
 				s.links.clear();
 				for (uint32 k : s.kept) {

@@ -24,15 +24,35 @@ extern "C" {
 
 namespace {
 
-// The C++ side of a scan; deleted by a memory-context callback (the scan's
-// context) so that an ERROR mid-scan frees it as well as amendscan does.
+// The C++ side of a scan. amendscan, or a memory-context callback when an
+// ERROR ends the scan early, hands it back to a small per-backend pool, so
+// the next scan reuses its visited sets (a generation bump, not a clear)
+// and buffers instead of allocating and zeroing them per query.
 struct ScanBuffers {
 	vdb::SearchScratch search;
 	vdb::VisitedSet returned;
 	std::vector<vdb::Candidate> results;
 	std::vector<uint8_t> query;
 	std::vector<uint8_t> spill;
+	HnswBufferHints hints;
 };
+
+constexpr int kPoolSize = 4;
+ScanBuffers *pool[kPoolSize];
+int pooled = 0;
+
+ScanBuffers *TakeBuffers() {
+	if (pooled > 0)
+		return pool[--pooled];
+	return new ScanBuffers();
+}
+
+void GiveBackBuffers(ScanBuffers *buffers) {
+	if (pooled < kPoolSize)
+		pool[pooled++] = buffers;
+	else
+		delete buffers;
+}
 
 struct HnswScanOpaque {
 	ScanBuffers *state;
@@ -45,9 +65,10 @@ struct HnswScanOpaque {
 	float last_distance;   // of the last node returned
 };
 
-void DeleteScanState(void *arg) {
+void ReleaseScanState(void *arg) {
 	HnswScanOpaque *so = (HnswScanOpaque *) arg;
-	delete so->state;
+	if (so->state != NULL)
+		GiveBackBuffers(so->state);
 	so->state = NULL;
 }
 
@@ -58,8 +79,12 @@ void Search(IndexScanDesc scan, size_t ef) {
 	so->ef = ef;
 	so->next = 0;
 	ScanBuffers *state = so->state;
+	const HnswGeometry &g = so->meta.geometry;
+	BlockNumber blocks = 1 + (so->meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
 	vdb::RunCpp("hnsw scan", [&] {
-		HnswPageGraph graph{scan->indexRelation, &so->meta, &so->metric, state->query.data(), state->spill.data()};
+		state->hints.Prepare(scan->indexRelation, blocks);
+		HnswPageGraph graph{scan->indexRelation, &so->meta,          &so->metric,
+		                    state->query.data(),  state->spill.data(), &state->hints};
 		vdb::SearchGraph(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef, state->search);
 		state->results.assign(state->search.results.begin(), state->search.results.end());
 	});
@@ -84,13 +109,13 @@ IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys) {
 	so->meta = HnswReadMeta(index);
 	so->metric = HnswMetric(so->meta);
 	vdb::RunCpp("hnsw scan", [&] {
-		so->state = new ScanBuffers();
+		so->state = TakeBuffers();
 		so->state->query.resize(so->metric.bytes);
 		so->state->spill.resize(so->metric.bytes);
 		so->state->search.neighbours.reserve(2 * so->meta.m);
 	});
 	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
-	cleanup->func = DeleteScanState;
+	cleanup->func = ReleaseScanState;
 	cleanup->arg = so;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
 	scan->opaque = so;
@@ -151,9 +176,9 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 	}
 }
 
+// The opaque struct stays allocated until its memory context goes: the
+// context's reset callback still points at it.
 void hnswendscan(IndexScanDesc scan) {
-	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
-	DeleteScanState(so);
-	pfree(so);
+	ReleaseScanState(scan->opaque);
 	scan->opaque = NULL;
 }

@@ -108,22 +108,75 @@ void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst
 	}
 }
 
+void HnswBufferHints::Prepare(Relation index, BlockNumber blocks) {
+	if (relfilenode != index->rd_rel->relfilenode) {
+		relfilenode = index->rd_rel->relfilenode;
+		recent.assign(recent.size(), InvalidBuffer);
+	}
+	if (recent.size() < blocks)
+		recent.resize(blocks + blocks / 4, InvalidBuffer);
+}
+
+namespace {
+
+// A block share-locked, pinned through its hint when the hint still holds.
+Buffer ReadHinted(Relation index, BlockNumber block, HnswBufferHints *hints) {
+	if (hints == NULL || block >= hints->recent.size())
+		return VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
+	Buffer buffer = hints->recent[block];
+#if PG_VERSION_NUM >= 160000
+	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_locator, MAIN_FORKNUM, block, buffer);
+#else
+	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, buffer);
+#endif
+	if (!pinned) {
+		buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
+		hints->recent[block] = buffer;
+	}
+	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	return buffer;
+}
+
+}  // namespace
+
+void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
+	HnswStreamPos pos = HnswElementPos(g, id);
+	if (hints == NULL || pos.block >= hints->recent.size())
+		return;
+	Buffer buffer = hints->recent[pos.block];
+	if (buffer == InvalidBuffer || BufferIsLocal(buffer))
+		return;
+	vdb::PrefetchBytes(BufferGetPage(buffer) + pos.offset, Min(pos.contiguous, g.element_bytes));
+}
+
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
-                          const void *query, uint32 id, void *scratch) {
-	HnswStreamPos pos = HnswElementPos(meta.geometry, id);
-	if (pos.contiguous < meta.geometry.element_bytes) {
-		HnswReadElement(index, meta.geometry, id, scratch);
+                          const void *query, uint32 id, void *scratch, HnswBufferHints *hints) {
+	const HnswGeometry &g = meta.geometry;
+	HnswStreamPos pos = HnswElementPos(g, id);
+	if (pos.contiguous < g.element_bytes && !metric.additive) {
+		HnswReadElement(index, g, id, scratch);
 		return metric.Distance(query, scratch);
 	}
-	Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_SHARE);
-	float distance = metric.Distance(query, BufferGetPage(buffer) + pos.offset);
-	UnlockReleaseBuffer(buffer);
+	// Sums over the pieces on each page; no copy. Pieces end on element
+	// boundaries: element sizes divide the 4-aligned page and area sizes.
+	float distance = 0;
+	const char *q = (const char *) query;
+	for (uint32 left = g.element_bytes; left > 0;) {
+		uint32 piece = Min(left, pos.contiguous);
+		Buffer buffer = ReadHinted(index, pos.block, hints);
+		const char *data = BufferGetPage(buffer) + pos.offset;
+		distance += piece == g.element_bytes ? metric.Distance(q, data) : metric.PieceDistance(q, data, piece);
+		UnlockReleaseBuffer(buffer);
+		q += piece;
+		left -= piece;
+		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
+	}
 	return distance;
 }
 
 void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,
-                  HnswNodeInfo *info) {
-	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_SHARE);
+                  HnswNodeInfo *info, HnswBufferHints *hints) {
+	Buffer buffer = ReadHinted(index, HnswGraphBlock(g, id), hints);
 	Page page = BufferGetPage(buffer);
 	const HnswNodeRecord *rec = HnswPageRecord(page, g, id);
 	if (info != NULL)

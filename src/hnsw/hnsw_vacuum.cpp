@@ -131,7 +131,7 @@ void RepairLinks(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 				consider(link);
 		}
 		std::sort(s->candidates.begin(), s->candidates.end(), vdb::FarthestOnTop());
-		HnswSelectAndLoad(index, meta, metric, s->candidates, HnswMaxLinks(meta, level), s->vectors, s->kept);
+		HnswSelectAndLoad(index, meta, metric, s->candidates, HnswMaxLinks(meta, level), s->vectors, s->kept, true);
 		s->links.clear();
 		for (uint32 k : s->kept)
 			s->links.push_back(s->candidates[k].id);

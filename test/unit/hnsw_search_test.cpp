@@ -22,6 +22,7 @@ struct LineGraph {
 		distance_calls++;
 		return std::fabs(float(id) - query);
 	}
+	void Prefetch(uint32_t) {}
 	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) {
 		out.clear();
 		if (id > 0)
@@ -101,6 +102,23 @@ TEST(Heuristic, KeepsNearestAndOnlyDiverseCandidates) {
 			EXPECT_TRUE(dominated) << i;
 		}
 	}
+}
+
+// fill keeps the heuristic's choice first, then the nearest passed-over
+// candidates in order, up to max_kept.
+TEST(Heuristic, FillTopsUpWithNearestPrunedCandidates) {
+	// points on a line at 1..10 from the base: each dominates all farther ones
+	std::vector<Candidate> candidates;
+	for (uint32_t i = 0; i < 10; i++)
+		candidates.push_back(Candidate{float(i + 1), i});
+	auto between = [&](size_t a, size_t b) { return std::fabs(candidates[a].distance - candidates[b].distance); };
+	std::vector<uint32_t> kept;
+	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0}));
+	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept, true);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 1, 2, 3}));
+	SelectNeighbours(candidates.data(), 2, 4, between, kept, true);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 1}));
 }
 
 TEST(Levels, FollowTheGeometricDistribution) {

@@ -36,6 +36,7 @@ public:
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const {
 		graph_.Neighbours(id, level, out);
 	}
+	void Prefetch(uint32_t id) const { PrefetchBytes(graph_.Element(id), graph_.metric_.bytes); }
 
 private:
 	const InMemoryGraph &graph_;
@@ -152,7 +153,7 @@ void InMemoryGraph::Link(uint32_t id, SearchScratch &scratch, std::vector<uint32
 		SelectNeighbours(
 			found.data(), found.size(), MaxLinks(l),
 			[&](size_t a, size_t b) { return metric_.Distance(Element(found[a].id), Element(found[b].id)); },
-			kept);
+			kept, true);
 		{
 			NodeLock lock(locks_[id]);
 			SetLinks(id, l, found.data(), kept);

@@ -56,7 +56,7 @@ ElementDistanceFn FloatDistance(ElementType type, MetricKind kind) {
 ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) {
 	if (dims == 0)
 		throw std::invalid_argument("zero dimensions");
-	ElementMetric metric{type, kind, dims, 0, nullptr};
+	ElementMetric metric{type, kind, dims, 0, nullptr, false};
 	switch (type) {
 	case ElementType::kFloat32:
 		metric.bytes = dims * sizeof(float);
@@ -78,6 +78,9 @@ ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) 
 	default:
 		throw std::invalid_argument("unknown element type");
 	}
+	// Sums over elements are additive; Jaccard's ratio and float16 cosine's
+	// normalisation are not.
+	metric.additive = kind != MetricKind::kJaccard && !(kind == MetricKind::kCosine && type == ElementType::kFloat16);
 	return metric;
 }
 

@@ -23,7 +23,14 @@ struct ElementMetric {
 	size_t bytes;  // stored size of one element vector
 	ElementDistanceFn distance;
 
+	bool additive;  // distance = sum of the distances of any split into pieces
+
 	float Distance(const void *a, const void *b) const { return distance(a, b, dims); }
+	// Distance over a piece of `bytes` bytes of both elements (additive metrics
+	// only; pieces split between elements, never inside one).
+	float PieceDistance(const void *a, const void *b, size_t bytes) const {
+		return distance(a, b, type == ElementType::kBit ? bytes * 8 : bytes / (type == ElementType::kFloat32 ? 4 : 2));
+	}
 };
 
 // Throws std::invalid_argument for combinations no opclass declares (e.g.
