@@ -98,6 +98,9 @@ struct IvfIndexState {
 	IvfMetaPageData meta;
 	vdb::IvfCoder coder;
 	IvfCentroids centroids;
+	// Scans read list pages through these; they change as scans go, the
+	// rest never does (hence mutable in an otherwise const cache entry).
+	mutable VdbBufferHints hints;
 };
 // Reads it from the pages (XX002 when the quantizer state does not decode);
 // the caller deletes it.
