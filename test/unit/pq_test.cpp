@@ -66,6 +66,41 @@ TEST(Pq, TableDistancesAreToTheDecodedVector) {
 	}
 }
 
+// The encoder's vectorised distances pick the nearest of all 256 centroids
+// in every slot (ties aside), and a quantizer read back from its serialised
+// state (which rebuilds the transposed copy) encodes the same way.
+TEST(Pq, EncodeChoosesTheNearestCentroidAfterARoundTripToo) {
+	const size_t n = 1500, d = 24, m = 6, dsub = d / m;
+	std::vector<float> x = ClusteredData(n, d, 30, 3, 7);
+	PqParams p;
+	p.threads = testing::kTestThreads;
+	p.m = m;
+	PqQuantizer pq, back;
+	ASSERT_TRUE(PqQuantizer::Train(x.data(), n, d, p, &pq).ok());
+	std::vector<uint8_t> bytes = pq.Serialize();
+	ASSERT_TRUE(PqQuantizer::Deserialize(bytes.data(), bytes.size(), &back).ok());
+	std::vector<uint8_t> code(m), code_back(m), probe(m);
+	std::vector<float> decoded(d);
+	for (size_t i = 0; i < n; i += 7) {
+		const float *v = &x[i * d];
+		pq.Encode(v, code.data());
+		back.Encode(v, code_back.data());
+		EXPECT_EQ(code, code_back);
+		pq.Decode(code.data(), decoded.data());
+		for (size_t j = 0; j < m; j++) {
+			float chosen = testing::L2Squared(v + j * dsub, &decoded[j * dsub], dsub);
+			probe = code;
+			for (size_t id = 0; id < PqQuantizer::kCentroids; id++) {
+				probe[j] = uint8_t(id);
+				std::vector<float> other(d);
+				pq.Decode(probe.data(), other.data());
+				ASSERT_LE(chosen, testing::L2Squared(v + j * dsub, &other[j * dsub], dsub) * (1 + 1e-4f) + 1e-4f)
+				    << "row " << i << " slot " << j << " centroid " << id;
+			}
+		}
+	}
+}
+
 TEST(Pq, ReconstructionKeepsMostOfTheVariance) {
 	const size_t n = 5000, d = 64;
 	std::vector<float> x = ClusteredData(n, d, 50, 2, 4);
