@@ -18,10 +18,11 @@ SQL_PARTS = \
 	src/type/bit.sql \
 	src/type/casts.sql \
 	src/index/index.sql \
-	src/hnsw/hnsw.sql
+	src/hnsw/hnsw.sql \
+	src/ivf/ivf.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors hnsw
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw ivfflat ivf
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded
