@@ -114,6 +114,7 @@ class PgEngine:
         self.server_dsn = server_dsn
         self.dsn = f"{server_dsn} dbname={dbname}"
         self.binary = True
+        self.session_setup = []   # SQL run first by every search session
 
     # Is the extension installed in the server (control file present)?
     def available(self):
@@ -213,7 +214,7 @@ class PgEngine:
 
     def sweep_point(self, ds, gt_dists, params, cfg, value, clients, filtered=False, warmup=50):
         """Measures one value of the swept parameter (cfg None: exact search)."""
-        setup = [f"SET {cfg.param} = {value}"] if cfg else []
+        setup = self.session_setup + ([f"SET {cfg.param} = {value}"] if cfg else [])
         search = self.searcher(setup, filtered)
         try:
             label = ds.test_labels[0] if filtered else None

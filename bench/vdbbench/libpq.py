@@ -86,14 +86,14 @@ class Connection:
     def first_column(self, name, params, binary):
         """Executes prepared statement `name` with `params` (a tuple of bytes;
         binary[i] tells whether params[i] is in binary format) and returns
-        the first column of every row, as bytes."""
+        the first column of every row (none for a command), as bytes."""
         n = len(params)
         values = (ctypes.c_char_p * n)(*params)
         lengths = (ctypes.c_int * n)(*(len(p) for p in params))
         formats = (ctypes.c_int * n)(*(1 if b else 0 for b in binary))
         res = _lib.PQexecPrepared(self._conn, name.encode(), n, values, lengths, formats, 0)
         try:
-            if _lib.PQresultStatus(res) != _PGRES_TUPLES_OK:
+            if _lib.PQresultStatus(res) not in (_PGRES_TUPLES_OK, _PGRES_COMMAND_OK):
                 raise PgError(f"execute {name}: {(_lib.PQresultErrorMessage(res) or b'').decode().strip()}")
             return [_lib.PQgetvalue(res, r, 0) for r in range(_lib.PQntuples(res))]
         finally:
