@@ -47,6 +47,10 @@ include $(PGXS)
 
 $(DATA_built): $(SQL_PARTS)
 	cat $^ > $@
+else
+all install installcheck:
+	@echo "pg_config not found: run 'make deps' as root first (make test and make demo do it themselves)" >&2
+	@exit 1
 endif
 
 .PHONY: deps test unit demo demo-stop bench
