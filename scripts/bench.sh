@@ -10,11 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
 
-base=$PWD/.cluster/bench
-if ! as_pg_user test -x "$PWD"; then
-	base=/tmp/vector_db-bench-cluster
-	echo "bench: the $PG_OS_USER user cannot reach $PWD; cluster in $base"
-fi
+base=$(cluster_base bench)
 datadir=$base/data
 make_pg_dir "$base"
 

@@ -14,11 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
 
-base=$PWD/.cluster/demo
-if ! as_pg_user test -x "$PWD"; then
-	base=/tmp/vector_db-demo-cluster
-	echo "demo: the $PG_OS_USER user cannot reach $PWD, so the cluster lives in $base"
-fi
+base=$(cluster_base demo)
 datadir=$base/data
 portfile=$base/port
 
