@@ -19,7 +19,7 @@ SQL_PARTS = \
 	src/type/casts.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension
+REGRESS = extension vector halfvec sparsevec bit casts errors
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded
