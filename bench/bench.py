@@ -94,7 +94,7 @@ def run_pg_engine(args, run, name, ds, gt, filtered_gt):
     say(f"loaded {len(ds.train):,} rows in {secs:.1f} s ({'binary' if eng.binary else 'text'} COPY)")
     queries = ds.test[:args.queries]
     params = [(p,) for p in eng.encode(queries)]
-    filtered_params = [(p, str(int(l)).encode()) for p, l in zip(params, ds.test_labels)]
+    filtered_params = [(p, str(int(l)).encode()) for (p,), l in zip(params, ds.test_labels)]
 
     floor = eng.floor_point(args.queries)
     say(f"floor: {floor.qps:,.0f} QPS, p50 {floor.p50_ms:.3f} ms")
