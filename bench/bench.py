@@ -247,7 +247,8 @@ def main(argv=None):
                     command=shown_command(sys.argv[1:] if argv is None else argv))
         plot_name = None
         if run.points and args.plot:
-            report.plot(run.points, args.plot, f"{ds.name}, recall@10 vs QPS, {args.clients} client(s)")
+            floors = [p for p in run.extras if p.index.startswith("floor")]
+            report.plot(run.points, args.plot, f"{ds.name}, recall@10 vs QPS, {args.clients} client(s)", floors)
             plot_name = os.path.relpath(args.plot, os.path.dirname(args.report))
         with open(args.report, "w") as f:
             f.write(report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,

@@ -63,14 +63,20 @@ def curves(points):
     return out
 
 
-def plot(points, path, title):
-    """Recall@10 against QPS (log axis), one line per engine/index."""
+def plot(points, path, title, floors=()):
+    """Recall@10 against QPS (log axis), one line per engine/index; each of
+    `floors` (Points of the trivial-query path) is a dotted horizontal line:
+    no extension can be faster than that through the same client."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for label, pts in curves(points).items():
         ax.plot([p.recall for p in pts], [p.qps for p in pts], marker="o", label=label)
+    for f in floors:
+        ax.axhline(f.qps, linestyle=":", color="grey")
+        ax.annotate(f"{f.engine} {f.index}", (ax.get_xlim()[0], f.qps), fontsize=7, color="grey",
+                    va="bottom")
     ax.set_yscale("log")
     ax.set_xlabel("recall@10")
     ax.set_ylabel("queries per second (log)")

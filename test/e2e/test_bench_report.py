@@ -58,7 +58,8 @@ class Render(unittest.TestCase):
     def test_plot_writes_a_png(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "sub", "p.png")
-            report.plot(pts(), path, "t")
+            floor = Point("pgvector", "floor (pk lookup)", "", "", float("nan"), 12000.0, 0.08, 0.1, 3)
+            report.plot(pts(), path, "t", [floor])
             with open(path, "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
