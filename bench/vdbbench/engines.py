@@ -251,8 +251,14 @@ class PgEngine:
         is (with whatever index exists); the rows are deleted afterwards."""
         per = max(1, rows // clients)
         seconds = concurrent_inserts(self.dsn, ds, self.binary, clients, per)
-        with self.connect() as conn, conn.cursor() as cur:
-            cur.execute("DELETE FROM items WHERE id >= %s", (INSERT_BASE_ID,))
+        conn = self.connect()
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute("DELETE FROM items WHERE id >= %s", (INSERT_BASE_ID,))
+                cur.execute("VACUUM items")
+        finally:
+            conn.close()
         return InsertStat(self.name, index_name, clients, per * clients, per * clients / seconds)
 
 
