@@ -104,6 +104,7 @@ def run_pg_engine(args, run, name, ds, gt, filtered_gt):
     if args.insert:
         run.inserts.append(eng.insert_rate(ds, "no vector index", args.insert_clients, args.insert_rows))
         say(f"insert, no vector index: {run.inserts[-1].rows_per_s:,.0f} rows/s")
+        eng.remove_inserted()
 
     configs = custom_configs(args, name) or [c for c in map(engines.pg_defaults, eng.access_methods()) if c]
     if not configs:
@@ -124,6 +125,8 @@ def run_pg_engine(args, run, name, ds, gt, filtered_gt):
             run.inserts.append(eng.insert_rate(ds, cfg.name, args.insert_clients, args.insert_rows))
             say(f"  insert: {run.inserts[-1].rows_per_s:,.0f} rows/s with {args.insert_clients} clients")
         eng.drop_index()
+        if args.insert:
+            eng.remove_inserted()
 
 
 def library_engine(name):

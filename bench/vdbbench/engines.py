@@ -248,9 +248,14 @@ class PgEngine:
 
     def insert_rate(self, ds, index_name, clients, rows):
         """Single-row INSERTs by `clients` connections into the table as it
-        is (with whatever index exists); the rows are deleted afterwards."""
+        is (with whatever index exists); remove_inserted() deletes them."""
         per = max(1, rows // clients)
         seconds = concurrent_inserts(self.dsn, ds, self.binary, clients, per)
+        return InsertStat(self.name, index_name, clients, per * clients, per * clients / seconds)
+
+    def remove_inserted(self):
+        """Deletes and vacuums away the insert test's rows (cheapest once the
+        vector index is dropped)."""
         conn = self.connect()
         conn.autocommit = True
         try:
@@ -259,7 +264,6 @@ class PgEngine:
                 cur.execute("VACUUM items")
         finally:
             conn.close()
-        return InsertStat(self.name, index_name, clients, per * clients, per * clients / seconds)
 
 
 def search_sql(k, filtered):

@@ -91,10 +91,14 @@ class HarnessOnServer(unittest.TestCase):
             self.eng.session_setup = []
             self.eng.drop_index()
 
-    def test_insert_rate_cleans_up_after_itself(self):
+    def test_insert_rate_then_remove_inserted_restores_the_table(self):
         stat = self.eng.insert_rate(self.ds, "no vector index", 2, 40)
         self.assertEqual(stat.rows, 40)
         self.assertGreater(stat.rows_per_s, 0)
+        with self.eng.connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM items")
+            self.assertEqual(cur.fetchone()[0], 640)
+        self.eng.remove_inserted()
         with self.eng.connect() as conn, conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM items")
             self.assertEqual(cur.fetchone()[0], 600)
