@@ -54,7 +54,7 @@ class BuildStat:
     seconds: float
     size_bytes: int
     peak_hwm: int = None     # building backend's VmHWM (bytes)
-    peak_anon: int = None    # building backend's peak RssAnon (bytes)
+    peak_work: int = None    # build's peak private + dynamic shared memory (bytes)
 
 
 @dataclass
@@ -191,7 +191,7 @@ class PgEngine:
                 size = cur.fetchone()[0]
         finally:
             conn.close()
-        return BuildStat(self.name, cfg.name, rows, dim, seconds, size, watch.peak_hwm, watch.peak_anon)
+        return BuildStat(self.name, cfg.name, rows, dim, seconds, size, watch.peak_hwm, watch.peak_work)
 
     def drop_index(self):
         with self.connect() as conn, conn.cursor() as cur:

@@ -31,9 +31,9 @@ def table(header, rows):
 
 
 def builds_table(builds):
-    return table(["engine", "index", "rows", "build (s)", "size", "peak RSS", "peak private"],
+    return table(["engine", "index", "rows", "build (s)", "size", "peak RSS", "peak work mem"],
                  [[b.engine, b.index, f"{b.rows:,}", f"{b.seconds:.1f}", fmt_bytes(b.size_bytes),
-                   fmt_bytes(b.peak_hwm), fmt_bytes(b.peak_anon)] for b in builds])
+                   fmt_bytes(b.peak_hwm), fmt_bytes(b.peak_work)] for b in builds])
 
 
 def points_table(points):
@@ -120,7 +120,13 @@ def render(meta, builds, points, extras=(), inserts=(), filtered=(), scale=(), p
     if plot_file:
         lines += ["## Recall against throughput", "", f"![recall@10 vs QPS]({plot_file})", ""]
     if builds:
-        lines += ["## Index builds", "", builds_table(builds), ""]
+        lines += ["## Index builds", "",
+                  "`peak RSS`: the building backend's high-water mark, shared buffers and shared memory",
+                  "it touched included; `peak work mem`: the most private memory (RssAnon) of the backend",
+                  "and its parallel workers plus the dynamic shared memory they had allocated (PostgreSQL",
+                  "allocates a DSM segment in full when it creates it), sampled twice a second.",
+                  "`size`: pg_relation_size,",
+                  "or the serialized index for the libraries.", "", builds_table(builds), ""]
     if points:
         lines += ["## Search sweeps", "", points_table(points), ""]
     if extras:

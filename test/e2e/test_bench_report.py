@@ -122,6 +122,10 @@ class Progress(unittest.TestCase):
                          "building index, tuples 10/60000")
         self.assertEqual(progress.format_build_progress("initializing", 0, 0, 3, 9), "initializing, blocks 3/9")
 
+    def test_read_dsm_bytes_without_segments_is_zero(self):
+        self.assertEqual(progress.read_dsm_bytes(os.getpid()), 0)
+        self.assertEqual(progress.read_dsm_bytes(2**22 + 12345), 0)
+
     def test_read_proc_memory_of_this_process(self):
         hwm, anon = progress.read_proc_memory(os.getpid())
         self.assertGreater(hwm, 1 << 20)
