@@ -23,7 +23,12 @@ cluster_start "$SYSTEM_PG_BIN" "$datadir" "$port" \
 	"maintenance_work_mem = 4GB" \
 	"max_parallel_maintenance_workers = 1" \
 	"jit = off"
-trap 'cluster_stop "$SYSTEM_PG_BIN" "$datadir"' EXIT
+# Throwaway: stopped and deleted at the end (KEEP_BENCH_CLUSTER=1 keeps the data).
+finish() {
+	cluster_stop "$SYSTEM_PG_BIN" "$datadir"
+	[ -n "${KEEP_BENCH_CLUSTER:-}" ] || rm -rf "$datadir" "$datadir.initdb.log"
+}
+trap finish EXIT
 echo "bench: server on 127.0.0.1:$port, data in $datadir"
 
 /usr/bin/python3 bench/bench.py --dsn "host=127.0.0.1 port=$port user=postgres" "$@"
