@@ -34,18 +34,23 @@ def parse_args(argv):
                          "vector_db:hnsw:m=16,ef_construction=64:hnsw.ef_search=10,40,200 (repeatable)")
     ap.add_argument("--queries", type=int, default=2000, help="queries per sweep point (default 2000)")
     ap.add_argument("--all-queries", action="store_true", help="use all 10,000 test queries per point")
-    ap.add_argument("--exact-queries", type=int, default=200, help="queries for exact (no index) search")
-    ap.add_argument("--clients", type=int, default=1, help="concurrent client connections per sweep point")
+    ap.add_argument("--exact-queries", type=int, default=200, help="queries for exact (no index) search (default 200)")
+    ap.add_argument("--clients", type=int, default=1,
+                    help="concurrent client connections per SQL sweep point (libraries stay single-threaded)")
     ap.add_argument("--insert", action="store_true", help="measure single-row INSERT throughput too")
-    ap.add_argument("--insert-clients", type=int, default=4)
-    ap.add_argument("--insert-rows", type=int, default=4000)
-    ap.add_argument("--filtered", action="store_true", help="also sweep WHERE label = x queries")
+    ap.add_argument("--insert-clients", type=int, default=4, help="client connections of --insert (default 4)")
+    ap.add_argument("--insert-rows", type=int, default=4000, help="rows --insert adds in all (default 4000)")
+    ap.add_argument("--filtered", action="store_true",
+                    help="also sweep WHERE label = x queries (x the query's class): recall and rows returned")
     ap.add_argument("--scale", nargs="?", const="100000,300000,1000000", default=None, metavar="N1,N2,..",
-                    help="also build on generated clustered 128-dim data of these sizes")
-    ap.add_argument("--results-dir", default=os.path.join(ROOT, "bench", "results"))
+                    help="also build on generated clustered 128-dim data of these sizes "
+                         "(default 100000,300000,1000000): build time, memory, size, one search point")
+    ap.add_argument("--results-dir", default=os.path.join(ROOT, "bench", "results"),
+                    help="ground truth cache and raw JSON results (default bench/results)")
     ap.add_argument("--report", default=os.path.join(ROOT, "docs", "benchmarks.md"),
                     help="markdown file to (re)write; '' for none")
-    ap.add_argument("--plot", default=os.path.join(ROOT, "docs", "benchmarks-recall-qps.png"))
+    ap.add_argument("--plot", default=os.path.join(ROOT, "docs", "benchmarks-recall-qps.png"),
+                    help="recall/QPS plot to (re)write")
     args = ap.parse_args(argv)
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = set(args.engines) - set(ALL_ENGINES)

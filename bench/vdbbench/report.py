@@ -145,6 +145,15 @@ def render(meta, builds, points, extras=(), inserts=(), filtered=(), scale=(), p
         if scale_points:
             lines += [points_table(scale_points), ""]
     lines += [
+        "## Running it",
+        "",
+        "`make bench` builds and installs vector_db, starts a throwaway server (.cluster/bench/) with",
+        "the settings above and runs the default sweep; `scripts/bench.sh ARGS` passes ARGS to",
+        "bench/bench.py (`--help` lists them): `--all-queries` (10,000 per point), `--clients N`,",
+        "`--insert`, `--filtered`, `--scale [N1,N2,..]`, `--engines LIST`, and",
+        "`--index ENGINE:AM:OPTIONS:PARAM=V1,V2` to replace an engine's default index configurations.",
+        "Raw results of every run go to bench/results/run-*.json.",
+        "",
         "## Measuring pgvector side by side",
         "",
         "The harness measures pgvector in its own database of the same server whenever the server",
