@@ -135,3 +135,11 @@ class Progress(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DemoOutput(unittest.TestCase):
+    def test_neighbours_line_names_classes_most_common_first(self):
+        import demo   # bench/demo.py, on the path through bench_path
+        line = demo.neighbours_line(7, [7, 5, 7, 9, 7])
+        self.assertTrue(line.startswith("Sneaker"))
+        self.assertTrue(line.endswith("-> 3 Sneaker, 1 Sandal, 1 Ankle boot"))
