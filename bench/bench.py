@@ -42,6 +42,9 @@ def parse_args(argv):
     ap.add_argument("--insert-rows", type=int, default=4000, help="rows --insert adds in all (default 4000)")
     ap.add_argument("--filtered", action="store_true",
                     help="also sweep WHERE label = x queries (x the query's class): recall and rows returned")
+    ap.add_argument("--set", action="append", default=[], metavar="GUC=VALUE",
+                    help="a setting for every SQL search session, e.g. hnsw.iterative_scan=relaxed_order "
+                         "with --filtered (repeatable)")
     ap.add_argument("--scale", nargs="?", const="100000,300000,1000000", default=None, metavar="N1,N2,..",
                     help="also build on generated clustered 128-dim data of these sizes "
                          "(default 100000,300000,1000000): build time, memory, size, one search point")
@@ -53,6 +56,9 @@ def parse_args(argv):
                     help="recall/QPS plot to (re)write")
     args = ap.parse_args(argv)
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    for kv in args.set:
+        if "=" not in kv:
+            ap.error(f"--set {kv!r}: expected GUC=VALUE")
     unknown = set(args.engines) - set(ALL_ENGINES)
     if unknown:
         ap.error(f"unknown engines: {', '.join(sorted(unknown))}")
@@ -83,9 +89,16 @@ def custom_configs(args, engine):
     return [cfg for eng, cfg in map(engines.parse_index_spec, args.index) if eng == engine]
 
 
-def run_pg_engine(args, run, name, ds, gt, filtered_gt):
+def pg_engine(args, name):
     extension, dbname = PG_ENGINES[name]
     eng = engines.PgEngine(name, extension, args.dsn, dbname)
+    eng.session_setup = [f"SET {k} = {engines.sql_literal(v)}" for k, v in (kv.split("=", 1) for kv in args.set)]
+    return eng
+
+
+def run_pg_engine(args, run, name, ds, gt, filtered_gt):
+    extension = PG_ENGINES[name][0]
+    eng = pg_engine(args, name)
     if not eng.available():
         say(f"== {name}: extension {extension} is not installed in this server; skipped")
         return
@@ -94,7 +107,7 @@ def run_pg_engine(args, run, name, ds, gt, filtered_gt):
         say(f"== {name}: {why}; skipped")
         return
     run.versions[name] = f"{extension} {eng.version}"
-    say(f"== {name} ({extension} {eng.version}) in database {dbname}")
+    say(f"== {name} ({extension} {eng.version}) in database {eng.dbname}")
     secs = eng.load(ds)
     say(f"loaded {len(ds.train):,} rows in {secs:.1f} s ({'binary' if eng.binary else 'text'} COPY)")
     queries = ds.test[:args.queries]
@@ -171,7 +184,7 @@ def run_scale(args, run):
         _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
         for name in args.engines:
             if name in PG_ENGINES:
-                eng = engines.PgEngine(name, PG_ENGINES[name][0], args.dsn, PG_ENGINES[name][1])
+                eng = pg_engine(args, name)
                 if not eng.available() or eng.create_database():
                     continue
                 eng.load(ds)
