@@ -225,13 +225,15 @@ def machine_meta(args):
                 break
     with open("/proc/meminfo") as f:
         mem_kb = int(f.readline().split()[1])
-    with psycopg2.connect(f"{args.dsn} dbname=postgres") as conn, conn.cursor() as cur:
+    conn = psycopg2.connect(f"{args.dsn} dbname=postgres")
+    with conn, conn.cursor() as cur:
         cur.execute("SELECT version()")
         server = cur.fetchone()[0].split(" on ")[0]
         cur.execute("SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) "
                     "FROM pg_settings WHERE name IN ('shared_buffers', 'maintenance_work_mem', "
                     "'max_parallel_maintenance_workers', 'jit', 'max_parallel_workers_per_gather')")
         settings = cur.fetchone()[0]
+    conn.close()
     nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     return {"machine": f"{model} ({platform.machine()})", "cpus": nproc,
             "memory": f"{mem_kb / 2**20:.0f} GiB", "server": server, "settings": settings}

@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,22 +117,34 @@ class PgEngine:
         self.binary = True
         self.session_setup = []   # SQL run first by every search session
 
+    def connect(self):
+        return psycopg2.connect(self.dsn)
+
+    @contextmanager
+    def session(self, dbname=None):
+        """An autocommit cursor on the engine's database (or `dbname`), its
+        connection closed afterwards."""
+        conn = psycopg2.connect(f"{self.server_dsn} dbname={dbname or self.dbname}")
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                yield cur
+        finally:
+            conn.close()
+
     # Is the extension installed in the server (control file present)?
     def available(self):
-        with psycopg2.connect(f"{self.server_dsn} dbname=postgres") as conn, conn.cursor() as cur:
+        with self.session("postgres") as cur:
             cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (self.extension,))
             return cur.fetchone() is not None
 
     def create_database(self):
         """A fresh database with the extension; returns why the engine cannot
         be measured (no vector type yet), or None when it can."""
-        admin = psycopg2.connect(f"{self.server_dsn} dbname=postgres")
-        admin.autocommit = True
-        with admin.cursor() as cur:
+        with self.session("postgres") as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{self.dbname}"')
             cur.execute(f'CREATE DATABASE "{self.dbname}"')
-        admin.close()
-        with self.connect() as conn, conn.cursor() as cur:
+        with self.session() as cur:
             cur.execute(f'CREATE EXTENSION "{self.extension}"')
             cur.execute("SELECT extversion FROM pg_extension WHERE extname = %s", (self.extension,))
             self.version = cur.fetchone()[0]
@@ -141,12 +154,9 @@ class PgEngine:
                 return f"extension {self.extension} has no vector type with <-> yet"
         return None
 
-    def connect(self):
-        return psycopg2.connect(self.dsn)
-
     def access_methods(self):
         """Index access methods of this database with a vector_l2_ops opclass."""
-        with self.connect() as conn, conn.cursor() as cur:
+        with self.session() as cur:
             cur.execute("SELECT DISTINCT a.amname FROM pg_am a JOIN pg_opclass c ON c.opcmethod = a.oid "
                         "WHERE c.opcname = 'vector_l2_ops' ORDER BY 1")
             return [r[0] for r in cur.fetchall()]
@@ -161,45 +171,33 @@ class PgEngine:
 
     # Encodes query vectors as statement parameters of the right format.
     def encode(self, vectors):
-        enc = load.vector_binary if self.binary else (lambda v: load.vector_text(v).encode())
-        return [enc(v) for v in vectors]
-
-    def has_index(self):
-        with self.connect() as conn, conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                        "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'items'::regclass AND a.attname = 'embedding'")
-            return cur.fetchone()[0] > 0
+        return [load.vector_param(v, self.binary) for v in vectors]
 
     def build(self, cfg, rows, dim):
         """CREATE INDEX in a fresh backend (so its memory peak is this build's),
         watched from a second connection. Returns a BuildStat."""
         opts = ", ".join(f"{k} = {v}" for k, v in cfg.options.items())
         with_clause = f" WITH ({opts})" if opts else ""
-        conn = self.connect()
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute("DROP INDEX IF EXISTS items_embedding_idx")
-                cur.execute("SELECT pg_backend_pid()")
-                pid = cur.fetchone()[0]
-                with BuildWatcher(self.dsn, pid, f"{self.name} {cfg.name}") as watch:
-                    start = time.perf_counter()
-                    cur.execute(f"CREATE INDEX items_embedding_idx ON items USING {cfg.am} "
-                                f"(embedding vector_l2_ops){with_clause}")
-                    seconds = time.perf_counter() - start
-                cur.execute("SELECT pg_relation_size('items_embedding_idx')")
-                size = cur.fetchone()[0]
-        finally:
-            conn.close()
+        with self.session() as cur:
+            cur.execute("DROP INDEX IF EXISTS items_embedding_idx")
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+            with BuildWatcher(self.dsn, pid, f"{self.name} {cfg.name}") as watch:
+                start = time.perf_counter()
+                cur.execute(f"CREATE INDEX items_embedding_idx ON items USING {cfg.am} "
+                            f"(embedding vector_l2_ops){with_clause}")
+                seconds = time.perf_counter() - start
+            cur.execute("SELECT pg_relation_size('items_embedding_idx')")
+            size = cur.fetchone()[0]
         return BuildStat(self.name, cfg.name, rows, dim, seconds, size, watch.peak_hwm, watch.peak_work)
 
     def drop_index(self):
-        with self.connect() as conn, conn.cursor() as cur:
+        with self.session() as cur:
             cur.execute("DROP INDEX IF EXISTS items_embedding_idx")
 
     def searcher(self, setup=(), filtered=False):
-        sql = (FILTERED_SQL if filtered else SEARCH_SQL).format(k=self.k)
-        return SqlSearch(self.dsn, sql, setup, (self.binary, False) if filtered else (self.binary,))
+        return SqlSearch(self.dsn, search_sql(self.k, filtered), setup,
+                         (self.binary, False) if filtered else (self.binary,))
 
     def check_plan(self, search, query, label, want_index):
         """Fails loudly unless the plan of the prepared query uses the vector
@@ -235,10 +233,10 @@ class PgEngine:
 
     def floor_point(self, n, warmup=50):
         """The fixed cost of one prepared statement on this path: a primary
-        key lookup returning one id."""
+        key lookup returning one id (ids 0..999 exist in every data set)."""
         search = SqlSearch(self.dsn, FLOOR_SQL, binary=(False,))
         try:
-            ids = [(str(i % 60000).encode(),) for i in range(n)]
+            ids = [(str(i % 1000).encode(),) for i in range(n)]
             results, lat, secs = timed_loop(search, ids, warmup)
         finally:
             search.close()
@@ -256,14 +254,9 @@ class PgEngine:
     def remove_inserted(self):
         """Deletes and vacuums away the insert test's rows (cheapest once the
         vector index is dropped)."""
-        conn = self.connect()
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute("DELETE FROM items WHERE id >= %s", (INSERT_BASE_ID,))
-                cur.execute("VACUUM items")
-        finally:
-            conn.close()
+        with self.session() as cur:
+            cur.execute("DELETE FROM items WHERE id >= %s", (INSERT_BASE_ID,))
+            cur.execute("VACUUM items")
 
 
 def search_sql(k, filtered):
@@ -274,9 +267,8 @@ def _insert_client(args):
     dsn, client, per, vectors, labels, binary, barrier = args
     conn = libpq.Connection(dsn)
     conn.prepare("ins", INSERT_SQL)
-    enc = load.vector_binary if binary else (lambda v: load.vector_text(v).encode())
     rows = [(str(INSERT_BASE_ID + client * per + i).encode(), str(int(labels[i % len(labels)])).encode(),
-             enc(vectors[i % len(vectors)])) for i in range(per)]
+             load.vector_param(vectors[i % len(vectors)], binary)) for i in range(per)]
     barrier.wait()
     start = time.perf_counter()
     for r in rows:

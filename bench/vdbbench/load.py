@@ -25,6 +25,11 @@ def vector_text(v):
     return "[" + ",".join(_float_text(x) for x in np.asarray(v, np.float32)) + "]"
 
 
+def vector_param(v, binary):
+    """One vector as a statement parameter: binary, or text as bytes."""
+    return vector_binary(v) if binary else vector_text(v).encode()
+
+
 def _float_text(x):
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 

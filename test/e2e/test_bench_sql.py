@@ -37,7 +37,7 @@ class HarnessOnServer(unittest.TestCase):
         conn.close()
 
     def test_loaded_rows_keep_ids_labels_and_values(self):
-        with self.eng.connect() as conn, conn.cursor() as cur:
+        with self.eng.session() as cur:
             cur.execute("SELECT count(*), sum(label) FROM items")
             count, label_sum = cur.fetchone()
             cur.execute("SELECT embedding::text FROM items WHERE id = 123")
@@ -95,11 +95,11 @@ class HarnessOnServer(unittest.TestCase):
         stat = self.eng.insert_rate(self.ds, "no vector index", 2, 40)
         self.assertEqual(stat.rows, 40)
         self.assertGreater(stat.rows_per_s, 0)
-        with self.eng.connect() as conn, conn.cursor() as cur:
+        with self.eng.session() as cur:
             cur.execute("SELECT count(*) FROM items")
             self.assertEqual(cur.fetchone()[0], 640)
         self.eng.remove_inserted()
-        with self.eng.connect() as conn, conn.cursor() as cur:
+        with self.eng.session() as cur:
             cur.execute("SELECT count(*) FROM items")
             self.assertEqual(cur.fetchone()[0], 600)
 
