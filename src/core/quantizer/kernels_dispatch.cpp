@@ -1,40 +1,29 @@
-// Chooses the quantizer kernels once per process from the CPU's features.
+// Chooses the quantizer kernels once per process, at the same SIMD level as
+// the distance kernels (CPU features and the VECTOR_DB_SIMD override).
 #include "core/pure.h"
 
+#include <cstdlib>
+
+#include "core/distance/distance.h"
 #include "core/quantizer/kernels.h"
 
 namespace vdb {
 namespace {
 
-bool CpuHasAvx2() {
-#if defined(__x86_64__)
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-	       __builtin_cpu_supports("popcnt");
-#else
-	return false;
-#endif
-}
-
-bool CpuHasAvx512() {
-#if defined(__x86_64__)
-	return CpuHasAvx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-	       __builtin_cpu_supports("avx512vl");
-#else
-	return false;
-#endif
-}
-
-// AVX-512 CPUs without VPOPCNTDQ (Skylake-SP, Cascade Lake) use the AVX-512
-// float kernels and count bits with POPCNT.
 QuantizerKernels Choose() {
-	if (!CpuHasAvx2())
+	switch (ChooseSimdLevel(std::getenv("VECTOR_DB_SIMD"), CpuSimdLevel())) {
+	case SimdLevel::kScalar:
 		return ScalarQuantKernels();
-	QuantizerKernels avx2 = Avx2QuantKernels();
-	if (!CpuHasAvx512())
-		return avx2;
+	case SimdLevel::kAvx2:
+		return Avx2QuantKernels();
+	case SimdLevel::kAvx512:
+		break;
+	}
+	// AVX-512 CPUs without VPOPCNTDQ (Skylake-SP, Cascade Lake) use the
+	// AVX-512 float kernels and count bits with POPCNT.
 	QuantizerKernels chosen = Avx512QuantKernels();
 	if (!__builtin_cpu_supports("avx512vpopcntdq")) {
+		QuantizerKernels avx2 = Avx2QuantKernels();
 		chosen.bit_plane_dot = avx2.bit_plane_dot;
 		chosen.popcount = avx2.popcount;
 	}
