@@ -96,52 +96,77 @@ def pg_engine(args, name):
     return eng
 
 
-def run_pg_engine(args, run, name, ds, gt, filtered_gt):
+def prepare_pg_engine(args, run, name, ds, gt):
+    """Creates the engine's database, loads the table and measures the
+    floor and exact search; returns the engine, or None when it cannot run."""
     extension = PG_ENGINES[name][0]
     eng = pg_engine(args, name)
     if not eng.available():
         say(f"== {name}: extension {extension} is not installed in this server; skipped")
-        return
+        return None
     why = eng.create_database()
     if why:
         say(f"== {name}: {why}; skipped")
-        return
+        return None
     run.versions[name] = f"{extension} {eng.version}"
     say(f"== {name} ({extension} {eng.version}) in database {eng.dbname}")
     secs = eng.load(ds)
     say(f"loaded {len(ds.train):,} rows in {secs:.1f} s ({'binary' if eng.binary else 'text'} COPY)")
-    queries = ds.test[:args.queries]
-    params = [(p,) for p in eng.encode(queries)]
-    filtered_params = [(p, str(int(l)).encode()) for (p,), l in zip(params, ds.test_labels)]
+    eng.params = [(p,) for p in eng.encode(ds.test[:args.queries])]
+    eng.filtered_params = [(p, str(int(l)).encode()) for (p,), l in zip(eng.params, ds.test_labels)]
 
     floor = eng.floor_point(args.queries)
     say(f"floor: {floor.qps:,.0f} QPS, p50 {floor.p50_ms:.3f} ms")
-    exact = eng.sweep_point(ds, gt, params[:args.exact_queries], None, None, 1, warmup=5)
+    exact = eng.sweep_point(ds, gt, eng.params[:args.exact_queries], None, None, 1, warmup=5)
     say(f"exact: recall {exact.recall:.4f}, {exact.qps:,.1f} QPS, p50 {exact.p50_ms:.2f} ms")
     run.extras += [exact, floor]
     if args.insert:
         run.inserts.append(eng.insert_rate(ds, "no vector index", args.insert_clients, args.insert_rows))
         say(f"insert, no vector index: {run.inserts[-1].rows_per_s:,.0f} rows/s")
         eng.remove_inserted()
+    return eng
 
-    configs = custom_configs(args, name) or [c for c in map(engines.pg_defaults, eng.access_methods()) if c]
-    if not configs:
-        say(f"{name}: no index access method for vector_l2_ops yet; only exact search measured")
-    for cfg in configs:
+
+def pg_config_groups(args, pg):
+    """The SQL engines' index configurations grouped so that like is measured
+    beside like: {(am, n): [(engine, cfg)]}, n counting an engine's configs
+    of the same access method."""
+    groups = {}
+    for eng in pg:
+        configs = custom_configs(args, eng.name) or [c for c in map(engines.pg_defaults, eng.access_methods()) if c]
+        if not configs:
+            say(f"{eng.name}: no index access method for vector_l2_ops yet; only exact search measured")
+        seen = {}
+        for cfg in configs:
+            seen[cfg.am] = seen.get(cfg.am, -1) + 1
+            groups.setdefault((cfg.am, seen[cfg.am]), []).append((eng, cfg))
+    return groups
+
+
+def run_pg_group(args, run, ds, gt, filtered_gt, members):
+    """Builds one index in each engine of the group, then sweeps them
+    interleaved, value by value, so that a noisy machine slows all alike."""
+    for eng, cfg in members:
         build = eng.build(cfg, len(ds.train), ds.dim)
         run.builds.append(build)
-        say(f"{name} {cfg.name}: built in {build.seconds:.1f} s, {build.size_bytes / 2**20:,.0f} MiB")
-        for v in cfg.values:
-            p = eng.sweep_point(ds, gt, params, cfg, v, args.clients)
+        say(f"{eng.name} {cfg.name}: built in {build.seconds:.1f} s, {build.size_bytes / 2**20:,.0f} MiB")
+    for i in range(max(len(cfg.values) for _, cfg in members)):
+        for eng, cfg in members:
+            if i >= len(cfg.values):
+                continue
+            v = cfg.values[i]
+            p = eng.sweep_point(ds, gt, eng.params, cfg, v, args.clients)
             run.points.append(p)
-            say(f"  {cfg.param}={v}: recall {p.recall:.4f}, {p.qps:,.0f} QPS, p50 {p.p50_ms:.3f} ms, p99 {p.p99_ms:.3f} ms")
+            say(f"  {eng.name} {cfg.param}={v}: recall {p.recall:.4f}, {p.qps:,.0f} QPS, "
+                f"p50 {p.p50_ms:.3f} ms, p99 {p.p99_ms:.3f} ms")
             if args.filtered:
-                f = eng.sweep_point(ds, filtered_gt, filtered_params[:len(params)], cfg, v, args.clients, filtered=True)
+                f = eng.sweep_point(ds, filtered_gt, eng.filtered_params, cfg, v, args.clients, filtered=True)
                 run.filtered.append(f)
                 say(f"    filtered: recall {f.recall:.4f}, {f.mean_rows:.2f} rows, {f.qps:,.0f} QPS")
+    for eng, cfg in members:
         if args.insert:
             run.inserts.append(eng.insert_rate(ds, cfg.name, args.insert_clients, args.insert_rows))
-            say(f"  insert: {run.inserts[-1].rows_per_s:,.0f} rows/s with {args.insert_clients} clients")
+            say(f"  {eng.name} insert: {run.inserts[-1].rows_per_s:,.0f} rows/s with {args.insert_clients} clients")
         eng.drop_index()
         if args.insert:
             eng.remove_inserted()
@@ -249,10 +274,11 @@ def main(argv=None):
     if args.filtered:
         _, filtered_gt = dataset.ground_truth(args.results_dir, ds.train, ds.test, 10, ds.train_labels, ds.test_labels)
     run = Run()
+    pg = [e for e in (prepare_pg_engine(args, run, n, ds, gt) for n in args.engines if n in PG_ENGINES) if e]
+    for members in pg_config_groups(args, pg).values():
+        run_pg_group(args, run, ds, gt, filtered_gt, members)
     for name in args.engines:
-        if name in PG_ENGINES:
-            run_pg_engine(args, run, name, ds, gt, filtered_gt)
-        else:
+        if name not in PG_ENGINES:
             run_library(args, run, name, ds, gt)
     if args.scale:
         run_scale(args, run)
