@@ -132,7 +132,8 @@ def render(meta, builds, points, extras=(), inserts=(), filtered=(), scale=(), p
     if extras:
         lines += ["## Exact search and the fixed cost of a query", "",
                   "`exact` is a sequential scan with no vector index; `floor` a prepared primary-key",
-                  "lookup returning one id over the same connection (the ceiling for any extension).", "",
+                  "lookup returning one id over the same path (the ceiling for any extension), best of",
+                  "three rounds taken in turns.", "",
                   points_table(extras), ""]
     if filtered:
         lines += ["## Filtered search (`WHERE label = x`, x the query's own class, ~10% of rows)", "",
