@@ -48,6 +48,12 @@ SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a -Wl,--exclude-libs,libfaiss.a 
 # to bitcode with clang and none of our C++ flags. JIT inlining of our code
 # is not worth that second toolchain.
 override with_llvm = no
+# Track header dependencies (-MMD): a changed page layout or struct in a
+# header must rebuild every object that includes it.
+override autodepend = yes
+ifneq ($(words $(notdir $(SRCS))),$(words $(sort $(notdir $(SRCS)))))
+$(error two sources under src/ share a file name, but PGXS keeps dependencies in .deps/NAME.Po)
+endif
 
 include $(PGXS)
 

@@ -71,8 +71,10 @@ def pg_defaults(am):
     """Default configurations for an access method name, None if unknown."""
     if am == "hnsw":
         return IndexConfig("hnsw", {"m": 16, "ef_construction": 64}, "hnsw.ef_search", HNSW_EF, 40)
-    if am in ("ivfflat", "ivf"):
-        return IndexConfig(am, {"lists": 245}, f"{am}.probes", IVF_PROBES, 8)
+    if am == "ivfflat":
+        return IndexConfig(am, {"lists": 245}, "ivfflat.probes", IVF_PROBES, 8)
+    if am == "ivf":
+        return IndexConfig(am, {"lists": 245, "quantizer": "sq8"}, "ivf.probes", IVF_PROBES, 8)
     return None
 
 
@@ -176,7 +178,8 @@ class PgEngine:
     def build(self, cfg, rows, dim):
         """CREATE INDEX in a fresh backend (so its memory peak is this build's),
         watched from a second connection. Returns a BuildStat."""
-        opts = ", ".join(f"{k} = {v}" for k, v in cfg.options.items())
+        opts = ", ".join(f"{k} = {sql_literal(v) if isinstance(v, str) else v}"
+                         for k, v in cfg.options.items())
         with_clause = f" WITH ({opts})" if opts else ""
         with self.session() as cur:
             cur.execute("DROP INDEX IF EXISTS items_embedding_idx")
