@@ -315,6 +315,9 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 	}
 	WriteElement(index, g, id, element);
 	level = ClaimSlot(index, g, id, tid, level);
+	// The metapage counts the node before any link to it is logged: WAL is
+	// replayed in order, so after a crash no link can point past node_count.
+	WriteMeta(index, meta);
 
 	if (meta.entry_point != HNSW_NO_NODE) {
 		vdb::RunCpp("hnsw insert", [&] {
