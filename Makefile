@@ -36,7 +36,10 @@ SRCS       = $(sort $(shell find src -name '*.cpp'))
 OBJS       = $(SRCS:.cpp=.o)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(DATA_built)
-SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a \
+# FAISS is linked statically and kept private (--exclude-libs): its symbols
+# are not exported, so another library in the same backend that brings its
+# own FAISS cannot interpose on ours, nor ours on it.
+SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a -Wl,--exclude-libs,libfaiss.a \
 	$(OPENBLAS_DIR)/libopenblas.so.0 -Wl,-rpath,$(OPENBLAS_DIR) -lgomp -lstdc++ -lm
 
 # Debian's server is built --with-llvm, so PGXS would also compile every .cpp

@@ -9,6 +9,7 @@ packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-contrib
   libfaiss-dev libopenblas-dev libopenblas0-openmp
   googletest libgtest-dev libbenchmark-dev
+  qemu-user
   libipc-run-perl
   dataset-fashion-mnist
   python3 python3-psycopg2 python3-numpy python3-hnswlib python3-faiss python3-matplotlib

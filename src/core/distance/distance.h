@@ -1,7 +1,8 @@
 // Distance kernels over dense float32, float16 and bit vectors. One table of
 // function pointers is chosen once per process from what the CPU supports
 // (AVX-512, AVX2+FMA+F16C, scalar), so the library still runs on CPUs without
-// AVX2. Every kernel has a scalar reference it is unit-tested against.
+// AVX2. Every kernel has a scalar reference it is unit-tested against; see
+// docs/kernels.md for the levels, the override and the error bounds.
 #pragma once
 
 #include <cstddef>
@@ -39,7 +40,28 @@ struct DistanceKernels {
 // 1 - dot / sqrt(norm_a * norm_b) from squared norms, clamped to [0, 2].
 float CosineFromParts(float dot, float norm_a, float norm_b);
 
-// The best kernels this CPU supports, chosen on first use.
+// Instruction-set levels, lowest first; each needs the features of the ones
+// below it. kAvx2 is AVX2 + FMA + F16C + POPCNT; kAvx512 adds AVX-512 F/BW/VL
+// (and uses VPOPCNTDQ for bit counts where the CPU has it).
+enum class SimdLevel { kScalar, kAvx2, kAvx512 };
+
+// "scalar", "avx2" or "avx512".
+const char *SimdLevelName(SimdLevel level);
+
+// The highest level this CPU and OS support.
+SimdLevel CpuSimdLevel();
+
+// The level a user asked for by name (the VECTOR_DB_SIMD environment
+// variable), capped at `supported`; `supported` itself when the name is null,
+// empty or not a level name.
+SimdLevel ChooseSimdLevel(const char *requested, SimdLevel supported);
+
+// The kernels of one level, or nullptr when this CPU cannot run them. For
+// tests and benchmarks; everything else calls Kernels().
+const DistanceKernels *KernelsFor(SimdLevel level);
+
+// The kernels of ChooseSimdLevel(getenv("VECTOR_DB_SIMD"), CpuSimdLevel()),
+// chosen on first use and fixed for the life of the process.
 const DistanceKernels &Kernels();
 
 // The portable reference implementations; always available.

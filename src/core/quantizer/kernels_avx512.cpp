@@ -1,0 +1,109 @@
+// AVX-512 quantizer kernels: 16 codes per step for SQ8 and PQ (the tail under
+// a lane mask, so no scalar loop), and VPOPCNTDQ for bit codes when the CPU
+// has it (kernels_dispatch.cpp decides). Only this file is compiled for
+// AVX-512, by the pragma below.
+#include "core/pure.h"
+
+#include "core/quantizer/kernels.h"
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vpopcntdq,avx2,fma,popcnt")
+// GCC 12's _mm512_reduce_* read an undefined register on purpose: silence
+// its false "used uninitialized" warnings in this file only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace vdb {
+namespace {
+
+__mmask16 FirstLanes(size_t count) { return count >= 16 ? 0xFFFF : __mmask16((1u << count) - 1); }
+
+__m512 LoadCodes(const uint8_t *code, __mmask16 lanes) {
+	return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(lanes, code)));
+}
+
+float Sq8L2(const float *shifted, const float *step, const uint8_t *code, size_t d) {
+	__m512 acc = _mm512_setzero_ps();
+	for (size_t i = 0; i < d; i += 16) {
+		__mmask16 lanes = FirstLanes(d - i);
+		__m512 diff = _mm512_fnmadd_ps(_mm512_maskz_loadu_ps(lanes, step + i), LoadCodes(code + i, lanes),
+		                               _mm512_maskz_loadu_ps(lanes, shifted + i));
+		acc = _mm512_fmadd_ps(diff, diff, acc);
+	}
+	return _mm512_reduce_add_ps(acc);
+}
+
+float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
+	__m512 acc = _mm512_setzero_ps();
+	for (size_t i = 0; i < d; i += 16) {
+		__mmask16 lanes = FirstLanes(d - i);
+		acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, weight + i), LoadCodes(code + i, lanes), acc);
+	}
+	return _mm512_reduce_add_ps(acc);
+}
+
+// Gathers table[j * 256 + code[j]] for 16 sub-quantizers at a time.
+float PqSum(const float *table, const uint8_t *code, size_t m) {
+	const __m512i row_offsets = _mm512_mullo_epi32(
+	    _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(256));
+	__m512 acc = _mm512_setzero_ps();
+	for (size_t j = 0; j < m; j += 16) {
+		__mmask16 lanes = FirstLanes(m - j);
+		__m512i index = _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(lanes, code + j)),
+		                                 row_offsets);
+		acc = _mm512_add_ps(acc, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, index,
+		                                                  table + j * 256, 4));
+	}
+	return _mm512_reduce_add_ps(acc);
+}
+
+uint32_t BitPlaneDot(const uint64_t *bits, const uint64_t *planes, size_t words, int plane_count) {
+	uint64_t sum = 0;
+	for (int b = 0; b < plane_count; b++) {
+		__m512i counts = _mm512_setzero_si512();
+		const uint64_t *plane = planes + b * words;
+		for (size_t w = 0; w < words; w += 8) {
+			__mmask8 lanes = words - w >= 8 ? 0xFF : __mmask8((1u << (words - w)) - 1);
+			__m512i x = _mm512_maskz_loadu_epi64(lanes, bits + w);
+			__m512i y = _mm512_maskz_loadu_epi64(lanes, plane + w);
+			counts = _mm512_add_epi64(counts, _mm512_popcnt_epi64(_mm512_and_si512(x, y)));
+		}
+		sum += uint64_t(_mm512_reduce_add_epi64(counts)) << b;
+	}
+	return uint32_t(sum);
+}
+
+uint32_t Popcount(const uint64_t *bits, size_t words) {
+	__m512i counts = _mm512_setzero_si512();
+	for (size_t w = 0; w < words; w += 8) {
+		__mmask8 lanes = words - w >= 8 ? 0xFF : __mmask8((1u << (words - w)) - 1);
+		counts = _mm512_add_epi64(counts, _mm512_popcnt_epi64(_mm512_maskz_loadu_epi64(lanes, bits + w)));
+	}
+	return uint32_t(_mm512_reduce_add_epi64(counts));
+}
+
+}  // namespace
+
+QuantizerKernels Avx512QuantKernels() {
+	return {"avx512", Sq8L2, Sq8Dot, PqSum, BitPlaneDot, Popcount};
+}
+
+}  // namespace vdb
+
+#pragma GCC diagnostic pop
+#pragma GCC pop_options
+
+#else
+
+namespace vdb {
+QuantizerKernels Avx512QuantKernels() {
+	return {"avx512", nullptr, nullptr, nullptr, nullptr, nullptr};
+}
+}  // namespace vdb
+
+#endif

@@ -1,0 +1,148 @@
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/quantizer/pq.h"
+#include "test_data.h"
+
+namespace vdb {
+namespace {
+
+using testing::ClusteredData;
+
+TEST(Pq, DimensionsNotDivisibleByMIsAClearError) {
+	std::vector<float> x = ClusteredData(300, 10, 3, 3, 1);
+	PqParams p;
+	p.threads = testing::kTestThreads;
+	p.m = 4;
+	PqQuantizer pq;
+	Status s = PqQuantizer::Train(x.data(), 300, 10, p, &pq);
+	EXPECT_EQ(s.code, Status::kInvalidArgument);
+	EXPECT_NE(s.message.find("divide the 10 dimensions"), std::string::npos) << s.message;
+	p.m = 0;
+	EXPECT_EQ(PqQuantizer::Train(x.data(), 300, 10, p, &pq).code, Status::kInvalidArgument);
+}
+
+TEST(Pq, FewerThan256VectorsIsAClearError) {
+	std::vector<float> x = ClusteredData(255, 8, 3, 3, 2);
+	PqParams p;
+	p.threads = testing::kTestThreads;
+	p.m = 2;
+	PqQuantizer pq;
+	Status s = PqQuantizer::Train(x.data(), 255, 8, p, &pq);
+	EXPECT_EQ(s.code, Status::kInvalidArgument);
+	EXPECT_NE(s.message.find("at least 256 training vectors, got 255"), std::string::npos)
+	    << s.message;
+}
+
+// Table distances equal exact distances to the decoded vector, and the
+// encoder picks the nearest centroid in every slot.
+TEST(Pq, TableDistancesAreToTheDecodedVector) {
+	const size_t n = 2000, d = 32;
+	std::vector<float> x = ClusteredData(n, d, 20, 3, 3);
+	PqParams p;
+	p.threads = testing::kTestThreads;
+	p.m = 8;
+	PqQuantizer pq;
+	ASSERT_TRUE(PqQuantizer::Train(x.data(), n, d, p, &pq).ok());
+	ASSERT_EQ(pq.code_size(), 8u);
+	const float *q = &x[11 * d];
+	std::vector<float> l2 = pq.PrepareQuery(q, Metric::kL2), ip = pq.PrepareQuery(q, Metric::kInnerProduct);
+	std::vector<uint8_t> code(8), other(8);
+	std::vector<float> back(d), other_back(d);
+	for (size_t i = 0; i < n; i += 17) {
+		const float *v = &x[i * d];
+		pq.Encode(v, code.data());
+		pq.Decode(code.data(), back.data());
+		float exact_l2 = testing::L2Squared(q, back.data(), d), exact_ip = testing::Dot(q, back.data(), d);
+		EXPECT_NEAR(pq.Distance(l2, code.data()), exact_l2, 1e-4f * (1 + exact_l2));
+		EXPECT_NEAR(pq.Distance(ip, code.data()), -exact_ip, 1e-4f * (1 + std::fabs(exact_ip)));
+		other = code;
+		other[i % 8] = uint8_t(code[i % 8] + 1 + i % 200);
+		pq.Decode(other.data(), other_back.data());
+		EXPECT_LE(testing::L2Squared(v, back.data(), d), testing::L2Squared(v, other_back.data(), d));
+	}
+}
+
+TEST(Pq, ReconstructionKeepsMostOfTheVariance) {
+	const size_t n = 5000, d = 64;
+	std::vector<float> x = ClusteredData(n, d, 50, 2, 4);
+	PqParams p;
+	p.threads = testing::kTestThreads;
+	p.m = 16;
+	PqQuantizer pq;
+	ASSERT_TRUE(PqQuantizer::Train(x.data(), n, d, p, &pq).ok());
+	std::vector<float> mean(d, 0);
+	for (size_t i = 0; i < n * d; i++)
+		mean[i % d] += x[i] / n;
+	double error = 0, variance = 0;
+	std::vector<uint8_t> code(16);
+	std::vector<float> back(d);
+	for (size_t i = 0; i < n; i++) {
+		pq.Encode(&x[i * d], code.data());
+		pq.Decode(code.data(), back.data());
+		error += testing::L2Squared(&x[i * d], back.data(), d);
+		variance += testing::L2Squared(&x[i * d], mean.data(), d);
+	}
+	EXPECT_LT(error / variance, 0.3) << error / variance;
+}
+
+TEST(Pq, FlatScanWithRerankingReachesRecall95) {
+	const size_t k = 10;
+	testing::Workload w = testing::MakeWorkload(20000, 100, 128, 100, k);
+	PqParams p;
+	p.threads = testing::kTestThreads;
+	p.m = 32;
+	PqQuantizer pq;
+	ASSERT_TRUE(PqQuantizer::Train(w.base.data(), 2560, w.d, p, &pq).ok());
+	size_t size = pq.code_size();
+	std::vector<uint8_t> codes(w.n * size);
+	for (size_t i = 0; i < w.n; i++)
+		pq.Encode(&w.base[i * w.d], &codes[i * size]);
+	std::vector<std::vector<float>> tables;
+	for (size_t q = 0; q < w.truth.size(); q++)
+		tables.push_back(pq.PrepareQuery(&w.queries[q * w.d], Metric::kL2));
+	auto estimate = [&](size_t q, size_t i) { return pq.Distance(tables[q], &codes[i * size]); };
+	double recall = testing::RerankedRecall(w, k, 10 * k, estimate);
+	EXPECT_GE(recall, 0.95);
+	RecordProperty("recall_at_10_rerank_100", std::to_string(recall));
+}
+
+TEST(Pq, SerialisedStateRoundTripsAndCorruptionIsCaught) {
+	std::vector<float> x = ClusteredData(400, 12, 4, 3, 5);
+	PqParams p;
+	p.threads = testing::kTestThreads;
+	p.m = 3;
+	PqQuantizer pq, back;
+	ASSERT_TRUE(PqQuantizer::Train(x.data(), 400, 12, p, &pq).ok());
+	std::vector<uint8_t> bytes = pq.Serialize();
+	ASSERT_TRUE(PqQuantizer::Deserialize(bytes.data(), bytes.size(), &back).ok());
+	EXPECT_EQ(back.Serialize(), bytes);
+	EXPECT_EQ(back.dims(), 12u);
+	std::vector<uint8_t> truncated(bytes.begin(), bytes.end() - 4);
+	EXPECT_EQ(PqQuantizer::Deserialize(truncated.data(), truncated.size(), &back).code, Status::kCorrupt);
+	std::vector<uint8_t> other_version = bytes;
+	other_version[1] = 2;
+	EXPECT_EQ(PqQuantizer::Deserialize(other_version.data(), other_version.size(), &back).code,
+	          Status::kCorrupt);
+}
+
+bool StopNow() { return true; }
+
+TEST(Pq, TrainingCanBeCanceled) {
+	std::vector<float> x = ClusteredData(5000, 64, 20, 3, 6);
+	PqParams p;
+	p.threads = testing::kTestThreads;
+	p.m = 8;
+	p.should_stop = StopNow;
+	PqQuantizer pq;
+	auto start = std::chrono::steady_clock::now();
+	Status s = PqQuantizer::Train(x.data(), 5000, 64, p, &pq);
+	EXPECT_EQ(s.code, Status::kCanceled) << s.message;
+	EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.0);
+}
+
+}  // namespace
+}  // namespace vdb
