@@ -16,10 +16,12 @@ SQL_PARTS = \
 	src/type/halfvec.sql \
 	src/type/sparsevec.sql \
 	src/type/bit.sql \
-	src/type/casts.sql
+	src/type/casts.sql \
+	src/index/index.sql \
+	src/hnsw/hnsw.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded

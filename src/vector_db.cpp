@@ -3,9 +3,11 @@
 // postmaster that preloads us forks every backend from this state.
 #include "pg/pg.h"
 
+#include "hnsw/hnsw.h"
+
 extern "C" {
 PG_MODULE_MAGIC;
 void _PG_init(void);
 }
 
-void _PG_init(void) {}
+void _PG_init(void) { HnswInit(); }

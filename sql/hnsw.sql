@@ -1,0 +1,184 @@
+-- The hnsw access method: builds, ordered scans, inserts, vacuum, options,
+-- settings and errors. Tables smaller than ef_search, so a search explores
+-- everything reachable and a scan must return the exact (sequential) top k,
+-- nearest first. HNSW can leave a rare node unreachable (its in-links all
+-- pruned, more likely with a threaded build), so same_order() allows one
+-- miss among the k and checks the order of what the index returned.
+SET client_min_messages = warning;
+SELECT setseed(0.42);
+
+CREATE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE query;
+	RETURN 'ok';
+EXCEPTION WHEN others THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+-- True when an index scan returns (all but at most one of) the ids a
+-- sequential scan returns, in ascending distance (up to float4 rounding:
+-- the index computes in float4 over normalised copies, SQL in float8).
+CREATE FUNCTION same_order(tab text, col text, op text, q text, k int) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	by_index int[];
+	distances float8[];
+	exact int[];
+	sql text := format('SELECT array_agg(id), array_agg(%I %s %L) FROM (SELECT id, %I FROM %I ORDER BY %I %s %L LIMIT %s) s',
+	                   col, op, q, col, tab, col, op, q, k);
+BEGIN
+	SET LOCAL enable_seqscan = off;
+	EXECUTE sql INTO by_index, distances;
+	SET LOCAL enable_seqscan = on;
+	SET LOCAL enable_indexscan = off;
+	EXECUTE sql INTO exact;
+	RETURN cardinality(array(SELECT unnest(by_index) INTERSECT SELECT unnest(exact))) >= k - 1
+		AND NOT EXISTS (SELECT FROM generate_subscripts(distances, 1) i
+		                WHERE i > 1 AND distances[i] < distances[i - 1] - 1e-5 * abs(distances[i - 1]));
+END $$;
+
+-- A crafted example: the nearest rows, in order.
+CREATE TABLE tiny (id int, v vector(2));
+INSERT INTO tiny VALUES (1, '[0,0]'), (2, '[1,0]'), (3, '[0,3]'), (4, '[5,5]'), (5, NULL), (6, '[2,2]');
+CREATE INDEX tiny_idx ON tiny USING hnsw (v vector_l2_ops);
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM tiny ORDER BY v <-> '[1,1]' LIMIT 3;
+SELECT id, v <-> '[1,1]' AS distance FROM tiny ORDER BY v <-> '[1,1]' LIMIT 3;
+-- NULLs are not indexed, so an index scan never returns them.
+SELECT count(*) FROM (SELECT id FROM tiny ORDER BY v <-> '[1,1]') s;
+-- ORDER BY distance to NULL: rows in some order, none lost.
+SELECT count(*) FROM (SELECT id FROM tiny ORDER BY v <-> NULL) s;
+RESET enable_seqscan;
+
+-- Every opclass on random data: index order equals exact order.
+CREATE TABLE items (id int, v vector(8), h halfvec(8), b bit(64));
+CREATE FUNCTION add_items(first int, last int) RETURNS void LANGUAGE sql AS $$
+	INSERT INTO items SELECT i, v::vector, v::vector::halfvec, b::bit(64) FROM (
+		SELECT i,
+		       (SELECT array_agg(round((random() * 20 - 10)::numeric, 2)::float4) FROM generate_series(1, 8) WHERE i > 0) v,
+		       (SELECT string_agg(CASE WHEN random() < 0.5 THEN '1' ELSE '0' END, '') FROM generate_series(1, 64) WHERE i > 0) b
+		FROM generate_series(first, last) i) s
+$$;
+SELECT add_items(1, 500);
+SET hnsw.ef_search = 1000;
+CREATE INDEX ON items USING hnsw (v vector_l2_ops);
+CREATE INDEX ON items USING hnsw (v vector_ip_ops);
+CREATE INDEX ON items USING hnsw (v vector_cosine_ops);
+CREATE INDEX ON items USING hnsw (v vector_l1_ops);
+SELECT same_order('items', 'v', '<->', '[1,2,3,4,5,6,7,8]', 20) AS l2,
+       same_order('items', 'v', '<#>', '[1,2,3,4,5,6,7,8]', 20) AS ip,
+       same_order('items', 'v', '<=>', '[1,2,3,4,5,6,7,8]', 20) AS cosine,
+       same_order('items', 'v', '<+>', '[1,2,3,4,5,6,7,8]', 20) AS l1;
+CREATE INDEX ON items USING hnsw (h halfvec_l2_ops);
+CREATE INDEX ON items USING hnsw (h halfvec_ip_ops);
+CREATE INDEX ON items USING hnsw (h halfvec_cosine_ops);
+CREATE INDEX ON items USING hnsw (h halfvec_l1_ops);
+SELECT same_order('items', 'h', '<->', '[1,2,3,4,5,6,7,8]', 20) AS l2,
+       same_order('items', 'h', '<#>', '[1,2,3,4,5,6,7,8]', 20) AS ip,
+       same_order('items', 'h', '<=>', '[1,2,3,4,5,6,7,8]', 20) AS cosine,
+       same_order('items', 'h', '<+>', '[1,2,3,4,5,6,7,8]', 20) AS l1;
+CREATE INDEX ON items USING hnsw (b bit_hamming_ops);
+CREATE INDEX ON items USING hnsw (b bit_jaccard_ops);
+-- Bit distances tie often; compare distances rather than ids.
+SET enable_seqscan = off;
+SELECT array_agg(d) AS hamming FROM (SELECT b <~> (SELECT b FROM items WHERE id = 7) d FROM items ORDER BY 1 LIMIT 8) s;
+SELECT (SELECT array_agg(b <~> (SELECT b FROM items WHERE id = 7)) FROM
+	(SELECT b FROM items ORDER BY b <~> (SELECT b FROM items WHERE id = 7) LIMIT 8) s) =
+	(SELECT array_agg(d) FROM (SELECT b <~> (SELECT b FROM items WHERE id = 7) d FROM items ORDER BY 1 LIMIT 8) t) AS hamming_same;
+SELECT (SELECT array_agg(b <%> (SELECT b FROM items WHERE id = 7)) FROM
+	(SELECT b FROM items ORDER BY b <%> (SELECT b FROM items WHERE id = 7) LIMIT 8) s) =
+	(SELECT array_agg(d) FROM (SELECT b <%> (SELECT b FROM items WHERE id = 7) d FROM items ORDER BY 1 LIMIT 8) t) AS jaccard_same;
+RESET enable_seqscan;
+SELECT vector_db_index_check(indexrelid, true) FROM pg_index WHERE indrelid = 'items'::regclass;
+
+-- Inserts after the build, deletes and VACUUM keep the index exact and valid.
+SELECT add_items(1001, 1200);
+DELETE FROM items WHERE id % 3 = 0;
+VACUUM items;
+SELECT same_order('items', 'v', '<->', '[1,2,3,4,5,6,7,8]', 20) AS l2_after_vacuum,
+       same_order('items', 'h', '<=>', '[1,2,3,4,5,6,7,8]', 20) AS halfvec_cosine_after_vacuum;
+SELECT add_items(2001, 2100);
+SELECT same_order('items', 'v', '<#>', '[1,2,3,4,5,6,7,8]', 20) AS ip_after_reuse;
+SELECT vector_db_index_check(indexrelid, true) FROM pg_index WHERE indrelid = 'items'::regclass;
+
+-- Iterative scans: a selective filter still gets its LIMIT when rows qualify.
+CREATE TABLE labelled (id int, label int, v vector(8));
+INSERT INTO labelled SELECT id, id % 50, v FROM items;
+CREATE INDEX ON labelled USING hnsw (v vector_l2_ops);
+SET enable_seqscan = off;
+SET hnsw.ef_search = 10;
+SET hnsw.iterative_scan = off;
+SELECT count(*) <= 10 AS at_most_ef FROM (SELECT id FROM labelled WHERE label = 3 ORDER BY v <-> '[1,2,3,4,5,6,7,8]' LIMIT 10) s;
+SET hnsw.iterative_scan = strict_order;
+SELECT count(*) AS strict_rows FROM (SELECT id FROM labelled WHERE label = 3 ORDER BY v <-> '[1,2,3,4,5,6,7,8]' LIMIT 10) s;
+SET hnsw.iterative_scan = relaxed_order;
+SELECT count(*) AS relaxed_rows FROM (SELECT id FROM labelled WHERE label = 3 ORDER BY v <-> '[1,2,3,4,5,6,7,8]' LIMIT 10) s;
+SET hnsw.max_scan_tuples = 20;
+SELECT count(*) < 10 AS stops_at_max_scan_tuples FROM (SELECT id FROM labelled WHERE label = 3 ORDER BY v <-> '[1,2,3,4,5,6,7,8]' LIMIT 10) s;
+RESET hnsw.max_scan_tuples;
+RESET hnsw.iterative_scan;
+SET hnsw.ef_search = 1000;
+RESET enable_seqscan;
+
+-- An empty index, then rows inserted one at a time.
+CREATE TABLE grow (id int, v vector(3));
+CREATE INDEX grow_idx ON grow USING hnsw (v vector_cosine_ops) WITH (m = 8, ef_construction = 32);
+INSERT INTO grow SELECT i, ARRAY[random() - 0.5, random() - 0.5, random() - 0.5] FROM generate_series(1, 300) i;
+INSERT INTO grow VALUES (0, '[0,0,0]');  -- zero vector: no direction, not indexed
+SELECT same_order('grow', 'v', '<=>', '[3,1,2]', 10) AS cosine_grown;
+SELECT vector_db_index_check('grow_idx', true);
+
+-- More dimensions than pgvector indexes (2,000): vectors that span pages.
+CREATE TABLE wide_items (id int, v vector(3000), h halfvec(5000), b bit(20000));
+INSERT INTO wide_items SELECT i,
+	(SELECT array_agg(random() - 0.5)::float4[] FROM generate_series(1, 3000) WHERE i > 0)::vector,
+	(SELECT array_agg(random() - 0.5)::float4[] FROM generate_series(1, 5000) WHERE i > 0)::vector::halfvec,
+	(SELECT string_agg(CASE WHEN random() < 0.5 THEN '1' ELSE '0' END, '') FROM generate_series(1, 20000) WHERE i > 0)::bit(20000)
+FROM generate_series(1, 200) i;
+CREATE INDEX wide_v ON wide_items USING hnsw (v vector_l2_ops);
+CREATE INDEX wide_h ON wide_items USING hnsw (h halfvec_cosine_ops);
+CREATE INDEX wide_b ON wide_items USING hnsw (b bit_hamming_ops);
+SELECT same_order('wide_items', 'v', '<->', (SELECT v::text FROM wide_items WHERE id = 5), 10) AS wide_vector,
+       same_order('wide_items', 'h', '<=>', (SELECT h::text FROM wide_items WHERE id = 5), 10) AS wide_halfvec;
+SET enable_seqscan = off;
+SELECT id FROM wide_items ORDER BY b <~> (SELECT b FROM wide_items WHERE id = 9) LIMIT 1;
+RESET enable_seqscan;
+SELECT vector_db_index_check('wide_v', true), vector_db_index_check('wide_h', true), vector_db_index_check('wide_b', true);
+DROP TABLE wide_items;
+
+-- Unlogged tables work (the init fork holds an empty index).
+CREATE UNLOGGED TABLE scratch (id int, v vector(3));
+CREATE INDEX scratch_idx ON scratch USING hnsw (v);
+INSERT INTO scratch SELECT i, ARRAY[i, 1, 1] FROM generate_series(1, 50) i;
+SET enable_seqscan = off;
+SELECT id FROM scratch ORDER BY v <-> '[7.2,1,1]' LIMIT 3;
+RESET enable_seqscan;
+
+-- REINDEX and CREATE INDEX CONCURRENTLY.
+REINDEX INDEX grow_idx;
+CREATE INDEX CONCURRENTLY grow_l2 ON grow USING hnsw (v vector_l2_ops);
+SELECT vector_db_index_check('grow_idx', true), vector_db_index_check('grow_l2', true);
+
+-- The planner uses the index for ORDER BY ... LIMIT, not for plain filters.
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE v = '[1,2,3,4,5,6,7,8]';
+
+-- Options and their errors.
+SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (m = 1)$$);
+SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (m = 101)$$);
+SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (ef_construction = 3)$$);
+SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (ef_construction = 1001)$$);
+SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (m = 16, ef_construction = 31)$$);
+SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (colour = 1)$$);
+CREATE TABLE undimensioned (v vector, s sparsevec(5), n int);
+SELECT try($$CREATE INDEX ON undimensioned USING hnsw (v)$$);
+SELECT try($$CREATE INDEX ON undimensioned USING hnsw (s)$$);
+SELECT try($$CREATE INDEX ON undimensioned USING hnsw (n)$$);
+CREATE TABLE wide (b bit(64001));
+SELECT try($$CREATE INDEX ON wide USING hnsw (b bit_hamming_ops)$$);
+SELECT try($$INSERT INTO tiny VALUES (9, '[1,2,3]')$$);
+SELECT try($$SET hnsw.ef_search = 0$$);
+SELECT try($$SET hnsw.ef_search = 1001$$);
+SELECT try($$SET hnsw.iterative_scan = sideways$$);
+SELECT try($$SET hnsw.scan_mem_multiplier = 0$$);
+SELECT try($$SELECT vector_db_index_check('items')$$);
+SELECT amvalidate(oid) FROM pg_opclass WHERE opcmethod = (SELECT oid FROM pg_am WHERE amname = 'hnsw') ORDER BY opcname;
+SELECT opcname FROM pg_opclass WHERE opcmethod = (SELECT oid FROM pg_am WHERE amname = 'hnsw') ORDER BY opcname;

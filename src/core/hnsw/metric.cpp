@@ -1,0 +1,104 @@
+// Element distance functions: thin adapters from the untyped element pointers
+// the graph stores to the kernels table.
+#include "core/pure.h"
+
+#include "core/hnsw/metric.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include "core/distance/distance.h"
+
+namespace vdb {
+namespace {
+
+const float *F32(const void *p) { return static_cast<const float *>(p); }
+const Half *F16(const void *p) { return static_cast<const Half *>(p); }
+const uint8_t *Bits(const void *p) { return static_cast<const uint8_t *>(p); }
+size_t BitBytes(size_t bits) { return (bits + 7) / 8; }
+
+float L2F32(const void *a, const void *b, size_t n) { return Kernels().l2_squared_f32(F32(a), F32(b), n); }
+float NegDotF32(const void *a, const void *b, size_t n) { return -Kernels().dot_f32(F32(a), F32(b), n); }
+float L1F32(const void *a, const void *b, size_t n) { return Kernels().l1_f32(F32(a), F32(b), n); }
+float L2F16(const void *a, const void *b, size_t n) { return Kernels().l2_squared_f16(F16(a), F16(b), n); }
+float NegDotF16(const void *a, const void *b, size_t n) { return -Kernels().dot_f16(F16(a), F16(b), n); }
+float L1F16(const void *a, const void *b, size_t n) { return Kernels().l1_f16(F16(a), F16(b), n); }
+float CosineF16(const void *a, const void *b, size_t n) { return Kernels().cosine_f16(F16(a), F16(b), n); }
+float Hamming(const void *a, const void *b, size_t n) {
+	return float(Kernels().hamming(Bits(a), Bits(b), BitBytes(n)));
+}
+// 1 - |a AND b| / |a OR b|; two empty sets are identical.
+float Jaccard(const void *a, const void *b, size_t n) {
+	uint64_t and_count, or_count;
+	Kernels().and_or_popcount(Bits(a), Bits(b), BitBytes(n), &and_count, &or_count);
+	return or_count == 0 ? 0.0f : 1.0f - float(and_count) / float(or_count);
+}
+
+ElementDistanceFn FloatDistance(ElementType type, MetricKind kind) {
+	bool f32 = type == ElementType::kFloat32;
+	switch (kind) {
+	case MetricKind::kL2:
+		return f32 ? L2F32 : L2F16;
+	case MetricKind::kInnerProduct:
+		return f32 ? NegDotF32 : NegDotF16;
+	case MetricKind::kCosine:
+		return f32 ? NegDotF32 : CosineF16;
+	case MetricKind::kL1:
+		return f32 ? L1F32 : L1F16;
+	default:
+		throw std::invalid_argument("bit metric over a float element");
+	}
+}
+
+}  // namespace
+
+ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) {
+	if (dims == 0)
+		throw std::invalid_argument("zero dimensions");
+	ElementMetric metric{type, kind, dims, 0, nullptr, false};
+	switch (type) {
+	case ElementType::kFloat32:
+		metric.bytes = dims * sizeof(float);
+		metric.distance = FloatDistance(type, kind);
+		break;
+	case ElementType::kFloat16:
+		metric.bytes = dims * sizeof(Half);
+		metric.distance = FloatDistance(type, kind);
+		break;
+	case ElementType::kBit:
+		metric.bytes = BitBytes(dims);
+		if (kind == MetricKind::kHamming)
+			metric.distance = Hamming;
+		else if (kind == MetricKind::kJaccard)
+			metric.distance = Jaccard;
+		else
+			throw std::invalid_argument("float metric over a bit element");
+		break;
+	default:
+		throw std::invalid_argument("unknown element type");
+	}
+	// Sums over elements are additive; Jaccard's ratio and float16 cosine's
+	// normalisation are not.
+	metric.additive = kind != MetricKind::kJaccard && !(kind == MetricKind::kCosine && type == ElementType::kFloat16);
+	return metric;
+}
+
+bool PrepareElement(const ElementMetric &metric, void *element) {
+	if (metric.kind != MetricKind::kCosine)
+		return true;
+	if (metric.type == ElementType::kFloat16) {
+		const Half *x = static_cast<const Half *>(element);
+		float norm = Kernels().dot_f16(x, x, metric.dims);
+		return norm > 0 && std::isfinite(norm);
+	}
+	float *x = static_cast<float *>(element);
+	double norm = std::sqrt(double(Kernels().dot_f32(x, x, metric.dims)));
+	if (!(norm > 0) || !std::isfinite(norm))
+		return false;
+	for (size_t i = 0; i < metric.dims; i++)
+		x[i] = float(x[i] / norm);
+	return true;
+}
+
+}  // namespace vdb

@@ -1,0 +1,44 @@
+// How an index compares two stored elements: the element encoding (float32,
+// float16, packed bits) and the metric, resolved once to a plain function
+// pointer so the graph code never branches on either. float32 cosine is inner
+// product over vectors normalised on the way in, as in pgvector.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vdb {
+
+enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3 };
+enum class MetricKind : uint8_t { kL2 = 1, kInnerProduct = 2, kCosine = 3, kL1 = 4, kHamming = 5, kJaccard = 6 };
+
+// Smaller is closer for every metric (inner product is negated).
+using ElementDistanceFn = float (*)(const void *a, const void *b, size_t dims);
+
+struct ElementMetric {
+	ElementType type;
+	MetricKind kind;
+	size_t dims;   // elements, or bits for kBit
+	size_t bytes;  // stored size of one element vector
+	ElementDistanceFn distance;
+
+	bool additive;  // distance = sum of the distances of any split into pieces
+
+	float Distance(const void *a, const void *b) const { return distance(a, b, dims); }
+	// Distance over a piece of `bytes` bytes of both elements (additive metrics
+	// only; pieces split between elements, never inside one).
+	float PieceDistance(const void *a, const void *b, size_t bytes) const {
+		return distance(a, b, type == ElementType::kBit ? bytes * 8 : bytes / (type == ElementType::kFloat32 ? 4 : 2));
+	}
+};
+
+// Throws std::invalid_argument for combinations no opclass declares (e.g.
+// hamming over floats) or zero dimensions.
+ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims);
+
+// Readies an element for the index and for queries: a float32 vector under
+// cosine is scaled to unit length in place. False when a cosine element's
+// norm is zero or not finite: it has no direction, so it is not indexed.
+bool PrepareElement(const ElementMetric &metric, void *element);
+
+}  // namespace vdb

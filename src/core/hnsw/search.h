@@ -1,0 +1,162 @@
+// HNSW graph search (Malkov & Yashunin, algorithms 2 and 4), generic over how
+// a node's distance and neighbours are fetched. The accessor `G` provides
+//   float Distance(uint32_t id)          distance from the current query to id
+//   void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out)
+//   void Prefetch(uint32_t id)           a hint that Distance(id) comes soon
+// so the in-memory build and the scan over index pages share one search.
+// Every container lives in a caller-owned SearchScratch, and these functions
+// keep no object with a destructor on their own frames: an accessor that
+// reads Postgres buffers may longjmp out of them (ereport) without leaking.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/hnsw/visited.h"
+
+namespace vdb {
+
+constexpr uint32_t kInvalidNode = UINT32_MAX;
+
+// Asks the CPU to start loading the first cache lines of a vector; the
+// hardware prefetcher follows the rest of a sequential read.
+inline void PrefetchBytes(const void *p, size_t bytes) {
+	const char *c = static_cast<const char *>(p);
+	for (size_t offset = 0; offset < bytes && offset < 256; offset += 64)
+		__builtin_prefetch(c + offset);
+}
+
+struct Candidate {
+	float distance;
+	uint32_t id;
+};
+
+// Heap orders for std::push_heap and friends.
+struct NearestOnTop {
+	bool operator()(const Candidate &a, const Candidate &b) const { return a.distance > b.distance; }
+};
+struct FarthestOnTop {
+	bool operator()(const Candidate &a, const Candidate &b) const { return a.distance < b.distance; }
+};
+
+struct SearchScratch {
+	VisitedSet visited;
+	std::vector<Candidate> frontier;  // nodes still to expand, nearest on top
+	std::vector<Candidate> results;   // entry points in; the ef nearest, ascending, out
+	std::vector<uint32_t> neighbours;
+};
+
+// Walks one level greedily from `from` to a local minimum (ef = 1).
+template <typename G>
+Candidate GreedyClosest(G &graph, Candidate from, int level, SearchScratch &scratch) {
+	for (bool moved = true; moved;) {
+		moved = false;
+		graph.Neighbours(from.id, level, scratch.neighbours);
+		for (uint32_t id : scratch.neighbours) {
+			float distance = graph.Distance(id);
+			if (distance < from.distance) {
+				from = Candidate{distance, id};
+				moved = true;
+			}
+		}
+	}
+	return from;
+}
+
+// Best-first search of one level. scratch.results holds the entry points on
+// entry and the (at most) ef nearest nodes found, nearest first, on return.
+// node_count sizes the visited set; ids beyond it are still handled.
+template <typename G>
+void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratch &scratch) {
+	auto &frontier = scratch.frontier;
+	auto &results = scratch.results;
+	scratch.visited.Reset(node_count);
+	frontier.clear();
+	for (const Candidate &entry : results) {
+		scratch.visited.Insert(entry.id);
+		frontier.push_back(entry);
+	}
+	std::make_heap(frontier.begin(), frontier.end(), NearestOnTop());
+	std::make_heap(results.begin(), results.end(), FarthestOnTop());
+	while (results.size() > ef) {
+		std::pop_heap(results.begin(), results.end(), FarthestOnTop());
+		results.pop_back();
+	}
+	while (!frontier.empty()) {
+		Candidate nearest = frontier.front();
+		if (results.size() >= ef && nearest.distance > results.front().distance)
+			break;
+		std::pop_heap(frontier.begin(), frontier.end(), NearestOnTop());
+		frontier.pop_back();
+		graph.Neighbours(nearest.id, level, scratch.neighbours);
+		// Start every unvisited neighbour's vector on its way into the cache
+		// before measuring the first: the loads then overlap (as in hnswlib).
+		for (uint32_t id : scratch.neighbours)
+			if (!scratch.visited.Contains(id))
+				graph.Prefetch(id);
+		for (uint32_t id : scratch.neighbours) {
+			if (!scratch.visited.Insert(id))
+				continue;
+			float distance = graph.Distance(id);
+			if (results.size() >= ef && distance >= results.front().distance)
+				continue;
+			frontier.push_back(Candidate{distance, id});
+			std::push_heap(frontier.begin(), frontier.end(), NearestOnTop());
+			results.push_back(Candidate{distance, id});
+			std::push_heap(results.begin(), results.end(), FarthestOnTop());
+			if (results.size() > ef) {
+				std::pop_heap(results.begin(), results.end(), FarthestOnTop());
+				results.pop_back();
+			}
+		}
+	}
+	std::sort_heap(results.begin(), results.end(), FarthestOnTop());
+}
+
+// The ef nearest nodes to the accessor's query: greedy descent from the
+// entry point through the upper levels, then a best-first search of level 0.
+template <typename G>
+void SearchGraph(G &graph, uint32_t entry, int max_level, size_t node_count, size_t ef,
+                 SearchScratch &scratch) {
+	scratch.results.clear();
+	if (entry == kInvalidNode)
+		return;
+	Candidate from{graph.Distance(entry), entry};
+	for (int level = max_level; level > 0; level--)
+		from = GreedyClosest(graph, from, level, scratch);
+	scratch.results.push_back(from);
+	SearchLayer(graph, node_count, ef, 0, scratch);
+}
+
+// The neighbour-selection heuristic (algorithm 4 without extension): walk the
+// candidates nearest first and keep one only if it is closer to the base node
+// than to every candidate kept so far, which spreads links over directions
+// instead of spending them all on one dense cluster. `candidates` must be
+// sorted ascending; between(i, j) is the distance between candidates i and j.
+// Writes the kept candidates' positions to `kept`. With `fill`, free slots
+// are then filled with the nearest candidates the heuristic passed over
+// (keepPrunedConnections in the paper): denser lists for new nodes give
+// markedly higher recall at the same ef.
+template <typename Between>
+void SelectNeighbours(const Candidate *candidates, size_t count, size_t max_kept, Between between,
+                      std::vector<uint32_t> &kept, bool fill = false) {
+	kept.clear();
+	for (size_t i = 0; i < count && kept.size() < max_kept; i++) {
+		bool diverse = true;
+		for (uint32_t j : kept) {
+			if (between(i, size_t(j)) < candidates[i].distance) {
+				diverse = false;
+				break;
+			}
+		}
+		if (diverse)
+			kept.push_back(uint32_t(i));
+	}
+	for (size_t i = 0, diverse = kept.size(); fill && i < count && kept.size() < max_kept; i++)
+		if (std::find(kept.begin(), kept.begin() + diverse, uint32_t(i)) == kept.begin() + diverse)
+			kept.push_back(uint32_t(i));
+}
+
+}  // namespace vdb

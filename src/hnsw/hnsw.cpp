@@ -1,0 +1,147 @@
+// The hnsw access method: its handler (the callback table), reloptions and
+// the hnsw.* settings, which keep pgvector's names and meanings.
+#include "hnsw/hnsw.h"
+
+#include "index/index_check.h"
+#include "index/index_options.h"
+
+extern "C" {
+#include "access/reloptions.h"
+#include "commands/vacuum.h"
+#include "commands/progress.h"
+#include "utils/guc.h"
+}
+
+int hnsw_ef_search = 40;
+int hnsw_iterative_scan = HNSW_ITERATIVE_OFF;
+int hnsw_max_scan_tuples = 20000;
+double hnsw_scan_mem_multiplier = 1;
+
+namespace {
+
+relopt_kind hnsw_relopt_kind;
+
+const VdbIntOption hnsw_options[] = {
+	{"m", "Max number of connections per node on levels above 0 (2m on level 0)", HNSW_DEFAULT_M, HNSW_MIN_M,
+	 HNSW_MAX_M, offsetof(HnswOptions, m)},
+	{"ef_construction", "Size of the dynamic candidate list while building the graph",
+	 HNSW_DEFAULT_EF_CONSTRUCTION, HNSW_MIN_EF_CONSTRUCTION, HNSW_MAX_EF_CONSTRUCTION,
+	 offsetof(HnswOptions, ef_construction)},
+};
+
+const struct config_enum_entry iterative_scan_options[] = {
+	{"off", HNSW_ITERATIVE_OFF, false},
+	{"relaxed_order", HNSW_ITERATIVE_RELAXED, false},
+	{"strict_order", HNSW_ITERATIVE_STRICT, false},
+	{NULL, 0, false},
+};
+
+bytea *hnswoptions(Datum reloptions, bool validate) {
+	return VdbParseIntOptions(reloptions, validate, hnsw_relopt_kind, hnsw_options, lengthof(hnsw_options),
+	                          sizeof(HnswOptions));
+}
+
+char *hnswbuildphasename(int64 phase) {
+	switch (phase) {
+	case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+		return (char *) "initializing";
+	case HNSW_PHASE_LOAD:
+		return (char *) "loading tuples";
+	case HNSW_PHASE_LINK:
+		return (char *) "linking graph";
+	case HNSW_PHASE_WRITE:
+		return (char *) "writing pages";
+	default:
+		return NULL;
+	}
+}
+
+}  // namespace
+
+HnswOptions HnswGetOptions(Relation index) {
+	HnswOptions options{0, HNSW_DEFAULT_M, HNSW_DEFAULT_EF_CONSTRUCTION};
+	if (index->rd_options != NULL)
+		options = *(HnswOptions *) index->rd_options;
+	if (options.ef_construction < 2 * options.m)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("ef_construction must be greater than or equal to 2 * m"),
+		                errdetail("Index \"%s\" has m = %d and ef_construction = %d.", RelationGetRelationName(index),
+		                          options.m, options.ef_construction)));
+	return options;
+}
+
+// Called from _PG_init.
+void HnswInit(void) {
+	hnsw_relopt_kind = VdbRegisterIntOptions(hnsw_options, lengthof(hnsw_options));
+	DefineCustomIntVariable("hnsw.ef_search", "Sets the size of the dynamic candidate list for search",
+	                        "Valid range is 1..1000.", &hnsw_ef_search, 40, 1, 1000, PGC_USERSET, 0, NULL, NULL,
+	                        NULL);
+	DefineCustomEnumVariable("hnsw.iterative_scan", "Sets the mode for iterative scans", NULL,
+	                         &hnsw_iterative_scan, HNSW_ITERATIVE_OFF, iterative_scan_options, PGC_USERSET, 0,
+	                         NULL, NULL, NULL);
+	DefineCustomIntVariable("hnsw.max_scan_tuples", "Sets the max number of tuples to visit for iterative scans",
+	                        NULL, &hnsw_max_scan_tuples, 20000, 1, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("hnsw.scan_mem_multiplier",
+	                         "Sets the multiple of work_mem to use for iterative scans", NULL,
+	                         &hnsw_scan_mem_multiplier, 1, 1, 1000, PGC_USERSET, 0, NULL, NULL, NULL);
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("hnsw");
+#endif
+	VdbRegisterIndexChecker("hnsw", HnswCheckIndex);
+}
+
+VDB_FUNCTION(hnswhandler) {
+	IndexAmRoutine *am = makeNode(IndexAmRoutine);
+	am->amstrategies = 0;
+	am->amsupport = 2;
+	am->amoptsprocnum = 0;
+	am->amcanorder = false;
+	am->amcanorderbyop = true;
+	am->amcanbackward = false;
+	am->amcanunique = false;
+	am->amcanmulticol = false;
+	am->amoptionalkey = true;
+	am->amsearcharray = false;
+	am->amsearchnulls = false;
+	am->amstorage = false;
+	am->amclusterable = false;
+	am->ampredlocks = false;
+	am->amcanparallel = false;
+#if PG_VERSION_NUM >= 170000
+	am->amcanbuildparallel = false;
+#endif
+	am->amcaninclude = false;
+	am->amusemaintenanceworkmem = false;
+#if PG_VERSION_NUM >= 160000
+	am->amsummarizing = false;
+#endif
+	am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
+	am->amkeytype = InvalidOid;
+
+	am->ambuild = hnswbuild;
+	am->ambuildempty = hnswbuildempty;
+	am->aminsert = hnswinsert;
+#if PG_VERSION_NUM >= 170000
+	am->aminsertcleanup = NULL;
+#endif
+	am->ambulkdelete = hnswbulkdelete;
+	am->amvacuumcleanup = hnswvacuumcleanup;
+	am->amcanreturn = NULL;
+	am->amcostestimate = hnswcostestimate;
+	am->amoptions = hnswoptions;
+	am->amproperty = NULL;
+	am->ambuildphasename = hnswbuildphasename;
+	am->amvalidate = hnswvalidate;
+	am->amadjustmembers = NULL;
+	am->ambeginscan = hnswbeginscan;
+	am->amrescan = hnswrescan;
+	am->amgettuple = hnswgettuple;
+	am->amgetbitmap = NULL;
+	am->amendscan = hnswendscan;
+	am->ammarkpos = NULL;
+	am->amrestrpos = NULL;
+	am->amestimateparallelscan = NULL;
+	am->aminitparallelscan = NULL;
+	am->amparallelrescan = NULL;
+	PG_RETURN_POINTER(am);
+}

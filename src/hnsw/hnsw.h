@@ -1,0 +1,141 @@
+// Internal interface of the hnsw access method: options, settings, the AM
+// callbacks (one file per family, like contrib/bloom and pgvector) and the
+// page-level operations they share (hnsw_storage.cpp).
+#pragma once
+
+#include <vector>
+
+#include "core/hnsw/search.h"
+#include "hnsw/hnsw_pages.h"
+#include "index/index_metric.h"
+
+extern "C" {
+#include "access/amapi.h"
+#include "access/genam.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+}
+
+#define HNSW_DEFAULT_M 16
+#define HNSW_MIN_M 2
+#define HNSW_MAX_M 100
+#define HNSW_DEFAULT_EF_CONSTRUCTION 64
+#define HNSW_MIN_EF_CONSTRUCTION 4
+#define HNSW_MAX_EF_CONSTRUCTION 1000
+
+// Build phases shown in pg_stat_progress_create_index.
+#define HNSW_PHASE_LOAD 2
+#define HNSW_PHASE_LINK 3
+#define HNSW_PHASE_WRITE 4
+
+enum HnswIterativeScanMode { HNSW_ITERATIVE_OFF, HNSW_ITERATIVE_RELAXED, HNSW_ITERATIVE_STRICT };
+
+extern int hnsw_ef_search;
+extern int hnsw_iterative_scan;
+extern int hnsw_max_scan_tuples;
+extern double hnsw_scan_mem_multiplier;
+
+struct HnswOptions {
+	int32 vl_len_;
+	int m;
+	int ef_construction;
+};
+
+// Options of an index, defaults filled in; ERROR when ef_construction < 2m.
+HnswOptions HnswGetOptions(Relation index);
+
+// hnsw.cpp
+void HnswInit(void);
+
+// AM callbacks.
+IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info);
+void hnswbuildempty(Relation index);
+bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Relation heap,
+                IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo *info);
+IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+                                      IndexBulkDeleteCallback callback, void *callback_state);
+IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats);
+void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost *startup_cost,
+                      Cost *total_cost, Selectivity *selectivity, double *correlation, double *pages);
+bool hnswvalidate(Oid opclass);
+IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys);
+void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
+bool hnswgettuple(IndexScanDesc scan, ScanDirection direction);
+void hnswendscan(IndexScanDesc scan);
+void HnswCheckIndex(Relation index, Relation heap, bool heap_all_indexed);
+
+// --- hnsw_storage.cpp: pages shared by build, insert, scan, vacuum, check ---
+
+// The metapage, checked (magic, version) and copied out.
+HnswMetaPageData HnswReadMeta(Relation index);
+// A metapage for a new index, with no nodes.
+void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options);
+vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
+
+// Formats the 1 + V fresh pages of a group (graph page first).
+void HnswInitGroupPages(Page *pages, const HnswGeometry &g);
+
+// Which shared buffer held each block of one index when this backend last
+// read it. ReadRecentBuffer pins such a buffer without the shared
+// buffer-table lookup, which perf showed to cost as much as the distances
+// themselves; a stale hint just falls back to an ordinary read. Nothing is
+// pinned between reads.
+struct HnswBufferHints {
+	Oid relfilenode = InvalidOid;
+	std::vector<Buffer> recent;  // by block number
+
+	// Forgets hints of another index (or of this one before a REINDEX) and
+	// makes room for `blocks` blocks.
+	void Prepare(Relation index, BlockNumber blocks);
+};
+
+// Copies element id into dst (element_bytes).
+void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst);
+// Distance from query to element id, read in place (piece by piece when it
+// spans pages and the metric allows; else through scratch). hints may be NULL.
+float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
+                          const void *query, uint32 id, void *scratch, HnswBufferHints *hints = NULL);
+
+// Prefetches the start of element id through its buffer hint, without a pin:
+// if the buffer has since changed hands this only wastes a prefetch.
+void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints);
+
+// What a scan or an insert needs of a node besides its links.
+struct HnswNodeInfo {
+	ItemPointerData tid;
+	uint8 level;
+	uint8 flags;
+};
+// Reads a node's state and (when out != NULL) its links on one level (none
+// if the node has no such level).
+void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,
+                  HnswNodeInfo *info, HnswBufferHints *hints = NULL);
+
+// The graph as the core's search templates see it, read from pages.
+struct HnswPageGraph {
+	Relation index;
+	const HnswMetaPageData *meta;
+	const vdb::ElementMetric *metric;
+	const void *query;
+	void *scratch;  // element_bytes, for vectors that span pages
+	HnswBufferHints *hints;
+
+	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *metric, query, id, scratch, hints); }
+	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
+		HnswReadNode(index, meta->geometry, id, level, &out, NULL, hints);
+	}
+	void Prefetch(uint32_t id) { HnswPrefetchElement(meta->geometry, id, hints); }
+};
+
+inline uint32 HnswMaxLinks(const HnswMetaPageData &meta, int level) { return level == 0 ? 2 * meta.m : meta.m; }
+
+// Loads the elements of `found` (sorted nearest first) and keeps up to
+// max_links chosen by the neighbour heuristic: positions into found, in kept
+// (`fill`: see vdb::SelectNeighbours).
+void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
+                       std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
+                       std::vector<uint32_t> &kept, bool fill);
+
+// Adds one element to the index on its pages (aminsert, and builds that ran
+// out of memory). Takes the graph write lock itself.
+void HnswInsertElement(Relation index, const void *element, ItemPointer tid);

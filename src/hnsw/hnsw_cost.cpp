@@ -1,0 +1,41 @@
+// Planner costs for hnsw scans. An hnsw index only helps ORDER BY distance
+// (with a LIMIT): without an ORDER BY the path is priced out. With one, the
+// cost is that of visiting about 2m * ef_search nodes, all paid before the
+// first row comes back (the search finishes before any result is returned),
+// so the planner picks the index for small LIMITs over large tables and the
+// sequential scan + top-N sort where that is cheaper.
+#include "hnsw/hnsw.h"
+
+extern "C" {
+#include "access/relation.h"
+#include "optimizer/cost.h"
+#include "utils/selfuncs.h"
+}
+
+void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost *startup_cost,
+                      Cost *total_cost, Selectivity *selectivity, double *correlation, double *pages) {
+	if (path->indexorderbys == NIL) {
+		*startup_cost = *total_cost = 1.0e10;  // as disable_cost: never without ORDER BY
+		*selectivity = 0;
+		*correlation = 0;
+		*pages = 0;
+		return;
+	}
+	Relation index = index_open(path->indexinfo->indexoid, NoLock);
+	int m = HNSW_DEFAULT_M;
+	if (index->rd_options != NULL)
+		m = ((HnswOptions *) index->rd_options)->m;
+	index_close(index, NoLock);
+
+	GenericCosts costs;
+	memset(&costs, 0, sizeof costs);
+	double tuples = Max(path->indexinfo->tuples, 1.0);
+	costs.numIndexTuples = Min(tuples, 2.0 * m * hnsw_ef_search);
+	genericcostestimate(root, path, loop_count, &costs);
+
+	*startup_cost = costs.indexTotalCost;
+	*total_cost = costs.indexTotalCost;
+	*selectivity = costs.indexSelectivity;
+	*correlation = 0;
+	*pages = costs.numIndexPages;
+}

@@ -1,0 +1,356 @@
+// INSERT into an hnsw index: one new node placed in the graph on its pages.
+//
+// Writers of the graph (inserts and vacuum's repair) are serialised by a
+// heavyweight lock on a pseudo page (HNSW_WRITE_LOCK_BLKNO), so a node's
+// links are only ever changed by one backend at a time: no neighbour list
+// can be lost to a concurrent rewrite. The search for candidates, most of
+// an insert's work, runs before that lock, in parallel with other inserts.
+// Readers never take the lock; they see each page change atomically under
+// the buffer lock, and a new node becomes reachable only after its record
+// and vector are on their pages.
+//
+// Steps: search the graph for ef_construction candidates per level; then,
+// under the lock, take a slot (a free one left by vacuum, or the next id,
+// which may start a new group of pages), write the element, keep m (2m on
+// level 0) candidates chosen by the heuristic, write the node's links, then
+// add a back link on each chosen neighbour, re-pruning a full list with the
+// same heuristic.
+#include "hnsw/hnsw.h"
+
+#include <cmath>
+
+#include "pg/cpp_boundary.h"
+
+extern "C" {
+#include "common/pg_prng.h"
+#include "storage/lmgr.h"
+}
+
+// Loads the candidates' elements and keeps up to max_links of them chosen by
+// the heuristic (positions into `found`, in `kept`).
+void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
+                       std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
+                       std::vector<uint32_t> &kept, bool fill) {
+	size_t bytes = meta.geometry.element_bytes;
+	if (vectors.size() < found.size() * bytes)
+		vectors.resize(found.size() * bytes);
+	for (size_t i = 0; i < found.size(); i++)
+		HnswReadElement(index, meta.geometry, found[i].id, &vectors[i * bytes]);
+	vdb::SelectNeighbours(
+		found.data(), found.size(), max_links,
+		[&](size_t a, size_t b) { return metric.Distance(&vectors[a * bytes], &vectors[b * bytes]); }, kept,
+		fill);
+}
+
+namespace {
+
+// Per-backend scratch for inserts; never freed (it is reused by the next
+// insert), so an ERROR in the middle of an insert leaks nothing.
+struct InsertScratch {
+	vdb::SearchScratch search;
+	std::vector<vdb::Candidate> found;
+	std::vector<uint8_t> vectors;  // candidates' elements, for the heuristic
+	std::vector<uint32_t> kept;
+	std::vector<vdb::Candidate> chosen;  // the new node's links on the current level
+	std::vector<vdb::Candidate> per_level[HNSW_MAX_LEVEL + 1];  // candidates found by level
+	std::vector<uint32_t> links;
+	std::vector<uint8_t> query;  // element of the node being linked or pruned
+	std::vector<uint8_t> spill;  // a vector that spans pages
+	HnswBufferHints hints;
+};
+
+InsertScratch &Scratch(const HnswMetaPageData &meta) {
+	static InsertScratch *scratch = NULL;
+	vdb::RunCpp("hnsw insert", [&] {
+		if (scratch == NULL)
+			scratch = new InsertScratch();
+		size_t bytes = meta.geometry.element_bytes;
+		size_t ef = Max(meta.ef_construction, 2 * meta.m) + 1;
+		scratch->search.neighbours.reserve(2 * meta.m);
+		scratch->search.frontier.reserve(ef * 2 * meta.m);
+		scratch->search.results.reserve(ef * 2 * meta.m);
+		scratch->found.reserve(ef * 2 * meta.m);
+		scratch->links.reserve(2 * meta.m);
+		scratch->vectors.resize(ef * bytes);
+		scratch->query.resize(bytes);
+		scratch->spill.resize(bytes);
+	});
+	return *scratch;
+}
+
+void WriteMeta(Relation index, const HnswMetaPageData &meta) {
+	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
+	VdbPageEdit edit(index);
+	Page page = edit.Register(buffer);
+	memcpy(PageGetContents(page), &meta, sizeof meta);
+	edit.Finish();
+	UnlockReleaseBuffer(buffer);
+}
+
+// Formats the pages of a new group (appending them, or reusing blocks an
+// earlier failed insert appended), WAL-logged as full images.
+void AddGroup(Relation index, const HnswGeometry &g, uint32 group) {
+	BlockNumber first = HnswGroupBlock(g, group);
+	BlockNumber existing = RelationGetNumberOfBlocks(index);
+	for (uint32 done = 0; done < g.group_pages;) {
+		uint32 batch = Min(g.group_pages - done, uint32(MAX_GENERIC_XLOG_PAGES));
+		Buffer buffers[MAX_GENERIC_XLOG_PAGES];
+		Page pages[MAX_GENERIC_XLOG_PAGES];
+		VdbPageEdit edit(index);
+		for (uint32 i = 0; i < batch; i++) {
+			BlockNumber block = first + done + i;
+			buffers[i] = block < existing ? VdbReadBuffer(index, block, BUFFER_LOCK_EXCLUSIVE)
+			                              : VdbNewBuffer(index, MAIN_FORKNUM);
+			if (BufferGetBlockNumber(buffers[i]) != block)
+				elog(ERROR, "hnsw index \"%s\" extended to block %u, expected %u", RelationGetRelationName(index),
+				     BufferGetBlockNumber(buffers[i]), block);
+			pages[i] = edit.Register(buffers[i], true);
+		}
+		if (done == 0) {
+			// The graph page needs the whole group's page array only for its own
+			// format, so format it alone and the vector pages one by one.
+			Page graph_only[1] = {pages[0]};
+			HnswGeometry one = g;
+			one.group_pages = 1;
+			HnswInitGroupPages(graph_only, one);
+		}
+		for (uint32 i = done == 0 ? 1 : 0; i < batch; i++)
+			VdbInitPage(pages[i], HNSW_PAGE_VECTOR);
+		edit.Finish();
+		for (uint32 i = 0; i < batch; i++)
+			UnlockReleaseBuffer(buffers[i]);
+		done += batch;
+	}
+}
+
+// Finds a slot flagged free by vacuum, or HNSW_NO_NODE.
+uint32 FindFreeSlot(Relation index, HnswMetaPageData &meta) {
+	const HnswGeometry &g = meta.geometry;
+	uint32 groups = (meta.node_count + g.group_nodes - 1) / g.group_nodes;
+	for (uint32 group = meta.free_hint_group; group < groups; group++) {
+		Buffer buffer = VdbReadBuffer(index, HnswGroupBlock(g, group), BUFFER_LOCK_SHARE);
+		Page page = BufferGetPage(buffer);
+		uint32 first = group * g.group_nodes;
+		uint32 end = Min(meta.node_count, first + g.group_nodes);
+		uint32 found = HNSW_NO_NODE;
+		for (uint32 id = first; id < end && found == HNSW_NO_NODE; id++)
+			if (HnswPageRecord(page, g, id)->flags & HNSW_NODE_FREE)
+				found = id;
+		UnlockReleaseBuffer(buffer);
+		meta.free_hint_group = group;
+		if (found != HNSW_NO_NODE)
+			return found;
+	}
+	meta.free_nodes = 0;  // the count was stale
+	return HNSW_NO_NODE;
+}
+
+// A random level: l with probability ~ m^-l.
+int RandomLevel(int m) {
+	double u = 1.0 - pg_prng_double(&pg_global_prng_state);  // (0, 1]
+	return Min(int(-std::log(u) / std::log(double(m))), HNSW_MAX_LEVEL);
+}
+
+// Claims slot id for a node: stores its TID and level (capped to the upper
+// space its graph page can give) with no links yet. Returns the level.
+int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid, int level) {
+	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
+	VdbPageEdit edit(index);
+	Page page = edit.Register(buffer);
+	VdbPageOpaque *opaque = VdbPageGetOpaque(page);
+	HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+	if (level > rec->upper_capacity) {
+		uint32 area = g.vector_area_offset - g.upper_area_offset;
+		int fits = int((area - opaque->aux) / g.upper_bytes);
+		if (fits >= level || fits > rec->upper_capacity) {
+			level = Min(level, fits);
+			rec->upper_offset = uint16(g.upper_area_offset + opaque->aux);
+			rec->upper_capacity = uint8(level);
+			opaque->aux += level * g.upper_bytes;
+		} else
+			level = rec->upper_capacity;
+	}
+	rec->tid = *tid;
+	rec->level = uint8(level);
+	rec->flags = 0;
+	rec->count = 0;
+	for (int l = 1; l <= level; l++)
+		HnswPageUpper(page, g, rec, l)->count = 0;
+	edit.Finish();
+	UnlockReleaseBuffer(buffer);
+	return level;
+}
+
+// Writes an element into its place in the vector stream.
+void WriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *element) {
+	HnswStreamPos pos = HnswElementPos(g, id);
+	const char *in = (const char *) element;
+	uint32 left = g.element_bytes;
+	while (left > 0) {
+		uint32 piece = Min(left, pos.contiguous);
+		Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_EXCLUSIVE);
+		VdbPageEdit edit(index);
+		memcpy(edit.Register(buffer) + pos.offset, in, piece);
+		edit.Finish();
+		UnlockReleaseBuffer(buffer);
+		in += piece;
+		left -= piece;
+		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
+	}
+}
+
+// Replaces node id's links on one level.
+void WriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count) {
+	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
+	VdbPageEdit edit(index);
+	Page page = edit.Register(buffer);
+	HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+	if (level == 0) {
+		rec->count = uint16(count);
+		memcpy(rec->links, links, count * sizeof(uint32));
+	} else if (level <= rec->level) {
+		HnswUpperLinks *upper = HnswPageUpper(page, g, rec, level);
+		upper->count = count;
+		memcpy(upper->links, links, count * sizeof(uint32));
+	}
+	edit.Finish();
+	UnlockReleaseBuffer(buffer);
+}
+
+
+// Adds `from` to `to`'s links on one level, re-pruning when the list is full.
+void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
+                        InsertScratch &s, uint32 to, uint32 from, float distance, int level) {
+	HnswReadNode(index, meta.geometry, to, level, &s.links, NULL);
+	for (uint32 link : s.links)
+		if (link == from)
+			return;
+	size_t max_links = HnswMaxLinks(meta, level);
+	if (s.links.size() < max_links) {
+		s.links.push_back(from);
+		WriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
+		return;
+	}
+	HnswReadElement(index, meta.geometry, to, s.query.data());
+	s.found.clear();
+	s.found.push_back(vdb::Candidate{distance, from});
+	for (uint32 link : s.links)
+		s.found.push_back(vdb::Candidate{
+			HnswElementDistance(index, meta, metric, s.query.data(), link, s.spill.data()), link});
+	std::sort(s.found.begin(), s.found.end(), vdb::FarthestOnTop());
+	HnswSelectAndLoad(index, meta, metric, s.found, max_links, s.vectors, s.kept, false);
+	s.links.clear();
+	for (uint32 k : s.kept)
+		s.links.push_back(s.found[k].id);
+	WriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
+}
+
+// Drops from the candidates the node itself and nodes that are deleted or free.
+void KeepLiveCandidates(Relation index, const HnswGeometry &g, std::vector<vdb::Candidate> &found,
+                               uint32 self) {
+	size_t kept = 0;
+	for (const vdb::Candidate &c : found) {
+		HnswNodeInfo info;
+		HnswReadNode(index, g, c.id, 0, NULL, &info);
+		if (c.id != self && (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE)) == 0)
+			found[kept++] = c;
+	}
+	found.resize(kept);
+}
+
+// Searches the graph for the candidate neighbours of a new element on each
+// level from min(level, max_level) down to 0, into s.per_level. Reads only.
+void FindCandidates(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
+                    const void *element, int level, InsertScratch &s) {
+	for (auto &found : s.per_level)
+		found.clear();
+	if (meta.entry_point == HNSW_NO_NODE)
+		return;
+	const HnswGeometry &g = meta.geometry;
+	BlockNumber blocks = 1 + (meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
+	vdb::RunCpp("hnsw insert", [&] {
+		s.hints.Prepare(index, blocks);
+		HnswPageGraph graph{index, &meta, &metric, element, s.spill.data(), &s.hints};
+		vdb::Candidate from{graph.Distance(meta.entry_point), meta.entry_point};
+		for (int l = meta.max_level; l > level; l--)
+			from = vdb::GreedyClosest(graph, from, l, s.search);
+		s.search.results.assign(1, from);
+		for (int l = Min(level, meta.max_level); l >= 0; l--) {
+			// each level starts from everything found on the one above
+			vdb::SearchLayer(graph, meta.node_count, meta.ef_construction, l, s.search);
+			s.per_level[l].assign(s.search.results.begin(), s.search.results.end());
+		}
+	});
+}
+
+}  // namespace
+
+// The search for neighbours, the bulk of an insert's work, runs before the
+// write lock is taken, so concurrent inserts search in parallel; only
+// claiming a slot and writing links is serialised. If the entry point moved
+// in between (another insert raised the graph), the search is redone under
+// the lock. Nodes inserted meanwhile are not among our candidates, which
+// costs a little graph quality, never a lost link: every link list is read
+// and rewritten under the lock.
+void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
+	HnswMetaPageData seen = HnswReadMeta(index);
+	vdb::ElementMetric metric = HnswMetric(seen);
+	InsertScratch &s = Scratch(seen);
+	int level = RandomLevel(seen.m);
+	FindCandidates(index, seen, metric, element, level, s);
+
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	HnswMetaPageData meta = HnswReadMeta(index);
+	const HnswGeometry &g = meta.geometry;
+	if (meta.entry_point != seen.entry_point || meta.max_level != seen.max_level)
+		FindCandidates(index, meta, metric, element, level, s);
+
+	uint32 id = meta.free_nodes > 0 ? FindFreeSlot(index, meta) : HNSW_NO_NODE;
+	if (id != HNSW_NO_NODE)
+		meta.free_nodes--;
+	else {
+		id = meta.node_count++;
+		if (id % g.group_nodes == 0)
+			AddGroup(index, g, HnswGroup(g, id));
+	}
+	WriteElement(index, g, id, element);
+	level = ClaimSlot(index, g, id, tid, level);
+
+	if (meta.entry_point != HNSW_NO_NODE) {
+		vdb::RunCpp("hnsw insert", [&] {
+			for (int l = Min(level, meta.max_level); l >= 0; l--) {
+				s.found.assign(s.per_level[l].begin(), s.per_level[l].end());
+				KeepLiveCandidates(index, g, s.found, id);
+				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept, true);
+				s.chosen.clear();
+				s.links.clear();
+				for (uint32 k : s.kept) {
+					s.chosen.push_back(s.found[k]);
+					s.links.push_back(s.found[k].id);
+				}
+				WriteLinks(index, g, id, l, s.links.data(), uint32(s.links.size()));
+				for (const vdb::Candidate &c : s.chosen)
+					AddBackLink(index, meta, metric, s, c.id, id, c.distance, l);
+			}
+		});
+	}
+	if (meta.entry_point == HNSW_NO_NODE || level > meta.max_level) {
+		meta.entry_point = id;
+		meta.max_level = level;
+	}
+	WriteMeta(index, meta);
+	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+}
+
+bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Relation heap,
+                IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo *info) {
+	if (isnull[0])
+		return false;
+	HnswMetaPageData meta = HnswReadMeta(index);
+	vdb::ElementMetric metric = HnswMetric(meta);
+	char *element = (char *) palloc(metric.bytes);
+	if (VdbDatumToElement(index, metric, values[0], element))
+		HnswInsertElement(index, element, heap_tid);
+	pfree(element);
+	return false;
+}

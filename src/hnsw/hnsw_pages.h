@@ -1,0 +1,119 @@
+// On-page layout of an hnsw index.
+//
+// Block 0 is the metapage. The rest is a sequence of equal-sized groups of
+// pages, each holding a fixed number G of nodes, so a node id maps to its
+// pages by arithmetic alone (no directory, no item pointers):
+//
+//   group g = blocks 1 + g*(1+V) ... 1 + g*(1+V) + V
+//   graph page:  [header][G node records][upper-level link area][vectors ...]
+//   V vector pages:                                             [... vectors ...]
+//
+// A node record holds the heap TID, the level, flags and the level-0 links
+// (2m node ids); links of levels >= 1 (a node has them with probability 1/m)
+// sit in the graph page's upper area. Element vectors form one byte stream
+// that starts in the graph page's tail and runs on through the group's
+// vector pages, so a vector may span a page boundary: nothing is wasted to
+// rounding (pgvector fits 2 vectors of 784 dims in a page and wastes 25%),
+// and vectors longer than a page (up to 16,000 dims) need no special case.
+// G and V are chosen when the index is created to minimise pages per node.
+#pragma once
+
+#include "index/index_pages.h"
+
+extern "C" {
+#include "storage/itemptr.h"
+}
+
+#define HNSW_MAGIC 0x56444248  // "HBDV"
+#define HNSW_FORMAT_VERSION 1
+#define HNSW_METAPAGE_BLKNO 0
+// Heavyweight lock (on this pseudo page) that serialises writers of the graph.
+#define HNSW_WRITE_LOCK_BLKNO 0
+
+#define HNSW_PAGE_META 1
+#define HNSW_PAGE_GRAPH 2
+#define HNSW_PAGE_VECTOR 3
+
+#define HNSW_NODE_DELETED 0x01  // heap tuple is dead; still traversable until repaired
+#define HNSW_NODE_FREE 0x02     // slot unused (after vacuum): no TID, reusable
+#define HNSW_NO_NODE 0xFFFFFFFFu
+#define HNSW_MAX_LEVEL 15
+
+struct HnswGeometry {
+	uint32 element_bytes;
+	uint32 group_nodes;         // G
+	uint32 group_pages;         // 1 + V
+	uint32 record_bytes;        // one node record
+	uint32 upper_bytes;         // one upper-level link list: count + m ids
+	uint32 upper_area_offset;   // in the graph page
+	uint32 vector_area_offset;  // start of the vector stream in the graph page
+};
+
+struct HnswMetaPageData {
+	VdbMetaHeader header;
+	uint8 element_type;  // vdb::ElementType
+	uint8 metric_kind;   // vdb::MetricKind
+	uint16 m;
+	uint16 ef_construction;
+	uint16 unused;
+	uint32 dims;
+	HnswGeometry geometry;
+	uint32 node_count;  // ids handed out so far (free slots included)
+	uint32 entry_point;
+	int32 max_level;
+	uint32 free_nodes;       // slots flagged HNSW_NODE_FREE
+	uint32 free_hint_group;  // no free slot in groups before this one
+};
+
+struct HnswNodeRecord {
+	ItemPointerData tid;
+	uint8 level;
+	uint8 flags;
+	uint16 upper_offset;   // in-page offset of levels 1.. link lists, 0 if none
+	uint8 upper_capacity;  // levels the upper slot can hold
+	uint8 unused;
+	uint16 count;  // level-0 links
+	uint32 links[FLEXIBLE_ARRAY_MEMBER];
+};
+
+// One upper-level link list in the upper area.
+struct HnswUpperLinks {
+	uint32 count;
+	uint32 links[FLEXIBLE_ARRAY_MEMBER];
+};
+
+// Chooses G and V for m and an element size (see the file comment).
+HnswGeometry HnswComputeGeometry(int m, uint32 element_bytes);
+
+inline uint32 HnswGroup(const HnswGeometry &g, uint32 id) { return id / g.group_nodes; }
+inline BlockNumber HnswGroupBlock(const HnswGeometry &g, uint32 group) { return 1 + group * g.group_pages; }
+inline BlockNumber HnswGraphBlock(const HnswGeometry &g, uint32 id) { return HnswGroupBlock(g, HnswGroup(g, id)); }
+inline uint32 HnswRecordOffset(const HnswGeometry &g, uint32 id) {
+	return VDB_PAGE_DATA_OFFSET + (id % g.group_nodes) * g.record_bytes;
+}
+inline HnswNodeRecord *HnswPageRecord(Page page, const HnswGeometry &g, uint32 id) {
+	return (HnswNodeRecord *) ((char *) page + HnswRecordOffset(g, id));
+}
+// Level >= 1 links of a record on its page.
+inline HnswUpperLinks *HnswPageUpper(Page page, const HnswGeometry &g, const HnswNodeRecord *rec, int level) {
+	return (HnswUpperLinks *) ((char *) page + rec->upper_offset + (level - 1) * g.upper_bytes);
+}
+
+// Where an element's bytes start, and how many of them lie on that page.
+struct HnswStreamPos {
+	BlockNumber block;
+	uint32 offset;
+	uint32 contiguous;
+};
+
+inline HnswStreamPos HnswElementPos(const HnswGeometry &g, uint32 id) {
+	uint64 offset = uint64(id % g.group_nodes) * g.element_bytes;
+	uint32 first_capacity = VDB_PAGE_DATA_END - g.vector_area_offset;
+	BlockNumber graph = HnswGraphBlock(g, id);
+	if (offset < first_capacity)
+		return HnswStreamPos{graph, uint32(g.vector_area_offset + offset), uint32(first_capacity - offset)};
+	offset -= first_capacity;
+	uint32 in_page = uint32(offset % VDB_PAGE_DATA_SIZE);
+	return HnswStreamPos{BlockNumber(graph + 1 + offset / VDB_PAGE_DATA_SIZE), VDB_PAGE_DATA_OFFSET + in_page,
+	                     uint32(VDB_PAGE_DATA_SIZE - in_page)};
+}

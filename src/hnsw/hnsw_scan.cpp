@@ -1,0 +1,184 @@
+// Ordered index scans (ORDER BY embedding <-> $1 LIMIT k) over an hnsw
+// index through amgettuple.
+//
+// The first call searches the graph with ef = hnsw.ef_search and returns the
+// found nodes nearest first, skipping nodes vacuum has flagged. Heap
+// visibility (MVCC) is the executor's job: we return TIDs, it checks them.
+// With hnsw.iterative_scan on, running out of results (e.g. because a WHERE
+// clause rejected them) searches again with twice the ef and returns the
+// nodes not returned before: in strict_order only those not nearer than the
+// last one returned, in relaxed_order all of them. This stops at
+// hnsw.max_scan_tuples nodes visited, or when the candidate lists would
+// need more than work_mem * hnsw.scan_mem_multiplier.
+#include "hnsw/hnsw.h"
+
+#include <cmath>
+
+#include "pg/cpp_boundary.h"
+
+extern "C" {
+#include "access/relscan.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+}
+
+namespace {
+
+// The C++ side of a scan. amendscan, or a memory-context callback when an
+// ERROR ends the scan early, hands it back to a small per-backend pool, so
+// the next scan reuses its visited sets (a generation bump, not a clear)
+// and buffers instead of allocating and zeroing them per query.
+struct ScanBuffers {
+	vdb::SearchScratch search;
+	vdb::VisitedSet returned;
+	std::vector<vdb::Candidate> results;
+	std::vector<uint8_t> query;
+	std::vector<uint8_t> spill;
+	HnswBufferHints hints;
+};
+
+constexpr int kPoolSize = 4;
+ScanBuffers *pool[kPoolSize];
+int pooled = 0;
+
+ScanBuffers *TakeBuffers() {
+	if (pooled > 0)
+		return pool[--pooled];
+	return new ScanBuffers();
+}
+
+void GiveBackBuffers(ScanBuffers *buffers) {
+	if (pooled < kPoolSize)
+		pool[pooled++] = buffers;
+	else
+		delete buffers;
+}
+
+struct HnswScanOpaque {
+	ScanBuffers *state;
+	HnswMetaPageData meta;
+	vdb::ElementMetric metric;
+	bool searched;
+	size_t next;           // position in state->results
+	size_t ef;             // of the last search
+	size_t visited;        // result nodes examined, for hnsw.max_scan_tuples
+	float last_distance;   // of the last node returned
+};
+
+void ReleaseScanState(void *arg) {
+	HnswScanOpaque *so = (HnswScanOpaque *) arg;
+	if (so->state != NULL)
+		GiveBackBuffers(so->state);
+	so->state = NULL;
+}
+
+// Searches the graph (as of now) with the given ef.
+void Search(IndexScanDesc scan, size_t ef) {
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	so->meta = HnswReadMeta(scan->indexRelation);
+	so->ef = ef;
+	so->next = 0;
+	ScanBuffers *state = so->state;
+	const HnswGeometry &g = so->meta.geometry;
+	BlockNumber blocks = 1 + (so->meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
+	vdb::RunCpp("hnsw scan", [&] {
+		state->hints.Prepare(scan->indexRelation, blocks);
+		HnswPageGraph graph{scan->indexRelation, &so->meta,          &so->metric,
+		                    state->query.data(),  state->spill.data(), &state->hints};
+		vdb::SearchGraph(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef, state->search);
+		state->results.assign(state->search.results.begin(), state->search.results.end());
+	});
+}
+
+// Whether an iterative scan may search again with twice the ef.
+bool CanSearchFurther(HnswScanOpaque *so) {
+	if (hnsw_iterative_scan == HNSW_ITERATIVE_OFF || so->ef >= so->meta.node_count)
+		return false;
+	if (so->visited >= size_t(hnsw_max_scan_tuples))
+		return false;
+	// frontier + results + visited stamps, per candidate
+	double bytes = double(so->ef) * 2 * (2 * sizeof(vdb::Candidate) + sizeof(uint32));
+	return bytes <= double(work_mem) * 1024 * hnsw_scan_mem_multiplier;
+}
+
+}  // namespace
+
+IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys) {
+	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+	HnswScanOpaque *so = (HnswScanOpaque *) palloc0(sizeof(HnswScanOpaque));
+	so->meta = HnswReadMeta(index);
+	so->metric = HnswMetric(so->meta);
+	vdb::RunCpp("hnsw scan", [&] {
+		so->state = TakeBuffers();
+		so->state->query.resize(so->metric.bytes);
+		so->state->spill.resize(so->metric.bytes);
+		so->state->search.neighbours.reserve(2 * so->meta.m);
+	});
+	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
+	cleanup->func = ReleaseScanState;
+	cleanup->arg = so;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
+	scan->opaque = so;
+	return scan;
+}
+
+void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	if (orderbys != NULL && scan->numberOfOrderBys > 0)
+		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
+	so->searched = false;
+	so->visited = 0;
+	so->last_distance = -INFINITY;
+	uint8_t *query = so->state->query.data();
+	// ORDER BY distance to NULL orders nothing: any order is right, so search
+	// from the zero vector, as pgvector does.
+	memset(query, 0, so->metric.bytes);
+	if (scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL))
+		VdbDatumToElement(scan->indexRelation, so->metric, scan->orderByData[0].sk_argument, query);
+}
+
+bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	if (scan->numberOfOrderBys == 0)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot scan hnsw index without order"),
+		                errhint("Use ORDER BY the distance operator with a LIMIT.")));
+	if (!ScanDirectionIsForward(direction))
+		elog(ERROR, "hnsw index scans only go forward");
+	ScanBuffers *state = so->state;
+	if (!so->searched) {
+		vdb::RunCpp("hnsw scan", [&] { state->returned.Reset(so->meta.node_count); });
+		Search(scan, size_t(hnsw_ef_search));
+		so->searched = true;
+	}
+	for (;;) {
+		while (so->next < state->results.size()) {
+			vdb::Candidate c = state->results[so->next++];
+			if (state->returned.Contains(c.id))
+				continue;
+			so->visited++;
+			if (hnsw_iterative_scan == HNSW_ITERATIVE_STRICT && c.distance < so->last_distance)
+				continue;
+			HnswNodeInfo info;
+			HnswReadNode(scan->indexRelation, so->meta.geometry, c.id, 0, NULL, &info);
+			if (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE))
+				continue;
+			vdb::RunCpp("hnsw scan", [&] { state->returned.Insert(c.id); });
+			so->last_distance = Max(so->last_distance, c.distance);
+			scan->xs_heaptid = info.tid;
+			scan->xs_recheck = false;
+			scan->xs_recheckorderby = false;
+			return true;
+		}
+		if (!CanSearchFurther(so))
+			return false;
+		CHECK_FOR_INTERRUPTS();
+		Search(scan, so->ef * 2);
+	}
+}
+
+// The opaque struct stays allocated until its memory context goes: the
+// context's reset callback still points at it.
+void hnswendscan(IndexScanDesc scan) {
+	ReleaseScanState(scan->opaque);
+	scan->opaque = NULL;
+}

@@ -1,0 +1,200 @@
+// Page-level reads and writes of an hnsw index shared by every callback:
+// the metapage, the group geometry, elements in the vector stream and node
+// records. Reads take share locks one page at a time and copy out what they
+// need; the graph stays valid for readers at every step because writers
+// publish a node's record and vector before any link to it.
+#include "hnsw/hnsw.h"
+
+#include <cstring>
+
+namespace {
+
+uint32 AlignUp(uint32 value, uint32 to) { return (value + to - 1) / to * to; }
+
+// Bytes of upper area reserved per node: three times the expected
+// (4 + 4m) / (m - 1), so a group almost never runs out; when it does, the
+// new node's level is capped (see HnswInsertElement and the build).
+uint32 UpperReservePerNode(int m) { return AlignUp(3 * (4 + 4 * m) / (m - 1) + 1, 4); }
+
+}  // namespace
+
+HnswGeometry HnswComputeGeometry(int m, uint32 element_bytes) {
+	HnswGeometry best{};
+	uint32 record = AlignUp(offsetof(HnswNodeRecord, links) + 2 * m * sizeof(uint32), 4);
+	uint32 upper = (1 + m) * sizeof(uint32);
+	uint32 reserve = UpperReservePerNode(m);
+	uint32 max_nodes = VDB_PAGE_DATA_SIZE / (record + reserve);
+	double best_pages_per_node = 0;
+	for (uint32 nodes = 1; nodes <= max_nodes; nodes++) {
+		uint32 upper_area = AlignUp(nodes * reserve, upper);
+		uint32 used = nodes * record + upper_area;
+		if (used > VDB_PAGE_DATA_SIZE)
+			continue;
+		uint64 stream = uint64(nodes) * element_bytes;
+		uint32 first = VDB_PAGE_DATA_SIZE - used;
+		uint64 rest = stream > first ? stream - first : 0;
+		uint32 vector_pages = uint32((rest + VDB_PAGE_DATA_SIZE - 1) / VDB_PAGE_DATA_SIZE);
+		double pages_per_node = double(1 + vector_pages) / nodes;
+		if (best.group_nodes == 0 || pages_per_node <= best_pages_per_node) {
+			best_pages_per_node = pages_per_node;
+			best.group_nodes = nodes;
+			best.group_pages = 1 + vector_pages;
+			best.upper_area_offset = VDB_PAGE_DATA_OFFSET + nodes * record;
+			best.vector_area_offset = best.upper_area_offset + upper_area;
+		}
+	}
+	best.element_bytes = element_bytes;
+	best.record_bytes = record;
+	best.upper_bytes = upper;
+	return best;
+}
+
+HnswMetaPageData HnswReadMeta(Relation index) {
+	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_SHARE);
+	Page page = BufferGetPage(buffer);
+	VdbCheckPageKind(index, page, HNSW_METAPAGE_BLKNO, HNSW_PAGE_META);
+	HnswMetaPageData meta;
+	memcpy(&meta, PageGetContents(page), sizeof meta);
+	UnlockReleaseBuffer(buffer);
+	VdbCheckMetaHeader(index, &meta.header, HNSW_MAGIC, HNSW_FORMAT_VERSION);
+	return meta;
+}
+
+void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options) {
+	VdbInitPage(page, HNSW_PAGE_META);
+	HnswMetaPageData meta{};
+	meta.header = VdbMetaHeader{HNSW_MAGIC, HNSW_FORMAT_VERSION};
+	meta.element_type = uint8(metric.type);
+	meta.metric_kind = uint8(metric.kind);
+	meta.m = uint16(options.m);
+	meta.ef_construction = uint16(options.ef_construction);
+	meta.dims = uint32(metric.dims);
+	meta.geometry = HnswComputeGeometry(options.m, uint32(VdbElementMetric(metric).bytes));
+	meta.node_count = 0;
+	meta.entry_point = HNSW_NO_NODE;
+	meta.max_level = -1;
+	memcpy(PageGetContents(page), &meta, sizeof meta);
+}
+
+vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta) {
+	return vdb::MakeElementMetric(vdb::ElementType(meta.element_type), vdb::MetricKind(meta.metric_kind),
+	                              meta.dims);
+}
+
+void HnswInitGroupPages(Page *pages, const HnswGeometry &g) {
+	VdbInitPage(pages[0], HNSW_PAGE_GRAPH);
+	for (uint32 node = 0; node < g.group_nodes; node++) {
+		HnswNodeRecord *rec = (HnswNodeRecord *) ((char *) pages[0] + VDB_PAGE_DATA_OFFSET + node * g.record_bytes);
+		ItemPointerSetInvalid(&rec->tid);
+		rec->flags = HNSW_NODE_FREE;
+	}
+	// aux = bytes of the upper area handed out
+	for (uint32 i = 1; i < g.group_pages; i++)
+		VdbInitPage(pages[i], HNSW_PAGE_VECTOR);
+}
+
+void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst) {
+	HnswStreamPos pos = HnswElementPos(g, id);
+	char *out = (char *) dst;
+	uint32 left = g.element_bytes;
+	while (left > 0) {
+		uint32 piece = Min(left, pos.contiguous);
+		Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_SHARE);
+		memcpy(out, BufferGetPage(buffer) + pos.offset, piece);
+		UnlockReleaseBuffer(buffer);
+		out += piece;
+		left -= piece;
+		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
+	}
+}
+
+void HnswBufferHints::Prepare(Relation index, BlockNumber blocks) {
+	if (relfilenode != index->rd_rel->relfilenode) {
+		relfilenode = index->rd_rel->relfilenode;
+		recent.assign(recent.size(), InvalidBuffer);
+	}
+	if (recent.size() < blocks)
+		recent.resize(blocks + blocks / 4, InvalidBuffer);
+}
+
+namespace {
+
+// A block share-locked, pinned through its hint when the hint still holds.
+Buffer ReadHinted(Relation index, BlockNumber block, HnswBufferHints *hints) {
+	if (hints == NULL || block >= hints->recent.size())
+		return VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
+	Buffer buffer = hints->recent[block];
+#if PG_VERSION_NUM >= 160000
+	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_locator, MAIN_FORKNUM, block, buffer);
+#else
+	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, buffer);
+#endif
+	if (!pinned) {
+		buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
+		hints->recent[block] = buffer;
+	}
+	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	return buffer;
+}
+
+}  // namespace
+
+void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
+	HnswStreamPos pos = HnswElementPos(g, id);
+	if (hints == NULL || pos.block >= hints->recent.size())
+		return;
+	Buffer buffer = hints->recent[pos.block];
+	if (buffer == InvalidBuffer || BufferIsLocal(buffer))
+		return;
+	vdb::PrefetchBytes(BufferGetPage(buffer) + pos.offset, Min(pos.contiguous, g.element_bytes));
+}
+
+float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
+                          const void *query, uint32 id, void *scratch, HnswBufferHints *hints) {
+	const HnswGeometry &g = meta.geometry;
+	HnswStreamPos pos = HnswElementPos(g, id);
+	if (pos.contiguous < g.element_bytes && !metric.additive) {
+		HnswReadElement(index, g, id, scratch);
+		return metric.Distance(query, scratch);
+	}
+	// Sums over the pieces on each page; no copy. Pieces end on element
+	// boundaries: element sizes divide the 4-aligned page and area sizes.
+	float distance = 0;
+	const char *q = (const char *) query;
+	for (uint32 left = g.element_bytes; left > 0;) {
+		uint32 piece = Min(left, pos.contiguous);
+		Buffer buffer = ReadHinted(index, pos.block, hints);
+		const char *data = BufferGetPage(buffer) + pos.offset;
+		distance += piece == g.element_bytes ? metric.Distance(q, data) : metric.PieceDistance(q, data, piece);
+		UnlockReleaseBuffer(buffer);
+		q += piece;
+		left -= piece;
+		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
+	}
+	return distance;
+}
+
+void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,
+                  HnswNodeInfo *info, HnswBufferHints *hints) {
+	Buffer buffer = ReadHinted(index, HnswGraphBlock(g, id), hints);
+	Page page = BufferGetPage(buffer);
+	const HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+	if (info != NULL)
+		*info = HnswNodeInfo{rec->tid, rec->level, rec->flags};
+	if (out != NULL) {
+		// The vector keeps its capacity (2m) across calls, so this never allocates
+		// after the first use and cannot throw on a Postgres frame.
+		out->clear();
+		if ((rec->flags & HNSW_NODE_FREE) == 0 && level <= rec->level) {
+			const uint32 *links = rec->links;
+			uint32 count = rec->count;
+			if (level > 0) {
+				const HnswUpperLinks *upper = HnswPageUpper(page, g, rec, level);
+				links = upper->links;
+				count = upper->count;
+			}
+			out->insert(out->end(), links, links + count);
+		}
+	}
+	UnlockReleaseBuffer(buffer);
+}

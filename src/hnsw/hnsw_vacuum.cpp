@@ -1,0 +1,273 @@
+// VACUUM for hnsw: remove dead rows' nodes and repair the graph around them.
+//
+// 1. Flag: one pass over the graph pages flags every node whose heap TID
+//    the callback reports dead as HNSW_NODE_DELETED. Flagged nodes are no
+//    longer returned by scans nor chosen as neighbours by inserts, but
+//    searches still walk through them, so the graph stays connected.
+// 2. Repair (holding the graph write lock, so no insert runs meanwhile):
+//    every live node that links to a flagged node gets a new list on that
+//    level, chosen by the neighbour heuristic from its surviving links plus
+//    the flagged nodes' live links (their neighbourhood, which is where the
+//    lost paths led). A flagged entry point is replaced by a live node of
+//    the highest level.
+// 3. Free: flagged nodes, now unreachable, become HNSW_NODE_FREE slots that
+//    the next inserts reuse, so the space of deleted rows is reused.
+#include "hnsw/hnsw.h"
+
+#include <algorithm>
+
+#include "pg/cpp_boundary.h"
+
+extern "C" {
+#include "commands/vacuum.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+}
+
+namespace {
+
+// Scratch of one vacuum, freed by its memory context's callback.
+struct VacuumScratch {
+	std::vector<uint8_t> deleted;  // per node: 1 when flagged
+	std::vector<uint32_t> links;
+	std::vector<uint32_t> dead_links;
+	std::vector<vdb::Candidate> candidates;
+	std::vector<uint8_t> vectors;
+	std::vector<uint8_t> element;
+	std::vector<uint8_t> spill;
+	std::vector<uint32_t> kept;
+};
+
+void DeleteVacuumScratch(void *arg) { delete static_cast<VacuumScratch *>(arg); }
+
+VacuumScratch *NewScratch(const HnswMetaPageData &meta) {
+	VacuumScratch *s = NULL;
+	vdb::RunCpp("hnsw vacuum", [&] {
+		s = new VacuumScratch();
+		s->deleted.assign(meta.node_count, 0);
+		s->links.reserve(2 * meta.m);
+		s->dead_links.reserve(2 * meta.m);
+		s->element.resize(meta.geometry.element_bytes);
+		s->spill.resize(meta.geometry.element_bytes);
+	});
+	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
+	cleanup->func = DeleteVacuumScratch;
+	cleanup->arg = s;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
+	return s;
+}
+
+uint32 GroupCount(const HnswMetaPageData &meta) {
+	return (meta.node_count + meta.geometry.group_nodes - 1) / meta.geometry.group_nodes;
+}
+
+// Pass 1: flags dead nodes; counts removed and remaining tuples.
+void FlagDeadNodes(Relation index, const HnswMetaPageData &meta, VacuumScratch *s,
+                   IndexBulkDeleteCallback callback, void *callback_state, IndexBulkDeleteResult *stats) {
+	const HnswGeometry &g = meta.geometry;
+	for (uint32 group = 0; group < GroupCount(meta); group++) {
+		vacuum_delay_point();
+		Buffer buffer = VdbReadBuffer(index, HnswGroupBlock(g, group), BUFFER_LOCK_EXCLUSIVE);
+		VdbPageEdit edit(index);
+		Page page = edit.Register(buffer);
+		bool changed = false;
+		uint32 first = group * g.group_nodes;
+		for (uint32 id = first; id < Min(meta.node_count, first + g.group_nodes); id++) {
+			HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+			if (rec->flags & HNSW_NODE_FREE)
+				continue;
+			if ((rec->flags & HNSW_NODE_DELETED) == 0 && callback(&rec->tid, callback_state)) {
+				rec->flags |= HNSW_NODE_DELETED;
+				changed = true;
+			}
+			if (rec->flags & HNSW_NODE_DELETED) {
+				s->deleted[id] = 1;
+				stats->tuples_removed++;
+			} else
+				stats->num_index_tuples++;
+		}
+		if (changed)
+			edit.Finish();
+		else
+			edit.Abort();
+		UnlockReleaseBuffer(buffer);
+	}
+}
+
+// Replaces the links of `id` on `level` that lead to flagged nodes.
+void RepairLinks(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric, VacuumScratch *s,
+                 uint32 id, int level) {
+	const HnswGeometry &g = meta.geometry;
+	HnswReadNode(index, g, id, level, &s->links, NULL);
+	bool broken = false;
+	for (uint32 link : s->links)
+		broken |= link < meta.node_count && s->deleted[link];
+	if (!broken)
+		return;
+	// Candidates: surviving links, then the live links of the flagged ones.
+	vdb::RunCpp("hnsw vacuum", [&] {
+		s->candidates.clear();
+		s->dead_links.assign(s->links.begin(), s->links.end());
+	});
+	HnswReadElement(index, g, id, s->element.data());
+	auto consider = [&](uint32 candidate) {
+		if (candidate == id || candidate >= meta.node_count || s->deleted[candidate])
+			return;
+		for (const vdb::Candidate &c : s->candidates)
+			if (c.id == candidate)
+				return;
+		float distance = HnswElementDistance(index, meta, metric, s->element.data(), candidate, s->spill.data());
+		s->candidates.push_back(vdb::Candidate{distance, candidate});
+	};
+	vdb::RunCpp("hnsw vacuum", [&] {
+		for (uint32 link : s->dead_links)
+			if (!s->deleted[link])
+				consider(link);
+		for (uint32 dead : s->dead_links) {
+			if (!s->deleted[dead])
+				continue;
+			HnswReadNode(index, g, dead, level, &s->links, NULL);
+			for (uint32 link : s->links)
+				consider(link);
+		}
+		std::sort(s->candidates.begin(), s->candidates.end(), vdb::FarthestOnTop());
+		HnswSelectAndLoad(index, meta, metric, s->candidates, HnswMaxLinks(meta, level), s->vectors, s->kept, true);
+		s->links.clear();
+		for (uint32 k : s->kept)
+			s->links.push_back(s->candidates[k].id);
+	});
+	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
+	VdbPageEdit edit(index);
+	Page page = edit.Register(buffer);
+	HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+	uint32 *links = rec->links;
+	if (level == 0)
+		rec->count = uint16(s->links.size());
+	else {
+		HnswUpperLinks *upper = HnswPageUpper(page, g, rec, level);
+		upper->count = uint32(s->links.size());
+		links = upper->links;
+	}
+	memcpy(links, s->links.data(), s->links.size() * sizeof(uint32));
+	edit.Finish();
+	UnlockReleaseBuffer(buffer);
+}
+
+// Pass 2: repairs every live node's links; returns a live node of the top
+// level (for a new entry point) or HNSW_NO_NODE when none is left.
+uint32 RepairGraph(Relation index, const HnswMetaPageData &meta, VacuumScratch *s, int *top_level) {
+	vdb::ElementMetric metric = HnswMetric(meta);
+	uint32 top = HNSW_NO_NODE;
+	*top_level = -1;
+	for (uint32 id = 0; id < meta.node_count; id++) {
+		if (s->deleted[id])
+			continue;
+		if ((id & 63) == 0)
+			vacuum_delay_point();
+		HnswNodeInfo info;
+		HnswReadNode(index, meta.geometry, id, 0, NULL, &info);
+		if (info.flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED))
+			continue;
+		for (int level = 0; level <= info.level; level++)
+			RepairLinks(index, meta, metric, s, id, level);
+		if (info.level > *top_level) {
+			*top_level = info.level;
+			top = id;
+		}
+	}
+	return top;
+}
+
+// Pass 3: turns flagged nodes into free slots.
+uint32 FreeFlaggedNodes(Relation index, const HnswMetaPageData &meta, VacuumScratch *s, uint32 *first_group) {
+	const HnswGeometry &g = meta.geometry;
+	uint32 freed = 0;
+	*first_group = UINT32_MAX;
+	for (uint32 group = 0; group < GroupCount(meta); group++) {
+		uint32 first = group * g.group_nodes, end = Min(meta.node_count, first + g.group_nodes);
+		bool any = false;
+		for (uint32 id = first; id < end && !any; id++)
+			any = s->deleted[id];
+		if (!any)
+			continue;
+		Buffer buffer = VdbReadBuffer(index, HnswGroupBlock(g, group), BUFFER_LOCK_EXCLUSIVE);
+		VdbPageEdit edit(index);
+		Page page = edit.Register(buffer);
+		for (uint32 id = first; id < end; id++) {
+			if (!s->deleted[id])
+				continue;
+			HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+			rec->flags = HNSW_NODE_FREE;
+			ItemPointerSetInvalid(&rec->tid);
+			rec->count = 0;
+			freed++;
+		}
+		edit.Finish();
+		UnlockReleaseBuffer(buffer);
+		*first_group = Min(*first_group, group);
+	}
+	return freed;
+}
+
+}  // namespace
+
+IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+                                      IndexBulkDeleteCallback callback, void *callback_state) {
+	Relation index = info->index;
+	if (stats == NULL)
+		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
+	HnswMetaPageData meta = HnswReadMeta(index);
+	VacuumScratch *s = NewScratch(meta);
+	stats->num_index_tuples = 0;
+	FlagDeadNodes(index, meta, s, callback, callback_state, stats);
+	if (std::find(s->deleted.begin(), s->deleted.end(), 1) == s->deleted.end())
+		return stats;
+
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	// Nodes inserted since pass 1 are live but may have linked to a node
+	// flagged after they chose it, so they are repaired too.
+	HnswMetaPageData now = HnswReadMeta(index);
+	meta.node_count = now.node_count;
+	vdb::RunCpp("hnsw vacuum", [&] { s->deleted.resize(meta.node_count, 0); });
+	int top_level;
+	uint32 top = RepairGraph(index, meta, s, &top_level);
+	uint32 first_group;
+	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
+
+	now = HnswReadMeta(index);
+	if (now.entry_point != HNSW_NO_NODE && now.entry_point < meta.node_count && s->deleted[now.entry_point]) {
+		now.entry_point = top;
+		now.max_level = top_level;
+	}
+	now.free_nodes += freed;
+	now.free_hint_group = Min(now.free_hint_group, first_group);
+	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
+	VdbPageEdit edit(index);
+	memcpy(PageGetContents(edit.Register(buffer)), &now, sizeof now);
+	edit.Finish();
+	UnlockReleaseBuffer(buffer);
+	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	return stats;
+}
+
+IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats) {
+	if (info->analyze_only)
+		return stats;
+	if (stats == NULL) {
+		// No bulk delete ran: count the live nodes for the statistics.
+		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
+		HnswMetaPageData meta = HnswReadMeta(info->index);
+		const HnswGeometry &g = meta.geometry;
+		for (uint32 group = 0; group < GroupCount(meta); group++) {
+			Buffer buffer = VdbReadBuffer(info->index, HnswGroupBlock(g, group), BUFFER_LOCK_SHARE);
+			Page page = BufferGetPage(buffer);
+			uint32 first = group * g.group_nodes;
+			for (uint32 id = first; id < Min(meta.node_count, first + g.group_nodes); id++)
+				if ((HnswPageRecord(page, g, id)->flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0)
+					stats->num_index_tuples++;
+			UnlockReleaseBuffer(buffer);
+		}
+	}
+	stats->num_pages = RelationGetNumberOfBlocks(info->index);
+	return stats;
+}

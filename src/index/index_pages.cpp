@@ -1,0 +1,53 @@
+// Page allocation, page kinds and metapage checks for vector indexes.
+#include "index/index_pages.h"
+
+extern "C" {
+#include "storage/lmgr.h"
+}
+
+Buffer VdbNewBuffer(Relation index, ForkNumber fork) {
+	// Extension must be serialised against other backends extending at once.
+	bool local = RELATION_IS_LOCAL(index);
+	if (!local)
+		LockRelationForExtension(index, ExclusiveLock);
+	Buffer buffer = ReadBufferExtended(index, fork, P_NEW, RBM_NORMAL, NULL);
+	LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+	if (!local)
+		UnlockRelationForExtension(index, ExclusiveLock);
+	return buffer;
+}
+
+void VdbInitPage(Page page, uint16 kind) {
+	PageInit(page, BLCKSZ, sizeof(VdbPageOpaque));
+	VdbPageOpaque *opaque = VdbPageGetOpaque(page);
+	opaque->page_kind = kind;
+	opaque->flags = 0;
+	opaque->aux = 0;
+	((PageHeader) page)->pd_lower = ((PageHeader) page)->pd_upper;
+}
+
+void VdbCheckPageKind(Relation index, Page page, BlockNumber block, uint16 kind) {
+	if (PageIsNew(page) || VdbPageGetOpaque(page)->page_kind != kind)
+		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+		                errmsg("index \"%s\" contains unexpected page %u", RelationGetRelationName(index), block),
+		                errdetail("Expected page kind %u, found %u.", kind,
+		                          PageIsNew(page) ? 0 : VdbPageGetOpaque(page)->page_kind)));
+}
+
+void VdbCheckMetaHeader(Relation index, const VdbMetaHeader *header, uint32 magic, uint32 version) {
+	if (header->magic != magic)
+		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+		                errmsg("index \"%s\" has a bad metapage", RelationGetRelationName(index)),
+		                errdetail("Magic number is 0x%08x, expected 0x%08x.", header->magic, magic)));
+	if (header->version != version)
+		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+		                errmsg("index \"%s\" has format version %u, expected %u",
+		                       RelationGetRelationName(index), header->version, version),
+		                errhint("REINDEX the index.")));
+}
+
+Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode) {
+	Buffer buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
+	LockBuffer(buffer, lock_mode);
+	return buffer;
+}

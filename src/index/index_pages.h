@@ -1,0 +1,66 @@
+// Page plumbing shared by every vector index access method (HNSW, IVF):
+// relation extension, the special space that names a page's kind, GenericXLog
+// edits, and the common metapage header (magic + format version) that each
+// index checks whenever it reads its metapage.
+#pragma once
+
+#include "pg/pg.h"
+
+extern "C" {
+#include "access/generic_xlog.h"
+#include "storage/bufmgr.h"
+#include "utils/rel.h"
+}
+
+// Special space of every page of our indexes.
+struct VdbPageOpaque {
+	uint16 page_kind;  // one of the AM's page kinds, never 0 on an initialised page
+	uint16 flags;
+	uint32 aux;  // per-kind counter (e.g. bytes used of an area)
+};
+
+#define VdbPageGetOpaque(page) ((VdbPageOpaque *) PageGetSpecialPointer(page))
+// Usable bytes between the page header and the special space.
+#define VDB_PAGE_DATA_OFFSET uint32(MAXALIGN(SizeOfPageHeaderData))
+#define VDB_PAGE_DATA_END uint32(BLCKSZ - MAXALIGN(sizeof(VdbPageOpaque)))
+#define VDB_PAGE_DATA_SIZE (VDB_PAGE_DATA_END - VDB_PAGE_DATA_OFFSET)
+
+// The start of every metapage's contents.
+struct VdbMetaHeader {
+	uint32 magic;
+	uint32 version;
+};
+
+// Extends the relation's fork by one page and returns it pinned and
+// exclusively locked (uninitialised).
+Buffer VdbNewBuffer(Relation index, ForkNumber fork);
+
+// Formats a page of the given kind; the data area is marked fully used so a
+// full-page image keeps every byte.
+void VdbInitPage(Page page, uint16 kind);
+
+// Raises XX002 unless the page is an initialised page of the expected kind.
+void VdbCheckPageKind(Relation index, Page page, BlockNumber block, uint16 kind);
+
+// Raises XX002 when the metapage's magic or format version is not ours.
+void VdbCheckMetaHeader(Relation index, const VdbMetaHeader *header, uint32 magic, uint32 version);
+
+// One WAL-logged change to at most MAX_GENERIC_XLOG_PAGES locked buffers.
+// Usage: VdbPageEdit edit(index); Page p = edit.Register(buf, fresh); ...; edit.Finish();
+// Plain data only (it lives on frames an ERROR may longjmp across).
+class VdbPageEdit {
+public:
+	explicit VdbPageEdit(Relation index) : state_(GenericXLogStart(index)) {}
+	// The copy of the buffer's page to modify; `fresh` logs a full image (new pages).
+	Page Register(Buffer buffer, bool fresh = false) {
+		return GenericXLogRegisterBuffer(state_, buffer, fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
+	}
+	void Finish() { GenericXLogFinish(state_); }
+	void Abort() { GenericXLogAbort(state_); }
+
+private:
+	GenericXLogState *state_;
+};
+
+// Reads a block for reading or writing (pinned and locked in the given mode).
+Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode);

@@ -1,0 +1,192 @@
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <set>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/float16.h"
+#include "core/hnsw/graph.h"
+
+namespace vdb {
+namespace {
+
+std::vector<float> RandomVectors(size_t n, size_t dims, uint64_t seed) {
+	std::mt19937_64 rng(seed);
+	std::normal_distribution<float> normal;
+	std::vector<float> data(n * dims);
+	for (float &x : data)
+		x = normal(rng);
+	return data;
+}
+
+// Exact k nearest by brute force.
+std::vector<uint32_t> BruteForce(const ElementMetric &metric, const std::vector<float> &data,
+                                 const float *query, size_t k) {
+	size_t n = data.size() / metric.dims;
+	std::vector<Candidate> all;
+	for (size_t i = 0; i < n; i++)
+		all.push_back(Candidate{metric.Distance(query, &data[i * metric.dims]), uint32_t(i)});
+	std::partial_sort(all.begin(), all.begin() + k, all.end(), FarthestOnTop());
+	std::vector<uint32_t> ids;
+	for (size_t i = 0; i < k; i++)
+		ids.push_back(all[i].id);
+	return ids;
+}
+
+std::unique_ptr<InMemoryGraph> BuildGraph(const ElementMetric &metric, const std::vector<float> &data,
+                                          int threads, const HnswParams &params = HnswParams()) {
+	auto graph = std::make_unique<InMemoryGraph>(metric, params);
+	size_t n = data.size() / metric.dims;
+	graph->Reserve(n);
+	for (size_t i = 0; i < n; i++)
+		graph->Add(&data[i * metric.dims]);
+	EXPECT_TRUE(graph->LinkAll(threads, [](size_t) { return true; }));
+	return graph;
+}
+
+double Recall(const InMemoryGraph &graph, const std::vector<float> &data,
+              const std::vector<float> &queries, size_t k, size_t ef) {
+	const ElementMetric &metric = graph.Metric();
+	SearchScratch scratch;
+	std::vector<Candidate> found;
+	size_t hits = 0, total = 0;
+	for (size_t q = 0; q < queries.size() / metric.dims; q++) {
+		const float *query = &queries[q * metric.dims];
+		graph.Search(query, k, ef, scratch, found);
+		auto truth = BruteForce(metric, data, query, k);
+		std::set<uint32_t> want(truth.begin(), truth.end());
+		for (const Candidate &c : found)
+			hits += want.count(c.id);
+		total += k;
+	}
+	return double(hits) / double(total);
+}
+
+class GraphRecall : public ::testing::TestWithParam<std::tuple<MetricKind, int>> {};
+
+TEST_P(GraphRecall, MatchesBruteForce) {
+	auto [kind, threads] = GetParam();
+	const size_t dims = 16;
+	auto metric = MakeElementMetric(ElementType::kFloat32, kind, dims);
+	auto data = RandomVectors(5000, dims, 1);
+	auto queries = RandomVectors(100, dims, 2);
+	for (size_t i = 0; i < data.size(); i += dims)
+		ASSERT_TRUE(PrepareElement(metric, &data[i]));
+	for (size_t i = 0; i < queries.size(); i += dims)
+		ASSERT_TRUE(PrepareElement(metric, &queries[i]));
+	auto graph = BuildGraph(metric, data, threads);
+	EXPECT_GE(Recall(*graph, data, queries, 10, 200), 0.99);
+}
+
+INSTANTIATE_TEST_SUITE_P(Metrics, GraphRecall,
+                         ::testing::Combine(::testing::Values(MetricKind::kL2, MetricKind::kInnerProduct,
+                                                             MetricKind::kCosine, MetricKind::kL1),
+                                            ::testing::Values(1, 3)));
+
+TEST(Graph, SameSeedSameGraph) {
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);
+	auto data = RandomVectors(1000, 8, 3);
+	auto pa = BuildGraph(metric, data, 1), pb = BuildGraph(metric, data, 1);
+	InMemoryGraph &a = *pa, &b = *pb;
+	std::vector<uint32_t> la, lb;
+	for (uint32_t id = 0; id < a.Size(); id++) {
+		ASSERT_EQ(a.Level(id), b.Level(id));
+		for (int level = 0; level <= a.Level(id); level++) {
+			a.Neighbours(id, level, la);
+			b.Neighbours(id, level, lb);
+			ASSERT_EQ(la, lb) << id << " " << level;
+		}
+	}
+	EXPECT_EQ(a.EntryPoint(), b.EntryPoint());
+}
+
+// Small m and many threads make concurrent links between the same two nodes
+// (the race that once produced duplicate links) frequent.
+class GraphLinks : public ::testing::TestWithParam<int> {};
+
+TEST_P(GraphLinks, AreValidAndUnique) {
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 3);
+	auto data = RandomVectors(3000, 3, 4);
+	HnswParams params;
+	params.m = GetParam();
+	params.ef_construction = 2 * params.m;
+	auto built = BuildGraph(metric, data, 4, params);
+	InMemoryGraph &graph = *built;
+	std::vector<uint32_t> links;
+	for (uint32_t id = 0; id < graph.Size(); id++) {
+		for (int level = 0; level <= graph.Level(id); level++) {
+			graph.Neighbours(id, level, links);
+			EXPECT_LE(links.size(), graph.MaxLinks(level));
+			std::set<uint32_t> unique(links.begin(), links.end());
+			EXPECT_EQ(unique.size(), links.size());
+			for (uint32_t to : links) {
+				EXPECT_NE(to, id);
+				ASSERT_LT(to, graph.Size());
+				EXPECT_GE(graph.Level(to), level);
+			}
+		}
+	}
+	EXPECT_EQ(graph.Level(graph.EntryPoint()), graph.MaxLevel());
+}
+
+INSTANTIATE_TEST_SUITE_P(M, GraphLinks, ::testing::Values(2, 4, 16));
+
+TEST(Graph, StopsWhenPollSaysSo) {
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);
+	auto data = RandomVectors(2000, 8, 5);
+	InMemoryGraph graph(metric, HnswParams());
+	for (size_t i = 0; i < 2000; i++)
+		graph.Add(&data[i * 8]);
+	EXPECT_FALSE(graph.LinkAll(2, [](size_t done) { return done < 100; }));
+	EXPECT_LT(graph.Linked(), graph.Size());
+	// resuming links the rest, and the graph is as good as one built in one go
+	EXPECT_TRUE(graph.LinkAll(2, [](size_t) { return true; }));
+	EXPECT_EQ(graph.Linked(), graph.Size());
+	auto queries = RandomVectors(50, 8, 6);
+	EXPECT_GE(Recall(graph, data, queries, 10, 100), 0.99);
+}
+
+TEST(Graph, HalfAndBitElements) {
+	auto half = MakeElementMetric(ElementType::kFloat16, MetricKind::kL2, 4);
+	EXPECT_EQ(half.bytes, 8u);
+	auto bits = MakeElementMetric(ElementType::kBit, MetricKind::kHamming, 20);
+	EXPECT_EQ(bits.bytes, 3u);
+	uint8_t a[3] = {0xff, 0x00, 0x0f}, b[3] = {0x0f, 0x00, 0x0f};
+	EXPECT_EQ(bits.Distance(a, b), 4.0f);
+	auto jaccard = MakeElementMetric(ElementType::kBit, MetricKind::kJaccard, 20);
+	EXPECT_FLOAT_EQ(jaccard.Distance(a, b), 1.0f - 8.0f / 12.0f);
+	EXPECT_THROW(MakeElementMetric(ElementType::kBit, MetricKind::kL2, 8), std::invalid_argument);
+	EXPECT_THROW(MakeElementMetric(ElementType::kFloat32, MetricKind::kJaccard, 8), std::invalid_argument);
+}
+
+// Scans measure a vector that spans two pages piece by piece; that is only
+// right where the metric says it is additive.
+TEST(Metric, PieceDistancesAddUpForAdditiveMetrics) {
+	auto data = RandomVectors(2, 64, 7);
+	const uint8_t *a = reinterpret_cast<const uint8_t *>(&data[0]);
+	const uint8_t *b = reinterpret_cast<const uint8_t *>(&data[64]);
+	for (MetricKind kind : {MetricKind::kL2, MetricKind::kInnerProduct, MetricKind::kL1}) {
+		auto metric = MakeElementMetric(ElementType::kFloat32, kind, 64);
+		ASSERT_TRUE(metric.additive);
+		float pieces = metric.PieceDistance(a, b, 40) + metric.PieceDistance(a + 40, b + 40, 216);
+		EXPECT_NEAR(pieces, metric.Distance(a, b), 1e-4f * std::fabs(metric.Distance(a, b)) + 1e-5f);
+	}
+	std::vector<Half> ha, hb;
+	for (size_t i = 0; i < 64; i++) {
+		ha.push_back(FloatToHalf(data[i]));
+		hb.push_back(FloatToHalf(data[64 + i]));
+	}
+	auto half = MakeElementMetric(ElementType::kFloat16, MetricKind::kL2, 64);
+	float whole = half.Distance(ha.data(), hb.data());
+	EXPECT_NEAR(half.PieceDistance(ha.data(), hb.data(), 30) + half.PieceDistance(&ha[15], &hb[15], 98), whole,
+	            1e-4f * whole);
+	auto hamming = MakeElementMetric(ElementType::kBit, MetricKind::kHamming, 1024);
+	EXPECT_EQ(hamming.PieceDistance(a, b, 7) + hamming.PieceDistance(a + 7, b + 7, 121), hamming.Distance(a, b));
+	EXPECT_FALSE(MakeElementMetric(ElementType::kBit, MetricKind::kJaccard, 64).additive);
+	EXPECT_FALSE(MakeElementMetric(ElementType::kFloat16, MetricKind::kCosine, 64).additive);
+}
+
+}  // namespace
+}  // namespace vdb

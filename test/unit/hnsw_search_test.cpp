@@ -1,0 +1,147 @@
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/hnsw/level.h"
+#include "core/hnsw/search.h"
+#include "core/hnsw/visited.h"
+
+namespace vdb {
+namespace {
+
+// Points on a line; node i links to i-1 and i+1 on level 0.
+struct LineGraph {
+	float query;
+	size_t n;
+	int distance_calls = 0;
+	float Distance(uint32_t id) {
+		distance_calls++;
+		return std::fabs(float(id) - query);
+	}
+	void Prefetch(uint32_t) {}
+	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) {
+		out.clear();
+		if (id > 0)
+			out.push_back(id - 1);
+		if (id + 1 < n)
+			out.push_back(id + 1);
+	}
+};
+
+TEST(Search, GreedyWalksToTheNearest) {
+	LineGraph line{70.2f, 100};
+	SearchScratch scratch;
+	Candidate best = GreedyClosest(line, Candidate{line.Distance(3), 3}, 0, scratch);
+	EXPECT_EQ(best.id, 70u);
+}
+
+TEST(Search, SearchLayerReturnsEfNearestAscending) {
+	LineGraph line{40.4f, 100};
+	SearchScratch scratch;
+	SearchGraph(line, 0, 0, line.n, 5, scratch);
+	std::vector<uint32_t> ids;
+	for (auto &c : scratch.results)
+		ids.push_back(c.id);
+	EXPECT_EQ(ids, (std::vector<uint32_t>{40, 41, 39, 42, 38}));
+}
+
+TEST(Search, VisitsEachNodeOnce) {
+	LineGraph line{99, 100};
+	SearchScratch scratch;
+	SearchGraph(line, 0, 0, line.n, 100, scratch);
+	EXPECT_EQ(line.distance_calls, 100);
+	EXPECT_EQ(scratch.results.size(), 100u);
+}
+
+TEST(Visited, NewGenerationForgetsOldVisits) {
+	VisitedSet visited;
+	visited.Reset(10);
+	EXPECT_TRUE(visited.Insert(3));
+	EXPECT_FALSE(visited.Insert(3));
+	EXPECT_TRUE(visited.Insert(50));  // grows past the reset size
+	visited.Reset(10);
+	EXPECT_FALSE(visited.Contains(3));
+	EXPECT_TRUE(visited.Insert(3));
+}
+
+// Points in the plane; the heuristic's distances come from coordinates.
+TEST(Heuristic, KeepsNearestAndOnlyDiverseCandidates) {
+	std::mt19937 rng(7);
+	std::uniform_real_distribution<float> coord(-1, 1);
+	for (int trial = 0; trial < 50; trial++) {
+		std::vector<std::pair<float, float>> points(40);
+		for (auto &p : points)
+			p = {coord(rng), coord(rng)};
+		auto dist = [&](size_t a, size_t b) {
+			return std::hypot(points[a].first - points[b].first, points[a].second - points[b].second);
+		};
+		std::vector<Candidate> candidates;
+		for (size_t i = 0; i < points.size(); i++)
+			candidates.push_back(Candidate{std::hypot(points[i].first, points[i].second), uint32_t(i)});
+		std::sort(candidates.begin(), candidates.end(), FarthestOnTop());
+		auto between = [&](size_t i, size_t j) { return dist(candidates[i].id, candidates[j].id); };
+		std::vector<uint32_t> kept;
+		SelectNeighbours(candidates.data(), candidates.size(), 6, between, kept);
+		ASSERT_FALSE(kept.empty());
+		EXPECT_LE(kept.size(), 6u);
+		EXPECT_EQ(kept[0], 0u);  // the nearest is always kept
+		for (size_t a = 0; a < kept.size(); a++)
+			for (size_t b = 0; b < a; b++)
+				EXPECT_GE(between(kept[a], kept[b]), candidates[kept[a]].distance);
+		// every dropped candidate (before the last kept) was dominated by a kept one
+		for (size_t i = 0; i < kept.back(); i++) {
+			if (std::find(kept.begin(), kept.end(), i) != kept.end())
+				continue;
+			bool dominated = false;
+			for (uint32_t k : kept)
+				dominated |= k < i && between(i, k) < candidates[i].distance;
+			EXPECT_TRUE(dominated) << i;
+		}
+	}
+}
+
+// fill keeps the heuristic's choice first, then the nearest passed-over
+// candidates in order, up to max_kept.
+TEST(Heuristic, FillTopsUpWithNearestPrunedCandidates) {
+	// points on a line at 1..10 from the base: each dominates all farther ones
+	std::vector<Candidate> candidates;
+	for (uint32_t i = 0; i < 10; i++)
+		candidates.push_back(Candidate{float(i + 1), i});
+	auto between = [&](size_t a, size_t b) { return std::fabs(candidates[a].distance - candidates[b].distance); };
+	std::vector<uint32_t> kept;
+	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0}));
+	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept, true);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 1, 2, 3}));
+	SelectNeighbours(candidates.data(), 2, 4, between, kept, true);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 1}));
+}
+
+TEST(Levels, FollowTheGeometricDistribution) {
+	LevelGenerator levels(16, 1);
+	std::map<int, int> counts;
+	const int n = 200000;
+	for (int i = 0; i < n; i++)
+		counts[levels.Next()]++;
+	EXPECT_NEAR(double(counts[0]) / n, 15.0 / 16, 0.005);
+	EXPECT_NEAR(double(counts[1]) / n, 15.0 / 256, 0.003);
+	LevelGenerator again(16, 1), other(16, 2);
+	std::vector<int> a, c;
+	for (int i = 0; i < 1000; i++) {
+		a.push_back(again.Next());
+		c.push_back(other.Next());
+	}
+	LevelGenerator first(16, 1);
+	std::vector<int> replay;
+	for (int i = 0; i < 1000; i++)
+		replay.push_back(first.Next());
+	EXPECT_EQ(a, replay);
+	EXPECT_NE(a, c);
+}
+
+}  // namespace
+}  // namespace vdb
