@@ -17,11 +17,26 @@ CREATE TABLE public.sp_plain (v public.vector);
 CREATE INDEX ON public.sp_plain USING hnsw (v public.vector_l2_ops);
 RESET search_path;
 
--- The indexes built above answer queries.
+-- The indexes built above answer queries (whatever else EXPLAIN prints
+-- beside the index name).
+CREATE FUNCTION sp_scans_index(query text, index_name text) RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		IF line LIKE '%Index Scan using %' || index_name || '%' THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	RETURN false;
+END $$;
 SET enable_seqscan = off;
-EXPLAIN (COSTS OFF) SELECT id FROM sp_items ORDER BY v <-> '[3,2,1]' LIMIT 1;
+SELECT sp_scans_index($$SELECT id FROM sp_items ORDER BY v <-> '[3,2,1]' LIMIT 1$$, 'sp_v') AS v_index,
+       sp_scans_index($$SELECT id FROM sp_items ORDER BY h <=> '[1,2,3]' LIMIT 1$$, 'sp_h') AS h_index,
+       sp_scans_index($$SELECT id FROM sp_items ORDER BY b <~> B'011' LIMIT 1$$, 'sp_b') AS b_index;
 SELECT id FROM sp_items ORDER BY v <-> '[3,2,1]' LIMIT 1;
 SELECT id FROM sp_items ORDER BY h <=> '[1,2,3]' LIMIT 1;
 SELECT id FROM sp_items ORDER BY b <~> B'011' LIMIT 1;
 RESET enable_seqscan;
 DROP TABLE sp_items, sp_plain;
+DROP FUNCTION sp_scans_index;
