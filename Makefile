@@ -22,7 +22,7 @@ SQL_PARTS = \
 	src/ivf/ivf.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors hnsw ivfflat ivf
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw ivfflat ivf index_search_path
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded
@@ -30,14 +30,15 @@ REGRESS = extension vector halfvec sparsevec bit casts errors hnsw ivfflat ivf
 # region, i.e. only while FAISS trains inside a backend.
 OPENBLAS_DIR = /usr/lib/x86_64-linux-gnu/openblas-openmp
 
+PG_CPPFLAGS = -Isrc
+PG_CXXFLAGS = -std=c++17 -O3 -fno-math-errno -fopenmp -Wno-register
+
 ifneq ($(PGXS),)
 MODULE_big = $(EXTENSION)
 SRCS       = $(sort $(shell find src -name '*.cpp'))
 OBJS       = $(SRCS:.cpp=.o)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(DATA_built)
-PG_CPPFLAGS = -Isrc
-PG_CXXFLAGS = -std=c++17 -O3 -fno-math-errno -fopenmp -Wno-register
 # FAISS is linked statically and kept private (--exclude-libs): its symbols
 # are not exported, so another library in the same backend that brings its
 # own FAISS cannot interpose on ours, nor ours on it.
@@ -65,7 +66,37 @@ all install installcheck:
 	@exit 1
 endif
 
-.PHONY: deps test unit demo demo-stop bench
+.PHONY: deps test unit demo demo-stop bench check-headers check-headers-tree
+
+# Compiles every glue .cpp (src/ outside src/core) with -fsyntax-only against
+# another PostgreSQL's server headers, to prove the PG_VERSION_NUM guards hold
+# for versions not installed here. Nothing is linked or written.
+#   make -k check-headers PG_INCLUDE=/tmp/pg17src/src/include
+# PG_INCLUDE is an installed server include dir or a configured source tree's
+# src/include after `make -C src/backend generated-headers`; it defaults to
+# the installed server's. See docs/development.md.
+PG_INCLUDE ?= $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
+GLUE_SRCS = $(sort $(shell find src -name '*.cpp' -not -path 'src/core/*'))
+CHECK_HEADERS_TARGETS = $(addprefix check-headers/,$(GLUE_SRCS))
+# The flags the real build uses (PGXS's CXXFLAGS include ours), minus its -I
+# options so that no header of the installed server can be picked up.
+CHECK_HEADERS_FLAGS = $(if $(PGXS),$(CXXFLAGS) $(filter-out -I%,$(CPPFLAGS)),$(PG_CXXFLAGS) -D_GNU_SOURCE) \
+	$(PG_CPPFLAGS) -I$(PG_INCLUDE) -fsyntax-only
+PG_INCLUDE_VERSION = $(shell sed -n 's/^\#define PG_VERSION_NUM //p' $(PG_INCLUDE)/pg_config.h 2>/dev/null)
+
+check-headers: $(CHECK_HEADERS_TARGETS)
+	@echo "check-headers: $(words $(GLUE_SRCS)) glue files compile against PG_VERSION_NUM $(PG_INCLUDE_VERSION) ($(PG_INCLUDE))"
+
+$(CHECK_HEADERS_TARGETS): check-headers/%: check-headers-tree
+	$(CXX) $(CHECK_HEADERS_FLAGS) $*
+
+# A source tree without its generated headers fails on every file with the
+# same missing include; say once what to run instead.
+check-headers-tree:
+	@test -f "$(PG_INCLUDE)/pg_config.h" || \
+		{ echo "PG_INCLUDE=$(PG_INCLUDE) has no pg_config.h: give a server include dir or a configured source tree's src/include" >&2; exit 1; }
+	@test -f "$(PG_INCLUDE)/utils/errcodes.h" -a -f "$(PG_INCLUDE)/utils/fmgroids.h" || \
+		{ echo "PG_INCLUDE=$(PG_INCLUDE) lacks generated headers: run 'make -C src/backend generated-headers' in that source tree" >&2; exit 1; }
 
 # Installs what is missing (Debian packages); a no-op when all are present.
 deps:

@@ -8,8 +8,10 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/varbit.h"
 }
 
@@ -43,21 +45,35 @@ bool MetricFromProc(const char *name, vdb::MetricKind *kind) {
 	return false;
 }
 
+// The type's catalog name, never schema-qualified. format_type_be()
+// qualifies a type whose schema is not on the search_path, and PostgreSQL 17
+// runs CREATE INDEX, REINDEX and VACUUM with search_path = pg_catalog,
+// pg_temp, so the indexed type is recognised by this name instead.
+char *BareTypeName(Oid type) {
+	HeapTuple tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for type %u", type);
+	char *name = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tuple))->typname));
+	ReleaseSysCache(tuple);
+	return name;
+}
+
 }  // namespace
 
 VdbIndexMetric VdbResolveIndexMetric(Relation index) {
 	Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(index), 0);
 	const char *am = get_am_name(index->rd_rel->relam);
 	char *type_name = format_type_be(attr->atttypid);
+	char *bare_name = BareTypeName(attr->atttypid);
 	VdbIndexMetric metric;
 	int max_dims;
-	if (strcmp(type_name, "vector") == 0) {
+	if (strcmp(bare_name, "vector") == 0) {
 		metric.type = vdb::ElementType::kFloat32;
 		max_dims = kMaxFloatDims;
-	} else if (strcmp(type_name, "halfvec") == 0) {
+	} else if (strcmp(bare_name, "halfvec") == 0) {
 		metric.type = vdb::ElementType::kFloat16;
 		max_dims = kMaxFloatDims;
-	} else if (strcmp(type_name, "bit") == 0) {
+	} else if (strcmp(bare_name, "bit") == 0) {
 		metric.type = vdb::ElementType::kBit;
 		max_dims = kMaxBits;
 	} else {

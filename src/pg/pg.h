@@ -7,6 +7,11 @@ extern "C" {
 
 #include "fmgr.h"
 #include "utils/builtins.h"
+// PostgreSQL 16 moved the varlena macros (VARSIZE, SET_VARSIZE, VARDATA...)
+// out of postgres.h into their own header.
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
 }
 
 // Declares a SQL-callable function with C linkage, like PG_FUNCTION_INFO_V1
