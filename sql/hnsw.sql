@@ -160,6 +160,15 @@ SELECT vector_db_index_check('grow_idx', true), vector_db_index_check('grow_l2',
 
 -- The planner uses the index for ORDER BY ... LIMIT, not for plain filters.
 EXPLAIN (COSTS OFF) SELECT id FROM items WHERE v = '[1,2,3,4,5,6,7,8]';
+-- Nor where it could only scan without an order: a partial index whose
+-- predicate the query implies is such a path, and it must lose even to a
+-- disabled sequential scan (which would otherwise fail: no order to scan by).
+CREATE INDEX items_partial ON items USING hnsw (v vector_l2_ops) WHERE id < 100;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM items WHERE id < 100;
+SELECT count(*) FROM items WHERE id < 100;
+RESET enable_seqscan;
+DROP INDEX items_partial;
 
 -- Options and their errors.
 SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (m = 1)$$);
