@@ -47,6 +47,18 @@ SELECT id, v <-> '[1,1]' AS distance FROM tiny ORDER BY v <-> '[1,1]' LIMIT 3;
 SELECT count(*) FROM (SELECT id FROM tiny ORDER BY v <-> '[1,1]') s;
 -- ORDER BY distance to NULL: rows in some order, none lost.
 SELECT count(*) FROM (SELECT id FROM tiny ORDER BY v <-> NULL) s;
+-- EXPLAIN names the settings an hnsw scan searches with, as they are now;
+-- other indexes keep their plain names.
+SET hnsw.ef_search = 17;
+SET hnsw.iterative_scan = strict_order;
+SET hnsw.max_scan_tuples = 500;
+EXPLAIN (COSTS OFF) SELECT id FROM tiny ORDER BY v <-> '[1,1]' LIMIT 3;
+RESET hnsw.iterative_scan;
+RESET hnsw.max_scan_tuples;
+RESET hnsw.ef_search;
+CREATE INDEX "Tiny By Id" ON tiny (id);
+EXPLAIN (COSTS OFF) SELECT id FROM tiny WHERE id = 3;
+DROP INDEX "Tiny By Id";
 RESET enable_seqscan;
 
 -- Every opclass on random data: index order equals exact order.

@@ -46,6 +46,7 @@ HnswOptions HnswGetOptions(Relation index);
 
 // hnsw.cpp
 void HnswInit(void);
+extern "C" Datum hnswhandler(PG_FUNCTION_ARGS);
 
 // AM callbacks.
 IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info);
