@@ -18,10 +18,11 @@ SQL_PARTS = \
 	src/type/bit.sql \
 	src/type/casts.sql \
 	src/index/index.sql \
-	src/hnsw/hnsw.sql
+	src/hnsw/hnsw.sql \
+	src/ivf/ivf.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors hnsw
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw ivfflat ivf
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded
@@ -47,6 +48,12 @@ SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a -Wl,--exclude-libs,libfaiss.a 
 # to bitcode with clang and none of our C++ flags. JIT inlining of our code
 # is not worth that second toolchain.
 override with_llvm = no
+# Track header dependencies (-MMD): a changed page layout or struct in a
+# header must rebuild every object that includes it.
+override autodepend = yes
+ifneq ($(words $(notdir $(SRCS))),$(words $(sort $(notdir $(SRCS)))))
+$(error two sources under src/ share a file name, but PGXS keeps dependencies in .deps/NAME.Po)
+endif
 
 include $(PGXS)
 

@@ -64,3 +64,16 @@ tmp_install() {
 	make -s install DESTDIR="$dest" >/dev/null
 	echo "$dest$SYSTEM_PG_BIN"
 }
+
+# cluster_base NAME: where the throwaway cluster NAME of make demo / make bench
+# lives: .cluster/NAME of this tree, or a directory under /tmp when the
+# cluster's OS user cannot reach the tree (e.g. a tree under /root), which it
+# says on stderr.
+cluster_base() {
+	if as_pg_user test -x "$PWD"; then
+		echo "$PWD/.cluster/$1"
+	else
+		echo "$1: the $PG_OS_USER user cannot reach $PWD, so the cluster lives in /tmp/vector_db-$1-cluster" >&2
+		echo "/tmp/vector_db-$1-cluster"
+	fi
+}

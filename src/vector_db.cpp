@@ -4,10 +4,14 @@
 #include "pg/pg.h"
 
 #include "hnsw/hnsw.h"
+#include "ivf/ivf.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
 void _PG_init(void);
 }
 
-void _PG_init(void) { HnswInit(); }
+void _PG_init(void) {
+	HnswInit();
+	IvfInit();
+}

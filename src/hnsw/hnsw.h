@@ -76,19 +76,7 @@ vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
 // Formats the 1 + V fresh pages of a group (graph page first).
 void HnswInitGroupPages(Page *pages, const HnswGeometry &g);
 
-// Which shared buffer held each block of one index when this backend last
-// read it. ReadRecentBuffer pins such a buffer without the shared
-// buffer-table lookup, which perf showed to cost as much as the distances
-// themselves; a stale hint just falls back to an ordinary read. Nothing is
-// pinned between reads.
-struct HnswBufferHints {
-	Oid relfilenode = InvalidOid;
-	std::vector<Buffer> recent;  // by block number
-
-	// Forgets hints of another index (or of this one before a REINDEX) and
-	// makes room for `blocks` blocks.
-	void Prepare(Relation index, BlockNumber blocks);
-};
+using HnswBufferHints = VdbBufferHints;  // index/index_pages.h
 
 // Copies element id into dst (element_bytes).
 void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst);

@@ -108,37 +108,6 @@ void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst
 	}
 }
 
-void HnswBufferHints::Prepare(Relation index, BlockNumber blocks) {
-	if (relfilenode != index->rd_rel->relfilenode) {
-		relfilenode = index->rd_rel->relfilenode;
-		recent.assign(recent.size(), InvalidBuffer);
-	}
-	if (recent.size() < blocks)
-		recent.resize(blocks + blocks / 4, InvalidBuffer);
-}
-
-namespace {
-
-// A block share-locked, pinned through its hint when the hint still holds.
-Buffer ReadHinted(Relation index, BlockNumber block, HnswBufferHints *hints) {
-	if (hints == NULL || block >= hints->recent.size())
-		return VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
-	Buffer buffer = hints->recent[block];
-#if PG_VERSION_NUM >= 160000
-	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_locator, MAIN_FORKNUM, block, buffer);
-#else
-	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, buffer);
-#endif
-	if (!pinned) {
-		buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
-		hints->recent[block] = buffer;
-	}
-	LockBuffer(buffer, BUFFER_LOCK_SHARE);
-	return buffer;
-}
-
-}  // namespace
-
 void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
 	HnswStreamPos pos = HnswElementPos(g, id);
 	if (hints == NULL || pos.block >= hints->recent.size())
@@ -163,7 +132,7 @@ float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vd
 	const char *q = (const char *) query;
 	for (uint32 left = g.element_bytes; left > 0;) {
 		uint32 piece = Min(left, pos.contiguous);
-		Buffer buffer = ReadHinted(index, pos.block, hints);
+		Buffer buffer = VdbReadHinted(index, pos.block, hints);
 		const char *data = BufferGetPage(buffer) + pos.offset;
 		distance += piece == g.element_bytes ? metric.Distance(q, data) : metric.PieceDistance(q, data, piece);
 		UnlockReleaseBuffer(buffer);
@@ -176,7 +145,7 @@ float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vd
 
 void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,
                   HnswNodeInfo *info, HnswBufferHints *hints) {
-	Buffer buffer = ReadHinted(index, HnswGraphBlock(g, id), hints);
+	Buffer buffer = VdbReadHinted(index, HnswGraphBlock(g, id), hints);
 	Page page = BufferGetPage(buffer);
 	const HnswNodeRecord *rec = HnswPageRecord(page, g, id);
 	if (info != NULL)

@@ -1,8 +1,15 @@
-// Dispatches vector_db_index_check to the checker of the index's AM.
+// Dispatches vector_db_index_check to the checker of the index's AM, and the
+// heap-side check every checker shares.
 #include "index/index_check.h"
+
+#include <algorithm>
+
+#include "index/index_metric.h"
+#include "pg/cpp_boundary.h"
 
 extern "C" {
 #include "access/genam.h"
+#include "access/tableam.h"
 #include "access/table.h"
 #include "commands/defrem.h"
 #include "catalog/index.h"
@@ -20,7 +27,36 @@ struct RegisteredChecker {
 RegisteredChecker checkers[4];
 int checker_count = 0;
 
+bool TidLess(const ItemPointerData &a, const ItemPointerData &b) {
+	return ItemPointerCompare(const_cast<ItemPointer>(&a), const_cast<ItemPointer>(&b)) < 0;
+}
+
+struct HeapCheck {
+	const std::vector<ItemPointerData> *indexed;  // sorted
+	const vdb::ElementMetric *metric;
+	char *element;
+};
+
+void HeapCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
+	HeapCheck *check = (HeapCheck *) arg;
+	if (!alive || isnull[0] || !VdbDatumToElement(index, *check->metric, values[0], check->element))
+		return;
+	if (!std::binary_search(check->indexed->begin(), check->indexed->end(), *tid, TidLess))
+		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+		                errmsg("index \"%s\" lacks heap row (%u,%u)", RelationGetRelationName(index),
+		                       ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid))));
+}
+
 }  // namespace
+
+void VdbCheckHeapAllIndexed(Relation index, Relation heap, const vdb::ElementMetric &metric,
+                            std::vector<ItemPointerData> &indexed) {
+	vdb::RunCpp("index check", [&] { std::sort(indexed.begin(), indexed.end(), TidLess); });
+	HeapCheck check{&indexed, &metric, (char *) palloc(metric.bytes)};
+	IndexInfo *info = BuildIndexInfo(index);
+	table_index_build_scan(heap, index, info, true, false, HeapCallback, &check, NULL);
+	pfree(check.element);
+}
 
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker) {
 	if (checker_count == lengthof(checkers))

@@ -4,9 +4,13 @@
 // broken invariant.
 #pragma once
 
+#include <vector>
+
+#include "core/hnsw/metric.h"
 #include "pg/pg.h"
 
 extern "C" {
+#include "storage/itemptr.h"
 #include "utils/rel.h"
 }
 
@@ -14,3 +18,9 @@ extern "C" {
 typedef void (*VdbIndexChecker)(Relation index, Relation heap, bool heap_all_indexed);
 
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker);
+
+// heapallindexed for any checker: raises XX002 naming the first live heap row
+// with an indexable value (not NULL, not a zero vector under cosine) whose
+// TID is not in `indexed`. Sorts `indexed`.
+void VdbCheckHeapAllIndexed(Relation index, Relation heap, const vdb::ElementMetric &metric,
+                            std::vector<ItemPointerData> &indexed);

@@ -10,9 +10,11 @@ relopt_kind VdbRegisterIntOptions(const VdbIntOption *options, int count) {
 }
 
 bytea *VdbParseIntOptions(Datum reloptions, bool validate, relopt_kind kind, const VdbIntOption *options,
-                          int count, Size size) {
-	relopt_parse_elt *table = (relopt_parse_elt *) palloc(sizeof(relopt_parse_elt) * count);
+                          int count, Size size, const relopt_parse_elt *extra, int extra_count) {
+	relopt_parse_elt *table = (relopt_parse_elt *) palloc(sizeof(relopt_parse_elt) * (count + extra_count));
 	for (int i = 0; i < count; i++)
 		table[i] = relopt_parse_elt{options[i].name, RELOPT_TYPE_INT, options[i].offset};
-	return (bytea *) build_reloptions(reloptions, validate, kind, size, table, count);
+	for (int i = 0; i < extra_count; i++)
+		table[count + i] = extra[i];
+	return (bytea *) build_reloptions(reloptions, validate, kind, size, table, count + extra_count);
 }

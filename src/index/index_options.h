@@ -22,6 +22,7 @@ struct VdbIntOption {
 relopt_kind VdbRegisterIntOptions(const VdbIntOption *options, int count);
 
 // Parses reloptions into a palloc'd struct of `size` bytes (NULL when empty
-// and !validate), as amoptions must.
+// and !validate), as amoptions must. `extra` lists options of other types
+// the AM registered itself on the same kind (e.g. a string).
 bytea *VdbParseIntOptions(Datum reloptions, bool validate, relopt_kind kind, const VdbIntOption *options,
-                          int count, Size size);
+                          int count, Size size, const relopt_parse_elt *extra = NULL, int extra_count = 0);

@@ -51,3 +51,29 @@ Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode) {
 	LockBuffer(buffer, lock_mode);
 	return buffer;
 }
+
+void VdbBufferHints::Prepare(Relation index, BlockNumber blocks) {
+	if (relfilenode != index->rd_rel->relfilenode) {
+		relfilenode = index->rd_rel->relfilenode;
+		recent.assign(recent.size(), InvalidBuffer);
+	}
+	if (recent.size() < blocks)
+		recent.resize(blocks + blocks / 4, InvalidBuffer);
+}
+
+Buffer VdbReadHinted(Relation index, BlockNumber block, VdbBufferHints *hints) {
+	if (hints == NULL || block >= hints->recent.size())
+		return VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
+	Buffer buffer = hints->recent[block];
+#if PG_VERSION_NUM >= 160000
+	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_locator, MAIN_FORKNUM, block, buffer);
+#else
+	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, buffer);
+#endif
+	if (!pinned) {
+		buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
+		hints->recent[block] = buffer;
+	}
+	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	return buffer;
+}

@@ -82,7 +82,7 @@ TEST(KMeans, CosineTrainsUnitCentroidsAndSkipsZeroVectors) {
 	std::vector<float> x = ClusteredData(n, d, 4, 5, 5);
 	std::fill(x.begin(), x.begin() + 10 * d, 0.0f);
 	KMeansParams p = TestParams();
-	p.metric = Metric::kCosine;
+	p.metric = MetricKind::kCosine;
 	KMeansResult r = TrainKMeans(x.data(), n, d, 4, p);
 	ASSERT_TRUE(r.status.ok()) << r.status.message;
 	for (size_t c = 0; c < r.lists; c++)
@@ -95,7 +95,7 @@ TEST(KMeans, CosineTrainsUnitCentroidsAndSkipsZeroVectors) {
 // Samples a table really holds: every row the same, as many rows as lists,
 // one dimension. FAISS must not reach a failed assertion on any of them.
 TEST(KMeans, DegenerateSamplesTrainWithoutAborting) {
-	for (Metric metric : {Metric::kL2, Metric::kInnerProduct, Metric::kCosine}) {
+	for (MetricKind metric : {MetricKind::kL2, MetricKind::kInnerProduct, MetricKind::kCosine}) {
 		KMeansParams p = TestParams();
 		p.metric = metric;
 		std::vector<float> same(500 * 3, 0.5f);

@@ -49,7 +49,7 @@ TEST(Pq, TableDistancesAreToTheDecodedVector) {
 	ASSERT_TRUE(PqQuantizer::Train(x.data(), n, d, p, &pq).ok());
 	ASSERT_EQ(pq.code_size(), 8u);
 	const float *q = &x[11 * d];
-	std::vector<float> l2 = pq.PrepareQuery(q, Metric::kL2), ip = pq.PrepareQuery(q, Metric::kInnerProduct);
+	std::vector<float> l2 = pq.PrepareQuery(q, MetricKind::kL2), ip = pq.PrepareQuery(q, MetricKind::kInnerProduct);
 	std::vector<uint8_t> code(8), other(8);
 	std::vector<float> back(d), other_back(d);
 	for (size_t i = 0; i < n; i += 17) {
@@ -63,6 +63,41 @@ TEST(Pq, TableDistancesAreToTheDecodedVector) {
 		other[i % 8] = uint8_t(code[i % 8] + 1 + i % 200);
 		pq.Decode(other.data(), other_back.data());
 		EXPECT_LE(testing::L2Squared(v, back.data(), d), testing::L2Squared(v, other_back.data(), d));
+	}
+}
+
+// The encoder's vectorised distances pick the nearest of all 256 centroids
+// in every slot (ties aside), and a quantizer read back from its serialised
+// state (which rebuilds the transposed copy) encodes the same way.
+TEST(Pq, EncodeChoosesTheNearestCentroidAfterARoundTripToo) {
+	const size_t n = 1500, d = 24, m = 6, dsub = d / m;
+	std::vector<float> x = ClusteredData(n, d, 30, 3, 7);
+	PqParams p;
+	p.threads = testing::kTestThreads;
+	p.m = m;
+	PqQuantizer pq, back;
+	ASSERT_TRUE(PqQuantizer::Train(x.data(), n, d, p, &pq).ok());
+	std::vector<uint8_t> bytes = pq.Serialize();
+	ASSERT_TRUE(PqQuantizer::Deserialize(bytes.data(), bytes.size(), &back).ok());
+	std::vector<uint8_t> code(m), code_back(m), probe(m);
+	std::vector<float> decoded(d);
+	for (size_t i = 0; i < n; i += 7) {
+		const float *v = &x[i * d];
+		pq.Encode(v, code.data());
+		back.Encode(v, code_back.data());
+		EXPECT_EQ(code, code_back);
+		pq.Decode(code.data(), decoded.data());
+		for (size_t j = 0; j < m; j++) {
+			float chosen = testing::L2Squared(v + j * dsub, &decoded[j * dsub], dsub);
+			probe = code;
+			for (size_t id = 0; id < PqQuantizer::kCentroids; id++) {
+				probe[j] = uint8_t(id);
+				std::vector<float> other(d);
+				pq.Decode(probe.data(), other.data());
+				ASSERT_LE(chosen, testing::L2Squared(v + j * dsub, &other[j * dsub], dsub) * (1 + 1e-4f) + 1e-4f)
+				    << "row " << i << " slot " << j << " centroid " << id;
+			}
+		}
 	}
 }
 
@@ -103,7 +138,7 @@ TEST(Pq, FlatScanWithRerankingReachesRecall95) {
 		pq.Encode(&w.base[i * w.d], &codes[i * size]);
 	std::vector<std::vector<float>> tables;
 	for (size_t q = 0; q < w.truth.size(); q++)
-		tables.push_back(pq.PrepareQuery(&w.queries[q * w.d], Metric::kL2));
+		tables.push_back(pq.PrepareQuery(&w.queries[q * w.d], MetricKind::kL2));
 	auto estimate = [&](size_t q, size_t i) { return pq.Distance(tables[q], &codes[i * size]); };
 	double recall = testing::RerankedRecall(w, k, 10 * k, estimate);
 	EXPECT_GE(recall, 0.95);

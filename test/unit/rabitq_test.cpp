@@ -65,7 +65,7 @@ TEST(Rabitq, InnerProductEstimatesAreUnbiasedWithErrorOrderOneOverSqrtD) {
 		for (int p = 0; p < pairs; p++) {
 			std::vector<float> x = Gaussian(d, 100 + p), q = Gaussian(d, 100000 + p);
 			rq.Encode(x.data(), centroid.data(), bytes.data());
-			RabitqQuery query = rq.PrepareQuery(q.data(), centroid.data(), Metric::kInnerProduct);
+			RabitqQuery query = rq.PrepareQuery(q.data(), centroid.data(), MetricKind::kInnerProduct);
 			float exact = testing::Dot(x.data(), q.data(), d);
 			float estimate = -rq.EstimateDistance(query, bytes.data());
 			float unit = std::sqrt(testing::Dot(x.data(), x.data(), d) * testing::Dot(q.data(), q.data(), d));
@@ -87,7 +87,7 @@ TEST(Rabitq, RowOnItsCentroidIsExact) {
 	std::vector<float> c = Gaussian(d, 1), q = Gaussian(d, 2);
 	std::vector<uint8_t> code(rq.code_size());
 	rq.Encode(c.data(), c.data(), code.data());
-	RabitqQuery query = rq.PrepareQuery(q.data(), c.data(), Metric::kL2);
+	RabitqQuery query = rq.PrepareQuery(q.data(), c.data(), MetricKind::kL2);
 	EXPECT_NEAR(rq.EstimateDistance(query, code.data()), testing::L2Squared(q.data(), c.data(), d), 1e-4);
 }
 
@@ -119,7 +119,7 @@ TEST(Rabitq, ListScanWithRerankingFindsMostNeighbours) {
 	std::vector<std::vector<RabitqQuery>> prepared(w.truth.size());
 	for (size_t q = 0; q < w.truth.size(); q++)
 		for (size_t l = 0; l < lists; l++)
-			prepared[q].push_back(rq.PrepareQuery(&w.queries[q * w.d], &km.centroids[l * w.d], Metric::kL2));
+			prepared[q].push_back(rq.PrepareQuery(&w.queries[q * w.d], &km.centroids[l * w.d], MetricKind::kL2));
 	auto estimate = [&](size_t q, size_t i) {
 		return rq.EstimateDistance(prepared[q][list_of[i]], &codes[i * size]);
 	};

@@ -67,7 +67,7 @@ TEST(Sq8, DistancesAreToTheDecodedVector) {
 	std::vector<uint8_t> code(d);
 	std::vector<float> back(d);
 	const float *q = &x[7 * d];
-	Sq8Query l2 = sq.PrepareQuery(q, Metric::kL2), ip = sq.PrepareQuery(q, Metric::kInnerProduct);
+	Sq8Query l2 = sq.PrepareQuery(q, MetricKind::kL2), ip = sq.PrepareQuery(q, MetricKind::kInnerProduct);
 	for (size_t i = 0; i < n; i += 13) {
 		sq.Encode(&x[i * d], code.data());
 		sq.Decode(code.data(), back.data());
@@ -88,7 +88,7 @@ TEST(Sq8, FlatScanWithRerankingReachesRecall95) {
 		sq.Encode(&w.base[i * w.d], &codes[i * sq.code_size()]);
 	std::vector<Sq8Query> queries;
 	for (size_t q = 0; q < w.truth.size(); q++)
-		queries.push_back(sq.PrepareQuery(&w.queries[q * w.d], Metric::kL2));
+		queries.push_back(sq.PrepareQuery(&w.queries[q * w.d], MetricKind::kL2));
 	auto estimate = [&](size_t q, size_t i) { return sq.Distance(queries[q], &codes[i * w.d]); };
 	double recall = testing::RerankedRecall(w, k, 4 * k, estimate);
 	EXPECT_GE(recall, 0.95);

@@ -7,10 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/metric.h"
+
 namespace vdb {
 
 enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3 };
-enum class MetricKind : uint8_t { kL2 = 1, kInnerProduct = 2, kCosine = 3, kL1 = 4, kHamming = 5, kJaccard = 6 };
 
 // Smaller is closer for every metric (inner product is negated).
 using ElementDistanceFn = float (*)(const void *a, const void *b, size_t dims);

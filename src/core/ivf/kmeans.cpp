@@ -89,7 +89,7 @@ KMeansResult TrainKMeans(const float *x, size_t n, size_t d, size_t k, const KMe
 	if (!result.status.ok())
 		return result;
 
-	bool spherical = params.metric != Metric::kL2;
+	bool spherical = params.metric != MetricKind::kL2;
 	std::vector<float> normalised;
 	if (spherical) {
 		normalised = NormalisedNonZero(x, n, d, &n);

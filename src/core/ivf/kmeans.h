@@ -13,7 +13,7 @@
 namespace vdb {
 
 struct KMeansParams {
-	Metric metric = Metric::kL2;
+	MetricKind metric = MetricKind::kL2;
 	int iterations = 10;    // what FAISS's IVF indexes use for their coarse centroids
 	int seed = 1234;        // fixed so that the same sample gives the same lists
 	int threads = 0;        // 0: every core

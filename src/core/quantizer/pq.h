@@ -28,6 +28,7 @@ public:
 	static constexpr size_t kCentroids = 256;  // 8-bit codes
 	// Each slot's k-means needs at least one vector per centroid.
 	static constexpr size_t kMinTrainingVectors = kCentroids;
+	static constexpr int kTrainIterations = 10;  // k-means iterations per slot
 
 	// Learns the codebooks from n row-major vectors (FAISS k-means per slot,
 	// inside a ParallelSection, so it can be canceled).
@@ -41,7 +42,7 @@ public:
 
 	// The m x 256 table for a query: squared L2 of each sub-vector to each
 	// centroid, or the negative inner products (cosine: unit vectors and IP).
-	std::vector<float> PrepareQuery(const float *query, Metric metric) const;
+	std::vector<float> PrepareQuery(const float *query, MetricKind metric) const;
 	// Smaller is nearer.
 	float Distance(const std::vector<float> &table, const uint8_t *code) const;
 
@@ -49,9 +50,21 @@ public:
 	static Status Deserialize(const uint8_t *bytes, size_t size, PqQuantizer *out);
 
 private:
+	// Fills the transposed copy and norms below from centroids_.
+	void BuildSlotLayout();
+	// out[id] = squared L2 (kL2) or negative inner product (otherwise) of
+	// sub-vector `sub` of slot j to each of its 256 centroids.
+	void SlotDistances(size_t j, const float *sub, MetricKind metric, float *__restrict out) const;
+
 	size_t m_ = 0;
 	size_t dsub_ = 0;
 	std::vector<float> centroids_;  // m x 256 x dsub
+	// The same centroids as m x dsub x 256 and their m x 256 squared norms:
+	// one sub-vector's distances to all 256 centroids are then a loop over
+	// contiguous floats that the compiler vectorises, instead of 256 kernel
+	// calls on dsub floats (encoding was a quarter of a pq_m = 98 build).
+	std::vector<float> transposed_;
+	std::vector<float> norms_;
 };
 
 }  // namespace vdb

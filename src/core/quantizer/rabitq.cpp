@@ -60,13 +60,13 @@ void RabitqQuantizer::Encode(const float *x, const float *centroid, uint8_t *cod
 }
 
 RabitqQuery RabitqQuantizer::PrepareQuery(const float *query, const float *centroid,
-                                          Metric metric) const {
+                                          MetricKind metric) const {
 	RabitqQuery q;
-	q.metric = metric == Metric::kL2 ? Metric::kL2 : Metric::kInnerProduct;
+	q.metric = metric == MetricKind::kL2 ? MetricKind::kL2 : MetricKind::kInnerProduct;
 	std::vector<float> u(d_);
 	double base = 0;
 	for (size_t i = 0; i < d_; i++) {
-		if (q.metric == Metric::kL2) {
+		if (q.metric == MetricKind::kL2) {
 			u[i] = query[i] - centroid[i];
 			base += double(u[i]) * u[i];
 		} else {
@@ -102,7 +102,7 @@ float RabitqQuantizer::EstimateDistance(const RabitqQuery &query, const uint8_t 
 	float on_bits = query.lo * float(tail.popcount) + query.delta * float(weighted);
 	float x_bar_dot_u = (2 * on_bits - query.sum) / std::sqrt(float(d_));
 	float estimate = tail.norm * (x_bar_dot_u / tail.ip_factor);  // ~ <x - c, u>
-	if (query.metric == Metric::kL2)
+	if (query.metric == MetricKind::kL2)
 		return tail.norm * tail.norm + query.base - 2 * estimate;
 	return -(query.base + estimate);
 }

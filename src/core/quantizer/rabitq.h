@@ -26,7 +26,7 @@
 namespace vdb {
 
 struct RabitqQuery {
-	Metric metric;
+	MetricKind metric;
 	std::vector<uint64_t> planes;  // kQueryBits planes of `words` words
 	float lo = 0, delta = 0;       // R u ~ lo + delta * level
 	float sum = 0;                 // sum_i (R u)_i
@@ -51,7 +51,7 @@ public:
 
 	void Encode(const float *x, const float *centroid, uint8_t *code) const;
 	// Cosine: unit vectors and kInnerProduct.
-	RabitqQuery PrepareQuery(const float *query, const float *centroid, Metric metric) const;
+	RabitqQuery PrepareQuery(const float *query, const float *centroid, MetricKind metric) const;
 	// Estimated squared L2, or negative inner product; smaller is nearer.
 	float EstimateDistance(const RabitqQuery &query, const uint8_t *code) const;
 

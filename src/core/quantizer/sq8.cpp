@@ -42,12 +42,12 @@ void Sq8Quantizer::Decode(const uint8_t *code, float *x) const {
 		x[j] = min_[j] + step_[j] * float(code[j]);
 }
 
-Sq8Query Sq8Quantizer::PrepareQuery(const float *query, Metric metric) const {
+Sq8Query Sq8Quantizer::PrepareQuery(const float *query, MetricKind metric) const {
 	Sq8Query q;
-	q.metric = metric == Metric::kL2 ? Metric::kL2 : Metric::kInnerProduct;
+	q.metric = metric == MetricKind::kL2 ? MetricKind::kL2 : MetricKind::kInnerProduct;
 	q.values.resize(min_.size());
 	for (size_t j = 0; j < min_.size(); j++) {
-		if (q.metric == Metric::kL2) {
+		if (q.metric == MetricKind::kL2) {
 			q.values[j] = query[j] - min_[j];
 		} else {
 			q.values[j] = query[j] * step_[j];
@@ -59,7 +59,7 @@ Sq8Query Sq8Quantizer::PrepareQuery(const float *query, Metric metric) const {
 
 float Sq8Quantizer::Distance(const Sq8Query &query, const uint8_t *code) const {
 	const QuantizerKernels &k = QuantKernels();
-	if (query.metric == Metric::kL2)
+	if (query.metric == MetricKind::kL2)
 		return k.sq8_l2(query.values.data(), step_.data(), code, min_.size());
 	return -(query.bias + k.sq8_dot(query.values.data(), code, min_.size()));
 }

@@ -18,7 +18,7 @@
 namespace vdb {
 
 struct Sq8Query {
-	Metric metric;
+	MetricKind metric;
 	std::vector<float> values;  // L2: q - min; IP: q * step
 	float bias = 0;             // IP: sum q * min
 };
@@ -38,7 +38,7 @@ public:
 	void Decode(const uint8_t *code, float *x) const;
 
 	// Cosine: pass unit vectors and kInnerProduct (1 + the result is cosine distance).
-	Sq8Query PrepareQuery(const float *query, Metric metric) const;
+	Sq8Query PrepareQuery(const float *query, MetricKind metric) const;
 	// Smaller is nearer: squared L2, or the negative inner product.
 	float Distance(const Sq8Query &query, const uint8_t *code) const;
 

@@ -1,0 +1,323 @@
+#!/usr/bin/python3
+"""The vector_db benchmark: recall@10 against QPS on Fashion-MNIST for every
+engine and index that exists, written to docs/benchmarks.md with a plot.
+
+Usually run by `make bench` (scripts/bench.sh starts a throwaway server and
+passes --dsn). Engines: vector_db and pgvector (each in its own database of
+that server, when installed), hnswlib and FAISS in-process.
+"""
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+import psycopg2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vdbbench import dataset, engines, report  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
+PG_ENGINES = {"vector_db": ("vector_db", "vdb_bench"), "pgvector": ("vector", "pgvector_bench")}
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dsn", required=True, help="libpq connection string of the server, without dbname")
+    ap.add_argument("--engines", default=",".join(ALL_ENGINES), help="comma list among " + ",".join(ALL_ENGINES))
+    ap.add_argument("--index", action="append", default=[], metavar="ENGINE:AM:OPTS:PARAM=V1,V2",
+                    help="index configuration replacing the engine's defaults, e.g. "
+                         "vector_db:hnsw:m=16,ef_construction=64:hnsw.ef_search=10,40,200 (repeatable)")
+    ap.add_argument("--queries", type=int, default=2000, help="queries per sweep point (default 2000)")
+    ap.add_argument("--all-queries", action="store_true", help="use all 10,000 test queries per point")
+    ap.add_argument("--exact-queries", type=int, default=200, help="queries for exact (no index) search (default 200)")
+    ap.add_argument("--clients", type=int, default=1,
+                    help="concurrent client connections per SQL sweep point (libraries stay single-threaded)")
+    ap.add_argument("--insert", action="store_true", help="measure single-row INSERT throughput too")
+    ap.add_argument("--insert-clients", type=int, default=4, help="client connections of --insert (default 4)")
+    ap.add_argument("--insert-rows", type=int, default=4000, help="rows --insert adds in all (default 4000)")
+    ap.add_argument("--filtered", action="store_true",
+                    help="also sweep WHERE label = x queries (x the query's class): recall and rows returned")
+    ap.add_argument("--set", action="append", default=[], metavar="GUC=VALUE",
+                    help="a setting for every SQL search session, e.g. hnsw.iterative_scan=relaxed_order "
+                         "with --filtered (repeatable)")
+    ap.add_argument("--scale", nargs="?", const="100000,300000,1000000", default=None, metavar="N1,N2,..",
+                    help="also build on generated clustered 128-dim data of these sizes "
+                         "(default 100000,300000,1000000): build time, memory, size, one search point")
+    ap.add_argument("--results-dir", default=os.path.join(ROOT, "bench", "results"),
+                    help="ground truth cache and raw JSON results (default bench/results)")
+    ap.add_argument("--report", default=os.path.join(ROOT, "docs", "benchmarks.md"),
+                    help="markdown file to (re)write; '' for none")
+    ap.add_argument("--plot", default=os.path.join(ROOT, "docs", "benchmarks-recall-qps.png"),
+                    help="recall/QPS plot to (re)write")
+    args = ap.parse_args(argv)
+    args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    for kv in args.set:
+        if "=" not in kv:
+            ap.error(f"--set {kv!r}: expected GUC=VALUE")
+    unknown = set(args.engines) - set(ALL_ENGINES)
+    if unknown:
+        ap.error(f"unknown engines: {', '.join(sorted(unknown))}")
+    if args.all_queries:
+        args.queries = 10_000
+    return args
+
+
+def say(text):
+    print(text, flush=True)
+
+
+class Run:
+    """Everything measured in one invocation."""
+
+    def __init__(self):
+        self.builds, self.points, self.extras = [], [], []
+        self.inserts, self.filtered = [], []
+        self.scale_builds, self.scale_points = [], []
+        self.versions = {}
+
+    def to_json(self):
+        conv = lambda xs: [dataclasses.asdict(x) for x in xs]
+        return {k: conv(v) if isinstance(v, list) else v for k, v in vars(self).items()}
+
+
+def custom_configs(args, engine):
+    return [cfg for eng, cfg in map(engines.parse_index_spec, args.index) if eng == engine]
+
+
+def pg_engine(args, name):
+    extension, dbname = PG_ENGINES[name]
+    eng = engines.PgEngine(name, extension, args.dsn, dbname)
+    eng.session_setup = [f"SET {k} = {engines.sql_literal(v)}" for k, v in (kv.split("=", 1) for kv in args.set)]
+    return eng
+
+
+def prepare_pg_engine(args, run, name, ds, gt):
+    """Creates the engine's database, loads the table and measures the
+    floor and exact search; returns the engine, or None when it cannot run."""
+    extension = PG_ENGINES[name][0]
+    eng = pg_engine(args, name)
+    if not eng.available():
+        say(f"== {name}: extension {extension} is not installed in this server; skipped")
+        return None
+    why = eng.create_database()
+    if why:
+        say(f"== {name}: {why}; skipped")
+        return None
+    run.versions[name] = f"{extension} {eng.version}"
+    say(f"== {name} ({extension} {eng.version}) in database {eng.dbname}")
+    secs = eng.load(ds)
+    say(f"loaded {len(ds.train):,} rows in {secs:.1f} s ({'binary' if eng.binary else 'text'} COPY)")
+    eng.params = [(p,) for p in eng.encode(ds.test[:args.queries])]
+    eng.filtered_params = [(p, str(int(l)).encode()) for (p,), l in zip(eng.params, ds.test_labels)]
+
+    exact = eng.sweep_point(ds, gt, eng.params[:args.exact_queries], None, None, 1, warmup=5)
+    say(f"exact: recall {exact.recall:.4f}, {exact.qps:,.1f} QPS, p50 {exact.p50_ms:.2f} ms")
+    run.extras.append(exact)
+    if args.insert:
+        run.inserts.append(eng.insert_rate(ds, "no vector index", args.insert_clients, args.insert_rows))
+        say(f"insert, no vector index: {run.inserts[-1].rows_per_s:,.0f} rows/s")
+        eng.remove_inserted()
+    return eng
+
+
+def measure_floors(args, run, pg, rounds=3):
+    """The trivial query's rate per engine: best of `rounds`, taken in turns,
+    since a ceiling is what the path allows when nothing else interferes."""
+    best = {}
+    for _ in range(rounds):
+        for eng in pg:
+            p = eng.floor_point(args.queries)
+            if eng.name not in best or p.qps > best[eng.name].qps:
+                best[eng.name] = p
+    for name, p in best.items():
+        say(f"{name} floor: {p.qps:,.0f} QPS, p50 {p.p50_ms:.3f} ms (best of {rounds})")
+        run.extras.append(p)
+
+
+def pg_config_groups(args, pg):
+    """The SQL engines' index configurations grouped so that like is measured
+    beside like: {(am, n): [(engine, cfg)]}, n counting an engine's configs
+    of the same access method."""
+    groups = {}
+    for eng in pg:
+        configs = custom_configs(args, eng.name) or [c for c in map(engines.pg_defaults, eng.access_methods()) if c]
+        if not configs:
+            say(f"{eng.name}: no index access method for vector_l2_ops yet; only exact search measured")
+        seen = {}
+        for cfg in configs:
+            seen[cfg.am] = seen.get(cfg.am, -1) + 1
+            groups.setdefault((cfg.am, seen[cfg.am]), []).append((eng, cfg))
+    return groups
+
+
+def run_pg_group(args, run, ds, gt, filtered_gt, members):
+    """Builds one index in each engine of the group, then sweeps them
+    interleaved, value by value, so that a noisy machine slows all alike."""
+    for eng, cfg in members:
+        build = eng.build(cfg, len(ds.train), ds.dim)
+        run.builds.append(build)
+        say(f"{eng.name} {cfg.name}: built in {build.seconds:.1f} s, {build.size_bytes / 2**20:,.0f} MiB")
+    for i in range(max(len(cfg.values) for _, cfg in members)):
+        for eng, cfg in members:
+            if i >= len(cfg.values):
+                continue
+            v = cfg.values[i]
+            p = eng.sweep_point(ds, gt, eng.params, cfg, v, args.clients)
+            run.points.append(p)
+            say(f"  {eng.name} {cfg.param}={v}: recall {p.recall:.4f}, {p.qps:,.0f} QPS, "
+                f"p50 {p.p50_ms:.3f} ms, p99 {p.p99_ms:.3f} ms")
+            if args.filtered:
+                f = eng.sweep_point(ds, filtered_gt, eng.filtered_params, cfg, v, args.clients, filtered=True)
+                run.filtered.append(f)
+                say(f"    filtered: recall {f.recall:.4f}, {f.mean_rows:.2f} rows, {f.qps:,.0f} QPS")
+    for eng, cfg in members:
+        if args.insert:
+            run.inserts.append(eng.insert_rate(ds, cfg.name, args.insert_clients, args.insert_rows))
+            say(f"  {eng.name} insert: {run.inserts[-1].rows_per_s:,.0f} rows/s with {args.insert_clients} clients")
+        eng.drop_index()
+        if args.insert:
+            eng.remove_inserted()
+
+
+def library_engine(name):
+    return engines.HnswlibEngine() if name == "hnswlib" else engines.FaissEngine()
+
+
+def run_library(args, run, name, ds, gt):
+    try:
+        eng = library_engine(name)
+    except ImportError as e:
+        say(f"== {name}: not importable ({e}); skipped")
+        return
+    run.versions[name] = library_version(name)
+    say(f"== {name} ({run.versions[name]}), in-process")
+    for cfg in custom_configs(args, name) or eng.configs():
+        build, points = eng.sweep(ds, gt, ds.test[:args.queries], cfg)
+        run.builds.append(build)
+        run.points += points
+        say(f"{name} {cfg.name}: built in {build.seconds:.1f} s; " +
+            ", ".join(f"{p.value}: {p.recall:.3f}/{p.qps:,.0f}" for p in points))
+
+
+def library_version(name):
+    pkg = "python3-hnswlib" if name == "hnswlib" else "python3-faiss"
+    try:
+        return subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True).stdout or "?"
+    except OSError:
+        return "?"
+
+
+def run_scale(args, run):
+    """Build cost as N grows: for each size, every PG engine's indexes and
+    hnswlib, with one sweep point each at the configuration's scale value."""
+    for n in [int(x) for x in args.scale.split(",")]:
+        ds = dataset.clustered(n, 128, n_queries=500)
+        say(f"== scale: {ds.name}")
+        _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
+        for name in args.engines:
+            if name in PG_ENGINES:
+                eng = pg_engine(args, name)
+                if not eng.available() or eng.create_database():
+                    continue
+                eng.load(ds)
+                params = [(p,) for p in eng.encode(ds.test)]
+                cfgs = custom_configs(args, name) or [c for c in map(engines.pg_defaults, eng.access_methods()) if c]
+                for cfg in cfgs:
+                    run.scale_builds.append(eng.build(cfg, n, ds.dim))
+                    run.scale_points.append(eng.sweep_point(ds, gt, params, cfg, cfg.scale_value, 1))
+                    say(f"  {name} {cfg.name}: {run.scale_builds[-1].seconds:.1f} s, "
+                        f"recall {run.scale_points[-1].recall:.3f} at {cfg.param}={cfg.scale_value}")
+                    eng.drop_index()
+            elif name == "hnswlib":
+                eng = engines.HnswlibEngine()
+                cfg = eng.configs()[0]
+                run.scale_builds.append(eng.build(ds, cfg))
+                say(f"  hnswlib {cfg.name}: {run.scale_builds[-1].seconds:.1f} s")
+
+
+def shown_command(argv):
+    """The command line for the report, without the throwaway server's DSN."""
+    shown, skip = [], False
+    for a in argv:
+        if skip or a.startswith("--dsn="):
+            skip = False
+            continue
+        skip = a == "--dsn"
+        if not skip:
+            shown.append(a)
+    return " ".join(["bench/bench.py"] + shown)
+
+
+def machine_meta(args):
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    conn = psycopg2.connect(f"{args.dsn} dbname=postgres")
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT version()")
+        server = cur.fetchone()[0].split(" on ")[0]
+        cur.execute("SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) "
+                    "FROM pg_settings WHERE name IN ('shared_buffers', 'maintenance_work_mem', "
+                    "'max_parallel_maintenance_workers', 'jit', 'max_parallel_workers_per_gather')")
+        settings = cur.fetchone()[0]
+    conn.close()
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return {"machine": f"{model} ({platform.machine()})", "cpus": nproc,
+            "memory": f"{mem_kb / 2**20:.0f} GiB", "server": server, "settings": settings}
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    ds = dataset.fashion_mnist()
+    say(f"data: {ds.name}, {len(ds.train):,} rows, {len(ds.test):,} queries")
+    _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
+    filtered_gt = None
+    if args.filtered:
+        _, filtered_gt = dataset.ground_truth(args.results_dir, ds.train, ds.test, 10, ds.train_labels, ds.test_labels)
+    run = Run()
+    pg = [e for e in (prepare_pg_engine(args, run, n, ds, gt) for n in args.engines if n in PG_ENGINES) if e]
+    measure_floors(args, run, pg)
+    for members in pg_config_groups(args, pg).values():
+        run_pg_group(args, run, ds, gt, filtered_gt, members)
+    for name in args.engines:
+        if name not in PG_ENGINES:
+            run_library(args, run, name, ds, gt)
+    if args.scale:
+        run_scale(args, run)
+
+    os.makedirs(args.results_dir, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    with open(os.path.join(args.results_dir, f"run-{stamp}.json"), "w") as f:
+        json.dump(run.to_json(), f, indent=1, default=str)
+    if args.report:
+        meta = machine_meta(args)
+        meta.update(date=started.strftime("%Y-%m-%d %H:%M UTC"),
+                    versions=", ".join(f"{k} ({v})" for k, v in run.versions.items()) or "none",
+                    data=f"{ds.name}: {len(ds.train):,} base vectors × {ds.dim} dims (float4), exact L2 top-10 ground truth",
+                    queries=f"{args.queries:,} test images per sweep point, {args.exact_queries} for exact search",
+                    command=shown_command(sys.argv[1:] if argv is None else argv))
+        plot_name = None
+        if run.points and args.plot:
+            floors = [p for p in run.extras if p.index.startswith("floor")]
+            report.plot(run.points, args.plot, f"{ds.name}, recall@10 vs QPS, {args.clients} client(s)", floors)
+            plot_name = os.path.relpath(args.plot, os.path.dirname(args.report))
+        with open(args.report, "w") as f:
+            f.write(report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
+                                  (run.scale_builds, run.scale_points) if args.scale else (), plot_name))
+        say(f"wrote {args.report}" + (f" and {args.plot}" if plot_name else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make bench`: starts a throwaway cluster of the system PostgreSQL 15 (where
+# `make install` put vector_db) with the settings of /work/shared/ANCHORS.md,
+# runs the harness bench/bench.py against it and stops it again. Arguments are
+# passed to the harness (see `bench/bench.py --help`), e.g.
+#   scripts/bench.sh --all-queries --insert --filtered
+# The cluster lives in .cluster/bench/ of the tree (git-ignored), or under
+# /tmp when the postgres OS user cannot reach the tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/pg-cluster.sh
+
+base=$(cluster_base bench)
+datadir=$base/data
+make_pg_dir "$base"
+
+# A cluster left behind by an interrupted run is stopped and replaced.
+cluster_stop "$SYSTEM_PG_BIN" "$datadir" || true
+rm -rf "$datadir"
+port=$(free_port)
+cluster_start "$SYSTEM_PG_BIN" "$datadir" "$port" \
+	"shared_buffers = 4GB" \
+	"maintenance_work_mem = 4GB" \
+	"max_parallel_maintenance_workers = 1" \
+	"jit = off"
+# Throwaway: stopped and deleted at the end (KEEP_BENCH_CLUSTER=1 keeps the data).
+finish() {
+	cluster_stop "$SYSTEM_PG_BIN" "$datadir"
+	[ -n "${KEEP_BENCH_CLUSTER:-}" ] || rm -rf "$datadir" "$datadir.initdb.log"
+}
+trap finish EXIT
+echo "bench: server on 127.0.0.1:$port, data in $datadir"
+
+/usr/bin/python3 bench/bench.py --dsn "host=127.0.0.1 port=$port user=postgres" "$@"

@@ -1,0 +1,180 @@
+// The ivfflat and ivf access methods: handlers (one callback table, two AM
+// names), reloptions and the ivfflat.* / ivf.* settings. ivfflat keeps
+// pgvector's names and meanings; ivf adds quantizer, pq_m, pq_bits and
+// re-ranking.
+#include "ivf/ivf.h"
+
+#include "index/index_am.h"
+#include "index/index_check.h"
+#include "index/index_options.h"
+
+extern "C" {
+#include "access/reloptions.h"
+#include "commands/progress.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+}
+
+// Declared by the hnsw AM; the rules for our opclasses are the same (one
+// ORDER BY operator at strategy 1, support 1 = distance, 2 = norm).
+bool hnswvalidate(Oid opclass);
+
+IvfSettings ivfflat_settings = {1, IVF_ITERATIVE_OFF, 32768, 0};
+IvfSettings ivf_settings = {8, IVF_ITERATIVE_OFF, 32768, 100};
+
+namespace {
+
+relopt_kind ivfflat_relopt_kind;
+relopt_kind ivf_relopt_kind;
+
+const VdbIntOption ivfflat_options[] = {
+	{"lists", "Number of inverted lists", IVFFLAT_DEFAULT_LISTS, IVF_MIN_LISTS, IVF_MAX_LISTS,
+	 offsetof(IvfOptions, lists)},
+};
+
+const VdbIntOption ivf_options[] = {
+	{"lists", "Number of inverted lists (0: from the row count)", 0, 0, IVF_MAX_LISTS, offsetof(IvfOptions, lists)},
+	{"pq_m", "Number of PQ sub-quantizers (0: dimensions / 4 or the nearest divisor below)", 0, 0, 16000,
+	 offsetof(IvfOptions, pq_m)},
+	{"pq_bits", "Bits per PQ sub-quantizer code", 8, 8, 8, offsetof(IvfOptions, pq_bits)},
+};
+
+const relopt_parse_elt ivf_string_options[] = {
+	{"quantizer", RELOPT_TYPE_STRING, offsetof(IvfOptions, quantizer_offset)},
+};
+
+const struct {
+	const char *name;
+	vdb::IvfQuantizer kind;
+} quantizer_names[] = {
+	{"flat", vdb::IvfQuantizer::kFlat},
+	{"sq8", vdb::IvfQuantizer::kSq8},
+	{"pq", vdb::IvfQuantizer::kPq},
+	{"rabitq", vdb::IvfQuantizer::kRabitq},
+};
+
+bool QuantizerFromName(const char *name, vdb::IvfQuantizer *kind) {
+	for (const auto &entry : quantizer_names)
+		if (pg_strcasecmp(name, entry.name) == 0) {
+			*kind = entry.kind;
+			return true;
+		}
+	return false;
+}
+
+void ValidateQuantizer(const char *value) {
+	vdb::IvfQuantizer kind;
+	if (value != NULL && !QuantizerFromName(value, &kind))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("invalid value for quantizer option of ivf index: \"%s\"", value),
+		                errhint("Valid values are \"flat\", \"sq8\", \"pq\" and \"rabitq\".")));
+}
+
+const struct config_enum_entry iterative_scan_options[] = {
+	{"off", IVF_ITERATIVE_OFF, false},
+	{"relaxed_order", IVF_ITERATIVE_RELAXED, false},
+	{NULL, 0, false},
+};
+
+bytea *ivfflatoptions(Datum reloptions, bool validate) {
+	return VdbParseIntOptions(reloptions, validate, ivfflat_relopt_kind, ivfflat_options,
+	                          lengthof(ivfflat_options), sizeof(IvfOptions));
+}
+
+bytea *ivfoptions(Datum reloptions, bool validate) {
+	return VdbParseIntOptions(reloptions, validate, ivf_relopt_kind, ivf_options, lengthof(ivf_options),
+	                          sizeof(IvfOptions), ivf_string_options, lengthof(ivf_string_options));
+}
+
+char *ivfbuildphasename(int64 phase) {
+	switch (phase) {
+	case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+		return (char *) "initializing";
+	case IVF_PHASE_KMEANS:
+		return (char *) "performing k-means";
+	case IVF_PHASE_ASSIGN:
+		return (char *) "assigning tuples";
+	case IVF_PHASE_LOAD:
+		return (char *) "loading tuples";
+	default:
+		return NULL;
+	}
+}
+
+// Registers one AM's settings under its prefix.
+void DefineSettings(const char *prefix, IvfSettings *settings, bool with_rerank) {
+	char name[64];
+	snprintf(name, sizeof name, "%s.probes", prefix);
+	DefineCustomIntVariable(pstrdup(name), "Sets the number of lists to probe", "Valid range is 1..lists.",
+	                        &settings->probes, settings->probes, 1, IVF_MAX_LISTS, PGC_USERSET, 0, NULL, NULL, NULL);
+	snprintf(name, sizeof name, "%s.iterative_scan", prefix);
+	DefineCustomEnumVariable(pstrdup(name), "Sets the mode for iterative scans", NULL, &settings->iterative_scan,
+	                         IVF_ITERATIVE_OFF, iterative_scan_options, PGC_USERSET, 0, NULL, NULL, NULL);
+	snprintf(name, sizeof name, "%s.max_probes", prefix);
+	DefineCustomIntVariable(pstrdup(name), "Sets the max number of lists an iterative scan probes", NULL,
+	                        &settings->max_probes, settings->max_probes, 1, IVF_MAX_LISTS, PGC_USERSET, 0, NULL, NULL,
+	                        NULL);
+	if (with_rerank) {
+		snprintf(name, sizeof name, "%s.rerank", prefix);
+		DefineCustomIntVariable(pstrdup(name),
+		                        "Sets how many candidates of quantized lists are re-ranked with exact distances",
+		                        "0 returns rows in estimated order.", &settings->rerank, settings->rerank, 0,
+		                        1000000, PGC_USERSET, 0, NULL, NULL, NULL);
+	}
+	MarkGUCPrefixReserved(prefix);
+}
+
+// One callback table for both AMs; only the options differ.
+IndexAmRoutine *MakeRoutine(amoptions_function options) {
+	IndexAmRoutine *am = VdbNewIndexAmRoutine();
+	am->ambuild = ivfbuild;
+	am->ambuildempty = ivfbuildempty;
+	am->aminsert = ivfinsert;
+	am->ambulkdelete = ivfbulkdelete;
+	am->amvacuumcleanup = ivfvacuumcleanup;
+	am->amcostestimate = ivfcostestimate;
+	am->amoptions = options;
+	am->ambuildphasename = ivfbuildphasename;
+	am->amvalidate = hnswvalidate;
+	am->ambeginscan = ivfbeginscan;
+	am->amrescan = ivfrescan;
+	am->amgettuple = ivfgettuple;
+	am->amendscan = ivfendscan;
+	return am;
+}
+
+}  // namespace
+
+bool IvfIsFlatAm(Relation index) { return index->rd_indam->amoptions == ivfflatoptions; }
+
+const IvfSettings &IvfSettingsOf(Relation index) { return IvfIsFlatAm(index) ? ivfflat_settings : ivf_settings; }
+
+IvfBuildOptions IvfGetOptions(Relation index) {
+	IvfBuildOptions out{IvfIsFlatAm(index) ? IVFFLAT_DEFAULT_LISTS : 0, vdb::IvfQuantizer::kFlat, 0};
+	IvfOptions *options = (IvfOptions *) index->rd_options;
+	if (options == NULL)
+		return out;
+	out.lists = options->lists;
+	if (!IvfIsFlatAm(index)) {
+		out.pq_m = options->pq_m;
+		if (options->quantizer_offset != 0)
+			QuantizerFromName((const char *) options + options->quantizer_offset, &out.quantizer);
+	}
+	return out;
+}
+
+// Called from _PG_init.
+void IvfInit(void) {
+	ivfflat_relopt_kind = VdbRegisterIntOptions(ivfflat_options, lengthof(ivfflat_options));
+	ivf_relopt_kind = VdbRegisterIntOptions(ivf_options, lengthof(ivf_options));
+	add_string_reloption(ivf_relopt_kind, "quantizer", "Codes kept in the lists: flat, sq8, pq or rabitq", "flat",
+	                     ValidateQuantizer, AccessExclusiveLock);
+	DefineSettings("ivfflat", &ivfflat_settings, false);
+	DefineSettings("ivf", &ivf_settings, true);
+	VdbRegisterIndexChecker("ivfflat", IvfCheckIndex);
+	VdbRegisterIndexChecker("ivf", IvfCheckIndex);
+}
+
+VDB_FUNCTION(ivfflathandler) { PG_RETURN_POINTER(MakeRoutine(ivfflatoptions)); }
+
+VDB_FUNCTION(ivfhandler) { PG_RETURN_POINTER(MakeRoutine(ivfoptions)); }

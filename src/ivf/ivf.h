@@ -1,0 +1,127 @@
+// Internal interface of the ivfflat and ivf access methods: one
+// implementation, two handlers. ivfflat keeps pgvector's surface (lists,
+// ivfflat.probes); ivf adds a quantizer per index and re-ranking. Callbacks
+// live one family per file, like contrib/bloom; ivf_storage.cpp holds the
+// page operations they share.
+#pragma once
+
+#include <vector>
+
+#include "core/ivf/list_coder.h"
+#include "index/index_metric.h"
+#include "ivf/ivf_pages.h"
+
+extern "C" {
+#include "access/amapi.h"
+#include "access/genam.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+}
+
+#define IVF_MIN_LISTS 1
+#define IVF_MAX_LISTS 32768
+#define IVFFLAT_DEFAULT_LISTS 100
+// pgvector's limits: 2000 float32, 4000 float16 or 64000 bit dimensions, so
+// that a list tuple and a centroid entry each fit on one page.
+#define IVF_MAX_ELEMENT_BYTES 8000
+
+// Build phases shown in pg_stat_progress_create_index (pgvector's numbers).
+#define IVF_PHASE_KMEANS 2
+#define IVF_PHASE_ASSIGN 3
+#define IVF_PHASE_LOAD 4
+
+enum IvfIterativeScanMode { IVF_ITERATIVE_OFF, IVF_ITERATIVE_RELAXED };
+
+// The settings of one AM (ivfflat.* or ivf.*).
+struct IvfSettings {
+	int probes;
+	int iterative_scan;
+	int max_probes;
+	int rerank;  // ivf only; ivfflat scores exactly
+};
+extern IvfSettings ivfflat_settings;
+extern IvfSettings ivf_settings;
+
+// Reloptions of both AMs (ivfflat accepts only lists).
+struct IvfOptions {
+	int32 vl_len_;
+	int lists;  // 0: from the row count (ivf only)
+	int pq_m;   // 0: DefaultPqM
+	int pq_bits;
+	int quantizer_offset;  // string: flat | sq8 | pq | rabitq
+};
+
+struct IvfBuildOptions {
+	int lists;
+	vdb::IvfQuantizer quantizer;
+	int pq_m;
+};
+IvfBuildOptions IvfGetOptions(Relation index);
+// True for indexes of the ivfflat AM.
+bool IvfIsFlatAm(Relation index);
+const IvfSettings &IvfSettingsOf(Relation index);
+
+void IvfInit(void);
+
+// AM callbacks.
+IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info);
+void ivfbuildempty(Relation index);
+bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Relation heap,
+               IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo *info);
+IndexBulkDeleteResult *ivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+                                     IndexBulkDeleteCallback callback, void *callback_state);
+IndexBulkDeleteResult *ivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats);
+void ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost *startup_cost,
+                     Cost *total_cost, Selectivity *selectivity, double *correlation, double *pages);
+IndexScanDesc ivfbeginscan(Relation index, int nkeys, int norderbys);
+void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
+bool ivfgettuple(IndexScanDesc scan, ScanDirection direction);
+void ivfendscan(IndexScanDesc scan);
+void IvfCheckIndex(Relation index, Relation heap, bool heap_all_indexed);
+
+// --- ivf_storage.cpp ---
+
+// The metapage, checked and copied out.
+IvfMetaPageData IvfReadMeta(Relation index);
+vdb::ElementMetric IvfMetric(const IvfMetaPageData &meta);
+// Every list's centroid: in the column's encoding (what queries are
+// compared with) and, for quantizers, as float32 (what residuals are
+// taken against).
+struct IvfCentroids {
+	std::vector<uint8_t> elements;  // lists x metric.bytes
+	std::vector<float> floats;      // lists x dims, or empty
+};
+
+// What never changes after a build.
+struct IvfIndexState {
+	Oid relfilenode;
+	IvfMetaPageData meta;
+	vdb::IvfCoder coder;
+	IvfCentroids centroids;
+	// Scans read list pages through these; they change as scans go, the
+	// rest never does (hence mutable in an otherwise const cache entry).
+	mutable VdbBufferHints hints;
+};
+// Reads it from the pages (XX002 when the quantizer state does not decode);
+// the caller deletes it.
+IvfIndexState *IvfLoadIndexState(Relation index);
+// The same, cached per backend (ivf_cache.cpp); valid until the index is
+// rebuilt, which cannot happen while this backend scans it.
+const IvfIndexState *IvfGetIndexState(Relation index);
+
+// Where list `list`'s entry lives.
+BlockNumber IvfEntryBlock(const IvfMetaPageData &meta, uint32 list);
+IvfListEntry *IvfPageEntry(Page page, const IvfMetaPageData &meta, uint32 list);
+
+// The nearest list to a prepared element.
+uint32 IvfNearestList(const vdb::ElementMetric &metric, const IvfCentroids &centroids, uint32 lists,
+                      const void *element);
+// Formats an empty data page.
+void IvfInitDataPage(Page page);
+
+// Adds one tuple (aminsert): WAL-logged, finds room from the list's insert page.
+void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code);
+
+// The metapage for an index of `lists` lists, zero bytes of state.
+IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quantizer, uint32 lists,
+                            uint32 code_size);

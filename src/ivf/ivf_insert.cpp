@@ -1,0 +1,32 @@
+// aminsert for ivfflat and ivf: the row goes to the list of its nearest
+// centroid (centroids are never retrained), encoded against that centroid
+// like the build encodes, and appended to the list (IvfAppendTuple). The
+// centroids and quantizer come from the backend's cache (ivf_cache.cpp).
+#include "ivf/ivf.h"
+
+#include "pg/cpp_boundary.h"
+
+bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Relation heap,
+               IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo *info) {
+	if (isnull[0])
+		return false;
+	const IvfIndexState *state = IvfGetIndexState(index);
+	const IvfMetaPageData &meta = state->meta;
+	const vdb::ElementMetric &metric = state->coder.metric();
+	char *element = (char *) palloc(metric.bytes);
+	uint8 *code = (uint8 *) palloc(meta.code_size);
+	bool indexed = VdbDatumToElement(index, metric, values[0], element);
+	uint32 list = 0;
+	if (indexed)
+		vdb::RunCpp("ivf insert", [&] {
+			list = IvfNearestList(metric, state->centroids, meta.lists, element);
+			const float *centroid =
+				state->centroids.floats.empty() ? NULL : &state->centroids.floats[size_t(list) * meta.dims];
+			state->coder.Encode(element, centroid, code);
+		});
+	if (indexed)
+		IvfAppendTuple(index, meta, list, heap_tid, code);
+	pfree(element);
+	pfree(code);
+	return false;
+}

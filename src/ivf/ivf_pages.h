@@ -1,0 +1,72 @@
+// On-disk layout of ivfflat and ivf indexes (see docs/ivf.md):
+//
+//   block 0            metapage (IvfMetaPageData)
+//   state pages        the quantizer's serialised state, bytes laid end to end
+//   centroid pages     one IvfListEntry per list, entries_per_page per page
+//   data pages         chained per list: IvfDataHeader, then fixed-size tuples
+//                      (heap TID, code) packed from the start
+//
+// Every page carries VdbPageOpaque with its kind. Centroid entries never move,
+// so list i's entry is found by arithmetic.
+#pragma once
+
+#include "index/index_pages.h"
+
+extern "C" {
+#include "storage/itemptr.h"
+}
+
+#define IVF_MAGIC 0x56494631  // "VIF1"
+#define IVF_VERSION 1
+#define IVF_METAPAGE_BLKNO 0
+
+#define IVF_PAGE_META 1
+#define IVF_PAGE_STATE 2
+#define IVF_PAGE_CENTROID 3
+#define IVF_PAGE_DATA 4
+
+struct IvfMetaPageData {
+	VdbMetaHeader header;
+	uint32 dims;
+	uint8 element_type;  // vdb::ElementType
+	uint8 metric_kind;   // vdb::MetricKind
+	uint8 quantizer;     // vdb::IvfQuantizer
+	uint8 unused;
+	uint32 lists;
+	uint32 code_size;         // bytes of one code
+	uint32 tuple_size;        // stride of a tuple on a data page
+	uint32 tuples_per_page;
+	uint32 entry_size;        // stride of a centroid entry
+	uint32 entries_per_page;
+	BlockNumber state_start;  // first quantizer state page
+	uint32 state_bytes;
+	BlockNumber centroid_start;
+};
+
+// A list: its chain of data pages and its centroid (element encoding) after it.
+struct IvfListEntry {
+	BlockNumber first;   // InvalidBlockNumber while the list is empty
+	BlockNumber insert;  // where inserts start looking for room
+	uint32 rows;         // live tuples, for the planner and the checker
+};
+#define IVF_ENTRY_CENTROID(entry) ((char *) (entry) + sizeof(IvfListEntry))
+
+// The start of every data page's contents.
+struct IvfDataHeader {
+	BlockNumber next;  // InvalidBlockNumber at the end of the chain
+	uint32 count;      // tuples on this page
+};
+
+struct IvfTupleHeader {
+	ItemPointerData tid;
+	uint16 unused;
+};
+#define IVF_TUPLE_CODE(tuple) ((uint8 *) (tuple) + sizeof(IvfTupleHeader))
+
+#define IVF_DATA_START (VDB_PAGE_DATA_OFFSET + uint32(sizeof(IvfDataHeader)))
+#define IVF_DATA_CAPACITY (VDB_PAGE_DATA_END - IVF_DATA_START)
+
+inline IvfDataHeader *IvfPageHeader(Page page) { return (IvfDataHeader *) ((char *) page + VDB_PAGE_DATA_OFFSET); }
+inline IvfTupleHeader *IvfPageTuple(Page page, const IvfMetaPageData &meta, uint32 i) {
+	return (IvfTupleHeader *) ((char *) page + IVF_DATA_START + i * meta.tuple_size);
+}

@@ -1,0 +1,230 @@
+// Page operations shared by the ivf callbacks: the metapage, quantizer state,
+// centroid entries, and appending a tuple to a list.
+#include "ivf/ivf.h"
+
+#include <cfloat>
+#include <memory>
+
+#include "pg/cpp_boundary.h"
+
+extern "C" {
+#include "miscadmin.h"
+}
+
+namespace {
+
+void Corrupted(Relation index, const char *detail) {
+	ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+	                errmsg("ivf index \"%s\" is corrupted", RelationGetRelationName(index)), errdetail("%s", detail)));
+}
+
+}  // namespace
+
+IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quantizer, uint32 lists,
+                            uint32 code_size) {
+	vdb::ElementMetric element = VdbElementMetric(metric);
+	IvfMetaPageData meta;
+	memset(&meta, 0, sizeof meta);
+	meta.header = VdbMetaHeader{IVF_MAGIC, IVF_VERSION};
+	meta.dims = uint32(metric.dims);
+	meta.element_type = uint8(metric.type);
+	meta.metric_kind = uint8(metric.kind);
+	meta.quantizer = uint8(quantizer);
+	meta.lists = lists;
+	meta.code_size = code_size;
+	meta.tuple_size = uint32(sizeof(IvfTupleHeader) + TYPEALIGN(8, code_size));
+	meta.tuples_per_page = meta.tuple_size <= IVF_DATA_CAPACITY ? IVF_DATA_CAPACITY / meta.tuple_size : 0;
+	meta.entry_size = uint32(sizeof(IvfListEntry) + TYPEALIGN(4, element.bytes));
+	meta.entries_per_page = meta.entry_size <= VDB_PAGE_DATA_SIZE ? VDB_PAGE_DATA_SIZE / meta.entry_size : 0;
+	if (element.bytes > IVF_MAX_ELEMENT_BYTES || meta.tuples_per_page == 0 || meta.entries_per_page == 0)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+		                errmsg("column cannot have %d dimensions for an ivf index", metric.dims),
+		                errhint("vector columns allow up to 2000 dimensions, halfvec 4000, bit 64000.")));
+	meta.state_start = IVF_METAPAGE_BLKNO + 1;
+	meta.centroid_start = meta.state_start;
+	return meta;
+}
+
+IvfMetaPageData IvfReadMeta(Relation index) {
+	Buffer buffer = VdbReadBuffer(index, IVF_METAPAGE_BLKNO, BUFFER_LOCK_SHARE);
+	Page page = BufferGetPage(buffer);
+	VdbCheckPageKind(index, page, IVF_METAPAGE_BLKNO, IVF_PAGE_META);
+	IvfMetaPageData meta;
+	memcpy(&meta, PageGetContents(page), sizeof meta);
+	UnlockReleaseBuffer(buffer);
+	VdbCheckMetaHeader(index, &meta.header, IVF_MAGIC, IVF_VERSION);
+	if (meta.tuple_size < sizeof(IvfTupleHeader) + meta.code_size || meta.tuples_per_page == 0 ||
+	    meta.tuples_per_page * meta.tuple_size > IVF_DATA_CAPACITY || meta.entries_per_page == 0 ||
+	    meta.entries_per_page * meta.entry_size > VDB_PAGE_DATA_SIZE)
+		Corrupted(index, "Metapage geometry is impossible.");
+	return meta;
+}
+
+vdb::ElementMetric IvfMetric(const IvfMetaPageData &meta) {
+	vdb::ElementMetric metric;
+	vdb::RunCpp("ivf metric", [&] {
+		metric = vdb::MakeElementMetric(vdb::ElementType(meta.element_type), vdb::MetricKind(meta.metric_kind),
+		                                meta.dims);
+	});
+	return metric;
+}
+
+namespace {
+
+// The quantizer state bytes, palloc'd (none for flat lists).
+char *ReadStateBytes(Relation index, const IvfMetaPageData &meta) {
+	char *bytes = (char *) palloc(Max(meta.state_bytes, 1));
+	uint32 done = 0;
+	for (BlockNumber block = meta.state_start; done < meta.state_bytes; block++) {
+		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
+		Page page = BufferGetPage(buffer);
+		VdbCheckPageKind(index, page, block, IVF_PAGE_STATE);
+		uint32 piece = Min(meta.state_bytes - done, VDB_PAGE_DATA_SIZE);
+		memcpy(bytes + done, (char *) page + VDB_PAGE_DATA_OFFSET, piece);
+		done += piece;
+		UnlockReleaseBuffer(buffer);
+	}
+	return bytes;
+}
+
+// Every list's centroid in the column's encoding, entry order, palloc'd.
+char *ReadCentroidBytes(Relation index, const IvfMetaPageData &meta, size_t element_bytes) {
+	char *out = (char *) palloc(Max(size_t(meta.lists) * element_bytes, 1));
+	for (uint32 list = 0; list < meta.lists;) {
+		BlockNumber block = IvfEntryBlock(meta, list);
+		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
+		Page page = BufferGetPage(buffer);
+		VdbCheckPageKind(index, page, block, IVF_PAGE_CENTROID);
+		for (; list < meta.lists && IvfEntryBlock(meta, list) == block; list++)
+			memcpy(out + size_t(list) * element_bytes, IVF_ENTRY_CENTROID(IvfPageEntry(page, meta, list)),
+			       element_bytes);
+		UnlockReleaseBuffer(buffer);
+	}
+	return out;
+}
+
+}  // namespace
+
+// Reads the pages first (they may raise errors), then builds the C++ state in
+// one RunCpp, so no C++ object is alive while Postgres may longjmp.
+IvfIndexState *IvfLoadIndexState(Relation index) {
+	IvfMetaPageData meta = IvfReadMeta(index);
+	vdb::ElementMetric metric = IvfMetric(meta);
+	char *state_bytes = ReadStateBytes(index, meta);
+	char *centroid_bytes = ReadCentroidBytes(index, meta, metric.bytes);
+	IvfIndexState *state = NULL;
+	char problem[256] = "";
+	vdb::RunCpp("ivf index load", [&] {
+		std::unique_ptr<IvfIndexState> loaded(new IvfIndexState());
+		loaded->meta = meta;
+		vdb::Status status = vdb::IvfCoder::Load(vdb::IvfQuantizer(meta.quantizer), metric,
+		                                         (const uint8_t *) state_bytes, meta.state_bytes, &loaded->coder);
+		if (!status.ok()) {
+			strlcpy(problem, status.message.c_str(), sizeof problem);
+			return;
+		}
+		if (loaded->coder.code_size() != meta.code_size) {
+			strlcpy(problem, "Quantizer code size differs from the metapage's.", sizeof problem);
+			return;
+		}
+		IvfCentroids &c = loaded->centroids;
+		c.elements.assign(centroid_bytes, centroid_bytes + size_t(meta.lists) * metric.bytes);
+		if (loaded->coder.kind() != vdb::IvfQuantizer::kFlat) {
+			c.floats.resize(size_t(meta.lists) * meta.dims);
+			for (size_t list = 0; list < meta.lists; list++)
+				loaded->coder.ToQuantizerInput(&c.elements[list * metric.bytes], &c.floats[list * meta.dims]);
+		}
+		state = loaded.release();
+	});
+	pfree(state_bytes);
+	pfree(centroid_bytes);
+	if (state == NULL)
+		Corrupted(index, problem);
+	return state;
+}
+
+BlockNumber IvfEntryBlock(const IvfMetaPageData &meta, uint32 list) {
+	return meta.centroid_start + list / meta.entries_per_page;
+}
+
+IvfListEntry *IvfPageEntry(Page page, const IvfMetaPageData &meta, uint32 list) {
+	return (IvfListEntry *) ((char *) page + VDB_PAGE_DATA_OFFSET + (list % meta.entries_per_page) * meta.entry_size);
+}
+
+uint32 IvfNearestList(const vdb::ElementMetric &metric, const IvfCentroids &centroids, uint32 lists,
+                      const void *element) {
+	uint32 best = 0;
+	float best_distance = FLT_MAX;
+	for (uint32 list = 0; list < lists; list++) {
+		float d = metric.Distance(element, &centroids.elements[size_t(list) * metric.bytes]);
+		if (d < best_distance) {
+			best_distance = d;
+			best = list;
+		}
+	}
+	return best;
+}
+
+void IvfInitDataPage(Page page) {
+	VdbInitPage(page, IVF_PAGE_DATA);
+	IvfDataHeader *header = IvfPageHeader(page);
+	header->next = InvalidBlockNumber;
+	header->count = 0;
+}
+
+// Holds the list's centroid page exclusively, which serialises inserts into
+// the list; walks from the insert page to the first with room, or links a
+// new page at the end of the chain. One GenericXLog record.
+void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code) {
+	BlockNumber entry_block = IvfEntryBlock(meta, list);
+	Buffer entry_buffer = VdbReadBuffer(index, entry_block, BUFFER_LOCK_EXCLUSIVE);
+	VdbCheckPageKind(index, BufferGetPage(entry_buffer), entry_block, IVF_PAGE_CENTROID);
+	IvfListEntry entry = *IvfPageEntry(BufferGetPage(entry_buffer), meta, list);
+
+	Buffer buffer = InvalidBuffer;
+	BlockNumber block = BlockNumberIsValid(entry.insert) ? entry.insert : entry.first;
+	while (BlockNumberIsValid(block)) {
+		buffer = VdbReadBuffer(index, block, BUFFER_LOCK_EXCLUSIVE);
+		Page page = BufferGetPage(buffer);
+		VdbCheckPageKind(index, page, block, IVF_PAGE_DATA);
+		IvfDataHeader *header = IvfPageHeader(page);
+		if (header->count < meta.tuples_per_page || !BlockNumberIsValid(header->next))
+			break;
+		block = header->next;
+		UnlockReleaseBuffer(buffer);
+		buffer = InvalidBuffer;
+	}
+
+	VdbPageEdit edit(index);
+	Page entry_page = edit.Register(entry_buffer);
+	IvfListEntry *e = IvfPageEntry(entry_page, meta, list);
+	Buffer fresh = InvalidBuffer;
+	Page target;
+	if (BufferIsValid(buffer) && IvfPageHeader(BufferGetPage(buffer))->count < meta.tuples_per_page) {
+		target = edit.Register(buffer);
+	} else {
+		// An empty list, or every page full: a new page at the end.
+		fresh = VdbNewBuffer(index, MAIN_FORKNUM);
+		target = edit.Register(fresh, true);
+		IvfInitDataPage(target);
+		block = BufferGetBlockNumber(fresh);
+		if (BufferIsValid(buffer))
+			IvfPageHeader(edit.Register(buffer))->next = block;
+		else
+			e->first = block;
+	}
+	IvfDataHeader *header = IvfPageHeader(target);
+	IvfTupleHeader *tuple = IvfPageTuple(target, meta, header->count);
+	tuple->tid = *tid;
+	tuple->unused = 0;
+	memcpy(IVF_TUPLE_CODE(tuple), code, meta.code_size);
+	header->count++;
+	e->insert = block;
+	e->rows++;
+	edit.Finish();
+	if (BufferIsValid(fresh))
+		UnlockReleaseBuffer(fresh);
+	if (BufferIsValid(buffer))
+		UnlockReleaseBuffer(buffer);
+	UnlockReleaseBuffer(entry_buffer);
+}

@@ -1,0 +1,49 @@
+# Concurrency: pgbench clients insert (into few lists, so they contend for
+# the same pages), delete, search and vacuum one table with an ivfflat and a
+# quantized ivf index at once; nothing errors, and both indexes are valid and
+# complete afterwards (row counts, chains, every live row indexed).
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use hnsw_common;
+use ivf_common;
+
+my $node = PostgreSQL::Test::Cluster->new('ivf_pgbench');
+$node->init;
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION vector_db');
+$node->safe_psql('postgres', 'CREATE TABLE items (id serial, v vector(8))');
+fill_random($node, 'postgres', 'items (id, v)', 'vector', 8, 1, 2000);
+$node->safe_psql('postgres', q{SELECT setval('items_id_seq', 2000)});
+$node->safe_psql('postgres', q{
+CREATE INDEX flat_idx ON items USING ivfflat (v vector_l2_ops) WITH (lists = 4);
+CREATE INDEX sq8_idx ON items USING ivf (v vector_cosine_ops) WITH (lists = 4, quantizer = 'sq8');
+});
+
+my $random = 'ARRAY[random(), random(), random(), random(), random(), random(), random(), random()]::vector';
+$node->pgbench(
+	'--no-vacuum --client=6 --transactions=150',
+	0,
+	[qr{actually processed}],
+	[qr{^$}],
+	'concurrent insert, delete, select and vacuum',
+	{
+		'insert@6' => "INSERT INTO items (v) SELECT $random FROM generate_series(1, 3);\n",
+		'delete@2' => "DELETE FROM items WHERE id = (SELECT (random() * (SELECT last_value FROM items_id_seq))::int);\n",
+		'select_flat@2' => "SET ivfflat.probes = 2; SELECT id FROM items ORDER BY v <-> $random LIMIT 10;\n",
+		'select_sq8@2' => "SET ivf.probes = 2; SELECT id FROM items ORDER BY v <=> $random LIMIT 10;\n",
+		'vacuum@1' => "VACUUM items;\n",
+	});
+check_ivf_indexes($node, 'postgres', 'after concurrent work');
+$node->safe_psql('postgres', 'VACUUM items');
+check_ivf_indexes($node, 'postgres', 'after a final vacuum');
+is($node->safe_psql('postgres', q{SET enable_seqscan = off; SET ivfflat.probes = 4;
+SELECT count(*) = (SELECT count(*) FROM items) FROM (SELECT id FROM items ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 1000000) s}),
+	't', 'an exhaustive ivfflat scan returns every row');
+
+$node->stop;
+done_testing();
