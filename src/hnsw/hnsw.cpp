@@ -3,6 +3,7 @@
 #include "hnsw/hnsw.h"
 
 #include "index/index_check.h"
+#include "index/index_explain.h"
 #include "index/index_options.h"
 
 extern "C" {
@@ -56,6 +57,15 @@ char *hnswbuildphasename(int64 phase) {
 	}
 }
 
+// What EXPLAIN prints after an hnsw index's name: the settings a scan
+// started now would search with (max_scan_tuples matters only when iterative).
+void HnswDescribeSearchSettings(StringInfo out) {
+	appendStringInfo(out, "ef_search=%d, iterative_scan=%s", hnsw_ef_search,
+	                 iterative_scan_options[hnsw_iterative_scan].name);
+	if (hnsw_iterative_scan != HNSW_ITERATIVE_OFF)
+		appendStringInfo(out, ", max_scan_tuples=%d", hnsw_max_scan_tuples);
+}
+
 }  // namespace
 
 HnswOptions HnswGetOptions(Relation index) {
@@ -88,6 +98,7 @@ void HnswInit(void) {
 	MarkGUCPrefixReserved("hnsw");
 #endif
 	VdbRegisterIndexChecker("hnsw", HnswCheckIndex);
+	VdbRegisterExplainSettings("hnsw", hnswhandler, HnswDescribeSearchSettings);
 }
 
 VDB_FUNCTION(hnswhandler) {

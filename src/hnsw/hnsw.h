@@ -46,6 +46,7 @@ HnswOptions HnswGetOptions(Relation index);
 
 // hnsw.cpp
 void HnswInit(void);
+extern "C" Datum hnswhandler(PG_FUNCTION_ARGS);
 
 // AM callbacks.
 IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info);
@@ -119,10 +120,10 @@ inline uint32 HnswMaxLinks(const HnswMetaPageData &meta, int level) { return lev
 
 // Loads the elements of `found` (sorted nearest first) and keeps up to
 // max_links chosen by the neighbour heuristic: positions into found, in kept
-// (`fill`: see vdb::SelectNeighbours).
+// (`fill_to`: see vdb::SelectNeighbours).
 void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
-                       std::vector<uint32_t> &kept, bool fill);
+                       std::vector<uint32_t> &kept, size_t fill_to);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran
 // out of memory). Takes the graph write lock itself.

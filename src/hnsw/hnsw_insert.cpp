@@ -30,7 +30,7 @@ extern "C" {
 // the heuristic (positions into `found`, in `kept`).
 void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
-                       std::vector<uint32_t> &kept, bool fill) {
+                       std::vector<uint32_t> &kept, size_t fill_to) {
 	size_t bytes = meta.geometry.element_bytes;
 	if (vectors.size() < found.size() * bytes)
 		vectors.resize(found.size() * bytes);
@@ -39,7 +39,7 @@ void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::
 	vdb::SelectNeighbours(
 		found.data(), found.size(), max_links,
 		[&](size_t a, size_t b) { return metric.Distance(&vectors[a * bytes], &vectors[b * bytes]); }, kept,
-		fill);
+		fill_to);
 }
 
 namespace {
@@ -218,7 +218,8 @@ void WriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, con
 }
 
 
-// Adds `from` to `to`'s links on one level, re-pruning when the list is full.
+// Adds `from` to `to`'s links on one level, re-pruning when the list is full
+// (filled in part on level 0, as the in-memory build does).
 void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                         InsertScratch &s, uint32 to, uint32 from, float distance, int level) {
 	HnswReadNode(index, meta.geometry, to, level, &s.links, NULL);
@@ -238,7 +239,8 @@ void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 		s.found.push_back(vdb::Candidate{
 			HnswElementDistance(index, meta, metric, s.query.data(), link, s.spill.data()), link});
 	std::sort(s.found.begin(), s.found.end(), vdb::FarthestOnTop());
-	HnswSelectAndLoad(index, meta, metric, s.found, max_links, s.vectors, s.kept, false);
+	HnswSelectAndLoad(index, meta, metric, s.found, max_links, s.vectors, s.kept,
+	                  vdb::ReprunedFillTarget(level, max_links));
 	s.links.clear();
 	for (uint32 k : s.kept)
 		s.links.push_back(s.found[k].id);
@@ -324,7 +326,8 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 			for (int l = Min(level, meta.max_level); l >= 0; l--) {
 				s.found.assign(s.per_level[l].begin(), s.per_level[l].end());
 				KeepLiveCandidates(index, g, s.found, id);
-				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept, true);
+				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept,
+				                  HnswMaxLinks(meta, l));
 				s.chosen.clear();
 				s.links.clear();
 				for (uint32 k : s.kept) {

@@ -131,7 +131,8 @@ void RepairLinks(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 				consider(link);
 		}
 		std::sort(s->candidates.begin(), s->candidates.end(), vdb::FarthestOnTop());
-		HnswSelectAndLoad(index, meta, metric, s->candidates, HnswMaxLinks(meta, level), s->vectors, s->kept, true);
+		HnswSelectAndLoad(index, meta, metric, s->candidates, HnswMaxLinks(meta, level), s->vectors, s->kept,
+		                  HnswMaxLinks(meta, level));
 		s->links.clear();
 		for (uint32 k : s->kept)
 			s->links.push_back(s->candidates[k].id);

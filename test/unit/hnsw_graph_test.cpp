@@ -148,6 +148,28 @@ TEST(Graph, StopsWhenPollSaysSo) {
 	EXPECT_GE(Recall(graph, data, queries, 10, 100), 0.99);
 }
 
+// A new node's level-0 list is filled to 2m, and a full list re-pruned for a
+// back link is filled again to 3/4 of that, so once the graph holds more
+// than 2m nodes no level-0 list is left below that (without the refill the
+// heuristic alone leaves many shorter).
+TEST(Graph, LevelZeroListsStayMostlyFull) {
+	HnswParams params;
+	params.m = 8;
+	params.ef_construction = 32;
+	// few dimensions: there the heuristic alone keeps few links
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 3);
+	auto data = RandomVectors(2000, 3, 7);
+	auto graph = BuildGraph(metric, data, 1, params);
+	const size_t at_least = 12;  // 3/4 of 2m
+	std::vector<uint32_t> links;
+	size_t short_lists = 0;
+	for (uint32_t id = 2 * params.m + 1; id < graph->Size(); id++) {
+		graph->Neighbours(id, 0, links);
+		short_lists += links.size() < at_least;
+	}
+	EXPECT_EQ(short_lists, 0u);
+}
+
 TEST(Graph, HalfAndBitElements) {
 	auto half = MakeElementMetric(ElementType::kFloat16, MetricKind::kL2, 4);
 	EXPECT_EQ(half.bytes, 8u);

@@ -105,7 +105,7 @@ TEST(Heuristic, KeepsNearestAndOnlyDiverseCandidates) {
 }
 
 // fill keeps the heuristic's choice first, then the nearest passed-over
-// candidates in order, up to max_kept.
+// candidates in order, up to fill_to (never beyond max_kept).
 TEST(Heuristic, FillTopsUpWithNearestPrunedCandidates) {
 	// points on a line at 1..10 from the base: each dominates all farther ones
 	std::vector<Candidate> candidates;
@@ -115,9 +115,13 @@ TEST(Heuristic, FillTopsUpWithNearestPrunedCandidates) {
 	std::vector<uint32_t> kept;
 	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept);
 	EXPECT_EQ(kept, (std::vector<uint32_t>{0}));
-	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept, true);
+	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept, 4);
 	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 1, 2, 3}));
-	SelectNeighbours(candidates.data(), 2, 4, between, kept, true);
+	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept, 3);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 1, 2}));
+	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept, 9);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 1, 2, 3}));
+	SelectNeighbours(candidates.data(), 2, 4, between, kept, 4);
 	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 1}));
 }
 

