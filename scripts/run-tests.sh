@@ -55,7 +55,7 @@ start_server() {
 	make -s -j"$jobs" >"$work/build.log" 2>&1 || { cat "$work/build.log"; return 1; }
 	bindir=$(tmp_install "$work/install") || return 1
 	port=$(free_port)
-	cluster_start "$bindir" "$work/data" "$port" "max_prepared_transactions = 10"
+	cluster_start "$bindir" "$work/data" "$port" "max_prepared_transactions = 10" "jit = off"
 	export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 }
 

@@ -247,14 +247,17 @@ void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 	WriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
 }
 
-// Drops from the candidates the node itself and nodes that are deleted or free.
+// Drops from the candidates of one level the node itself and nodes that are
+// deleted, free or no longer on that level. The candidates were found before
+// the write lock was taken, and since then VACUUM may have freed a slot and
+// another insert reused it for a node with fewer levels.
 void KeepLiveCandidates(Relation index, const HnswGeometry &g, std::vector<vdb::Candidate> &found,
-                               uint32 self) {
+                               uint32 self, int level) {
 	size_t kept = 0;
 	for (const vdb::Candidate &c : found) {
 		HnswNodeInfo info;
 		HnswReadNode(index, g, c.id, 0, NULL, &info);
-		if (c.id != self && (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE)) == 0)
+		if (c.id != self && info.level >= level && (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE)) == 0)
 			found[kept++] = c;
 	}
 	found.resize(kept);
@@ -325,7 +328,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 		vdb::RunCpp("hnsw insert", [&] {
 			for (int l = Min(level, meta.max_level); l >= 0; l--) {
 				s.found.assign(s.per_level[l].begin(), s.per_level[l].end());
-				KeepLiveCandidates(index, g, s.found, id);
+				KeepLiveCandidates(index, g, s.found, id, l);
 				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept,
 				                  HnswMaxLinks(meta, l));
 				s.chosen.clear();
