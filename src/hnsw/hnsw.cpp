@@ -2,13 +2,13 @@
 // the hnsw.* settings, which keep pgvector's names and meanings.
 #include "hnsw/hnsw.h"
 
+#include "index/index_am.h"
 #include "index/index_check.h"
 #include "index/index_explain.h"
 #include "index/index_options.h"
 
 extern "C" {
 #include "access/reloptions.h"
-#include "commands/vacuum.h"
 #include "commands/progress.h"
 #include "utils/guc.h"
 }
@@ -102,57 +102,19 @@ void HnswInit(void) {
 }
 
 VDB_FUNCTION(hnswhandler) {
-	IndexAmRoutine *am = makeNode(IndexAmRoutine);
-	am->amstrategies = 0;
-	am->amsupport = 2;
-	am->amoptsprocnum = 0;
-	am->amcanorder = false;
-	am->amcanorderbyop = true;
-	am->amcanbackward = false;
-	am->amcanunique = false;
-	am->amcanmulticol = false;
-	am->amoptionalkey = true;
-	am->amsearcharray = false;
-	am->amsearchnulls = false;
-	am->amstorage = false;
-	am->amclusterable = false;
-	am->ampredlocks = false;
-	am->amcanparallel = false;
-#if PG_VERSION_NUM >= 170000
-	am->amcanbuildparallel = false;
-#endif
-	am->amcaninclude = false;
-	am->amusemaintenanceworkmem = false;
-#if PG_VERSION_NUM >= 160000
-	am->amsummarizing = false;
-#endif
-	am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
-	am->amkeytype = InvalidOid;
-
+	IndexAmRoutine *am = VdbNewIndexAmRoutine();
 	am->ambuild = hnswbuild;
 	am->ambuildempty = hnswbuildempty;
 	am->aminsert = hnswinsert;
-#if PG_VERSION_NUM >= 170000
-	am->aminsertcleanup = NULL;
-#endif
 	am->ambulkdelete = hnswbulkdelete;
 	am->amvacuumcleanup = hnswvacuumcleanup;
-	am->amcanreturn = NULL;
 	am->amcostestimate = hnswcostestimate;
 	am->amoptions = hnswoptions;
-	am->amproperty = NULL;
 	am->ambuildphasename = hnswbuildphasename;
 	am->amvalidate = hnswvalidate;
-	am->amadjustmembers = NULL;
 	am->ambeginscan = hnswbeginscan;
 	am->amrescan = hnswrescan;
 	am->amgettuple = hnswgettuple;
-	am->amgetbitmap = NULL;
 	am->amendscan = hnswendscan;
-	am->ammarkpos = NULL;
-	am->amrestrpos = NULL;
-	am->amestimateparallelscan = NULL;
-	am->aminitparallelscan = NULL;
-	am->amparallelrescan = NULL;
 	PG_RETURN_POINTER(am);
 }

@@ -6,14 +6,10 @@
 // The first violation raises ERROR with SQLSTATE XX002.
 #include "hnsw/hnsw.h"
 
-#include <algorithm>
+#include <vector>
 
+#include "index/index_check.h"
 #include "pg/cpp_boundary.h"
-
-extern "C" {
-#include "access/tableam.h"
-#include "catalog/index.h"
-}
 
 namespace {
 
@@ -27,26 +23,6 @@ struct NodeSummary {
 	uint8 level;
 	uint8 flags;
 };
-
-struct HeapCheck {
-	std::vector<ItemPointerData> *indexed;  // sorted
-	Relation index;
-	const vdb::ElementMetric *metric;
-	char *element;
-};
-
-bool TidLess(const ItemPointerData &a, const ItemPointerData &b) { return ItemPointerCompare(const_cast<ItemPointer>(&a), const_cast<ItemPointer>(&b)) < 0;
-}
-
-void HeapCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
-	HeapCheck *check = (HeapCheck *) arg;
-	if (!alive || isnull[0] || !VdbDatumToElement(index, *check->metric, values[0], check->element))
-		return;
-	if (!std::binary_search(check->indexed->begin(), check->indexed->end(), *tid, TidLess))
-		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
-		                errmsg("hnsw index \"%s\" lacks heap row (%u,%u)", RelationGetRelationName(index),
-		                       ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid))));
-}
 
 }  // namespace
 
@@ -142,12 +118,8 @@ void HnswCheckIndex(Relation index, Relation heap, bool heap_all_indexed) {
 				Corrupted(index, "node above the top level", id, (*nodes)[id].level);
 	}
 
-	if (heap_all_indexed) {
-		vdb::RunCpp("hnsw check", [&] { std::sort(tids->begin(), tids->end(), TidLess); });
-		HeapCheck check{tids, index, &metric, (char *) palloc(metric.bytes)};
-		IndexInfo *info = BuildIndexInfo(index);
-		table_index_build_scan(heap, index, info, true, false, HeapCallback, &check, NULL);
-	}
+	if (heap_all_indexed)
+		VdbCheckHeapAllIndexed(index, heap, metric, *tids);
 	delete nodes;
 	delete tids;
 	delete links;
