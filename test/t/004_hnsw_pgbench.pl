@@ -18,19 +18,7 @@ fill_random($node, 'postgres', 'items (id, v)', 'vector', 8, 1, 2000);
 $node->safe_psql('postgres', q{SELECT setval('items_id_seq', 2000)});
 $node->safe_psql('postgres', 'CREATE INDEX idx ON items USING hnsw (v vector_l2_ops) WITH (m = 8, ef_construction = 32)');
 
-my $random = 'ARRAY[random(), random(), random(), random(), random(), random(), random(), random()]::vector';
-$node->pgbench(
-	'--no-vacuum --client=6 --transactions=150',
-	0,
-	[qr{actually processed}],
-	[qr{^$}],
-	'concurrent insert, delete, select and vacuum',
-	{
-		'insert@6' => "INSERT INTO items (v) SELECT $random FROM generate_series(1, 3);\n",
-		'delete@2' => "DELETE FROM items WHERE id = (SELECT (random() * (SELECT last_value FROM items_id_seq))::int);\n",
-		'select@4' => "SELECT id FROM items ORDER BY v <-> $random LIMIT 10;\n",
-		'vacuum@1' => "VACUUM items;\n",
-	});
+run_mixed_pgbench($node, 'select@4' => 'SELECT id FROM items ORDER BY v <-> $RANDOM LIMIT 10;');
 check_index($node, 'postgres', 'after concurrent work');
 $node->safe_psql('postgres', 'VACUUM items');
 check_index($node, 'postgres', 'after a final vacuum');

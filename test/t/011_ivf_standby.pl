@@ -13,15 +13,7 @@ use Test::More;
 use hnsw_common;
 use ivf_common;
 
-my $primary = PostgreSQL::Test::Cluster->new('ivf_primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\n");
-$primary->start;
-$primary->backup('backup');
-my $standby = PostgreSQL::Test::Cluster->new('ivf_standby');
-$standby->init_from_backup($primary, 'backup', has_streaming => 1);
-$standby->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\n");
-$standby->start;
+my ($primary, $standby) = start_primary_and_standby('ivf_');
 
 $primary->safe_psql('postgres', 'CREATE EXTENSION vector_db');
 $primary->safe_psql('postgres', 'CREATE TABLE items (id int, v vector(8))');

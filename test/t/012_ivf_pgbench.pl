@@ -24,20 +24,9 @@ CREATE INDEX flat_idx ON items USING ivfflat (v vector_l2_ops) WITH (lists = 4);
 CREATE INDEX sq8_idx ON items USING ivf (v vector_cosine_ops) WITH (lists = 4, quantizer = 'sq8');
 });
 
-my $random = 'ARRAY[random(), random(), random(), random(), random(), random(), random(), random()]::vector';
-$node->pgbench(
-	'--no-vacuum --client=6 --transactions=150',
-	0,
-	[qr{actually processed}],
-	[qr{^$}],
-	'concurrent insert, delete, select and vacuum',
-	{
-		'insert@6' => "INSERT INTO items (v) SELECT $random FROM generate_series(1, 3);\n",
-		'delete@2' => "DELETE FROM items WHERE id = (SELECT (random() * (SELECT last_value FROM items_id_seq))::int);\n",
-		'select_flat@2' => "SET ivfflat.probes = 2; SELECT id FROM items ORDER BY v <-> $random LIMIT 10;\n",
-		'select_sq8@2' => "SET ivf.probes = 2; SELECT id FROM items ORDER BY v <=> $random LIMIT 10;\n",
-		'vacuum@1' => "VACUUM items;\n",
-	});
+run_mixed_pgbench($node,
+	'select_flat@2' => 'SET ivfflat.probes = 2; SELECT id FROM items ORDER BY v <-> $RANDOM LIMIT 10;',
+	'select_sq8@2'  => 'SET ivf.probes = 2; SELECT id FROM items ORDER BY v <=> $RANDOM LIMIT 10;');
 check_ivf_indexes($node, 'postgres', 'after concurrent work');
 $node->safe_psql('postgres', 'VACUUM items');
 check_ivf_indexes($node, 'postgres', 'after a final vacuum');

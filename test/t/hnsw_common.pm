@@ -1,5 +1,6 @@
-# Helpers shared by the hnsw TAP tests: random data, recall against an exact
-# (sequential) scan, and the index check every test ends with.
+# Helpers shared by the TAP tests of every index: random data, recall against
+# an exact (sequential) scan, a primary with a streaming standby, a mixed
+# pgbench workload, and the hnsw index check.
 package hnsw_common;
 
 use strict;
@@ -7,7 +8,8 @@ use warnings;
 use Exporter 'import';
 use Test::More;
 
-our @EXPORT = qw(create_recall_function fill_random measure_recall check_index);
+our @EXPORT = qw(create_recall_function fill_random measure_recall check_index
+                 start_primary_and_standby run_mixed_pgbench);
 
 # A SQL function recall(table, column, operator, queries table, k) that runs
 # every query by index and by sequential scan and returns the mean overlap.
@@ -89,6 +91,38 @@ sub check_index {
 	my ($ret, $out, $err) = $node->psql($db,
 		"SELECT count(vector_db_index_check(c.oid, true)) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'hnsw'");
 	is($ret, 0, "$name: vector_db_index_check passes") or diag($err);
+}
+
+# A started primary and a streaming standby made from its backup, both
+# checking every generic WAL record they replay against the page it rebuilds.
+sub start_primary_and_standby {
+	my ($prefix) = @_;
+	my $primary = PostgreSQL::Test::Cluster->new("${prefix}primary");
+	$primary->init(allows_streaming => 1);
+	$primary->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\n");
+	$primary->start;
+	$primary->backup('backup');
+	my $standby = PostgreSQL::Test::Cluster->new("${prefix}standby");
+	$standby->init_from_backup($primary, 'backup', has_streaming => 1);
+	$standby->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\n");
+	$standby->start;
+	return ($primary, $standby);
+}
+
+# pgbench clients inserting, deleting and vacuuming items(id serial, v
+# vector(8)) while running the given search scripts ('name@weight' => SQL with
+# $RANDOM for a random query vector); passes when nothing errors.
+sub run_mixed_pgbench {
+	my ($node, %searches) = @_;
+	my $random = 'ARRAY[random(), random(), random(), random(), random(), random(), random(), random()]::vector';
+	my %scripts = (
+		'insert@6' => "INSERT INTO items (v) SELECT $random FROM generate_series(1, 3);\n",
+		'delete@2' => "DELETE FROM items WHERE id = (SELECT (random() * (SELECT last_value FROM items_id_seq))::int);\n",
+		'vacuum@1' => "VACUUM items;\n",
+	);
+	$scripts{$_} = $searches{$_} =~ s/\$RANDOM/$random/gr for keys %searches;
+	$node->pgbench('--no-vacuum --client=6 --transactions=150',
+		0, [qr{actually processed}], [qr{^$}], 'concurrent insert, delete, select and vacuum', \%scripts);
 }
 
 1;
