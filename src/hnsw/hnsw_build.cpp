@@ -37,6 +37,7 @@ struct BuildGraph {
 	vdb::InMemoryGraph graph;
 	std::vector<ItemPointerData> tids;
 	vdb::LevelGenerator levels;
+	HnswSparseLayout sparse;  // sparse indexes: where each element goes
 	BuildGraph(const vdb::ElementMetric &metric, const vdb::HnswParams &params)
 		: graph(metric, params), levels(params.m, params.seed) {}
 };
@@ -116,8 +117,13 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 				memcpy(upper->links, links.data(), links.size() * sizeof(uint32));
 			}
 		}
-		WriteElement(pages, g, first_block, id, graph.Element(id));
+		if (g.pool_pages > 0)
+			WriteElement(pages, g, first_block, id, &state->memory->sparse.locators[id]);
+		else
+			WriteElement(pages, g, first_block, id, graph.Element(id));
 	}
+	if (g.pool_pages > 0)
+		HnswSparseFillPool(pages, g, group, graph, state->memory->sparse);
 }
 
 // Links the in-memory graph and writes it and the metapage out.
@@ -142,6 +148,13 @@ void FlushGraph(BuildState *state) {
 	VdbProgressPhase(HNSW_PHASE_WRITE);
 	const HnswGeometry &g = state->meta.geometry;
 	uint32 groups = (uint32(graph.Size()) + g.group_nodes - 1) / g.group_nodes;
+	if (g.pool_pages > 0) {
+		vdb::RunCpp("hnsw build", [&] {
+			HnswSparsePlan(graph, state->meta.m, &state->meta.geometry, &state->memory->sparse);
+		});
+		groups = state->memory->sparse.groups;
+		state->meta.pool_block = state->memory->sparse.pool_block;
+	}
 	Buffer *buffers = (Buffer *) palloc(sizeof(Buffer) * g.group_pages);
 	Page *pages = (Page *) palloc(sizeof(Page) * g.group_pages);
 	for (uint32 group = 0; group < groups; group++) {
@@ -209,7 +222,7 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
-	VdbIndexMetric metric = VdbResolveIndexMetric(index);
+	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 
 	BuildState *state = (BuildState *) palloc0(sizeof(BuildState));
@@ -265,7 +278,7 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 // The init fork of an unlogged index: a metapage with no nodes, WAL-logged
 // so that a standby or crash recovery can recreate the empty index.
 void hnswbuildempty(Relation index) {
-	VdbIndexMetric metric = VdbResolveIndexMetric(index);
+	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 	Buffer meta = VdbNewBuffer(index, INIT_FORKNUM);
 	HnswInitMeta(BufferGetPage(meta), metric, options);

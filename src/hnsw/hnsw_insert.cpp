@@ -31,7 +31,7 @@ extern "C" {
 void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
                        std::vector<uint32_t> &kept, size_t fill_to) {
-	size_t bytes = meta.geometry.element_bytes;
+	size_t bytes = metric.bytes;
 	if (vectors.size() < found.size() * bytes)
 		vectors.resize(found.size() * bytes);
 	for (size_t i = 0; i < found.size(); i++)
@@ -64,7 +64,7 @@ InsertScratch &Scratch(const HnswMetaPageData &meta) {
 	vdb::RunCpp("hnsw insert", [&] {
 		if (scratch == NULL)
 			scratch = new InsertScratch();
-		size_t bytes = meta.geometry.element_bytes;
+		size_t bytes = HnswMetric(meta).bytes;
 		size_t ef = Max(meta.ef_construction, 2 * meta.m) + 1;
 		scratch->search.neighbours.reserve(2 * meta.m);
 		scratch->search.frontier.reserve(ef * 2 * meta.m);
@@ -87,9 +87,9 @@ void WriteMeta(Relation index, const HnswMetaPageData &meta) {
 	UnlockReleaseBuffer(buffer);
 }
 
-// Formats the pages of a new group (appending them, or reusing blocks an
-// earlier failed insert appended), WAL-logged as full images.
-void AddGroup(Relation index, const HnswGeometry &g, uint32 group) {
+}  // namespace
+
+void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group) {
 	BlockNumber first = HnswGroupBlock(g, group);
 	BlockNumber existing = RelationGetNumberOfBlocks(index);
 	for (uint32 done = 0; done < g.group_pages;) {
@@ -122,6 +122,8 @@ void AddGroup(Relation index, const HnswGeometry &g, uint32 group) {
 		done += batch;
 	}
 }
+
+namespace {
 
 // Finds a slot flagged free by vacuum, or HNSW_NO_NODE.
 uint32 FindFreeSlot(Relation index, HnswMetaPageData &meta) {
@@ -315,10 +317,13 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 		meta.free_nodes--;
 	else {
 		id = meta.node_count++;
-		if (id % g.group_nodes == 0)
-			AddGroup(index, g, HnswGroup(g, id));
+		if (id % g.group_nodes == 0 && !HnswPoolReached(meta, HnswGroup(g, id)))
+			HnswAddGroup(index, g, HnswGroup(g, id));
 	}
-	WriteElement(index, g, id, element);
+	if (g.pool_pages > 0)
+		HnswSparseStore(index, meta, id, element);
+	else
+		WriteElement(index, g, id, element);
 	level = ClaimSlot(index, g, id, tid, level);
 	// The metapage counts the node before any link to it is logged: WAL is
 	// replayed in order, so after a crash no link can point past node_count.

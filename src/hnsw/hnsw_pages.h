@@ -16,6 +16,11 @@
 // rounding (pgvector fits 2 vectors of 784 dims in a page and wastes 25%),
 // and vectors longer than a page (up to 16,000 dims) need no special case.
 // G and V are chosen when the index is created to minimise pages per node.
+//
+// sparsevec elements vary in size, so a sparse index (geometry.pool_pages >
+// 0) keeps an 8-byte HnswSparseLocator per node in the stream (it fits the
+// graph page) and the elements themselves in the group's V "pool" pages,
+// appended one after another (see hnsw_sparse.cpp).
 #pragma once
 
 #include "index/index_pages.h"
@@ -25,7 +30,7 @@ extern "C" {
 }
 
 #define HNSW_MAGIC 0x56444248  // "HBDV"
-#define HNSW_FORMAT_VERSION 1
+#define HNSW_FORMAT_VERSION 2
 #define HNSW_METAPAGE_BLKNO 0
 // Heavyweight lock (on this pseudo page) that serialises writers of the graph.
 #define HNSW_WRITE_LOCK_BLKNO 0
@@ -47,6 +52,7 @@ struct HnswGeometry {
 	uint32 upper_bytes;         // one upper-level link list: count + m ids
 	uint32 upper_area_offset;   // in the graph page
 	uint32 vector_area_offset;  // start of the vector stream in the graph page
+	uint32 pool_pages;          // sparse: V, the pages of elements; 0 for dense
 };
 
 struct HnswMetaPageData {
@@ -63,6 +69,7 @@ struct HnswMetaPageData {
 	int32 max_level;
 	uint32 free_nodes;       // slots flagged HNSW_NODE_FREE
 	uint32 free_hint_group;  // no free slot in groups before this one
+	uint32 pool_block;       // sparse: pool page new elements are appended to, 0 before any
 };
 
 struct HnswNodeRecord {
@@ -74,6 +81,14 @@ struct HnswNodeRecord {
 	uint8 unused;
 	uint16 count;  // level-0 links
 	uint32 links[FLEXIBLE_ARRAY_MEMBER];
+};
+
+// Where a sparse element lies: `capacity` bytes at `offset` of pool page
+// `block` (the element's own size is in its first word). block 0: none yet.
+struct HnswSparseLocator {
+	uint32 block;
+	uint16 offset;
+	uint16 capacity;
 };
 
 // One upper-level link list in the upper area.

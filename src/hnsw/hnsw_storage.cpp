@@ -69,7 +69,9 @@ void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &op
 	meta.m = uint16(options.m);
 	meta.ef_construction = uint16(options.ef_construction);
 	meta.dims = uint32(metric.dims);
-	meta.geometry = HnswComputeGeometry(options.m, uint32(VdbElementMetric(metric).bytes));
+	meta.geometry = metric.type == vdb::ElementType::kSparse
+	                    ? HnswSparseGeometry(options.m, HnswSparsePoolPages(options.m, 0))
+	                    : HnswComputeGeometry(options.m, uint32(VdbElementMetric(metric).bytes));
 	meta.node_count = 0;
 	meta.entry_point = HNSW_NO_NODE;
 	meta.max_level = -1;
@@ -94,6 +96,8 @@ void HnswInitGroupPages(Page *pages, const HnswGeometry &g) {
 }
 
 void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst) {
+	if (g.pool_pages > 0)
+		return HnswSparseRead(index, g, id, dst);
 	HnswStreamPos pos = HnswElementPos(g, id);
 	char *out = (char *) dst;
 	uint32 left = g.element_bytes;
@@ -121,6 +125,8 @@ void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                           const void *query, uint32 id, void *scratch, HnswBufferHints *hints) {
 	const HnswGeometry &g = meta.geometry;
+	if (g.pool_pages > 0)
+		return HnswSparseDistance(index, g, metric, query, id, hints);
 	HnswStreamPos pos = HnswElementPos(g, id);
 	if (pos.contiguous < g.element_bytes && !metric.additive) {
 		HnswReadElement(index, g, id, scratch);

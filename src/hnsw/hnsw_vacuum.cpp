@@ -47,8 +47,8 @@ VacuumScratch *NewScratch(const HnswMetaPageData &meta) {
 		s->deleted.assign(meta.node_count, 0);
 		s->links.reserve(2 * meta.m);
 		s->dead_links.reserve(2 * meta.m);
-		s->element.resize(meta.geometry.element_bytes);
-		s->spill.resize(meta.geometry.element_bytes);
+		s->element.resize(HnswMetric(meta).bytes);
+		s->spill.resize(HnswMetric(meta).bytes);
 	});
 	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
 	cleanup->func = DeleteVacuumScratch;

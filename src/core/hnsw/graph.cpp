@@ -56,7 +56,10 @@ public:
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const {
 		graph_.Neighbours(id, level, out);
 	}
-	void Prefetch(uint32_t id) const { PrefetchBytes(graph_.Element(id), graph_.metric_.bytes); }
+	// A variable-size element's length is in the element itself: fetch its start.
+	void Prefetch(uint32_t id) const {
+		PrefetchBytes(graph_.Element(id), graph_.metric_.variable ? 128 : graph_.metric_.bytes);
+	}
 
 private:
 	const InMemoryGraph &graph_;
@@ -66,15 +69,23 @@ private:
 InMemoryGraph::InMemoryGraph(const ElementMetric &metric, const HnswParams &params)
 	: metric_(metric), params_(params), level_generator_(params.m, params.seed) {}
 
+// Variable-size elements count at their mean so far (the largest size
+// before the first one).
 size_t InMemoryGraph::BytesPerNode() const {
 	size_t upper = (size_t(params_.m) + 1) * sizeof(uint32_t) / size_t(params_.m - 1);
-	return metric_.bytes + (1 + MaxLinks(0)) * sizeof(uint32_t) + sizeof(upper_[0]) + 2 + upper;
+	size_t element = metric_.bytes;
+	if (metric_.variable && Size() > 0)
+		element = elements_.size() / Size() + sizeof(offsets_[0]);
+	return element + (1 + MaxLinks(0)) * sizeof(uint32_t) + sizeof(upper_[0]) + 2 + upper;
 }
 
 size_t InMemoryGraph::MemoryUsage() const { return Size() * BytesPerNode(); }
 
 void InMemoryGraph::Reserve(size_t nodes) {
-	elements_.reserve(nodes * metric_.bytes);
+	if (metric_.variable)
+		offsets_.reserve(nodes);
+	else
+		elements_.reserve(nodes * metric_.bytes);
 	levels_.reserve(nodes);
 	level0_.reserve(nodes * (1 + MaxLinks(0)));
 	upper_.reserve(nodes);
@@ -85,7 +96,9 @@ uint32_t InMemoryGraph::Add(const void *element) { return AddAtLevel(element, le
 uint32_t InMemoryGraph::AddAtLevel(const void *element, int level) {
 	uint32_t id = uint32_t(levels_.size());
 	const uint8_t *bytes = static_cast<const uint8_t *>(element);
-	elements_.insert(elements_.end(), bytes, bytes + metric_.bytes);
+	if (metric_.variable)
+		offsets_.push_back(elements_.size());
+	elements_.insert(elements_.end(), bytes, bytes + metric_.ElementSize(element));
 	levels_.push_back(uint8_t(level));
 	level0_.resize(level0_.size() + 1 + MaxLinks(0), 0);
 	upper_.emplace_back(level > 0 ? new uint32_t[size_t(level) * (1 + MaxLinks(1))]() : nullptr);

@@ -1,4 +1,5 @@
-// An HNSW graph built in memory: the elements in one array, level-0 links in
+// An HNSW graph built in memory: the elements in one array (packed one after
+// another, with an offset per node, when they vary in size), level-0 links in
 // a fixed-size array (count + 2m ids per node), upper-level links only for
 // the few nodes that have them. Elements are added first (one thread), then
 // linked by several threads at once, each node guarded by a one-byte
@@ -49,7 +50,9 @@ public:
 	size_t Size() const { return levels_.size(); }
 	size_t Linked() const { return linked_; }
 	int Level(uint32_t id) const { return levels_[id]; }
-	const void *Element(uint32_t id) const { return &elements_[size_t(id) * metric_.bytes]; }
+	const void *Element(uint32_t id) const {
+		return &elements_[metric_.variable ? offsets_[id] : size_t(id) * metric_.bytes];
+	}
 	uint32_t EntryPoint() const { return entry_; }
 	int MaxLevel() const { return max_level_; }
 	const ElementMetric &Metric() const { return metric_; }
@@ -76,6 +79,7 @@ private:
 	HnswParams params_;
 	LevelGenerator level_generator_;
 	std::vector<uint8_t> elements_;
+	std::vector<size_t> offsets_;  // per node, into elements_, when metric_.variable
 	std::vector<uint8_t> levels_;
 	std::vector<uint32_t> level0_;                  // per node: count, then 2m ids
 	std::vector<std::unique_ptr<uint32_t[]>> upper_;  // per node: (count, m ids) per level >= 1
