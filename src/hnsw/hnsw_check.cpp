@@ -1,8 +1,9 @@
 // vector_db_index_check for hnsw: verifies the metapage (magic, version,
 // geometry), every node record (level, flags, upper-area slot), every link
 // (in range, not to itself, no duplicate, to a node that has that level and
-// is not a free slot), a sparse node's element (hnsw_sparse.cpp), the entry point (a live node of the top level when any
-// node is live) and, on request, that every live heap row is indexed.
+// is not a free slot), a sparse node's element (hnsw_sparse.cpp), the entry
+// point (a live node of the top level when any node is live) and, on
+// request, that every live heap row is indexed.
 // The first violation raises ERROR with SQLSTATE XX002.
 #include "hnsw/hnsw.h"
 

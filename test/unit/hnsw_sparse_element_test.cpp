@@ -142,7 +142,8 @@ TEST(SparseElement, GraphRecall) {
 			std::vector<Candidate> exact;
 			for (size_t i = 0; i < data.size(); i++)
 				exact.push_back(Candidate{metric.Distance(query.data(), data[i].data()), uint32_t(i)});
-			std::sort(exact.begin(), exact.end(), [](const Candidate &a, const Candidate &b) { return a.distance < b.distance; });
+			std::sort(exact.begin(), exact.end(),
+			          [](const Candidate &a, const Candidate &b) { return a.distance < b.distance; });
 			std::vector<Candidate> found;
 			graph.Search(query.data(), 10, 100, scratch, found);
 			for (size_t i = 0; i < 10; i++)

@@ -39,7 +39,9 @@ float Jaccard(const void *a, const void *b, size_t n) {
 float L2Sparse(const void *a, const void *b, size_t) {
 	return SparseL2Squared(SparseElementView(a), SparseElementView(b));
 }
-float NegDotSparse(const void *a, const void *b, size_t) { return -SparseDot(SparseElementView(a), SparseElementView(b)); }
+float NegDotSparse(const void *a, const void *b, size_t) {
+	return -SparseDot(SparseElementView(a), SparseElementView(b));
+}
 float L1Sparse(const void *a, const void *b, size_t) { return SparseL1(SparseElementView(a), SparseElementView(b)); }
 
 ElementDistanceFn SparseDistance(MetricKind kind) {

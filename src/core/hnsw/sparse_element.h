@@ -17,7 +17,9 @@ namespace vdb {
 
 constexpr int32_t kSparseElementMaxNnz = 1000;
 
-inline size_t SparseElementBytes(int32_t nnz) { return sizeof(int32_t) + size_t(nnz) * (sizeof(int32_t) + sizeof(float)); }
+inline size_t SparseElementBytes(int32_t nnz) {
+	return sizeof(int32_t) + size_t(nnz) * (sizeof(int32_t) + sizeof(float));
+}
 
 inline int32_t SparseElementNnz(const void *element) {
 	int32_t nnz;
