@@ -69,7 +69,9 @@ int NextLevel(BuildState *state, uint32 id) {
 	}
 	uint32 area = g.vector_area_offset - g.upper_area_offset;
 	int fits = int((area - state->upper_used) / g.upper_bytes);
-	int level = Min(Min(state->memory->levels.Next(), fits), HNSW_MAX_LEVEL);
+	// One draw, taken before Min: the macro evaluates its arguments twice.
+	int drawn = state->memory->levels.Next();
+	int level = Min(Min(drawn, fits), HNSW_MAX_LEVEL);
 	state->upper_used += level * g.upper_bytes;
 	return level;
 }
