@@ -13,7 +13,10 @@
 
 namespace vdb {
 
-enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kSparse = 4 };
+// kSq8: 8-bit codes of float32 vectors (core/hnsw/sq8_element.h), for l2
+// and inner product (cosine: inner product of unit vectors). kSparse:
+// sparsevec blobs of varying size (core/hnsw/sparse_element.h).
+enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kSq8 = 4, kSparse = 5 };
 
 // Smaller is closer for every metric (inner product is negated).
 using ElementDistanceFn = float (*)(const void *a, const void *b, size_t dims);
