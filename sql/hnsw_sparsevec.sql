@@ -95,6 +95,7 @@ RESET enable_seqscan;
 CREATE TABLE sparse_undimensioned (s sparsevec);
 SELECT try($$CREATE INDEX ON sparse_undimensioned USING hnsw (s sparsevec_l2_ops)$$);
 SELECT try($$CREATE INDEX ON sparse_items USING hnsw (s sparsevec_l2_ops) WITH (m = 1)$$);
+SELECT try($$CREATE INDEX ON sparse_items USING hnsw (s sparsevec_l2_ops) WITH (quantizer = 'sq8')$$);
 SELECT try($$CREATE INDEX ON sparse_items USING ivfflat (s sparsevec_l2_ops)$$);
 
 DROP TABLE sparse_items, sparse_queries, sparse_growing, sparse_wide, sparse_undimensioned;
