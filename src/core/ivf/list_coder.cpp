@@ -58,8 +58,9 @@ void ElementToFloat(const ElementMetric &metric, const void *element, float *out
 		for (size_t i = 0; i < metric.dims; i++)
 			out[i] = (bits[i / 8] >> (7 - i % 8)) & 1 ? 1.0f : 0.0f;
 		break;
-	}	case ElementType::kSparse:  // IVF indexes never take sparsevec
-		throw std::invalid_argument("sparse elements have no dense form");
+	}	case ElementType::kSq8:     // hnsw's stored form, never an IVF element
+	case ElementType::kSparse:  // IVF indexes never take sparsevec
+		throw std::invalid_argument("not a dense element type");
 	}
 }
 
@@ -81,8 +82,9 @@ void FloatToElement(const ElementMetric &metric, const float *in, void *element)
 			if (in[i] >= 0.5f)
 				bits[i / 8] |= uint8_t(0x80 >> (i % 8));
 		break;
-	}	case ElementType::kSparse:
-		throw std::invalid_argument("sparse elements have no dense form");
+	}	case ElementType::kSq8:
+	case ElementType::kSparse:
+		throw std::invalid_argument("not a dense element type");
 	}
 }
 
