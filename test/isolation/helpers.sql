@@ -38,7 +38,7 @@ END $$;
 
 -- Builds the index t_v with the access method the permutation tests, with
 -- parameters small enough that many rows share the graph's link lists or a
--- list's pages: 'hnsw' (m = 4), 'ivfflat' or 'ivf' (4 lists, sq8 codes for
+-- list's pages: 'hnsw' (m = 8), 'ivfflat' or 'ivf' (4 lists, sq8 codes for
 -- ivf). The CREATE INDEX CONCURRENTLY steps, which cannot run in a function,
 -- spell out the same options. hnsw builds run on one thread: a parallel build
 -- can leave nodes unreachable (see docs/development.md, isolation suite).
