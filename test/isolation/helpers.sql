@@ -10,13 +10,10 @@
 CREATE EXTENSION vector_db;
 
 -- The i-th of deterministic pseudo-random points in the unit cube of 8
--- dimensions (the fractional part of a scaled sine, a common shader hash).
--- Scattered points, not a curve: in few dimensions, or along a curve, HNSW's
--- neighbour pruning can leave a node with no links to it, which would make
--- "the scan finds every row" a matter of luck rather than of correctness.
--- The first thousand points lie at clearly different distances from pt(0)
--- and pt(7) (the query points the specs use), so an order of ids is
--- the only right one.
+-- dimensions (the fractional part of a scaled sine, a common shader hash),
+-- scattered as embeddings are rather than along a curve. The nearest of the
+-- first thousand to pt(0), the query point whose ids the cursor spec lists,
+-- lie clearly apart in distance, so the listed order is the only right one.
 CREATE FUNCTION pt(i int) RETURNS vector IMMUTABLE LANGUAGE sql AS $$
 	SELECT array_agg(x - floor(x) ORDER BY k)::real[]::vector
 	FROM (SELECT k, sin(i * 12.9898 + k * 78.233) * 43758.5453 AS x FROM generate_series(1, 8) k) s
@@ -40,11 +37,9 @@ END $$;
 -- parameters small enough that many rows share the graph's link lists or a
 -- list's pages: 'hnsw' (m = 8), 'ivfflat' or 'ivf' (4 lists, sq8 codes for
 -- ivf). The CREATE INDEX CONCURRENTLY steps, which cannot run in a function,
--- spell out the same options. hnsw builds run on one thread: a parallel build
--- can leave nodes unreachable (see docs/development.md, isolation suite).
+-- spell out the same options.
 CREATE PROCEDURE make_index(am text) LANGUAGE plpgsql AS $$
 BEGIN
-	SET LOCAL max_parallel_maintenance_workers = 0;
 	EXECUTE format('CREATE INDEX t_v ON t USING %s (v vector_l2_ops) WITH (%s)', am,
 	               CASE am WHEN 'hnsw' THEN 'm = 8, ef_construction = 32'
 	                       WHEN 'ivfflat' THEN 'lists = 4'
