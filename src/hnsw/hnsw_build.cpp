@@ -96,6 +96,7 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 	uint32 end = Min(uint32(graph.Size()), first + g.group_nodes);
 	std::vector<uint32_t> links;
 	links.reserve(graph.MaxLinks(0));
+	std::vector<uint8_t> stored(g.element_bytes);
 	for (uint32 id = first; id < end; id++) {
 		HnswNodeRecord *rec = HnswPageRecord(pages[0], g, id);
 		int level = graph.Level(id);
@@ -116,7 +117,8 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 				memcpy(upper->links, links.data(), links.size() * sizeof(uint32));
 			}
 		}
-		WriteElement(pages, g, first_block, id, graph.Element(id));
+		HnswEncodeElement(state->meta, graph.Element(id), stored.data());
+		WriteElement(pages, g, first_block, id, stored.data());
 	}
 }
 
@@ -222,7 +224,7 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 
 	Buffer meta = VdbNewBuffer(index, MAIN_FORKNUM);
 	Assert(BufferGetBlockNumber(meta) == HNSW_METAPAGE_BLKNO);
-	HnswInitMeta(BufferGetPage(meta), metric, options);
+	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));
 	memcpy(&state->meta, PageGetContents(BufferGetPage(meta)), sizeof state->meta);
 	MarkBufferDirty(meta);
 	UnlockReleaseBuffer(meta);
@@ -268,7 +270,7 @@ void hnswbuildempty(Relation index) {
 	VdbIndexMetric metric = VdbResolveIndexMetric(index);
 	HnswOptions options = HnswGetOptions(index);
 	Buffer meta = VdbNewBuffer(index, INIT_FORKNUM);
-	HnswInitMeta(BufferGetPage(meta), metric, options);
+	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));
 	MarkBufferDirty(meta);
 	UnlockReleaseBuffer(meta);
 	log_newpage_range(index, INIT_FORKNUM, 0, 1, true);

@@ -38,13 +38,19 @@ float Sq8L2(const float *shifted, const float *step, const uint8_t *code, size_t
 	return _mm512_reduce_add_ps(acc);
 }
 
+// Two accumulators halve the chain of dependent multiply-adds.
 float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
-	__m512 acc = _mm512_setzero_ps();
-	for (size_t i = 0; i < d; i += 16) {
-		__mmask16 lanes = FirstLanes(d - i);
-		acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, weight + i), LoadCodes(code + i, lanes), acc);
+	__m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+	size_t i = 0;
+	for (; i + 32 <= d; i += 32) {
+		acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(weight + i), LoadCodes(code + i, 0xFFFF), acc0);
+		acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(weight + i + 16), LoadCodes(code + i + 16, 0xFFFF), acc1);
 	}
-	return _mm512_reduce_add_ps(acc);
+	for (; i < d; i += 16) {
+		__mmask16 lanes = FirstLanes(d - i);
+		acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, weight + i), LoadCodes(code + i, lanes), acc0);
+	}
+	return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
 }
 
 // Gathers table[j * 256 + code[j]] for 16 sub-quantizers at a time.
