@@ -26,10 +26,11 @@ CREATE FUNCTION near(c int, i int) RETURNS vector IMMUTABLE LANGUAGE sql AS $$
 	FROM (SELECT k, sin(i * 39.3467 + k * 11.135) * 43758.5453 AS x FROM generate_series(1, 8) k) s
 $$;
 
--- The table every spec uses, filled with points 1..n.
+-- The table every spec uses, filled with points 1..n. Autovacuum is off for
+-- it, so that only the specs' own VACUUM steps clean it up.
 CREATE PROCEDURE make_table(n int) LANGUAGE plpgsql AS $$
 BEGIN
-	CREATE TABLE t (id int PRIMARY KEY, v vector(8));
+	CREATE TABLE t (id int PRIMARY KEY, v vector(8)) WITH (autovacuum_enabled = off);
 	INSERT INTO t SELECT i, pt(i) FROM generate_series(1, n) i;
 END $$;
 
