@@ -116,8 +116,8 @@ float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const Hn
 double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, vdb::Candidate found,
                       void *scratch, HnswBufferHints *hints);
 
-// Prefetches the start of element id through its buffer hint, without a pin:
-// if the buffer has since changed hands this only wastes a prefetch.
+// Prefetches the start of element id and its buffer's descriptor through
+// its buffer hint (VdbPrefetchHinted).
 void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints);
 
 // What a scan or an insert needs of a node besides its links.

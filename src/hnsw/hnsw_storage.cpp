@@ -119,12 +119,7 @@ void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst
 
 void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
 	HnswStreamPos pos = HnswElementPos(g, id);
-	if (hints == NULL || pos.block >= hints->recent.size())
-		return;
-	Buffer buffer = hints->recent[pos.block];
-	if (buffer == InvalidBuffer || BufferIsLocal(buffer))
-		return;
-	vdb::PrefetchBytes(BufferGetPage(buffer) + pos.offset, Min(pos.contiguous, g.element_bytes));
+	VdbPrefetchHinted(hints, pos.block, pos.offset, Min(pos.contiguous, g.element_bytes));
 }
 
 void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch) {

@@ -97,6 +97,23 @@ TEST(Sq8Element, DistanceMatchesTheReconstruction) {
 	}
 }
 
+TEST(Sq8Element, DistanceBetweenElementsMatchesTheReconstructions) {
+	std::mt19937_64 rng(4);
+	for (size_t dims : {1, 33, 784}) {
+		std::vector<float> x = Random(dims, rng, 2, 1), y = Random(dims, rng, 0.5f, -1), dx(dims), dy(dims);
+		std::vector<uint8_t> a(Sq8ElementBytes(dims)), b(Sq8ElementBytes(dims));
+		Sq8EncodeElement(x.data(), dims, a.data());
+		Sq8EncodeElement(y.data(), dims, b.data());
+		Sq8DecodeElement(a.data(), dims, dx.data());
+		Sq8DecodeElement(b.data(), dims, dy.data());
+		double l2 = Kernels().l2_squared_f32(dx.data(), dy.data(), dims);
+		double dot = Kernels().dot_f32(dx.data(), dy.data(), dims);
+		EXPECT_NEAR(Sq8L2Between(a.data(), b.data(), dims), l2, 1e-4 * l2 + 1e-4) << dims;
+		EXPECT_NEAR(Sq8NegDotBetween(a.data(), b.data(), dims), -dot, 1e-4 * std::fabs(dot) + 1e-3) << dims;
+		EXPECT_NEAR(Sq8L2Between(a.data(), a.data(), dims), 0, 1e-3 * l2 + 1e-4) << dims;
+	}
+}
+
 // For each metric and many random pairs, near and far, in and out of scale:
 // the bound is at most the operator's value and, for L2, not far below it.
 TEST(Sq8Element, LowerBoundNeverExceedsTheOperator) {

@@ -5,10 +5,13 @@
 //   float low, step;        x_i ~ low + step * code_i
 //   float norm2;            |x^|^2 of that reconstruction x^
 //   float residual;         |x - x^|, the exact vector's distance from it
+//   uint32 code_sum;        sum of the codes
 //   uint8 code[dims];       then padding to 4 bytes
 // A quarter of the float vector's bytes: a graph search reads 4x less memory,
 // and against a float query one distance is a single dot product with the
-// codes:  q.x^ = low * sum(q) + step * (q . code).
+// codes:  q.x^ = low * sum(q) + step * (q . code). Two elements compare
+// through the integer dot product of their codes (the index build's graph
+// holds only these elements: a quarter of the memory to stream).
 //
 // The search ranks by the distance to x^. The executor re-ranks with the
 // exact distance from the heap (amgettuple's xs_recheckorderby) and needs a
@@ -29,10 +32,16 @@ struct Sq8ElementHeader {
 	float step;
 	float norm2;
 	float residual;
+	uint32_t code_sum;
 };
 
 // Bytes of one element of `dims` dimensions.
 size_t Sq8ElementBytes(size_t dims);
+
+// Between two elements' reconstructions: squared L2 and the negative inner
+// product (vdb::ElementDistanceFn, for an ElementMetric of kSq8 elements).
+float Sq8L2Between(const void *a, const void *b, size_t dims);
+float Sq8NegDotBetween(const void *a, const void *b, size_t dims);
 
 // Encodes a finite float vector.
 void Sq8EncodeElement(const float *x, size_t dims, void *element);
