@@ -73,6 +73,17 @@ Buffer ReadListPage(Relation index, IvfScanOpaque *so, BlockNumber block) {
 	return VdbReadHinted(index, block, hints);
 }
 
+// Scoring waits on memory, not arithmetic (a list page is rarely in the CPU
+// caches): the lines of the tuple kPrefetchAhead places on are requested
+// while this one is scored. 2 measured best at 784 dimensions (SQ8: 13 lines
+// a tuple).
+constexpr uint32 kPrefetchAhead = 2;
+
+void PrefetchTuple(const IvfTupleHeader *tuple, uint32 size) {
+	for (uint32 offset = 0; offset < size; offset += 64)
+		__builtin_prefetch((const char *) tuple + offset);
+}
+
 // Scores every tuple of one list into state->batch.
 void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 	IvfScanState *state = so->state;
@@ -83,8 +94,14 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 		coder.PrepareList(centroids.empty() ? NULL : &centroids[size_t(list) * meta.dims], &state->list_query);
 	});
 	Buffer entry_buffer = ReadListPage(index, so, IvfEntryBlock(meta, list));
-	BlockNumber block = IvfPageEntry(BufferGetPage(entry_buffer), meta, list)->first;
+	IvfListEntry *entry = IvfPageEntry(BufferGetPage(entry_buffer), meta, list);
+	BlockNumber block = entry->first;
+	size_t rows = entry->rows;
 	UnlockReleaseBuffer(entry_buffer);
+	// Room for the list's rows at once, growing geometrically.
+	std::vector<Candidate> &batch = state->batch;
+	if (batch.capacity() < batch.size() + rows)
+		vdb::RunCpp("ivf scan", [&] { batch.reserve(Max(2 * batch.capacity(), batch.size() + rows)); });
 	while (BlockNumberIsValid(block)) {
 		CHECK_FOR_INTERRUPTS();
 		Buffer buffer = ReadListPage(index, so, block);
@@ -95,6 +112,8 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 		vdb::RunCpp("ivf scan", [&] {
 			for (uint32 i = 0; i < count; i++) {
 				IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
+				if (i + kPrefetchAhead < count)
+					PrefetchTuple(IvfPageTuple(page, meta, i + kPrefetchAhead), meta.tuple_size);
 				state->batch.push_back(Candidate{coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid});
 			}
 		});

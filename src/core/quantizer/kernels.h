@@ -1,4 +1,4 @@
-// The inner loops of quantized distance: SQ8 codes against a float query,
+// The inner loops of quantized distance: SQ8 codes against integer weights,
 // PQ codes summed from a lookup table, and RaBitQ bit codes against a query
 // cut into bit planes. One table of function pointers is chosen per process
 // from the CPU (AVX-512, AVX2, scalar), as core/distance does for floats;
@@ -10,14 +10,15 @@
 
 namespace vdb {
 
+constexpr int kSq8MaxWeight = 16383;
+
 struct QuantizerKernels {
 	const char *name;
 
-	// sum_i (shifted[i] - step[i] * code[i])^2: L2 to an SQ8 code, where
-	// shifted = query - min per dimension.
-	float (*sq8_l2)(const float *shifted, const float *step, const uint8_t *code, size_t d);
-	// sum_i weight[i] * code[i]: the code-dependent part of an inner product.
-	float (*sq8_dot)(const float *weight, const uint8_t *code, size_t d);
+	// sum_i weight[i] * code[i] in integers: the query-dependent part of an
+	// SQ8 distance (sq8.h). |weight[i]| <= kSq8MaxWeight keeps every 32-bit
+	// partial sum of the SIMD loops in range up to 4,000 dimensions.
+	int64_t (*sq8_dot)(const int16_t *weight, const uint8_t *code, size_t d);
 	// sum_j table[j * 256 + code[j]] over m sub-quantizers.
 	float (*pq_sum)(const float *table, const uint8_t *code, size_t m);
 	// sum_b 2^b * popcount(bits & planes[b]) over `words` 64-bit words, with

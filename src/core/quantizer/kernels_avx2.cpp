@@ -1,4 +1,4 @@
-// AVX2 quantizer kernels: 8 codes widened to floats per step for SQ8, 8
+// AVX2 quantizer kernels: 32 SQ8 codes per step against 16-bit weights, 8
 // table entries gathered per step for PQ, and hardware POPCNT for bit codes.
 // Only this file is compiled for AVX2 (the pragma below); kernels_dispatch.cpp
 // calls in only when the CPU has it.
@@ -25,35 +25,35 @@ float HorizontalSum(__m256 v) {
 	return _mm_cvtss_f32(s);
 }
 
-__m256 LoadCodes(const uint8_t *code) {
-	__m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(code));
-	return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+// 16 codes widened to 16-bit lanes times 16 weights, summed in pairs into
+// 8 32-bit lanes.
+__m256i MulAdd16(const int16_t *weight, const uint8_t *code) {
+	__m256i codes = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(code)));
+	return _mm256_madd_epi16(codes, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(weight)));
 }
 
-float Sq8L2(const float *shifted, const float *step, const uint8_t *code, size_t d) {
-	__m256 acc = _mm256_setzero_ps();
+// Two accumulators, so each 32-bit lane sums at most d / 16 products.
+int64_t Sq8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
+	__m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
 	size_t i = 0;
-	for (; i + 8 <= d; i += 8) {
-		__m256 diff = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i), LoadCodes(code + i),
-		                               _mm256_loadu_ps(shifted + i));
-		acc = _mm256_fmadd_ps(diff, diff, acc);
+	for (; i + 32 <= d; i += 32) {
+		acc0 = _mm256_add_epi32(acc0, MulAdd16(weight + i, code + i));
+		acc1 = _mm256_add_epi32(acc1, MulAdd16(weight + i + 16, code + i + 16));
 	}
-	float sum = HorizontalSum(acc);
-	for (; i < d; i++) {
-		float diff = shifted[i] - step[i] * float(code[i]);
-		sum += diff * diff;
+	if (i + 16 <= d) {
+		acc0 = _mm256_add_epi32(acc0, MulAdd16(weight + i, code + i));
+		i += 16;
 	}
-	return sum;
-}
-
-float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
-	__m256 acc = _mm256_setzero_ps();
-	size_t i = 0;
-	for (; i + 8 <= d; i += 8)
-		acc = _mm256_fmadd_ps(_mm256_loadu_ps(weight + i), LoadCodes(code + i), acc);
-	float sum = HorizontalSum(acc);
+	__m256i wide = _mm256_add_epi64(
+	    _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(acc0)),
+	                     _mm256_cvtepi32_epi64(_mm256_extracti128_si256(acc0, 1))),
+	    _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(acc1)),
+	                     _mm256_cvtepi32_epi64(_mm256_extracti128_si256(acc1, 1))));
+	alignas(32) int64_t lanes[4];
+	_mm256_store_si256(reinterpret_cast<__m256i *>(lanes), wide);
+	int64_t sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
 	for (; i < d; i++)
-		sum += weight[i] * float(code[i]);
+		sum += int32_t(weight[i]) * int32_t(code[i]);
 	return sum;
 }
 
@@ -76,7 +76,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 QuantizerKernels Avx2QuantKernels() {
-	return {"avx2", Sq8L2, Sq8Dot, PqSum, BitPlaneDotLoop, PopcountLoop};
+	return {"avx2", Sq8Dot, PqSum, BitPlaneDotLoop, PopcountLoop};
 }
 
 }  // namespace vdb
@@ -86,7 +86,7 @@ QuantizerKernels Avx2QuantKernels() {
 #else
 
 namespace vdb {
-QuantizerKernels Avx2QuantKernels() { return {"avx2", nullptr, nullptr, nullptr, nullptr, nullptr}; }
+QuantizerKernels Avx2QuantKernels() { return {"avx2", nullptr, nullptr, nullptr, nullptr}; }
 }  // namespace vdb
 
 #endif

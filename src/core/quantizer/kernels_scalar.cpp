@@ -7,19 +7,10 @@
 namespace vdb {
 namespace {
 
-float Sq8L2(const float *shifted, const float *step, const uint8_t *code, size_t d) {
-	float sum = 0;
-	for (size_t i = 0; i < d; i++) {
-		float diff = shifted[i] - step[i] * float(code[i]);
-		sum += diff * diff;
-	}
-	return sum;
-}
-
-float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
-	float sum = 0;
+int64_t Sq8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
+	int64_t sum = 0;
 	for (size_t i = 0; i < d; i++)
-		sum += weight[i] * float(code[i]);
+		sum += int32_t(weight[i]) * int32_t(code[i]);
 	return sum;
 }
 
@@ -33,7 +24,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 const QuantizerKernels &ScalarQuantKernels() {
-	static const QuantizerKernels kernels = {"scalar", Sq8L2, Sq8Dot, PqSum, BitPlaneDotLoop,
+	static const QuantizerKernels kernels = {"scalar", Sq8Dot, PqSum, BitPlaneDotLoop,
 	                                            PopcountLoop};
 	return kernels;
 }
