@@ -88,7 +88,7 @@ SELECT try($$CREATE INDEX ON ivfq USING ivf (v) WITH (quantizer = 'lvq')$$);
 SELECT try($$CREATE INDEX ON ivfq USING ivf (v) WITH (quantizer = 'pq', pq_m = 5)$$);
 SELECT try($$CREATE INDEX ON ivfq USING ivf (v) WITH (quantizer = 'pq', pq_bits = 4)$$);
 SELECT try($$CREATE INDEX ON ivfq USING ivf (v) WITH (lists = -1)$$);
-SELECT try($$SET ivf.rerank = -1$$);
+SELECT try($$SET ivf.rerank = -2$$);
 CREATE TABLE ivfbits (id int, b bit(64));
 INSERT INTO ivfbits SELECT i, (random() * 1e18)::bigint::bit(64) FROM generate_series(1, 100) i;
 SELECT try($$CREATE INDEX ON ivfbits USING ivf (b bit_hamming_ops) WITH (quantizer = 'sq8')$$);

@@ -165,13 +165,17 @@ bool ExactScore(IndexScanDesc scan, ItemPointerData tid, float *score) {
 	return usable;
 }
 
-// Whether candidates of this scan are re-ranked from the heap: quantized
-// lists, ivf.rerank > 0, and a plain column (an expression index has no
-// column to read the exact value from).
-bool Reranks(IndexScanDesc scan) {
+// How many candidates of this scan are re-ranked from the heap at a time:
+// ivf.rerank (-1: the quantizer's default; flat lists need none), and none
+// for an expression index (no column to read the exact value from).
+size_t RerankCount(IndexScanDesc scan) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
-	return so->meta.quantizer != uint8(vdb::IvfQuantizer::kFlat) && so->settings->rerank > 0 &&
-	       scan->heapRelation != NULL && scan->indexRelation->rd_index->indkey.values[0] != 0;
+	vdb::IvfQuantizer quantizer = vdb::IvfQuantizer(so->meta.quantizer);
+	if (quantizer == vdb::IvfQuantizer::kFlat || scan->heapRelation == NULL ||
+	    scan->indexRelation->rd_index->indkey.values[0] == 0)
+		return 0;
+	int setting = so->settings->rerank;
+	return setting >= 0 ? size_t(setting) : vdb::DefaultRerank(quantizer);
 }
 
 // Candidates handed out at a time when they are not re-ranked: a LIMIT 10
@@ -187,8 +191,9 @@ void Refill(IndexScanDesc scan) {
 	IvfScanState *state = so->state;
 	state->ready.clear();
 	so->ready_next = 0;
-	bool rerank = Reranks(scan);
-	size_t take = Min(state->batch.size() - so->batch_next, rerank ? size_t(so->settings->rerank) : kPlainChunk);
+	size_t rerank_count = RerankCount(scan);
+	bool rerank = rerank_count > 0;
+	size_t take = Min(state->batch.size() - so->batch_next, rerank ? rerank_count : kPlainChunk);
 	auto first = state->batch.begin() + so->batch_next;
 	vdb::RunCpp("ivf scan", [&] { std::nth_element(first, first + take - 1, state->batch.end(), CandidateLess); });
 	if (!rerank) {

@@ -26,6 +26,13 @@ protected:
 			x = uint8_t(rng());
 		return v;
 	}
+	// A sub-vector of n dimensions, the same on every call for one size.
+	std::vector<float> a_sub(size_t n) {
+		std::vector<float> v(n);
+		for (size_t i = 0; i < n; i++)
+			v[i] = float(int(i % 7) - 3) / 4;
+		return v;
+	}
 	std::vector<int16_t> Weights(size_t n) {
 		std::uniform_int_distribution<int> u(-kSq8MaxWeight, kSq8MaxWeight);
 		std::vector<int16_t> v(n);
@@ -49,6 +56,13 @@ TEST_P(QuantizerKernelsTest, MatchScalar) {
 	std::vector<uint8_t> code = Bytes(n);
 	EXPECT_EQ(simd.sq8_dot(weights.data(), code.data(), n), scalar.sq8_dot(weights.data(), code.data(), n))
 	    << simd.name;
+	std::vector<float> slot_simd(256), slot_scalar(256), norms = Floats(256);
+	for (const float *with_norms : {static_cast<const float *>(norms.data()), static_cast<const float *>(nullptr)}) {
+		simd.pq_slot_distances(table.data(), with_norms, 0.5f, a_sub(n).data(), n, -2.0f, slot_simd.data());
+		scalar.pq_slot_distances(table.data(), with_norms, 0.5f, a_sub(n).data(), n, -2.0f, slot_scalar.data());
+		for (size_t id = 0; id < 256; id++)
+			ASSERT_NEAR(slot_simd[id], slot_scalar[id], 1e-5f * float(n) * 8) << simd.name << " centroid " << id;
+	}
 	EXPECT_NEAR(simd.pq_sum(table.data(), code.data(), n), scalar.pq_sum(table.data(), code.data(), n),
 	            1e-5f * float(n)) << simd.name;
 
@@ -84,6 +98,12 @@ TEST(QuantizerKernels, ScalarReferenceIsRight) {
 	table[256 + 200] = 2;
 	uint8_t pq_code[2] = {7, 200};
 	EXPECT_FLOAT_EQ(k.pq_sum(table.data(), pq_code, 2), 3.5f);
+	// Two dimensions, columns[t * 256 + id]: centroid 7 is (1.5, 0), 200 is (0, 2).
+	float sub[2] = {1, 3}, out[256];
+	k.pq_slot_distances(table.data(), nullptr, 0.25f, sub, 2, -2.0f, out);
+	EXPECT_FLOAT_EQ(out[7], 0.25f - 2 * 1.5f);
+	EXPECT_FLOAT_EQ(out[200], 0.25f - 2 * 3 * 2);
+	EXPECT_FLOAT_EQ(out[0], 0.25f);
 	uint64_t bits[1] = {0xF0F0}, planes[2] = {0xFF00, 0x000F};
 	EXPECT_EQ(k.bit_plane_dot(bits, planes, 1, 2), 4u + 2 * 0u);
 	EXPECT_EQ(k.popcount(bits, 1), 8u);

@@ -87,8 +87,21 @@ private:
 uint32_t NearestCentroid(MetricKind kind, const float *row, const float *centroids, size_t lists, size_t dims);
 
 // PQ sub-quantizers when pq_m is not given: the largest divisor of dims that
-// is at most dims / 4 (4 dimensions per byte), at least 1.
+// is at most dims / 16 above 256 dimensions, dims / 8 up to 256 (16 or 8
+// dimensions per byte), at least 1. Training and encoding cost the same
+// arithmetic whatever pq_m is, but FAISS's per-codebook overhead and the
+// code size grow with it; re-ranking restores the recall coarse codes lose
+// (Fashion-MNIST, 784 dims: pq_m 49 and 98 both reach 0.95 at the probes
+// sq8 needs, with ivf.rerank 100).
 size_t DefaultPqM(size_t dims);
+
+// Candidates re-ranked at a time when ivf.rerank is left at -1: each one is
+// a random heap read (about 2 us on Fashion-MNIST, a third of an SQ8 query
+// at 100), so as few as keep recall@10 where full re-ranking has it. SQ8's
+// estimates are within a rounding step of the truth (40); PQ's and RaBitQ's
+// are coarse (100, which their recall tests are measured at). Flat lists
+// are never re-ranked.
+size_t DefaultRerank(IvfQuantizer kind);
 
 // Element encodings to and from float32 (bits become 0/1; to bits rounds at 1/2).
 void ElementToFloat(const ElementMetric &metric, const void *element, float *out);

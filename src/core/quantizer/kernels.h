@@ -19,6 +19,11 @@ struct QuantizerKernels {
 	// SQ8 distance (sq8.h). |weight[i]| <= kSq8MaxWeight keeps every 32-bit
 	// partial sum of the SIMD loops in range up to 4,000 dimensions.
 	int64_t (*sq8_dot)(const int16_t *weight, const uint8_t *code, size_t d);
+	// out[id] = offset + (norms ? norms[id] : 0) + scale * sum_t sub[t] * columns[t * 256 + id]
+	// for the 256 centroids of one PQ slot (columns: dsub x 256, transposed):
+	// a sub-vector's squared L2 or negative inner product to each centroid.
+	void (*pq_slot_distances)(const float *columns, const float *norms, float offset, const float *sub, size_t dsub,
+	                          float scale, float *out);
 	// sum_j table[j * 256 + code[j]] over m sub-quantizers.
 	float (*pq_sum)(const float *table, const uint8_t *code, size_t m);
 	// sum_b 2^b * popcount(bits & planes[b]) over `words` 64-bit words, with

@@ -57,6 +57,26 @@ int64_t Sq8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
 	return sum;
 }
 
+// 128 of the 256 sums at a time in 16 registers, one broadcast and 16 FMAs
+// per dimension.
+void PqSlotDistances(const float *columns, const float *norms, float offset, const float *sub, size_t dsub,
+                     float scale, float *out) {
+	for (int half = 0; half < 256; half += 128) {
+		__m256 acc[16];
+		for (int k = 0; k < 16; k++)
+			acc[k] = _mm256_add_ps(_mm256_set1_ps(offset),
+			                       norms ? _mm256_loadu_ps(norms + half + 8 * k) : _mm256_setzero_ps());
+		for (size_t t = 0; t < dsub; t++) {
+			__m256 v = _mm256_set1_ps(scale * sub[t]);
+			const float *column = columns + t * 256 + half;
+			for (int k = 0; k < 16; k++)
+				acc[k] = _mm256_fmadd_ps(v, _mm256_loadu_ps(column + 8 * k), acc[k]);
+		}
+		for (int k = 0; k < 16; k++)
+			_mm256_storeu_ps(out + half + 8 * k, acc[k]);
+	}
+}
+
 // Gathers table[j * 256 + code[j]] for 8 sub-quantizers at a time.
 float PqSum(const float *table, const uint8_t *code, size_t m) {
 	const __m256i row_offsets = _mm256_setr_epi32(0, 256, 512, 768, 1024, 1280, 1536, 1792);
@@ -76,7 +96,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 QuantizerKernels Avx2QuantKernels() {
-	return {"avx2", Sq8Dot, PqSum, BitPlaneDotLoop, PopcountLoop};
+	return {"avx2", Sq8Dot, PqSlotDistances, PqSum, BitPlaneDotLoop, PopcountLoop};
 }
 
 }  // namespace vdb
@@ -86,7 +106,7 @@ QuantizerKernels Avx2QuantKernels() {
 #else
 
 namespace vdb {
-QuantizerKernels Avx2QuantKernels() { return {"avx2", nullptr, nullptr, nullptr, nullptr}; }
+QuantizerKernels Avx2QuantKernels() { return {"avx2", nullptr, nullptr, nullptr, nullptr, nullptr}; }
 }  // namespace vdb
 
 #endif

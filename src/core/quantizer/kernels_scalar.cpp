@@ -14,6 +14,18 @@ int64_t Sq8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
 	return sum;
 }
 
+void PqSlotDistances(const float *columns, const float *norms, float offset, const float *sub, size_t dsub,
+                     float scale, float *out) {
+	for (size_t id = 0; id < 256; id++)
+		out[id] = offset + (norms ? norms[id] : 0.0f);
+	for (size_t t = 0; t < dsub; t++) {
+		float v = scale * sub[t];
+		const float *column = columns + t * 256;
+		for (size_t id = 0; id < 256; id++)
+			out[id] += v * column[id];
+	}
+}
+
 float PqSum(const float *table, const uint8_t *code, size_t m) {
 	float sum = 0;
 	for (size_t j = 0; j < m; j++)
@@ -24,7 +36,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 const QuantizerKernels &ScalarQuantKernels() {
-	static const QuantizerKernels kernels = {"scalar", Sq8Dot, PqSum, BitPlaneDotLoop,
+	static const QuantizerKernels kernels = {"scalar", Sq8Dot, PqSlotDistances, PqSum, BitPlaneDotLoop,
 	                                            PopcountLoop};
 	return kernels;
 }

@@ -64,22 +64,17 @@ void PqQuantizer::BuildSlotLayout() {
 }
 
 // |x - c|^2 = |x|^2 + |c|^2 - 2 x.c, accumulated over the sub-vector's
-// dimensions for all 256 centroids at once.
+// dimensions for all 256 centroids at once (kernels.h).
 void PqQuantizer::SlotDistances(size_t j, const float *sub, MetricKind metric, float *__restrict out) const {
 	const float *columns = &transposed_[j * dsub_ * kCentroids];
-	bool l2 = metric == MetricKind::kL2;
+	if (metric != MetricKind::kL2) {
+		QuantKernels().pq_slot_distances(columns, nullptr, 0.0f, sub, dsub_, -1.0f, out);
+		return;
+	}
 	float sub_norm = 0;
 	for (size_t t = 0; t < dsub_; t++)
 		sub_norm += sub[t] * sub[t];
-	for (size_t id = 0; id < kCentroids; id++)
-		out[id] = l2 ? sub_norm + norms_[j * kCentroids + id] : 0.0f;
-	float scale = l2 ? -2.0f : -1.0f;
-	for (size_t t = 0; t < dsub_; t++) {
-		float v = scale * sub[t];
-		const float *__restrict column = columns + t * kCentroids;
-		for (size_t id = 0; id < kCentroids; id++)
-			out[id] += v * column[id];
-	}
+	QuantKernels().pq_slot_distances(columns, &norms_[j * kCentroids], sub_norm, sub, dsub_, -2.0f, out);
 }
 
 namespace {
