@@ -165,8 +165,9 @@ TEST(IvfCoder, ElementsRoundTripThroughFloats) {
 }
 
 TEST(IvfCoder, DefaultPqMDividesTheDimensions) {
-	EXPECT_EQ(DefaultPqM(784), 49u);
-	EXPECT_EQ(DefaultPqM(128), 16u);
+	EXPECT_EQ(DefaultPqM(784), 56u);
+	EXPECT_EQ(DefaultPqM(128), 32u);
+	EXPECT_EQ(DefaultPqM(16), 4u);
 	EXPECT_EQ(DefaultPqM(1536), 96u);
 	EXPECT_EQ(DefaultPqM(3), 1u);
 	EXPECT_EQ(DefaultPqM(13), 1u);

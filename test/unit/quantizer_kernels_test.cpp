@@ -63,6 +63,14 @@ TEST_P(QuantizerKernelsTest, MatchScalar) {
 		for (size_t id = 0; id < 256; id++)
 			ASSERT_NEAR(slot_simd[id], slot_scalar[id], 1e-5f * float(n) * 8) << simd.name << " centroid " << id;
 	}
+	// The nearest centroid: the same, or one as near up to rounding (FMA).
+	uint32_t nearest = simd.pq_slot_nearest(table.data(), norms.data(), a_sub(n).data(), n);
+	uint32_t reference = scalar.pq_slot_nearest(table.data(), norms.data(), a_sub(n).data(), n);
+	scalar.pq_slot_distances(table.data(), norms.data(), 0.0f, a_sub(n).data(), n, -2.0f, slot_scalar.data());
+	ASSERT_LT(nearest, 256u);
+	EXPECT_NEAR(slot_scalar[nearest], slot_scalar[reference], 1e-5f * float(n) * 8) << simd.name;
+	for (size_t id = 0; id < 256; id++)
+		ASSERT_GE(slot_scalar[id], slot_scalar[reference]);
 	EXPECT_NEAR(simd.pq_sum(table.data(), code.data(), n), scalar.pq_sum(table.data(), code.data(), n),
 	            1e-5f * float(n)) << simd.name;
 
@@ -104,6 +112,11 @@ TEST(QuantizerKernels, ScalarReferenceIsRight) {
 	EXPECT_FLOAT_EQ(out[7], 0.25f - 2 * 1.5f);
 	EXPECT_FLOAT_EQ(out[200], 0.25f - 2 * 3 * 2);
 	EXPECT_FLOAT_EQ(out[0], 0.25f);
+	// Norms 1 everywhere but centroid 200: 1 - 2 * 6 there is the smallest.
+	std::vector<float> norms(256, 1.0f);
+	EXPECT_EQ(k.pq_slot_nearest(table.data(), norms.data(), sub, 2), 200u);
+	norms[7] = -20;
+	EXPECT_EQ(k.pq_slot_nearest(table.data(), norms.data(), sub, 2), 7u);
 	uint64_t bits[1] = {0xF0F0}, planes[2] = {0xFF00, 0x000F};
 	EXPECT_EQ(k.bit_plane_dot(bits, planes, 1, 2), 4u + 2 * 0u);
 	EXPECT_EQ(k.popcount(bits, 1), 8u);

@@ -42,8 +42,7 @@ uint32_t NearestCentroid(MetricKind kind, const float *row, const float *centroi
 }
 
 size_t DefaultPqM(size_t dims) {
-	size_t per_byte = dims > 256 ? 16 : 8;
-	size_t limit = dims / per_byte > 0 ? dims / per_byte : 1;
+	size_t limit = std::max<size_t>({dims / 16, std::min<size_t>(dims / 4, 64), 1});
 	for (size_t m = limit; m > 1; m--)
 		if (dims % m == 0)
 			return m;

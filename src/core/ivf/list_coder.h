@@ -87,12 +87,13 @@ private:
 uint32_t NearestCentroid(MetricKind kind, const float *row, const float *centroids, size_t lists, size_t dims);
 
 // PQ sub-quantizers when pq_m is not given: the largest divisor of dims that
-// is at most dims / 16 above 256 dimensions, dims / 8 up to 256 (16 or 8
-// dimensions per byte), at least 1. Training and encoding cost the same
-// arithmetic whatever pq_m is, but FAISS's per-codebook overhead and the
-// code size grow with it; re-ranking restores the recall coarse codes lose
-// (Fashion-MNIST, 784 dims: pq_m 49 and 98 both reach 0.95 at the probes
-// sq8 needs, with ivf.rerank 100).
+// is at most max(dims / 16, min(dims / 4, 64)), at least 1: 4 dimensions per
+// byte for small vectors, codes of at most 64 bytes up to 1,024 dimensions,
+// 16 dimensions per byte above. Training and encoding cost the same
+// arithmetic whatever pq_m is, but FAISS's per-codebook overhead grows with
+// it (dims / 4 = 196 at 784 dims tripled pgvector's build time), and
+// re-ranking restores the recall coarse codes lose (Fashion-MNIST, 784
+// dims: pq_m 49 reaches 0.95 at the probes sq8 needs, ivf.rerank 100).
 size_t DefaultPqM(size_t dims);
 
 // Candidates re-ranked at a time when ivf.rerank is left at -1: each one is

@@ -24,6 +24,9 @@ struct QuantizerKernels {
 	// a sub-vector's squared L2 or negative inner product to each centroid.
 	void (*pq_slot_distances)(const float *columns, const float *norms, float offset, const float *sub, size_t dsub,
 	                          float scale, float *out);
+	// The id of the smallest norms[id] - 2 sum_t sub[t] * columns[t * 256 + id]:
+	// the nearest centroid of a PQ slot by squared L2 (encoding).
+	uint32_t (*pq_slot_nearest)(const float *columns, const float *norms, const float *sub, size_t dsub);
 	// sum_j table[j * 256 + code[j]] over m sub-quantizers.
 	float (*pq_sum)(const float *table, const uint8_t *code, size_t m);
 	// sum_b 2^b * popcount(bits & planes[b]) over `words` 64-bit words, with

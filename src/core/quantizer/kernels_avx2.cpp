@@ -57,24 +57,57 @@ int64_t Sq8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
 	return sum;
 }
 
-// 128 of the 256 sums at a time in 16 registers, one broadcast and 16 FMAs
-// per dimension.
+// 128 of the 256 sums of a PQ slot (from `half`) in 16 registers, one
+// broadcast and 16 FMAs per dimension.
+inline void HalfSlotSums(const float *columns, const float *norms, float offset, const float *sub, size_t dsub,
+                         float scale, int half, __m256 acc[16]) {
+	for (int k = 0; k < 16; k++)
+		acc[k] = _mm256_add_ps(_mm256_set1_ps(offset), norms ? _mm256_loadu_ps(norms + half + 8 * k) : _mm256_setzero_ps());
+	for (size_t t = 0; t < dsub; t++) {
+		__m256 v = _mm256_set1_ps(scale * sub[t]);
+		const float *column = columns + t * 256 + half;
+		for (int k = 0; k < 16; k++)
+			acc[k] = _mm256_fmadd_ps(v, _mm256_loadu_ps(column + 8 * k), acc[k]);
+	}
+}
+
 void PqSlotDistances(const float *columns, const float *norms, float offset, const float *sub, size_t dsub,
                      float scale, float *out) {
 	for (int half = 0; half < 256; half += 128) {
 		__m256 acc[16];
-		for (int k = 0; k < 16; k++)
-			acc[k] = _mm256_add_ps(_mm256_set1_ps(offset),
-			                       norms ? _mm256_loadu_ps(norms + half + 8 * k) : _mm256_setzero_ps());
-		for (size_t t = 0; t < dsub; t++) {
-			__m256 v = _mm256_set1_ps(scale * sub[t]);
-			const float *column = columns + t * 256 + half;
-			for (int k = 0; k < 16; k++)
-				acc[k] = _mm256_fmadd_ps(v, _mm256_loadu_ps(column + 8 * k), acc[k]);
-		}
+		HalfSlotSums(columns, norms, offset, sub, dsub, scale, half, acc);
 		for (int k = 0; k < 16; k++)
 			_mm256_storeu_ps(out + half + 8 * k, acc[k]);
 	}
+}
+
+// Each half's minimum found in registers; the first of the smallest wins.
+uint32_t PqSlotNearest(const float *columns, const float *norms, const float *sub, size_t dsub) {
+	uint32_t best_id = 0;
+	float best = 0;
+	for (int half = 0; half < 256; half += 128) {
+		__m256 acc[16];
+		HalfSlotSums(columns, norms, 0.0f, sub, dsub, -2.0f, half, acc);
+		__m256 low = acc[0];
+		for (int k = 1; k < 16; k++)
+			low = _mm256_min_ps(low, acc[k]);
+		__m128 m = _mm_min_ps(_mm256_castps256_ps128(low), _mm256_extractf128_ps(low, 1));
+		m = _mm_min_ps(m, _mm_movehl_ps(m, m));
+		m = _mm_min_ss(m, _mm_movehdup_ps(m));
+		float half_best = _mm_cvtss_f32(m);
+		if (half != 0 && !(half_best < best))
+			continue;
+		__m256 target = _mm256_set1_ps(half_best);
+		for (int k = 0; k < 16; k++) {
+			int hit = _mm256_movemask_ps(_mm256_cmp_ps(acc[k], target, _CMP_EQ_OQ));
+			if (hit) {
+				best_id = uint32_t(half + 8 * k + __builtin_ctz(hit));
+				best = half_best;
+				break;
+			}
+		}
+	}
+	return best_id;
 }
 
 // Gathers table[j * 256 + code[j]] for 8 sub-quantizers at a time.
@@ -96,7 +129,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 QuantizerKernels Avx2QuantKernels() {
-	return {"avx2", Sq8Dot, PqSlotDistances, PqSum, BitPlaneDotLoop, PopcountLoop};
+	return {"avx2", Sq8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDotLoop, PopcountLoop};
 }
 
 }  // namespace vdb
@@ -106,7 +139,7 @@ QuantizerKernels Avx2QuantKernels() {
 #else
 
 namespace vdb {
-QuantizerKernels Avx2QuantKernels() { return {"avx2", nullptr, nullptr, nullptr, nullptr, nullptr}; }
+QuantizerKernels Avx2QuantKernels() { return {"avx2", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}; }
 }  // namespace vdb
 
 #endif

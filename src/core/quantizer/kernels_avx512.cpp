@@ -53,10 +53,10 @@ int64_t Sq8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
 	return SumLanes(acc0) + SumLanes(acc1);
 }
 
-// All 256 sums in 16 registers, one broadcast and 16 FMAs per dimension.
-void PqSlotDistances(const float *columns, const float *norms, float offset, const float *sub, size_t dsub,
-                     float scale, float *out) {
-	__m512 acc[16];
+// All 256 sums of a PQ slot in 16 registers, one broadcast and 16 FMAs per
+// dimension.
+inline void SlotSums(const float *columns, const float *norms, float offset, const float *sub, size_t dsub,
+                     float scale, __m512 acc[16]) {
 	for (int k = 0; k < 16; k++)
 		acc[k] = _mm512_add_ps(_mm512_set1_ps(offset), norms ? _mm512_loadu_ps(norms + 16 * k) : _mm512_setzero_ps());
 	for (size_t t = 0; t < dsub; t++) {
@@ -65,8 +65,30 @@ void PqSlotDistances(const float *columns, const float *norms, float offset, con
 		for (int k = 0; k < 16; k++)
 			acc[k] = _mm512_fmadd_ps(v, _mm512_loadu_ps(column + 16 * k), acc[k]);
 	}
+}
+
+void PqSlotDistances(const float *columns, const float *norms, float offset, const float *sub, size_t dsub,
+                     float scale, float *out) {
+	__m512 acc[16];
+	SlotSums(columns, norms, offset, sub, dsub, scale, acc);
 	for (int k = 0; k < 16; k++)
 		_mm512_storeu_ps(out + 16 * k, acc[k]);
+}
+
+// The minimum of the 256 sums found in registers, then its first lane.
+uint32_t PqSlotNearest(const float *columns, const float *norms, const float *sub, size_t dsub) {
+	__m512 acc[16];
+	SlotSums(columns, norms, 0.0f, sub, dsub, -2.0f, acc);
+	__m512 low = acc[0];
+	for (int k = 1; k < 16; k++)
+		low = _mm512_min_ps(low, acc[k]);
+	__m512 best = _mm512_set1_ps(_mm512_reduce_min_ps(low));
+	for (int k = 0; k < 16; k++) {
+		__mmask16 hit = _mm512_cmp_ps_mask(acc[k], best, _CMP_EQ_OQ);
+		if (hit)
+			return uint32_t(16 * k + __builtin_ctz(hit));
+	}
+	return 0;  // NaN sums: no lane equals the minimum
 }
 
 // Gathers table[j * 256 + code[j]] for 16 sub-quantizers at a time.
@@ -112,7 +134,7 @@ uint32_t Popcount(const uint64_t *bits, size_t words) {
 }  // namespace
 
 QuantizerKernels Avx512QuantKernels() {
-	return {"avx512", Sq8Dot, PqSlotDistances, PqSum, BitPlaneDot, Popcount};
+	return {"avx512", Sq8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDot, Popcount};
 }
 
 }  // namespace vdb
@@ -124,7 +146,7 @@ QuantizerKernels Avx512QuantKernels() {
 
 namespace vdb {
 QuantizerKernels Avx512QuantKernels() {
-	return {"avx512", nullptr, nullptr, nullptr, nullptr, nullptr};
+	return {"avx512", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 }  // namespace vdb
 

@@ -26,6 +26,16 @@ void PqSlotDistances(const float *columns, const float *norms, float offset, con
 	}
 }
 
+uint32_t PqSlotNearest(const float *columns, const float *norms, const float *sub, size_t dsub) {
+	float d[256];
+	PqSlotDistances(columns, norms, 0.0f, sub, dsub, -2.0f, d);
+	uint32_t best = 0;
+	for (uint32_t id = 1; id < 256; id++)
+		if (d[id] < d[best])
+			best = id;
+	return best;
+}
+
 float PqSum(const float *table, const uint8_t *code, size_t m) {
 	float sum = 0;
 	for (size_t j = 0; j < m; j++)
@@ -36,7 +46,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 const QuantizerKernels &ScalarQuantKernels() {
-	static const QuantizerKernels kernels = {"scalar", Sq8Dot, PqSlotDistances, PqSum, BitPlaneDotLoop,
+	static const QuantizerKernels kernels = {"scalar", Sq8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDotLoop,
 	                                            PopcountLoop};
 	return kernels;
 }
