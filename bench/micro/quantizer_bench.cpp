@@ -39,7 +39,7 @@ void Sq8Dot(benchmark::State &state) {
 	Inputs in(size_t(state.range(0)));
 	const QuantizerKernels &k = Table(int(state.range(1)));
 	for (auto _ : state)
-		benchmark::DoNotOptimize(k.sq8_dot(in.weights.data(), in.codes.data(), in.codes.size()));
+		benchmark::DoNotOptimize(k.sq8_dot_i16(in.weights.data(), in.codes.data(), in.codes.size()));
 	state.SetLabel(k.name);
 }
 

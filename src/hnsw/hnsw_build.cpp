@@ -1,8 +1,9 @@
 // CREATE INDEX for hnsw.
 //
 // The heap is read once; each value becomes a node of an in-memory graph
-// (core/hnsw/graph.h) holding only what the graph needs: the element, its
-// level and fixed-size link arrays. The graph is then linked on 1 +
+// (core/hnsw/graph.h) holding only what the graph needs: the element as the
+// index stores it (for sq8 the 8-bit element: a quarter of the memory to
+// stream while linking), its level and fixed-size link arrays. The graph is then linked on 1 +
 // max_parallel_maintenance_workers threads of this backend (pure C++, no
 // Postgres calls off the main thread; the main thread polls for cancel and
 // reports progress), and written out group by group in one sequential pass.
@@ -45,10 +46,12 @@ struct BuildState {
 	Relation heap;
 	Relation index;
 	HnswMetaPageData meta;
-	vdb::ElementMetric metric;
+	vdb::ElementMetric metric;        // of the indexed values
+	vdb::ElementMetric stored_metric; // of the elements as stored (and as the graph holds them)
 	BuildGraph *memory;  // NULL once spilled to pages
 	size_t budget;       // bytes of maintenance_work_mem
 	char *element;       // scratch for one converted value
+	char *stored;        // scratch for its stored form
 	uint32 upper_group;  // group whose upper-area use is being counted
 	uint32 upper_used;
 	double heap_tuples;
@@ -66,7 +69,9 @@ int NextLevel(BuildState *state, uint32 id) {
 	}
 	uint32 area = g.vector_area_offset - g.upper_area_offset;
 	int fits = int((area - state->upper_used) / g.upper_bytes);
-	int level = Min(Min(state->memory->levels.Next(), fits), HNSW_MAX_LEVEL);
+	// One draw, taken before Min: the macro evaluates its arguments twice.
+	int drawn = state->memory->levels.Next();
+	int level = Min(Min(drawn, fits), HNSW_MAX_LEVEL);
 	state->upper_used += level * g.upper_bytes;
 	return level;
 }
@@ -199,7 +204,8 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	}
 	vdb::RunCpp("hnsw build", [&] {
 		uint32 id = uint32(memory->graph.Size());
-		memory->graph.AddAtLevel(state->element, NextLevel(state, id));
+		HnswEncodeElement(state->meta, state->element, state->stored);
+		memory->graph.AddAtLevel(state->stored, NextLevel(state, id));
 		memory->tids.push_back(*tid);
 	});
 }
@@ -222,16 +228,20 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 
 	Buffer meta = VdbNewBuffer(index, MAIN_FORKNUM);
 	Assert(BufferGetBlockNumber(meta) == HNSW_METAPAGE_BLKNO);
-	HnswInitMeta(BufferGetPage(meta), metric, options);
+	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));
 	memcpy(&state->meta, PageGetContents(BufferGetPage(meta)), sizeof state->meta);
 	MarkBufferDirty(meta);
 	UnlockReleaseBuffer(meta);
+	state->stored_metric = state->meta.quantizer == HNSW_QUANTIZER_SQ8
+	                           ? vdb::MakeElementMetric(vdb::ElementType::kSq8, state->metric.kind, state->metric.dims)
+	                           : state->metric;
+	state->stored = (char *) palloc(state->meta.geometry.element_bytes);
 
 	vdb::HnswParams params;
 	params.m = options.m;
 	params.ef_construction = options.ef_construction;
 	vdb::RunCpp("hnsw build", [&] {
-		state->memory = new BuildGraph(state->metric, params);
+		state->memory = new BuildGraph(state->stored_metric, params);
 		double expected = Max(heap->rd_rel->reltuples, 0);
 		size_t fits = state->budget / (state->memory->graph.BytesPerNode() + sizeof(ItemPointerData));
 		size_t reserve = size_t(Min(expected, double(fits)));
@@ -268,7 +278,7 @@ void hnswbuildempty(Relation index) {
 	VdbIndexMetric metric = VdbResolveIndexMetric(index);
 	HnswOptions options = HnswGetOptions(index);
 	Buffer meta = VdbNewBuffer(index, INIT_FORKNUM);
-	HnswInitMeta(BufferGetPage(meta), metric, options);
+	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));
 	MarkBufferDirty(meta);
 	UnlockReleaseBuffer(meta);
 	log_newpage_range(index, INIT_FORKNUM, 0, 1, true);

@@ -70,6 +70,8 @@ void ElementToFloat(const ElementMetric &metric, const void *element, float *out
 			out[i] = (bits[i / 8] >> (7 - i % 8)) & 1 ? 1.0f : 0.0f;
 		break;
 	}
+	case ElementType::kSq8:
+		break;  // HNSW's 8-bit elements; IVF columns are never in that encoding
 	}
 }
 
@@ -92,6 +94,8 @@ void FloatToElement(const ElementMetric &metric, const float *in, void *element)
 				bits[i / 8] |= uint8_t(0x80 >> (i % 8));
 		break;
 	}
+	case ElementType::kSq8:
+		break;  // as in ElementToFloat
 	}
 }
 

@@ -15,10 +15,15 @@ constexpr int kSq8MaxWeight = 16383;
 struct QuantizerKernels {
 	const char *name;
 
-	// sum_i weight[i] * code[i] in integers: the query-dependent part of an
-	// SQ8 distance (sq8.h). |weight[i]| <= kSq8MaxWeight keeps every 32-bit
-	// partial sum of the SIMD loops in range up to 4,000 dimensions.
-	int64_t (*sq8_dot)(const int16_t *weight, const uint8_t *code, size_t d);
+	// sum_i weight[i] * code[i]: the code-dependent part of an inner product
+	// with float weights (HNSW's 8-bit elements).
+	float (*sq8_dot)(const float *weight, const uint8_t *code, size_t d);
+	// The same in integers (IVF's SQ8 codes, sq8.h). |weight[i]| <=
+	// kSq8MaxWeight keeps every 32-bit partial sum of the SIMD loops in
+	// range up to 4,000 dimensions.
+	int64_t (*sq8_dot_i16)(const int16_t *weight, const uint8_t *code, size_t d);
+	// sum_i a[i] * b[i] of two code vectors (exact: d <= 66,000).
+	uint32_t (*u8_dot)(const uint8_t *a, const uint8_t *b, size_t d);
 	// out[id] = offset + (norms ? norms[id] : 0) + scale * sum_t sub[t] * columns[t * 256 + id]
 	// for the 256 centroids of one PQ slot (columns: dsub x 256, transposed):
 	// a sub-vector's squared L2 or negative inner product to each centroid.

@@ -1,4 +1,5 @@
-// AVX2 quantizer kernels: 32 SQ8 codes per step against 16-bit weights, 8
+// AVX2 quantizer kernels: 32 SQ8 codes per step against 16-bit weights (8
+// against float weights), 8
 // table entries gathered per step for PQ, and hardware POPCNT for bit codes.
 // Only this file is compiled for AVX2 (the pragma below); kernels_dispatch.cpp
 // calls in only when the CPU has it.
@@ -25,6 +26,22 @@ float HorizontalSum(__m256 v) {
 	return _mm_cvtss_f32(s);
 }
 
+__m256 LoadCodes(const uint8_t *code) {
+	__m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(code));
+	return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+}
+
+float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
+	__m256 acc = _mm256_setzero_ps();
+	size_t i = 0;
+	for (; i + 8 <= d; i += 8)
+		acc = _mm256_fmadd_ps(_mm256_loadu_ps(weight + i), LoadCodes(code + i), acc);
+	float sum = HorizontalSum(acc);
+	for (; i < d; i++)
+		sum += weight[i] * float(code[i]);
+	return sum;
+}
+
 // 16 codes widened to 16-bit lanes times 16 weights, summed in pairs into
 // 8 32-bit lanes.
 __m256i MulAdd16(const int16_t *weight, const uint8_t *code) {
@@ -33,7 +50,7 @@ __m256i MulAdd16(const int16_t *weight, const uint8_t *code) {
 }
 
 // Two accumulators, so each 32-bit lane sums at most d / 16 products.
-int64_t Sq8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
+int64_t Sq8DotI16(const int16_t *weight, const uint8_t *code, size_t d) {
 	__m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
 	size_t i = 0;
 	for (; i + 32 <= d; i += 32) {
@@ -110,6 +127,24 @@ uint32_t PqSlotNearest(const float *columns, const float *norms, const float *su
 	return best_id;
 }
 
+// 16 codes widened to 16 bits, multiplied and summed in pairs per step.
+uint32_t U8Dot(const uint8_t *a, const uint8_t *b, size_t d) {
+	__m256i acc = _mm256_setzero_si256();
+	size_t i = 0;
+	for (; i + 16 <= d; i += 16) {
+		__m256i x = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(a + i)));
+		__m256i y = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(b + i)));
+		acc = _mm256_add_epi32(acc, _mm256_madd_epi16(x, y));
+	}
+	__m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+	uint32_t sum = uint32_t(_mm_cvtsi128_si32(s));
+	for (; i < d; i++)
+		sum += uint32_t(a[i]) * b[i];
+	return sum;
+}
+
 // Gathers table[j * 256 + code[j]] for 8 sub-quantizers at a time.
 float PqSum(const float *table, const uint8_t *code, size_t m) {
 	const __m256i row_offsets = _mm256_setr_epi32(0, 256, 512, 768, 1024, 1280, 1536, 1792);
@@ -129,7 +164,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 QuantizerKernels Avx2QuantKernels() {
-	return {"avx2", Sq8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDotLoop, PopcountLoop};
+	return {"avx2", Sq8Dot, Sq8DotI16, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDotLoop, PopcountLoop};
 }
 
 }  // namespace vdb
@@ -139,7 +174,9 @@ QuantizerKernels Avx2QuantKernels() {
 #else
 
 namespace vdb {
-QuantizerKernels Avx2QuantKernels() { return {"avx2", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}; }
+QuantizerKernels Avx2QuantKernels() {
+	return {"avx2", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+}
 }  // namespace vdb
 
 #endif

@@ -1,5 +1,5 @@
 // AVX-512 quantizer kernels: 64 SQ8 codes per step against 16-bit weights
-// and 16 PQ codes (tails under a lane mask, so no scalar loops), and
+// (32 against float weights) and 16 PQ codes (tails under a lane mask, so no scalar loops), and
 // VPOPCNTDQ for bit codes when the CPU has it (kernels_dispatch.cpp
 // decides). Only this file is compiled for AVX-512, by the pragma below.
 #include "core/pure.h"
@@ -23,6 +23,10 @@ namespace {
 
 __mmask16 FirstLanes(size_t count) { return count >= 16 ? 0xFFFF : __mmask16((1u << count) - 1); }
 
+__m512 LoadCodes(const uint8_t *code, __mmask16 lanes) {
+	return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(lanes, code)));
+}
+
 __mmask32 FirstLanes32(size_t count) { return count >= 32 ? 0xFFFFFFFFu : __mmask32((1u << count) - 1); }
 
 // 32 codes (fewer under the mask) widened to 16-bit lanes times 32 weights,
@@ -41,7 +45,7 @@ int64_t SumLanes(__m512i acc) {
 
 // Two accumulators, so each 32-bit lane sums at most d / 32 products; the
 // tail goes under a lane mask.
-int64_t Sq8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
+int64_t Sq8DotI16(const int16_t *weight, const uint8_t *code, size_t d) {
 	__m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
 	size_t i = 0;
 	for (; i + 64 <= d; i += 64) {
@@ -91,6 +95,33 @@ uint32_t PqSlotNearest(const float *columns, const float *norms, const float *su
 	return 0;  // NaN sums: no lane equals the minimum
 }
 
+// Two accumulators halve the chain of dependent multiply-adds.
+float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
+	__m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+	size_t i = 0;
+	for (; i + 32 <= d; i += 32) {
+		acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(weight + i), LoadCodes(code + i, 0xFFFF), acc0);
+		acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(weight + i + 16), LoadCodes(code + i + 16, 0xFFFF), acc1);
+	}
+	for (; i < d; i += 16) {
+		__mmask16 lanes = FirstLanes(d - i);
+		acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, weight + i), LoadCodes(code + i, lanes), acc0);
+	}
+	return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+}
+
+// 32 codes widened to 16 bits, multiplied and summed in pairs per step.
+uint32_t U8Dot(const uint8_t *a, const uint8_t *b, size_t d) {
+	__m512i acc = _mm512_setzero_si512();
+	for (size_t i = 0; i < d; i += 32) {
+		__mmask32 lanes = d - i >= 32 ? 0xFFFFFFFFu : __mmask32((1u << (d - i)) - 1);
+		__m512i x = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(lanes, a + i));
+		__m512i y = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(lanes, b + i));
+		acc = _mm512_add_epi32(acc, _mm512_madd_epi16(x, y));
+	}
+	return uint32_t(_mm512_reduce_add_epi32(acc));
+}
+
 // Gathers table[j * 256 + code[j]] for 16 sub-quantizers at a time.
 float PqSum(const float *table, const uint8_t *code, size_t m) {
 	const __m512i row_offsets = _mm512_mullo_epi32(
@@ -134,7 +165,7 @@ uint32_t Popcount(const uint64_t *bits, size_t words) {
 }  // namespace
 
 QuantizerKernels Avx512QuantKernels() {
-	return {"avx512", Sq8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDot, Popcount};
+	return {"avx512", Sq8Dot, Sq8DotI16, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDot, Popcount};
 }
 
 }  // namespace vdb
@@ -146,7 +177,7 @@ QuantizerKernels Avx512QuantKernels() {
 
 namespace vdb {
 QuantizerKernels Avx512QuantKernels() {
-	return {"avx512", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+	return {"avx512", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 }  // namespace vdb
 

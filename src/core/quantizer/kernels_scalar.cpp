@@ -7,7 +7,14 @@
 namespace vdb {
 namespace {
 
-int64_t Sq8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
+float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
+	float sum = 0;
+	for (size_t i = 0; i < d; i++)
+		sum += weight[i] * float(code[i]);
+	return sum;
+}
+
+int64_t Sq8DotI16(const int16_t *weight, const uint8_t *code, size_t d) {
 	int64_t sum = 0;
 	for (size_t i = 0; i < d; i++)
 		sum += int32_t(weight[i]) * int32_t(code[i]);
@@ -36,6 +43,13 @@ uint32_t PqSlotNearest(const float *columns, const float *norms, const float *su
 	return best;
 }
 
+uint32_t U8Dot(const uint8_t *a, const uint8_t *b, size_t d) {
+	uint32_t sum = 0;
+	for (size_t i = 0; i < d; i++)
+		sum += uint32_t(a[i]) * b[i];
+	return sum;
+}
+
 float PqSum(const float *table, const uint8_t *code, size_t m) {
 	float sum = 0;
 	for (size_t j = 0; j < m; j++)
@@ -46,7 +60,8 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 const QuantizerKernels &ScalarQuantKernels() {
-	static const QuantizerKernels kernels = {"scalar", Sq8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDotLoop,
+	static const QuantizerKernels kernels = {"scalar",        Sq8Dot,        Sq8DotI16,    U8Dot,
+	                                            PqSlotDistances, PqSlotNearest, PqSum,        BitPlaneDotLoop,
 	                                            PopcountLoop};
 	return kernels;
 }

@@ -74,7 +74,7 @@ Sq8Query Sq8Quantizer::PrepareQuery(const float *query, MetricKind metric) const
 
 float Sq8Quantizer::Distance(const Sq8Query &query, const uint8_t *code) const {
 	size_t d = min_.size();
-	float dot = query.scale * float(QuantKernels().sq8_dot(query.weights.data(), code, d));
+	float dot = query.scale * float(QuantKernels().sq8_dot_i16(query.weights.data(), code, d));
 	if (query.metric == MetricKind::kL2) {
 		float length;
 		memcpy(&length, code + d, sizeof length);
