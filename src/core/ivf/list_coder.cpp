@@ -201,7 +201,7 @@ size_t IvfCoder::code_size() const {
 	case IvfQuantizer::kSq8:
 		return sq8_->code_size();
 	case IvfQuantizer::kPq:
-		return pq_->code_size();
+		return pq_->code_size() + (quantizer_metric_ == MetricKind::kL2 ? sizeof(float) : 0);
 	case IvfQuantizer::kRabitq:
 		return rabitq_->code_size();
 	default:
@@ -250,6 +250,13 @@ void IvfCoder::Encode(const void *element, const float *centroid, uint8_t *code)
 		for (size_t j = 0; j < d; j++)
 			residual_[j] = scratch_[j] - centroid[j];
 		pq_->Encode(residual_.data(), code);
+		if (quantizer_metric_ == MetricKind::kL2) {
+			// |r'|^2 + 2 <c, r'> of the decoded residual r' (see Score).
+			pq_->Decode(code, scratch_.data());
+			float term = Kernels().dot_f32(scratch_.data(), scratch_.data(), d) +
+			             2 * Kernels().dot_f32(centroid, scratch_.data(), d);
+			memcpy(code + pq_->code_size(), &term, sizeof term);
+		}
 		break;
 	case IvfQuantizer::kRabitq:
 		rabitq_->Encode(scratch_.data(), centroid, code);
@@ -269,8 +276,9 @@ void IvfCoder::PrepareQuery(const void *element, IvfListQuery *out) const {
 	ToQuantizerInput(element, out->input.data());
 	if (kind_ == IvfQuantizer::kSq8)
 		out->sq8 = sq8_->PrepareQuery(out->input.data(), quantizer_metric_);
-	else if (kind_ == IvfQuantizer::kPq && quantizer_metric_ != MetricKind::kL2)
-		// <q, x> = <q, c> + <q, x - c>: one table for every list, a bias per list.
+	else if (kind_ == IvfQuantizer::kPq)
+		// Both metrics need only <q, r'> of the query and a code's decoded
+		// residual r': one table for every list, a bias per list (Score).
 		out->pq_table = pq_->PrepareQuery(out->input.data(), MetricKind::kInnerProduct);
 }
 
@@ -279,14 +287,8 @@ void IvfCoder::PrepareList(const float *centroid, IvfListQuery *out) const {
 	const float *q = out->input.data();
 	switch (kind_) {
 	case IvfQuantizer::kPq:
-		if (quantizer_metric_ == MetricKind::kL2) {
-			residual_.resize(d);
-			for (size_t j = 0; j < d; j++)
-				residual_[j] = q[j] - centroid[j];
-			out->pq_table = pq_->PrepareQuery(residual_.data(), MetricKind::kL2);
-		} else {
-			out->bias = -Kernels().dot_f32(q, centroid, d);
-		}
+		out->bias = quantizer_metric_ == MetricKind::kL2 ? Kernels().l2_squared_f32(q, centroid, d)
+		                                                 : -Kernels().dot_f32(q, centroid, d);
 		break;
 	case IvfQuantizer::kRabitq:
 		out->rabitq = rabitq_->PrepareQuery(q, centroid, quantizer_metric_);
@@ -300,8 +302,17 @@ float IvfCoder::Score(const IvfListQuery &query, const uint8_t *code) const {
 	switch (kind_) {
 	case IvfQuantizer::kSq8:
 		return sq8_->Distance(query.sq8, code);
-	case IvfQuantizer::kPq:
-		return query.bias + pq_->Distance(query.pq_table, code);
+	case IvfQuantizer::kPq: {
+		// The table holds -<q, r'>. L2: |q - c - r'|^2 = |q - c|^2 - 2 <q, r'>
+		// + (|r'|^2 + 2 <c, r'>), the last stored with the code; inner
+		// product: -<q, c + r'> = -<q, c> - <q, r'>.
+		float minus_dot = pq_->Distance(query.pq_table, code);
+		if (quantizer_metric_ != MetricKind::kL2)
+			return query.bias + minus_dot;
+		float term;
+		memcpy(&term, code + pq_->code_size(), sizeof term);
+		return query.bias + 2 * minus_dot + term;
+	}
 	case IvfQuantizer::kRabitq:
 		return rabitq_->EstimateDistance(query.rabitq, code);
 	default:

@@ -1,7 +1,10 @@
 // What an IVF list stores per row and how a scan scores it: the "code" of a
 // row is either the element itself (flat: ivfflat and ivf quantizer = flat)
 // or a quantizer's code (SQ8 on the vector, PQ on the residual against the
-// list's centroid, RaBitQ on the rotated residual). The coder hides which,
+// list's centroid, RaBitQ on the rotated residual). PQ codes of L2 indexes
+// carry a float after the pq_m bytes, |r'|^2 + 2 <c, r'> of the decoded
+// residual r', so that a query needs one inner-product table for all lists
+// instead of a table per probed list (Score). The coder hides which,
 // so the Postgres glue writes, reads and scores opaque code bytes.
 //
 // Quantizers see float32 vectors: halfvec elements are widened, and cosine
@@ -36,7 +39,7 @@ struct IvfTrainParams {
 struct IvfListQuery {
 	const void *element = nullptr;  // flat: the query element
 	std::vector<float> input;       // quantizers: the query as they see it
-	float bias = 0;                 // added to quantized scores (PQ inner product: -<q, c>)
+	float bias = 0;                 // added to quantized scores (PQ: |q - c|^2 for L2, -<q, c> for IP)
 	Sq8Query sq8;
 	std::vector<float> pq_table;
 	RabitqQuery rabitq;
