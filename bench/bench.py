@@ -145,7 +145,8 @@ def pg_config_groups(args, pg):
     of the same access method."""
     groups = {}
     for eng in pg:
-        configs = custom_configs(args, eng.name) or [c for c in map(engines.pg_defaults, eng.access_methods()) if c]
+        configs = custom_configs(args, eng.name) or [c for am in eng.access_methods()
+                                                     for c in engines.sweep_configs(am)]
         if not configs:
             say(f"{eng.name}: no index access method for vector_l2_ops yet; only exact search measured")
         seen = {}
@@ -226,7 +227,8 @@ def run_scale(args, run):
                     continue
                 eng.load(ds)
                 params = [(p,) for p in eng.encode(ds.test)]
-                cfgs = custom_configs(args, name) or [c for c in map(engines.pg_defaults, eng.access_methods()) if c]
+                cfgs = custom_configs(args, name) or [c for am in eng.access_methods()
+                                                      for c in engines.sweep_configs(am)]
                 for cfg in cfgs:
                     run.scale_builds.append(eng.build(cfg, n, ds.dim))
                     run.scale_points.append(eng.sweep_point(ds, gt, params, cfg, cfg.scale_value, 1))

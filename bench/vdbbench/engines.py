@@ -78,6 +78,17 @@ def pg_defaults(am):
     return None
 
 
+def sweep_configs(am):
+    """What `make bench` sweeps for an access method: its default and, for
+    ivf, the pq quantizer too (the issue's goals cover both)."""
+    cfg = pg_defaults(am)
+    if cfg is None:
+        return []
+    if am == "ivf":
+        return [cfg, IndexConfig(am, {"lists": 245, "quantizer": "pq"}, "ivf.probes", IVF_PROBES, 8)]
+    return [cfg]
+
+
 def parse_index_spec(spec):
     """ENGINE:AM:k=v,k=v:PARAM=v1,v2,... into (engine, IndexConfig), e.g.
     "pgvector:hnsw:m=32,ef_construction=128:hnsw.ef_search=40,80"."""

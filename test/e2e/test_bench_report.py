@@ -96,6 +96,9 @@ class IndexSpecs(unittest.TestCase):
         self.assertEqual(engines.pg_defaults("ivf").param, "ivf.probes")
         self.assertEqual(engines.pg_defaults("ivfflat").options, {"lists": 245})
         self.assertIsNone(engines.pg_defaults("btree"))
+        self.assertEqual([c.name for c in engines.sweep_configs("ivf")],
+                         ["ivf lists=245 quantizer=sq8", "ivf lists=245 quantizer=pq"])
+        self.assertEqual(engines.sweep_configs("btree"), [])
 
 
 class Encodings(unittest.TestCase):
