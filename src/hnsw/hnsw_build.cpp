@@ -332,7 +332,8 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	sizes[kChunkGraph] = vdb::ArenaGraph::BytesFor(element_metric, params.m, capacity, upper_lists);
 	sizes[kChunkTids] = capacity * sizeof(ItemPointerData);
 	sizes[kChunkUpperUse] = groups * sizeof(pg_atomic_uint32);
-	VdbParallelBuild *build = VdbParallelBegin(heap, index, info, "vdb_hnsw_build_worker_main", sizes, kChunks);
+	VdbParallelBuild *build = VdbParallelBegin(heap, index, info, "vdb_hnsw_build_worker_main",
+	                                           VdbParallelPlanWorkers(heap, index), sizes, kChunks);
 
 	HnswBuildShared *shared = (HnswBuildShared *) VdbParallelChunk(build, kChunkShared);
 	shared->meta = meta_data;

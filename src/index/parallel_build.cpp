@@ -46,11 +46,14 @@ void BeginAlone(VdbParallelBuild *build, Relation heap, Relation index, IndexInf
 
 }  // namespace
 
+int VdbParallelPlanWorkers(Relation heap, Relation index) {
+	return IsNormalProcessingMode() ? plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index)) : 0;
+}
+
 VdbParallelBuild *VdbParallelBegin(Relation heap, Relation index, IndexInfo *info, const char *worker_main,
-                                   const size_t *sizes, int chunks) {
+                                   int workers, const size_t *sizes, int chunks) {
 	Assert(chunks <= kVdbMaxParallelChunks);
 	VdbParallelBuild *build = (VdbParallelBuild *) palloc0(sizeof(VdbParallelBuild));
-	int workers = IsNormalProcessingMode() ? plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index)) : 0;
 	if (workers == 0) {
 		BeginAlone(build, heap, index, info, sizes, chunks);
 		return build;

@@ -6,7 +6,7 @@
 // leader's memory and the leader scans alone, so an AM writes one build
 // path for both.
 //
-// Leader: VdbParallelBegin (sizes of the AM's chunks), fill the chunks
+// Leader: VdbParallelPlanWorkers, VdbParallelBegin (sizes of the AM's chunks), fill the chunks
 // (VdbParallelChunk), VdbParallelLaunch, take part, VdbParallelEnd.
 // Worker (the function named in VdbParallelBegin, exported with C linkage):
 // VdbParallelWorkerBegin, take part, VdbParallelWorkerEnd.
@@ -46,9 +46,12 @@ struct VdbParallelBuild {
 	int workers;  // launched
 };
 
-// Plans workers and lays out the segment; chunk i has sizes[i] bytes (MAXALIGNed, zeroed).
+// How many workers plan_create_index_workers grants this build.
+int VdbParallelPlanWorkers(Relation heap, Relation index);
+// Lays out the segment for `workers` workers (0: the leader alone); chunk i
+// has sizes[i] bytes (MAXALIGNed, zeroed).
 VdbParallelBuild *VdbParallelBegin(Relation heap, Relation index, IndexInfo *info, const char *worker_main,
-                                   const size_t *sizes, int chunks);
+                                   int workers, const size_t *sizes, int chunks);
 inline void *VdbParallelChunk(VdbParallelBuild *build, int i) { return build->chunks[i]; }
 // Starts the workers; returns the scan the leader reads its share through (NULL: a serial scan).
 TableScanDesc VdbParallelLaunch(VdbParallelBuild *build, Relation heap, const char *am);
