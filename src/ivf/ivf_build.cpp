@@ -40,6 +40,12 @@ extern "C" {
 
 namespace {
 
+#if PG_VERSION_NUM >= 170000
+constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MESSAGE_QUEUE_RECEIVE;
+#else
+constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MQ_RECEIVE;
+#endif
+
 // C++ state of a build, freed by a memory-context callback on ERROR too.
 struct BuildMemory {
 	std::vector<float> sample;  // rows x dims, as the quantizer sees them (flat.ToQuantizerInput)
@@ -221,7 +227,7 @@ void DrainQueues(BuildState *state, bool wait) {
 		if (!wait)
 			return;
 		if (!received && state->live_queues > 0) {
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1, WAIT_EVENT_MQ_RECEIVE);
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1, kWaitQueueReceive);
 			ResetLatch(MyLatch);
 		}
 		CHECK_FOR_INTERRUPTS();
