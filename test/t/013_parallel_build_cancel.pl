@@ -11,7 +11,7 @@ use lib $FindBin::RealBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time);
+use Time::HiRes qw(time sleep);
 use hnsw_common;
 use ivf_common;
 
@@ -32,6 +32,11 @@ my $parallel = 'SET max_parallel_maintenance_workers = 2; SET min_parallel_table
 my $shm_dir = $node->data_dir . '/pg_dynshmem';
 sub segments { opendir(my $dir, $shm_dir) or die $!; my $n = grep { !/^\./ } readdir($dir); closedir($dir); return $n; }
 my $before = segments();
+# The segment count once exiting workers have detached (a few seconds at most).
+sub segments_left {
+	for (1 .. 100) { return $before if segments() == $before; sleep 0.1; }
+	return segments();
+}
 
 # Starts a parallel build in a background session, cancels it once
 # pg_stat_progress_create_index shows the phase, and checks that it stops
@@ -54,7 +59,7 @@ sub cancel_in_phase {
 	like($session->{stderr}, qr/canceling statement due to user request/, "$am build canceled in $phase");
 	$node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'parallel worker'")
 	  or fail("$am: parallel workers still running after the cancel");
-	is(segments(), $before, "$am: no shared memory segment left after a cancel in $phase");
+	is(segments_left(), $before, "$am: no shared memory segment left after a cancel in $phase");
 }
 
 my $hnsw = 'USING hnsw (v vector_l2_ops)';
@@ -68,7 +73,7 @@ my ($ret, $out, $err) = $node->psql('postgres', "$parallel SET statement_timeout
 my $elapsed = time() - $start;
 like($err, qr/canceling statement due to statement timeout/, 'statement_timeout cancels a parallel hnsw build');
 cmp_ok($elapsed, '<', 1.5, "and the build stopped ${elapsed}s after it began");
-is(segments(), $before, 'no shared memory segment left after the timeout');
+is(segments_left(), $before, 'no shared memory segment left after the timeout');
 
 for my $build ([ 'hnsw', 'items', $hnsw, \&check_index ], [ 'ivf', 'big', $ivf, \&check_ivf_indexes ]) {
 	my ($am, $table, $using, $check) = @$build;
@@ -76,7 +81,7 @@ for my $build ([ 'hnsw', 'items', $hnsw, \&check_index ], [ 'ivf', 'big', $ivf, 
 	is($ret, 0, "$am build after the cancels succeeds");
 	like($err, qr/using [1-9]\d* parallel workers/, "$am build used parallel workers");
 	$check->($node, 'postgres', "$am after cancels");
-	is(segments(), $before, "$am: no shared memory segment left after the build");
+	is(segments_left(), $before, "$am: no shared memory segment left after the build");
 	$node->safe_psql('postgres', 'DROP INDEX idx');
 }
 
