@@ -151,6 +151,10 @@ INSERT INTO wide_items SELECT i,
 	(SELECT string_agg(CASE WHEN random() < 0.5 THEN '1' ELSE '0' END, '') FROM generate_series(1, 20000) WHERE i > 0)::bit(20000)
 FROM generate_series(1, 200) i;
 CREATE INDEX wide_v ON wide_items USING hnsw (v vector_l2_ops);
+-- sq8 (the default here) stores a quarter of flat's bytes per vector.
+CREATE INDEX wide_v_flat ON wide_items USING hnsw (v vector_l2_ops) WITH (quantizer = 'FLAT');
+SELECT pg_relation_size('wide_v') * 3 < pg_relation_size('wide_v_flat') AS sq8_smaller;
+DROP INDEX wide_v_flat;
 CREATE INDEX wide_h ON wide_items USING hnsw (h halfvec_cosine_ops);
 CREATE INDEX wide_b ON wide_items USING hnsw (b bit_hamming_ops);
 SELECT same_order('wide_items', 'v', '<->', (SELECT v::text FROM wide_items WHERE id = 5), 10) AS wide_vector,
@@ -193,6 +197,16 @@ SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (ef_construction = 3)$$);
 SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (ef_construction = 1001)$$);
 SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (m = 16, ef_construction = 31)$$);
 SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (colour = 1)$$);
+SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (quantizer = 'pq')$$);
+SELECT try($$CREATE INDEX ON items USING hnsw (h halfvec_l2_ops) WITH (quantizer = 'sq8')$$);
+SELECT try($$CREATE INDEX ON items USING hnsw (v vector_l1_ops) WITH (quantizer = 'sq8')$$);
+
+-- quantizer: sq8 is the default for vector l2/ip/cosine; flat keeps float
+-- vectors. Both return the exact order.
+CREATE INDEX items_flat ON items USING hnsw (v vector_l2_ops) WITH (quantizer = 'flat');
+SELECT same_order('items', 'v', '<->', '[1,2,3,4,5,6,7,8]', 20) AS flat_l2;
+SELECT vector_db_index_check('items_flat', true);
+DROP INDEX items_flat;
 CREATE TABLE undimensioned (v vector, s sparsevec(5), n int);
 SELECT try($$CREATE INDEX ON undimensioned USING hnsw (v)$$);
 SELECT try($$CREATE INDEX ON undimensioned USING hnsw (s)$$);

@@ -30,6 +30,35 @@ const VdbIntOption hnsw_options[] = {
 	 offsetof(HnswOptions, ef_construction)},
 };
 
+const relopt_parse_elt hnsw_string_options[] = {
+	{"quantizer", RELOPT_TYPE_STRING, offsetof(HnswOptions, quantizer_offset)},
+};
+
+const struct {
+	const char *name;
+	uint8 quantizer;
+} quantizer_names[] = {
+	{"flat", HNSW_QUANTIZER_FLAT},
+	{"sq8", HNSW_QUANTIZER_SQ8},
+};
+
+bool QuantizerFromName(const char *name, uint8 *quantizer) {
+	for (const auto &entry : quantizer_names)
+		if (pg_strcasecmp(name, entry.name) == 0) {
+			*quantizer = entry.quantizer;
+			return true;
+		}
+	return false;
+}
+
+void ValidateQuantizer(const char *value) {
+	uint8 quantizer;
+	if (value != NULL && !QuantizerFromName(value, &quantizer))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("invalid value for quantizer option of hnsw index: \"%s\"", value),
+		                errhint("Valid values are \"flat\" and \"sq8\".")));
+}
+
 const struct config_enum_entry iterative_scan_options[] = {
 	{"off", HNSW_ITERATIVE_OFF, false},
 	{"relaxed_order", HNSW_ITERATIVE_RELAXED, false},
@@ -39,7 +68,7 @@ const struct config_enum_entry iterative_scan_options[] = {
 
 bytea *hnswoptions(Datum reloptions, bool validate) {
 	return VdbParseIntOptions(reloptions, validate, hnsw_relopt_kind, hnsw_options, lengthof(hnsw_options),
-	                          sizeof(HnswOptions));
+	                          sizeof(HnswOptions), hnsw_string_options, lengthof(hnsw_string_options));
 }
 
 char *hnswbuildphasename(int64 phase) {
@@ -69,7 +98,7 @@ void HnswDescribeSearchSettings(StringInfo out) {
 }  // namespace
 
 HnswOptions HnswGetOptions(Relation index) {
-	HnswOptions options{0, HNSW_DEFAULT_M, HNSW_DEFAULT_EF_CONSTRUCTION};
+	HnswOptions options{0, HNSW_DEFAULT_M, HNSW_DEFAULT_EF_CONSTRUCTION, 0};
 	if (index->rd_options != NULL)
 		options = *(HnswOptions *) index->rd_options;
 	if (options.ef_construction < 2 * options.m)
@@ -80,9 +109,29 @@ HnswOptions HnswGetOptions(Relation index) {
 	return options;
 }
 
+// sq8 elements are 8-bit codes of float32 vectors, and the bounds that let
+// the executor re-rank exist for l2, inner product and cosine.
+uint8 HnswChooseQuantizer(Relation index, const VdbIndexMetric &metric) {
+	bool sq8_applies = metric.type == vdb::ElementType::kFloat32 && metric.kind != vdb::MetricKind::kL1;
+	uint8 quantizer = sq8_applies ? HNSW_QUANTIZER_SQ8 : HNSW_QUANTIZER_FLAT;
+	const HnswOptions *options = (const HnswOptions *) index->rd_options;
+	if (options == NULL || options->quantizer_offset == 0)
+		return quantizer;
+	QuantizerFromName((const char *) options + options->quantizer_offset, &quantizer);
+	if (quantizer == HNSW_QUANTIZER_SQ8 && !sq8_applies)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("hnsw quantizer sq8 is not supported for index \"%s\"", RelationGetRelationName(index)),
+		                errdetail("sq8 applies to vector columns with l2, inner product or cosine operator classes."),
+		                errhint("Use quantizer = 'flat'.")));
+	return quantizer;
+}
+
 // Called from _PG_init.
 void HnswInit(void) {
 	hnsw_relopt_kind = VdbRegisterIntOptions(hnsw_options, lengthof(hnsw_options));
+	add_string_reloption(hnsw_relopt_kind, "quantizer",
+	                     "How the graph stores vectors: sq8 (8-bit codes, the default where it applies) or flat",
+	                     NULL, ValidateQuantizer, AccessExclusiveLock);
 	DefineCustomIntVariable("hnsw.ef_search", "Sets the size of the dynamic candidate list for search",
 	                        "Valid range is 1..1000.", &hnsw_ef_search, 40, 1, 1000, PGC_USERSET, 0, NULL, NULL,
 	                        NULL);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/hnsw/search.h"
+#include "core/hnsw/sq8_element.h"
 #include "hnsw/hnsw_pages.h"
 #include "index/index_metric.h"
 
@@ -39,10 +40,15 @@ struct HnswOptions {
 	int32 vl_len_;
 	int m;
 	int ef_construction;
+	int quantizer_offset;  // of the quantizer string in rd_options, 0 when not given
 };
 
 // Options of an index, defaults filled in; ERROR when ef_construction < 2m.
 HnswOptions HnswGetOptions(Relation index);
+// HNSW_QUANTIZER_* for a new index: the quantizer option, by default sq8
+// where it applies (vector with l2, inner product or cosine). ERROR when the
+// option asks for sq8 where it does not apply.
+uint8 HnswChooseQuantizer(Relation index, const VdbIndexMetric &metric);
 
 // hnsw.cpp
 void HnswInit(void);
@@ -70,20 +76,45 @@ void HnswCheckIndex(Relation index, Relation heap, bool heap_all_indexed);
 // The metapage, checked (magic, version) and copied out.
 HnswMetaPageData HnswReadMeta(Relation index);
 // A metapage for a new index, with no nodes.
-void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options);
+void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer);
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
+// Bytes of one element in the stream.
+uint32 HnswStoredBytes(const vdb::ElementMetric &metric, uint8 quantizer);
+// Bytes a buffer needs for one element in either form (as the metric
+// compares it, or as stored).
+size_t HnswElementScratchBytes(const HnswMetaPageData &meta);
 
 // Formats the 1 + V fresh pages of a group (graph page first).
 void HnswInitGroupPages(Page *pages, const HnswGeometry &g);
 
 using HnswBufferHints = VdbBufferHints;  // index/index_pages.h
 
-// Copies element id into dst (element_bytes).
-void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst);
-// Distance from query to element id, read in place (piece by piece when it
-// spans pages and the metric allows; else through scratch). hints may be NULL.
-float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
-                          const void *query, uint32 id, void *scratch, HnswBufferHints *hints = NULL);
+// Copies element id as stored into dst (element_bytes).
+void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst, HnswBufferHints *hints = NULL);
+// Copies element id into dst as the metric compares it (sq8 decoded: an
+// approximation); scratch holds element_bytes.
+void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch);
+// The stored form of an element (dst: element_bytes).
+void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, void *dst);
+
+// An element as the query of many distances to stored elements.
+struct HnswQuery {
+	const vdb::ElementMetric *metric;
+	const void *element;  // as the metric compares it; must outlive the query
+	bool sq8;
+	vdb::Sq8ElementQuery prepared;  // when sq8
+};
+HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetric &metric, const void *element);
+
+// Distance from query to element id (smaller is nearer; for sq8 to the
+// element's reconstruction), read in place (piece by piece when it spans
+// pages and the metric allows; else through scratch). hints may be NULL.
+float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, uint32 id,
+                          void *scratch, HnswBufferHints *hints = NULL);
+// sq8 only: a value of the ORDER BY operator at most its exact value for the
+// query and element id (vdb::Sq8LowerBound), given HnswElementDistance's result.
+double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, vdb::Candidate found,
+                      void *scratch, HnswBufferHints *hints);
 
 // Prefetches the start of element id through its buffer hint, without a pin:
 // if the buffer has since changed hands this only wastes a prefetch.
@@ -104,12 +135,11 @@ void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, s
 struct HnswPageGraph {
 	Relation index;
 	const HnswMetaPageData *meta;
-	const vdb::ElementMetric *metric;
-	const void *query;
+	const HnswQuery *query;
 	void *scratch;  // element_bytes, for vectors that span pages
 	HnswBufferHints *hints;
 
-	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *metric, query, id, scratch, hints); }
+	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *query, id, scratch, hints); }
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
 		HnswReadNode(index, meta->geometry, id, level, &out, NULL, hints);
 	}
@@ -123,7 +153,7 @@ inline uint32 HnswMaxLinks(const HnswMetaPageData &meta, int level) { return lev
 // (`fill_to`: see vdb::SelectNeighbours).
 void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
-                       std::vector<uint32_t> &kept, size_t fill_to);
+                       std::vector<uint32_t> &kept, size_t fill_to, void *scratch);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran
 // out of memory). Takes the graph write lock itself.

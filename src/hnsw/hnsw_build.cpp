@@ -4,8 +4,9 @@
 // parallel workers sharing one parallel heap scan (index/parallel_build.h).
 // Each value becomes a node of a graph laid out in one arena
 // (core/hnsw/graph.h) inside the build's DSM segment (the leader's memory
-// when it builds alone), which holds only what the graph needs: elements,
-// levels, fixed-size link arrays, a pool for upper-level links. The arena is
+// when it builds alone), which holds only what the graph needs: elements as
+// the index stores them (for sq8 the 8-bit element: a quarter of the memory
+// to stream while linking), levels, fixed-size link arrays, a pool for upper-level links. The arena is
 // sized from the table's size (the rows its heap and TOAST could hold at
 // this element size), capped by maintenance_work_mem, not from the whole
 // budget. Once every participant has stopped adding, all of them link the
@@ -68,13 +69,22 @@ struct BuildState {
 	vdb::ArenaGraph *graph;
 	ItemPointerData *tids;
 	pg_atomic_uint32 *upper_use;  // per group: upper-area bytes promised
-	vdb::ElementMetric metric;
+	vdb::ElementMetric metric;         // of the indexed values
+	vdb::ElementMetric stored_metric;  // of the elements as stored (and as the graph holds them)
 	vdb::LevelGenerator *levels;
 	char *element;  // scratch for one converted value
+	char *stored;   // scratch for its stored form
 	double heap_tuples;
 	double index_tuples;
 	HnswMetaPageData meta;  // the leader's copy, written to the metapage
 };
+
+// The metric of the elements as the index stores them (and the graph holds
+// them): 8-bit for sq8, else the values' own.
+vdb::ElementMetric HnswStoredMetric(const HnswMetaPageData &meta, const vdb::ElementMetric &metric) {
+	return meta.quantizer == HNSW_QUANTIZER_SQ8 ? vdb::MakeElementMetric(vdb::ElementType::kSq8, metric.kind, metric.dims)
+	                                            : metric;
+}
 
 // A level for a new node, capped so its upper links fit in its group's
 // upper area (almost never binding: see UpperReservePerNode).
@@ -82,7 +92,9 @@ int NextLevel(BuildState *state, uint32 id) {
 	const HnswGeometry &g = state->shared->meta.geometry;
 	pg_atomic_uint32 *used = &state->upper_use[HnswGroup(g, id)];
 	uint32 area = g.vector_area_offset - g.upper_area_offset;
-	int level = Min(state->levels->Next(), HNSW_MAX_LEVEL);
+	// One draw, taken before Min: the macro evaluates its arguments twice.
+	int drawn = state->levels->Next();
+	int level = Min(drawn, HNSW_MAX_LEVEL);
 	for (uint32 seen = pg_atomic_read_u32(used);;) {
 		int fits = int((area - Min(seen, area)) / g.upper_bytes);
 		int take = Min(level, fits);
@@ -226,7 +238,8 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	if (!state->on_disk) {
 		uint32 id = vdb::kInvalidNode;
 		vdb::RunCpp("hnsw build", [&] {
-			id = state->graph->Add(state->element, [state](uint32_t id) { return NextLevel(state, id); });
+			HnswEncodeElement(state->shared->meta, state->element, state->stored);
+			id = state->graph->Add(state->stored, [state](uint32_t id) { return NextLevel(state, id); });
 		});
 		if (id != vdb::kInvalidNode) {
 			state->tids[id] = *tid;
@@ -263,11 +276,13 @@ BuildState *NewBuildState(Relation heap, Relation index, VdbParallelShared *comm
 	state->metric = VdbElementMetric(VdbResolveIndexMetric(index));
 	state->tids = (ItemPointerData *) chunks[kChunkTids];
 	state->upper_use = (pg_atomic_uint32 *) chunks[kChunkUpperUse];
+	state->stored_metric = HnswStoredMetric(state->shared->meta, state->metric);
 	state->element = (char *) palloc(state->metric.bytes);
+	state->stored = (char *) palloc(state->shared->meta.geometry.element_bytes);
 	state->graph = (vdb::ArenaGraph *) palloc(sizeof(vdb::ArenaGraph));
 	state->levels = (vdb::LevelGenerator *) palloc(sizeof(vdb::LevelGenerator));
 	vdb::RunCpp("hnsw build", [&] {
-		new (state->graph) vdb::ArenaGraph(vdb::ArenaGraph::Attach(chunks[kChunkGraph], state->metric));
+		new (state->graph) vdb::ArenaGraph(vdb::ArenaGraph::Attach(chunks[kChunkGraph], state->stored_metric));
 		new (state->levels) vdb::LevelGenerator(state->shared->params.m, seed);
 	});
 	return state;
@@ -314,22 +329,23 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 
 	Buffer meta = VdbNewBuffer(index, MAIN_FORKNUM);
 	Assert(BufferGetBlockNumber(meta) == HNSW_METAPAGE_BLKNO);
-	HnswInitMeta(BufferGetPage(meta), metric, options);
+	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));
 	HnswMetaPageData meta_data;
 	memcpy(&meta_data, PageGetContents(BufferGetPage(meta)), sizeof meta_data);
 	MarkBufferDirty(meta);
 	UnlockReleaseBuffer(meta);
+	vdb::ElementMetric stored_metric = HnswStoredMetric(meta_data, element_metric);
 
 	vdb::HnswParams params;
 	params.m = options.m;
 	params.ef_construction = options.ef_construction;
-	size_t node_bytes = vdb::ArenaGraph::BytesPerNode(element_metric, params.m) + sizeof(ItemPointerData);
+	size_t node_bytes = vdb::ArenaGraph::BytesPerNode(stored_metric, params.m) + sizeof(ItemPointerData);
 	size_t capacity = GraphCapacity(heap, node_bytes, element_metric.bytes);
 	size_t upper_lists = vdb::ArenaGraph::UpperListsFor(params.m, capacity);
 	uint32 groups = uint32(capacity / meta_data.geometry.group_nodes + 1);
 	size_t sizes[kChunks];
 	sizes[kChunkShared] = sizeof(HnswBuildShared);
-	sizes[kChunkGraph] = vdb::ArenaGraph::BytesFor(element_metric, params.m, capacity, upper_lists);
+	sizes[kChunkGraph] = vdb::ArenaGraph::BytesFor(stored_metric, params.m, capacity, upper_lists);
 	sizes[kChunkTids] = capacity * sizeof(ItemPointerData);
 	sizes[kChunkUpperUse] = groups * sizeof(pg_atomic_uint32);
 	VdbParallelBuild *build = VdbParallelBegin(heap, index, info, "vdb_hnsw_build_worker_main",
@@ -345,7 +361,7 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	for (uint32 i = 0; i < groups; i++)
 		pg_atomic_init_u32(&upper_use[i], 0);
 	vdb::RunCpp("hnsw build", [&] {
-		vdb::ArenaGraph::Create(VdbParallelChunk(build, kChunkGraph), element_metric, params, capacity, upper_lists);
+		vdb::ArenaGraph::Create(VdbParallelChunk(build, kChunkGraph), stored_metric, params, capacity, upper_lists);
 	});
 
 	VdbProgressPhase(HNSW_PHASE_LOAD);
@@ -368,7 +384,7 @@ void hnswbuildempty(Relation index) {
 	VdbIndexMetric metric = VdbResolveIndexMetric(index);
 	HnswOptions options = HnswGetOptions(index);
 	Buffer meta = VdbNewBuffer(index, INIT_FORKNUM);
-	HnswInitMeta(BufferGetPage(meta), metric, options);
+	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));
 	MarkBufferDirty(meta);
 	UnlockReleaseBuffer(meta);
 	log_newpage_range(index, INIT_FORKNUM, 0, 1, true);

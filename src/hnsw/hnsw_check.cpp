@@ -29,7 +29,10 @@ struct NodeSummary {
 void HnswCheckIndex(Relation index, Relation heap, bool heap_all_indexed) {
 	HnswMetaPageData meta = HnswReadMeta(index);
 	vdb::ElementMetric metric = HnswMetric(meta);
-	HnswGeometry expected = HnswComputeGeometry(meta.m, uint32(metric.bytes));
+	if (meta.quantizer != HNSW_QUANTIZER_FLAT &&
+	    (meta.quantizer != HNSW_QUANTIZER_SQ8 || metric.type != vdb::ElementType::kFloat32))
+		Corrupted(index, "metapage names an unknown quantizer", 0, meta.quantizer);
+	HnswGeometry expected = HnswComputeGeometry(meta.m, HnswStoredBytes(metric, meta.quantizer));
 	if (memcmp(&expected, &meta.geometry, sizeof expected) != 0)
 		Corrupted(index, "metapage geometry does not match m and dimensions", 0, meta.m);
 	const HnswGeometry &g = meta.geometry;

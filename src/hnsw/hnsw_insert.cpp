@@ -30,12 +30,12 @@ extern "C" {
 // the heuristic (positions into `found`, in `kept`).
 void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
-                       std::vector<uint32_t> &kept, size_t fill_to) {
-	size_t bytes = meta.geometry.element_bytes;
+                       std::vector<uint32_t> &kept, size_t fill_to, void *scratch) {
+	size_t bytes = metric.bytes;
 	if (vectors.size() < found.size() * bytes)
 		vectors.resize(found.size() * bytes);
 	for (size_t i = 0; i < found.size(); i++)
-		HnswReadElement(index, meta.geometry, found[i].id, &vectors[i * bytes]);
+		HnswLoadElement(index, meta, found[i].id, &vectors[i * bytes], scratch);
 	vdb::SelectNeighbours(
 		found.data(), found.size(), max_links,
 		[&](size_t a, size_t b) { return metric.Distance(&vectors[a * bytes], &vectors[b * bytes]); }, kept,
@@ -54,8 +54,8 @@ struct InsertScratch {
 	std::vector<vdb::Candidate> chosen;  // the new node's links on the current level
 	std::vector<vdb::Candidate> per_level[HNSW_MAX_LEVEL + 1];  // candidates found by level
 	std::vector<uint32_t> links;
-	std::vector<uint8_t> query;  // element of the node being linked or pruned
-	std::vector<uint8_t> spill;  // a vector that spans pages
+	std::vector<uint8_t> query;  // element of the node being pruned
+	std::vector<uint8_t> spill;  // a stored element that spans pages
 	HnswBufferHints hints;
 };
 
@@ -64,7 +64,7 @@ InsertScratch &Scratch(const HnswMetaPageData &meta) {
 	vdb::RunCpp("hnsw insert", [&] {
 		if (scratch == NULL)
 			scratch = new InsertScratch();
-		size_t bytes = meta.geometry.element_bytes;
+		size_t bytes = HnswElementScratchBytes(meta);
 		size_t ef = Max(meta.ef_construction, 2 * meta.m) + 1;
 		scratch->search.neighbours.reserve(2 * meta.m);
 		scratch->search.frontier.reserve(ef * 2 * meta.m);
@@ -181,10 +181,10 @@ int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid,
 	return level;
 }
 
-// Writes an element into its place in the vector stream.
-void WriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *element) {
+// Writes an element (as stored) into its place in the vector stream.
+void WriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored) {
 	HnswStreamPos pos = HnswElementPos(g, id);
-	const char *in = (const char *) element;
+	const char *in = (const char *) stored;
 	uint32 left = g.element_bytes;
 	while (left > 0) {
 		uint32 piece = Min(left, pos.contiguous);
@@ -232,15 +232,15 @@ void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 		WriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
 		return;
 	}
-	HnswReadElement(index, meta.geometry, to, s.query.data());
+	HnswLoadElement(index, meta, to, s.query.data(), s.spill.data());
+	HnswQuery query = HnswPrepareQuery(meta, metric, s.query.data());
 	s.found.clear();
 	s.found.push_back(vdb::Candidate{distance, from});
 	for (uint32 link : s.links)
-		s.found.push_back(vdb::Candidate{
-			HnswElementDistance(index, meta, metric, s.query.data(), link, s.spill.data()), link});
+		s.found.push_back(vdb::Candidate{HnswElementDistance(index, meta, query, link, s.spill.data()), link});
 	std::sort(s.found.begin(), s.found.end(), vdb::FarthestOnTop());
 	HnswSelectAndLoad(index, meta, metric, s.found, max_links, s.vectors, s.kept,
-	                  vdb::ReprunedFillTarget(level, max_links));
+	                  vdb::ReprunedFillTarget(level, max_links), s.spill.data());
 	s.links.clear();
 	for (uint32 k : s.kept)
 		s.links.push_back(s.found[k].id);
@@ -275,7 +275,8 @@ void FindCandidates(Relation index, const HnswMetaPageData &meta, const vdb::Ele
 	BlockNumber blocks = 1 + (meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
 	vdb::RunCpp("hnsw insert", [&] {
 		s.hints.Prepare(index, blocks);
-		HnswPageGraph graph{index, &meta, &metric, element, s.spill.data(), &s.hints};
+		HnswQuery query = HnswPrepareQuery(meta, metric, element);
+		HnswPageGraph graph{index, &meta, &query, s.spill.data(), &s.hints};
 		vdb::Candidate from{graph.Distance(meta.entry_point), meta.entry_point};
 		for (int l = meta.max_level; l > level; l--)
 			from = vdb::GreedyClosest(graph, from, l, s.search);
@@ -318,7 +319,8 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 		if (id % g.group_nodes == 0)
 			AddGroup(index, g, HnswGroup(g, id));
 	}
-	WriteElement(index, g, id, element);
+	HnswEncodeElement(meta, element, s.spill.data());
+	WriteElement(index, g, id, s.spill.data());
 	level = ClaimSlot(index, g, id, tid, level);
 	// The metapage counts the node before any link to it is logged: WAL is
 	// replayed in order, so after a crash no link can point past node_count.
@@ -330,7 +332,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 				s.found.assign(s.per_level[l].begin(), s.per_level[l].end());
 				KeepLiveCandidates(index, g, s.found, id, l);
 				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept,
-				                  HnswMaxLinks(meta, l));
+				                  HnswMaxLinks(meta, l), s.spill.data());
 				s.chosen.clear();
 				s.links.clear();
 				for (uint32 k : s.kept) {

@@ -16,6 +16,9 @@
 // rounding (pgvector fits 2 vectors of 784 dims in a page and wastes 25%),
 // and vectors longer than a page (up to 16,000 dims) need no special case.
 // G and V are chosen when the index is created to minimise pages per node.
+// With quantizer sq8 the stream holds 8-bit elements instead of the vectors
+// (a quarter of the bytes) and scans leave the final order to the
+// executor's exact distances (see hnsw_scan.cpp).
 #pragma once
 
 #include "index/index_pages.h"
@@ -25,7 +28,7 @@ extern "C" {
 }
 
 #define HNSW_MAGIC 0x56444248  // "HBDV"
-#define HNSW_FORMAT_VERSION 1
+#define HNSW_FORMAT_VERSION 2
 #define HNSW_METAPAGE_BLKNO 0
 // Heavyweight lock (on this pseudo page) that serialises writers of the graph.
 #define HNSW_WRITE_LOCK_BLKNO 0
@@ -33,6 +36,10 @@ extern "C" {
 #define HNSW_PAGE_META 1
 #define HNSW_PAGE_GRAPH 2
 #define HNSW_PAGE_VECTOR 3
+
+// How the vector stream stores elements.
+#define HNSW_QUANTIZER_FLAT 0  // as the metric compares them (float32, float16, bits)
+#define HNSW_QUANTIZER_SQ8 1   // 8-bit codes of float32 vectors (core/hnsw/sq8_element.h)
 
 #define HNSW_NODE_DELETED 0x01  // heap tuple is dead; still traversable until repaired
 #define HNSW_NODE_FREE 0x02     // slot unused (after vacuum): no TID, reusable
@@ -55,7 +62,8 @@ struct HnswMetaPageData {
 	uint8 metric_kind;   // vdb::MetricKind
 	uint16 m;
 	uint16 ef_construction;
-	uint16 unused;
+	uint8 quantizer;  // HNSW_QUANTIZER_*: how elements are stored
+	uint8 unused;
 	uint32 dims;
 	HnswGeometry geometry;
 	uint32 node_count;  // ids handed out so far (free slots included)

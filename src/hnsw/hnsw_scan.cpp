@@ -10,8 +10,15 @@
 // last one returned, in relaxed_order all of them. This stops at
 // hnsw.max_scan_tuples nodes visited, or when the candidate lists would
 // need more than work_mem * hnsw.scan_mem_multiplier.
+//
+// An sq8 index searches with distances to its 8-bit elements and returns
+// the found nodes ordered by a lower bound of their exact distance
+// (vdb::Sq8LowerBound) with xs_recheckorderby set: the executor computes
+// the exact distance of each row it fetches anyway and returns rows in exact
+// order, fetching only as many beyond the LIMIT as the bounds require.
 #include "hnsw/hnsw.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "pg/cpp_boundary.h"
@@ -32,8 +39,8 @@ struct ScanBuffers {
 	vdb::SearchScratch search;
 	vdb::VisitedSet returned;
 	std::vector<vdb::Candidate> results;
-	std::vector<uint8_t> query;
-	std::vector<uint8_t> spill;
+	std::vector<uint8_t> query;  // as the metric compares it
+	std::vector<uint8_t> spill;  // a stored element that spans pages
 	HnswBufferHints hints;
 };
 
@@ -58,6 +65,8 @@ struct HnswScanOpaque {
 	ScanBuffers *state;
 	HnswMetaPageData meta;
 	vdb::ElementMetric metric;
+	HnswQuery query;
+	bool recheck;          // results carry lower bounds for the executor to re-rank
 	bool searched;
 	size_t next;           // position in state->results
 	size_t ef;             // of the last search
@@ -72,6 +81,18 @@ void ReleaseScanState(void *arg) {
 	so->state = NULL;
 }
 
+// Replaces each result's distance with the lower bound the executor re-ranks
+// by, rounded down to float, and sorts by it.
+void OrderByLowerBounds(Relation index, HnswScanOpaque *so, ScanBuffers *state) {
+	for (vdb::Candidate &c : state->results) {
+		double bound = HnswLowerBound(index, so->meta, so->query, c, state->spill.data(), &state->hints);
+		float rounded = float(bound);
+		c.distance = double(rounded) > bound ? std::nextafter(rounded, -INFINITY) : rounded;
+	}
+	std::sort(state->results.begin(), state->results.end(),
+	          [](const vdb::Candidate &a, const vdb::Candidate &b) { return a.distance < b.distance; });
+}
+
 // Searches the graph (as of now) with the given ef.
 void Search(IndexScanDesc scan, size_t ef) {
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
@@ -83,10 +104,11 @@ void Search(IndexScanDesc scan, size_t ef) {
 	BlockNumber blocks = 1 + (so->meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
 	vdb::RunCpp("hnsw scan", [&] {
 		state->hints.Prepare(scan->indexRelation, blocks);
-		HnswPageGraph graph{scan->indexRelation, &so->meta,          &so->metric,
-		                    state->query.data(),  state->spill.data(), &state->hints};
+		HnswPageGraph graph{scan->indexRelation, &so->meta, &so->query, state->spill.data(), &state->hints};
 		vdb::SearchGraph(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef, state->search);
 		state->results.assign(state->search.results.begin(), state->search.results.end());
+		if (so->recheck)
+			OrderByLowerBounds(scan->indexRelation, so, state);
 	});
 }
 
@@ -111,13 +133,16 @@ IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys) {
 	vdb::RunCpp("hnsw scan", [&] {
 		so->state = TakeBuffers();
 		so->state->query.resize(so->metric.bytes);
-		so->state->spill.resize(so->metric.bytes);
+		so->state->spill.resize(so->meta.geometry.element_bytes);
 		so->state->search.neighbours.reserve(2 * so->meta.m);
 	});
 	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
 	cleanup->func = ReleaseScanState;
 	cleanup->arg = so;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
+	scan->xs_orderbyvals = (Datum *) palloc0(sizeof(Datum) * Max(norderbys, 1));
+	scan->xs_orderbynulls = (bool *) palloc(sizeof(bool) * Max(norderbys, 1));
+	memset(scan->xs_orderbynulls, true, sizeof(bool) * Max(norderbys, 1));
 	scan->opaque = so;
 	return scan;
 }
@@ -133,8 +158,11 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 	// ORDER BY distance to NULL orders nothing: any order is right, so search
 	// from the zero vector, as pgvector does.
 	memset(query, 0, so->metric.bytes);
-	if (scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL))
+	bool ordered = scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL);
+	if (ordered)
 		VdbDatumToElement(scan->indexRelation, so->metric, scan->orderByData[0].sk_argument, query);
+	so->query = HnswPrepareQuery(so->meta, so->metric, query);
+	so->recheck = ordered && so->query.sq8;
 }
 
 bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
@@ -166,7 +194,11 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 			so->last_distance = Max(so->last_distance, c.distance);
 			scan->xs_heaptid = info.tid;
 			scan->xs_recheck = false;
-			scan->xs_recheckorderby = false;
+			scan->xs_recheckorderby = so->recheck;
+			if (so->recheck) {
+				scan->xs_orderbyvals[0] = Float8GetDatum(double(c.distance));
+				scan->xs_orderbynulls[0] = false;
+			}
 			return true;
 		}
 		if (!CanSearchFurther(so))

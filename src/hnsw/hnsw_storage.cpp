@@ -60,7 +60,7 @@ HnswMetaPageData HnswReadMeta(Relation index) {
 	return meta;
 }
 
-void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options) {
+void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer) {
 	VdbInitPage(page, HNSW_PAGE_META);
 	HnswMetaPageData meta{};
 	meta.header = VdbMetaHeader{HNSW_MAGIC, HNSW_FORMAT_VERSION};
@@ -69,7 +69,8 @@ void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &op
 	meta.m = uint16(options.m);
 	meta.ef_construction = uint16(options.ef_construction);
 	meta.dims = uint32(metric.dims);
-	meta.geometry = HnswComputeGeometry(options.m, uint32(VdbElementMetric(metric).bytes));
+	meta.quantizer = quantizer;
+	meta.geometry = HnswComputeGeometry(options.m, HnswStoredBytes(VdbElementMetric(metric), quantizer));
 	meta.node_count = 0;
 	meta.entry_point = HNSW_NO_NODE;
 	meta.max_level = -1;
@@ -79,6 +80,14 @@ void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &op
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta) {
 	return vdb::MakeElementMetric(vdb::ElementType(meta.element_type), vdb::MetricKind(meta.metric_kind),
 	                              meta.dims);
+}
+
+uint32 HnswStoredBytes(const vdb::ElementMetric &metric, uint8 quantizer) {
+	return uint32(quantizer == HNSW_QUANTIZER_SQ8 ? vdb::Sq8ElementBytes(metric.dims) : metric.bytes);
+}
+
+size_t HnswElementScratchBytes(const HnswMetaPageData &meta) {
+	return Max(HnswMetric(meta).bytes, size_t(meta.geometry.element_bytes));
 }
 
 void HnswInitGroupPages(Page *pages, const HnswGeometry &g) {
@@ -93,13 +102,13 @@ void HnswInitGroupPages(Page *pages, const HnswGeometry &g) {
 		VdbInitPage(pages[i], HNSW_PAGE_VECTOR);
 }
 
-void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst) {
+void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst, HnswBufferHints *hints) {
 	HnswStreamPos pos = HnswElementPos(g, id);
 	char *out = (char *) dst;
 	uint32 left = g.element_bytes;
 	while (left > 0) {
 		uint32 piece = Min(left, pos.contiguous);
-		Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_SHARE);
+		Buffer buffer = VdbReadHinted(index, pos.block, hints);
 		memcpy(out, BufferGetPage(buffer) + pos.offset, piece);
 		UnlockReleaseBuffer(buffer);
 		out += piece;
@@ -118,29 +127,87 @@ void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints
 	vdb::PrefetchBytes(BufferGetPage(buffer) + pos.offset, Min(pos.contiguous, g.element_bytes));
 }
 
-float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
-                          const void *query, uint32 id, void *scratch, HnswBufferHints *hints) {
-	const HnswGeometry &g = meta.geometry;
-	HnswStreamPos pos = HnswElementPos(g, id);
-	if (pos.contiguous < g.element_bytes && !metric.additive) {
-		HnswReadElement(index, g, id, scratch);
-		return metric.Distance(query, scratch);
+void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch) {
+	if (meta.quantizer != HNSW_QUANTIZER_SQ8) {
+		HnswReadElement(index, meta.geometry, id, dst);
+		return;
 	}
-	// Sums over the pieces on each page; no copy. Pieces end on element
-	// boundaries: element sizes divide the 4-aligned page and area sizes.
+	HnswReadElement(index, meta.geometry, id, scratch);
+	vdb::Sq8DecodeElement(scratch, meta.dims, (float *) dst);
+}
+
+void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, void *dst) {
+	if (meta.quantizer == HNSW_QUANTIZER_SQ8)
+		vdb::Sq8EncodeElement((const float *) element, meta.dims, dst);
+	else
+		memcpy(dst, element, meta.geometry.element_bytes);
+}
+
+HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetric &metric, const void *element) {
+	HnswQuery query{&metric, element, meta.quantizer == HNSW_QUANTIZER_SQ8, {}};
+	if (query.sq8)
+		query.prepared = vdb::Sq8PrepareQuery(metric.kind, (const float *) element, metric.dims);
+	return query;
+}
+
+namespace {
+
+// Calls use(stored element) with element id read in place under a share
+// lock, or copied to scratch when it spans pages.
+template <typename Use>
+auto WithStoredElement(Relation index, const HnswGeometry &g, uint32 id, void *scratch, HnswBufferHints *hints,
+                       Use use) {
+	HnswStreamPos pos = HnswElementPos(g, id);
+	if (pos.contiguous < g.element_bytes) {
+		HnswReadElement(index, g, id, scratch, hints);
+		return use((const void *) scratch);
+	}
+	Buffer buffer = VdbReadHinted(index, pos.block, hints);
+	auto result = use((const void *) (BufferGetPage(buffer) + pos.offset));
+	UnlockReleaseBuffer(buffer);
+	return result;
+}
+
+// Sums a flat element's distance over its pieces on each page; no copy.
+// Pieces end on element boundaries: element sizes divide the 4-aligned page
+// and area sizes.
+float PieceWiseDistance(Relation index, const HnswGeometry &g, const vdb::ElementMetric &metric, const void *query,
+                        uint32 id, HnswBufferHints *hints) {
+	HnswStreamPos pos = HnswElementPos(g, id);
 	float distance = 0;
 	const char *q = (const char *) query;
 	for (uint32 left = g.element_bytes; left > 0;) {
 		uint32 piece = Min(left, pos.contiguous);
 		Buffer buffer = VdbReadHinted(index, pos.block, hints);
-		const char *data = BufferGetPage(buffer) + pos.offset;
-		distance += piece == g.element_bytes ? metric.Distance(q, data) : metric.PieceDistance(q, data, piece);
+		distance += metric.PieceDistance(q, BufferGetPage(buffer) + pos.offset, piece);
 		UnlockReleaseBuffer(buffer);
 		q += piece;
 		left -= piece;
 		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
 	}
 	return distance;
+}
+
+}  // namespace
+
+float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, uint32 id,
+                          void *scratch, HnswBufferHints *hints) {
+	const HnswGeometry &g = meta.geometry;
+	if (query.sq8)
+		return WithStoredElement(index, g, id, scratch, hints, [&](const void *element) {
+			return vdb::Sq8ElementDistance(query.prepared, element);
+		});
+	if (query.metric->additive && HnswElementPos(g, id).contiguous < g.element_bytes)
+		return PieceWiseDistance(index, g, *query.metric, query.element, id, hints);
+	return WithStoredElement(index, g, id, scratch, hints,
+	                         [&](const void *element) { return query.metric->Distance(query.element, element); });
+}
+
+double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, vdb::Candidate found,
+                      void *scratch, HnswBufferHints *hints) {
+	return WithStoredElement(index, meta.geometry, found.id, scratch, hints, [&](const void *element) {
+		return vdb::Sq8LowerBound(query.prepared, found.distance, element);
+	});
 }
 
 void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,

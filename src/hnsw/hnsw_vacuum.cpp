@@ -47,7 +47,7 @@ VacuumScratch *NewScratch(const HnswMetaPageData &meta) {
 		s->deleted.assign(meta.node_count, 0);
 		s->links.reserve(2 * meta.m);
 		s->dead_links.reserve(2 * meta.m);
-		s->element.resize(meta.geometry.element_bytes);
+		s->element.resize(HnswElementScratchBytes(meta));
 		s->spill.resize(meta.geometry.element_bytes);
 	});
 	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
@@ -109,14 +109,15 @@ void RepairLinks(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 		s->candidates.clear();
 		s->dead_links.assign(s->links.begin(), s->links.end());
 	});
-	HnswReadElement(index, g, id, s->element.data());
+	HnswLoadElement(index, meta, id, s->element.data(), s->spill.data());
+	HnswQuery query = HnswPrepareQuery(meta, metric, s->element.data());
 	auto consider = [&](uint32 candidate) {
 		if (candidate == id || candidate >= meta.node_count || s->deleted[candidate])
 			return;
 		for (const vdb::Candidate &c : s->candidates)
 			if (c.id == candidate)
 				return;
-		float distance = HnswElementDistance(index, meta, metric, s->element.data(), candidate, s->spill.data());
+		float distance = HnswElementDistance(index, meta, query, candidate, s->spill.data());
 		s->candidates.push_back(vdb::Candidate{distance, candidate});
 	};
 	vdb::RunCpp("hnsw vacuum", [&] {
@@ -132,7 +133,7 @@ void RepairLinks(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 		}
 		std::sort(s->candidates.begin(), s->candidates.end(), vdb::FarthestOnTop());
 		HnswSelectAndLoad(index, meta, metric, s->candidates, HnswMaxLinks(meta, level), s->vectors, s->kept,
-		                  HnswMaxLinks(meta, level));
+		                  HnswMaxLinks(meta, level), s->spill.data());
 		s->links.clear();
 		for (uint32 k : s->kept)
 			s->links.push_back(s->candidates[k].id);

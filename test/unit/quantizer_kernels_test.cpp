@@ -46,6 +46,8 @@ TEST_P(QuantizerKernelsTest, MatchScalar) {
 	            scalar.sq8_l2(a.data(), b.data(), code.data(), n), tolerance * 600) << simd.name;
 	EXPECT_NEAR(simd.sq8_dot(a.data(), code.data(), n), scalar.sq8_dot(a.data(), code.data(), n),
 	            tolerance) << simd.name;
+	std::vector<uint8_t> other = Bytes(n);
+	EXPECT_EQ(simd.u8_dot(code.data(), other.data(), n), scalar.u8_dot(code.data(), other.data(), n)) << simd.name;
 	EXPECT_NEAR(simd.pq_sum(table.data(), code.data(), n), scalar.pq_sum(table.data(), code.data(), n),
 	            1e-5f * float(n)) << simd.name;
 
@@ -65,6 +67,8 @@ TEST(QuantizerKernels, ScalarReferenceIsRight) {
 	uint8_t code[3] = {2, 0, 1};
 	EXPECT_FLOAT_EQ(k.sq8_l2(shifted, step, code, 3), 0 + 4 + 1);
 	EXPECT_FLOAT_EQ(k.sq8_dot(shifted, code, 3), 2 + 0 + 3);
+	uint8_t other[3] = {255, 9, 3};
+	EXPECT_EQ(k.u8_dot(code, other, 3), 2u * 255 + 0 + 3);
 	std::vector<float> table(2 * 256, 0);
 	table[7] = 1.5f;
 	table[256 + 200] = 2;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/distance/distance.h"
+#include "core/hnsw/sq8_element.h"
 
 namespace vdb {
 namespace {
@@ -66,6 +67,15 @@ ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) 
 		metric.bytes = dims * sizeof(Half);
 		metric.distance = FloatDistance(type, kind);
 		break;
+	case ElementType::kSq8:
+		metric.bytes = Sq8ElementBytes(dims);
+		if (kind == MetricKind::kL2)
+			metric.distance = Sq8L2Between;
+		else if (kind == MetricKind::kInnerProduct || kind == MetricKind::kCosine)
+			metric.distance = Sq8NegDotBetween;
+		else
+			throw std::invalid_argument("sq8 elements support l2, inner product and cosine");
+		break;
 	case ElementType::kBit:
 		metric.bytes = BitBytes(dims);
 		if (kind == MetricKind::kHamming)
@@ -78,9 +88,10 @@ ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) 
 	default:
 		throw std::invalid_argument("unknown element type");
 	}
-	// Sums over elements are additive; Jaccard's ratio and float16 cosine's
-	// normalisation are not.
-	metric.additive = kind != MetricKind::kJaccard && !(kind == MetricKind::kCosine && type == ElementType::kFloat16);
+	// Sums over elements are additive; Jaccard's ratio, float16 cosine's
+	// normalisation and sq8's per-element scale are not.
+	metric.additive = kind != MetricKind::kJaccard && !(kind == MetricKind::kCosine && type == ElementType::kFloat16) &&
+	                  type != ElementType::kSq8;
 	return metric;
 }
 

@@ -11,7 +11,9 @@
 
 namespace vdb {
 
-enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3 };
+// kSq8: 8-bit codes of float32 vectors (core/hnsw/sq8_element.h), for l2
+// and inner product (cosine: inner product of unit vectors).
+enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kSq8 = 4 };
 
 // Smaller is closer for every metric (inner product is negated).
 using ElementDistanceFn = float (*)(const void *a, const void *b, size_t dims);

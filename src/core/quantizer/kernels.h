@@ -18,6 +18,8 @@ struct QuantizerKernels {
 	float (*sq8_l2)(const float *shifted, const float *step, const uint8_t *code, size_t d);
 	// sum_i weight[i] * code[i]: the code-dependent part of an inner product.
 	float (*sq8_dot)(const float *weight, const uint8_t *code, size_t d);
+	// sum_i a[i] * b[i] of two code vectors (exact: d <= 66,000).
+	uint32_t (*u8_dot)(const uint8_t *a, const uint8_t *b, size_t d);
 	// sum_j table[j * 256 + code[j]] over m sub-quantizers.
 	float (*pq_sum)(const float *table, const uint8_t *code, size_t m);
 	// sum_b 2^b * popcount(bits & planes[b]) over `words` 64-bit words, with

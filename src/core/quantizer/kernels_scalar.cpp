@@ -23,6 +23,13 @@ float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
 	return sum;
 }
 
+uint32_t U8Dot(const uint8_t *a, const uint8_t *b, size_t d) {
+	uint32_t sum = 0;
+	for (size_t i = 0; i < d; i++)
+		sum += uint32_t(a[i]) * b[i];
+	return sum;
+}
+
 float PqSum(const float *table, const uint8_t *code, size_t m) {
 	float sum = 0;
 	for (size_t j = 0; j < m; j++)
@@ -33,7 +40,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 const QuantizerKernels &ScalarQuantKernels() {
-	static const QuantizerKernels kernels = {"scalar", Sq8L2, Sq8Dot, PqSum, BitPlaneDotLoop,
+	static const QuantizerKernels kernels = {"scalar", Sq8L2, Sq8Dot, U8Dot, PqSum, BitPlaneDotLoop,
 	                                            PopcountLoop};
 	return kernels;
 }

@@ -1,0 +1,149 @@
+// The 8-bit hnsw element: reconstruction error, distances to the
+// reconstruction, and the lower bound the executor's re-ranking relies on,
+// which must never exceed the distance the SQL operator computes.
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/distance/distance.h"
+#include "core/hnsw/sq8_element.h"
+
+namespace vdb {
+namespace {
+
+std::vector<float> Random(size_t dims, std::mt19937_64 &rng, float scale, float offset) {
+	std::normal_distribution<float> normal;
+	std::vector<float> x(dims);
+	for (float &v : x)
+		v = offset + scale * normal(rng);
+	return x;
+}
+
+void Normalise(std::vector<float> &x) {
+	double norm = 0;
+	for (float v : x)
+		norm += double(v) * v;
+	for (float &v : x)
+		v = float(v / std::sqrt(norm));
+}
+
+// What the SQL operators return, computed as they do (float kernels).
+double Operator(MetricKind kind, const std::vector<float> &q, const std::vector<float> &x) {
+	switch (kind) {
+	case MetricKind::kL2:
+		return std::sqrt(double(Kernels().l2_squared_f32(q.data(), x.data(), q.size())));
+	case MetricKind::kInnerProduct:
+		return -double(Kernels().dot_f32(q.data(), x.data(), q.size()));
+	default:
+		return double(Kernels().cosine_f32(q.data(), x.data(), q.size()));
+	}
+}
+
+TEST(Sq8Element, ReconstructsWithinHalfAStep) {
+	std::mt19937_64 rng(1);
+	for (size_t dims : {1, 3, 16, 784, 1537}) {
+		std::vector<float> x = Random(dims, rng, 3, 1), decoded(dims);
+		std::vector<uint8_t> element(Sq8ElementBytes(dims));
+		ASSERT_EQ(element.size() % 4, 0u);
+		Sq8EncodeElement(x.data(), dims, element.data());
+		Sq8DecodeElement(element.data(), dims, decoded.data());
+		Sq8ElementHeader h;
+		memcpy(&h, element.data(), sizeof h);
+		double residual2 = 0, norm2 = 0;
+		for (size_t i = 0; i < dims; i++) {
+			EXPECT_LE(std::fabs(x[i] - decoded[i]), h.step * 0.5001 + 1e-6) << dims << " " << i;
+			residual2 += double(x[i] - decoded[i]) * (x[i] - decoded[i]);
+			norm2 += double(decoded[i]) * decoded[i];
+		}
+		EXPECT_GE(h.residual, std::sqrt(residual2) * 0.9999);
+		EXPECT_NEAR(h.norm2, norm2, 1e-4 * norm2 + 1e-6);
+	}
+}
+
+TEST(Sq8Element, ConstantVectorIsExact) {
+	std::vector<float> x(10, 2.5f), decoded(10);
+	std::vector<uint8_t> element(Sq8ElementBytes(10));
+	Sq8EncodeElement(x.data(), 10, element.data());
+	Sq8DecodeElement(element.data(), 10, decoded.data());
+	EXPECT_EQ(decoded, x);
+}
+
+TEST(Sq8Element, IntegerPixelsAreExact) {
+	// Fashion-MNIST-like data: integers 0..255 with both ends present.
+	std::vector<float> x(784);
+	for (size_t i = 0; i < x.size(); i++)
+		x[i] = float((i * 37) % 256);
+	std::vector<float> decoded(x.size());
+	std::vector<uint8_t> element(Sq8ElementBytes(x.size()));
+	Sq8EncodeElement(x.data(), x.size(), element.data());
+	Sq8DecodeElement(element.data(), x.size(), decoded.data());
+	EXPECT_EQ(decoded, x);
+}
+
+TEST(Sq8Element, DistanceMatchesTheReconstruction) {
+	std::mt19937_64 rng(2);
+	size_t dims = 300;
+	for (MetricKind kind : {MetricKind::kL2, MetricKind::kInnerProduct}) {
+		std::vector<float> q = Random(dims, rng, 1, 0), x = Random(dims, rng, 1, 0.5f), decoded(dims);
+		std::vector<uint8_t> element(Sq8ElementBytes(dims));
+		Sq8EncodeElement(x.data(), dims, element.data());
+		Sq8DecodeElement(element.data(), dims, decoded.data());
+		Sq8ElementQuery query = Sq8PrepareQuery(kind, q.data(), dims);
+		double expected = kind == MetricKind::kL2 ? Kernels().l2_squared_f32(q.data(), decoded.data(), dims)
+		                                          : -Kernels().dot_f32(q.data(), decoded.data(), dims);
+		EXPECT_NEAR(Sq8ElementDistance(query, element.data()), expected, 1e-3 * (std::fabs(expected) + 1));
+	}
+}
+
+TEST(Sq8Element, DistanceBetweenElementsMatchesTheReconstructions) {
+	std::mt19937_64 rng(4);
+	for (size_t dims : {1, 33, 784}) {
+		std::vector<float> x = Random(dims, rng, 2, 1), y = Random(dims, rng, 0.5f, -1), dx(dims), dy(dims);
+		std::vector<uint8_t> a(Sq8ElementBytes(dims)), b(Sq8ElementBytes(dims));
+		Sq8EncodeElement(x.data(), dims, a.data());
+		Sq8EncodeElement(y.data(), dims, b.data());
+		Sq8DecodeElement(a.data(), dims, dx.data());
+		Sq8DecodeElement(b.data(), dims, dy.data());
+		double l2 = Kernels().l2_squared_f32(dx.data(), dy.data(), dims);
+		double dot = Kernels().dot_f32(dx.data(), dy.data(), dims);
+		EXPECT_NEAR(Sq8L2Between(a.data(), b.data(), dims), l2, 1e-4 * l2 + 1e-4) << dims;
+		EXPECT_NEAR(Sq8NegDotBetween(a.data(), b.data(), dims), -dot, 1e-4 * std::fabs(dot) + 1e-3) << dims;
+		EXPECT_NEAR(Sq8L2Between(a.data(), a.data(), dims), 0, 1e-3 * l2 + 1e-4) << dims;
+	}
+}
+
+// For each metric and many random pairs, near and far, in and out of scale:
+// the bound is at most the operator's value and, for L2, not far below it.
+TEST(Sq8Element, LowerBoundNeverExceedsTheOperator) {
+	std::mt19937_64 rng(3);
+	for (MetricKind kind : {MetricKind::kL2, MetricKind::kInnerProduct, MetricKind::kCosine}) {
+		for (size_t dims : {2, 17, 128, 784, 2000}) {
+			for (int trial = 0; trial < 200; trial++) {
+				float scale = trial % 3 == 0 ? 1e-3f : (trial % 3 == 1 ? 1.0f : 1e3f);
+				std::vector<float> x = Random(dims, rng, scale, trial % 2 ? scale : 0);
+				// Every fourth query is a near copy of x, where bounds are tightest.
+				std::vector<float> q = trial % 4 == 0 ? x : Random(dims, rng, scale, 0);
+				if (trial % 4 == 0)
+					q[trial % dims] += scale * 1e-3f;
+				if (kind == MetricKind::kCosine) {
+					Normalise(x);
+					Normalise(q);
+				}
+				std::vector<uint8_t> element(Sq8ElementBytes(dims));
+				Sq8EncodeElement(x.data(), dims, element.data());
+				Sq8ElementQuery query = Sq8PrepareQuery(kind, q.data(), dims);
+				float distance = Sq8ElementDistance(query, element.data());
+				double bound = Sq8LowerBound(query, distance, element.data());
+				double exact = Operator(kind, q, x);
+				ASSERT_LE(bound, exact) << int(kind) << " dims " << dims << " trial " << trial;
+				if (kind == MetricKind::kL2 && trial % 4 != 0)
+					EXPECT_GE(bound, exact * 0.9) << "dims " << dims << " trial " << trial;
+			}
+		}
+	}
+}
+
+}  // namespace
+}  // namespace vdb
