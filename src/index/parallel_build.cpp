@@ -10,6 +10,7 @@ extern "C" {
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "executor/instrument.h"
 #include "miscadmin.h"
 #include "access/genam.h"
 #include "optimizer/optimizer.h"
@@ -22,6 +23,8 @@ namespace {
 
 constexpr uint64 kKeyShared = UINT64CONST(0xB0D0000000000001);
 constexpr uint64 kKeyScan = UINT64CONST(0xB0D0000000000002);
+constexpr uint64 kKeyBufferUsage = UINT64CONST(0xB0D0000000000003);
+constexpr uint64 kKeyWalUsage = UINT64CONST(0xB0D0000000000004);
 constexpr uint64 kKeyChunk = UINT64CONST(0xB0D0000000000010);
 
 void InitShared(VdbParallelShared *shared, Relation heap, Relation index, IndexInfo *info) {
@@ -67,7 +70,11 @@ VdbParallelBuild *VdbParallelBegin(Relation heap, Relation index, IndexInfo *inf
 	shm_toc_estimate_chunk(&context->estimator, scan_size);
 	for (int i = 0; i < chunks; i++)
 		shm_toc_estimate_chunk(&context->estimator, Max(sizes[i], 1));
-	shm_toc_estimate_keys(&context->estimator, 2 + chunks);
+	// Each worker's buffer and WAL use, added to the leader's at the end (as
+	// nbtree does) so that pg_stat_statements and EXPLAIN count them.
+	shm_toc_estimate_chunk(&context->estimator, mul_size(sizeof(BufferUsage), workers));
+	shm_toc_estimate_chunk(&context->estimator, mul_size(sizeof(WalUsage), workers));
+	shm_toc_estimate_keys(&context->estimator, 4 + chunks);
 	InitializeParallelDSM(context);
 	if (context->seg == NULL) {  // no segment to be had: build alone
 		if (IsMVCCSnapshot(build->snapshot))
@@ -80,6 +87,10 @@ VdbParallelBuild *VdbParallelBegin(Relation heap, Relation index, IndexInfo *inf
 	}
 
 	build->context = context;
+	build->buffer_usage = (BufferUsage *) shm_toc_allocate(context->toc, mul_size(sizeof(BufferUsage), workers));
+	shm_toc_insert(context->toc, kKeyBufferUsage, build->buffer_usage);
+	build->wal_usage = (WalUsage *) shm_toc_allocate(context->toc, mul_size(sizeof(WalUsage), workers));
+	shm_toc_insert(context->toc, kKeyWalUsage, build->wal_usage);
 	build->shared = (VdbParallelShared *) shm_toc_allocate(context->toc, sizeof(VdbParallelShared));
 	InitShared(build->shared, heap, index, info);
 	build->shared->participants = 1 + workers;  // an upper bound until the launch
@@ -116,6 +127,8 @@ void VdbParallelEnd(VdbParallelBuild *build) {
 	if (build->context == NULL)
 		return;
 	WaitForParallelWorkersToFinish(build->context);
+	for (int i = 0; i < build->workers; i++)
+		InstrAccumParallelQuery(&build->buffer_usage[i], &build->wal_usage[i]);
 	// The segment goes away: keep the totals.
 	VdbParallelShared *totals = (VdbParallelShared *) palloc(sizeof(VdbParallelShared));
 	memcpy(totals, build->shared, sizeof *totals);
@@ -178,6 +191,8 @@ void VdbParallelAddTuples(VdbParallelShared *shared, double heap_tuples, double 
 VdbParallelWorker VdbParallelWorkerBegin(shm_toc *toc) {
 	VdbParallelWorker worker;
 	memset(&worker, 0, sizeof worker);
+	worker.toc = toc;
+	InstrStartParallelQuery();
 	worker.shared = (VdbParallelShared *) shm_toc_lookup(toc, kKeyShared, false);
 	worker.heap_lock = worker.shared->concurrent ? ShareUpdateExclusiveLock : ShareLock;
 	worker.index_lock = worker.shared->concurrent ? RowExclusiveLock : AccessExclusiveLock;
@@ -193,6 +208,9 @@ VdbParallelWorker VdbParallelWorkerBegin(shm_toc *toc) {
 }
 
 void VdbParallelWorkerEnd(VdbParallelWorker &worker) {
+	BufferUsage *buffer_usage = (BufferUsage *) shm_toc_lookup(worker.toc, kKeyBufferUsage, false);
+	WalUsage *wal_usage = (WalUsage *) shm_toc_lookup(worker.toc, kKeyWalUsage, false);
+	InstrEndParallelQuery(&buffer_usage[ParallelWorkerNumber], &wal_usage[ParallelWorkerNumber]);
 	index_close(worker.index, worker.index_lock);
 	table_close(worker.heap, worker.heap_lock);
 }

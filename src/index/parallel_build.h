@@ -44,6 +44,8 @@ struct VdbParallelBuild {
 	ParallelTableScanDesc scan;  // NULL when alone
 	void *chunks[kVdbMaxParallelChunks];
 	int workers;  // launched
+	struct BufferUsage *buffer_usage;  // per worker, in the segment
+	struct WalUsage *wal_usage;
 };
 
 // How many workers plan_create_index_workers grants this build.
@@ -79,6 +81,7 @@ struct VdbParallelWorker {
 	void *chunks[kVdbMaxParallelChunks];
 	LOCKMODE heap_lock;
 	LOCKMODE index_lock;
+	shm_toc *toc;
 };
 
 VdbParallelWorker VdbParallelWorkerBegin(shm_toc *toc);
