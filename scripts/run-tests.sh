@@ -84,16 +84,23 @@ run_regress() {
 	record_pg_regress regress "$out"
 }
 
+# The specs share the helpers in test/isolation/helpers.sql (and the
+# extension it creates), so the database is made here and pg_isolation_regress
+# runs them in it as it is (--use-existing).
 run_isolation() {
 	local specs
 	specs=$(ls test/isolation/specs/*.spec 2>/dev/null | xargs -r -n1 basename | sed 's/\.spec$//')
 	[ -n "$specs" ] || return 0
 	start_server || { record isolation 0 1; return; }
+	"$bindir/createdb" isolation_regression &&
+		"$bindir/psql" -X -q -v ON_ERROR_STOP=1 -d isolation_regression -f test/isolation/helpers.sql ||
+		{ record isolation 0 1; return; }
 	local out
 	out=$("$(pg_config --pgxs | xargs dirname)/../test/isolation/pg_isolation_regress" \
 		--bindir="$bindir" --inputdir=test/isolation --outputdir="$work/isolation" \
-		--host=127.0.0.1 --port="$port" --user=postgres --dbname=isolation_regression \
+		--host=127.0.0.1 --port="$port" --user=postgres --dbname=isolation_regression --use-existing \
 		$specs 2>&1)
+	echo "$out" | grep -E '^(test |     )' | grep -v ' ok' || true
 	[ ! -f "$work/isolation/regression.diffs" ] || head -100 "$work/isolation/regression.diffs"
 	record_pg_regress isolation "$out"
 }

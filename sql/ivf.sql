@@ -51,6 +51,10 @@ SET ivf.rerank = 50;
 DROP INDEX ivfq_flat;
 SELECT overlap('ivfq', 'v', '<->', '[7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7.2]', 10) >= 9 AS sq8_recall,
        overlap('ivfq', 'v', '<#>', '[1,2,3,4,5,6,7,8,9,8,7,6,5,4,3,2]', 10) >= 8 AS pq_recall;
+-- The default, -1, re-ranks the quantizer's count (sq8: 40) at a time.
+RESET ivf.rerank;
+SHOW ivf.rerank;
+SELECT overlap('ivfq', 'v', '<->', '[7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7.2]', 10) = 10 AS sq8_default_recall;
 -- 1-bit codes of 16 dimensions estimate coarsely: re-rank a tenth of the rows.
 SET ivf.rerank = 200;
 SELECT overlap('ivfq', 'v', '<=>', '[1,2,3,4,5,6,7,8,9,8,7,6,5,4,3,2]', 10) >= 8 AS rabitq_recall;
@@ -88,7 +92,7 @@ SELECT try($$CREATE INDEX ON ivfq USING ivf (v) WITH (quantizer = 'lvq')$$);
 SELECT try($$CREATE INDEX ON ivfq USING ivf (v) WITH (quantizer = 'pq', pq_m = 5)$$);
 SELECT try($$CREATE INDEX ON ivfq USING ivf (v) WITH (quantizer = 'pq', pq_bits = 4)$$);
 SELECT try($$CREATE INDEX ON ivfq USING ivf (v) WITH (lists = -1)$$);
-SELECT try($$SET ivf.rerank = -1$$);
+SELECT try($$SET ivf.rerank = -2$$);
 CREATE TABLE ivfbits (id int, b bit(64));
 INSERT INTO ivfbits SELECT i, (random() * 1e18)::bigint::bit(64) FROM generate_series(1, 100) i;
 SELECT try($$CREATE INDEX ON ivfbits USING ivf (b bit_hamming_ops) WITH (quantizer = 'sq8')$$);

@@ -12,14 +12,18 @@ namespace {
 
 struct Inputs {
 	std::vector<float> a, b, table;
+	std::vector<int16_t> weights;
 	std::vector<uint8_t> codes;
 	std::vector<uint64_t> bits, planes;
-	explicit Inputs(size_t n) : a(n), b(n), table(n * 256), codes(n), bits(n / 64 + 1), planes(4 * (n / 64 + 1)) {
+	explicit Inputs(size_t n)
+	    : a(n), b(n), table(n * 256), weights(n), codes(n), bits(n / 64 + 1), planes(4 * (n / 64 + 1)) {
 		std::mt19937 rng(1);
 		std::uniform_real_distribution<float> u(-1, 1);
 		for (std::vector<float> *v : {&a, &b, &table})
 			for (float &x : *v)
 				x = u(rng);
+		for (int16_t &w : weights)
+			w = int16_t(int(rng() % (2 * kSq8MaxWeight + 1)) - kSq8MaxWeight);
 		for (uint8_t &c : codes)
 			c = uint8_t(rng());
 		for (uint64_t &w : bits)
@@ -31,11 +35,11 @@ struct Inputs {
 
 const QuantizerKernels &Table(int simd) { return simd ? QuantKernels() : ScalarQuantKernels(); }
 
-void Sq8L2(benchmark::State &state) {
+void Sq8Dot(benchmark::State &state) {
 	Inputs in(size_t(state.range(0)));
 	const QuantizerKernels &k = Table(int(state.range(1)));
 	for (auto _ : state)
-		benchmark::DoNotOptimize(k.sq8_l2(in.a.data(), in.b.data(), in.codes.data(), in.a.size()));
+		benchmark::DoNotOptimize(k.sq8_dot_i16(in.weights.data(), in.codes.data(), in.codes.size()));
 	state.SetLabel(k.name);
 }
 
@@ -56,7 +60,7 @@ void BitPlaneDot(benchmark::State &state) {
 	state.SetLabel(k.name);
 }
 
-BENCHMARK(Sq8L2)->ArgsProduct({{128, 784}, {0, 1}});
+BENCHMARK(Sq8Dot)->ArgsProduct({{128, 784}, {0, 1}});
 BENCHMARK(PqSum)->ArgsProduct({{128, 784}, {0, 1}});
 BENCHMARK(BitPlaneDot)->ArgsProduct({{128, 784}, {0, 1}});
 

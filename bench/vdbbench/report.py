@@ -54,6 +54,53 @@ def inserts_table(inserts):
                  [[i.engine, i.index, i.clients, f"{i.rows:,}", fmt_qps(i.rows_per_s)] for i in inserts])
 
 
+GOAL_RECALLS = (0.95, 0.99, 0.999)
+
+
+def _baseline_am(index):
+    """pgvector's access method a vector_db index is judged against: hnsw
+    against hnsw, every IVF flavour against ivfflat."""
+    am = index.split()[0]
+    return "hnsw" if am == "hnsw" else "ivfflat" if am in ("ivf", "ivfflat") else None
+
+
+def best_qps(points, engine, index, recall):
+    """The highest QPS among one-client points of engine+index reaching
+    `recall`, None when none does."""
+    qps = [p.qps for p in points
+           if p.engine == engine and p.index == index and p.clients == 1 and p.recall >= recall]
+    return max(qps) if qps else None
+
+
+def goals_table(builds, points):
+    """Each vector_db index against pgvector's index of its family, as the
+    issues state the goals: QPS at equal recall (best sweep point reaching
+    it on each side), build time and size. Empty when pgvector is absent."""
+    rows = []
+    pg_builds = {b.index.split()[0]: b for b in builds if b.engine == "pgvector"}
+    pg_indexes = {p.index.split()[0]: p.index for p in points if p.engine == "pgvector"}
+    ours = list(dict.fromkeys(p.index for p in points if p.engine == "vector_db"))
+    for index in ours:
+        am = _baseline_am(index)
+        if am not in pg_indexes:
+            continue
+        cells = []
+        for recall in GOAL_RECALLS:
+            a = best_qps(points, "vector_db", index, recall)
+            b = best_qps(points, "pgvector", pg_indexes[am], recall)
+            cells.append(f"{a / b:.2f}x ({fmt_qps(a)} / {fmt_qps(b)})" if a and b else "—")
+        build = next((b for b in builds if b.engine == "vector_db" and b.index == index), None)
+        base = pg_builds.get(am)
+        for attr in ("seconds", "size_bytes"):
+            mine, theirs = getattr(build, attr, None), getattr(base, attr, None)
+            cells.append(f"{mine / theirs:.2f}x" if mine and theirs else "—")
+        rows.append([index, f"pgvector {pg_indexes[am]}"] + cells)
+    if not rows:
+        return None
+    return table(["vector_db index", "against"] + [f"QPS at recall >= {r}" for r in GOAL_RECALLS] +
+                 ["build time", "size"], rows)
+
+
 def curves(points):
     """Sweep points grouped by engine+index, in sweep order: {label: [points]}."""
     out = {}
@@ -127,6 +174,12 @@ def render(meta, builds, points, extras=(), inserts=(), filtered=(), scale=(), p
                   "allocates a DSM segment in full when it creates it), sampled twice a second.",
                   "`size`: pg_relation_size,",
                   "or the serialized index for the libraries.", "", builds_table(builds), ""]
+    goals = goals_table(builds, points)
+    if goals:
+        lines += ["## Against pgvector", "",
+                  "Ratios of this run: QPS is the best one-client sweep point reaching the recall on each",
+                  "side (ours / pgvector's in brackets); build time and size are ours over pgvector's.", "",
+                  goals, ""]
     if points:
         lines += ["## Search sweeps", "", points_table(points), ""]
     if extras:

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "core/hnsw/graph.h"
 #include "core/hnsw/search.h"
 #include "core/hnsw/sq8_element.h"
 #include "hnsw/hnsw_pages.h"
@@ -70,6 +71,8 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 bool hnswgettuple(IndexScanDesc scan, ScanDirection direction);
 void hnswendscan(IndexScanDesc scan);
 void HnswCheckIndex(Relation index, Relation heap, bool heap_all_indexed);
+// ERROR XX002: node id of the index violates `what` (value shows how).
+void HnswCorrupted(Relation index, const char *what, uint32 id, uint32 value);
 
 // --- hnsw_storage.cpp: pages shared by build, insert, scan, vacuum, check ---
 
@@ -116,8 +119,8 @@ float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const Hn
 double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, vdb::Candidate found,
                       void *scratch, HnswBufferHints *hints);
 
-// Prefetches the start of element id through its buffer hint, without a pin:
-// if the buffer has since changed hands this only wastes a prefetch.
+// Prefetches the start of element id and its buffer's descriptor through
+// its buffer hint (VdbPrefetchHinted).
 void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints);
 
 // What a scan or an insert needs of a node besides its links.
@@ -158,3 +161,41 @@ void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::
 // Adds one element to the index on its pages (aminsert, and builds that ran
 // out of memory). Takes the graph write lock itself.
 void HnswInsertElement(Relation index, const void *element, ItemPointer tid);
+// Formats the pages of group `group` (appending them, or reusing blocks an
+// earlier failed insert appended), WAL-logged as full images.
+void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group);
+
+// --- hnsw_sparse.cpp: variable-size (sparsevec) elements in pool pages ---
+
+// The geometry of a sparse index: locators in the stream, V pool pages.
+HnswGeometry HnswSparseGeometry(int m, uint32 pool_pages);
+// V for elements of this mean size (0: unknown, a default).
+uint32 HnswSparsePoolPages(int m, double mean_bytes);
+// Whether the element pool has reached (so formatted) group `group`.
+bool HnswPoolReached(const HnswMetaPageData &meta, uint32 group);
+// Groups formatted so far: those node ids need and those the pool reached.
+uint32 HnswFormattedGroups(const HnswMetaPageData &meta);
+// Copies node id's element into dst (metric.bytes of room).
+void HnswSparseRead(Relation index, const HnswGeometry &g, uint32 id, void *dst);
+float HnswSparseDistance(Relation index, const HnswGeometry &g, const vdb::ElementMetric &metric, const void *query,
+                         uint32 id, HnswBufferHints *hints);
+// Stores node id's element (under the graph write lock): in the slot's old
+// space when it fits, else appended to the pool (meta.pool_block follows).
+void HnswSparseStore(Relation index, HnswMetaPageData &meta, uint32 id, const void *element);
+
+// Where a build puts each element: pool pages filled in node order.
+struct HnswSparseLayout {
+	std::vector<HnswSparseLocator> locators;  // per node
+	std::vector<uint32> page_first;           // per pool page: its first node; one more at the end
+	std::vector<uint32> page_used;            // per pool page: bytes used
+	BlockNumber pool_block;                   // the last pool page used, 0 if none
+	uint32 groups;                            // groups to write
+};
+// Chooses the geometry (V from the mean element size) and the layout.
+void HnswSparsePlan(const vdb::ArenaGraph &graph, int m, HnswGeometry *g, HnswSparseLayout *layout);
+// Fills the pool pages of one group being written by a build.
+void HnswSparseFillPool(Page *pages, const HnswGeometry &g, uint32 group, const vdb::ArenaGraph &graph,
+                        const HnswSparseLayout &layout);
+// vector_db_index_check: the pool's pages, and one node's element.
+void HnswSparseCheckPool(Relation index, const HnswMetaPageData &meta);
+void HnswSparseCheckElement(Relation index, const HnswMetaPageData &meta, uint32 id);

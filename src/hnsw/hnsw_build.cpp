@@ -17,6 +17,12 @@
 // full-page images once written (log_newpage_range), as pgvector and
 // nbtree's sorted build do.
 //
+// Sparse elements vary in size: the arena packs them into an element pool
+// (sized, like the node array, from what the heap and TOAST hold, within
+// maintenance_work_mem), and the leader, once the graph is linked, plans
+// where each goes in the index's pool pages (hnsw_sparse.cpp) before
+// writing. A full element pool counts as a full arena.
+//
 // When the arena is full before the heap is (a table larger than
 // maintenance_work_mem allows, or an estimate gone wrong), a NOTICE says so,
 // every participant stops adding and helps link and write what was read so
@@ -77,6 +83,7 @@ struct BuildState {
 	double heap_tuples;
 	double index_tuples;
 	HnswMetaPageData meta;  // the leader's copy, written to the metapage
+	HnswSparseLayout *sparse;  // the leader's, while writing a sparse graph
 };
 
 // The metric of the elements as the index stores them (and the graph holds
@@ -148,8 +155,21 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 				memcpy(upper->links, links.data(), links.size() * sizeof(uint32));
 			}
 		}
-		WriteElement(pages, g, first_block, id, graph.Element(id));
+		if (g.pool_pages > 0)
+			WriteElement(pages, g, first_block, id, &state->sparse->locators[id]);
+		else
+			WriteElement(pages, g, first_block, id, graph.Element(id));
 	}
+	if (g.pool_pages > 0)
+		HnswSparseFillPool(pages, g, group, graph, *state->sparse);
+}
+
+// Frees the sparse layout when the build's memory context goes (an ERROR
+// included) and it is still there.
+void FreeSparseLayout(void *arg) {
+	BuildState *state = (BuildState *) arg;
+	delete state->sparse;
+	state->sparse = NULL;
 }
 
 // Writes the linked graph and the metapage out (the leader, alone).
@@ -158,6 +178,18 @@ void WriteGraph(BuildState *state) {
 	VdbProgressPhase(HNSW_PHASE_WRITE);
 	const HnswGeometry &g = state->meta.geometry;
 	uint32 groups = (uint32(graph.Size()) + g.group_nodes - 1) / g.group_nodes;
+	if (g.pool_pages > 0) {
+		MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
+		cleanup->func = FreeSparseLayout;
+		cleanup->arg = state;
+		MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
+		vdb::RunCpp("hnsw build", [&] {
+			state->sparse = new HnswSparseLayout();
+			HnswSparsePlan(graph, state->meta.m, &state->meta.geometry, state->sparse);
+		});
+		groups = state->sparse->groups;
+		state->meta.pool_block = state->sparse->pool_block;
+	}
 	Buffer *buffers = (Buffer *) palloc(sizeof(Buffer) * g.group_pages);
 	Page *pages = (Page *) palloc(sizeof(Page) * g.group_pages);
 	for (uint32 group = 0; group < groups; group++) {
@@ -185,6 +217,7 @@ void WriteGraph(BuildState *state) {
 	UnlockReleaseBuffer(meta);
 	if (RelationNeedsWAL(state->index))
 		log_newpage_range(state->index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(state->index), true);
+	FreeSparseLayout(state);
 }
 
 // Stops adding: waits for every participant to stop too, links the graph
@@ -238,8 +271,13 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	if (!state->on_disk) {
 		uint32 id = vdb::kInvalidNode;
 		vdb::RunCpp("hnsw build", [&] {
-			HnswEncodeElement(state->shared->meta, state->element, state->stored);
-			id = state->graph->Add(state->stored, [state](uint32_t id) { return NextLevel(state, id); });
+			// Sparse elements stay whole in the graph (their stream slot is a locator).
+			const char *stored = state->element;
+			if (state->shared->meta.geometry.pool_pages == 0) {
+				HnswEncodeElement(state->shared->meta, state->element, state->stored);
+				stored = state->stored;
+			}
+			id = state->graph->Add(stored, [state](uint32_t id) { return NextLevel(state, id); });
 		});
 		if (id != vdb::kInvalidNode) {
 			state->tids[id] = *tid;
@@ -273,7 +311,7 @@ BuildState *NewBuildState(Relation heap, Relation index, VdbParallelShared *comm
 	state->leader = leader;
 	state->common = common;
 	state->shared = (HnswBuildShared *) chunks[kChunkShared];
-	state->metric = VdbElementMetric(VdbResolveIndexMetric(index));
+	state->metric = VdbElementMetric(VdbResolveIndexMetric(index, true));
 	state->tids = (ItemPointerData *) chunks[kChunkTids];
 	state->upper_use = (pg_atomic_uint32 *) chunks[kChunkUpperUse];
 	state->stored_metric = HnswStoredMetric(state->shared->meta, state->metric);
@@ -288,11 +326,25 @@ BuildState *NewBuildState(Relation heap, Relation index, VdbParallelShared *comm
 	return state;
 }
 
-// Nodes the arena is sized for: what the heap and its TOAST table could hold
-// at this element size (every indexed row stores its vector in one or the
-// other), or what the planner's density says for today's size when that is
-// smaller, capped by what maintenance_work_mem allows.
-size_t GraphCapacity(Relation heap, size_t node_bytes, size_t element_bytes) {
+// The smallest a heap row holding a variable-size element can be: tuple
+// header, line pointer and an empty sparsevec. It bounds the row count of a
+// table whose elements vary in size.
+constexpr double kSmallestVariableRowBytes = 48;
+
+// What the arena is sized for: nodes, and for variable-size elements the
+// bytes of their pool.
+struct ArenaPlan {
+	size_t capacity;
+	size_t pool_bytes;
+};
+
+// Nodes: what the heap and its TOAST table could hold at the size of the
+// values' elements (every indexed row stores its vector in one or the other), or what the
+// planner's density says for today's size when that is smaller. Pool: at
+// most what heap and TOAST hold, since every element's bytes are in them.
+// When the two do not fit maintenance_work_mem together, both shrink alike,
+// which keeps the mean element size they imply.
+ArenaPlan PlanArena(Relation heap, size_t node_bytes, const vdb::ElementMetric &metric) {
 	double blocks = double(RelationGetNumberOfBlocks(heap));
 	double bytes = blocks * BLCKSZ;
 	if (OidIsValid(heap->rd_rel->reltoastrelid)) {
@@ -300,11 +352,18 @@ size_t GraphCapacity(Relation heap, size_t node_bytes, size_t element_bytes) {
 		bytes += double(RelationGetNumberOfBlocks(toast)) * BLCKSZ;
 		table_close(toast, AccessShareLock);
 	}
-	double rows = bytes / double(element_bytes);
+	double rows = bytes / (metric.variable ? kSmallestVariableRowBytes : double(metric.bytes));
 	if (heap->rd_rel->reltuples > 0 && heap->rd_rel->relpages > 0)
 		rows = Min(rows, heap->rd_rel->reltuples / heap->rd_rel->relpages * blocks * 1.1);
-	double fits = double(size_t(maintenance_work_mem) * 1024 / node_bytes);
-	return size_t(Max(Min(rows + 64, fits), 1.0));
+	rows += 64;
+	double pool = metric.variable ? bytes + 64 * double(metric.bytes) : 0;
+	double budget = double(size_t(maintenance_work_mem) * 1024);
+	double need = rows * double(node_bytes) + pool;
+	if (need > budget) {
+		rows *= budget / need;
+		pool *= budget / need;
+	}
+	return ArenaPlan{size_t(Max(rows, 1.0)), size_t(pool)};
 }
 
 }  // namespace
@@ -323,7 +382,7 @@ extern "C" PGDLLEXPORT void vdb_hnsw_build_worker_main(dsm_segment *segment, shm
 IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
-	VdbIndexMetric metric = VdbResolveIndexMetric(index);
+	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 	vdb::ElementMetric element_metric = VdbElementMetric(metric);
 
@@ -340,12 +399,13 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	params.m = options.m;
 	params.ef_construction = options.ef_construction;
 	size_t node_bytes = vdb::ArenaGraph::BytesPerNode(stored_metric, params.m) + sizeof(ItemPointerData);
-	size_t capacity = GraphCapacity(heap, node_bytes, element_metric.bytes);
+	ArenaPlan plan = PlanArena(heap, node_bytes, element_metric);
+	size_t capacity = plan.capacity;
 	size_t upper_lists = vdb::ArenaGraph::UpperListsFor(params.m, capacity);
 	uint32 groups = uint32(capacity / meta_data.geometry.group_nodes + 1);
 	size_t sizes[kChunks];
 	sizes[kChunkShared] = sizeof(HnswBuildShared);
-	sizes[kChunkGraph] = vdb::ArenaGraph::BytesFor(stored_metric, params.m, capacity, upper_lists);
+	sizes[kChunkGraph] = vdb::ArenaGraph::BytesFor(stored_metric, params.m, capacity, upper_lists, plan.pool_bytes);
 	sizes[kChunkTids] = capacity * sizeof(ItemPointerData);
 	sizes[kChunkUpperUse] = groups * sizeof(pg_atomic_uint32);
 	VdbParallelBuild *build = VdbParallelBegin(heap, index, info, "vdb_hnsw_build_worker_main",
@@ -361,7 +421,8 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	for (uint32 i = 0; i < groups; i++)
 		pg_atomic_init_u32(&upper_use[i], 0);
 	vdb::RunCpp("hnsw build", [&] {
-		vdb::ArenaGraph::Create(VdbParallelChunk(build, kChunkGraph), stored_metric, params, capacity, upper_lists);
+		vdb::ArenaGraph::Create(VdbParallelChunk(build, kChunkGraph), stored_metric, params, capacity, upper_lists,
+		                        plan.pool_bytes);
 	});
 
 	VdbProgressPhase(HNSW_PHASE_LOAD);
@@ -381,7 +442,7 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 // The init fork of an unlogged index: a metapage with no nodes, WAL-logged
 // so that a standby or crash recovery can recreate the empty index.
 void hnswbuildempty(Relation index) {
-	VdbIndexMetric metric = VdbResolveIndexMetric(index);
+	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 	Buffer meta = VdbNewBuffer(index, INIT_FORKNUM);
 	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));

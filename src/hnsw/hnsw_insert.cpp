@@ -12,9 +12,9 @@
 // Steps: search the graph for ef_construction candidates per level; then,
 // under the lock, take a slot (a free one left by vacuum, or the next id,
 // which may start a new group of pages), write the element, keep m (2m on
-// level 0) candidates chosen by the heuristic, write the node's links, then
-// add a back link on each chosen neighbour, re-pruning a full list with the
-// same heuristic.
+// level 0) candidates chosen by the heuristic and write the node's links,
+// on every level; only then add a back link on each chosen neighbour,
+// re-pruning a full list with the same heuristic.
 #include "hnsw/hnsw.h"
 
 #include <cmath>
@@ -51,8 +51,7 @@ struct InsertScratch {
 	std::vector<vdb::Candidate> found;
 	std::vector<uint8_t> vectors;  // candidates' elements, for the heuristic
 	std::vector<uint32_t> kept;
-	std::vector<vdb::Candidate> chosen;  // the new node's links on the current level
-	std::vector<vdb::Candidate> per_level[HNSW_MAX_LEVEL + 1];  // candidates found by level
+	std::vector<vdb::Candidate> per_level[HNSW_MAX_LEVEL + 1];  // candidates found by level, then the chosen
 	std::vector<uint32_t> links;
 	std::vector<uint8_t> query;  // element of the node being pruned
 	std::vector<uint8_t> spill;  // a stored element that spans pages
@@ -87,9 +86,9 @@ void WriteMeta(Relation index, const HnswMetaPageData &meta) {
 	UnlockReleaseBuffer(buffer);
 }
 
-// Formats the pages of a new group (appending them, or reusing blocks an
-// earlier failed insert appended), WAL-logged as full images.
-void AddGroup(Relation index, const HnswGeometry &g, uint32 group) {
+}  // namespace
+
+void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group) {
 	BlockNumber first = HnswGroupBlock(g, group);
 	BlockNumber existing = RelationGetNumberOfBlocks(index);
 	for (uint32 done = 0; done < g.group_pages;) {
@@ -122,6 +121,8 @@ void AddGroup(Relation index, const HnswGeometry &g, uint32 group) {
 		done += batch;
 	}
 }
+
+namespace {
 
 // Finds a slot flagged free by vacuum, or HNSW_NO_NODE.
 uint32 FindFreeSlot(Relation index, HnswMetaPageData &meta) {
@@ -316,33 +317,44 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 		meta.free_nodes--;
 	else {
 		id = meta.node_count++;
-		if (id % g.group_nodes == 0)
-			AddGroup(index, g, HnswGroup(g, id));
+		if (id % g.group_nodes == 0 && !HnswPoolReached(meta, HnswGroup(g, id)))
+			HnswAddGroup(index, g, HnswGroup(g, id));
 	}
-	HnswEncodeElement(meta, element, s.spill.data());
-	WriteElement(index, g, id, s.spill.data());
+	if (g.pool_pages > 0)
+		HnswSparseStore(index, meta, id, element);
+	else {
+		HnswEncodeElement(meta, element, s.spill.data());
+		WriteElement(index, g, id, s.spill.data());
+	}
 	level = ClaimSlot(index, g, id, tid, level);
 	// The metapage counts the node before any link to it is logged: WAL is
 	// replayed in order, so after a crash no link can point past node_count.
 	WriteMeta(index, meta);
 
 	if (meta.entry_point != HNSW_NO_NODE) {
+		// The node's own lists on all its levels are written before any back
+		// link makes it reachable, so that no concurrent search (another
+		// insert's, which takes no lock, or a scan's) reaches it on an upper
+		// level and goes down to a level where its list is still empty. Each
+		// level's chosen links replace its candidates in s.per_level.
+		int top = Min(level, meta.max_level);
 		vdb::RunCpp("hnsw insert", [&] {
-			for (int l = Min(level, meta.max_level); l >= 0; l--) {
+			for (int l = top; l >= 0; l--) {
 				s.found.assign(s.per_level[l].begin(), s.per_level[l].end());
 				KeepLiveCandidates(index, g, s.found, id, l);
 				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept,
 				                  HnswMaxLinks(meta, l), s.spill.data());
-				s.chosen.clear();
+				s.per_level[l].clear();
 				s.links.clear();
 				for (uint32 k : s.kept) {
-					s.chosen.push_back(s.found[k]);
+					s.per_level[l].push_back(s.found[k]);
 					s.links.push_back(s.found[k].id);
 				}
 				WriteLinks(index, g, id, l, s.links.data(), uint32(s.links.size()));
-				for (const vdb::Candidate &c : s.chosen)
-					AddBackLink(index, meta, metric, s, c.id, id, c.distance, l);
 			}
+			for (int l = top; l >= 0; l--)
+				for (const vdb::Candidate &c : s.per_level[l])
+					AddBackLink(index, meta, metric, s, c.id, id, c.distance, l);
 		});
 	}
 	if (meta.entry_point == HNSW_NO_NODE || level > meta.max_level) {

@@ -19,6 +19,11 @@
 // With quantizer sq8 the stream holds 8-bit elements instead of the vectors
 // (a quarter of the bytes) and scans leave the final order to the
 // executor's exact distances (see hnsw_scan.cpp).
+//
+// sparsevec elements vary in size, so a sparse index (geometry.pool_pages >
+// 0) keeps an 8-byte HnswSparseLocator per node in the stream (it fits the
+// graph page) and the elements themselves in the group's V "pool" pages,
+// appended one after another (see hnsw_sparse.cpp).
 #pragma once
 
 #include "index/index_pages.h"
@@ -28,7 +33,7 @@ extern "C" {
 }
 
 #define HNSW_MAGIC 0x56444248  // "HBDV"
-#define HNSW_FORMAT_VERSION 2
+#define HNSW_FORMAT_VERSION 3
 #define HNSW_METAPAGE_BLKNO 0
 // Heavyweight lock (on this pseudo page) that serialises writers of the graph.
 #define HNSW_WRITE_LOCK_BLKNO 0
@@ -54,6 +59,7 @@ struct HnswGeometry {
 	uint32 upper_bytes;         // one upper-level link list: count + m ids
 	uint32 upper_area_offset;   // in the graph page
 	uint32 vector_area_offset;  // start of the vector stream in the graph page
+	uint32 pool_pages;          // sparse: V, the pages of elements; 0 for dense
 };
 
 struct HnswMetaPageData {
@@ -71,6 +77,7 @@ struct HnswMetaPageData {
 	int32 max_level;
 	uint32 free_nodes;       // slots flagged HNSW_NODE_FREE
 	uint32 free_hint_group;  // no free slot in groups before this one
+	uint32 pool_block;       // sparse: pool page new elements are appended to, 0 before any
 };
 
 struct HnswNodeRecord {
@@ -82,6 +89,14 @@ struct HnswNodeRecord {
 	uint8 unused;
 	uint16 count;  // level-0 links
 	uint32 links[FLEXIBLE_ARRAY_MEMBER];
+};
+
+// Where a sparse element lies: `capacity` bytes at `offset` of pool page
+// `block` (the element's own size is in its first word). block 0: none yet.
+struct HnswSparseLocator {
+	uint32 block;
+	uint16 offset;
+	uint16 capacity;
 };
 
 // One upper-level link list in the upper area.

@@ -70,7 +70,9 @@ void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &op
 	meta.ef_construction = uint16(options.ef_construction);
 	meta.dims = uint32(metric.dims);
 	meta.quantizer = quantizer;
-	meta.geometry = HnswComputeGeometry(options.m, HnswStoredBytes(VdbElementMetric(metric), quantizer));
+	meta.geometry = metric.type == vdb::ElementType::kSparse
+	                    ? HnswSparseGeometry(options.m, HnswSparsePoolPages(options.m, 0))
+	                    : HnswComputeGeometry(options.m, HnswStoredBytes(VdbElementMetric(metric), quantizer));
 	meta.node_count = 0;
 	meta.entry_point = HNSW_NO_NODE;
 	meta.max_level = -1;
@@ -103,6 +105,8 @@ void HnswInitGroupPages(Page *pages, const HnswGeometry &g) {
 }
 
 void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst, HnswBufferHints *hints) {
+	if (g.pool_pages > 0)
+		return HnswSparseRead(index, g, id, dst);
 	HnswStreamPos pos = HnswElementPos(g, id);
 	char *out = (char *) dst;
 	uint32 left = g.element_bytes;
@@ -119,12 +123,7 @@ void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst
 
 void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
 	HnswStreamPos pos = HnswElementPos(g, id);
-	if (hints == NULL || pos.block >= hints->recent.size())
-		return;
-	Buffer buffer = hints->recent[pos.block];
-	if (buffer == InvalidBuffer || BufferIsLocal(buffer))
-		return;
-	vdb::PrefetchBytes(BufferGetPage(buffer) + pos.offset, Min(pos.contiguous, g.element_bytes));
+	VdbPrefetchHinted(hints, pos.block, pos.offset, Min(pos.contiguous, g.element_bytes));
 }
 
 void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch) {
@@ -193,6 +192,8 @@ float PieceWiseDistance(Relation index, const HnswGeometry &g, const vdb::Elemen
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, uint32 id,
                           void *scratch, HnswBufferHints *hints) {
 	const HnswGeometry &g = meta.geometry;
+	if (g.pool_pages > 0)
+		return HnswSparseDistance(index, g, *query.metric, query.element, id, hints);
 	if (query.sq8)
 		return WithStoredElement(index, g, id, scratch, hints, [&](const void *element) {
 			return vdb::Sq8ElementDistance(query.prepared, element);

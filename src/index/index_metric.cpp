@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "core/hnsw/sparse_element.h"
 #include "type/vector.h"
 
 extern "C" {
@@ -60,7 +61,7 @@ char *BareTypeName(Oid type) {
 
 }  // namespace
 
-VdbIndexMetric VdbResolveIndexMetric(Relation index) {
+VdbIndexMetric VdbResolveIndexMetric(Relation index, bool allow_sparse) {
 	Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(index), 0);
 	const char *am = get_am_name(index->rd_rel->relam);
 	char *type_name = format_type_be(attr->atttypid);
@@ -76,6 +77,9 @@ VdbIndexMetric VdbResolveIndexMetric(Relation index) {
 	} else if (strcmp(bare_name, "bit") == 0) {
 		metric.type = vdb::ElementType::kBit;
 		max_dims = kMaxBits;
+	} else if (allow_sparse && strcmp(bare_name, "sparsevec") == 0) {
+		metric.type = vdb::ElementType::kSparse;
+		max_dims = SPARSEVEC_MAX_DIM;
 	} else {
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("type %s is not supported by %s indexes", type_name, am)));
@@ -137,6 +141,19 @@ bool VdbDatumToElement(Relation index, const vdb::ElementMetric &metric, Datum v
 		memcpy(element, VARBITS(v), metric.bytes);
 		break;
 	}
+	case vdb::ElementType::kSparse: {
+		SparseVector *v = (SparseVector *) detoasted;
+		CheckDims(index, v->dim, metric.dims);
+		if (v->nnz > vdb::kSparseElementMaxNnz)
+			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			                errmsg("sparsevec cannot have more than %d non-zero elements for %s index",
+			                       vdb::kSparseElementMaxNnz, get_am_name(index->rd_rel->relam)),
+			                errdetail("The value has %d non-zero elements.", v->nnz)));
+		vdb::SparseElementWrite(element, vdb::SparseView{v->nnz, v->indices, SparseVectorValues(v)});
+		break;
+	}
+	case vdb::ElementType::kSq8:  // a stored form, never an indexed type's metric
+		elog(ERROR, "sq8 is not an indexed type's element");
 	}
 	if (detoasted != (struct varlena *) DatumGetPointer(value))
 		pfree(detoasted);

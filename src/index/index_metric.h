@@ -23,13 +23,15 @@ struct VdbIndexMetric {
 
 // Reads the metric of an index being created; clear ERRORs for an
 // unsupported type, a column without dimensions, or too many dimensions
-// (16,000 for vector and halfvec, 64,000 bits for bit).
-VdbIndexMetric VdbResolveIndexMetric(Relation index);
+// (16,000 for vector and halfvec, 64,000 bits for bit). sparsevec only for
+// access methods that store variable-size elements (allow_sparse).
+VdbIndexMetric VdbResolveIndexMetric(Relation index, bool allow_sparse = false);
 
 // Builds the core's metric (throws nothing for resolved metrics).
 vdb::ElementMetric VdbElementMetric(const VdbIndexMetric &metric);
 
 // Copies an indexed value into `element` (metric.bytes long), normalising it
 // for cosine. False when the value has no direction (zero norm) and must not
-// be indexed. ERROR when its dimensions differ from the index's.
+// be indexed. ERROR when its dimensions differ from the index's, or (54000)
+// when a sparsevec has more non-zeros than an index element holds.
 bool VdbDatumToElement(Relation index, const vdb::ElementMetric &metric, Datum value, void *element);

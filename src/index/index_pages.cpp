@@ -2,6 +2,7 @@
 #include "index/index_pages.h"
 
 extern "C" {
+#include "storage/buf_internals.h"
 #include "storage/lmgr.h"
 }
 
@@ -59,6 +60,18 @@ void VdbBufferHints::Prepare(Relation index, BlockNumber blocks) {
 	}
 	if (recent.size() < blocks)
 		recent.resize(blocks + blocks / 4, InvalidBuffer);
+}
+
+void VdbPrefetchHinted(const VdbBufferHints *hints, BlockNumber block, uint32 offset, size_t bytes) {
+	if (hints == NULL || block >= hints->recent.size())
+		return;
+	Buffer buffer = hints->recent[block];
+	if (buffer == InvalidBuffer || BufferIsLocal(buffer))
+		return;
+	__builtin_prefetch(GetBufferDescriptor(buffer - 1), 1);
+	const char *data = BufferGetPage(buffer) + offset;
+	for (size_t done = 0; done < bytes && done < 256; done += 64)
+		__builtin_prefetch(data + done);
 }
 
 Buffer VdbReadHinted(Relation index, BlockNumber block, VdbBufferHints *hints) {

@@ -81,6 +81,13 @@ struct VdbBufferHints {
 	void Prepare(Relation index, BlockNumber blocks);
 };
 
+// Starts loading `bytes` (at most 256) at `offset` of the block's hinted
+// buffer into the cache, and the buffer's descriptor with them: pinning it
+// is an atomic operation on that descriptor, which otherwise misses the
+// cache once per block a search touches. No pin: a stale hint only wastes
+// the prefetch.
+void VdbPrefetchHinted(const VdbBufferHints *hints, BlockNumber block, uint32 offset, size_t bytes);
+
 // A block share-locked, pinned through its hint when the hint still holds.
 // hints may be NULL; blocks beyond its room are read the ordinary way.
 Buffer VdbReadHinted(Relation index, BlockNumber block, VdbBufferHints *hints);

@@ -20,7 +20,7 @@ extern "C" {
 bool hnswvalidate(Oid opclass);
 
 IvfSettings ivfflat_settings = {1, IVF_ITERATIVE_OFF, 32768, 0};
-IvfSettings ivf_settings = {8, IVF_ITERATIVE_OFF, 32768, 100};
+IvfSettings ivf_settings = {8, IVF_ITERATIVE_OFF, 32768, -1};
 
 namespace {
 
@@ -118,8 +118,8 @@ void DefineSettings(const char *prefix, IvfSettings *settings, bool with_rerank)
 		snprintf(name, sizeof name, "%s.rerank", prefix);
 		DefineCustomIntVariable(pstrdup(name),
 		                        "Sets how many candidates of quantized lists are re-ranked with exact distances",
-		                        "0 returns rows in estimated order.", &settings->rerank, settings->rerank, 0,
-		                        1000000, PGC_USERSET, 0, NULL, NULL, NULL);
+		                        "0 returns rows in estimated order; -1 uses the quantizer's default.",
+		                        &settings->rerank, settings->rerank, -1, 1000000, PGC_USERSET, 0, NULL, NULL, NULL);
 	}
 	MarkGUCPrefixReserved(prefix);
 }

@@ -37,7 +37,7 @@ struct IvfSettings {
 	int probes;
 	int iterative_scan;
 	int max_probes;
-	int rerank;  // ivf only; ivfflat scores exactly
+	int rerank;  // ivf only (ivfflat scores exactly); -1: vdb::DefaultRerank
 };
 extern IvfSettings ivfflat_settings;
 extern IvfSettings ivf_settings;

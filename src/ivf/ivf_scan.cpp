@@ -73,6 +73,17 @@ Buffer ReadListPage(Relation index, IvfScanOpaque *so, BlockNumber block) {
 	return VdbReadHinted(index, block, hints);
 }
 
+// Scoring waits on memory, not arithmetic (a list page is rarely in the CPU
+// caches): the lines of the tuple kPrefetchAhead places on are requested
+// while this one is scored. 2 measured best at 784 dimensions (SQ8: 13 lines
+// a tuple).
+constexpr uint32 kPrefetchAhead = 2;
+
+void PrefetchTuple(const IvfTupleHeader *tuple, uint32 size) {
+	for (uint32 offset = 0; offset < size; offset += 64)
+		__builtin_prefetch((const char *) tuple + offset);
+}
+
 // Scores every tuple of one list into state->batch.
 void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 	IvfScanState *state = so->state;
@@ -83,8 +94,14 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 		coder.PrepareList(centroids.empty() ? NULL : &centroids[size_t(list) * meta.dims], &state->list_query);
 	});
 	Buffer entry_buffer = ReadListPage(index, so, IvfEntryBlock(meta, list));
-	BlockNumber block = IvfPageEntry(BufferGetPage(entry_buffer), meta, list)->first;
+	IvfListEntry *entry = IvfPageEntry(BufferGetPage(entry_buffer), meta, list);
+	BlockNumber block = entry->first;
+	size_t rows = entry->rows;
 	UnlockReleaseBuffer(entry_buffer);
+	// Room for the list's rows at once, growing geometrically.
+	std::vector<Candidate> &batch = state->batch;
+	if (batch.capacity() < batch.size() + rows)
+		vdb::RunCpp("ivf scan", [&] { batch.reserve(Max(2 * batch.capacity(), batch.size() + rows)); });
 	while (BlockNumberIsValid(block)) {
 		CHECK_FOR_INTERRUPTS();
 		Buffer buffer = ReadListPage(index, so, block);
@@ -95,6 +112,8 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 		vdb::RunCpp("ivf scan", [&] {
 			for (uint32 i = 0; i < count; i++) {
 				IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
+				if (i + kPrefetchAhead < count)
+					PrefetchTuple(IvfPageTuple(page, meta, i + kPrefetchAhead), meta.tuple_size);
 				state->batch.push_back(Candidate{coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid});
 			}
 		});
@@ -146,13 +165,17 @@ bool ExactScore(IndexScanDesc scan, ItemPointerData tid, float *score) {
 	return usable;
 }
 
-// Whether candidates of this scan are re-ranked from the heap: quantized
-// lists, ivf.rerank > 0, and a plain column (an expression index has no
-// column to read the exact value from).
-bool Reranks(IndexScanDesc scan) {
+// How many candidates of this scan are re-ranked from the heap at a time:
+// ivf.rerank (-1: the quantizer's default; flat lists need none), and none
+// for an expression index (no column to read the exact value from).
+size_t RerankCount(IndexScanDesc scan) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
-	return so->meta.quantizer != uint8(vdb::IvfQuantizer::kFlat) && so->settings->rerank > 0 &&
-	       scan->heapRelation != NULL && scan->indexRelation->rd_index->indkey.values[0] != 0;
+	vdb::IvfQuantizer quantizer = vdb::IvfQuantizer(so->meta.quantizer);
+	if (quantizer == vdb::IvfQuantizer::kFlat || scan->heapRelation == NULL ||
+	    scan->indexRelation->rd_index->indkey.values[0] == 0)
+		return 0;
+	int setting = so->settings->rerank;
+	return setting >= 0 ? size_t(setting) : vdb::DefaultRerank(quantizer);
 }
 
 // Candidates handed out at a time when they are not re-ranked: a LIMIT 10
@@ -168,8 +191,9 @@ void Refill(IndexScanDesc scan) {
 	IvfScanState *state = so->state;
 	state->ready.clear();
 	so->ready_next = 0;
-	bool rerank = Reranks(scan);
-	size_t take = Min(state->batch.size() - so->batch_next, rerank ? size_t(so->settings->rerank) : kPlainChunk);
+	size_t rerank_count = RerankCount(scan);
+	bool rerank = rerank_count > 0;
+	size_t take = Min(state->batch.size() - so->batch_next, rerank ? rerank_count : kPlainChunk);
 	auto first = state->batch.begin() + so->batch_next;
 	vdb::RunCpp("ivf scan", [&] { std::nth_element(first, first + take - 1, state->batch.end(), CandidateLess); });
 	if (!rerank) {

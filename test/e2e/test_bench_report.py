@@ -38,6 +38,21 @@ class Render(unittest.TestCase):
         self.assertNotIn("Filtered search", md)
         self.assertIn("pg_available_extensions", md)
 
+    def test_goals_compare_each_index_with_pgvectors_family(self):
+        points = [Point("pgvector", "hnsw m=16", "ef", 40, 0.996, 1000.0, 1, 1, 3),
+                  Point("pgvector", "hnsw m=16", "ef", 200, 0.9995, 400.0, 1, 1, 3),
+                  Point("pgvector", "ivfflat lists=245", "probes", 8, 0.99, 600.0, 1, 1, 3),
+                  Point("vector_db", "hnsw m=16", "ef", 40, 0.996, 2500.0, 1, 1, 3),
+                  Point("vector_db", "hnsw m=16", "ef", 80, 0.998, 1500.0, 1, 1, 3),
+                  Point("vector_db", "ivf lists=245 quantizer=sq8", "probes", 8, 0.96, 2000.0, 1, 1, 3)]
+        builds = [engines.BuildStat("pgvector", "hnsw m=16", 60000, 784, 10.0, 200, None, None),
+                  engines.BuildStat("vector_db", "hnsw m=16", 60000, 784, 4.0, 50, None, None)]
+        md = report.render(META, builds, points)
+        self.assertIn("| hnsw m=16 | pgvector hnsw m=16 | 2.50x (2,500 / 1,000) | 2.50x (2,500 / 1,000) | — | 0.40x | 0.25x |", md)
+        # sq8 reaches 0.95 only; pgvector ivfflat's 0.99 point serves both thresholds it reaches
+        self.assertIn("| ivf lists=245 quantizer=sq8 | pgvector ivfflat lists=245 | 3.33x (2,000 / 600) | — | — | — | — |", md)
+        self.assertEqual(report.goals_table(builds, [p for p in points if p.engine == "vector_db"]), None)
+
     def test_table_shape(self):
         t = report.table(["engine", "QPS"], [["a", "1"], ["b", "2"]]).splitlines()
         self.assertEqual(t[1], "|---|---:|")

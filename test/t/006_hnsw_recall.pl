@@ -39,24 +39,10 @@ my @metrics = (
 	[ 'h', 'halfvec_l2_ops',    '<->' ],
 	[ 'h', 'halfvec_cosine_ops', '<=>' ],
 );
-# The table is far below min_parallel_table_scan_size; lift that limit.
-my $parallel = 'SET max_parallel_maintenance_workers = 3; SET min_parallel_table_scan_size = 0; '
-  . 'SET client_min_messages = debug1;';
-my %paths = (
-	serial   => 'SET max_parallel_maintenance_workers = 0; SET client_min_messages = debug1;',
-	parallel => $parallel,
-);
-for my $path (sort keys %paths) {
+for my $path (sort keys %build_paths) {
 	for my $m (@metrics) {
 		my ($col, $opclass, $op) = @$m;
-		my ($ret, $out, $err) = $node->psql('postgres', "$paths{$path} CREATE INDEX idx ON items USING hnsw ($col $opclass)");
-		is($ret, 0, "$path build of $opclass succeeds");
-		my ($workers) = $err =~ /hnsw build of "items" using (\d+) parallel workers/;
-		if ($path eq 'serial') {
-			ok(!defined $workers, "serial build of $opclass starts no workers");
-		} else {
-			cmp_ok($workers // 0, '>=', 1, "parallel build of $opclass uses parallel workers");
-		}
+		create_index_on_path($node, 'postgres', $path, "CREATE INDEX idx ON items USING hnsw ($col $opclass)", $opclass);
 		my $recall = measure_recall($node, 'postgres', 'items', $col, $op, 'queries', 100);
 		cmp_ok($recall, '>=', 0.99, "$path build, $opclass: recall $recall");
 		check_index($node, 'postgres', "$path $opclass");
@@ -64,13 +50,14 @@ for my $path (sort keys %paths) {
 	}
 }
 
-# Out of memory: 1MB holds a few thousand of these nodes, not 10,000; in a
-# parallel build every participant then goes on through inserts.
-for my $path (sort keys %paths) {
+# Out of memory: 1MB holds a few thousand of these nodes, not 10,000. Both
+# paths build alone here: Postgres grants no parallel workers below 32MB of
+# maintenance_work_mem per participant.
+for my $path (sort keys %build_paths) {
 	for my $m (@metrics[ 0, 2 ]) {
 		my ($col, $opclass, $op) = @$m;
 		my ($ret, $out, $err) = $node->psql('postgres',
-			"$paths{$path} SET maintenance_work_mem = '1MB'; CREATE INDEX idx ON items USING hnsw ($col $opclass)");
+			"$build_paths{$path} SET maintenance_work_mem = '1MB'; CREATE INDEX idx ON items USING hnsw ($col $opclass)");
 		is($ret, 0, "$path out-of-memory build of $opclass succeeds");
 		like($err, qr/hnsw graph no longer fits into maintenance_work_mem after \d+ tuples/, 'with a NOTICE');
 		my $recall = measure_recall($node, 'postgres', 'items', $col, $op, 'queries', 100);

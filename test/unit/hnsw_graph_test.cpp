@@ -134,6 +134,49 @@ TEST_P(GraphLinks, AreValidAndUnique) {
 
 INSTANTIATE_TEST_SUITE_P(M, GraphLinks, ::testing::Values(2, 4, 16));
 
+// How many nodes no search can reach: those a walk over level 0 from the
+// entry point never visits.
+size_t UnreachableNodes(const InMemoryGraph &graph) {
+	std::vector<bool> seen(graph.Size(), false);
+	std::vector<uint32_t> todo{graph.EntryPoint()}, links;
+	seen[graph.EntryPoint()] = true;
+	size_t reached = 1;
+	while (!todo.empty()) {
+		uint32_t id = todo.back();
+		todo.pop_back();
+		graph.Neighbours(id, 0, links);
+		for (uint32_t to : links)
+			if (!seen[to]) {
+				seen[to] = true;
+				reached++;
+				todo.push_back(to);
+			}
+	}
+	return graph.Size() - reached;
+}
+
+// A thread that reached a node on an upper level while that node's lower
+// lists were still empty once linked its own node to it alone, and such
+// nodes could end up unreachable: these 20 builds on 4 threads lost 74 nodes
+// before the fix, none on one thread. Since, a node is lost now and then on
+// a loaded machine (2 in 45 runs of this test beside two others like it),
+// for a cause not found yet; the bound keeps that apart from the old race.
+TEST(Graph, ParallelBuildsReachEveryNode) {
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);
+	HnswParams params;
+	params.ef_construction = 32;
+	size_t lost = 0;
+	for (uint64_t seed = 0; seed < 20; seed++) {
+		std::mt19937_64 rng(seed);
+		std::uniform_real_distribution<float> uniform;
+		std::vector<float> data(1000 * 8);
+		for (float &x : data)
+			x = uniform(rng);
+		lost += UnreachableNodes(*BuildGraph(metric, data, 4, params));
+	}
+	EXPECT_LE(lost, 5u);
+}
+
 TEST(Graph, StopsWhenPollSaysSo) {
 	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);
 	auto data = RandomVectors(2000, 8, 5);
@@ -178,8 +221,8 @@ TEST(Arena, ParticipantsAddAndLinkTogether) {
 	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, dims);
 	auto data = RandomVectors(n, dims, 8);
 	HnswParams params;
-	std::vector<uint64_t> memory(ArenaGraph::BytesFor(metric, params.m, n, ArenaGraph::UpperListsFor(params.m, n)) / 8 + 1);
-	ArenaGraph::Create(memory.data(), metric, params, n, ArenaGraph::UpperListsFor(params.m, n));
+	std::vector<uint64_t> memory(ArenaGraph::BytesFor(metric, params.m, n, ArenaGraph::UpperListsFor(params.m, n), 0) / 8 + 1);
+	ArenaGraph::Create(memory.data(), metric, params, n, ArenaGraph::UpperListsFor(params.m, n), 0);
 	std::vector<std::vector<uint32_t>> ids(participants);
 	std::atomic<size_t> next_row{0}, arrived{0};
 	std::vector<std::thread> threads;
@@ -217,8 +260,8 @@ TEST(Arena, WorksAtAnotherAddress) {
 	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);
 	auto data = RandomVectors(1500, 8, 10);
 	size_t upper = ArenaGraph::UpperListsFor(16, 1500);
-	std::vector<uint64_t> a(ArenaGraph::BytesFor(metric, 16, 1500, upper) / 8 + 1);
-	ArenaGraph built = ArenaGraph::Create(a.data(), metric, HnswParams(), 1500, upper);
+	std::vector<uint64_t> a(ArenaGraph::BytesFor(metric, 16, 1500, upper, 0) / 8 + 1);
+	ArenaGraph built = ArenaGraph::Create(a.data(), metric, HnswParams(), 1500, upper, 0);
 	LevelGenerator levels(16, 1);
 	for (size_t i = 0; i < 1500; i++)
 		built.Add(&data[i * 8], [&](uint32_t) { return levels.Next(); });
@@ -237,8 +280,8 @@ TEST(Arena, WorksAtAnotherAddress) {
 TEST(Arena, RefusesNodesPastCapacity) {
 	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 4);
 	auto data = RandomVectors(20, 4, 12);
-	std::vector<uint64_t> memory(ArenaGraph::BytesFor(metric, 4, 10, 2) / 8 + 1);
-	ArenaGraph graph = ArenaGraph::Create(memory.data(), metric, HnswParams{4, 8, 1}, 10, 2);
+	std::vector<uint64_t> memory(ArenaGraph::BytesFor(metric, 4, 10, 2, 0) / 8 + 1);
+	ArenaGraph graph = ArenaGraph::Create(memory.data(), metric, HnswParams{4, 8, 1}, 10, 2, 0);
 	for (uint32_t i = 0; i < 10; i++)
 		EXPECT_EQ(graph.Add(&data[i * 4], [](uint32_t) { return 1; }), i);
 	EXPECT_EQ(graph.Add(&data[40], [](uint32_t) { return 0; }), kInvalidNode);

@@ -165,8 +165,10 @@ TEST(IvfCoder, ElementsRoundTripThroughFloats) {
 }
 
 TEST(IvfCoder, DefaultPqMDividesTheDimensions) {
-	EXPECT_EQ(DefaultPqM(784), 196u);
+	EXPECT_EQ(DefaultPqM(784), 56u);
 	EXPECT_EQ(DefaultPqM(128), 32u);
+	EXPECT_EQ(DefaultPqM(16), 4u);
+	EXPECT_EQ(DefaultPqM(1536), 96u);
 	EXPECT_EQ(DefaultPqM(3), 1u);
 	EXPECT_EQ(DefaultPqM(13), 1u);
 	for (size_t d = 1; d < 300; d++)

@@ -23,7 +23,9 @@ namespace vdb {
 struct GraphHeader {
 	uint64_t capacity;
 	uint64_t upper_lists;
+	uint64_t pool_bytes;  // element pool, when elements vary in size; else 0
 	uint32_t element_bytes;
+	uint8_t variable;
 	uint32_t m;
 	uint32_t ef_construction;
 	uint32_t entry;     // guarded by entry_lock
@@ -32,6 +34,7 @@ struct GraphHeader {
 	std::atomic<uint32_t> size;         // nodes added
 	std::atomic<uint32_t> next_link;    // next node to claim for linking
 	std::atomic<uint64_t> upper_used;   // lists taken from the pool
+	std::atomic<uint64_t> pool_used;    // element pool bytes taken
 };
 
 namespace {
@@ -77,12 +80,16 @@ private:
 
 size_t Align8(size_t bytes) { return (bytes + 7) & ~size_t(7); }
 
-// Offsets of the arena's parts, in the order they are laid out.
+// Offsets of the arena's parts, in the order they are laid out: elements
+// (capacity * element_bytes, or a pool of pool_bytes and an offset per node
+// when they vary in size), then links, levels, locks and upper lists.
 struct Layout {
-	size_t elements, level0, upper_first, levels, locks, upper, end;
-	Layout(size_t element_bytes, size_t m, size_t capacity, size_t upper_lists) {
+	size_t elements, offsets, level0, upper_first, levels, locks, upper, end;
+	Layout(size_t element_bytes, bool variable, size_t pool_bytes, size_t m, size_t capacity,
+	       size_t upper_lists) {
 		elements = Align8(sizeof(GraphHeader));
-		level0 = Align8(elements + capacity * element_bytes);
+		offsets = Align8(elements + (variable ? pool_bytes : capacity * element_bytes));
+		level0 = offsets + (variable ? capacity * sizeof(uint64_t) : 0);
 		upper_first = level0 + capacity * (1 + 2 * m) * sizeof(uint32_t);
 		levels = upper_first + capacity * sizeof(uint32_t);
 		locks = levels + capacity;
@@ -114,7 +121,10 @@ public:
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const {
 		graph_.Neighbours(id, level, out);
 	}
-	void Prefetch(uint32_t id) const { PrefetchBytes(graph_.Element(id), graph_.metric_.bytes); }
+	// A variable-size element's length is in the element itself: fetch its start.
+	void Prefetch(uint32_t id) const {
+		PrefetchBytes(graph_.Element(id), graph_.metric_.variable ? 128 : graph_.metric_.bytes);
+	}
 
 private:
 	const ArenaGraph &graph_;
@@ -126,11 +136,12 @@ struct ArenaGraph::LinkScratch {
 	SearchScratch search;
 	std::vector<uint32_t> kept;
 	std::vector<Candidate> pool;
-	std::vector<Candidate> chosen;
+	std::vector<std::vector<Candidate>> chosen;  // per level
 };
 
-size_t ArenaGraph::BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists) {
-	return Layout(metric.bytes, size_t(m), capacity, upper_lists).end;
+size_t ArenaGraph::BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists,
+                            size_t pool_bytes) {
+	return Layout(metric.bytes, metric.variable, pool_bytes, size_t(m), capacity, upper_lists).end;
 }
 
 size_t ArenaGraph::UpperListsFor(int m, size_t capacity) {
@@ -139,7 +150,8 @@ size_t ArenaGraph::UpperListsFor(int m, size_t capacity) {
 
 size_t ArenaGraph::BytesPerNode(const ElementMetric &metric, int m) {
 	size_t upper = 2 * (size_t(m) + 1) * sizeof(uint32_t) / size_t(m - 1);
-	return metric.bytes + (1 + 2 * size_t(m)) * sizeof(uint32_t) + sizeof(uint32_t) + 2 + upper;
+	size_t element = metric.variable ? sizeof(uint64_t) : metric.bytes;
+	return element + (1 + 2 * size_t(m)) * sizeof(uint32_t) + sizeof(uint32_t) + 2 + upper;
 }
 
 ArenaGraph::ArenaGraph(void *memory, const ElementMetric &metric) : metric_(metric) {
@@ -147,8 +159,10 @@ ArenaGraph::ArenaGraph(void *memory, const ElementMetric &metric) : metric_(metr
 	header_ = static_cast<GraphHeader *>(memory);
 	m_ = int(header_->m);
 	ef_construction_ = int(header_->ef_construction);
-	Layout layout(header_->element_bytes, header_->m, header_->capacity, header_->upper_lists);
+	Layout layout(header_->element_bytes, header_->variable != 0, header_->pool_bytes, header_->m, header_->capacity,
+	              header_->upper_lists);
 	elements_ = base + layout.elements;
+	offsets_ = header_->variable ? reinterpret_cast<uint64_t *>(base + layout.offsets) : nullptr;
 	level0_ = reinterpret_cast<uint32_t *>(base + layout.level0);
 	upper_first_ = reinterpret_cast<uint32_t *>(base + layout.upper_first);
 	levels_ = base + layout.levels;
@@ -157,13 +171,15 @@ ArenaGraph::ArenaGraph(void *memory, const ElementMetric &metric) : metric_(metr
 }
 
 ArenaGraph ArenaGraph::Create(void *memory, const ElementMetric &metric, const HnswParams &params,
-                              size_t capacity, size_t upper_lists) {
+                              size_t capacity, size_t upper_lists, size_t pool_bytes) {
 	if (params.m < 2 || capacity >= kInvalidNode || upper_lists >= UINT32_MAX)
 		throw std::invalid_argument("hnsw graph arena: bad parameters");
 	GraphHeader *header = new (memory) GraphHeader();
 	header->capacity = capacity;
 	header->upper_lists = upper_lists;
+	header->pool_bytes = metric.variable ? pool_bytes : 0;
 	header->element_bytes = uint32_t(metric.bytes);
+	header->variable = metric.variable;
 	header->m = uint32_t(params.m);
 	header->ef_construction = uint32_t(params.ef_construction);
 	header->entry = kInvalidNode;
@@ -172,6 +188,7 @@ ArenaGraph ArenaGraph::Create(void *memory, const ElementMetric &metric, const H
 	header->size.store(0);
 	header->next_link.store(0);
 	header->upper_used.store(0);
+	header->pool_used.store(0);
 	ArenaGraph graph(memory, metric);
 	// Only link counts and lock flags must start at zero; elements and
 	// upper lists are written before they are read.
@@ -182,7 +199,8 @@ ArenaGraph ArenaGraph::Create(void *memory, const ElementMetric &metric, const H
 }
 
 ArenaGraph ArenaGraph::Attach(void *memory, const ElementMetric &metric) {
-	if (static_cast<GraphHeader *>(memory)->element_bytes != metric.bytes)
+	const GraphHeader *header = static_cast<const GraphHeader *>(memory);
+	if (header->element_bytes != metric.bytes || (header->variable != 0) != metric.variable)
 		throw std::invalid_argument("hnsw graph arena: element size differs");
 	return ArenaGraph(memory, metric);
 }
@@ -194,6 +212,17 @@ uint32_t ArenaGraph::EntryPoint() const { return header_->entry; }
 int ArenaGraph::MaxLevel() const { return header_->max_level; }
 
 uint32_t ArenaGraph::Add(const void *element, const std::function<int(uint32_t id)> &level_for) {
+	size_t size = metric_.ElementSize(element);
+	uint64_t offset = 0;
+	// Pool bytes come first, so a refused element takes no node slot. 8-byte
+	// steps keep every element aligned for the words read in place.
+	if (offsets_ != nullptr && !ClaimUnits(header_->pool_used, Align8(size), header_->pool_bytes, offset)) {
+		// Every later element is refused too (all counts stay below the
+		// limit, so this store never takes bytes back from anyone): all
+		// participants stop adding alike, as when the node array is full.
+		header_->pool_used.store(header_->pool_bytes, std::memory_order_relaxed);
+		return kInvalidNode;
+	}
 	uint32_t id;
 	if (!ClaimUnits(header_->size, 1, header_->capacity, id))
 		return kInvalidNode;
@@ -201,7 +230,9 @@ uint32_t ArenaGraph::Add(const void *element, const std::function<int(uint32_t i
 	uint64_t first = 0;
 	if (level > 0 && !ClaimUnits(header_->upper_used, uint64_t(level), header_->upper_lists, first))
 		level = 0;
-	std::memcpy(elements_ + size_t(id) * metric_.bytes, element, metric_.bytes);
+	if (offsets_ != nullptr)
+		offsets_[id] = offset;
+	std::memcpy(const_cast<void *>(Element(id)), element, size);
 	levels_[id] = uint8_t(level);
 	upper_first_[id] = uint32_t(first);
 	for (int l = 1; l <= level; l++)
@@ -274,7 +305,15 @@ void ArenaGraph::Link(uint32_t id, LinkScratch &scratch) {
 	for (int l = max_level; l > level; l--)
 		from = GreedyClosest(view, from, l, scratch.search);
 	scratch.search.results.assign(1, from);
-	for (int l = std::min(level, max_level); l >= 0; l--) {
+	// The node's own lists on all its levels are written before any back link
+	// makes it reachable. Otherwise a participant that reached it on an upper
+	// level would go down to a level where its list is still empty, find
+	// nothing beyond it, and link its own node to it alone; such nodes were
+	// left unreachable in parallel builds.
+	int top = std::min(level, max_level);
+	if (scratch.chosen.size() < size_t(top) + 1)
+		scratch.chosen.resize(size_t(top) + 1);
+	for (int l = top; l >= 0; l--) {
 		SearchLayer(view, Size(), size_t(ef_construction_), l, scratch.search);
 		auto &found = scratch.search.results;
 		found.erase(std::remove_if(found.begin(), found.end(), [id](const Candidate &c) { return c.id == id; }),
@@ -287,12 +326,13 @@ void ArenaGraph::Link(uint32_t id, LinkScratch &scratch) {
 			SpinLock lock(locks_[id]);
 			SetLinks(id, l, found.data(), scratch.kept);
 		}
-		scratch.chosen.clear();
+		scratch.chosen[l].clear();
 		for (uint32_t k : scratch.kept)
-			scratch.chosen.push_back(found[k]);
-		for (const Candidate &c : scratch.chosen)
-			AddLink(c.id, id, c.distance, l, scratch);
+			scratch.chosen[l].push_back(found[k]);
 	}
+	for (int l = top; l >= 0; l--)
+		for (const Candidate &c : scratch.chosen[l])
+			AddLink(c.id, id, c.distance, l, scratch);
 	if (level > max_level) {
 		header_->entry = id;
 		header_->max_level = level;
@@ -317,15 +357,25 @@ void ArenaGraph::Search(const void *query, size_t k, size_t ef, SearchScratch &s
 	out.assign(scratch.results.begin(), scratch.results.begin() + std::min(k, scratch.results.size()));
 }
 
-InMemoryGraph::InMemoryGraph(const ElementMetric &metric, const HnswParams &params, size_t capacity)
+namespace {
+// Room for `capacity` variable-size elements of the largest size unless the
+// caller said how much.
+size_t PoolBytesOrLargest(const ElementMetric &metric, size_t capacity, size_t pool_bytes) {
+	return pool_bytes != 0 ? pool_bytes : capacity * Align8(metric.bytes);
+}
+}  // namespace
+
+InMemoryGraph::InMemoryGraph(const ElementMetric &metric, const HnswParams &params, size_t capacity,
+                             size_t pool_bytes)
 	: InMemoryGraph(std::unique_ptr<uint64_t[]>(new uint64_t[(BytesFor(metric, params.m, capacity,
-	                                                                    UpperListsFor(params.m, capacity)) +
+	                                                                    UpperListsFor(params.m, capacity),
+	                                                                    PoolBytesOrLargest(metric, capacity, pool_bytes)) +
 	                                                           7) / 8]),
-	                metric, params, capacity) {}
+	                metric, params, capacity, PoolBytesOrLargest(metric, capacity, pool_bytes)) {}
 
 InMemoryGraph::InMemoryGraph(std::unique_ptr<uint64_t[]> arena, const ElementMetric &metric,
-                             const HnswParams &params, size_t capacity)
-	: ArenaGraph(Create(arena.get(), metric, params, capacity, UpperListsFor(params.m, capacity))),
+                             const HnswParams &params, size_t capacity, size_t pool_bytes)
+	: ArenaGraph(Create(arena.get(), metric, params, capacity, UpperListsFor(params.m, capacity), pool_bytes)),
 	  arena_(std::move(arena)), level_generator_(params.m, params.seed) {}
 
 uint32_t InMemoryGraph::Add(const void *element) {

@@ -7,6 +7,11 @@
 // different addresses (a Postgres DSM segment in a parallel index build) or
 // shared by threads of one process (unit tests, InMemoryGraph).
 //
+// Fixed-size elements sit at id * bytes. Variable-size ones (sparse) are
+// packed into a byte pool as they come, each participant taking its bytes
+// from a shared bump counter, and a per-node offset says where each one is;
+// a full pool refuses nodes as a full node array does.
+//
 // Building has two stages. First every participant adds elements (Add is
 // safe from any number of participants at once); then, once nobody adds any
 // more, every participant calls LinkClaimed, which takes the next unlinked
@@ -40,27 +45,32 @@ struct GraphHeader;
 
 class ArenaGraph {
 public:
-	// Arena bytes for `capacity` nodes and `upper_lists` upper-level link
-	// lists in all (one per node and level above 0).
-	static size_t BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists);
+	// Arena bytes for `capacity` nodes, `upper_lists` upper-level link
+	// lists in all (one per node and level above 0) and, for variable-size
+	// elements, a pool of `pool_bytes` for them (ignored for fixed sizes).
+	static size_t BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists,
+	                       size_t pool_bytes);
 	// Upper-level lists worth reserving for `capacity` nodes: twice the
 	// expected 1/(m-1) per node, plus room for a few tall nodes.
 	static size_t UpperListsFor(int m, size_t capacity);
 	// What one more node costs on average (its share of the upper pool
-	// included), for budgets.
+	// included), for budgets; for variable-size elements, without the
+	// element's own bytes in the pool.
 	static size_t BytesPerNode(const ElementMetric &metric, int m);
 
 	// Formats `memory` (BytesFor bytes, 8-byte aligned) as an empty graph.
 	static ArenaGraph Create(void *memory, const ElementMetric &metric, const HnswParams &params,
-	                         size_t capacity, size_t upper_lists);
+	                         size_t capacity, size_t upper_lists, size_t pool_bytes);
 	// A view of a graph that Create formatted, possibly in another process;
 	// throws std::invalid_argument when the metric's element size differs.
 	static ArenaGraph Attach(void *memory, const ElementMetric &metric);
 
 	// Copies an element in as a new, unlinked node at level level_for(id)
-	// and returns its id, or kInvalidNode when the arena is full. Safe from
-	// several participants at once, never while anyone links. A node whose
-	// upper lists no longer fit in the pool is placed on level 0.
+	// and returns its id, or kInvalidNode when the arena is full (no node
+	// slot left, or no room left in the element pool: after the first
+	// element the pool refuses, it refuses every one). Safe from several
+	// participants at once, never while anyone links. A node whose upper
+	// lists no longer fit in the pool is placed on level 0.
 	uint32_t Add(const void *element, const std::function<int(uint32_t id)> &level_for);
 
 	// Links nodes until every node added so far has been claimed by some
@@ -74,7 +84,9 @@ public:
 	size_t Capacity() const;
 	size_t Claimed() const;  // nodes taken for linking so far
 	int Level(uint32_t id) const { return levels_[id]; }
-	const void *Element(uint32_t id) const { return elements_ + size_t(id) * metric_.bytes; }
+	const void *Element(uint32_t id) const {
+		return elements_ + (offsets_ != nullptr ? offsets_[id] : size_t(id) * metric_.bytes);
+	}
 	uint32_t EntryPoint() const;
 	int MaxLevel() const;
 	const ElementMetric &Metric() const { return metric_; }
@@ -100,6 +112,7 @@ private:
 	ElementMetric metric_;
 	GraphHeader *header_;
 	uint8_t *elements_;
+	uint64_t *offsets_;      // per node, into elements_, when elements vary in size (else null)
 	uint32_t *level0_;       // per node: count, then 2m ids
 	uint32_t *upper_first_;  // per node: its first list in the upper pool
 	uint8_t *levels_;
@@ -113,7 +126,9 @@ private:
 // from the seed: for tests and for linking on threads of one process.
 class InMemoryGraph : public ArenaGraph {
 public:
-	InMemoryGraph(const ElementMetric &metric, const HnswParams &params, size_t capacity);
+	// `pool_bytes` 0: room for `capacity` variable-size elements of the
+	// largest size.
+	InMemoryGraph(const ElementMetric &metric, const HnswParams &params, size_t capacity, size_t pool_bytes = 0);
 
 	// Adds an element at a random level; kInvalidNode when full.
 	uint32_t Add(const void *element);
@@ -126,7 +141,7 @@ public:
 
 private:
 	InMemoryGraph(std::unique_ptr<uint64_t[]> arena, const ElementMetric &metric, const HnswParams &params,
-	              size_t capacity);
+	              size_t capacity, size_t pool_bytes);
 	std::unique_ptr<uint64_t[]> arena_;
 	LevelGenerator level_generator_;
 };

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/distance/distance.h"
+#include "core/hnsw/sparse_element.h"
 #include "core/hnsw/sq8_element.h"
 
 namespace vdb {
@@ -36,6 +37,39 @@ float Jaccard(const void *a, const void *b, size_t n) {
 	return or_count == 0 ? 0.0f : 1.0f - float(and_count) / float(or_count);
 }
 
+float L2Sparse(const void *a, const void *b, size_t) {
+	return SparseL2Squared(SparseElementView(a), SparseElementView(b));
+}
+float NegDotSparse(const void *a, const void *b, size_t) {
+	return -SparseDot(SparseElementView(a), SparseElementView(b));
+}
+float L1Sparse(const void *a, const void *b, size_t) { return SparseL1(SparseElementView(a), SparseElementView(b)); }
+
+ElementDistanceFn SparseDistance(MetricKind kind) {
+	switch (kind) {
+	case MetricKind::kL2:
+		return L2Sparse;
+	case MetricKind::kInnerProduct:
+	case MetricKind::kCosine:
+		return NegDotSparse;
+	case MetricKind::kL1:
+		return L1Sparse;
+	default:
+		throw std::invalid_argument("bit metric over a sparse element");
+	}
+}
+
+// Scales values (count of them) to unit length; false when the norm is zero
+// or not finite.
+bool Normalise(float *values, size_t count, double squared_norm) {
+	double norm = std::sqrt(squared_norm);
+	if (!(norm > 0) || !std::isfinite(norm))
+		return false;
+	for (size_t i = 0; i < count; i++)
+		values[i] = float(values[i] / norm);
+	return true;
+}
+
 ElementDistanceFn FloatDistance(ElementType type, MetricKind kind) {
 	bool f32 = type == ElementType::kFloat32;
 	switch (kind) {
@@ -57,7 +91,7 @@ ElementDistanceFn FloatDistance(ElementType type, MetricKind kind) {
 ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) {
 	if (dims == 0)
 		throw std::invalid_argument("zero dimensions");
-	ElementMetric metric{type, kind, dims, 0, nullptr, false};
+	ElementMetric metric{type, kind, dims, 0, nullptr, false, false};
 	switch (type) {
 	case ElementType::kFloat32:
 		metric.bytes = dims * sizeof(float);
@@ -85,14 +119,37 @@ ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) 
 		else
 			throw std::invalid_argument("float metric over a bit element");
 		break;
+	case ElementType::kSparse:
+		metric.bytes = SparseElementBytes(kSparseElementMaxNnz);
+		metric.distance = SparseDistance(kind);
+		metric.variable = true;
+		break;
 	default:
 		throw std::invalid_argument("unknown element type");
 	}
 	// Sums over elements are additive; Jaccard's ratio, float16 cosine's
-	// normalisation and sq8's per-element scale are not.
+	// normalisation and sq8's per-element scale are not, and a sparse element
+	// cannot be cut by position.
 	metric.additive = kind != MetricKind::kJaccard && !(kind == MetricKind::kCosine && type == ElementType::kFloat16) &&
-	                  type != ElementType::kSq8;
+	                  type != ElementType::kSq8 && type != ElementType::kSparse;
 	return metric;
+}
+
+size_t ElementMetric::ElementSize(const void *element) const {
+	return variable ? SparseElementBytes(SparseElementNnz(element)) : bytes;
+}
+
+bool SparseElementValid(const void *element, size_t room, size_t dims) {
+	if (room < sizeof(int32_t))
+		return false;
+	int32_t nnz = SparseElementNnz(element);
+	if (nnz < 0 || nnz > kSparseElementMaxNnz || SparseElementBytes(nnz) > room)
+		return false;
+	SparseView v = SparseElementView(element);
+	for (int32_t i = 0; i < nnz; i++)
+		if (v.indices[i] < 0 || size_t(v.indices[i]) >= dims || (i > 0 && v.indices[i] <= v.indices[i - 1]))
+			return false;
+	return true;
 }
 
 bool PrepareElement(const ElementMetric &metric, void *element) {
@@ -103,13 +160,12 @@ bool PrepareElement(const ElementMetric &metric, void *element) {
 		float norm = Kernels().dot_f16(x, x, metric.dims);
 		return norm > 0 && std::isfinite(norm);
 	}
+	if (metric.type == ElementType::kSparse) {
+		SparseView v = SparseElementView(element);
+		return Normalise(const_cast<float *>(v.values), size_t(v.nnz), double(SparseSquaredNorm(v)));
+	}
 	float *x = static_cast<float *>(element);
-	double norm = std::sqrt(double(Kernels().dot_f32(x, x, metric.dims)));
-	if (!(norm > 0) || !std::isfinite(norm))
-		return false;
-	for (size_t i = 0; i < metric.dims; i++)
-		x[i] = float(x[i] / norm);
-	return true;
+	return Normalise(x, metric.dims, double(Kernels().dot_f32(x, x, metric.dims)));
 }
 
 }  // namespace vdb

@@ -1,7 +1,9 @@
 // How an index compares two stored elements: the element encoding (float32,
-// float16, packed bits) and the metric, resolved once to a plain function
-// pointer so the graph code never branches on either. float32 cosine is inner
-// product over vectors normalised on the way in, as in pgvector.
+// float16, packed bits, sparse) and the metric, resolved once to a plain
+// function pointer so the graph code never branches on either. float32 and
+// sparse cosine are inner product over vectors normalised on the way in, as
+// in pgvector. Sparse elements vary in size (see sparse_element.h): `bytes`
+// is then the largest one and ElementSize() reads an element's own size.
 #pragma once
 
 #include <cstddef>
@@ -12,8 +14,9 @@
 namespace vdb {
 
 // kSq8: 8-bit codes of float32 vectors (core/hnsw/sq8_element.h), for l2
-// and inner product (cosine: inner product of unit vectors).
-enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kSq8 = 4 };
+// and inner product (cosine: inner product of unit vectors). kSparse:
+// sparsevec blobs of varying size (core/hnsw/sparse_element.h).
+enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kSq8 = 4, kSparse = 5 };
 
 // Smaller is closer for every metric (inner product is negated).
 using ElementDistanceFn = float (*)(const void *a, const void *b, size_t dims);
@@ -22,10 +25,13 @@ struct ElementMetric {
 	ElementType type;
 	MetricKind kind;
 	size_t dims;   // elements, or bits for kBit
-	size_t bytes;  // stored size of one element vector
+	size_t bytes;  // stored size of one element vector; the largest when variable
 	ElementDistanceFn distance;
 
 	bool additive;  // distance = sum of the distances of any split into pieces
+	bool variable;  // elements differ in size (kSparse)
+
+	size_t ElementSize(const void *element) const;
 
 	float Distance(const void *a, const void *b) const { return distance(a, b, dims); }
 	// Distance over a piece of `bytes` bytes of both elements (additive metrics

@@ -16,7 +16,7 @@ struct KMeansParams {
 	MetricKind metric = MetricKind::kL2;
 	int iterations = 10;    // what FAISS's IVF indexes use for their coarse centroids
 	int seed = 1234;        // fixed so that the same sample gives the same lists
-	int threads = 0;        // 0: every core
+	int threads = 0;        // 0: every core; small jobs run on one (kmeans.cpp)
 	ShouldStop should_stop = nullptr;
 };
 

@@ -64,56 +64,25 @@ void PqQuantizer::BuildSlotLayout() {
 }
 
 // |x - c|^2 = |x|^2 + |c|^2 - 2 x.c, accumulated over the sub-vector's
-// dimensions for all 256 centroids at once.
+// dimensions for all 256 centroids at once (kernels.h).
 void PqQuantizer::SlotDistances(size_t j, const float *sub, MetricKind metric, float *__restrict out) const {
 	const float *columns = &transposed_[j * dsub_ * kCentroids];
-	bool l2 = metric == MetricKind::kL2;
+	if (metric != MetricKind::kL2) {
+		QuantKernels().pq_slot_distances(columns, nullptr, 0.0f, sub, dsub_, -1.0f, out);
+		return;
+	}
 	float sub_norm = 0;
 	for (size_t t = 0; t < dsub_; t++)
 		sub_norm += sub[t] * sub[t];
-	for (size_t id = 0; id < kCentroids; id++)
-		out[id] = l2 ? sub_norm + norms_[j * kCentroids + id] : 0.0f;
-	float scale = l2 ? -2.0f : -1.0f;
-	for (size_t t = 0; t < dsub_; t++) {
-		float v = scale * sub[t];
-		const float *__restrict column = columns + t * kCentroids;
-		for (size_t id = 0; id < kCentroids; id++)
-			out[id] += v * column[id];
-	}
+	QuantKernels().pq_slot_distances(columns, &norms_[j * kCentroids], sub_norm, sub, dsub_, -2.0f, out);
 }
-
-namespace {
-
-// The first index of the smallest of 256 finite distances. Eight running
-// minima the compiler keeps in registers, then a search for the winner:
-// std::min_element's compare-and-branch per element took 3x as long as
-// computing the distances.
-size_t ArgMin256(const float *d) {
-	constexpr size_t kLanes = 8;
-	float lane[kLanes];
-	for (size_t k = 0; k < kLanes; k++)
-		lane[k] = d[k];
-	for (size_t i = kLanes; i < PqQuantizer::kCentroids; i += kLanes)
-		for (size_t k = 0; k < kLanes; k++)
-			lane[k] = d[i + k] < lane[k] ? d[i + k] : lane[k];
-	float best = lane[0];
-	for (size_t k = 1; k < kLanes; k++)
-		best = lane[k] < best ? lane[k] : best;
-	size_t i = 0;
-	while (i + 1 < PqQuantizer::kCentroids && d[i] != best)
-		i++;
-	return i;
-}
-
-}  // namespace
 
 // The nearest centroid of each slot.
 void PqQuantizer::Encode(const float *x, uint8_t *code) const {
-	float dist[kCentroids];
-	for (size_t j = 0; j < m_; j++) {
-		SlotDistances(j, x + j * dsub_, MetricKind::kL2, dist);
-		code[j] = uint8_t(ArgMin256(dist));
-	}
+	const QuantizerKernels &k = QuantKernels();
+	for (size_t j = 0; j < m_; j++)
+		code[j] = uint8_t(k.pq_slot_nearest(&transposed_[j * dsub_ * kCentroids], &norms_[j * kCentroids],
+		                                    x + j * dsub_, dsub_));
 }
 
 void PqQuantizer::Decode(const uint8_t *code, float *x) const {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "core/quantizer/bytes.h"
 #include "core/quantizer/kernels.h"
@@ -29,12 +30,18 @@ Status Sq8Quantizer::Train(const float *x, size_t n, size_t d, Sq8Quantizer *out
 	return Status::Ok();
 }
 
-// Rounds to the nearest level; the error per dimension is at most step / 2.
+// Rounds to the nearest level (the error per dimension is at most step / 2)
+// and appends the decoded vector's squared length relative to the minimum.
 void Sq8Quantizer::Encode(const float *x, uint8_t *code) const {
+	double length = 0;
 	for (size_t j = 0; j < min_.size(); j++) {
 		float level = step_[j] > 0 ? (x[j] - min_[j]) / step_[j] : 0.0f;
 		code[j] = uint8_t(std::lrint(std::min(255.0f, std::max(0.0f, level))));
+		double offset = double(step_[j]) * code[j];
+		length += offset * offset;
 	}
+	float stored = float(length);
+	memcpy(code + min_.size(), &stored, sizeof stored);
 }
 
 void Sq8Quantizer::Decode(const uint8_t *code, float *x) const {
@@ -42,26 +49,38 @@ void Sq8Quantizer::Decode(const uint8_t *code, float *x) const {
 		x[j] = min_[j] + step_[j] * float(code[j]);
 }
 
+// The query's weights per dimension, rounded to integers of at most
+// kSq8MaxWeight with one scale, and the code-independent term.
 Sq8Query Sq8Quantizer::PrepareQuery(const float *query, MetricKind metric) const {
 	Sq8Query q;
 	q.metric = metric == MetricKind::kL2 ? MetricKind::kL2 : MetricKind::kInnerProduct;
-	q.values.resize(min_.size());
-	for (size_t j = 0; j < min_.size(); j++) {
-		if (q.metric == MetricKind::kL2) {
-			q.values[j] = query[j] - min_[j];
-		} else {
-			q.values[j] = query[j] * step_[j];
-			q.bias += query[j] * min_[j];
-		}
+	size_t d = min_.size();
+	std::vector<float> weight(d);
+	double bias = 0;
+	float largest = 0;
+	for (size_t j = 0; j < d; j++) {
+		float base = q.metric == MetricKind::kL2 ? query[j] - min_[j] : query[j];
+		weight[j] = base * step_[j];
+		bias += q.metric == MetricKind::kL2 ? double(base) * base : double(query[j]) * min_[j];
+		largest = std::max(largest, std::fabs(weight[j]));
 	}
+	q.bias = float(bias);
+	q.scale = largest > 0 ? largest / float(kSq8MaxWeight) : 1.0f;
+	q.weights.resize(d);
+	for (size_t j = 0; j < d; j++)
+		q.weights[j] = int16_t(std::lrint(weight[j] / q.scale));
 	return q;
 }
 
 float Sq8Quantizer::Distance(const Sq8Query &query, const uint8_t *code) const {
-	const QuantizerKernels &k = QuantKernels();
-	if (query.metric == MetricKind::kL2)
-		return k.sq8_l2(query.values.data(), step_.data(), code, min_.size());
-	return -(query.bias + k.sq8_dot(query.values.data(), code, min_.size()));
+	size_t d = min_.size();
+	float dot = query.scale * float(QuantKernels().sq8_dot_i16(query.weights.data(), code, d));
+	if (query.metric == MetricKind::kL2) {
+		float length;
+		memcpy(&length, code + d, sizeof length);
+		return query.bias - 2 * dot + length;
+	}
+	return -(query.bias + dot);
 }
 
 // kind, version, u32 d, d floats min, d floats step.
@@ -79,7 +98,7 @@ Status Sq8Quantizer::Deserialize(const uint8_t *bytes, size_t size, Sq8Quantizer
 	uint32_t d;
 	if (!HeaderMatches(in, QuantizerKind::kSq8, kFormatVersion) || !in.Get(&d) || d == 0 ||
 	    !in.GetFloats(d, &out->min_) || !in.GetFloats(d, &out->step_) || !in.AtEnd())
-		return Status::Error(Status::kCorrupt, "sq8 quantizer state is truncated or not version 1");
+		return Status::Error(Status::kCorrupt, "sq8 quantizer state is truncated or not version 2");
 	for (uint32_t j = 0; j < d; j++)
 		if (!std::isfinite(out->min_[j]) || !std::isfinite(out->step_[j]) || out->step_[j] < 0)
 			return Status::Error(Status::kCorrupt, "sq8 quantizer state has an invalid range");
