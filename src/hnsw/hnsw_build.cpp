@@ -58,6 +58,7 @@ struct HnswBuildShared {
 	int stopped_adding;      // participants done adding
 	int linked;              // participants done linking
 	bool written;            // the graph is on pages; inserts may follow
+	bool inserting;          // baton: one participant inserts at a time
 	pg_atomic_uint64 indexed;  // tuples seen by all participants, for progress
 	pg_atomic_uint32 full;     // someone found the arena full
 };
@@ -290,7 +291,12 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			                 errhint("Increase maintenance_work_mem to speed up builds.")));
 		LinkAndWrite(state);
 	}
+	// One participant inserts at a time: the insert's own write lock (a page
+	// lock) was seen not to keep a leader and its worker apart, and two of
+	// them then extended the index at once.
+	VdbParallelTake(state->common, &state->shared->inserting);
 	HnswInsertElement(index, state->element, tid);
+	VdbParallelGive(state->common, &state->shared->inserting);
 }
 
 // Reads this participant's share of the heap, then links (unless that

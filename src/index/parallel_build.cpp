@@ -181,6 +181,27 @@ void VdbParallelSet(VdbParallelShared *shared, bool *flag) {
 	ConditionVariableBroadcast(&shared->cv);
 }
 
+void VdbParallelTake(VdbParallelShared *shared, bool *busy) {
+	ConditionVariablePrepareToSleep(&shared->cv);
+	for (;;) {
+		SpinLockAcquire(&shared->mutex);
+		bool taken = !*busy;
+		*busy = true;
+		SpinLockRelease(&shared->mutex);
+		if (taken)
+			break;
+		ConditionVariableSleep(&shared->cv, WAIT_EVENT_PARALLEL_CREATE_INDEX_SCAN);
+	}
+	ConditionVariableCancelSleep();
+}
+
+void VdbParallelGive(VdbParallelShared *shared, bool *busy) {
+	SpinLockAcquire(&shared->mutex);
+	*busy = false;
+	SpinLockRelease(&shared->mutex);
+	ConditionVariableBroadcast(&shared->cv);
+}
+
 void VdbParallelAddTuples(VdbParallelShared *shared, double heap_tuples, double index_tuples) {
 	SpinLockAcquire(&shared->mutex);
 	shared->heap_tuples += heap_tuples;

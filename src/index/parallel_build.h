@@ -69,6 +69,12 @@ void VdbParallelArriveAndWait(VdbParallelShared *shared, int *counter);
 void VdbParallelWaitFor(VdbParallelShared *shared, const bool *flag);
 // Sets *flag under the mutex and wakes everybody.
 void VdbParallelSet(VdbParallelShared *shared, bool *flag);
+// Takes a baton (*busy, under the mutex), sleeping while another participant
+// holds it: a section only one participant may run at a time. An ERROR
+// while holding it ends the whole build, so nobody waits on it for good.
+void VdbParallelTake(VdbParallelShared *shared, bool *busy);
+// Hands the baton back and wakes the waiters.
+void VdbParallelGive(VdbParallelShared *shared, bool *busy);
 // Adds a participant's tuple counts to the totals.
 void VdbParallelAddTuples(VdbParallelShared *shared, double heap_tuples, double index_tuples);
 
