@@ -8,6 +8,7 @@
 #   scripts/run-tests.sh            all suites
 #   scripts/run-tests.sh unit       only the C++ unit tests (no server)
 #   scripts/run-tests.sh regress e2e   a chosen subset
+#   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
@@ -116,7 +117,7 @@ run_tap() {
 	perl_lib="$(pg_config --pkglibdir)/pgxs/src/test/perl"
 	out=$(cd "$work/tap" && as_pg_user env PATH="$bindir:$PATH" PERL5LIB="$perl_lib" \
 		TESTDIR="$work/tap" PG_REGRESS="$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
-		prove -j"$jobs" t/*.pl 2>&1)
+		prove -j"$jobs" ${TAP_TESTS:-t/*.pl} 2>&1)
 	echo "$out" | tail -25
 	local tests failed
 	tests=$(echo "$out" | sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p')

@@ -192,9 +192,9 @@ struct HnswSparseLayout {
 	uint32 groups;                            // groups to write
 };
 // Chooses the geometry (V from the mean element size) and the layout.
-void HnswSparsePlan(const vdb::InMemoryGraph &graph, int m, HnswGeometry *g, HnswSparseLayout *layout);
+void HnswSparsePlan(const vdb::ArenaGraph &graph, int m, HnswGeometry *g, HnswSparseLayout *layout);
 // Fills the pool pages of one group being written by a build.
-void HnswSparseFillPool(Page *pages, const HnswGeometry &g, uint32 group, const vdb::InMemoryGraph &graph,
+void HnswSparseFillPool(Page *pages, const HnswGeometry &g, uint32 group, const vdb::ArenaGraph &graph,
                         const HnswSparseLayout &layout);
 // vector_db_index_check: the pool's pages, and one node's element.
 void HnswSparseCheckPool(Relation index, const HnswMetaPageData &meta);

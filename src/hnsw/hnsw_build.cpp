@@ -1,80 +1,114 @@
 // CREATE INDEX for hnsw.
 //
-// The heap is read once; each value becomes a node of an in-memory graph
-// (core/hnsw/graph.h) holding only what the graph needs: the element as the
-// index stores it (for sq8 the 8-bit element: a quarter of the memory to
-// stream while linking), its level and fixed-size link arrays. The graph is then linked on 1 +
-// max_parallel_maintenance_workers threads of this backend (pure C++, no
-// Postgres calls off the main thread; the main thread polls for cancel and
-// reports progress), and written out group by group in one sequential pass.
-// New pages are not WAL-logged one edit at a time: the whole relation is
-// logged with full-page images once written (log_newpage_range), as
-// pgvector and nbtree's sorted build do.
+// The heap is read once, by the leader and 0..max_parallel_maintenance_workers
+// parallel workers sharing one parallel heap scan (index/parallel_build.h).
+// Each value becomes a node of a graph laid out in one arena
+// (core/hnsw/graph.h) inside the build's DSM segment (the leader's memory
+// when it builds alone), which holds only what the graph needs: elements as
+// the index stores them (for sq8 the 8-bit element: a quarter of the memory
+// to stream while linking), levels, fixed-size link arrays, a pool for upper-level links. The arena is
+// sized from the table's size (the rows its heap and TOAST could hold at
+// this element size), capped by maintenance_work_mem, not from the whole
+// budget. Once every participant has stopped adding, all of them link the
+// graph together, running the same core code on the shared arena, each
+// polling for interrupts and the leader reporting progress. The leader then
+// writes the graph out group by group in one sequential pass. New pages are
+// not WAL-logged one edit at a time: the whole relation is logged with
+// full-page images once written (log_newpage_range), as pgvector and
+// nbtree's sorted build do.
 //
-// When the graph would outgrow maintenance_work_mem, what was read so far
-// is linked and written, a NOTICE says so, and the remaining rows go through
+// Sparse elements vary in size: the arena packs them into an element pool
+// (sized, like the node array, from what the heap and TOAST hold, within
+// maintenance_work_mem), and the leader, once the graph is linked, plans
+// where each goes in the index's pool pages (hnsw_sparse.cpp) before
+// writing. A full element pool counts as a full arena.
+//
+// When the arena is full before the heap is (a table larger than
+// maintenance_work_mem allows, or an estimate gone wrong), a NOTICE says so,
+// every participant stops adding and helps link and write what was read so
+// far, and then each goes on through the rest of its share of the heap with
 // the ordinary insert path: slower, but the build finishes.
+//
+// With no workers the leader adds rows in heap order with levels from the
+// seed and links alone, so the graph depends only on the seed.
 #include "hnsw/hnsw.h"
-
-#include <memory>
 
 #include "core/hnsw/graph.h"
 #include "index/index_progress.h"
+#include "index/parallel_build.h"
 #include "pg/cpp_boundary.h"
 
 extern "C" {
+#include "access/table.h"
 #include "access/tableam.h"
 #include "access/xloginsert.h"
 #include "miscadmin.h"
-#include "optimizer/optimizer.h"
+#include "port/atomics.h"
 #include "utils/memutils.h"
 }
 
 namespace {
 
-// Everything the build owns in C++; deleted by a memory-context callback so
-// an ERROR (cancel included) frees it too.
-struct BuildGraph {
-	vdb::InMemoryGraph graph;
-	std::vector<ItemPointerData> tids;
-	vdb::LevelGenerator levels;
-	HnswSparseLayout sparse;  // sparse indexes: where each element goes
-	BuildGraph(const vdb::ElementMetric &metric, const vdb::HnswParams &params)
-		: graph(metric, params), levels(params.m, params.seed) {}
+// The hnsw part of the build's shared memory; the counters that participants
+// wait on are guarded by the common header's mutex.
+struct HnswBuildShared {
+	HnswMetaPageData meta;
+	vdb::HnswParams params;
+	uint32 groups;           // upper-area counters that follow the tids
+	int stopped_adding;      // participants done adding
+	int linked;              // participants done linking
+	bool written;            // the graph is on pages; inserts may follow
+	bool inserting;          // baton: one participant inserts at a time
+	pg_atomic_uint64 indexed;  // tuples seen by all participants, for progress
+	pg_atomic_uint32 full;     // someone found the arena full
 };
 
+enum HnswChunk { kChunkShared, kChunkGraph, kChunkTids, kChunkUpperUse, kChunks };
+
+// One participant's view of the build (plain data: freed with its context).
 struct BuildState {
 	Relation heap;
 	Relation index;
-	HnswMetaPageData meta;
-	vdb::ElementMetric metric;        // of the indexed values
-	vdb::ElementMetric stored_metric; // of the elements as stored (and as the graph holds them)
-	BuildGraph *memory;  // NULL once spilled to pages
-	size_t budget;       // bytes of maintenance_work_mem
-	char *element;       // scratch for one converted value
-	char *stored;        // scratch for its stored form
-	uint32 upper_group;  // group whose upper-area use is being counted
-	uint32 upper_used;
+	bool leader;
+	bool on_disk;  // the graph is written; rows go through the insert path
+	VdbParallelShared *common;
+	HnswBuildShared *shared;
+	vdb::ArenaGraph *graph;
+	ItemPointerData *tids;
+	pg_atomic_uint32 *upper_use;  // per group: upper-area bytes promised
+	vdb::ElementMetric metric;         // of the indexed values
+	vdb::ElementMetric stored_metric;  // of the elements as stored (and as the graph holds them)
+	vdb::LevelGenerator *levels;
+	char *element;  // scratch for one converted value
+	char *stored;   // scratch for its stored form
 	double heap_tuples;
 	double index_tuples;
+	HnswMetaPageData meta;  // the leader's copy, written to the metapage
+	HnswSparseLayout *sparse;  // the leader's, while writing a sparse graph
 };
 
-// A level for the next node, capped so its upper links fit in its group's
+// The metric of the elements as the index stores them (and the graph holds
+// them): 8-bit for sq8, else the values' own.
+vdb::ElementMetric HnswStoredMetric(const HnswMetaPageData &meta, const vdb::ElementMetric &metric) {
+	return meta.quantizer == HNSW_QUANTIZER_SQ8 ? vdb::MakeElementMetric(vdb::ElementType::kSq8, metric.kind, metric.dims)
+	                                            : metric;
+}
+
+// A level for a new node, capped so its upper links fit in its group's
 // upper area (almost never binding: see UpperReservePerNode).
 int NextLevel(BuildState *state, uint32 id) {
-	const HnswGeometry &g = state->meta.geometry;
-	uint32 group = HnswGroup(g, id);
-	if (group != state->upper_group) {
-		state->upper_group = group;
-		state->upper_used = 0;
-	}
+	const HnswGeometry &g = state->shared->meta.geometry;
+	pg_atomic_uint32 *used = &state->upper_use[HnswGroup(g, id)];
 	uint32 area = g.vector_area_offset - g.upper_area_offset;
-	int fits = int((area - state->upper_used) / g.upper_bytes);
 	// One draw, taken before Min: the macro evaluates its arguments twice.
-	int drawn = state->memory->levels.Next();
-	int level = Min(Min(drawn, fits), HNSW_MAX_LEVEL);
-	state->upper_used += level * g.upper_bytes;
-	return level;
+	int drawn = state->levels->Next();
+	int level = Min(drawn, HNSW_MAX_LEVEL);
+	for (uint32 seen = pg_atomic_read_u32(used);;) {
+		int fits = int((area - Min(seen, area)) / g.upper_bytes);
+		int take = Min(level, fits);
+		if (take == 0 || pg_atomic_compare_exchange_u32(used, &seen, seen + take * g.upper_bytes))
+			return take;
+	}
 }
 
 // Copies an element into the group's pages at its stream position.
@@ -94,7 +128,7 @@ void WriteElement(Page *pages, const HnswGeometry &g, BlockNumber first_block, u
 // Formats one group's pages from the in-memory graph.
 void FillGroup(BuildState *state, Page *pages, uint32 group) {
 	const HnswGeometry &g = state->meta.geometry;
-	const vdb::InMemoryGraph &graph = state->memory->graph;
+	const vdb::ArenaGraph &graph = *state->graph;
 	HnswInitGroupPages(pages, g);
 	VdbPageOpaque *opaque = VdbPageGetOpaque(pages[0]);
 	BlockNumber first_block = HnswGroupBlock(g, group);
@@ -105,7 +139,7 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 	for (uint32 id = first; id < end; id++) {
 		HnswNodeRecord *rec = HnswPageRecord(pages[0], g, id);
 		int level = graph.Level(id);
-		rec->tid = state->memory->tids[id];
+		rec->tid = state->tids[id];
 		rec->level = uint8(level);
 		rec->flags = 0;
 		graph.Neighbours(id, 0, links);
@@ -123,42 +157,39 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 			}
 		}
 		if (g.pool_pages > 0)
-			WriteElement(pages, g, first_block, id, &state->memory->sparse.locators[id]);
+			WriteElement(pages, g, first_block, id, &state->sparse->locators[id]);
 		else
 			WriteElement(pages, g, first_block, id, graph.Element(id));
 	}
 	if (g.pool_pages > 0)
-		HnswSparseFillPool(pages, g, group, graph, state->memory->sparse);
+		HnswSparseFillPool(pages, g, group, graph, *state->sparse);
 }
 
-// Links the in-memory graph and writes it and the metapage out.
-void FlushGraph(BuildState *state) {
-	vdb::InMemoryGraph &graph = state->memory->graph;
-	VdbProgressPhase(HNSW_PHASE_LINK);
-	VdbProgressTuplesTotal(double(graph.Size()));
-	int threads = Max(1, Min(1 + max_parallel_maintenance_workers, 64));
-	// The threads stop whenever an interrupt is pending; most are a cancel
-	// (CHECK_FOR_INTERRUPTS raises it), the others are served and the
-	// linking resumes.
-	for (bool finished = false; !finished;) {
-		vdb::RunCpp("hnsw graph build", [&] {
-			finished = graph.LinkAll(threads, [](size_t done) {
-				VdbProgressTuplesDone(int64(done));
-				return !InterruptPending;
-			});
-		});
-		CHECK_FOR_INTERRUPTS();
-	}
+// Frees the sparse layout when the build's memory context goes (an ERROR
+// included) and it is still there.
+void FreeSparseLayout(void *arg) {
+	BuildState *state = (BuildState *) arg;
+	delete state->sparse;
+	state->sparse = NULL;
+}
 
+// Writes the linked graph and the metapage out (the leader, alone).
+void WriteGraph(BuildState *state) {
+	const vdb::ArenaGraph &graph = *state->graph;
 	VdbProgressPhase(HNSW_PHASE_WRITE);
 	const HnswGeometry &g = state->meta.geometry;
 	uint32 groups = (uint32(graph.Size()) + g.group_nodes - 1) / g.group_nodes;
 	if (g.pool_pages > 0) {
+		MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
+		cleanup->func = FreeSparseLayout;
+		cleanup->arg = state;
+		MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
 		vdb::RunCpp("hnsw build", [&] {
-			HnswSparsePlan(graph, state->meta.m, &state->meta.geometry, &state->memory->sparse);
+			state->sparse = new HnswSparseLayout();
+			HnswSparsePlan(graph, state->meta.m, &state->meta.geometry, state->sparse);
 		});
-		groups = state->memory->sparse.groups;
-		state->meta.pool_block = state->memory->sparse.pool_block;
+		groups = state->sparse->groups;
+		state->meta.pool_block = state->sparse->pool_block;
 	}
 	Buffer *buffers = (Buffer *) palloc(sizeof(Buffer) * g.group_pages);
 	Page *pages = (Page *) palloc(sizeof(Page) * g.group_pages);
@@ -187,6 +218,45 @@ void FlushGraph(BuildState *state) {
 	UnlockReleaseBuffer(meta);
 	if (RelationNeedsWAL(state->index))
 		log_newpage_range(state->index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(state->index), true);
+	FreeSparseLayout(state);
+}
+
+// Stops adding: waits for every participant to stop too, links the graph
+// with them, and (the leader) writes it out; afterwards every participant
+// inserts through the index pages.
+void LinkAndWrite(BuildState *state) {
+	VdbParallelShared *common = state->common;
+	HnswBuildShared *shared = state->shared;
+	VdbParallelArriveAndWait(common, &shared->stopped_adding);
+	vdb::ArenaGraph &graph = *state->graph;
+	if (state->leader) {
+		VdbProgressPhase(HNSW_PHASE_LINK);
+		VdbProgressTuplesTotal(double(graph.Size()));
+	}
+	// A participant stops linking whenever an interrupt is pending; most are
+	// a cancel (CHECK_FOR_INTERRUPTS raises it, and the whole build ends),
+	// the others are served and the linking resumes.
+	bool leader = state->leader;
+	for (bool finished = false; !finished;) {
+		vdb::RunCpp("hnsw graph build", [&] {
+			finished = graph.LinkClaimed([leader](size_t claimed) {
+				if (leader)
+					VdbProgressTuplesDone(int64(claimed));
+				return !InterruptPending;
+			});
+		});
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (state->leader) {
+		VdbParallelArriveAndWait(common, &shared->linked);
+		WriteGraph(state);
+		VdbParallelSet(common, &shared->written);
+		VdbProgressPhase(HNSW_PHASE_LOAD);
+	} else {
+		VdbParallelArrive(common, &shared->linked);
+		VdbParallelWaitFor(common, &shared->written);
+	}
+	state->on_disk = true;
 }
 
 void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
@@ -195,98 +265,183 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	if (isnull[0] || !VdbDatumToElement(index, state->metric, values[0], state->element))
 		return;
 	state->index_tuples++;
-	if ((int64(state->index_tuples) & 1023) == 0)
-		VdbProgressTuplesDone(int64(state->index_tuples));
+	uint64 indexed = pg_atomic_add_fetch_u64(&state->shared->indexed, 1);
+	if (state->leader && (int64(state->index_tuples) & 1023) == 0)
+		VdbProgressTuplesDone(int64(indexed));
 
-	BuildGraph *memory = state->memory;
-	if (memory != NULL && memory->graph.Size() > 0 &&
-	    (memory->graph.Size() + 1) * (memory->graph.BytesPerNode() + sizeof(ItemPointerData)) > state->budget) {
-		ereport(NOTICE, (errmsg("hnsw graph no longer fits into maintenance_work_mem after %zu tuples",
-		                        memory->graph.Size()),
-		                 errdetail("Building will take significantly more time."),
-		                 errhint("Increase maintenance_work_mem to speed up builds.")));
-		FlushGraph(state);
-		state->memory = NULL;
-		delete memory;  // the memory-context callback then finds nothing to do
-		memory = NULL;
-		VdbProgressPhase(HNSW_PHASE_LOAD);
-	}
-	if (memory == NULL) {
-		HnswInsertElement(index, state->element, tid);
-		return;
-	}
-	vdb::RunCpp("hnsw build", [&] {
-		uint32 id = uint32(memory->graph.Size());
-		// Sparse elements stay whole in the graph (their stream slot is a locator).
-		const char *stored = state->element;
-		if (state->meta.geometry.pool_pages == 0) {
-			HnswEncodeElement(state->meta, state->element, state->stored);
-			stored = state->stored;
+	if (!state->on_disk) {
+		uint32 id = vdb::kInvalidNode;
+		vdb::RunCpp("hnsw build", [&] {
+			// Sparse elements stay whole in the graph (their stream slot is a locator).
+			const char *stored = state->element;
+			if (state->shared->meta.geometry.pool_pages == 0) {
+				HnswEncodeElement(state->shared->meta, state->element, state->stored);
+				stored = state->stored;
+			}
+			id = state->graph->Add(stored, [state](uint32_t id) { return NextLevel(state, id); });
+		});
+		if (id != vdb::kInvalidNode) {
+			state->tids[id] = *tid;
+			return;
 		}
-		memory->graph.AddAtLevel(stored, NextLevel(state, id));
-		memory->tids.push_back(*tid);
+		if (pg_atomic_exchange_u32(&state->shared->full, 1) == 0)
+			ereport(NOTICE, (errmsg("hnsw graph no longer fits into maintenance_work_mem after %zu tuples",
+			                        state->graph->Size()),
+			                 errdetail("Building will take significantly more time."),
+			                 errhint("Increase maintenance_work_mem to speed up builds.")));
+		LinkAndWrite(state);
+	}
+	// One participant inserts at a time: the insert's own write lock (a page
+	// lock) was seen not to keep a leader and its worker apart, and two of
+	// them then extended the index at once.
+	VdbParallelTake(state->common, &state->shared->inserting);
+	HnswInsertElement(index, state->element, tid);
+	VdbParallelGive(state->common, &state->shared->inserting);
+}
+
+// Reads this participant's share of the heap, then links (unless that
+// happened already when the arena filled up) and adds its counts.
+void Participate(BuildState *state, IndexInfo *info, TableScanDesc scan) {
+	table_index_build_scan(state->heap, state->index, info, true, state->leader, BuildCallback, state, scan);
+	if (!state->on_disk)
+		LinkAndWrite(state);
+	VdbParallelAddTuples(state->common, state->heap_tuples, state->index_tuples);
+}
+
+// A participant's state over the build's chunks.
+BuildState *NewBuildState(Relation heap, Relation index, VdbParallelShared *common, void *const *chunks,
+                          bool leader, uint64 seed) {
+	BuildState *state = (BuildState *) palloc0(sizeof(BuildState));
+	state->heap = heap;
+	state->index = index;
+	state->leader = leader;
+	state->common = common;
+	state->shared = (HnswBuildShared *) chunks[kChunkShared];
+	state->metric = VdbElementMetric(VdbResolveIndexMetric(index, true));
+	state->tids = (ItemPointerData *) chunks[kChunkTids];
+	state->upper_use = (pg_atomic_uint32 *) chunks[kChunkUpperUse];
+	state->stored_metric = HnswStoredMetric(state->shared->meta, state->metric);
+	state->element = (char *) palloc(state->metric.bytes);
+	state->stored = (char *) palloc(state->shared->meta.geometry.element_bytes);
+	state->graph = (vdb::ArenaGraph *) palloc(sizeof(vdb::ArenaGraph));
+	state->levels = (vdb::LevelGenerator *) palloc(sizeof(vdb::LevelGenerator));
+	vdb::RunCpp("hnsw build", [&] {
+		new (state->graph) vdb::ArenaGraph(vdb::ArenaGraph::Attach(chunks[kChunkGraph], state->stored_metric));
+		new (state->levels) vdb::LevelGenerator(state->shared->params.m, seed);
 	});
+	return state;
+}
+
+// The smallest a heap row holding a variable-size element can be: tuple
+// header, line pointer and an empty sparsevec. It bounds the row count of a
+// table whose elements vary in size.
+constexpr double kSmallestVariableRowBytes = 48;
+
+// What the arena is sized for: nodes, and for variable-size elements the
+// bytes of their pool.
+struct ArenaPlan {
+	size_t capacity;
+	size_t pool_bytes;
+};
+
+// Nodes: what the heap and its TOAST table could hold at the size of the
+// values' elements (every indexed row stores its vector in one or the other), or what the
+// planner's density says for today's size when that is smaller. Pool: at
+// most what heap and TOAST hold, since every element's bytes are in them.
+// When the two do not fit maintenance_work_mem together, both shrink alike,
+// which keeps the mean element size they imply.
+ArenaPlan PlanArena(Relation heap, size_t node_bytes, const vdb::ElementMetric &metric) {
+	double blocks = double(RelationGetNumberOfBlocks(heap));
+	double bytes = blocks * BLCKSZ;
+	if (OidIsValid(heap->rd_rel->reltoastrelid)) {
+		Relation toast = table_open(heap->rd_rel->reltoastrelid, AccessShareLock);
+		bytes += double(RelationGetNumberOfBlocks(toast)) * BLCKSZ;
+		table_close(toast, AccessShareLock);
+	}
+	double rows = bytes / (metric.variable ? kSmallestVariableRowBytes : double(metric.bytes));
+	if (heap->rd_rel->reltuples > 0 && heap->rd_rel->relpages > 0)
+		rows = Min(rows, heap->rd_rel->reltuples / heap->rd_rel->relpages * blocks * 1.1);
+	rows += 64;
+	double pool = metric.variable ? bytes + 64 * double(metric.bytes) : 0;
+	double budget = double(size_t(maintenance_work_mem) * 1024);
+	double need = rows * double(node_bytes) + pool;
+	if (need > budget) {
+		rows *= budget / need;
+		pool *= budget / need;
+	}
+	return ArenaPlan{size_t(Max(rows, 1.0)), size_t(pool)};
 }
 
 }  // namespace
+
+// A parallel worker's part: attach to the build's memory, read a share of
+// the heap, link with the others.
+extern "C" PGDLLEXPORT void vdb_hnsw_build_worker_main(dsm_segment *segment, shm_toc *toc) {
+	VdbParallelWorker worker = VdbParallelWorkerBegin(toc);
+	BuildState *state = NewBuildState(worker.heap, worker.index, worker.shared, worker.chunks, false,
+	                                  ((HnswBuildShared *) worker.chunks[kChunkShared])->params.seed +
+	                                      uint64(ParallelWorkerNumber + 1));
+	Participate(state, worker.info, worker.scan);
+	VdbParallelWorkerEnd(worker);
+}
 
 IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
 	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
-
-	BuildState *state = (BuildState *) palloc0(sizeof(BuildState));
-	state->heap = heap;
-	state->index = index;
-	state->metric = VdbElementMetric(metric);
-	state->budget = size_t(maintenance_work_mem) * 1024;
-	state->upper_group = UINT32_MAX;
-	state->element = (char *) palloc(state->metric.bytes);
+	vdb::ElementMetric element_metric = VdbElementMetric(metric);
 
 	Buffer meta = VdbNewBuffer(index, MAIN_FORKNUM);
 	Assert(BufferGetBlockNumber(meta) == HNSW_METAPAGE_BLKNO);
 	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));
-	memcpy(&state->meta, PageGetContents(BufferGetPage(meta)), sizeof state->meta);
+	HnswMetaPageData meta_data;
+	memcpy(&meta_data, PageGetContents(BufferGetPage(meta)), sizeof meta_data);
 	MarkBufferDirty(meta);
 	UnlockReleaseBuffer(meta);
-	state->stored_metric = state->meta.quantizer == HNSW_QUANTIZER_SQ8
-	                           ? vdb::MakeElementMetric(vdb::ElementType::kSq8, state->metric.kind, state->metric.dims)
-	                           : state->metric;
-	state->stored = (char *) palloc(state->meta.geometry.element_bytes);
+	vdb::ElementMetric stored_metric = HnswStoredMetric(meta_data, element_metric);
 
 	vdb::HnswParams params;
 	params.m = options.m;
 	params.ef_construction = options.ef_construction;
+	size_t node_bytes = vdb::ArenaGraph::BytesPerNode(stored_metric, params.m) + sizeof(ItemPointerData);
+	ArenaPlan plan = PlanArena(heap, node_bytes, element_metric);
+	size_t capacity = plan.capacity;
+	size_t upper_lists = vdb::ArenaGraph::UpperListsFor(params.m, capacity);
+	uint32 groups = uint32(capacity / meta_data.geometry.group_nodes + 1);
+	size_t sizes[kChunks];
+	sizes[kChunkShared] = sizeof(HnswBuildShared);
+	sizes[kChunkGraph] = vdb::ArenaGraph::BytesFor(stored_metric, params.m, capacity, upper_lists, plan.pool_bytes);
+	sizes[kChunkTids] = capacity * sizeof(ItemPointerData);
+	sizes[kChunkUpperUse] = groups * sizeof(pg_atomic_uint32);
+	VdbParallelBuild *build = VdbParallelBegin(heap, index, info, "vdb_hnsw_build_worker_main",
+	                                           VdbParallelPlanWorkers(heap, index), sizes, kChunks);
+
+	HnswBuildShared *shared = (HnswBuildShared *) VdbParallelChunk(build, kChunkShared);
+	shared->meta = meta_data;
+	shared->params = params;
+	shared->groups = groups;
+	pg_atomic_init_u64(&shared->indexed, 0);
+	pg_atomic_init_u32(&shared->full, 0);
+	pg_atomic_uint32 *upper_use = (pg_atomic_uint32 *) VdbParallelChunk(build, kChunkUpperUse);
+	for (uint32 i = 0; i < groups; i++)
+		pg_atomic_init_u32(&upper_use[i], 0);
 	vdb::RunCpp("hnsw build", [&] {
-		state->memory = new BuildGraph(state->stored_metric, params);
-		double expected = Max(heap->rd_rel->reltuples, 0);
-		size_t fits = state->budget / (state->memory->graph.BytesPerNode() + sizeof(ItemPointerData));
-		size_t reserve = size_t(Min(expected, double(fits)));
-		state->memory->graph.Reserve(reserve);
-		state->memory->tids.reserve(reserve);
+		vdb::ArenaGraph::Create(VdbParallelChunk(build, kChunkGraph), stored_metric, params, capacity, upper_lists,
+		                        plan.pool_bytes);
 	});
-	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
-	cleanup->func = [](void *arg) {
-		BuildState *s = (BuildState *) arg;
-		delete s->memory;
-		s->memory = NULL;
-	};
-	cleanup->arg = state;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
 
 	VdbProgressPhase(HNSW_PHASE_LOAD);
 	VdbProgressTuplesTotal(Max(heap->rd_rel->reltuples, 0));
-	table_index_build_scan(heap, index, info, true, true, BuildCallback, state, NULL);
-	if (state->memory != NULL) {
-		FlushGraph(state);
-		delete state->memory;
-		state->memory = NULL;
-	}
+	TableScanDesc scan = VdbParallelLaunch(build, heap, "hnsw");
+	BuildState *state = NewBuildState(heap, index, build->shared, build->chunks, true, params.seed);
+	state->meta = meta_data;
+	Participate(state, info, scan);
+	VdbParallelEnd(build);
 
 	IndexBuildResult *result = (IndexBuildResult *) palloc(sizeof(IndexBuildResult));
-	result->heap_tuples = state->heap_tuples;
-	result->index_tuples = state->index_tuples;
+	result->heap_tuples = build->shared->heap_tuples;
+	result->index_tuples = build->shared->index_tuples;
 	return result;
 }
 

@@ -181,7 +181,7 @@ void HnswSparseStore(Relation index, HnswMetaPageData &meta, uint32 id, const vo
 	}
 }
 
-void HnswSparsePlan(const vdb::InMemoryGraph &graph, int m, HnswGeometry *g, HnswSparseLayout *layout) {
+void HnswSparsePlan(const vdb::ArenaGraph &graph, int m, HnswGeometry *g, HnswSparseLayout *layout) {
 	size_t n = graph.Size();
 	double total = 0;
 	for (uint32 id = 0; id < n; id++)
@@ -208,7 +208,7 @@ void HnswSparsePlan(const vdb::InMemoryGraph &graph, int m, HnswGeometry *g, Hns
 	layout->groups = Max(node_groups, n > 0 ? last / g->pool_pages + 1 : 0);
 }
 
-void HnswSparseFillPool(Page *pages, const HnswGeometry &g, uint32 group, const vdb::InMemoryGraph &graph,
+void HnswSparseFillPool(Page *pages, const HnswGeometry &g, uint32 group, const vdb::ArenaGraph &graph,
                         const HnswSparseLayout &layout) {
 	for (uint32 i = 0; i < g.pool_pages; i++) {
 		uint32 p = group * g.pool_pages + i;

@@ -8,7 +8,12 @@
 //    the quantizer trains on the sample (PQ on residuals).
 // 3. A second pass assigns every row to its nearest centroid, encodes it and
 //    buffers it in its list; lists are written to chained pages whenever the
-//    buffers outgrow maintenance_work_mem and at the end.
+//    buffers outgrow maintenance_work_mem and at the end. This pass, the
+//    costly one on large tables, runs in the leader and the parallel
+//    workers that plan_create_index_workers grants (index/parallel_build.h),
+//    over one parallel heap scan: each worker sends its encoded tuples
+//    through its own shm_mq to the leader, which alone writes the lists
+//    (draining the queues between its own rows).
 // Pages are written without WAL and the whole relation is logged at the end
 // with log_newpage_range, as pgvector and nbtree's sorted build do.
 #include "ivf/ivf.h"
@@ -18,6 +23,7 @@
 #include "core/ivf/kmeans.h"
 #include "core/ivf/list_count.h"
 #include "index/index_progress.h"
+#include "index/parallel_build.h"
 #include "pg/cpp_boundary.h"
 
 extern "C" {
@@ -25,10 +31,20 @@ extern "C" {
 #include "access/xloginsert.h"
 #include "common/pg_prng.h"
 #include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/shm_mq.h"
 #include "utils/memutils.h"
 }
 
 namespace {
+
+#if PG_VERSION_NUM >= 170000
+constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MESSAGE_QUEUE_RECEIVE;
+#else
+constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MQ_RECEIVE;
+#endif
 
 // C++ state of a build, freed by a memory-context callback on ERROR too.
 struct BuildMemory {
@@ -39,7 +55,6 @@ struct BuildMemory {
 	std::vector<std::vector<uint8_t>> pending;  // per list: tuples not yet on pages
 	std::vector<IvfListEntry> entries;
 	std::vector<BlockNumber> last;  // per list: last page written
-	std::vector<uint8_t> code;
 };
 
 struct BuildState {
@@ -54,7 +69,24 @@ struct BuildState {
 	size_t budget;
 	double heap_tuples;
 	double index_tuples;
+	uint8 *message;  // list number, then one list tuple (parallel assign pass)
+	shm_mq_handle **queues;  // leader: one per worker, NULL once detached
+	int queue_count;
+	int live_queues;
+	shm_mq_handle *send;  // worker: to the leader
 };
+
+// What a worker of the assign pass needs besides the heap: the shapes, the
+// quantizer state's length and the centroids (the chunks that follow).
+struct IvfAssignShared {
+	IvfMetaPageData meta;
+	vdb::IvfQuantizer quantizer;
+	uint32 state_bytes;
+	bool float_centroids;
+	Size queue_bytes;
+};
+
+enum IvfChunk { kChunkShared, kChunkCoder, kChunkCentroids, kChunkQueues, kChunks };
 
 bool BuildShouldStop() { return QueryCancelPending || ProcDiePending; }
 
@@ -135,29 +167,92 @@ void FlushLists(BuildState *state) {
 	VdbProgressPhase(IVF_PHASE_ASSIGN);
 }
 
-void AssignCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
-	BuildState *state = (BuildState *) arg;
-	if (isnull[0] || !VdbDatumToElement(index, state->metric, values[0], state->element))
-		return;
-	state->index_tuples++;
-	if ((int64(state->index_tuples) & 1023) == 0)
-		VdbProgressTuplesDone(int64(state->index_tuples));
+// Assigns a converted element to its nearest list and encodes it as a list
+// tuple; returns the list.
+uint32 EncodeRow(BuildState *state, ItemPointer tid, uint8 *tuple_bytes) {
 	BuildMemory *m = state->memory;
 	const IvfMetaPageData &meta = state->meta;
 	uint32 list = IvfNearestList(state->metric, m->centroids, meta.lists, state->element);
+	IvfTupleHeader *tuple = (IvfTupleHeader *) tuple_bytes;
+	tuple->tid = *tid;
 	vdb::RunCpp("ivf build", [&] {
 		const float *centroid = m->centroids.floats.empty() ? NULL : &m->centroids.floats[size_t(list) * meta.dims];
-		m->coder.Encode(state->element, centroid, m->code.data());
-		std::vector<uint8_t> &tuples = m->pending[list];
-		size_t at = tuples.size();
-		tuples.resize(at + meta.tuple_size);
-		IvfTupleHeader *tuple = (IvfTupleHeader *) &tuples[at];
-		tuple->tid = *tid;
-		memcpy(IVF_TUPLE_CODE(tuple), m->code.data(), meta.code_size);
+		m->coder.Encode(state->element, centroid, IVF_TUPLE_CODE(tuple));
 	});
+	return list;
+}
+
+// Buffers one list tuple in its list (the leader), writing the lists out
+// when the buffers outgrow maintenance_work_mem.
+void AddPending(BuildState *state, uint32 list, const uint8 *tuple) {
+	const IvfMetaPageData &meta = state->meta;
+	if (list >= meta.lists)
+		elog(ERROR, "ivf build received list %u of %u", list, meta.lists);
+	vdb::RunCpp("ivf build", [&] {
+		std::vector<uint8_t> &tuples = state->memory->pending[list];
+		tuples.insert(tuples.end(), tuple, tuple + meta.tuple_size);
+	});
+	state->index_tuples++;
+	if ((int64(state->index_tuples) & 1023) == 0)
+		VdbProgressTuplesDone(int64(state->index_tuples));
 	state->pending_bytes += meta.tuple_size;
 	if (state->pending_bytes > state->budget)
 		FlushLists(state);
+}
+
+// Takes what the workers have sent so far; with `wait`, until every worker
+// has detached (sleeping on the latch, which a send sets).
+void DrainQueues(BuildState *state, bool wait) {
+	while (state->live_queues > 0) {
+		bool received = false;
+		for (int i = 0; i < state->queue_count; i++) {
+			if (state->queues[i] == NULL)
+				continue;
+			Size bytes;
+			void *data;
+			shm_mq_result result;
+			while ((result = shm_mq_receive(state->queues[i], &bytes, &data, true)) == SHM_MQ_SUCCESS) {
+				if (bytes != sizeof(uint32) + state->meta.tuple_size)
+					elog(ERROR, "ivf build received a message of %zu bytes", bytes);
+				uint32 list;
+				memcpy(&list, data, sizeof list);
+				AddPending(state, list, (const uint8 *) data + sizeof(uint32));
+				received = true;
+			}
+			if (result == SHM_MQ_DETACHED) {
+				state->queues[i] = NULL;
+				state->live_queues--;
+			}
+		}
+		if (!wait)
+			return;
+		if (!received && state->live_queues > 0) {
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1, kWaitQueueReceive);
+			ResetLatch(MyLatch);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+void AssignCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
+	BuildState *state = (BuildState *) arg;
+	if (!isnull[0] && VdbDatumToElement(index, state->metric, values[0], state->element)) {
+		uint32 list = EncodeRow(state, tid, state->message + sizeof(uint32));
+		AddPending(state, list, state->message + sizeof(uint32));
+	}
+	DrainQueues(state, false);
+}
+
+// A worker's row: encoded here, sent to the leader.
+void WorkerAssignCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
+	BuildState *state = (BuildState *) arg;
+	if (isnull[0] || !VdbDatumToElement(index, state->metric, values[0], state->element))
+		return;
+	uint32 list = EncodeRow(state, tid, state->message + sizeof(uint32));
+	memcpy(state->message, &list, sizeof list);
+	if (shm_mq_send(state->send, sizeof(uint32) + state->meta.tuple_size, state->message, false, true) !=
+	    SHM_MQ_SUCCESS)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("ivf build leader stopped receiving")));
 }
 
 // Trains centroids and quantizer on the sample; returns the lists trained.
@@ -284,6 +379,78 @@ void FreeBuildMemory(void *arg) {
 	state->memory = NULL;
 }
 
+// A build state whose C++ memory is freed with the current memory context
+// (on ERROR too).
+BuildState *NewBuildState(Relation index, const vdb::ElementMetric &metric) {
+	BuildState *state = (BuildState *) palloc0(sizeof(BuildState));
+	state->index = index;
+	state->metric = metric;
+	state->element = (char *) palloc(metric.bytes);
+	state->budget = size_t(maintenance_work_mem) * 1024;
+	vdb::RunCpp("ivf build", [&] {
+		state->memory = new BuildMemory();
+		state->memory->flat = vdb::IvfCoder::Flat(metric);
+	});
+	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
+	cleanup->func = FreeBuildMemory;
+	cleanup->arg = state;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
+	return state;
+}
+
+// Bytes of one worker's queue: room for many tuples of any size.
+Size QueueBytes(const IvfMetaPageData &meta) {
+	return Max(Size(1) << 20, Size(64) * MAXALIGN(sizeof(uint32) + meta.tuple_size + sizeof(Size)));
+}
+
+// The assign pass over the whole heap, by the leader and any workers.
+void AssignAll(BuildState *state, Relation heap, IndexInfo *info, vdb::IvfQuantizer quantizer) {
+	BuildMemory *m = state->memory;
+	const IvfMetaPageData &meta = state->meta;
+	std::vector<uint8_t> *coder_bytes = NULL;
+	vdb::RunCpp("ivf build", [&] { coder_bytes = new std::vector<uint8_t>(m->coder.Serialize()); });
+	size_t elements = m->centroids.elements.size(), floats = m->centroids.floats.size() * sizeof(float);
+	int workers = VdbParallelPlanWorkers(heap, state->index);
+	size_t sizes[kChunks];
+	sizes[kChunkShared] = sizeof(IvfAssignShared);
+	sizes[kChunkCoder] = coder_bytes->size();
+	sizes[kChunkCentroids] = elements + floats;
+	sizes[kChunkQueues] = size_t(workers) * QueueBytes(meta);
+	VdbParallelBuild *build = VdbParallelBegin(heap, state->index, info, "vdb_ivf_build_worker_main", workers,
+	                                           sizes, kChunks);
+	IvfAssignShared *shared = (IvfAssignShared *) VdbParallelChunk(build, kChunkShared);
+	shared->meta = meta;
+	shared->quantizer = quantizer;
+	shared->state_bytes = uint32(coder_bytes->size());
+	shared->float_centroids = floats > 0;
+	shared->queue_bytes = QueueBytes(meta);
+	memcpy(VdbParallelChunk(build, kChunkCoder), coder_bytes->data(), coder_bytes->size());
+	delete coder_bytes;
+	char *centroids = (char *) VdbParallelChunk(build, kChunkCentroids);
+	memcpy(centroids, m->centroids.elements.data(), elements);
+	memcpy(centroids + elements, m->centroids.floats.data(), floats);
+	char *queues = (char *) VdbParallelChunk(build, kChunkQueues);
+	if (build->context != NULL) {
+		for (int i = 0; i < workers; i++) {
+			shm_mq *mq = shm_mq_create(queues + size_t(i) * shared->queue_bytes, shared->queue_bytes);
+			shm_mq_set_receiver(mq, MyProc);
+		}
+	}
+
+	state->message = (uint8 *) palloc0(sizeof(uint32) + meta.tuple_size);
+	TableScanDesc scan = VdbParallelLaunch(build, heap, IvfIsFlatAm(state->index) ? "ivfflat" : "ivf");
+	state->queue_count = build->workers;
+	state->live_queues = build->workers;
+	state->queues = (shm_mq_handle **) palloc0(sizeof(shm_mq_handle *) * Max(build->workers, 1));
+	for (int i = 0; i < build->workers; i++)
+		state->queues[i] = shm_mq_attach((shm_mq *) (queues + size_t(i) * shared->queue_bytes), build->context->seg,
+		                                 build->context->worker[i].bgwhandle);
+	table_index_build_scan(heap, state->index, info, true, true, AssignCallback, state, scan);
+	DrainQueues(state, true);
+	VdbParallelEnd(build);
+}
+
+
 // The metapage of a new index (main or init fork).
 Buffer NewMetaPage(Relation index, ForkNumber fork, const IvfMetaPageData &meta) {
 	Buffer buffer = VdbNewBuffer(index, fork);
@@ -320,22 +487,10 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	// Checks the geometry before any work; the real metapage comes after training.
 	IvfMetaPageData meta = IvfMakeMeta(metric, vdb::IvfQuantizer::kFlat, 1, uint32(VdbElementMetric(metric).bytes));
 
-	BuildState *state = (BuildState *) palloc0(sizeof(BuildState));
-	state->index = index;
-	state->metric = VdbElementMetric(metric);
-	state->element = (char *) palloc(state->metric.bytes);
-	state->budget = size_t(maintenance_work_mem) * 1024;
+	BuildState *state = NewBuildState(index, VdbElementMetric(metric));
 	int planned_lists = options.lists > 0 ? options.lists : 0;
 	size_t cap_rows = Max(size_t(1), state->budget / 2 / (state->metric.dims * sizeof(float)));
 	state->sample_cap = Min(size_t(Max(planned_lists * 50, 10000)), cap_rows);
-	vdb::RunCpp("ivf build", [&] {
-		state->memory = new BuildMemory();
-		state->memory->flat = vdb::IvfCoder::Flat(state->metric);
-	});
-	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
-	cleanup->func = FreeBuildMemory;
-	cleanup->arg = state;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
 
 	Buffer meta_buffer = NewMetaPage(index, MAIN_FORKNUM, meta);
 	UnlockReleaseBuffer(meta_buffer);
@@ -356,12 +511,11 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 		m->pending.resize(lists);
 		m->entries.assign(lists, IvfListEntry{InvalidBlockNumber, InvalidBlockNumber, 0});
 		m->last.assign(lists, InvalidBlockNumber);
-		m->code.resize(m->coder.code_size());
 	});
 
 	VdbProgressPhase(IVF_PHASE_ASSIGN);
 	VdbProgressTuplesTotal(state->seen);
-	table_index_build_scan(heap, index, info, true, true, AssignCallback, state, NULL);
+	AssignAll(state, heap, info, quantizer);
 	FlushLists(state);
 	WriteEntries(state);
 	if (RelationNeedsWAL(index))
@@ -372,6 +526,37 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	result->heap_tuples = state->heap_tuples;
 	result->index_tuples = state->index_tuples;
 	return result;
+}
+
+// A parallel worker of the assign pass: rebuilds the quantizer and the
+// centroids from the segment, encodes its share of the heap and sends it.
+extern "C" PGDLLEXPORT void vdb_ivf_build_worker_main(dsm_segment *segment, shm_toc *toc) {
+	VdbParallelWorker worker = VdbParallelWorkerBegin(toc);
+	IvfAssignShared *shared = (IvfAssignShared *) worker.chunks[kChunkShared];
+	BuildState *state = NewBuildState(worker.index, VdbElementMetric(VdbResolveIndexMetric(worker.index)));
+	state->meta = shared->meta;
+	BuildMemory *m = state->memory;
+	size_t elements = size_t(shared->meta.lists) * state->metric.bytes;
+	size_t floats = shared->float_centroids ? size_t(shared->meta.lists) * shared->meta.dims : 0;
+	const char *centroids = (const char *) worker.chunks[kChunkCentroids];
+	vdb::Status status;
+	vdb::RunCpp("ivf build", [&] {
+		status = vdb::IvfCoder::Load(shared->quantizer, state->metric, (const uint8_t *) worker.chunks[kChunkCoder],
+		                             shared->state_bytes, &m->coder);
+		m->centroids.elements.assign(centroids, centroids + elements);
+		m->centroids.floats.resize(floats);
+		memcpy(m->centroids.floats.data(), centroids + elements, floats * sizeof(float));
+	});
+	RaiseStatus(status, "ivf build worker");
+	state->message = (uint8 *) palloc0(sizeof(uint32) + shared->meta.tuple_size);
+	shm_mq *mq = (shm_mq *) ((char *) worker.chunks[kChunkQueues] + size_t(ParallelWorkerNumber) * shared->queue_bytes);
+	shm_mq_set_sender(mq, MyProc);
+	state->send = shm_mq_attach(mq, segment, NULL);
+	table_index_build_scan(worker.heap, worker.index, worker.info, true, false, WorkerAssignCallback, state,
+	                       worker.scan);
+	shm_mq_detach(state->send);
+	FreeBuildMemory(state);
+	VdbParallelWorkerEnd(worker);
 }
 
 // The init fork of an unlogged index: one empty flat list around the origin,

@@ -42,17 +42,37 @@ for my $m (@metrics) {
 	$node->safe_psql('postgres', 'DROP INDEX idx');
 }
 
-# Training runs on 1 + max_parallel_maintenance_workers threads: a parallel
-# build is as good as a serial one.
+# Training runs on 1 + max_parallel_maintenance_workers threads and the
+# assign pass on parallel workers (the DEBUG1 line shows they ran; the table
+# is below min_parallel_table_scan_size, so that limit is lifted): a
+# parallel build is as good as a serial one and holds every row.
 for my $workers (0, 2) {
-	$node->safe_psql('postgres',
-		"SET max_parallel_maintenance_workers = $workers; CREATE INDEX idx ON items USING ivf (v vector_l2_ops) WITH (lists = 40, quantizer = 'pq', pq_m = 4)");
-	my $all = ivf_recall($node, 'postgres', 'SET ivf.probes = 40; SET ivf.rerank = 10000;', 'v', '<->');
-	is($all, 1, "pq build with $workers workers: exhaustive scan is exact");
-	my $some = ivf_recall($node, 'postgres', 'SET ivf.probes = 10; SET ivf.rerank = 100;', 'v', '<->');
-	cmp_ok($some, '>=', 0.7, "pq build with $workers workers: recall $some at probes = 10");
-	check_ivf_indexes($node, 'postgres', "pq build with $workers workers");
-	$node->safe_psql('postgres', 'DROP INDEX idx');
+	for my $am ([ 'ivfflat', 'WITH (lists = 40)', 'SET ivfflat.probes = 40;', 'SET ivfflat.probes = 10;' ],
+		[ 'ivf', "WITH (lists = 40, quantizer = 'pq', pq_m = 4)", 'SET ivf.probes = 40; SET ivf.rerank = 10000;',
+			'SET ivf.probes = 10; SET ivf.rerank = 100;' ]) {
+		my ($name, $with, $exhaustive, $some_probes) = @$am;
+		my ($ret, $out, $err) = $node->psql('postgres',
+			"SET max_parallel_maintenance_workers = $workers; SET min_parallel_table_scan_size = 0; "
+			  . "SET client_min_messages = debug1; CREATE INDEX idx ON items USING $name (v vector_l2_ops) $with");
+		is($ret, 0, "$name build with $workers workers succeeds");
+		my ($used) = $err =~ /$name build of "items" using (\d+) parallel workers/;
+		if ($workers == 0) {
+			ok(!defined $used, "$name build with 0 workers starts none");
+		} else {
+			cmp_ok($used // 0, '>=', 1, "$name build with $workers workers uses parallel workers");
+		}
+		my $all = ivf_recall($node, 'postgres', $exhaustive, 'v', '<->');
+		is($all, 1, "$name build with $workers workers: exhaustive scan is exact");
+		my $some = ivf_recall($node, 'postgres', $some_probes, 'v', '<->');
+		cmp_ok($some, '>=', 0.7, "$name build with $workers workers: recall $some at probes = 10");
+		is($node->safe_psql('postgres', 'SELECT count(*) FROM items WHERE v IS NOT NULL'),
+			$node->safe_psql('postgres',
+				"SET enable_seqscan = off; SET enable_sort = off; $exhaustive SET ivf.rerank = 0; "
+				  . "SELECT count(*) FROM (SELECT 1 FROM items ORDER BY v <-> (SELECT v FROM queries LIMIT 1) LIMIT 100000) x"),
+			"$name build with $workers workers indexes every row");
+		check_ivf_indexes($node, 'postgres', "$name build with $workers workers");
+		$node->safe_psql('postgres', 'DROP INDEX idx');
+	}
 }
 
 # Quantized lists: exact with every list probed and every candidate

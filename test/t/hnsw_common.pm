@@ -9,7 +9,7 @@ use Exporter 'import';
 use Test::More;
 
 our @EXPORT = qw(create_recall_function fill_random measure_recall check_index
-                 start_primary_and_standby run_mixed_pgbench);
+                 start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path);
 
 # A SQL function recall(table, column, operator, queries table, k) that runs
 # every query by index and by sequential scan and returns the mean overlap.
@@ -123,6 +123,29 @@ sub run_mixed_pgbench {
 	$scripts{$_} = $searches{$_} =~ s/\$RANDOM/$random/gr for keys %searches;
 	$node->pgbench('--no-vacuum --client=6 --transactions=150',
 		0, [qr{actually processed}], [qr{^$}], 'concurrent insert, delete, select and vacuum', \%scripts);
+}
+
+# The ways a build can go: serial, or with parallel workers (the test tables
+# are far below min_parallel_table_scan_size, so that limit is lifted).
+# debug1 makes the build say how many workers it started.
+our %build_paths = (
+	serial   => 'SET max_parallel_maintenance_workers = 0; SET client_min_messages = debug1;',
+	parallel => 'SET max_parallel_maintenance_workers = 3; SET min_parallel_table_scan_size = 0; '
+	  . 'SET client_min_messages = debug1;',
+);
+
+# Runs a CREATE INDEX on table items after one path's settings and checks
+# that it succeeds and starts workers exactly when the path is parallel.
+sub create_index_on_path {
+	my ($node, $db, $path, $sql, $what) = @_;
+	my ($ret, $out, $err) = $node->psql($db, "$build_paths{$path} $sql");
+	is($ret, 0, "$path build of $what succeeds");
+	my ($workers) = $err =~ /build of "items" using (\d+) parallel workers/;
+	if ($path eq 'serial') {
+		ok(!defined $workers, "serial build of $what starts no workers");
+	} else {
+		cmp_ok($workers // 0, '>=', 1, "parallel build of $what uses parallel workers");
+	}
 }
 
 1;

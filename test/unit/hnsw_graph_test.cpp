@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <cstring>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -37,16 +39,15 @@ std::vector<uint32_t> BruteForce(const ElementMetric &metric, const std::vector<
 
 std::unique_ptr<InMemoryGraph> BuildGraph(const ElementMetric &metric, const std::vector<float> &data,
                                           int threads, const HnswParams &params = HnswParams()) {
-	auto graph = std::make_unique<InMemoryGraph>(metric, params);
 	size_t n = data.size() / metric.dims;
-	graph->Reserve(n);
+	auto graph = std::make_unique<InMemoryGraph>(metric, params, n);
 	for (size_t i = 0; i < n; i++)
-		graph->Add(&data[i * metric.dims]);
+		EXPECT_EQ(graph->Add(&data[i * metric.dims]), i);
 	EXPECT_TRUE(graph->LinkAll(threads, [](size_t) { return true; }));
 	return graph;
 }
 
-double Recall(const InMemoryGraph &graph, const std::vector<float> &data,
+double Recall(const ArenaGraph &graph, const std::vector<float> &data,
               const std::vector<float> &queries, size_t k, size_t ef) {
 	const ElementMetric &metric = graph.Metric();
 	SearchScratch scratch;
@@ -179,14 +180,14 @@ TEST(Graph, ParallelBuildsReachEveryNode) {
 TEST(Graph, StopsWhenPollSaysSo) {
 	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);
 	auto data = RandomVectors(2000, 8, 5);
-	InMemoryGraph graph(metric, HnswParams());
+	InMemoryGraph graph(metric, HnswParams(), 2000);
 	for (size_t i = 0; i < 2000; i++)
 		graph.Add(&data[i * 8]);
 	EXPECT_FALSE(graph.LinkAll(2, [](size_t done) { return done < 100; }));
-	EXPECT_LT(graph.Linked(), graph.Size());
+	EXPECT_LT(graph.Claimed(), graph.Size());
 	// resuming links the rest, and the graph is as good as one built in one go
 	EXPECT_TRUE(graph.LinkAll(2, [](size_t) { return true; }));
-	EXPECT_EQ(graph.Linked(), graph.Size());
+	EXPECT_EQ(graph.Claimed(), graph.Size());
 	auto queries = RandomVectors(50, 8, 6);
 	EXPECT_GE(Recall(graph, data, queries, 10, 100), 0.99);
 }
@@ -211,6 +212,87 @@ TEST(Graph, LevelZeroListsStayMostlyFull) {
 		short_lists += links.size() < at_least;
 	}
 	EXPECT_EQ(short_lists, 0u);
+}
+
+// The parallel build's shape: several participants attach to one arena,
+// add elements at once (as from a shared heap scan), then link together.
+TEST(Arena, ParticipantsAddAndLinkTogether) {
+	const size_t dims = 16, n = 4000, participants = 3;
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, dims);
+	auto data = RandomVectors(n, dims, 8);
+	HnswParams params;
+	std::vector<uint64_t> memory(ArenaGraph::BytesFor(metric, params.m, n, ArenaGraph::UpperListsFor(params.m, n), 0) / 8 + 1);
+	ArenaGraph::Create(memory.data(), metric, params, n, ArenaGraph::UpperListsFor(params.m, n), 0);
+	std::vector<std::vector<uint32_t>> ids(participants);
+	std::atomic<size_t> next_row{0}, arrived{0};
+	std::vector<std::thread> threads;
+	for (size_t p = 0; p < participants; p++)
+		threads.emplace_back([&, p] {
+			ArenaGraph graph = ArenaGraph::Attach(memory.data(), metric);
+			LevelGenerator levels(params.m, params.seed + p);
+			for (size_t row; (row = next_row++) < n;)
+				ids[p].push_back(graph.Add(&data[row * dims], [&](uint32_t) { return levels.Next(); }));
+			for (arrived++; arrived < participants;)
+				std::this_thread::yield();
+			EXPECT_TRUE(graph.LinkClaimed([](size_t) { return true; }));
+		});
+	for (auto &t : threads)
+		t.join();
+	ArenaGraph graph = ArenaGraph::Attach(memory.data(), metric);
+	ASSERT_EQ(graph.Size(), n);
+	std::set<uint32_t> unique;
+	for (auto &list : ids)
+		unique.insert(list.begin(), list.end());
+	EXPECT_EQ(unique.size(), n);
+	EXPECT_EQ(*unique.rbegin(), n - 1);
+	// the element behind each id is the row that participant added
+	std::vector<float> by_id(n * dims);
+	for (uint32_t id = 0; id < n; id++)
+		std::memcpy(&by_id[id * dims], graph.Element(id), dims * sizeof(float));
+	auto queries = RandomVectors(50, dims, 9);
+	EXPECT_GE(Recall(graph, by_id, queries, 10, 200), 0.99);
+	EXPECT_EQ(graph.Level(graph.EntryPoint()), graph.MaxLevel());
+}
+
+// Offsets, not pointers: a copy of the arena at another address is the same
+// graph (as a DSM segment mapped elsewhere by another process).
+TEST(Arena, WorksAtAnotherAddress) {
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);
+	auto data = RandomVectors(1500, 8, 10);
+	size_t upper = ArenaGraph::UpperListsFor(16, 1500);
+	std::vector<uint64_t> a(ArenaGraph::BytesFor(metric, 16, 1500, upper, 0) / 8 + 1);
+	ArenaGraph built = ArenaGraph::Create(a.data(), metric, HnswParams(), 1500, upper, 0);
+	LevelGenerator levels(16, 1);
+	for (size_t i = 0; i < 1500; i++)
+		built.Add(&data[i * 8], [&](uint32_t) { return levels.Next(); });
+	ASSERT_TRUE(built.LinkClaimed([](size_t) { return true; }));
+	std::vector<uint64_t> b(a);
+	std::fill(a.begin(), a.end(), 0);
+	ArenaGraph moved = ArenaGraph::Attach(b.data(), metric);
+	auto queries = RandomVectors(30, 8, 11);
+	EXPECT_GE(Recall(moved, data, queries, 10, 100), 0.99);
+	EXPECT_THROW(ArenaGraph::Attach(b.data(), MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 9)),
+	             std::invalid_argument);
+}
+
+// A full arena refuses more nodes rather than overrun; a node whose upper
+// lists no longer fit is kept on level 0.
+TEST(Arena, RefusesNodesPastCapacity) {
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 4);
+	auto data = RandomVectors(20, 4, 12);
+	std::vector<uint64_t> memory(ArenaGraph::BytesFor(metric, 4, 10, 2, 0) / 8 + 1);
+	ArenaGraph graph = ArenaGraph::Create(memory.data(), metric, HnswParams{4, 8, 1}, 10, 2, 0);
+	for (uint32_t i = 0; i < 10; i++)
+		EXPECT_EQ(graph.Add(&data[i * 4], [](uint32_t) { return 1; }), i);
+	EXPECT_EQ(graph.Add(&data[40], [](uint32_t) { return 0; }), kInvalidNode);
+	EXPECT_EQ(graph.Size(), 10u);
+	EXPECT_EQ(graph.Level(0) + graph.Level(1), 2);
+	for (uint32_t i = 2; i < 10; i++)
+		EXPECT_EQ(graph.Level(i), 0);
+	ASSERT_TRUE(graph.LinkClaimed([](size_t) { return true; }));
+	std::vector<uint32_t> links;
+	graph.Neighbours(9, 0, links);
+	EXPECT_FALSE(links.empty());
 }
 
 TEST(Graph, HalfAndBitElements) {

@@ -121,8 +121,7 @@ TEST(SparseElement, GraphRecall) {
 	for (MetricKind kind : {MetricKind::kL2, MetricKind::kCosine, MetricKind::kL1}) {
 		ElementMetric metric = MakeElementMetric(ElementType::kSparse, kind, kDims);
 		std::vector<std::vector<uint8_t>> data;
-		InMemoryGraph graph(metric, HnswParams());
-		graph.Reserve(1000);
+		InMemoryGraph graph(metric, HnswParams(), 1000);
 		for (int i = 0; i < 1000; i++) {
 			auto blob = RandomBlob(rng, i % 2 ? 0.05 : 0.15);  // two sizes interleaved
 			if (!PrepareElement(metric, blob.data()))
@@ -153,6 +152,31 @@ TEST(SparseElement, GraphRecall) {
 		}
 		EXPECT_GE(double(hits) / double(total), 0.95) << int(kind);
 	}
+}
+
+// A full element pool refuses the element that does not fit and every one
+// after it, even one that would: all participants of a build stop adding
+// alike, as when the node array is full.
+TEST(SparseElement, FullPoolRefusesLaterElements) {
+	ElementMetric metric = MakeElementMetric(ElementType::kSparse, MetricKind::kL2, kDims);
+	int32_t indices[] = {1, 2, 3};
+	float values[] = {1.0f, 2.0f, 3.0f};
+	std::vector<uint8_t> small(SparseElementBytes(1)), large(SparseElementBytes(3));
+	SparseElementWrite(small.data(), SparseView{1, indices, values});
+	SparseElementWrite(large.data(), SparseView{3, indices, values});
+	// Elements take 8-byte steps: 16 bytes for small, 32 for large.
+	InMemoryGraph graph(metric, HnswParams(), 10, 48);
+	EXPECT_EQ(graph.Add(small.data()), 0u);
+	EXPECT_EQ(graph.Add(large.data()), 1u);
+	EXPECT_EQ(graph.Add(large.data()), kInvalidNode);
+	EXPECT_EQ(graph.Add(small.data()), kInvalidNode);
+	ASSERT_EQ(graph.Size(), 2u);
+	EXPECT_EQ(memcmp(graph.Element(0), small.data(), small.size()), 0);
+	EXPECT_EQ(memcmp(graph.Element(1), large.data(), large.size()), 0);
+	ASSERT_TRUE(graph.LinkAll(1, [](size_t) { return true; }));
+	std::vector<uint32_t> links;
+	graph.Neighbours(1, 0, links);
+	EXPECT_EQ(links, std::vector<uint32_t>{0});
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
-// The in-memory HNSW builder. Linking follows hnswlib's concurrency scheme:
-// a node's link list is read and written under that node's spinlock, and a
-// new node whose level exceeds the current top holds the entry-point mutex
-// for its whole insertion so that only one node raises the graph at a time.
+// The arena-based HNSW builder (see graph.h for the layout and the
+// concurrency scheme). Locks are spinlocks on std::atomic flags inside the
+// arena: lock-free atomics are address-free, so they work between processes
+// that map the arena at different addresses, where a std::mutex would not.
 #include "core/pure.h"
 
 #include "core/hnsw/graph.h"
@@ -9,24 +9,56 @@
 #include <csignal>
 #include <cstring>
 #include <exception>
+#include <mutex>
+#include <new>
+#include <stdexcept>
 #include <thread>
 
 #include <pthread.h>
 
 namespace vdb {
+
+// Lives at the start of the arena; the arrays follow at offsets computed
+// from it by every participant alike.
+struct GraphHeader {
+	uint64_t capacity;
+	uint64_t upper_lists;
+	uint64_t pool_bytes;  // element pool, when elements vary in size; else 0
+	uint32_t element_bytes;
+	uint8_t variable;
+	uint32_t m;
+	uint32_t ef_construction;
+	uint32_t entry;     // guarded by entry_lock
+	int32_t max_level;  // guarded by entry_lock
+	std::atomic<uint8_t> entry_lock;
+	std::atomic<uint32_t> size;         // nodes added
+	std::atomic<uint32_t> next_link;    // next node to claim for linking
+	std::atomic<uint64_t> upper_used;   // lists taken from the pool
+	std::atomic<uint64_t> pool_used;    // element pool bytes taken
+};
+
 namespace {
 
-// Holds a node's spinlock for one scope.
-class NodeLock {
+static_assert(std::atomic<uint8_t>::is_always_lock_free &&
+                  std::atomic<uint32_t>::is_always_lock_free && std::atomic<uint64_t>::is_always_lock_free,
+              "arena atomics must be lock-free to work across processes");
+
+// Holds a spinlock flag for one scope (or until Unlock).
+class SpinLock {
 public:
-	explicit NodeLock(std::atomic<bool> &flag) : flag_(flag) {
-		while (flag_.exchange(true, std::memory_order_acquire))
+	explicit SpinLock(std::atomic<uint8_t> &flag) : flag_(&flag) {
+		while (flag_->exchange(1, std::memory_order_acquire))
 			std::this_thread::yield();
 	}
-	~NodeLock() { flag_.store(false, std::memory_order_release); }
+	~SpinLock() { Unlock(); }
+	void Unlock() {
+		if (flag_ != nullptr)
+			flag_->store(0, std::memory_order_release);
+		flag_ = nullptr;
+	}
 
 private:
-	std::atomic<bool> &flag_;
+	std::atomic<uint8_t> *flag_;
 };
 
 // Blocks every signal in the calling thread for one scope. Threads started
@@ -46,12 +78,45 @@ private:
 	sigset_t previous_;
 };
 
+size_t Align8(size_t bytes) { return (bytes + 7) & ~size_t(7); }
+
+// Offsets of the arena's parts, in the order they are laid out: elements
+// (capacity * element_bytes, or a pool of pool_bytes and an offset per node
+// when they vary in size), then links, levels, locks and upper lists.
+struct Layout {
+	size_t elements, offsets, level0, upper_first, levels, locks, upper, end;
+	Layout(size_t element_bytes, bool variable, size_t pool_bytes, size_t m, size_t capacity,
+	       size_t upper_lists) {
+		elements = Align8(sizeof(GraphHeader));
+		offsets = Align8(elements + (variable ? pool_bytes : capacity * element_bytes));
+		level0 = offsets + (variable ? capacity * sizeof(uint64_t) : 0);
+		upper_first = level0 + capacity * (1 + 2 * m) * sizeof(uint32_t);
+		levels = upper_first + capacity * sizeof(uint32_t);
+		locks = levels + capacity;
+		upper = Align8(locks + capacity);
+		end = upper + upper_lists * (1 + m) * sizeof(uint32_t);
+	}
+};
+
+// Claims `count` units of a bounded shared counter; false (and nothing
+// claimed) when they would pass `limit`.
+template <typename T>
+bool ClaimUnits(std::atomic<T> &counter, uint64_t count, uint64_t limit, T &first) {
+	T seen = counter.load(std::memory_order_relaxed);
+	do {
+		if (seen + count > limit)
+			return false;
+	} while (!counter.compare_exchange_weak(seen, T(seen + count), std::memory_order_relaxed));
+	first = seen;
+	return true;
+}
+
 }  // namespace
 
 // The graph as SearchLayer sees it while a given query is being placed.
-class InMemoryGraph::QueryView {
+class ArenaGraph::QueryView {
 public:
-	QueryView(const InMemoryGraph &graph, const void *query) : graph_(graph), query_(query) {}
+	QueryView(const ArenaGraph &graph, const void *query) : graph_(graph), query_(query) {}
 	float Distance(uint32_t id) const { return graph_.metric_.Distance(query_, graph_.Element(id)); }
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const {
 		graph_.Neighbours(id, level, out);
@@ -62,67 +127,132 @@ public:
 	}
 
 private:
-	const InMemoryGraph &graph_;
+	const ArenaGraph &graph_;
 	const void *query_;
 };
 
-InMemoryGraph::InMemoryGraph(const ElementMetric &metric, const HnswParams &params)
-	: metric_(metric), params_(params), level_generator_(params.m, params.seed) {}
+// What one participant reuses from node to node while linking.
+struct ArenaGraph::LinkScratch {
+	SearchScratch search;
+	std::vector<uint32_t> kept;
+	std::vector<Candidate> pool;
+	std::vector<std::vector<Candidate>> chosen;  // per level
+};
 
-// Variable-size elements count at their mean so far (the largest size
-// before the first one).
-size_t InMemoryGraph::BytesPerNode() const {
-	size_t upper = (size_t(params_.m) + 1) * sizeof(uint32_t) / size_t(params_.m - 1);
-	size_t element = metric_.bytes;
-	if (metric_.variable && Size() > 0)
-		element = elements_.size() / Size() + sizeof(offsets_[0]);
-	return element + (1 + MaxLinks(0)) * sizeof(uint32_t) + sizeof(upper_[0]) + 2 + upper;
+size_t ArenaGraph::BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists,
+                            size_t pool_bytes) {
+	return Layout(metric.bytes, metric.variable, pool_bytes, size_t(m), capacity, upper_lists).end;
 }
 
-size_t InMemoryGraph::MemoryUsage() const { return Size() * BytesPerNode(); }
-
-void InMemoryGraph::Reserve(size_t nodes) {
-	if (metric_.variable)
-		offsets_.reserve(nodes);
-	else
-		elements_.reserve(nodes * metric_.bytes);
-	levels_.reserve(nodes);
-	level0_.reserve(nodes * (1 + MaxLinks(0)));
-	upper_.reserve(nodes);
+size_t ArenaGraph::UpperListsFor(int m, size_t capacity) {
+	return 2 * capacity / size_t(m - 1) + 64;
 }
 
-uint32_t InMemoryGraph::Add(const void *element) { return AddAtLevel(element, level_generator_.Next()); }
+size_t ArenaGraph::BytesPerNode(const ElementMetric &metric, int m) {
+	size_t upper = 2 * (size_t(m) + 1) * sizeof(uint32_t) / size_t(m - 1);
+	size_t element = metric.variable ? sizeof(uint64_t) : metric.bytes;
+	return element + (1 + 2 * size_t(m)) * sizeof(uint32_t) + sizeof(uint32_t) + 2 + upper;
+}
 
-uint32_t InMemoryGraph::AddAtLevel(const void *element, int level) {
-	uint32_t id = uint32_t(levels_.size());
-	const uint8_t *bytes = static_cast<const uint8_t *>(element);
-	if (metric_.variable)
-		offsets_.push_back(elements_.size());
-	elements_.insert(elements_.end(), bytes, bytes + metric_.ElementSize(element));
-	levels_.push_back(uint8_t(level));
-	level0_.resize(level0_.size() + 1 + MaxLinks(0), 0);
-	upper_.emplace_back(level > 0 ? new uint32_t[size_t(level) * (1 + MaxLinks(1))]() : nullptr);
+ArenaGraph::ArenaGraph(void *memory, const ElementMetric &metric) : metric_(metric) {
+	uint8_t *base = static_cast<uint8_t *>(memory);
+	header_ = static_cast<GraphHeader *>(memory);
+	m_ = int(header_->m);
+	ef_construction_ = int(header_->ef_construction);
+	Layout layout(header_->element_bytes, header_->variable != 0, header_->pool_bytes, header_->m, header_->capacity,
+	              header_->upper_lists);
+	elements_ = base + layout.elements;
+	offsets_ = header_->variable ? reinterpret_cast<uint64_t *>(base + layout.offsets) : nullptr;
+	level0_ = reinterpret_cast<uint32_t *>(base + layout.level0);
+	upper_first_ = reinterpret_cast<uint32_t *>(base + layout.upper_first);
+	levels_ = base + layout.levels;
+	locks_ = reinterpret_cast<std::atomic<uint8_t> *>(base + layout.locks);
+	upper_ = reinterpret_cast<uint32_t *>(base + layout.upper);
+}
+
+ArenaGraph ArenaGraph::Create(void *memory, const ElementMetric &metric, const HnswParams &params,
+                              size_t capacity, size_t upper_lists, size_t pool_bytes) {
+	if (params.m < 2 || capacity >= kInvalidNode || upper_lists >= UINT32_MAX)
+		throw std::invalid_argument("hnsw graph arena: bad parameters");
+	GraphHeader *header = new (memory) GraphHeader();
+	header->capacity = capacity;
+	header->upper_lists = upper_lists;
+	header->pool_bytes = metric.variable ? pool_bytes : 0;
+	header->element_bytes = uint32_t(metric.bytes);
+	header->variable = metric.variable;
+	header->m = uint32_t(params.m);
+	header->ef_construction = uint32_t(params.ef_construction);
+	header->entry = kInvalidNode;
+	header->max_level = -1;
+	header->entry_lock.store(0);
+	header->size.store(0);
+	header->next_link.store(0);
+	header->upper_used.store(0);
+	header->pool_used.store(0);
+	ArenaGraph graph(memory, metric);
+	// Only link counts and lock flags must start at zero; elements and
+	// upper lists are written before they are read.
+	std::memset(graph.level0_, 0, capacity * (1 + graph.MaxLinks(0)) * sizeof(uint32_t));
+	for (size_t i = 0; i < capacity; i++)
+		new (&graph.locks_[i]) std::atomic<uint8_t>(0);
+	return graph;
+}
+
+ArenaGraph ArenaGraph::Attach(void *memory, const ElementMetric &metric) {
+	const GraphHeader *header = static_cast<const GraphHeader *>(memory);
+	if (header->element_bytes != metric.bytes || (header->variable != 0) != metric.variable)
+		throw std::invalid_argument("hnsw graph arena: element size differs");
+	return ArenaGraph(memory, metric);
+}
+
+size_t ArenaGraph::Size() const { return header_->size.load(std::memory_order_acquire); }
+size_t ArenaGraph::Capacity() const { return header_->capacity; }
+size_t ArenaGraph::Claimed() const { return header_->next_link.load(std::memory_order_relaxed); }
+uint32_t ArenaGraph::EntryPoint() const { return header_->entry; }
+int ArenaGraph::MaxLevel() const { return header_->max_level; }
+
+uint32_t ArenaGraph::Add(const void *element, const std::function<int(uint32_t id)> &level_for) {
+	size_t size = metric_.ElementSize(element);
+	uint64_t offset = 0;
+	// Pool bytes come first, so a refused element takes no node slot. 8-byte
+	// steps keep every element aligned for the words read in place.
+	if (offsets_ != nullptr && !ClaimUnits(header_->pool_used, Align8(size), header_->pool_bytes, offset)) {
+		// Every later element is refused too (all counts stay below the
+		// limit, so this store never takes bytes back from anyone): all
+		// participants stop adding alike, as when the node array is full.
+		header_->pool_used.store(header_->pool_bytes, std::memory_order_relaxed);
+		return kInvalidNode;
+	}
+	uint32_t id;
+	if (!ClaimUnits(header_->size, 1, header_->capacity, id))
+		return kInvalidNode;
+	int level = std::max(0, std::min(level_for(id), LevelGenerator::kMaxLevel));
+	uint64_t first = 0;
+	if (level > 0 && !ClaimUnits(header_->upper_used, uint64_t(level), header_->upper_lists, first))
+		level = 0;
+	if (offsets_ != nullptr)
+		offsets_[id] = offset;
+	std::memcpy(const_cast<void *>(Element(id)), element, size);
+	levels_[id] = uint8_t(level);
+	upper_first_[id] = uint32_t(first);
+	for (int l = 1; l <= level; l++)
+		LinkSlot(id, l)[0] = 0;
 	return id;
 }
 
-uint32_t *InMemoryGraph::LinkSlot(uint32_t id, int level) {
+uint32_t *ArenaGraph::LinkSlot(uint32_t id, int level) const {
 	if (level == 0)
 		return &level0_[size_t(id) * (1 + MaxLinks(0))];
-	return &upper_[id][size_t(level - 1) * (1 + MaxLinks(1))];
+	return &upper_[(size_t(upper_first_[id]) + size_t(level - 1)) * (1 + MaxLinks(1))];
 }
 
-const uint32_t *InMemoryGraph::LinkSlot(uint32_t id, int level) const {
-	return const_cast<InMemoryGraph *>(this)->LinkSlot(id, level);
-}
-
-void InMemoryGraph::Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const {
-	NodeLock lock(locks_[id]);
+void ArenaGraph::Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const {
+	SpinLock lock(locks_[id]);
 	const uint32_t *slot = LinkSlot(id, level);
 	out.assign(slot + 1, slot + 1 + slot[0]);
 }
 
-void InMemoryGraph::SetLinks(uint32_t id, int level, const Candidate *chosen,
-                             const std::vector<uint32_t> &kept) {
+void ArenaGraph::SetLinks(uint32_t id, int level, const Candidate *chosen, const std::vector<uint32_t> &kept) {
 	uint32_t *slot = LinkSlot(id, level);
 	slot[0] = uint32_t(kept.size());
 	for (size_t i = 0; i < kept.size(); i++)
@@ -130,12 +260,11 @@ void InMemoryGraph::SetLinks(uint32_t id, int level, const Candidate *chosen,
 }
 
 // Adds a back link to `from` on `to`'s list; a full list is re-pruned with
-// the heuristic over its old links plus the new one (filled in part on level 0). `to` may already link
-// to `from`: while both were being linked at once, `to` may have found
-// `from` by itself.
-void InMemoryGraph::AddLink(uint32_t to, uint32_t from, float distance, int level,
-                            std::vector<Candidate> &pool, std::vector<uint32_t> &kept) {
-	NodeLock lock(locks_[to]);
+// the heuristic over its old links plus the new one (filled in part on
+// level 0). `to` may already link to `from`: while both were being linked
+// at once, `to` may have found `from` by itself.
+void ArenaGraph::AddLink(uint32_t to, uint32_t from, float distance, int level, LinkScratch &scratch) {
+	SpinLock lock(locks_[to]);
 	uint32_t *slot = LinkSlot(to, level);
 	for (uint32_t i = 0; i < slot[0]; i++)
 		if (slot[1 + i] == from)
@@ -145,6 +274,7 @@ void InMemoryGraph::AddLink(uint32_t to, uint32_t from, float distance, int leve
 		slot[1 + slot[0]++] = from;
 		return;
 	}
+	auto &pool = scratch.pool;
 	pool.clear();
 	pool.push_back(Candidate{distance, from});
 	for (uint32_t i = 0; i < slot[0]; i++)
@@ -153,84 +283,116 @@ void InMemoryGraph::AddLink(uint32_t to, uint32_t from, float distance, int leve
 	SelectNeighbours(
 		pool.data(), pool.size(), max_links,
 		[&](size_t a, size_t b) { return metric_.Distance(Element(pool[a].id), Element(pool[b].id)); },
-		kept, ReprunedFillTarget(level, max_links));
-	SetLinks(to, level, pool.data(), kept);
+		scratch.kept, ReprunedFillTarget(level, max_links));
+	SetLinks(to, level, pool.data(), scratch.kept);
 }
 
-void InMemoryGraph::Link(uint32_t id, SearchScratch &scratch, std::vector<uint32_t> &kept) {
+void ArenaGraph::Link(uint32_t id, LinkScratch &scratch) {
 	int level = levels_[id];
-	std::unique_lock<std::mutex> raise(entry_mutex_);
-	uint32_t entry = entry_;
-	int max_level = max_level_;
+	SpinLock raise(header_->entry_lock);
+	uint32_t entry = header_->entry;
+	int max_level = header_->max_level;
 	if (entry == kInvalidNode) {
-		entry_ = id;
-		max_level_ = level;
+		header_->entry = id;
+		header_->max_level = level;
 		return;
 	}
 	if (level <= max_level)
-		raise.unlock();
+		raise.Unlock();
 
-	const void *element = Element(id);
-	QueryView view(*this, element);
+	QueryView view(*this, Element(id));
 	Candidate from{view.Distance(entry), entry};
 	for (int l = max_level; l > level; l--)
-		from = GreedyClosest(view, from, l, scratch);
-	scratch.results.assign(1, from);
-	std::vector<Candidate> pool;
+		from = GreedyClosest(view, from, l, scratch.search);
+	scratch.search.results.assign(1, from);
 	// The node's own lists on all its levels are written before any back link
-	// makes it reachable. Otherwise a thread that reached it on an upper level
-	// would go down to a level where its list is still empty, find nothing
-	// beyond it, and link its own node to it alone; in 1 parallel build in 10
-	// of a few hundred nodes, such nodes were left unreachable.
+	// makes it reachable. Otherwise a participant that reached it on an upper
+	// level would go down to a level where its list is still empty, find
+	// nothing beyond it, and link its own node to it alone; such nodes were
+	// left unreachable in parallel builds.
 	int top = std::min(level, max_level);
-	std::vector<std::vector<Candidate>> chosen(size_t(top) + 1);
+	if (scratch.chosen.size() < size_t(top) + 1)
+		scratch.chosen.resize(size_t(top) + 1);
 	for (int l = top; l >= 0; l--) {
-		SearchLayer(view, Size(), size_t(params_.ef_construction), l, scratch);
-		auto &found = scratch.results;
-		found.erase(std::remove_if(found.begin(), found.end(),
-		                           [id](const Candidate &c) { return c.id == id; }),
+		SearchLayer(view, Size(), size_t(ef_construction_), l, scratch.search);
+		auto &found = scratch.search.results;
+		found.erase(std::remove_if(found.begin(), found.end(), [id](const Candidate &c) { return c.id == id; }),
 		            found.end());
 		SelectNeighbours(
 			found.data(), found.size(), MaxLinks(l),
 			[&](size_t a, size_t b) { return metric_.Distance(Element(found[a].id), Element(found[b].id)); },
-			kept, MaxLinks(l));
+			scratch.kept, MaxLinks(l));
 		{
-			NodeLock lock(locks_[id]);
-			SetLinks(id, l, found.data(), kept);
+			SpinLock lock(locks_[id]);
+			SetLinks(id, l, found.data(), scratch.kept);
 		}
-		for (uint32_t k : kept)
-			chosen[l].push_back(found[k]);
+		scratch.chosen[l].clear();
+		for (uint32_t k : scratch.kept)
+			scratch.chosen[l].push_back(found[k]);
 	}
 	for (int l = top; l >= 0; l--)
-		for (const Candidate &c : chosen[l])
-			AddLink(c.id, id, c.distance, l, pool, kept);
+		for (const Candidate &c : scratch.chosen[l])
+			AddLink(c.id, id, c.distance, l, scratch);
 	if (level > max_level) {
-		entry_ = id;
-		max_level_ = level;
+		header_->entry = id;
+		header_->max_level = level;
 	}
 }
 
-bool InMemoryGraph::LinkAll(int threads, const std::function<bool(size_t done)> &poll) {
-	size_t first = linked_, end = Size();
-	if (lock_count_ < end) {  // no thread runs here, so the locks are all free
-		locks_.reset(new std::atomic<bool>[end]);
-		for (size_t i = 0; i < end; i++)
-			locks_[i].store(false);
-		lock_count_ = end;
+bool ArenaGraph::LinkClaimed(const std::function<bool(size_t claimed)> &poll) {
+	uint32_t end = uint32_t(Size());
+	LinkScratch scratch;
+	for (uint32_t id; ClaimUnits(header_->next_link, 1, end, id);) {
+		Link(id, scratch);
+		if ((id & 15) == 0 && !poll(Claimed()))
+			return false;
 	}
-	std::atomic<size_t> next{first};
+	return true;
+}
+
+void ArenaGraph::Search(const void *query, size_t k, size_t ef, SearchScratch &scratch,
+                        std::vector<Candidate> &out) const {
+	QueryView view(*this, query);
+	SearchGraph(view, EntryPoint(), MaxLevel(), Size(), std::max(ef, k), scratch);
+	out.assign(scratch.results.begin(), scratch.results.begin() + std::min(k, scratch.results.size()));
+}
+
+namespace {
+// Room for `capacity` variable-size elements of the largest size unless the
+// caller said how much.
+size_t PoolBytesOrLargest(const ElementMetric &metric, size_t capacity, size_t pool_bytes) {
+	return pool_bytes != 0 ? pool_bytes : capacity * Align8(metric.bytes);
+}
+}  // namespace
+
+InMemoryGraph::InMemoryGraph(const ElementMetric &metric, const HnswParams &params, size_t capacity,
+                             size_t pool_bytes)
+	: InMemoryGraph(std::unique_ptr<uint64_t[]>(new uint64_t[(BytesFor(metric, params.m, capacity,
+	                                                                    UpperListsFor(params.m, capacity),
+	                                                                    PoolBytesOrLargest(metric, capacity, pool_bytes)) +
+	                                                           7) / 8]),
+	                metric, params, capacity, PoolBytesOrLargest(metric, capacity, pool_bytes)) {}
+
+InMemoryGraph::InMemoryGraph(std::unique_ptr<uint64_t[]> arena, const ElementMetric &metric,
+                             const HnswParams &params, size_t capacity, size_t pool_bytes)
+	: ArenaGraph(Create(arena.get(), metric, params, capacity, UpperListsFor(params.m, capacity), pool_bytes)),
+	  arena_(std::move(arena)), level_generator_(params.m, params.seed) {}
+
+uint32_t InMemoryGraph::Add(const void *element) {
+	return ArenaGraph::Add(element, [this](uint32_t) { return level_generator_.Next(); });
+}
+
+bool InMemoryGraph::LinkAll(int threads, const std::function<bool(size_t claimed)> &poll) {
 	std::atomic<bool> stop{false};
 	std::exception_ptr failure;
 	std::mutex failure_mutex;
 	auto work = [&](bool polling) {
-		SearchScratch scratch;
-		std::vector<uint32_t> kept;
 		try {
-			for (size_t id; !stop.load(std::memory_order_relaxed) && (id = next++) < end;) {
-				Link(uint32_t(id), scratch, kept);
-				if (polling && (id & 15) == 0 && !poll(std::min(size_t(next), end) - first))
+			LinkClaimed([&](size_t claimed) {
+				if (polling && !poll(claimed))
 					stop = true;
-			}
+				return !stop.load(std::memory_order_relaxed);
+			});
 		} catch (...) {
 			std::lock_guard<std::mutex> guard(failure_mutex);
 			failure = std::current_exception();
@@ -253,17 +415,9 @@ bool InMemoryGraph::LinkAll(int threads, const std::function<bool(size_t done)> 
 		worker.join();
 	if (failure)
 		std::rethrow_exception(failure);
-	// Every id claimed from `next` was linked in full, so a later call resumes
-	// exactly where this one stopped.
-	linked_ = std::min(next.load(), end);
-	return linked_ == end;
-}
-
-void InMemoryGraph::Search(const void *query, size_t k, size_t ef, SearchScratch &scratch,
-                           std::vector<Candidate> &out) const {
-	QueryView view(*this, query);
-	SearchGraph(view, entry_, max_level_, Size(), std::max(ef, k), scratch);
-	out.assign(scratch.results.begin(), scratch.results.begin() + std::min(k, scratch.results.size()));
+	// Every claimed node was linked in full, so a later call resumes exactly
+	// where this one stopped.
+	return Claimed() == Size();
 }
 
 }  // namespace vdb

@@ -1,17 +1,32 @@
-// An HNSW graph built in memory: the elements in one array (packed one after
-// another, with an offset per node, when they vary in size), level-0 links in
-// a fixed-size array (count + 2m ids per node), upper-level links only for
-// the few nodes that have them. Elements are added first (one thread), then
-// linked by several threads at once, each node guarded by a one-byte
-// spinlock as in hnswlib. The index build fills one of these while it fits
-// in maintenance_work_mem and then writes it to pages in one pass.
+// An HNSW graph under construction, laid out in one caller-provided block of
+// memory (an arena): a header, the elements, level-0 links in a fixed-size
+// array (count + 2m ids per node), each node's level and one-byte spinlock,
+// and a pool of upper-level link lists that only the few nodes above level 0
+// draw from. Everything inside the arena is found by offset, never by
+// pointer, so the same block can be mapped by several processes at
+// different addresses (a Postgres DSM segment in a parallel index build) or
+// shared by threads of one process (unit tests, InMemoryGraph).
+//
+// Fixed-size elements sit at id * bytes. Variable-size ones (sparse) are
+// packed into a byte pool as they come, each participant taking its bytes
+// from a shared bump counter, and a per-node offset says where each one is;
+// a full pool refuses nodes as a full node array does.
+//
+// Building has two stages. First every participant adds elements (Add is
+// safe from any number of participants at once); then, once nobody adds any
+// more, every participant calls LinkClaimed, which takes the next unlinked
+// node from a shared counter until none remain. Linking follows hnswlib's
+// concurrency scheme: a node's link list is read and written under that
+// node's spinlock, and a node whose level exceeds the current top holds the
+// entry-point lock for its whole insertion so that only one node raises the
+// graph at a time. With one participant adding and linking, the graph
+// depends only on the levels it was given (in the build: only on the seed).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "core/hnsw/level.h"
@@ -26,69 +41,109 @@ struct HnswParams {
 	uint64_t seed = 0x5eed;
 };
 
-class InMemoryGraph {
+struct GraphHeader;
+
+class ArenaGraph {
 public:
-	InMemoryGraph(const ElementMetric &metric, const HnswParams &params);
+	// Arena bytes for `capacity` nodes, `upper_lists` upper-level link
+	// lists in all (one per node and level above 0) and, for variable-size
+	// elements, a pool of `pool_bytes` for them (ignored for fixed sizes).
+	static size_t BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists,
+	                       size_t pool_bytes);
+	// Upper-level lists worth reserving for `capacity` nodes: twice the
+	// expected 1/(m-1) per node, plus room for a few tall nodes.
+	static size_t UpperListsFor(int m, size_t capacity);
+	// What one more node costs on average (its share of the upper pool
+	// included), for budgets; for variable-size elements, without the
+	// element's own bytes in the pool.
+	static size_t BytesPerNode(const ElementMetric &metric, int m);
 
-	// Memory one more node costs on average, for budgets (upper levels are
-	// rare: a node has one with probability 1/m).
-	size_t BytesPerNode() const;
-	size_t MemoryUsage() const;
-	void Reserve(size_t nodes);
+	// Formats `memory` (BytesFor bytes, 8-byte aligned) as an empty graph.
+	static ArenaGraph Create(void *memory, const ElementMetric &metric, const HnswParams &params,
+	                         size_t capacity, size_t upper_lists, size_t pool_bytes);
+	// A view of a graph that Create formatted, possibly in another process;
+	// throws std::invalid_argument when the metric's element size differs.
+	static ArenaGraph Attach(void *memory, const ElementMetric &metric);
 
-	// Copies an element in as a new, unlinked node at a random level.
-	uint32_t Add(const void *element);
-	uint32_t AddAtLevel(const void *element, int level);
+	// Copies an element in as a new, unlinked node at level level_for(id)
+	// and returns its id, or kInvalidNode when the arena is full (no node
+	// slot left, or no room left in the element pool: after the first
+	// element the pool refuses, it refuses every one). Safe from several
+	// participants at once, never while anyone links. A node whose upper
+	// lists no longer fit in the pool is placed on level 0.
+	uint32_t Add(const void *element, const std::function<int(uint32_t id)> &level_for);
 
-	// Links every node added since the last call, on `threads` threads (the
-	// caller's included). `poll(done)` runs on the calling thread only, every
-	// few nodes; returning false stops the work early and LinkAll returns
-	// false; calling it again resumes. Which node links first varies with
-	// threads > 1; with one thread the graph depends only on the seed.
-	bool LinkAll(int threads, const std::function<bool(size_t done)> &poll);
+	// Links nodes until every node added so far has been claimed by some
+	// participant. `poll(claimed)` runs every 16 nodes; when it returns
+	// false the participant stops after the node in hand and LinkClaimed
+	// returns false (call again to resume). True once nothing is left to
+	// claim; other participants may still be linking their last nodes.
+	bool LinkClaimed(const std::function<bool(size_t claimed)> &poll);
 
-	size_t Size() const { return levels_.size(); }
-	size_t Linked() const { return linked_; }
+	size_t Size() const;
+	size_t Capacity() const;
+	size_t Claimed() const;  // nodes taken for linking so far
 	int Level(uint32_t id) const { return levels_[id]; }
 	const void *Element(uint32_t id) const {
-		return &elements_[metric_.variable ? offsets_[id] : size_t(id) * metric_.bytes];
+		return elements_ + (offsets_ != nullptr ? offsets_[id] : size_t(id) * metric_.bytes);
 	}
-	uint32_t EntryPoint() const { return entry_; }
-	int MaxLevel() const { return max_level_; }
+	uint32_t EntryPoint() const;
+	int MaxLevel() const;
 	const ElementMetric &Metric() const { return metric_; }
-	const HnswParams &Params() const { return params_; }
-	size_t MaxLinks(int level) const { return level == 0 ? 2 * size_t(params_.m) : size_t(params_.m); }
+	int M() const { return m_; }
+	size_t MaxLinks(int level) const { return level == 0 ? 2 * size_t(m_) : size_t(m_); }
 
 	// A copy of id's links on one level.
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const;
 
-	// The k nearest linked nodes to query, nearest first.
+	// The k nearest linked nodes to query, nearest first (after linking).
 	void Search(const void *query, size_t k, size_t ef, SearchScratch &scratch,
 	            std::vector<Candidate> &out) const;
 
 private:
 	class QueryView;
-	void Link(uint32_t id, SearchScratch &scratch, std::vector<uint32_t> &kept);
-	void AddLink(uint32_t to, uint32_t from, float distance, int level, std::vector<Candidate> &pool,
-	             std::vector<uint32_t> &kept);
-	uint32_t *LinkSlot(uint32_t id, int level);
-	const uint32_t *LinkSlot(uint32_t id, int level) const;
+	struct LinkScratch;
+	ArenaGraph(void *memory, const ElementMetric &metric);
+	void Link(uint32_t id, LinkScratch &scratch);
+	void AddLink(uint32_t to, uint32_t from, float distance, int level, LinkScratch &scratch);
+	uint32_t *LinkSlot(uint32_t id, int level) const;
 	void SetLinks(uint32_t id, int level, const Candidate *chosen, const std::vector<uint32_t> &kept);
 
 	ElementMetric metric_;
-	HnswParams params_;
+	GraphHeader *header_;
+	uint8_t *elements_;
+	uint64_t *offsets_;      // per node, into elements_, when elements vary in size (else null)
+	uint32_t *level0_;       // per node: count, then 2m ids
+	uint32_t *upper_first_;  // per node: its first list in the upper pool
+	uint8_t *levels_;
+	std::atomic<uint8_t> *locks_;
+	uint32_t *upper_;  // pool of lists: count, then m ids
+	int m_;
+	int ef_construction_;
+};
+
+// A graph that owns its arena, sized for `capacity` nodes, with levels drawn
+// from the seed: for tests and for linking on threads of one process.
+class InMemoryGraph : public ArenaGraph {
+public:
+	// `pool_bytes` 0: room for `capacity` variable-size elements of the
+	// largest size.
+	InMemoryGraph(const ElementMetric &metric, const HnswParams &params, size_t capacity, size_t pool_bytes = 0);
+
+	// Adds an element at a random level; kInvalidNode when full.
+	uint32_t Add(const void *element);
+
+	// Links every node added since the last call on `threads` threads (the
+	// caller's included). `poll(claimed)` runs on the calling thread only;
+	// returning false stops every thread and LinkAll returns false; calling
+	// it again resumes. With one thread the graph depends only on the seed.
+	bool LinkAll(int threads, const std::function<bool(size_t claimed)> &poll);
+
+private:
+	InMemoryGraph(std::unique_ptr<uint64_t[]> arena, const ElementMetric &metric, const HnswParams &params,
+	              size_t capacity, size_t pool_bytes);
+	std::unique_ptr<uint64_t[]> arena_;
 	LevelGenerator level_generator_;
-	std::vector<uint8_t> elements_;
-	std::vector<size_t> offsets_;  // per node, into elements_, when metric_.variable
-	std::vector<uint8_t> levels_;
-	std::vector<uint32_t> level0_;                  // per node: count, then 2m ids
-	std::vector<std::unique_ptr<uint32_t[]>> upper_;  // per node: (count, m ids) per level >= 1
-	std::unique_ptr<std::atomic<bool>[]> locks_;
-	size_t lock_count_ = 0;
-	size_t linked_ = 0;
-	mutable std::mutex entry_mutex_;
-	uint32_t entry_ = kInvalidNode;
-	int max_level_ = -1;
 };
 
 }  // namespace vdb
