@@ -29,7 +29,7 @@ INSERT_SQL = "INSERT INTO items (id, label, embedding) VALUES ($1, $2, $3)"
 INSERT_BASE_ID = 10_000_000  # ids of rows the insert test adds (then deletes)
 
 HNSW_EF = [10, 20, 40, 80, 120, 200]
-IVF_PROBES = [1, 2, 4, 8, 16]
+IVF_PROBES = [1, 2, 3, 4, 5, 6, 8, 12, 16]
 
 
 @dataclass
