@@ -313,11 +313,9 @@ uint32 Train(BuildState *state, const IvfBuildOptions &options, uint32 lists, vd
 		}
 		vdb::IvfTrainParams params;
 		params.pq_m = size_t(options.pq_m);
-		// PQ trains pq_m small k-means one after another; FAISS opens an
-		// OpenMP region per iteration of each, and on a busy machine the
-		// spinning barriers dominate: 20,000 Fashion-MNIST rows, pq_m = 98,
-		// built in 133 s on 2 threads and 19 s on 1 (shared 2-core host).
-		params.threads = 1;
+		// PQ trains its pq_m small k-means side by side, one per thread
+		// (each alone on its thread: see core/quantizer/pq.cpp).
+		params.threads = threads;
 		params.should_stop = BuildShouldStop;
 		status = vdb::IvfCoder::Train(quantizer, metric, m->sample.data(), n,
 		                              m->centroids.floats.data(), lists, params, &m->coder);

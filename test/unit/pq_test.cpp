@@ -166,17 +166,38 @@ TEST(Pq, SerialisedStateRoundTripsAndCorruptionIsCaught) {
 
 bool StopNow() { return true; }
 
+// On one thread and on several (slots train side by side, and a cancel
+// thrown inside the OpenMP region must come out as a status).
 TEST(Pq, TrainingCanBeCanceled) {
 	std::vector<float> x = ClusteredData(5000, 64, 20, 3, 6);
-	PqParams p;
-	p.threads = testing::kTestThreads;
-	p.m = 8;
-	p.should_stop = StopNow;
-	PqQuantizer pq;
-	auto start = std::chrono::steady_clock::now();
-	Status s = PqQuantizer::Train(x.data(), 5000, 64, p, &pq);
-	EXPECT_EQ(s.code, Status::kCanceled) << s.message;
-	EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.0);
+	for (int threads : {1, 3}) {
+		PqParams p;
+		p.threads = threads;
+		p.m = 8;
+		p.should_stop = StopNow;
+		PqQuantizer pq;
+		auto start = std::chrono::steady_clock::now();
+		Status s = PqQuantizer::Train(x.data(), 5000, 64, p, &pq);
+		EXPECT_EQ(s.code, Status::kCanceled) << threads << ": " << s.message;
+		EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.0);
+	}
+}
+
+// Slots are independent and seeded alike, so the codebooks do not depend on
+// how many threads trained them.
+TEST(Pq, CodebooksDoNotDependOnThreads) {
+	std::vector<float> x = ClusteredData(2000, 32, 10, 3, 7);
+	std::vector<std::vector<uint8_t>> states;
+	for (int threads : {1, 2, 4}) {
+		PqParams p;
+		p.threads = threads;
+		p.m = 8;
+		PqQuantizer pq;
+		ASSERT_TRUE(PqQuantizer::Train(x.data(), 2000, 32, p, &pq).ok());
+		states.push_back(pq.Serialize());
+	}
+	EXPECT_EQ(states[0], states[1]);
+	EXPECT_EQ(states[0], states[2]);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Training goes through faiss::ProductQuantizer; everything a backend does
+// Training runs FAISS k-means per slot; everything a backend does
 // per row or per query (encode, tables, scan) is our own loop, because
 // FAISS's batch encoders open OpenMP regions even for a single vector, and
 // OpenMP threads may only start inside a ParallelSection.
@@ -6,11 +6,16 @@
 
 #include "core/quantizer/pq.h"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 
-#include <faiss/impl/ProductQuantizer.h>
+#include <faiss/Clustering.h>
+#include <faiss/IndexFlat.h>
 
 #include "core/quantizer/bytes.h"
 #include "core/quantizer/kernels.h"
@@ -18,6 +23,58 @@
 #include "core/validate.h"
 
 namespace vdb {
+
+namespace {
+
+// One slot's 256 centroids: FAISS k-means over the slot's sub-vectors, as
+// faiss::ProductQuantizer trains each of its sub-quantizers.
+void TrainSlot(const float *x, size_t n, size_t d, size_t slot, size_t dsub, int seed, float *centroids) {
+	std::vector<float> slice(n * dsub);
+	for (size_t i = 0; i < n; i++)
+		std::copy_n(x + i * d + slot * dsub, dsub, &slice[i * dsub]);
+	faiss::ClusteringParameters cp;
+	cp.seed = seed;
+	cp.verbose = false;
+	cp.min_points_per_centroid = 0;  // no warnings on the server's stderr
+	// FAISS's default of 25 iterations made codebook training 60% of a
+	// pq_m = 98 Fashion-MNIST build; 10 (what IVF uses for its lists)
+	// leaves recall after re-ranking where it was.
+	cp.niter = PqQuantizer::kTrainIterations;
+	faiss::Clustering clustering(int(dsub), int(PqQuantizer::kCentroids), cp);
+	faiss::IndexFlatL2 index(dsub);
+	clustering.train(n, slice.data(), index);
+	std::copy(clustering.centroids.begin(), clustering.centroids.end(), centroids);
+}
+
+// Slots are independent, so they train side by side, one per thread. Each
+// k-means runs on its own thread alone: nested OpenMP regions are kept
+// inactive, as their barriers cost more than these small jobs (pq_m of
+// them, 4,096 x 256 x dims/pq_m each). An exception (a cancel, thrown by
+// FAISS's interrupt check) may not leave an OpenMP region: the first is
+// carried out and rethrown on the calling thread.
+void TrainSlots(const float *x, size_t n, size_t d, size_t m, int seed, int threads,
+                std::vector<float> &centroids) {
+	size_t dsub = d / m;
+	centroids.assign(m * PqQuantizer::kCentroids * dsub, 0.0f);
+	std::exception_ptr failure;
+	int saved_levels = omp_get_max_active_levels();
+	omp_set_max_active_levels(1);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+	for (long slot = 0; slot < long(m); slot++) {
+		try {
+			TrainSlot(x, n, d, size_t(slot), dsub, seed, &centroids[size_t(slot) * PqQuantizer::kCentroids * dsub]);
+		} catch (...) {
+#pragma omp critical(vdb_pq_train_failure)
+			if (!failure)
+				failure = std::current_exception();
+		}
+	}
+	omp_set_max_active_levels(saved_levels);
+	if (failure)
+		std::rethrow_exception(failure);
+}
+
+}  // namespace
 
 Status PqQuantizer::Train(const float *x, size_t n, size_t d, const PqParams &params,
                           PqQuantizer *out) {
@@ -31,19 +88,11 @@ Status PqQuantizer::Train(const float *x, size_t n, size_t d, const PqParams &pa
 	if (!status.ok())
 		return status;
 
-	return RunFaiss("pq training", params.threads, params.should_stop, [&] {
-		faiss::ProductQuantizer pq(d, params.m, 8);
-		pq.cp.seed = params.seed;
-		pq.cp.verbose = false;
-		pq.cp.min_points_per_centroid = 0;  // no warnings on the server's stderr
-		// FAISS's default of 25 iterations made codebook training 60% of a
-		// pq_m = 98 Fashion-MNIST build; 10 (what IVF uses for its lists)
-		// leaves recall after re-ranking where it was.
-		pq.cp.niter = kTrainIterations;
-		pq.train(n, x);
+	int threads = WorkerThreadCount(params.threads);
+	return RunFaiss("pq training", threads, params.should_stop, [&] {
+		TrainSlots(x, n, d, params.m, params.seed, threads, out->centroids_);
 		out->m_ = params.m;
 		out->dsub_ = d / params.m;
-		out->centroids_ = std::move(pq.centroids);
 		out->BuildSlotLayout();
 	});
 }
