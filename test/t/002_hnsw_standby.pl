@@ -29,11 +29,7 @@ for my $round (1 .. 4) {
 	$primary->safe_psql('postgres', "DELETE FROM items WHERE id % 4 = $round % 4");
 	$primary->safe_psql('postgres', 'VACUUM items');
 	fill_random($primary, 'postgres', 'items', 'vector', 8, $base + 501, $base + 700);
-	$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
-	my $on_primary = $primary->safe_psql('postgres', $query);
-	my $on_standby = $standby->safe_psql('postgres', $query);
-	isnt($on_primary, '', "round $round: primary returns rows");
-	is($on_standby, $on_primary, "round $round: standby returns the primary's top 10");
+	standby_matches_primary($primary, $standby, 'postgres', $query, "round $round");
 }
 check_index($primary, 'postgres', 'primary');
 check_index($standby, 'postgres', 'standby');

@@ -39,16 +39,7 @@ my @metrics = (
 	[ 'h', 'halfvec_l2_ops',    '<->' ],
 	[ 'h', 'halfvec_cosine_ops', '<=>' ],
 );
-for my $path (sort keys %build_paths) {
-	for my $m (@metrics) {
-		my ($col, $opclass, $op) = @$m;
-		create_index_on_path($node, 'postgres', $path, "CREATE INDEX idx ON items USING hnsw ($col $opclass)", $opclass);
-		my $recall = measure_recall($node, 'postgres', 'items', $col, $op, 'queries', 100);
-		cmp_ok($recall, '>=', 0.99, "$path build, $opclass: recall $recall");
-		check_index($node, 'postgres', "$path $opclass");
-		$node->safe_psql('postgres', 'DROP INDEX idx');
-	}
-}
+recall_on_build_paths($node, 'postgres', @metrics);
 
 # Out of memory: 1MB holds a few thousand of these nodes, not 10,000. Both
 # paths build alone here: Postgres grants no parallel workers below 32MB of

@@ -39,11 +39,7 @@ DELETE FROM items WHERE id % 4 = $round % 4;
 VACUUM items;
 INSERT INTO items SELECT i, random_sparse(2000, 5 + i % 400) FROM generate_series($base + 401, $base + 600) i;
 });
-	$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
-	my $on_primary = $primary->safe_psql('postgres', $query);
-	my $on_standby = $standby->safe_psql('postgres', $query);
-	isnt($on_primary, '', "round $round: primary returns rows");
-	is($on_standby, $on_primary, "round $round: standby returns the primary's top 10");
+	standby_matches_primary($primary, $standby, 'postgres', $query, "round $round");
 }
 check_index($primary, 'postgres', 'primary');
 check_index($standby, 'postgres', 'standby');

@@ -35,12 +35,8 @@ for my $round (1 .. 3) {
 	$primary->safe_psql('postgres', "DELETE FROM items WHERE id % 4 = $round % 4");
 	$primary->safe_psql('postgres', 'VACUUM items');
 	fill_random($primary, 'postgres', 'items', 'vector', 8, $base + 501, $base + 700);
-	$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
 	for my $am (sort keys %queries) {
-		my $on_primary = $primary->safe_psql('postgres', $queries{$am});
-		my $on_standby = $standby->safe_psql('postgres', $queries{$am});
-		isnt($on_primary, '', "round $round, $am: primary returns rows");
-		is($on_standby, $on_primary, "round $round, $am: standby returns the primary's top 10");
+		standby_matches_primary($primary, $standby, 'postgres', $queries{$am}, "round $round, $am");
 	}
 }
 check_ivf_indexes($primary, 'postgres', 'primary');

@@ -9,7 +9,8 @@ use Exporter 'import';
 use Test::More;
 
 our @EXPORT = qw(create_recall_function fill_random measure_recall check_index
-                 start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path);
+                 start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path
+                 recall_on_build_paths standby_matches_primary);
 
 # A SQL function recall(table, column, operator, queries table, k) that runs
 # every query by index and by sequential scan and returns the mean overlap.
@@ -145,6 +146,34 @@ sub create_index_on_path {
 		ok(!defined $workers, "serial build of $what starts no workers");
 	} else {
 		cmp_ok($workers // 0, '>=', 1, "parallel build of $what uses parallel workers");
+	}
+}
+
+# Once the standby has replayed all the primary's WAL, a query returns rows
+# on the primary and the same rows on the standby.
+sub standby_matches_primary {
+	my ($primary, $standby, $db, $query, $what) = @_;
+	$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
+	my $on_primary = $primary->safe_psql($db, $query);
+	my $on_standby = $standby->safe_psql($db, $query);
+	isnt($on_primary, '', "$what: primary returns rows");
+	is($on_standby, $on_primary, "$what: standby returns the primary's top 10");
+}
+
+# For each [column, opclass, operator]: an hnsw index on items built on
+# every path reaches recall 0.99 on the top 100 of the queries table and
+# passes the index check.
+sub recall_on_build_paths {
+	my ($node, $db, @metrics) = @_;
+	for my $path (sort keys %build_paths) {
+		for my $m (@metrics) {
+			my ($col, $opclass, $op) = @$m;
+			create_index_on_path($node, $db, $path, "CREATE INDEX idx ON items USING hnsw ($col $opclass)", $opclass);
+			my $recall = measure_recall($node, $db, 'items', $col, $op, 'queries', 100);
+			cmp_ok($recall, '>=', 0.99, "$path build, $opclass: recall $recall");
+			check_index($node, $db, "$path $opclass");
+			$node->safe_psql($db, 'DROP INDEX idx');
+		}
 	}
 }
 
