@@ -50,13 +50,8 @@ HnswGeometry HnswComputeGeometry(int m, uint32 element_bytes) {
 }
 
 HnswMetaPageData HnswReadMeta(Relation index) {
-	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_SHARE);
-	Page page = BufferGetPage(buffer);
-	VdbCheckPageKind(index, page, HNSW_METAPAGE_BLKNO, HNSW_PAGE_META);
 	HnswMetaPageData meta;
-	memcpy(&meta, PageGetContents(page), sizeof meta);
-	UnlockReleaseBuffer(buffer);
-	VdbCheckMetaHeader(index, &meta.header, HNSW_MAGIC, HNSW_FORMAT_VERSION);
+	VdbReadMetaPage(index, HNSW_METAPAGE_BLKNO, HNSW_PAGE_META, HNSW_MAGIC, HNSW_FORMAT_VERSION, &meta, sizeof meta);
 	return meta;
 }
 
@@ -104,21 +99,30 @@ void HnswInitGroupPages(Page *pages, const HnswGeometry &g) {
 		VdbInitPage(pages[i], HNSW_PAGE_VECTOR);
 }
 
+namespace {
+
+// Calls use(bytes, length, offset into the element) for each piece of
+// element id on one page, in order, each page share-locked in turn.
+template <typename Use>
+void ForEachPiece(Relation index, const HnswGeometry &g, uint32 id, HnswBufferHints *hints, Use use) {
+	HnswStreamPos pos = HnswElementPos(g, id);
+	for (uint32 done = 0; done < g.element_bytes;) {
+		uint32 piece = Min(g.element_bytes - done, pos.contiguous);
+		Buffer buffer = VdbReadHinted(index, pos.block, hints);
+		use(BufferGetPage(buffer) + pos.offset, piece, done);
+		UnlockReleaseBuffer(buffer);
+		done += piece;
+		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
+	}
+}
+
+}  // namespace
+
 void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst, HnswBufferHints *hints) {
 	if (g.pool_pages > 0)
 		return HnswSparseRead(index, g, id, dst);
-	HnswStreamPos pos = HnswElementPos(g, id);
-	char *out = (char *) dst;
-	uint32 left = g.element_bytes;
-	while (left > 0) {
-		uint32 piece = Min(left, pos.contiguous);
-		Buffer buffer = VdbReadHinted(index, pos.block, hints);
-		memcpy(out, BufferGetPage(buffer) + pos.offset, piece);
-		UnlockReleaseBuffer(buffer);
-		out += piece;
-		left -= piece;
-		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
-	}
+	ForEachPiece(index, g, id, hints,
+	             [&](const char *data, uint32 piece, uint32 done) { memcpy((char *) dst + done, data, piece); });
 }
 
 void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
@@ -172,18 +176,10 @@ auto WithStoredElement(Relation index, const HnswGeometry &g, uint32 id, void *s
 // and area sizes.
 float PieceWiseDistance(Relation index, const HnswGeometry &g, const vdb::ElementMetric &metric, const void *query,
                         uint32 id, HnswBufferHints *hints) {
-	HnswStreamPos pos = HnswElementPos(g, id);
 	float distance = 0;
-	const char *q = (const char *) query;
-	for (uint32 left = g.element_bytes; left > 0;) {
-		uint32 piece = Min(left, pos.contiguous);
-		Buffer buffer = VdbReadHinted(index, pos.block, hints);
-		distance += metric.PieceDistance(q, BufferGetPage(buffer) + pos.offset, piece);
-		UnlockReleaseBuffer(buffer);
-		q += piece;
-		left -= piece;
-		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
-	}
+	ForEachPiece(index, g, id, hints, [&](const char *data, uint32 piece, uint32 done) {
+		distance += metric.PieceDistance((const char *) query + done, data, piece);
+	});
 	return distance;
 }
 

@@ -35,7 +35,9 @@ void VdbCheckPageKind(Relation index, Page page, BlockNumber block, uint16 kind)
 		                          PageIsNew(page) ? 0 : VdbPageGetOpaque(page)->page_kind)));
 }
 
-void VdbCheckMetaHeader(Relation index, const VdbMetaHeader *header, uint32 magic, uint32 version) {
+namespace {
+
+void CheckMetaHeader(Relation index, const VdbMetaHeader *header, uint32 magic, uint32 version) {
 	if (header->magic != magic)
 		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
 		                errmsg("index \"%s\" has a bad metapage", RelationGetRelationName(index)),
@@ -45,6 +47,18 @@ void VdbCheckMetaHeader(Relation index, const VdbMetaHeader *header, uint32 magi
 		                errmsg("index \"%s\" has format version %u, expected %u",
 		                       RelationGetRelationName(index), header->version, version),
 		                errhint("REINDEX the index.")));
+}
+
+}  // namespace
+
+void VdbReadMetaPage(Relation index, BlockNumber block, uint16 kind, uint32 magic, uint32 version, void *out,
+                     size_t size) {
+	Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
+	Page page = BufferGetPage(buffer);
+	VdbCheckPageKind(index, page, block, kind);
+	memcpy(out, PageGetContents(page), size);
+	UnlockReleaseBuffer(buffer);
+	CheckMetaHeader(index, (const VdbMetaHeader *) out, magic, version);
 }
 
 Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode) {

@@ -44,8 +44,11 @@ void VdbInitPage(Page page, uint16 kind);
 // Raises XX002 unless the page is an initialised page of the expected kind.
 void VdbCheckPageKind(Relation index, Page page, BlockNumber block, uint16 kind);
 
-// Raises XX002 when the metapage's magic or format version is not ours.
-void VdbCheckMetaHeader(Relation index, const VdbMetaHeader *header, uint32 magic, uint32 version);
+// Copies `size` bytes of the metapage contents at `block` (a struct that
+// starts with a VdbMetaHeader) into out; XX002 unless the page is of `kind`
+// and the header has our magic and format version.
+void VdbReadMetaPage(Relation index, BlockNumber block, uint16 kind, uint32 magic, uint32 version, void *out,
+                     size_t size);
 
 // One WAL-logged change to at most MAX_GENERIC_XLOG_PAGES locked buffers.
 // Usage: VdbPageEdit edit(index); Page p = edit.Register(buf, fresh); ...; edit.Finish();

@@ -46,13 +46,8 @@ IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quan
 }
 
 IvfMetaPageData IvfReadMeta(Relation index) {
-	Buffer buffer = VdbReadBuffer(index, IVF_METAPAGE_BLKNO, BUFFER_LOCK_SHARE);
-	Page page = BufferGetPage(buffer);
-	VdbCheckPageKind(index, page, IVF_METAPAGE_BLKNO, IVF_PAGE_META);
 	IvfMetaPageData meta;
-	memcpy(&meta, PageGetContents(page), sizeof meta);
-	UnlockReleaseBuffer(buffer);
-	VdbCheckMetaHeader(index, &meta.header, IVF_MAGIC, IVF_VERSION);
+	VdbReadMetaPage(index, IVF_METAPAGE_BLKNO, IVF_PAGE_META, IVF_MAGIC, IVF_VERSION, &meta, sizeof meta);
 	if (meta.tuple_size < sizeof(IvfTupleHeader) + meta.code_size || meta.tuples_per_page == 0 ||
 	    meta.tuples_per_page * meta.tuple_size > IVF_DATA_CAPACITY || meta.entries_per_page == 0 ||
 	    meta.entries_per_page * meta.entry_size > VDB_PAGE_DATA_SIZE)
