@@ -1,5 +1,6 @@
 # The installed extension scripts (install and upgrade) are search_path-safe:
-# nothing is SECURITY DEFINER, and the body of every SQL or PL/pgSQL
+# nothing is SECURITY DEFINER, nothing is CREATE OR REPLACE or IF NOT EXISTS
+# (PostgreSQL's advice for extension scripts), and the body of every SQL or PL/pgSQL
 # function names what it calls, the operators it applies and the types it
 # casts to with a schema (pg_catalog. or @extschema@.), because such a body
 # runs under the caller's search_path, where another role's objects may
@@ -27,6 +28,10 @@ sub lint_script {
 	$text =~ s/--[^\n]*//g;
 	my @findings;
 	push @findings, 'SECURITY DEFINER' if $text =~ /\bSECURITY\s+DEFINER\b/i;
+	# Either would adopt an object another role created first, in a schema
+	# it can write to, instead of failing.
+	push @findings, 'CREATE OR REPLACE' if $text =~ /\bCREATE\s+OR\s+REPLACE\b/i;
+	push @findings, 'IF NOT EXISTS' if $text =~ /\bIF\s+NOT\s+EXISTS\b/i;
 	for my $statement (split /;/, $text) {
 		next unless $statement =~ /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+([\w.\@"]+)/i;
 		my $name = $1;
@@ -78,8 +83,12 @@ my %unsafe = (
 	  => 'f: unqualified call vector_dims',
 	q{CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT pg_catalog.abs(a) + 1'}
 	  => 'f: unqualified operator +',
-	q{CREATE OR REPLACE FUNCTION s.f(a text) RETURNS vector LANGUAGE sql BEGIN ATOMIC SELECT a::vector; END}
+	q{CREATE FUNCTION s.f(a text) RETURNS vector LANGUAGE sql BEGIN ATOMIC SELECT a::vector; END}
 	  => 's.f: unqualified type vector',
+	q{CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE c AS 'MODULE_PATHNAME'}
+	  => 'CREATE OR REPLACE',
+	q{CREATE SCHEMA IF NOT EXISTS s}
+	  => 'IF NOT EXISTS',
 	q{CREATE FUNCTION f(a int) RETURNS int LANGUAGE plpgsql AS $x$ BEGIN RETURN pg_catalog.abs(a) % 2; END $x$}
 	  => 'f: unqualified operator %',
 );

@@ -10,5 +10,5 @@ use load_common;
 
 run_load_test(name => 'ivfflat_load', op => '<=>',
 	index => 'USING ivfflat (v vector_cosine_ops) WITH (lists = 20)',
-	settings => { 'ivfflat.probes' => 12 });
+	settings => { 'ivfflat.probes' => 16 });
 done_testing();

@@ -10,5 +10,5 @@ use load_common;
 
 run_load_test(name => 'ivf_sq8_load', op => '<#>',
 	index => q{USING ivf (v vector_ip_ops) WITH (lists = 20, quantizer = 'sq8')},
-	settings => { 'ivf.probes' => 12 });
+	settings => { 'ivf.probes' => 16 });
 done_testing();
