@@ -4,12 +4,16 @@
 # parse before pg_config exists: the PGXS part is included only when it does.
 
 EXTENSION  = vector_db
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
-# The install script is assembled from the SQL each module owns, in
-# dependency order (types before the casts and opclasses that use them).
+# The current version's install script is assembled from the SQL each module
+# owns, in dependency order (types before the casts and opclasses that use
+# them). Released versions' install scripts are frozen in sql/ as shipped,
+# beside the upgrade scripts between versions (sql/vector_db--A--B.sql): a
+# change to the parts goes into the next upgrade script too, which
+# test/t/035_extension_upgrade.pl checks.
 SQL_PARTS = \
 	src/vector_db.sql \
 	src/type/vector.sql \
@@ -22,7 +26,7 @@ SQL_PARTS = \
 	src/ivf/ivf.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded
@@ -38,6 +42,7 @@ MODULE_big = $(EXTENSION)
 SRCS       = $(sort $(shell find src -name '*.cpp'))
 OBJS       = $(SRCS:.cpp=.o)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 EXTRA_CLEAN = $(DATA_built)
 # FAISS is linked statically and kept private (--exclude-libs): its symbols
 # are not exported, so another library in the same backend that brings its

@@ -38,5 +38,32 @@ SELECT id FROM sp_items ORDER BY v <-> '[3,2,1]' LIMIT 1;
 SELECT id FROM sp_items ORDER BY h <=> '[1,2,3]' LIMIT 1;
 SELECT id FROM sp_items ORDER BY b <~> B'011' LIMIT 1;
 RESET enable_seqscan;
-DROP TABLE sp_items, sp_plain;
+
+-- The install script is search_path-safe: no function of the extension runs
+-- as its owner or sets its own search_path, and each is written in C (a SQL
+-- or PL/pgSQL body would resolve names by the caller's search_path;
+-- test/t/036_install_script_lint.pl checks such bodies qualify every name).
+SELECT p.oid::regprocedure AS function, l.lanname, p.prosecdef, p.proconfig
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'vector_db'
+WHERE p.prosecdef OR p.proconfig IS NOT NULL OR l.lanname NOT IN ('c', 'internal');
+
+-- Functions named like the extension's support functions, earlier on the
+-- search_path, change nothing: an index binds its opclass's functions.
+CREATE SCHEMA sp_shadow;
+CREATE FUNCTION sp_shadow.vector_l2_squared_distance(public.vector, public.vector) RETURNS float8
+	LANGUAGE sql IMMUTABLE AS 'SELECT 0::float8';
+CREATE FUNCTION sp_shadow.l2_distance(public.vector, public.vector) RETURNS float8
+	LANGUAGE sql IMMUTABLE AS 'SELECT 0::float8';
+CREATE TABLE sp_rows AS SELECT i AS id, ARRAY[i, 0, 0]::vector(3) AS v FROM generate_series(1, 30) i;
+SET search_path = sp_shadow, public;
+CREATE INDEX sp_rows_v ON sp_rows USING hnsw (v vector_l2_ops) WITH (quantizer = 'flat');
+SET enable_seqscan = off;
+SELECT sp_scans_index($$SELECT id FROM sp_rows ORDER BY v <-> '[0,0,0]' LIMIT 3$$, 'sp_rows_v') AS by_index;
+SELECT id, v <-> '[0,0,0]' AS distance FROM sp_rows ORDER BY v <-> '[0,0,0]' LIMIT 3;
+RESET enable_seqscan;
+RESET search_path;
+DROP TABLE sp_items, sp_plain, sp_rows;
 DROP FUNCTION sp_scans_index;
+DROP SCHEMA sp_shadow CASCADE;

@@ -83,7 +83,7 @@ is($node->safe_psql('postgres', q{
 	SELECT '[1,2,3]'::vector <-> '[4,6,15]';
 }), '13', 'a distance query runs in a preloaded server');
 is($node->safe_psql('postgres', q{SELECT extversion FROM pg_extension WHERE extname = 'vector_db'}),
-	'0.1.0', 'extension created in a preloaded server');
+	'0.2.0', 'extension created in a preloaded server');
 
 # A backend inherits the library from the postmaster and is single-threaded
 # too until it trains an index.

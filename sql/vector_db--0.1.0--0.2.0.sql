@@ -1,0 +1,8 @@
+-- vector_db 0.1.0 -> 0.2.0, run by ALTER EXTENSION vector_db UPDATE. Every
+-- change to the install script's parts (the Makefile's SQL_PARTS) since
+-- 0.1.0 is repeated here; test/t/035_extension_upgrade.pl fails when an
+-- updated install differs from a fresh one.
+\echo Use "ALTER EXTENSION vector_db UPDATE TO '0.2.0'" to load this file. \quit
+
+-- The index check reads every page of an index and of its table.
+REVOKE ALL ON FUNCTION vector_db_index_check(regclass, boolean) FROM PUBLIC;
