@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/walk.h"
 #include "pg/cpp_boundary.h"
 
 extern "C" {
@@ -47,7 +48,7 @@ void LocalAcrossRunCpp() {
 void LocalAcrossPallocInALambda() {
 	std::vector<int> values;
 	auto grow = [&] { return palloc(values.size()); };  // expect: lint
-	grow();
+	grow();  // expect: lint (the lambda pallocs)
 }
 
 void TemporaryInTheMessage(int i) {
@@ -61,4 +62,14 @@ void EarlierLocalOutsideTheBlock() {
 		elog(ERROR, "early is alive");  // expect: lint
 		std::vector<int> late;
 	}
+}
+
+// A core template instantiated with a glue accessor: the finding is in the
+// template (core/walk.h), where the vector lives.
+struct PageGraph {
+	float Distance(int id);  // glue: may read a page and raise
+};
+
+float WalkPages(PageGraph &graph) {
+	return lint_sample::Walk(graph);
 }

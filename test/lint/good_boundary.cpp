@@ -5,15 +5,13 @@
 
 #include "pg/cpp_boundary.h"
 
-std::string Label(int i);
-
 // The C++ objects live inside RunCpp; a plain copy crosses to Postgres.
 void ScopedInRunCpp(int n) {
 	char message[64] = "";
 	vdb::RunCpp("test", [&] {
 		std::vector<int> values(n);
 		if (values.size() > 10)
-			strlcpy(message, Label(n).c_str(), sizeof message);
+			strlcpy(message, std::to_string(n).c_str(), sizeof message);
 	});
 	if (message[0] != '\0')
 		ereport(ERROR, (errmsg("%s", message)));
