@@ -108,7 +108,7 @@ deps:
 	scripts/install-deps.sh
 
 # Every suite (unit, regression, isolation, TAP, end-to-end) against a private
-# copy of PostgreSQL; ends with one line "N passed, N failed".
+# copy of PostgreSQL; ends with one line "N passed, N failed, N skipped".
 test: deps
 	scripts/run-tests.sh
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test suite and ends with one line "N passed, N failed" summing
-# them all; exits non-zero if anything failed. The SQL-level suites run
+# Runs every test suite and ends with one line "N passed, N failed, N skipped"
+# summing them all; exits non-zero if anything failed. A skipped test (GTEST_SKIP,
+# a unittest skip, a TAP skip or skip_all) counts as skipped, never as passed. The SQL-level suites run
 # against a private copy of PostgreSQL with this tree's build installed in it,
 # started as an unprivileged user on a free loopback port under a temporary
 # directory, and stopped at the end.
 #
 #   scripts/run-tests.sh            all suites
 #   scripts/run-tests.sh unit       only the C++ unit tests (no server)
+#   scripts/run-tests.sh lint       the C++/Postgres boundary lint (no server)
 #   scripts/run-tests.sh regress e2e   a chosen subset
 #   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
 set -uo pipefail
@@ -14,16 +16,19 @@ cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit regress isolation tap e2e)
+[ ${#suites[@]} -gt 0 ] || suites=(lint unit regress isolation tap e2e)
 wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
 
 total_passed=0
 total_failed=0
-# record SUITE PASSED FAILED
+total_skipped=0
+# record SUITE PASSED FAILED [SKIPPED]
 record() {
-	echo "== $1: $2 passed, $3 failed"
+	local skipped=${4:-0}
+	echo "== $1: $2 passed, $3 failed, $skipped skipped"
 	total_passed=$((total_passed + $2))
 	total_failed=$((total_failed + $3))
+	total_skipped=$((total_skipped + skipped))
 }
 
 jobs=$(nproc)
@@ -44,10 +49,30 @@ run_unit() {
 	local out
 	out=$(cd .build/cmake && ctest --output-on-failure -LE benchmark -j"$jobs" 2>&1)
 	echo "$out" | tail -15
-	local failed total
+	local failed total skipped
 	read -r failed total < <(echo "$out" | sed -n 's/.* \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1 \2/p')
 	[ -n "$total" ] || { record unit 0 1; return; }
-	record unit $((total - failed)) "$failed"
+	# ctest lists GTEST_SKIP'd tests under "did not run" as (Skipped).
+	skipped=$(echo "$out" | grep -cE '\((Skipped|Disabled)\)$')
+	record unit $((total - failed - skipped)) "$failed" "$skipped"
+}
+
+# The C++/Postgres boundary lint (scripts/lint-boundary.py): first its
+# self-test on seeded samples, then every glue file.
+run_lint() {
+	local out samples_ok samples_bad files bad
+	out=$(scripts/lint-boundary.py --self-test 2>&1)
+	echo "$out" | grep -v '^ok ' || true
+	samples_ok=$(echo "$out" | grep -c '^ok self-test')
+	samples_bad=$(echo "$out" | grep -c '^FAILED self-test')
+	out=$(scripts/lint-boundary.py 2>&1)
+	echo "$out" | tail -20
+	read -r files bad < <(echo "$out" | sed -n 's/^lint-boundary: \([0-9]*\) files checked, \([0-9]*\) with findings.*/\1 \2/p')
+	if [ -z "$files" ] || [ "$samples_ok" -eq 0 ]; then
+		record lint "$samples_ok" $((samples_bad + 1))
+	else
+		record lint $((samples_ok + files - bad)) $((samples_bad + bad))
+	fi
 }
 
 # Builds, installs into the private copy and starts the shared test cluster.
@@ -115,17 +140,23 @@ run_tap() {
 	chown -R "$PG_OS_USER" "$work/tap" 2>/dev/null || true
 	local perl_lib out
 	perl_lib="$(pg_config --pkglibdir)/pgxs/src/test/perl"
+	# Verbose, so that each skipped subtest shows as "ok N # skip".
 	out=$(cd "$work/tap" && as_pg_user env PATH="$bindir:$PATH" PERL5LIB="$perl_lib" \
 		TESTDIR="$work/tap" PG_REGRESS="$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
-		prove -j"$jobs" ${TAP_TESTS:-t/*.pl} 2>&1)
-	echo "$out" | tail -25
-	local tests failed
+		prove -v -j"$jobs" ${TAP_TESTS:-t/*.pl} 2>&1)
+	# Leaves out passing lines, plans and the notes verbose mode prints.
+	echo "$out" | grep -vE "^(ok [0-9]|[0-9]+\.\.[0-9]+\$|# [^ ]|#   '|#\s*\$)" | tail -30
+	local tests failed skipped
 	tests=$(echo "$out" | sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p')
 	failed=$(echo "$out" | grep -oE 'Failed [0-9]+/[0-9]+ subtests' | awk -F'[ /]' '{s += $2} END {print s + 0}')
+	# Skipped subtests are in Tests=; a file skipped whole (skip_all) is not.
+	skipped=$(echo "$out" | grep -ciE '^ok [0-9]+ # skip')
+	local skipped_files
+	skipped_files=$(echo "$out" | grep -cE '^t/.*\.\. skipped: ')
 	if [ -z "$tests" ] || { ! echo "$out" | grep -q '^Result: PASS' && [ "$failed" -eq 0 ]; }; then
-		record tap "${tests:-0}" $((failed > 0 ? failed : 1))
+		record tap $((${tests:-0} - skipped)) $((failed > 0 ? failed : 1)) $((skipped + skipped_files))
 	else
-		record tap $((tests - failed)) "$failed"
+		record tap $((tests - failed - skipped)) "$failed" $((skipped + skipped_files))
 	fi
 }
 
@@ -133,7 +164,7 @@ run_tap() {
 run_e2e() {
 	ls test/e2e/test_*.py >/dev/null 2>&1 || return 0
 	start_server || { record e2e 0 1; return; }
-	local out ran failures errors
+	local out ran failures errors skipped
 	out=$(VECTOR_DB_DSN="host=127.0.0.1 port=$port user=postgres dbname=postgres" \
 		PG_BINDIR="$bindir" PG_DATADIR="$work/data" \
 		/usr/bin/python3 -m unittest discover -s test/e2e -p 'test_*.py' 2>&1)
@@ -142,14 +173,15 @@ run_e2e() {
 	ran=$(echo "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p')
 	failures=$(echo "$out" | grep -oE 'failures=[0-9]+' | cut -d= -f2)
 	errors=$(echo "$out" | grep -oE 'errors=[0-9]+' | cut -d= -f2)
+	skipped=$(echo "$out" | grep -oE 'skipped=[0-9]+' | cut -d= -f2)
 	failed=$((${failures:-0} + ${errors:-0}))
 	[ -n "$ran" ] || { record e2e 0 1; return; }
-	record e2e $((ran - failed)) "$failed"
+	record e2e $((ran - failed - ${skipped:-0})) "$failed" "${skipped:-0}"
 }
 
-for suite in unit regress isolation tap e2e; do
+for suite in lint unit regress isolation tap e2e; do
 	wants "$suite" && "run_$suite"
 done
 
-echo "$total_passed passed, $total_failed failed"
+echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 [ "$total_failed" -eq 0 ] && [ "$total_passed" -gt 0 ]

@@ -46,11 +46,15 @@ constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MESSAGE_QUEUE_RECEIVE;
 constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MQ_RECEIVE;
 #endif
 
-// C++ state of a build, freed by a memory-context callback on ERROR too.
+// C++ state of a build, freed by a memory-context callback on ERROR too. No
+// C++ object of the build lives on the stack of a function that can raise an
+// ERROR (scripts/lint-boundary.py checks it): it lives here, or inside a
+// RunCpp body.
 struct BuildMemory {
 	std::vector<float> sample;  // rows x dims, as the quantizer sees them (flat.ToQuantizerInput)
 	vdb::IvfCoder flat;
 	vdb::IvfCoder coder;
+	std::vector<uint8_t> coder_bytes;  // coder serialised: state pages, workers
 	IvfCentroids centroids;
 	std::vector<std::vector<uint8_t>> pending;  // per list: tuples not yet on pages
 	std::vector<IvfListEntry> entries;
@@ -90,8 +94,19 @@ enum IvfChunk { kChunkShared, kChunkCoder, kChunkCentroids, kChunkQueues, kChunk
 
 bool BuildShouldStop() { return QueryCancelPending || ProcDiePending; }
 
-// Raises what a failed core call reports (cancel as the pending interrupt).
-void RaiseStatus(const vdb::Status &status, const char *what) {
+// A core Status copied out of its C++ scope into plain memory, so that it is
+// raised only after every C++ object of that scope is gone.
+struct Failure {
+	vdb::Status::Code code = vdb::Status::kOk;
+	char message[256] = "";
+	void Take(const vdb::Status &status) {
+		code = status.code;
+		strlcpy(message, status.message.c_str(), sizeof message);
+	}
+};
+
+// Raises what a failed core call reported (cancel as the pending interrupt).
+void RaiseStatus(const Failure &status, const char *what) {
 	switch (status.code) {
 	case vdb::Status::kOk:
 		return;
@@ -100,10 +115,10 @@ void RaiseStatus(const vdb::Status &status, const char *what) {
 		ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("%s canceled", what)));
 		break;
 	case vdb::Status::kInvalidArgument:
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s: %s", what, status.message.c_str())));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s: %s", what, status.message)));
 		break;
 	default:
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("%s failed: %s", what, status.message.c_str())));
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("%s failed: %s", what, status.message)));
 	}
 }
 
@@ -261,35 +276,39 @@ uint32 Train(BuildState *state, const IvfBuildOptions &options, uint32 lists, vd
 	const vdb::ElementMetric &metric = state->metric;
 	size_t d = metric.dims;
 	size_t n = m->sample.size() / d;
-	std::vector<float> centroids;
 	VdbProgressPhase(IVF_PHASE_KMEANS);
 	int threads = Max(1, 1 + max_parallel_maintenance_workers);
-	if (n == 0) {
-		// Nothing to learn from: one list around the origin.
-		vdb::RunCpp("ivf build", [&] { centroids.assign(d, 0.0f); });
-		lists = 1;
-	} else {
-		vdb::KMeansParams params;
-		params.metric = metric.type == vdb::ElementType::kBit ? vdb::MetricKind::kL2 : metric.kind;
-		params.threads = threads;
-		params.should_stop = BuildShouldStop;
-		vdb::KMeansResult result;
-		vdb::RunCpp("ivf k-means", [&] { result = vdb::TrainKMeans(m->sample.data(), n, d, lists, params); });
-		RaiseStatus(result.status, "ivf k-means");
-		if (!result.notice.empty())
-			ereport(NOTICE, (errmsg("%s", result.notice.c_str())));
-		lists = uint32(result.lists);
-		vdb::RunCpp("ivf build", [&] { centroids = std::move(result.centroids); });
-	}
-
-	// Centroids in the element encoding (what the scan compares queries with).
-	vdb::RunCpp("ivf build", [&] {
+	Failure failure;
+	char notice[256] = "";
+	// The k-means result lives only in here; what Postgres needs is copied out.
+	vdb::RunCpp("ivf k-means", [&] {
+		std::vector<float> centroids;
+		if (n == 0) {
+			// Nothing to learn from: one list around the origin.
+			centroids.assign(d, 0.0f);
+			lists = 1;
+		} else {
+			vdb::KMeansParams params;
+			params.metric = metric.type == vdb::ElementType::kBit ? vdb::MetricKind::kL2 : metric.kind;
+			params.threads = threads;
+			params.should_stop = BuildShouldStop;
+			vdb::KMeansResult result = vdb::TrainKMeans(m->sample.data(), n, d, lists, params);
+			failure.Take(result.status);
+			if (!result.status.ok())
+				return;
+			strlcpy(notice, result.notice.c_str(), sizeof notice);
+			lists = uint32(result.lists);
+			centroids = std::move(result.centroids);
+		}
+		// Centroids in the element encoding (what the scan compares queries with).
 		m->centroids.elements.resize(size_t(lists) * metric.bytes);
 		for (uint32 list = 0; list < lists; list++)
 			vdb::FloatToElement(metric, &centroids[size_t(list) * d], &m->centroids.elements[size_t(list) * metric.bytes]);
 	});
+	RaiseStatus(failure, "ivf k-means");
+	if (notice[0] != '\0')
+		ereport(NOTICE, (errmsg("%s", notice)));
 
-	vdb::Status status;
 	vdb::RunCpp("ivf quantizer training", [&] {
 		if (quantizer != vdb::IvfQuantizer::kFlat) {
 			// The quantizer's view of the centroids as stored.
@@ -317,11 +336,13 @@ uint32 Train(BuildState *state, const IvfBuildOptions &options, uint32 lists, vd
 		// (each alone on its thread: see core/quantizer/pq.cpp).
 		params.threads = threads;
 		params.should_stop = BuildShouldStop;
-		status = vdb::IvfCoder::Train(quantizer, metric, m->sample.data(), n,
-		                              m->centroids.floats.data(), lists, params, &m->coder);
+		failure.Take(vdb::IvfCoder::Train(quantizer, metric, m->sample.data(), n, m->centroids.floats.data(), lists,
+		                                  params, &m->coder));
+		if (failure.code == vdb::Status::kOk)
+			m->coder_bytes = m->coder.Serialize();
+		std::vector<float>().swap(m->sample);
 	});
-	RaiseStatus(status, "ivf quantizer training");
-	vdb::RunCpp("ivf build", [&] { std::vector<float>().swap(m->sample); });
+	RaiseStatus(failure, "ivf quantizer training");
 	return lists;
 }
 
@@ -329,9 +350,8 @@ uint32 Train(BuildState *state, const IvfBuildOptions &options, uint32 lists, vd
 void WriteHeaderPages(BuildState *state) {
 	BuildMemory *m = state->memory;
 	IvfMetaPageData &meta = state->meta;
-	std::vector<uint8_t> bytes;
-	vdb::RunCpp("ivf build", [&] { bytes = m->coder.Serialize(); });
-	meta.state_bytes = uint32(bytes.size());
+	const uint8_t *bytes = m->coder_bytes.data();
+	meta.state_bytes = uint32(m->coder_bytes.size());
 	for (uint32 done = 0; done < meta.state_bytes;) {
 		Buffer buffer = VdbNewBuffer(state->index, MAIN_FORKNUM);
 		Page page = BufferGetPage(buffer);
@@ -405,13 +425,11 @@ Size QueueBytes(const IvfMetaPageData &meta) {
 void AssignAll(BuildState *state, Relation heap, IndexInfo *info, vdb::IvfQuantizer quantizer) {
 	BuildMemory *m = state->memory;
 	const IvfMetaPageData &meta = state->meta;
-	std::vector<uint8_t> *coder_bytes = NULL;
-	vdb::RunCpp("ivf build", [&] { coder_bytes = new std::vector<uint8_t>(m->coder.Serialize()); });
 	size_t elements = m->centroids.elements.size(), floats = m->centroids.floats.size() * sizeof(float);
 	int workers = VdbParallelPlanWorkers(heap, state->index);
 	size_t sizes[kChunks];
 	sizes[kChunkShared] = sizeof(IvfAssignShared);
-	sizes[kChunkCoder] = coder_bytes->size();
+	sizes[kChunkCoder] = m->coder_bytes.size();
 	sizes[kChunkCentroids] = elements + floats;
 	sizes[kChunkQueues] = size_t(workers) * QueueBytes(meta);
 	VdbParallelBuild *build = VdbParallelBegin(heap, state->index, info, "vdb_ivf_build_worker_main", workers,
@@ -419,11 +437,10 @@ void AssignAll(BuildState *state, Relation heap, IndexInfo *info, vdb::IvfQuanti
 	IvfAssignShared *shared = (IvfAssignShared *) VdbParallelChunk(build, kChunkShared);
 	shared->meta = meta;
 	shared->quantizer = quantizer;
-	shared->state_bytes = uint32(coder_bytes->size());
+	shared->state_bytes = uint32(m->coder_bytes.size());
 	shared->float_centroids = floats > 0;
 	shared->queue_bytes = QueueBytes(meta);
-	memcpy(VdbParallelChunk(build, kChunkCoder), coder_bytes->data(), coder_bytes->size());
-	delete coder_bytes;
+	memcpy(VdbParallelChunk(build, kChunkCoder), m->coder_bytes.data(), m->coder_bytes.size());
 	char *centroids = (char *) VdbParallelChunk(build, kChunkCentroids);
 	memcpy(centroids, m->centroids.elements.data(), elements);
 	memcpy(centroids + elements, m->centroids.floats.data(), floats);
@@ -537,15 +554,15 @@ extern "C" PGDLLEXPORT void vdb_ivf_build_worker_main(dsm_segment *segment, shm_
 	size_t elements = size_t(shared->meta.lists) * state->metric.bytes;
 	size_t floats = shared->float_centroids ? size_t(shared->meta.lists) * shared->meta.dims : 0;
 	const char *centroids = (const char *) worker.chunks[kChunkCentroids];
-	vdb::Status status;
+	Failure failure;
 	vdb::RunCpp("ivf build", [&] {
-		status = vdb::IvfCoder::Load(shared->quantizer, state->metric, (const uint8_t *) worker.chunks[kChunkCoder],
-		                             shared->state_bytes, &m->coder);
+		failure.Take(vdb::IvfCoder::Load(shared->quantizer, state->metric,
+		                                 (const uint8_t *) worker.chunks[kChunkCoder], shared->state_bytes, &m->coder));
 		m->centroids.elements.assign(centroids, centroids + elements);
 		m->centroids.floats.resize(floats);
 		memcpy(m->centroids.floats.data(), centroids + elements, floats * sizeof(float));
 	});
-	RaiseStatus(status, "ivf build worker");
+	RaiseStatus(failure, "ivf build worker");
 	state->message = (uint8 *) palloc0(sizeof(uint32) + shared->meta.tuple_size);
 	shm_mq *mq = (shm_mq *) ((char *) worker.chunks[kChunkQueues] + size_t(ParallelWorkerNumber) * shared->queue_bytes);
 	shm_mq_set_sender(mq, MyProc);

@@ -11,7 +11,7 @@ use lib $FindBin::RealBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time sleep);
+use Time::HiRes qw(sleep);
 use hnsw_common;
 use ivf_common;
 
@@ -40,23 +40,11 @@ sub segments_left {
 
 # Starts a parallel build in a background session, cancels it once
 # pg_stat_progress_create_index shows the phase, and checks that it stops
-# within a second and leaves nothing behind.
+# having done less than half of its tuples, and leaves nothing behind.
 sub cancel_in_phase {
 	my ($am, $table, $using, $phase) = @_;
-	my $session = $node->background_psql('postgres', on_error_stop => 0);
-	my $pid = $session->query_safe('SELECT pg_backend_pid()');
-	$session->query_until(qr/started/, "$parallel \\echo started\nCREATE INDEX idx ON $table $using;\n");
-	ok($node->poll_query_until('postgres',
-			"SELECT count(*) > 0 FROM pg_stat_progress_create_index WHERE pid = $pid AND phase LIKE '%$phase'"),
-		"$am build reaches $phase");
-	my $start = time();
-	$node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)");
-	$node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_progress_create_index WHERE pid = $pid");
-	my $elapsed = time() - $start;
-	cmp_ok($elapsed, '<', 1.0, "$am build canceled in $phase stopped after ${elapsed}s");
-	$session->quit;
-	like($session->{stderr}, qr/using [1-9]\d* parallel workers/, "$am build had parallel workers");
-	like($session->{stderr}, qr/canceling statement due to user request/, "$am build canceled in $phase");
+	my $stderr = cancel_build_in_phase($node, $parallel, "CREATE INDEX idx ON $table $using", $phase, "$am build");
+	like($stderr, qr/using [1-9]\d* parallel workers/, "$am build had parallel workers");
 	$node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'parallel worker'")
 	  or fail("$am: parallel workers still running after the cancel");
 	is(segments_left(), $before, "$am: no shared memory segment left after a cancel in $phase");
@@ -67,12 +55,12 @@ my $ivf = "USING ivf (v vector_l2_ops) WITH (lists = 300, quantizer = 'sq8')";
 cancel_in_phase('hnsw', 'items', $hnsw, 'linking graph');
 cancel_in_phase('ivf', 'big', $ivf, 'assigning tuples');
 
-# statement_timeout cancels a parallel hnsw build the same way.
-my $start = time();
+# statement_timeout cancels a parallel hnsw build the same way (through the
+# same pending interrupt as pg_cancel_backend, whose promptness is counted
+# above), and leaves no index behind.
 my ($ret, $out, $err) = $node->psql('postgres', "$parallel SET statement_timeout = '500ms'; CREATE INDEX idx ON items $hnsw");
-my $elapsed = time() - $start;
 like($err, qr/canceling statement due to statement timeout/, 'statement_timeout cancels a parallel hnsw build');
-cmp_ok($elapsed, '<', 1.5, "and the build stopped ${elapsed}s after it began");
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname = 'idx'}), 0, 'and leaves no index');
 is(segments_left(), $before, 'no shared memory segment left after the timeout');
 
 for my $build ([ 'hnsw', 'items', $hnsw, \&check_index ], [ 'ivf', 'big', $ivf, \&check_ivf_indexes ]) {

@@ -10,7 +10,7 @@ use Test::More;
 
 our @EXPORT = qw(create_recall_function fill_random measure_recall check_index
                  start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path
-                 recall_on_build_paths standby_matches_primary);
+                 recall_on_build_paths standby_matches_primary cancel_build_in_phase);
 
 # A SQL function recall(table, column, operator, queries table, k) that runs
 # every query by index and by sequential scan and returns the mean overlap.
@@ -158,6 +158,40 @@ sub standby_matches_primary {
 	my $on_standby = $standby->safe_psql($db, $query);
 	isnt($on_primary, '', "$what: primary returns rows");
 	is($on_standby, $on_primary, "$what: standby returns the primary's top 10");
+}
+
+# Runs $settings and then $create (a CREATE INDEX) in a background session,
+# cancels it from the same query that sees pg_stat_progress_create_index in
+# $phase, and checks that it stopped within a quarter of its tuples after the
+# cancel: how much work a cancel lets through is counted in tuples, not
+# seconds (the test machine may be loaded). A build that never ends (within
+# the poll timeout) counts as having done everything. Returns the session's
+# stderr.
+sub cancel_build_in_phase {
+	my ($node, $settings, $create, $phase, $what) = @_;
+	my $session = $node->background_psql('postgres', on_error_stop => 0);
+	my $pid = $session->query_safe('SELECT pg_backend_pid()');
+	$session->query_until(qr/started/, "$settings \\echo started\n$create;\n");
+	my $progress = "SELECT tuples_done, tuples_total FROM pg_stat_progress_create_index WHERE pid = $pid";
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+	my ($at_cancel, $total);
+	while (!defined $total && time() < $deadline) {
+		($at_cancel, $total) = split /\|/, $node->safe_psql('postgres',
+			"$progress AND CASE WHEN phase LIKE '%$phase' THEN pg_cancel_backend(pid) ELSE false END");
+	}
+	ok(defined $total, "$what reaches $phase") or return '';
+	my ($most, $ended) = ($at_cancel, 0);
+	while (!$ended && time() < $deadline) {
+		my ($done) = split /\|/, $node->safe_psql('postgres', $progress);
+		$ended = !defined $done || $done eq '';
+		$most = $done if !$ended && $done > $most;
+	}
+	$most = $total unless $ended;
+	cmp_ok($most - $at_cancel, '<', $total / 4,
+		"$what canceled in $phase at $at_cancel of $total tuples stopped at $most");
+	$session->quit;
+	like($session->{stderr}, qr/canceling statement due to user request/, "$what was canceled");
+	return $session->{stderr};
 }
 
 # For each [column, opclass, operator]: an hnsw index on items built on

@@ -6,7 +6,6 @@
 
 #include "core/hnsw/graph.h"
 
-#include <csignal>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -14,7 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include <pthread.h>
+#include "core/threads/async_signals.h"
 
 namespace vdb {
 
@@ -59,23 +58,6 @@ public:
 
 private:
 	std::atomic<uint8_t> *flag_;
-};
-
-// Blocks every signal in the calling thread for one scope. Threads started
-// meanwhile inherit the mask, so a host process's signal handlers (a
-// Postgres backend's cancel and latch handlers) only ever run on the thread
-// that owns them.
-class SignalsBlocked {
-public:
-	SignalsBlocked() {
-		sigset_t all;
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &previous_);
-	}
-	~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
-
-private:
-	sigset_t previous_;
 };
 
 size_t Align8(size_t bytes) { return (bytes + 7) & ~size_t(7); }
@@ -401,7 +383,7 @@ bool InMemoryGraph::LinkAll(int threads, const std::function<bool(size_t claimed
 	};
 	std::vector<std::thread> workers;
 	try {
-		SignalsBlocked blocked;
+		AsyncSignalsBlocked blocked;  // the threads never run the host's handlers
 		for (int t = 1; t < threads; t++)
 			workers.emplace_back(work, false);
 	} catch (...) {  // a thread could not start: stop the ones that did

@@ -35,15 +35,6 @@ ParallelSection::ParallelSection(int threads, ShouldStop should_stop)
     : owner_(pthread_self()), should_stop_(should_stop) {
 	if (open_section != nullptr)
 		throw std::logic_error("parallel sections must not nest");
-	// Block everything asynchronous. Faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL)
-	// stay open: blocking a synchronous fault signal makes the kernel kill the
-	// process without running the server's handlers.
-	sigfillset(&blocked_mask_);
-	for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT})
-		sigdelset(&blocked_mask_, sig);
-	pthread_sigmask(SIG_BLOCK, &blocked_mask_, &saved_mask_);
-	sigorset(&blocked_mask_, &blocked_mask_, &saved_mask_);
-
 	saved_threads_ = omp_get_max_threads();
 	omp_set_num_threads(WorkerThreadCount(threads));
 
@@ -59,7 +50,6 @@ ParallelSection::~ParallelSection() {
 	}
 	open_section = nullptr;
 	omp_set_num_threads(saved_threads_);
-	pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr);
 }
 
 bool ParallelSection::StopRequested() {
@@ -67,8 +57,7 @@ bool ParallelSection::StopRequested() {
 		return stopped_;
 	// Let signals that arrived meanwhile run their handlers here, on the
 	// backend's own thread, then shut the mask again.
-	pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr);
-	pthread_sigmask(SIG_SETMASK, &blocked_mask_, nullptr);
+	signals_.LetPendingRun();
 	if (should_stop_ != nullptr && should_stop_())
 		stopped_ = true;
 	return stopped_;

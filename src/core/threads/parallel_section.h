@@ -8,9 +8,10 @@
 // backend. Workers inherit the signal mask of the thread that creates them,
 // and libgomp creates its pool lazily in the first parallel region (and grows
 // it in later ones), always from the calling thread. So while a section is
-// open the calling thread blocks every asynchronous signal, which makes every
-// pool thread born inside it deaf to signals for life; when the section
-// closes the caller's mask is restored. Signals that arrive meanwhile stay
+// open the calling thread blocks every asynchronous signal (AsyncSignalsBlocked,
+// threads/async_signals.h: never the synchronous ones such as SIGSEGV), which
+// makes every pool thread born inside it deaf to signals for life; when the
+// section closes the caller's mask is restored. Signals that arrive meanwhile stay
 // pending on the process until the caller polls: StopRequested() opens the
 // mask for an instant on the calling thread only, which lets the pending
 // handlers run there (setting InterruptPending), closes it again, and then
@@ -24,7 +25,8 @@
 #pragma once
 
 #include <pthread.h>
-#include <signal.h>
+
+#include "core/threads/async_signals.h"
 
 namespace vdb {
 
@@ -50,8 +52,7 @@ public:
 	bool stopped() const { return stopped_; }
 
 private:
-	sigset_t saved_mask_;
-	sigset_t blocked_mask_;
+	AsyncSignalsBlocked signals_;  // first: blocked before the rest is set up, restored last
 	int saved_threads_;
 	pthread_t owner_;
 	ShouldStop should_stop_;
