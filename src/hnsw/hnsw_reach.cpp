@@ -17,6 +17,8 @@ struct PageReach {
 	const std::vector<uint8_t> *deleted;  // per node: flagged by this vacuum (NULL: none)
 	void *element;                        // scratch: a node's element as the metric compares it
 	void *spill;                          // scratch: element_bytes
+	vdb::ElementMetric metric;
+	HnswQuery query;                      // of QueryOf's node, in element
 
 	size_t NodeCount() const { return meta->node_count; }
 	bool Live(uint32_t id) const {
@@ -33,13 +35,12 @@ struct PageReach {
 	void SetLinks(uint32_t id, const std::vector<uint32_t> &links) const {
 		HnswWriteLinks(index, meta->geometry, id, 0, links.data(), uint32(links.size()));
 	}
-	void Nearest(uint32_t id, vdb::SearchScratch &scratch) const {
-		vdb::ElementMetric metric = HnswMetric(*meta);
+	int MaxLevel() const { return meta->max_level; }
+	size_t Ef() const { return meta->ef_construction; }
+	HnswPageGraph QueryOf(uint32_t id) {
 		HnswLoadElement(index, *meta, id, element, spill);
-		HnswQuery query = HnswPrepareQuery(*meta, metric, element);
-		HnswPageGraph graph{index, meta, &query, spill, NULL};
-		vdb::SearchGraph(graph, meta->entry_point, meta->max_level, meta->node_count, meta->ef_construction,
-		                 scratch);
+		query = HnswPrepareQuery(*meta, metric, element);
+		return HnswPageGraph{index, meta, &query, spill, NULL};
 	}
 };
 
@@ -47,13 +48,13 @@ struct PageReach {
 
 void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
                     std::vector<uint32_t> &links) {
-	PageReach reach{index, &meta, NULL, NULL, NULL};
+	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
 	vdb::RunCpp("hnsw insert", [&] { vdb::AttachNode(reach, id, hosts, links); });
 }
 
 size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> &deleted,
                            vdb::ReachScratch &scratch, void *element, void *spill) {
-	PageReach reach{index, &meta, &deleted, element, spill};
+	PageReach reach{index, &meta, &deleted, element, spill, HnswMetric(meta), {}};
 	size_t linked = 0;
 	vdb::RunCpp("hnsw vacuum", [&] { linked = vdb::LinkUnreachable(reach, meta.entry_point, scratch); });
 	return linked;

@@ -87,5 +87,30 @@ TEST_P(Duplicates, SearchFromTheCopiesReachesEveryRow) {
 
 INSTANTIATE_TEST_SUITE_P(Threads, Duplicates, ::testing::Values(1, 3));
 
+// 2,000 points in 2 dimensions, crowded into 16 near-duplicate clusters
+// (noise 0.001 around the corners of a 4 x 4 grid), m = 4: pruning alone
+// left 8,724 of these 10,000 nodes (5 builds) with no path to them; the
+// build's repair links every one back.
+TEST(NearDuplicates, CrowdedClustersStayReachable) {
+	auto metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 2);
+	HnswParams params;
+	params.m = 4;
+	params.ef_construction = 8;
+	size_t lost = 0;
+	for (uint64_t seed = 0; seed < 5; seed++) {
+		std::mt19937_64 rng(seed);
+		std::uniform_int_distribution<int> corner(0, 3);
+		std::normal_distribution<float> noise(0, 1e-3f);
+		InMemoryGraph graph(metric, params, 2000);
+		for (int i = 0; i < 2000; i++) {
+			float point[2] = {corner(rng) + noise(rng), corner(rng) + noise(rng)};
+			graph.Add(point);
+		}
+		ASSERT_TRUE(graph.LinkAll(1, [](size_t) { return true; }));
+		lost += UnreachableNodes(graph);
+	}
+	EXPECT_EQ(lost, 0u);
+}
+
 }  // namespace
 }  // namespace vdb

@@ -50,8 +50,16 @@ TEST(Ties, SortForOrdersTiesByIdCloseness) {
 	EXPECT_EQ(Ids(candidates), (std::vector<uint32_t>{9, 11, 7, 13, 90, 3}));
 }
 
-// A level-0 graph in memory for LinkUnreachable, with a fixed nearness:
-// nodes are points on a line, nearest by |a - b|.
+// Distances to node `of` of a ToyGraph: nodes are points on a line.
+struct ToyQuery {
+	const std::vector<std::vector<uint32_t>> *links;
+	uint32_t of;
+	float Distance(uint32_t id) const { return float(id > of ? id - of : of - id); }
+	void Prefetch(uint32_t) const {}
+	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) const { out = (*links)[id]; }
+};
+
+// A level-0 graph in memory for LinkUnreachable.
 struct ToyGraph {
 	std::vector<std::vector<uint32_t>> links;
 	std::vector<bool> live;
@@ -61,12 +69,9 @@ struct ToyGraph {
 	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) const { out = links[id]; }
 	size_t MaxLinks() const { return max_links; }
 	void SetLinks(uint32_t id, const std::vector<uint32_t> &l) { links[id] = l; }
-	void Nearest(uint32_t id, SearchScratch &scratch) const {
-		scratch.results.clear();
-		for (uint32_t other = 0; other < links.size(); other++)
-			scratch.results.push_back(Candidate{float(other > id ? other - id : id - other), other});
-		std::sort(scratch.results.begin(), scratch.results.end(), FarthestOnTop());
-	}
+	int MaxLevel() const { return 0; }
+	size_t Ef() const { return 8; }
+	ToyQuery QueryOf(uint32_t id) const { return ToyQuery{&links, id}; }
 };
 
 std::set<uint32_t> Reached(const ToyGraph &g, uint32_t entry) {

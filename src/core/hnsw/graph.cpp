@@ -146,11 +146,9 @@ public:
 		slot[0] = uint32_t(links.size());
 		std::copy(links.begin(), links.end(), slot + 1);
 	}
-	void Nearest(uint32_t id, SearchScratch &scratch) const {
-		QueryView view(graph_, graph_.Element(id));
-		SearchGraph(view, graph_.EntryPoint(), graph_.MaxLevel(), graph_.Size(), size_t(graph_.ef_construction_),
-		            scratch);
-	}
+	int MaxLevel() const { return graph_.MaxLevel(); }
+	size_t Ef() const { return size_t(graph_.ef_construction_); }
+	QueryView QueryOf(uint32_t id) const { return QueryView(graph_, graph_.Element(id)); }
 
 private:
 	ArenaGraph &graph_;

@@ -10,14 +10,15 @@
 //   void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out)
 //   size_t MaxLinks()           of a level-0 list
 //   void SetLinks(uint32_t id, const std::vector<uint32_t> &links)  level 0
-//   void Nearest(uint32_t id, SearchScratch &scratch)
-//       scratch.results := nodes near id's vector, nearest first, found by
-//       an ordinary search from the entry point
+//   int MaxLevel(); size_t Ef()   the graph's top level; ef for searches
+//   View QueryOf(uint32_t id)   a search.h accessor for distances to id's
+//                               vector (a view with no destructor to run)
 // Like search.h, these keep no object with a destructor on their frames:
 // the accessor may longjmp out of them.
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -32,15 +33,20 @@ struct ReachScratch {
 	std::vector<uint32_t> todo;
 	std::vector<uint32_t> links;
 	std::vector<uint32_t> hosts;
+	std::vector<uint32_t> indegree;  // per node: level-0 links to it from reached nodes
 };
 
 // Makes `node` reachable from one of `hosts` (nearest first): unless one
 // of them links to it already, it is added to the first whose level-0 list
-// has room, or, when all are full, it takes the last place of the nearest's
-// list (the least preferred: lists are kept in the heuristic's order).
-// Returns the host, or kInvalidNode when there is none.
+// has room. When all are full, it takes a place in the nearest list: with
+// `indegree` (links to each node), the place of a link to a node that
+// other links lead to as well, in the nearest list that has one, so that
+// nobody is stranded; else (or when none has) the last place of the
+// nearest list (the least preferred: lists are kept in the heuristic's
+// order). Returns the host, or kInvalidNode when there is none.
 template <typename G>
-uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts, std::vector<uint32_t> &links) {
+uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts, std::vector<uint32_t> &links,
+                    std::vector<uint32_t> *indegree = nullptr) {
 	if (hosts.empty())
 		return kInvalidNode;
 	uint32_t roomy = kInvalidNode;
@@ -51,19 +57,76 @@ uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts,
 		if (roomy == kInvalidNode && links.size() < graph.MaxLinks())
 			roomy = host;
 	}
-	uint32_t host = roomy != kInvalidNode ? roomy : hosts.front();
+	uint32_t host = hosts.front();
+	size_t place = SIZE_MAX;  // SIZE_MAX: append
+	if (roomy != kInvalidNode)
+		host = roomy;
+	else if (indegree != nullptr) {
+		for (size_t h = 0; h < hosts.size() && place == SIZE_MAX; h++) {
+			graph.Neighbours(hosts[h], 0, links);
+			for (size_t i = links.size(); i-- > 0;)
+				if ((*indegree)[links[i]] >= 2 && (place == SIZE_MAX || (*indegree)[links[i]] > (*indegree)[links[place]]))
+					place = i;
+			if (place != SIZE_MAX)
+				host = hosts[h];
+		}
+	}
 	graph.Neighbours(host, 0, links);
 	if (links.size() < graph.MaxLinks())
 		links.push_back(node);
-	else
-		links.back() = node;
+	else {
+		if (place == SIZE_MAX)
+			place = links.size() - 1;
+		if (indegree != nullptr)
+			(*indegree)[links[place]]--;
+		links[place] = node;
+	}
+	if (indegree != nullptr)
+		(*indegree)[node]++;
 	graph.SetLinks(host, links);
 	return host;
 }
 
 namespace reach_detail {
 
-// Marks everything reachable from `from` over live nodes' level-0 links.
+// A search accessor that follows level-0 links to reached nodes only.
+template <typename View>
+struct ReachedOnly {
+	View &view;
+	const std::vector<uint8_t> &reached;
+	float Distance(uint32_t id) { return view.Distance(id); }
+	void Prefetch(uint32_t id) { view.Prefetch(id); }
+	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
+		view.Neighbours(id, level, out);
+		if (level == 0)
+			out.erase(std::remove_if(out.begin(), out.end(),
+			                         [this](uint32_t to) { return to >= reached.size() || !reached[to]; }),
+			          out.end());
+	}
+};
+
+// The reached nodes nearest to node id, nearest first, into s.search.results:
+// down the upper levels as any search, then on level 0 from the entry point
+// (and from where the descent ended, when that is reached) over reached
+// nodes only. An unreached node's neighbours are often unreached too (a
+// cut-off cluster of near duplicates), so an ordinary search could return
+// none of the hosts wanted.
+template <typename G>
+void NearestReached(G &graph, uint32_t entry, uint32_t id, ReachScratch &s) {
+	auto view = graph.QueryOf(id);
+	Candidate start{view.Distance(entry), entry};
+	Candidate from = start;
+	for (int level = graph.MaxLevel(); level > 0; level--)
+		from = GreedyClosest(view, from, level, s.search);
+	s.search.results.assign(1, start);
+	if (from.id != entry && from.id < s.reached.size() && s.reached[from.id])
+		s.search.results.push_back(from);
+	ReachedOnly<decltype(view)> reached{view, s.reached};
+	SearchLayer(reached, s.reached.size(), graph.Ef(), 0, s.search);
+}
+
+// Marks everything reachable from `from` over live nodes' level-0 links,
+// counting in s.indegree the links from each node it reaches.
 template <typename G>
 void Walk(G &graph, uint32_t from, ReachScratch &s) {
 	s.reached[from] = 1;
@@ -73,7 +136,7 @@ void Walk(G &graph, uint32_t from, ReachScratch &s) {
 		s.todo.pop_back();
 		graph.Neighbours(id, 0, s.links);
 		for (uint32_t to : s.links)
-			if (to < s.reached.size() && !s.reached[to] && graph.Live(to)) {
+			if (to < s.reached.size() && ++s.indegree[to] == 1 && !s.reached[to] && graph.Live(to)) {
 				s.reached[to] = 1;
 				s.todo.push_back(to);
 			}
@@ -81,35 +144,35 @@ void Walk(G &graph, uint32_t from, ReachScratch &s) {
 }
 
 // Up to this many hosts are tried for one node, nearest first.
-constexpr size_t kHosts = 8;
+constexpr size_t kHosts = 16;
 
 }  // namespace reach_detail
 
 // Links every live node that a walk over level 0 from `entry` does not
-// reach from the nearest nodes that it does reach (see AttachNode), and
-// returns how many it linked. A node that had to take a full list's last
-// place can strand that place's old node, so the walk is redone until it
-// finds nothing (a few rounds at most).
+// reach from the nearest nodes that it does reach (see AttachNode: a full
+// list gives up a link to a node that other reached nodes link to as
+// well), and returns how many it linked. Such a node can still be cut off
+// when its other links all come through the one given up, so the walk is
+// redone until it finds nothing (a few rounds at most).
 template <typename G>
 size_t LinkUnreachable(G &graph, uint32_t entry, ReachScratch &s) {
 	size_t n = graph.NodeCount(), linked = 0;
 	if (entry == kInvalidNode || entry >= n)
 		return 0;
-	for (int round = 0; round < 4; round++) {
+	for (int round = 0; round < 8; round++) {
 		s.reached.assign(n, 0);
+		s.indegree.assign(n, 0);
 		reach_detail::Walk(graph, entry, s);
 		size_t before = linked;
 		for (uint32_t id = 0; id < n; id++) {
 			if (s.reached[id] || !graph.Live(id))
 				continue;
-			graph.Nearest(id, s.search);
+			reach_detail::NearestReached(graph, entry, id, s);
 			s.hosts.clear();
 			for (const Candidate &c : s.search.results)
-				if (c.id != id && c.id < n && s.reached[c.id] && s.hosts.size() < reach_detail::kHosts)
+				if (c.id != id && s.reached[c.id] && s.hosts.size() < reach_detail::kHosts)
 					s.hosts.push_back(c.id);
-			if (s.hosts.empty())
-				s.hosts.push_back(entry);
-			AttachNode(graph, id, s.hosts, s.links);
+			AttachNode(graph, id, s.hosts, s.links, &s.indegree);
 			linked++;
 			reach_detail::Walk(graph, id, s);
 		}
