@@ -62,10 +62,12 @@ uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts,
 	if (roomy != kInvalidNode)
 		host = roomy;
 	else if (indegree != nullptr) {
+		// links to nodes out of range (never in a sound graph) count as 0
+		auto count = [indegree](uint32_t to) { return to < indegree->size() ? (*indegree)[to] : 0u; };
 		for (size_t h = 0; h < hosts.size() && place == SIZE_MAX; h++) {
 			graph.Neighbours(hosts[h], 0, links);
 			for (size_t i = links.size(); i-- > 0;)
-				if ((*indegree)[links[i]] >= 2 && (place == SIZE_MAX || (*indegree)[links[i]] > (*indegree)[links[place]]))
+				if (count(links[i]) >= 2 && (place == SIZE_MAX || count(links[i]) > count(links[place])))
 					place = i;
 			if (place != SIZE_MAX)
 				host = hosts[h];
@@ -77,11 +79,11 @@ uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts,
 	else {
 		if (place == SIZE_MAX)
 			place = links.size() - 1;
-		if (indegree != nullptr)
+		if (indegree != nullptr && links[place] < indegree->size())
 			(*indegree)[links[place]]--;
 		links[place] = node;
 	}
-	if (indegree != nullptr)
+	if (indegree != nullptr && node < indegree->size())
 		(*indegree)[node]++;
 	graph.SetLinks(host, links);
 	return host;
@@ -136,6 +138,7 @@ void Walk(G &graph, uint32_t from, ReachScratch &s) {
 		s.todo.pop_back();
 		graph.Neighbours(id, 0, s.links);
 		for (uint32_t to : s.links)
+			// the first link to a node decides: reached now, or dead
 			if (to < s.reached.size() && ++s.indegree[to] == 1 && !s.reached[to] && graph.Live(to)) {
 				s.reached[to] = 1;
 				s.todo.push_back(to);
