@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/hnsw/graph.h"
+#include "core/hnsw/reachability.h"
 #include "core/hnsw/search.h"
 #include "core/hnsw/sq8_element.h"
 #include "hnsw/hnsw_pages.h"
@@ -157,6 +158,20 @@ inline uint32 HnswMaxLinks(const HnswMetaPageData &meta, int level) { return lev
 void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
                        std::vector<uint32_t> &kept, size_t fill_to, void *scratch);
+
+// Replaces node id's links on one level (WAL-logged).
+void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count);
+
+// --- hnsw_reach.cpp: every live node reachable on level 0 (under the write lock) ---
+
+// Makes node id reachable from one of `hosts`, nearest first (vdb::AttachNode).
+void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
+                    std::vector<uint32_t> &links);
+// Links back every live node (not flagged in `deleted`, nor on its page) that
+// a walk over level 0 from meta.entry_point misses (vdb::LinkUnreachable);
+// returns how many. element: HnswElementScratchBytes; spill: element_bytes.
+size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> &deleted,
+                           vdb::ReachScratch &scratch, void *element, void *spill);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran
 // out of memory). Takes the graph write lock itself.

@@ -11,7 +11,8 @@
 // this element size), capped by maintenance_work_mem, not from the whole
 // budget. Once every participant has stopped adding, all of them link the
 // graph together, running the same core code on the shared arena, each
-// polling for interrupts and the leader reporting progress. The leader then
+// polling for interrupts and the leader reporting progress; the leader then
+// links back any node that pruning left unreachable (ArenaGraph::LinkUnreachable). The leader then
 // writes the graph out group by group in one sequential pass. New pages are
 // not WAL-logged one edit at a time: the whole relation is logged with
 // full-page images once written (log_newpage_range), as pgvector and
@@ -249,6 +250,7 @@ void LinkAndWrite(BuildState *state) {
 	}
 	if (state->leader) {
 		VdbParallelArriveAndWait(common, &shared->linked);
+		vdb::RunCpp("hnsw graph build", [&] { graph.LinkUnreachable(); });
 		WriteGraph(state);
 		VdbParallelSet(common, &shared->written);
 		VdbProgressPhase(HNSW_PHASE_LOAD);

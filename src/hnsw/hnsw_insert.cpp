@@ -14,7 +14,8 @@
 // which may start a new group of pages), write the element, keep m (2m on
 // level 0) candidates chosen by the heuristic and write the node's links,
 // on every level; only then add a back link on each chosen neighbour,
-// re-pruning a full list with the same heuristic.
+// re-pruning a full list with the same heuristic, and make sure one of
+// them still links to the node (hnsw_reach.cpp).
 #include "hnsw/hnsw.h"
 
 #include <cmath>
@@ -53,6 +54,7 @@ struct InsertScratch {
 	std::vector<uint32_t> kept;
 	std::vector<vdb::Candidate> per_level[HNSW_MAX_LEVEL + 1];  // candidates found by level, then the chosen
 	std::vector<uint32_t> links;
+	std::vector<uint32_t> hosts;  // the new node's level-0 neighbours, nearest first
 	std::vector<uint8_t> query;  // element of the node being pruned
 	std::vector<uint8_t> spill;  // a stored element that spans pages
 	HnswBufferHints hints;
@@ -70,6 +72,7 @@ InsertScratch &Scratch(const HnswMetaPageData &meta) {
 		scratch->search.results.reserve(ef * 2 * meta.m);
 		scratch->found.reserve(ef * 2 * meta.m);
 		scratch->links.reserve(2 * meta.m);
+		scratch->hosts.reserve(2 * meta.m);
 		scratch->vectors.resize(ef * bytes);
 		scratch->query.resize(bytes);
 		scratch->spill.resize(bytes);
@@ -200,8 +203,9 @@ void WriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *
 	}
 }
 
-// Replaces node id's links on one level.
-void WriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count) {
+}  // namespace
+
+void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count) {
 	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
 	VdbPageEdit edit(index);
 	Page page = edit.Register(buffer);
@@ -218,6 +222,7 @@ void WriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, con
 	UnlockReleaseBuffer(buffer);
 }
 
+namespace {
 
 // Adds `from` to `to`'s links on one level, re-pruning when the list is full
 // (filled in part on level 0, as the in-memory build does).
@@ -230,7 +235,7 @@ void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 	size_t max_links = HnswMaxLinks(meta, level);
 	if (s.links.size() < max_links) {
 		s.links.push_back(from);
-		WriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
+		HnswWriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
 		return;
 	}
 	HnswLoadElement(index, meta, to, s.query.data(), s.spill.data());
@@ -239,13 +244,13 @@ void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 	s.found.push_back(vdb::Candidate{distance, from});
 	for (uint32 link : s.links)
 		s.found.push_back(vdb::Candidate{HnswElementDistance(index, meta, query, link, s.spill.data()), link});
-	std::sort(s.found.begin(), s.found.end(), vdb::FarthestOnTop());
+	vdb::SortFor(to, s.found);
 	HnswSelectAndLoad(index, meta, metric, s.found, max_links, s.vectors, s.kept,
 	                  vdb::ReprunedFillTarget(level, max_links), s.spill.data());
 	s.links.clear();
 	for (uint32 k : s.kept)
 		s.links.push_back(s.found[k].id);
-	WriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
+	HnswWriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
 }
 
 // Drops from the candidates of one level the node itself and nodes that are
@@ -342,6 +347,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 			for (int l = top; l >= 0; l--) {
 				s.found.assign(s.per_level[l].begin(), s.per_level[l].end());
 				KeepLiveCandidates(index, g, s.found, id, l);
+				vdb::SortFor(id, s.found);
 				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept,
 				                  HnswMaxLinks(meta, l), s.spill.data());
 				s.per_level[l].clear();
@@ -350,12 +356,18 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 					s.per_level[l].push_back(s.found[k]);
 					s.links.push_back(s.found[k].id);
 				}
-				WriteLinks(index, g, id, l, s.links.data(), uint32(s.links.size()));
+				HnswWriteLinks(index, g, id, l, s.links.data(), uint32(s.links.size()));
 			}
 			for (int l = top; l >= 0; l--)
 				for (const vdb::Candidate &c : s.per_level[l])
 					AddBackLink(index, meta, metric, s, c.id, id, c.distance, l);
+			// Re-pruning may have dropped every back link to the node (copies
+			// of one vector tie, and the latest copy loses): one stays.
+			s.hosts.clear();
+			for (const vdb::Candidate &c : s.per_level[0])
+				s.hosts.push_back(c.id);
 		});
+		HnswAttachNode(index, meta, id, s.hosts, s.links);
 	}
 	if (meta.entry_point == HNSW_NO_NODE || level > meta.max_level) {
 		meta.entry_point = id;

@@ -9,7 +9,8 @@
 //    level, chosen by the neighbour heuristic from its surviving links plus
 //    the flagged nodes' live links (their neighbourhood, which is where the
 //    lost paths led). A flagged entry point is replaced by a live node of
-//    the highest level.
+//    the highest level. Then every live node that a walk over level 0 from
+//    the entry point does not reach is linked back (hnsw_reach.cpp).
 // 3. Free: flagged nodes, now unreachable, become HNSW_NODE_FREE slots that
 //    the next inserts reuse, so the space of deleted rows is reused.
 #include "hnsw/hnsw.h"
@@ -36,6 +37,7 @@ struct VacuumScratch {
 	std::vector<uint8_t> element;
 	std::vector<uint8_t> spill;
 	std::vector<uint32_t> kept;
+	vdb::ReachScratch reach;
 };
 
 void DeleteVacuumScratch(void *arg) { delete static_cast<VacuumScratch *>(arg); }
@@ -131,28 +133,14 @@ void RepairLinks(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 			for (uint32 link : s->links)
 				consider(link);
 		}
-		std::sort(s->candidates.begin(), s->candidates.end(), vdb::FarthestOnTop());
+		vdb::SortFor(id, s->candidates);
 		HnswSelectAndLoad(index, meta, metric, s->candidates, HnswMaxLinks(meta, level), s->vectors, s->kept,
 		                  HnswMaxLinks(meta, level), s->spill.data());
 		s->links.clear();
 		for (uint32 k : s->kept)
 			s->links.push_back(s->candidates[k].id);
 	});
-	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
-	VdbPageEdit edit(index);
-	Page page = edit.Register(buffer);
-	HnswNodeRecord *rec = HnswPageRecord(page, g, id);
-	uint32 *links = rec->links;
-	if (level == 0)
-		rec->count = uint16(s->links.size());
-	else {
-		HnswUpperLinks *upper = HnswPageUpper(page, g, rec, level);
-		upper->count = uint32(s->links.size());
-		links = upper->links;
-	}
-	memcpy(links, s->links.data(), s->links.size() * sizeof(uint32));
-	edit.Finish();
-	UnlockReleaseBuffer(buffer);
+	HnswWriteLinks(index, g, id, level, s->links.data(), uint32(s->links.size()));
 }
 
 // Pass 2: repairs every live node's links; returns a live node of the top
@@ -233,14 +221,16 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	vdb::RunCpp("hnsw vacuum", [&] { s->deleted.resize(meta.node_count, 0); });
 	int top_level;
 	uint32 top = RepairGraph(index, meta, s, &top_level);
-	uint32 first_group;
-	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
-
-	now = HnswReadMeta(index);
 	if (now.entry_point != HNSW_NO_NODE && now.entry_point < meta.node_count && s->deleted[now.entry_point]) {
 		now.entry_point = top;
 		now.max_level = top_level;
 	}
+	// The repair keeps paths around each flagged node, not the reachability
+	// of the whole graph: link back every live node no walk reaches.
+	HnswLinkUnreachable(index, now, s->deleted, s->reach, s->element.data(), s->spill.data());
+	uint32 first_group;
+	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
+
 	now.free_nodes += freed;
 	now.free_hint_group = Min(now.free_hint_group, first_group);
 	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);

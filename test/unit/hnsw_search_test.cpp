@@ -13,14 +13,16 @@
 namespace vdb {
 namespace {
 
-// Points on a line; node i links to i-1 and i+1 on level 0.
+// Points on a line; node i links to i-1 and i+1 on level 0. `tied`: all
+// at distance 1 from the query instead.
 struct LineGraph {
 	float query;
 	size_t n;
+	bool tied = false;
 	int distance_calls = 0;
 	float Distance(uint32_t id) {
 		distance_calls++;
-		return std::fabs(float(id) - query);
+		return tied ? 1.0f : std::fabs(float(id) - query);
 	}
 	void Prefetch(uint32_t) {}
 	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) {
@@ -55,6 +57,22 @@ TEST(Search, VisitsEachNodeOnce) {
 	SearchGraph(line, 0, 0, line.n, 100, scratch);
 	EXPECT_EQ(line.distance_calls, 100);
 	EXPECT_EQ(scratch.results.size(), 100u);
+}
+
+// Before, a full list dropped every tie, so which of the tied nodes came
+// back depended on where the search started (0, 1, 2 from node 0); now a
+// tie nearer in the total order replaces the farthest kept, and the result
+// is the same from every start.
+TEST(Search, SearchResultDoesNotDependOnTheStart) {
+	LineGraph path{0, 50, true};
+	SearchScratch scratch;
+	for (uint32_t start : {0u, 17u, 49u}) {
+		SearchGraph(path, start, 0, path.n, 3, scratch);
+		std::vector<uint32_t> ids;
+		for (auto &c : scratch.results)
+			ids.push_back(c.id);
+		EXPECT_EQ(ids, (std::vector<uint32_t>{49, 48, 47})) << start;
+	}
 }
 
 TEST(Visited, NewGenerationForgetsOldVisits) {

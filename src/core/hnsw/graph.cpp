@@ -5,6 +5,7 @@
 #include "core/pure.h"
 
 #include "core/hnsw/graph.h"
+#include "core/hnsw/reachability.h"
 
 #include <cstring>
 #include <exception>
@@ -111,6 +112,28 @@ public:
 private:
 	const ArenaGraph &graph_;
 	const void *query_;
+};
+
+// The graph as LinkUnreachable sees it (see reachability.h).
+class ArenaGraph::ReachView {
+public:
+	explicit ReachView(ArenaGraph &graph) : graph_(graph) {}
+	size_t NodeCount() const { return graph_.Size(); }
+	bool Live(uint32_t) const { return true; }
+	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const { graph_.Neighbours(id, level, out); }
+	size_t MaxLinks() const { return graph_.MaxLinks(0); }
+	void SetLinks(uint32_t id, const std::vector<uint32_t> &links) {
+		SpinLock lock(graph_.locks_[id]);
+		uint32_t *slot = graph_.LinkSlot(id, 0);
+		slot[0] = uint32_t(links.size());
+		std::copy(links.begin(), links.end(), slot + 1);
+	}
+	int MaxLevel() const { return graph_.MaxLevel(); }
+	size_t Ef() const { return size_t(graph_.ef_construction_); }
+	QueryView QueryOf(uint32_t id) const { return QueryView(graph_, graph_.Element(id)); }
+
+private:
+	ArenaGraph &graph_;
 };
 
 // What one participant reuses from node to node while linking.
@@ -261,7 +284,7 @@ void ArenaGraph::AddLink(uint32_t to, uint32_t from, float distance, int level, 
 	pool.push_back(Candidate{distance, from});
 	for (uint32_t i = 0; i < slot[0]; i++)
 		pool.push_back(Candidate{metric_.Distance(Element(to), Element(slot[1 + i])), slot[1 + i]});
-	std::sort(pool.begin(), pool.end(), FarthestOnTop());
+	SortFor(to, pool);
 	SelectNeighbours(
 		pool.data(), pool.size(), max_links,
 		[&](size_t a, size_t b) { return metric_.Distance(Element(pool[a].id), Element(pool[b].id)); },
@@ -300,6 +323,7 @@ void ArenaGraph::Link(uint32_t id, LinkScratch &scratch) {
 		auto &found = scratch.search.results;
 		found.erase(std::remove_if(found.begin(), found.end(), [id](const Candidate &c) { return c.id == id; }),
 		            found.end());
+		SortFor(id, found);
 		SelectNeighbours(
 			found.data(), found.size(), MaxLinks(l),
 			[&](size_t a, size_t b) { return metric_.Distance(Element(found[a].id), Element(found[b].id)); },
@@ -330,6 +354,12 @@ bool ArenaGraph::LinkClaimed(const std::function<bool(size_t claimed)> &poll) {
 			return false;
 	}
 	return true;
+}
+
+size_t ArenaGraph::LinkUnreachable() {
+	ReachView view(*this);
+	ReachScratch scratch;
+	return vdb::LinkUnreachable(view, EntryPoint(), scratch);
 }
 
 void ArenaGraph::Search(const void *query, size_t k, size_t ef, SearchScratch &scratch,
@@ -399,7 +429,10 @@ bool InMemoryGraph::LinkAll(int threads, const std::function<bool(size_t claimed
 		std::rethrow_exception(failure);
 	// Every claimed node was linked in full, so a later call resumes exactly
 	// where this one stopped.
-	return Claimed() == Size();
+	if (Claimed() != Size())
+		return false;
+	LinkUnreachable();
+	return true;
 }
 
 }  // namespace vdb

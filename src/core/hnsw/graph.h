@@ -12,10 +12,12 @@
 // from a shared bump counter, and a per-node offset says where each one is;
 // a full pool refuses nodes as a full node array does.
 //
-// Building has two stages. First every participant adds elements (Add is
+// Building has three stages. First every participant adds elements (Add is
 // safe from any number of participants at once); then, once nobody adds any
 // more, every participant calls LinkClaimed, which takes the next unlinked
-// node from a shared counter until none remain. Linking follows hnswlib's
+// node from a shared counter until none remain; finally one participant
+// links back the nodes that pruning left with no link to them
+// (LinkUnreachable). Linking follows hnswlib's
 // concurrency scheme: a node's link list is read and written under that
 // node's spinlock, and a node whose level exceeds the current top holds the
 // entry-point lock for its whole insertion so that only one node raises the
@@ -80,6 +82,11 @@ public:
 	// claim; other participants may still be linking their last nodes.
 	bool LinkClaimed(const std::function<bool(size_t claimed)> &poll);
 
+	// Once every node is linked (one participant, nobody linking): links
+	// back every node a walk over level 0 from the entry point does not
+	// reach (core/hnsw/reachability.h). Returns how many it linked.
+	size_t LinkUnreachable();
+
 	size_t Size() const;
 	size_t Capacity() const;
 	size_t Claimed() const;  // nodes taken for linking so far
@@ -102,6 +109,7 @@ public:
 
 private:
 	class QueryView;
+	class ReachView;
 	struct LinkScratch;
 	ArenaGraph(void *memory, const ElementMetric &metric);
 	void Link(uint32_t id, LinkScratch &scratch);

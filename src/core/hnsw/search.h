@@ -33,13 +33,39 @@ struct Candidate {
 	uint32_t id;
 };
 
+// The one order of candidates: by distance, and among equal distances the
+// higher id first. A total order makes every heap and sort deterministic
+// (std::sort is not stable, and with exact duplicates whole lists tie), and
+// lets a search whose list is full of ties still take a tied node in place
+// of another. Higher ids first because a node being linked has the highest
+// id so far (ids are handed out in order): among its copies it prefers the
+// latest ones, which point on to the earlier (see SortFor).
+inline bool Nearer(const Candidate &a, const Candidate &b) {
+	return a.distance < b.distance || (a.distance == b.distance && a.id > b.id);
+}
+
 // Heap orders for std::push_heap and friends.
 struct NearestOnTop {
-	bool operator()(const Candidate &a, const Candidate &b) const { return a.distance > b.distance; }
+	bool operator()(const Candidate &a, const Candidate &b) const { return Nearer(b, a); }
 };
 struct FarthestOnTop {
-	bool operator()(const Candidate &a, const Candidate &b) const { return a.distance < b.distance; }
+	bool operator()(const Candidate &a, const Candidate &b) const { return Nearer(a, b); }
 };
+
+// Sorts the candidate neighbours of node `base` nearest first for
+// SelectNeighbours, ties by closeness of id to base's. Copies of one vector
+// all tie, and this spreads each copy's links over the copies of ids next
+// to its own (a ring of copies, every one with links to it) instead of
+// sending every copy to the same few, which left the rest with no link to
+// them. Used alike by the build, inserts and vacuum.
+inline void SortFor(uint32_t base, std::vector<Candidate> &candidates) {
+	auto gap = [base](uint32_t id) { return id > base ? id - base : base - id; };
+	std::sort(candidates.begin(), candidates.end(), [&](const Candidate &a, const Candidate &b) {
+		if (a.distance != b.distance)
+			return a.distance < b.distance;
+		return gap(a.id) != gap(b.id) ? gap(a.id) < gap(b.id) : a.id < b.id;
+	});
+}
 
 struct SearchScratch {
 	VisitedSet visited;
@@ -100,7 +126,9 @@ void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratc
 			if (!scratch.visited.Insert(id))
 				continue;
 			float distance = graph.Distance(id);
-			if (results.size() >= ef && distance >= results.front().distance)
+			// A tie with the farthest kept still replaces it when it is
+			// nearer in the total order.
+			if (results.size() >= ef && !Nearer(Candidate{distance, id}, results.front()))
 				continue;
 			frontier.push_back(Candidate{distance, id});
 			std::push_heap(frontier.begin(), frontier.end(), NearestOnTop());
@@ -133,8 +161,15 @@ void SearchGraph(G &graph, uint32_t entry, int max_level, size_t node_count, siz
 // The neighbour-selection heuristic (algorithm 4 without extension): walk the
 // candidates nearest first and keep one only if it is closer to the base node
 // than to every candidate kept so far, which spreads links over directions
-// instead of spending them all on one dense cluster. `candidates` must be
-// sorted ascending; between(i, j) is the distance between candidates i and j.
+// instead of spending them all on one dense cluster. A candidate as far from
+// a kept one as from the base, with the kept one as far from the base as
+// it, counts as a copy of the kept one and is not kept either: copies of a
+// vector are all at one distance from the base (0 from a copy of it, under
+// L2) and from each other, and once "not closer" let each of them in, they
+// filled whole lists and trapped every search among them. So copies take
+// one diverse slot, and the other points keep theirs (their distance to a
+// copy of the base ties their distance to the base, which still counts as
+// diverse, as in the paper). `candidates` must be sorted ascending; between(i, j) is the distance between candidates i and j.
 // Writes the kept candidates' positions to `kept`. Then, up to `fill_to`
 // (at most max_kept), free slots are filled with the nearest candidates the
 // heuristic passed over (keepPrunedConnections in the paper): denser lists
@@ -146,7 +181,9 @@ void SelectNeighbours(const Candidate *candidates, size_t count, size_t max_kept
 	for (size_t i = 0; i < count && kept.size() < max_kept; i++) {
 		bool diverse = true;
 		for (uint32_t j : kept) {
-			if (between(i, size_t(j)) < candidates[i].distance) {
+			float apart = between(i, size_t(j));
+			float distance = candidates[i].distance;
+			if (apart < distance || (apart == distance && candidates[j].distance == distance)) {
 				diverse = false;
 				break;
 			}

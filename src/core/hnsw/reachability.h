@@ -1,0 +1,188 @@
+// Keeping every node of an HNSW graph reachable on level 0, where every
+// search ends. Pruning can leave a node with no link to it (all its back
+// links re-pruned away, most often among exact or near duplicates, or when
+// parallel linkers raced); such a row would only be found by a sequential
+// scan. The build runs LinkUnreachable once every node is linked, VACUUM
+// runs it after its repair, and an insert calls AttachNode for its new node;
+// the graph may live in memory or on index pages, through an accessor G:
+//   size_t NodeCount()
+//   bool Live(uint32_t id)      a node searches may return and pass through
+//   void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out)
+//   size_t MaxLinks()           of a level-0 list
+//   void SetLinks(uint32_t id, const std::vector<uint32_t> &links)  level 0
+//   int MaxLevel(); size_t Ef()   the graph's top level; ef for searches
+//   View QueryOf(uint32_t id)   a search.h accessor for distances to id's
+//                               vector (a view with no destructor to run)
+// Like search.h, these keep no object with a destructor on their frames:
+// the accessor may longjmp out of them.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/hnsw/search.h"
+
+namespace vdb {
+
+// What LinkUnreachable reuses; the caller owns it.
+struct ReachScratch {
+	SearchScratch search;
+	std::vector<uint8_t> reached;  // per node
+	std::vector<uint32_t> todo;
+	std::vector<uint32_t> links;
+	std::vector<uint32_t> hosts;
+	std::vector<uint32_t> indegree;  // per node: level-0 links to it from reached nodes
+};
+
+// Makes `node` reachable from one of `hosts` (nearest first): unless one
+// of them links to it already, it is added to the first whose level-0 list
+// has room. When all are full, it takes a place in the nearest list: with
+// `indegree` (links to each node), the place of a link to a node that
+// other links lead to as well, in the nearest list that has one, so that
+// nobody is stranded; else (or when none has) the last place of the
+// nearest list (the least preferred: lists are kept in the heuristic's
+// order). Returns the host, or kInvalidNode when there is none.
+template <typename G>
+uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts, std::vector<uint32_t> &links,
+                    std::vector<uint32_t> *indegree = nullptr) {
+	if (hosts.empty())
+		return kInvalidNode;
+	uint32_t roomy = kInvalidNode;
+	for (uint32_t host : hosts) {
+		graph.Neighbours(host, 0, links);
+		if (std::find(links.begin(), links.end(), node) != links.end())
+			return host;
+		if (roomy == kInvalidNode && links.size() < graph.MaxLinks())
+			roomy = host;
+	}
+	uint32_t host = hosts.front();
+	size_t place = SIZE_MAX;  // SIZE_MAX: append
+	if (roomy != kInvalidNode)
+		host = roomy;
+	else if (indegree != nullptr) {
+		// links to nodes out of range (never in a sound graph) count as 0
+		auto count = [indegree](uint32_t to) { return to < indegree->size() ? (*indegree)[to] : 0u; };
+		for (size_t h = 0; h < hosts.size() && place == SIZE_MAX; h++) {
+			graph.Neighbours(hosts[h], 0, links);
+			for (size_t i = links.size(); i-- > 0;)
+				if (count(links[i]) >= 2 && (place == SIZE_MAX || count(links[i]) > count(links[place])))
+					place = i;
+			if (place != SIZE_MAX)
+				host = hosts[h];
+		}
+	}
+	graph.Neighbours(host, 0, links);
+	if (links.size() < graph.MaxLinks())
+		links.push_back(node);
+	else {
+		if (place == SIZE_MAX)
+			place = links.size() - 1;
+		if (indegree != nullptr && links[place] < indegree->size())
+			(*indegree)[links[place]]--;
+		links[place] = node;
+	}
+	if (indegree != nullptr && node < indegree->size())
+		(*indegree)[node]++;
+	graph.SetLinks(host, links);
+	return host;
+}
+
+namespace reach_detail {
+
+// A search accessor that follows level-0 links to reached nodes only.
+template <typename View>
+struct ReachedOnly {
+	View &view;
+	const std::vector<uint8_t> &reached;
+	float Distance(uint32_t id) { return view.Distance(id); }
+	void Prefetch(uint32_t id) { view.Prefetch(id); }
+	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
+		view.Neighbours(id, level, out);
+		if (level == 0)
+			out.erase(std::remove_if(out.begin(), out.end(),
+			                         [this](uint32_t to) { return to >= reached.size() || !reached[to]; }),
+			          out.end());
+	}
+};
+
+// The reached nodes nearest to node id, nearest first, into s.search.results:
+// down the upper levels as any search, then on level 0 from the entry point
+// (and from where the descent ended, when that is reached) over reached
+// nodes only. An unreached node's neighbours are often unreached too (a
+// cut-off cluster of near duplicates), so an ordinary search could return
+// none of the hosts wanted.
+template <typename G>
+void NearestReached(G &graph, uint32_t entry, uint32_t id, ReachScratch &s) {
+	auto view = graph.QueryOf(id);
+	Candidate start{view.Distance(entry), entry};
+	Candidate from = start;
+	for (int level = graph.MaxLevel(); level > 0; level--)
+		from = GreedyClosest(view, from, level, s.search);
+	s.search.results.assign(1, start);
+	if (from.id != entry && from.id < s.reached.size() && s.reached[from.id])
+		s.search.results.push_back(from);
+	ReachedOnly<decltype(view)> reached{view, s.reached};
+	SearchLayer(reached, s.reached.size(), graph.Ef(), 0, s.search);
+}
+
+// Marks everything reachable from `from` over live nodes' level-0 links,
+// counting in s.indegree the links from each node it reaches.
+template <typename G>
+void Walk(G &graph, uint32_t from, ReachScratch &s) {
+	s.reached[from] = 1;
+	s.todo.assign(1, from);
+	while (!s.todo.empty()) {
+		uint32_t id = s.todo.back();
+		s.todo.pop_back();
+		graph.Neighbours(id, 0, s.links);
+		for (uint32_t to : s.links)
+			// the first link to a node decides: reached now, or dead
+			if (to < s.reached.size() && ++s.indegree[to] == 1 && !s.reached[to] && graph.Live(to)) {
+				s.reached[to] = 1;
+				s.todo.push_back(to);
+			}
+	}
+}
+
+// Up to this many hosts are tried for one node, nearest first.
+constexpr size_t kHosts = 16;
+
+}  // namespace reach_detail
+
+// Links every live node that a walk over level 0 from `entry` does not
+// reach from the nearest nodes that it does reach (see AttachNode: a full
+// list gives up a link to a node that other reached nodes link to as
+// well), and returns how many it linked. Such a node can still be cut off
+// when its other links all come through the one given up, so the walk is
+// redone until it finds nothing (a few rounds at most).
+template <typename G>
+size_t LinkUnreachable(G &graph, uint32_t entry, ReachScratch &s) {
+	size_t n = graph.NodeCount(), linked = 0;
+	if (entry == kInvalidNode || entry >= n)
+		return 0;
+	for (int round = 0; round < 8; round++) {
+		s.reached.assign(n, 0);
+		s.indegree.assign(n, 0);
+		reach_detail::Walk(graph, entry, s);
+		size_t before = linked;
+		for (uint32_t id = 0; id < n; id++) {
+			if (s.reached[id] || !graph.Live(id))
+				continue;
+			reach_detail::NearestReached(graph, entry, id, s);
+			s.hosts.clear();
+			for (const Candidate &c : s.search.results)
+				if (c.id != id && s.reached[c.id] && s.hosts.size() < reach_detail::kHosts)
+					s.hosts.push_back(c.id);
+			AttachNode(graph, id, s.hosts, s.links, &s.indegree);
+			linked++;
+			reach_detail::Walk(graph, id, s);
+		}
+		if (linked == before)
+			break;
+	}
+	return linked;
+}
+
+}  // namespace vdb

@@ -1,0 +1,114 @@
+// Ties and reachability in the core HNSW search and pruning (issue #10):
+// equal distances, exact duplicates, nodes no link leads to.
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/hnsw/reachability.h"
+#include "core/hnsw/search.h"
+
+namespace vdb {
+namespace {
+
+std::vector<uint32_t> Ids(const std::vector<Candidate> &candidates) {
+	std::vector<uint32_t> ids;
+	for (const Candidate &c : candidates)
+		ids.push_back(c.id);
+	return ids;
+}
+
+// Copies of the base at distance 0 (from it and from each other) used to
+// be kept as "diverse" one after another and fill the whole list; now the
+// first copy takes one slot and the other points keep theirs.
+TEST(Ties, CopiesOfTheBaseTakeOneDiverseSlot) {
+	std::vector<Candidate> candidates;
+	for (uint32_t i = 0; i < 5; i++)
+		candidates.push_back(Candidate{0.0f, i});  // copies
+	for (uint32_t i = 5; i < 8; i++)
+		candidates.push_back(Candidate{1.0f, i});  // three points, 2 apart, 1 from the copies
+	auto between = [&](size_t a, size_t b) {
+		bool copy_a = candidates[a].distance == 0, copy_b = candidates[b].distance == 0;
+		if (copy_a && copy_b)
+			return 0.0f;
+		return copy_a || copy_b ? 1.0f : 2.0f;
+	};
+	std::vector<uint32_t> kept;
+	SelectNeighbours(candidates.data(), candidates.size(), 4, between, kept);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 5, 6, 7}));
+	// the copies still top up a list with room left
+	SelectNeighbours(candidates.data(), candidates.size(), 6, between, kept, 6);
+	EXPECT_EQ(kept, (std::vector<uint32_t>{0, 5, 6, 7, 1, 2}));
+}
+
+// std::sort on distance alone left tied candidates in any order; SortFor
+// orders them by closeness of id to the base, then by id.
+TEST(Ties, SortForOrdersTiesByIdCloseness) {
+	std::vector<Candidate> candidates{{0.5f, 3}, {0.0f, 90}, {0.0f, 7}, {0.0f, 13}, {0.0f, 11}, {0.0f, 9}};
+	SortFor(10, candidates);
+	EXPECT_EQ(Ids(candidates), (std::vector<uint32_t>{9, 11, 7, 13, 90, 3}));
+}
+
+// Distances to node `of` of a ToyGraph: nodes are points on a line.
+struct ToyQuery {
+	const std::vector<std::vector<uint32_t>> *links;
+	uint32_t of;
+	float Distance(uint32_t id) const { return float(id > of ? id - of : of - id); }
+	void Prefetch(uint32_t) const {}
+	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) const { out = (*links)[id]; }
+};
+
+// A level-0 graph in memory for LinkUnreachable.
+struct ToyGraph {
+	std::vector<std::vector<uint32_t>> links;
+	std::vector<bool> live;
+	size_t max_links;
+	size_t NodeCount() const { return links.size(); }
+	bool Live(uint32_t id) const { return live[id]; }
+	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) const { out = links[id]; }
+	size_t MaxLinks() const { return max_links; }
+	void SetLinks(uint32_t id, const std::vector<uint32_t> &l) { links[id] = l; }
+	int MaxLevel() const { return 0; }
+	size_t Ef() const { return 8; }
+	ToyQuery QueryOf(uint32_t id) const { return ToyQuery{&links, id}; }
+};
+
+std::set<uint32_t> Reached(const ToyGraph &g, uint32_t entry) {
+	std::set<uint32_t> seen{entry};
+	std::vector<uint32_t> todo{entry};
+	while (!todo.empty()) {
+		uint32_t id = todo.back();
+		todo.pop_back();
+		for (uint32_t to : g.links[id])
+			if (g.live[to] && seen.insert(to).second)
+				todo.push_back(to);
+	}
+	return seen;
+}
+
+// 0 -> 1 -> 2 reach each other; 3 and 4 (linking to each other) and 5 have
+// no link to them, 6 is dead. Node 2's list is full, so 3 goes to 1 (the
+// nearest reached node with room), and 5 is reached through 4.
+TEST(Reachability, LinksBackEveryLiveNodeFromNearestWithRoom) {
+	ToyGraph g{{{1}, {2}, {0, 1}, {4}, {3, 5}, {}, {5}}, {true, true, true, true, true, true, false}, 2};
+	ReachScratch scratch;
+	EXPECT_EQ(LinkUnreachable(g, 0, scratch), 1u);
+	EXPECT_EQ(g.links[1], (std::vector<uint32_t>{2, 3}));
+	EXPECT_EQ(g.links[2], (std::vector<uint32_t>{0, 1}));
+	EXPECT_EQ(Reached(g, 0), (std::set<uint32_t>{0, 1, 2, 3, 4, 5}));
+}
+
+// When every nearby list is full, the node takes the last place of the
+// nearest one's list; a node stranded by that is linked back in the next
+// round.
+TEST(Reachability, FullListsGiveUpTheirLastPlace) {
+	// 0 <-> 1 <-> 2 with lists of one: 3 is unreachable and every list full
+	ToyGraph g{{{1}, {2}, {1}, {}}, {true, true, true, true}, 1};
+	ReachScratch scratch;
+	EXPECT_GE(LinkUnreachable(g, 0, scratch), 1u);
+	EXPECT_EQ(Reached(g, 0).size(), 4u);
+}
+
+}  // namespace
+}  // namespace vdb
