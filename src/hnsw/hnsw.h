@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "core/hnsw/graph.h"
+#include "core/hnsw/node_check.h"
 #include "core/hnsw/search.h"
 #include "core/hnsw/sq8_element.h"
 #include "hnsw/hnsw_pages.h"
+#include "index/index_check.h"
 #include "index/index_metric.h"
 
 extern "C" {
@@ -70,14 +72,22 @@ IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys);
 void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
 bool hnswgettuple(IndexScanDesc scan, ScanDirection direction);
 void hnswendscan(IndexScanDesc scan);
-void HnswCheckIndex(Relation index, Relation heap, bool heap_all_indexed);
+void HnswCheckIndex(Relation index, VdbIndexedTids *indexed);
 // ERROR XX002: node id of the index violates `what` (value shows how).
 void HnswCorrupted(Relation index, const char *what, uint32 id, uint32 value);
+// ERROR XX002: the metapage violates `what`.
+void HnswMetaCorrupted(Relation index, const char *what, uint32 value);
 
 // --- hnsw_storage.cpp: pages shared by build, insert, scan, vacuum, check ---
 
-// The metapage, checked (magic, version) and copied out.
+// The metapage, checked (magic, version, a geometry whose parts fit a page)
+// and copied out.
 HnswMetaPageData HnswReadMeta(Relation index);
+// Where the parts of a graph page lie, for vdb::CheckHnswNodeRecord.
+vdb::HnswPageShape HnswShape(const HnswGeometry &g);
+// XX002 unless node id's record (on its graph page `page`) passes
+// vdb::CheckHnswNodeRecord; called before any count or offset of it is used.
+void HnswCheckRecord(Relation index, Page page, const HnswGeometry &g, uint32 id);
 // A metapage for a new index, with no nodes.
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer);
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
