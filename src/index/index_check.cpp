@@ -24,6 +24,7 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
