@@ -145,8 +145,9 @@ void CheckEntryPoint(const Check &c, uint32 live) {
 
 // Pass 3: a breadth-first walk over level-0 links from the entry point; a
 // live node it does not reach is one no search can return. Deleted nodes
-// are walked through (searches do) but need not be reached.
-void CheckReachable(Check &c) {
+// are walked through (searches do) but need not be reached. The error names
+// the first unreached node and how many of the `live` nodes were missed.
+void CheckReachable(Check &c, uint32 live) {
 	const HnswMetaPageData &meta = c.meta;
 	if (meta.entry_point == HNSW_NO_NODE)
 		return;
@@ -170,9 +171,18 @@ void CheckReachable(Check &c) {
 			}
 		UnlockReleaseBuffer(buffer);
 	}
+	uint32 first = HNSW_NO_NODE, unreached = 0;
 	for (uint32 id = 0; id < meta.node_count; id++)
-		if (!reached[id] && (c.nodes[id].flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0)
-			HnswCorrupted(c.index, "live node unreachable from the entry point on level 0", id, meta.entry_point);
+		if (!reached[id] && (c.nodes[id].flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0) {
+			first = Min(first, id);
+			unreached++;
+		}
+	if (unreached > 0)
+		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+		                errmsg("hnsw index \"%s\" is corrupted", RelationGetRelationName(c.index)),
+		                errdetail("Node %u: live node unreachable from the entry point on level 0 (%u); "
+		                          "%u of %u live nodes are unreachable.",
+		                          first, meta.entry_point, unreached, live)));
 	pfree(reached);
 	pfree(queue);
 }
@@ -209,7 +219,7 @@ void HnswCheckIndex(Relation index, VdbIndexedTids *indexed) {
 			if (!IsFree(c, id))
 				HnswSparseCheckElement(index, c.meta, id);
 	CheckEntryPoint(c, live);
-	CheckReachable(c);
+	CheckReachable(c, live);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ShareLock);
 	pfree(c.nodes);
 	pfree(c.stamps);
