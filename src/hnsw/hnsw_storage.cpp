@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "pg/cpp_boundary.h"
+
 namespace {
 
 uint32 AlignUp(uint32 value, uint32 to) { return (value + to - 1) / to * to; }
@@ -115,8 +117,13 @@ void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &op
 }
 
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta) {
-	return vdb::MakeElementMetric(vdb::ElementType(meta.element_type), vdb::MetricKind(meta.metric_kind),
-	                              meta.dims);
+	// A corrupt metapage names a type, metric or dimension count that throws.
+	vdb::ElementMetric metric;
+	vdb::RunCpp("hnsw metric", [&] {
+		metric = vdb::MakeElementMetric(vdb::ElementType(meta.element_type), vdb::MetricKind(meta.metric_kind),
+		                                meta.dims);
+	});
+	return metric;
 }
 
 uint32 HnswStoredBytes(const vdb::ElementMetric &metric, uint8 quantizer) {
