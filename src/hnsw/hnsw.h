@@ -144,6 +144,12 @@ struct HnswNodeInfo {
 void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,
                   HnswNodeInfo *info, HnswBufferHints *hints = NULL);
 
+// XX002 when one of node from's links names an id the index never handed
+// out. Ids past meta's count are checked against the metapage again (nodes
+// inserted since meta was read), so a corrupt id is an error, not a search
+// that sizes its visited set by it.
+void HnswCheckLinkIds(Relation index, const HnswMetaPageData &meta, uint32 from, const std::vector<uint32_t> &links);
+
 // The graph as the core's search templates see it, read from pages.
 struct HnswPageGraph {
 	Relation index;
@@ -155,6 +161,7 @@ struct HnswPageGraph {
 	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *query, id, scratch, hints); }
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
 		HnswReadNode(index, meta->geometry, id, level, &out, NULL, hints);
+		HnswCheckLinkIds(index, *meta, id, out);
 	}
 	void Prefetch(uint32_t id) { HnswPrefetchElement(meta->geometry, id, hints); }
 };

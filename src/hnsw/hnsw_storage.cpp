@@ -275,3 +275,13 @@ void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, s
 	}
 	UnlockReleaseBuffer(buffer);
 }
+
+void HnswCheckLinkIds(Relation index, const HnswMetaPageData &meta, uint32 from, const std::vector<uint32_t> &links) {
+	uint32 limit = meta.node_count;
+	for (size_t i = 0; i < links.size(); i++)
+		if (links[i] >= limit) {
+			limit = Max(limit, HnswReadMeta(index).node_count);
+			if (links[i] >= limit)
+				HnswCorrupted(index, "link to an invalid node", from, links[i]);
+		}
+}

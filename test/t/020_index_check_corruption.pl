@@ -1,6 +1,7 @@
 # vector_db_index_check names corruption instead of reading through it: an
 # hnsw node that no level-0 link reaches, a link count, a level and an upper
-# link offset beyond their space, and an ivf page count beyond the page.
+# link offset beyond their space, a link to an id never handed out, and an
+# ivf page count beyond the page.
 # Index scans over the bad counts raise XX002 too instead of reading past the
 # page. The files are edited while the server is stopped, through the
 # layout the metapage (block 0) gives.
@@ -21,7 +22,7 @@ $node->init;
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION vector_db; CREATE TABLE items (id int, v vector(8))');
 fill_random($node, 'postgres', 'items (id, v)', 'vector', 8, 1, 30);
-my @hnsw = qw(reach bound level upper);
+my @hnsw = qw(reach bound level upper linkid);
 for my $name (@hnsw, 'ivf') {
 	$node->safe_psql('postgres', "CREATE TABLE t_$name AS SELECT * FROM items");
 	my $using = $name eq 'ivf' ? 'ivfflat (v vector_l2_ops) WITH (lists = 2)' : 'hnsw (v vector_l2_ops)';
@@ -115,6 +116,13 @@ substr($page, $rec + 6, 1) = pack('C', 1);
 substr($page, $rec + 8, 3) = pack('S<C', 8000, 1);
 write_block($path{upper}, 1, $page);
 
+# linkid: the entry point's first level-0 link names an id never handed out.
+$meta = hnsw_meta($path{linkid});
+my $linker = $meta->{entry_point};
+$page = read_block($path{linkid}, 1);
+substr($page, record_offset($meta, $linker) + 16, 4) = pack('L<', 0xFFFFFF00);
+write_block($path{linkid}, 1, $page);
+
 # ivf: the first data page (page kind 4 in the special space) counts more
 # tuples than fit.
 my $ivf_blocks = (-s $path{ivf}) / $page_size;
@@ -140,11 +148,13 @@ check_fails('reach', qr/Node \d+: live node unreachable from the entry point on 
 check_fails('bound', qr/Node $victim: too many links \(65535\)/, 'a link count beyond its record');
 check_fails('level', qr/Node 3: level out of range \(200\)/, 'a level beyond the maximum');
 check_fails('upper', qr/Node 3: upper links outside the upper area \(8000\)/, 'an upper list in the vector area');
+check_fails('linkid', qr/Node $linker: link to an invalid node \(4294967040\)/, 'a link to an id never handed out');
 check_fails('ivf', qr/List \d+, page $data_block: page holds more tuples than fit \(100000\)/,
 	'an ivf page count beyond the page');
 
 # Scans reach the bad records through HnswReadNode, which bounds them first.
-for my $case ([ 'bound', qr/too many links/ ], [ 'upper', qr/upper links outside the upper area/ ]) {
+for my $case ([ 'bound', qr/too many links/ ], [ 'upper', qr/upper links outside the upper area/ ],
+	[ 'linkid', qr/link to an invalid node/ ]) {
 	my ($name, $detail) = @$case;
 	my ($ret, $out, $err) = $node->psql('postgres',
 		"SET enable_seqscan = off; SET hnsw.ef_search = 100; SELECT id FROM t_$name ORDER BY v <-> (SELECT v FROM items WHERE id = 1) LIMIT 30",
