@@ -22,6 +22,7 @@ extern "C" {
 #include "access/tableam.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/index.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
@@ -137,7 +138,10 @@ VDB_FUNCTION(vector_db_index_check) {
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
 	}
 	CheckPrivileges(heap_oid, index_oid);
-	Relation heap = table_open(heap_oid, ShareUpdateExclusiveLock);
+	// A hot standby grants no lock above ROW EXCLUSIVE; it runs no VACUUM of
+	// its own either (what the lock keeps out on a primary).
+	LOCKMODE heap_lock = RecoveryInProgress() ? AccessShareLock : ShareUpdateExclusiveLock;
+	Relation heap = table_open(heap_oid, heap_lock);
 	Relation index = index_open(index_oid, AccessShareLock);
 	// The index may have been dropped and its OID reused before the locks.
 	if (IndexGetRelation(index_oid, false) != heap_oid)
@@ -174,6 +178,6 @@ VDB_FUNCTION(vector_db_index_check) {
 		UnregisterSnapshot(snapshot);
 	}
 	index_close(index, AccessShareLock);
-	table_close(heap, ShareUpdateExclusiveLock);
+	table_close(heap, heap_lock);
 	PG_RETURN_VOID();
 }
