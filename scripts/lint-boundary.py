@@ -56,11 +56,6 @@ NEVER_RAISES = [
 GLUE = "(^|/)(src|test/lint)/"
 CORE = "(^|/)(src|test/lint)/core/"
 
-# Files with known findings that another change of issue #10 fixes (the
-# checker's rework); their findings are printed but do not fail the lint.
-# Remove an entry as soon as its fix is in.
-PENDING = ["src/ivf/ivf_check.cpp"]
-
 MATCHERS = r"""
 set output diag
 set bind-root false
@@ -134,19 +129,16 @@ def findings(path, include):
 def lint(paths, include):
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         results = list(pool.map(lambda p: findings(p, include), paths))
-    bad = pending = 0
+    bad = 0
     for path, found in zip(paths, results):
         name = os.path.relpath(path, ROOT)
         for where, line, text in found:
-            print("%s:%d: %scall that can raise an ERROR %s%s" % (
-                os.path.relpath(where, ROOT), line, "(pending) " if name in PENDING else "", text,
+            print("%s:%d: call that can raise an ERROR %s%s" % (
+                os.path.relpath(where, ROOT), line, text,
                 "" if where == path else " (instantiated from %s)" % name))
-        if found and name in PENDING:
-            pending += 1
-        elif found:
+        if found:
             bad += 1
-    print("lint-boundary: %d files checked, %d with findings" % (len(paths), bad)
-          + (", %d pending (%s)" % (pending, ", ".join(PENDING)) if pending else ""))
+    print("lint-boundary: %d files checked, %d with findings" % (len(paths), bad))
     return bad
 
 

@@ -4,5 +4,14 @@
 -- updated install differs from a fresh one.
 \echo Use "ALTER EXTENSION vector_db UPDATE TO '0.2.0'" to load this file. \quit
 
--- The index check reads every page of an index and of its table.
+-- The index check reads every page of an index and of its table, and locks
+-- the table against VACUUM while it runs: the table's owner, superusers and
+-- the monitoring (17: and maintenance) roles only.
 REVOKE ALL ON FUNCTION vector_db_index_check(regclass, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_monitor;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_maintain;
+	END IF;
+END $$;

@@ -7,9 +7,12 @@
 
 #include "core/hnsw/graph.h"
 #include "core/hnsw/reachability.h"
+
+#include "core/hnsw/node_check.h"
 #include "core/hnsw/search.h"
 #include "core/hnsw/sq8_element.h"
 #include "hnsw/hnsw_pages.h"
+#include "index/index_check.h"
 #include "index/index_metric.h"
 
 extern "C" {
@@ -71,14 +74,22 @@ IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys);
 void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
 bool hnswgettuple(IndexScanDesc scan, ScanDirection direction);
 void hnswendscan(IndexScanDesc scan);
-void HnswCheckIndex(Relation index, Relation heap, bool heap_all_indexed);
+void HnswCheckIndex(Relation index, VdbIndexedTids *indexed);
 // ERROR XX002: node id of the index violates `what` (value shows how).
 void HnswCorrupted(Relation index, const char *what, uint32 id, uint32 value);
+// ERROR XX002: the metapage violates `what`.
+void HnswMetaCorrupted(Relation index, const char *what, uint32 value);
 
 // --- hnsw_storage.cpp: pages shared by build, insert, scan, vacuum, check ---
 
-// The metapage, checked (magic, version) and copied out.
+// The metapage, checked (magic, version, a geometry whose parts fit a page)
+// and copied out.
 HnswMetaPageData HnswReadMeta(Relation index);
+// Where the parts of a graph page lie, for vdb::CheckHnswNodeRecord.
+vdb::HnswPageShape HnswShape(const HnswGeometry &g);
+// XX002 unless node id's record (on its graph page `page`) passes
+// vdb::CheckHnswNodeRecord; called before any count or offset of it is used.
+void HnswCheckRecord(Relation index, Page page, const HnswGeometry &g, uint32 id);
 // A metapage for a new index, with no nodes.
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer);
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
@@ -135,6 +146,12 @@ struct HnswNodeInfo {
 void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,
                   HnswNodeInfo *info, HnswBufferHints *hints = NULL);
 
+// XX002 when one of node from's links names an id the index never handed
+// out. Ids past meta's count are checked against the metapage again (nodes
+// inserted since meta was read), so a corrupt id is an error, not a search
+// that sizes its visited set by it.
+void HnswCheckLinkIds(Relation index, const HnswMetaPageData &meta, uint32 from, const std::vector<uint32_t> &links);
+
 // The graph as the core's search templates see it, read from pages.
 struct HnswPageGraph {
 	Relation index;
@@ -146,6 +163,7 @@ struct HnswPageGraph {
 	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *query, id, scratch, hints); }
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
 		HnswReadNode(index, meta->geometry, id, level, &out, NULL, hints);
+		HnswCheckLinkIds(index, *meta, id, out);
 	}
 	void Prefetch(uint32_t id) { HnswPrefetchElement(meta->geometry, id, hints); }
 };

@@ -1,16 +1,28 @@
-// vector_db_index_check for hnsw: verifies the metapage (magic, version,
-// geometry), every node record (level, flags, upper-area slot), every link
-// (in range, not to itself, no duplicate, to a node that has that level and
-// is not a free slot), a sparse node's element (hnsw_sparse.cpp), the entry
-// point (a live node of the top level when any node is live) and, on
-// request, that every live heap row is indexed.
-// The first violation raises ERROR with SQLSTATE XX002.
+// vector_db_index_check for hnsw. Verifies the metapage (magic, version,
+// geometry), every node record (level, flags, upper slot, link counts:
+// vdb::CheckHnswNodeRecord, before anything is read through them), every
+// link (in range, not to itself, no duplicate, to a node that has that level
+// and is not a free slot), a sparse node's element (hnsw_sparse.cpp), the
+// entry point (a live node of the top level when any node is live), that
+// every live node can be reached on level 0 from the entry point (a
+// breadth-first walk over level-0 links) and, for heapallindexed, collects
+// the heap TIDs of live nodes. The first violation raises XX002.
+//
+// The graph must hold still while it is walked, so the check takes the
+// graph write lock (HNSW_WRITE_LOCK_BLKNO) in share mode: inserts search
+// meanwhile and wait only to link their node; VACUUM is kept out by the
+// table lock the dispatch takes. Scans are never blocked.
+//
+// Every array lives in palloc'd memory and no C++ object with a destructor
+// is alive here: an XX002 (a longjmp) may leave from any point.
 #include "hnsw/hnsw.h"
 
-#include <vector>
-
 #include "index/index_check.h"
-#include "pg/cpp_boundary.h"
+
+extern "C" {
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+}
 
 void HnswCorrupted(Relation index, const char *what, uint32 id, uint32 value) {
 	ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
@@ -25,111 +37,190 @@ struct NodeSummary {
 	uint8 flags;
 };
 
-}  // namespace
+// What the passes share.
+struct Check {
+	Relation index;
+	HnswMetaPageData meta;
+	uint32 groups;
+	NodeSummary *nodes;  // per node id
+	uint32 *stamps;      // per node id: the last link list that named it (duplicate test)
+	uint32 list_stamp;
+};
 
-void HnswCheckIndex(Relation index, Relation heap, bool heap_all_indexed) {
-	HnswMetaPageData meta = HnswReadMeta(index);
-	vdb::ElementMetric metric = HnswMetric(meta);
+bool IsFree(const Check &c, uint32 id) { return (c.nodes[id].flags & HNSW_NODE_FREE) != 0; }
+
+uint32 GroupEnd(const Check &c, uint32 group) {
+	return Min(c.meta.node_count, (group + 1) * c.meta.geometry.group_nodes);
+}
+
+void CheckMeta(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric) {
 	if (meta.quantizer != HNSW_QUANTIZER_FLAT &&
 	    (meta.quantizer != HNSW_QUANTIZER_SQ8 || metric.type != vdb::ElementType::kFloat32))
-		HnswCorrupted(index, "metapage names an unknown quantizer", 0, meta.quantizer);
+		HnswMetaCorrupted(index, "unknown quantizer", meta.quantizer);
 	HnswGeometry expected = metric.variable ? HnswSparseGeometry(meta.m, meta.geometry.pool_pages)
 	                                        : HnswComputeGeometry(meta.m, HnswStoredBytes(metric, meta.quantizer));
 	if (memcmp(&expected, &meta.geometry, sizeof expected) != 0)
-		HnswCorrupted(index, "metapage geometry does not match m and dimensions", 0, meta.m);
+		HnswMetaCorrupted(index, "geometry does not match m and dimensions", meta.m);
 	const HnswGeometry &g = meta.geometry;
 	uint32 groups = (meta.node_count + g.group_nodes - 1) / g.group_nodes;
-	if (RelationGetNumberOfBlocks(index) < 1 + groups * g.group_pages)
-		HnswCorrupted(index, "relation is shorter than its node count needs", meta.node_count,
-		          RelationGetNumberOfBlocks(index));
+	if (RelationGetNumberOfBlocks(index) < 1 + uint64(groups) * g.group_pages)
+		HnswMetaCorrupted(index, "relation is shorter than its node count needs", meta.node_count);
+}
 
-	std::vector<NodeSummary> *nodes = NULL;
-	std::vector<ItemPointerData> *tids = NULL;
-	std::vector<uint32_t> *links = NULL;
-	vdb::RunCpp("hnsw check", [&] {
-		nodes = new std::vector<NodeSummary>(meta.node_count);
-		tids = new std::vector<ItemPointerData>();
-		links = new std::vector<uint32_t>();
-		links->reserve(2 * meta.m);
-	});
-	// First pass: records and their own fields.
+// Pass 1, one group: page kinds, records (bounds first), and the summaries
+// and TIDs. Returns the group's live nodes.
+uint32 CheckRecords(Check &c, uint32 group, VdbIndexedTids *indexed) {
+	const HnswGeometry &g = c.meta.geometry;
+	BlockNumber block = HnswGroupBlock(g, group);
+	for (uint32 i = 1; i < g.group_pages; i++) {
+		Buffer vector_buffer = VdbReadBuffer(c.index, block + i, BUFFER_LOCK_SHARE);
+		VdbCheckPageKind(c.index, BufferGetPage(vector_buffer), block + i, HNSW_PAGE_VECTOR);
+		UnlockReleaseBuffer(vector_buffer);
+	}
+	Buffer buffer = VdbReadBuffer(c.index, block, BUFFER_LOCK_SHARE);
+	Page page = BufferGetPage(buffer);
+	VdbCheckPageKind(c.index, page, block, HNSW_PAGE_GRAPH);
 	uint32 live = 0;
-	for (uint32 group = 0; group < groups; group++) {
-		BlockNumber block = HnswGroupBlock(g, group);
-		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
-		Page page = BufferGetPage(buffer);
-		VdbCheckPageKind(index, page, block, HNSW_PAGE_GRAPH);
-		uint32 area = g.vector_area_offset - g.upper_area_offset;
-		if (VdbPageGetOpaque(page)->aux > area)
-			HnswCorrupted(index, "upper area overflows", group * g.group_nodes, VdbPageGetOpaque(page)->aux);
-		for (uint32 i = 1; i < g.group_pages; i++) {
-			Buffer vector_buffer = VdbReadBuffer(index, block + i, BUFFER_LOCK_SHARE);
-			VdbCheckPageKind(index, BufferGetPage(vector_buffer), block + i, HNSW_PAGE_VECTOR);
-			UnlockReleaseBuffer(vector_buffer);
+	for (uint32 id = group * g.group_nodes; id < GroupEnd(c, group); id++) {
+		HnswCheckRecord(c.index, page, g, id);
+		const HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+		c.nodes[id] = NodeSummary{rec->level, rec->flags};
+		if (rec->flags & HNSW_NODE_FREE)
+			continue;
+		if (!ItemPointerIsValid(&rec->tid))
+			HnswCorrupted(c.index, "invalid heap TID", id, 0);
+		if ((rec->flags & HNSW_NODE_DELETED) == 0) {
+			live++;
+			if (indexed != NULL)
+				VdbAddIndexedTid(indexed, rec->tid);
 		}
-		for (uint32 id = group * g.group_nodes; id < Min(meta.node_count, (group + 1) * g.group_nodes); id++) {
-			const HnswNodeRecord *rec = HnswPageRecord(page, g, id);
-			(*nodes)[id] = NodeSummary{rec->level, rec->flags};
-			if (rec->flags & HNSW_NODE_FREE)
-				continue;
-			if (rec->level > HNSW_MAX_LEVEL)
-				HnswCorrupted(index, "level out of range", id, rec->level);
-			if (rec->level > 0 && (rec->upper_offset < g.upper_area_offset ||
-			                       rec->upper_offset + rec->level * g.upper_bytes > g.vector_area_offset))
-				HnswCorrupted(index, "upper links outside the upper area", id, rec->upper_offset);
-			if (!ItemPointerIsValid(&rec->tid))
-				HnswCorrupted(index, "invalid heap TID", id, 0);
-			if ((rec->flags & HNSW_NODE_DELETED) == 0) {
-				live++;
-				if (heap_all_indexed)
-					vdb::RunCpp("hnsw check", [&] { tids->push_back(rec->tid); });
+	}
+	UnlockReleaseBuffer(buffer);
+	return live;
+}
+
+// Pass 2, one group: every link of every node against the summaries.
+void CheckLinks(Check &c, uint32 group) {
+	const HnswGeometry &g = c.meta.geometry;
+	Buffer buffer = VdbReadBuffer(c.index, HnswGroupBlock(g, group), BUFFER_LOCK_SHARE);
+	Page page = BufferGetPage(buffer);
+	for (uint32 id = group * g.group_nodes; id < GroupEnd(c, group); id++) {
+		if (IsFree(c, id))
+			continue;
+		const HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+		for (int level = 0; level <= rec->level; level++) {
+			uint32 count;
+			const uint32 *links = HnswPageLinks(page, g, rec, level, &count);
+			c.list_stamp++;
+			for (uint32 i = 0; i < count; i++) {
+				uint32 to = links[i];
+				if (to >= c.meta.node_count || to == id)
+					HnswCorrupted(c.index, "link to an invalid node", id, to);
+				if (IsFree(c, to))
+					HnswCorrupted(c.index, "link to a free slot", id, to);
+				if (c.nodes[to].level < level)
+					HnswCorrupted(c.index, "link to a node without that level", id, to);
+				if (c.stamps[to] == c.list_stamp)
+					HnswCorrupted(c.index, "duplicate link", id, to);
+				c.stamps[to] = c.list_stamp;
 			}
 		}
+	}
+	UnlockReleaseBuffer(buffer);
+}
+
+void CheckEntryPoint(const Check &c, uint32 live) {
+	const HnswMetaPageData &meta = c.meta;
+	if (live == 0 && meta.entry_point == HNSW_NO_NODE)
+		return;
+	uint32 entry = meta.entry_point;
+	if (entry >= meta.node_count || IsFree(c, entry))
+		HnswMetaCorrupted(c.index, "invalid entry point", entry);
+	if (c.nodes[entry].level != meta.max_level)
+		HnswCorrupted(c.index, "entry point is not on the top level", entry, uint32(meta.max_level));
+	for (uint32 id = 0; id < meta.node_count; id++)
+		if (!IsFree(c, id) && c.nodes[id].level > meta.max_level)
+			HnswCorrupted(c.index, "node above the top level", id, c.nodes[id].level);
+}
+
+// Pass 3: a breadth-first walk over level-0 links from the entry point; a
+// live node it does not reach is one no search can return. Deleted nodes
+// are walked through (searches do) but need not be reached. The error names
+// the first unreached node and how many of the `live` nodes were missed.
+void CheckReachable(Check &c, uint32 live) {
+	const HnswMetaPageData &meta = c.meta;
+	if (meta.entry_point == HNSW_NO_NODE)
+		return;
+	const HnswGeometry &g = meta.geometry;
+	bool *reached = (bool *) palloc0(meta.node_count * sizeof(bool));
+	uint32 *queue = (uint32 *) palloc(meta.node_count * sizeof(uint32));
+	uint32 head = 0, tail = 0;
+	reached[meta.entry_point] = true;
+	queue[tail++] = meta.entry_point;
+	while (head < tail) {
+		CHECK_FOR_INTERRUPTS();
+		uint32 id = queue[head++];
+		Buffer buffer = VdbReadBuffer(c.index, HnswGraphBlock(g, id), BUFFER_LOCK_SHARE);
+		Page page = BufferGetPage(buffer);
+		uint32 count;
+		const uint32 *links = HnswPageLinks(page, g, HnswPageRecord(page, g, id), 0, &count);
+		for (uint32 i = 0; i < count; i++)
+			if (!reached[links[i]]) {
+				reached[links[i]] = true;
+				queue[tail++] = links[i];
+			}
 		UnlockReleaseBuffer(buffer);
 	}
-
-	// Second pass: links (and sparse elements).
-	if (g.pool_pages > 0)
-		HnswSparseCheckPool(index, meta);
-	for (uint32 id = 0; id < meta.node_count; id++) {
-		if ((*nodes)[id].flags & HNSW_NODE_FREE)
-			continue;
-		if (g.pool_pages > 0)
-			HnswSparseCheckElement(index, meta, id);
-		for (int level = 0; level <= (*nodes)[id].level; level++) {
-			HnswReadNode(index, g, id, level, links, NULL);
-			if (links->size() > HnswMaxLinks(meta, level))
-				HnswCorrupted(index, "too many links", id, uint32(links->size()));
-			for (size_t i = 0; i < links->size(); i++) {
-				uint32 to = (*links)[i];
-				if (to >= meta.node_count || to == id)
-					HnswCorrupted(index, "link to an invalid node", id, to);
-				if ((*nodes)[to].flags & HNSW_NODE_FREE)
-					HnswCorrupted(index, "link to a free slot", id, to);
-				if ((*nodes)[to].level < level)
-					HnswCorrupted(index, "link to a node without that level", id, to);
-				for (size_t j = 0; j < i; j++)
-					if ((*links)[j] == to)
-						HnswCorrupted(index, "duplicate link", id, to);
-			}
+	uint32 first = HNSW_NO_NODE, unreached = 0;
+	for (uint32 id = 0; id < meta.node_count; id++)
+		if (!reached[id] && (c.nodes[id].flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0) {
+			first = Min(first, id);
+			unreached++;
 		}
-	}
+	if (unreached > 0)
+		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+		                errmsg("hnsw index \"%s\" is corrupted", RelationGetRelationName(c.index)),
+		                errdetail("Node %u: live node unreachable from the entry point on level 0 (%u); "
+		                          "%u of %u live nodes are unreachable.",
+		                          first, meta.entry_point, unreached, live)));
+	pfree(reached);
+	pfree(queue);
+}
 
-	// Entry point.
-	if (live > 0 || meta.entry_point != HNSW_NO_NODE) {
-		uint32 entry = meta.entry_point;
-		if (entry >= meta.node_count || ((*nodes)[entry].flags & HNSW_NODE_FREE))
-			HnswCorrupted(index, "invalid entry point", entry, meta.node_count);
-		if ((*nodes)[entry].level != meta.max_level)
-			HnswCorrupted(index, "entry point is not on the top level", entry, uint32(meta.max_level));
-		for (uint32 id = 0; id < meta.node_count; id++)
-			if (!((*nodes)[id].flags & HNSW_NODE_FREE) && (*nodes)[id].level > meta.max_level)
-				HnswCorrupted(index, "node above the top level", id, (*nodes)[id].level);
-	}
+}  // namespace
 
-	if (heap_all_indexed)
-		VdbCheckHeapAllIndexed(index, heap, metric, *tids);
-	delete nodes;
-	delete tids;
-	delete links;
+void HnswCheckIndex(Relation index, VdbIndexedTids *indexed) {
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ShareLock);
+	Check c{};
+	c.index = index;
+	c.meta = HnswReadMeta(index);
+	vdb::ElementMetric metric = HnswMetric(c.meta);
+	CheckMeta(index, c.meta, metric);
+	if (indexed != NULL)
+		indexed->metric = metric;
+	const HnswGeometry &g = c.meta.geometry;
+	c.groups = (c.meta.node_count + g.group_nodes - 1) / g.group_nodes;
+	c.nodes = (NodeSummary *) palloc0(Max(c.meta.node_count, 1) * sizeof(NodeSummary));
+	c.stamps = (uint32 *) palloc0(Max(c.meta.node_count, 1) * sizeof(uint32));
+
+	uint32 live = 0;
+	for (uint32 group = 0; group < c.groups; group++) {
+		CHECK_FOR_INTERRUPTS();
+		live += CheckRecords(c, group, indexed);
+	}
+	if (g.pool_pages > 0)
+		HnswSparseCheckPool(index, c.meta);
+	for (uint32 group = 0; group < c.groups; group++) {
+		CHECK_FOR_INTERRUPTS();
+		CheckLinks(c, group);
+	}
+	if (g.pool_pages > 0)
+		for (uint32 id = 0; id < c.meta.node_count; id++)
+			if (!IsFree(c, id))
+				HnswSparseCheckElement(index, c.meta, id);
+	CheckEntryPoint(c, live);
+	CheckReachable(c, live);
+	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ShareLock);
+	pfree(c.nodes);
+	pfree(c.stamps);
 }

@@ -122,6 +122,19 @@ inline HnswUpperLinks *HnswPageUpper(Page page, const HnswGeometry &g, const Hns
 	return (HnswUpperLinks *) ((char *) page + rec->upper_offset + (level - 1) * g.upper_bytes);
 }
 
+// The links of a record on `level` (<= rec->level) on its page, and their
+// count. Only for a record vdb::CheckHnswNodeRecord passed.
+inline const uint32 *HnswPageLinks(Page page, const HnswGeometry &g, const HnswNodeRecord *rec, int level,
+                                   uint32 *count) {
+	if (level == 0) {
+		*count = rec->count;
+		return rec->links;
+	}
+	const HnswUpperLinks *upper = HnswPageUpper(page, g, rec, level);
+	*count = upper->count;
+	return upper->links;
+}
+
 // Where an element's bytes start, and how many of them lie on that page.
 struct HnswStreamPos {
 	BlockNumber block;

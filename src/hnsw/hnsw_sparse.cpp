@@ -226,10 +226,10 @@ void HnswSparseFillPool(Page *pages, const HnswGeometry &g, uint32 group, const 
 void HnswSparseCheckPool(Relation index, const HnswMetaPageData &meta) {
 	const HnswGeometry &g = meta.geometry;
 	if (meta.pool_block != 0 && !IsPoolBlock(g, meta.pool_block))
-		HnswCorrupted(index, "pool block is not a pool page", 0, meta.pool_block);
+		HnswMetaCorrupted(index, "pool block is not a pool page", meta.pool_block);
 	uint32 groups = HnswFormattedGroups(meta);
-	if (RelationGetNumberOfBlocks(index) < 1 + groups * g.group_pages)
-		HnswCorrupted(index, "relation is shorter than its element pool needs", 0, RelationGetNumberOfBlocks(index));
+	if (RelationGetNumberOfBlocks(index) < 1 + uint64(groups) * g.group_pages)
+		HnswMetaCorrupted(index, "relation is shorter than its element pool needs", RelationGetNumberOfBlocks(index));
 	// Groups the pool reached before node ids did.
 	for (uint32 group = (meta.node_count + g.group_nodes - 1) / g.group_nodes; group < groups; group++)
 		for (uint32 i = 0; i < g.group_pages; i++) {

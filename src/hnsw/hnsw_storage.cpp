@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "pg/cpp_boundary.h"
+
 namespace {
 
 uint32 AlignUp(uint32 value, uint32 to) { return (value + to - 1) / to * to; }
@@ -49,10 +51,50 @@ HnswGeometry HnswComputeGeometry(int m, uint32 element_bytes) {
 	return best;
 }
 
+// The core validates records by these offsets (core/hnsw/node_check.h).
+static_assert(offsetof(HnswNodeRecord, level) == vdb::HnswRecordField::kLevel, "record layout");
+static_assert(offsetof(HnswNodeRecord, flags) == vdb::HnswRecordField::kFlags, "record layout");
+static_assert(offsetof(HnswNodeRecord, upper_offset) == vdb::HnswRecordField::kUpperOffset, "record layout");
+static_assert(offsetof(HnswNodeRecord, upper_capacity) == vdb::HnswRecordField::kUpperCapacity, "record layout");
+static_assert(offsetof(HnswNodeRecord, count) == vdb::HnswRecordField::kCount, "record layout");
+static_assert(offsetof(HnswNodeRecord, links) == vdb::HnswRecordField::kLinks, "record layout");
+static_assert(offsetof(HnswUpperLinks, links) == sizeof(uint32), "upper list layout");
+static_assert(HNSW_NODE_FREE == vdb::kHnswFreeFlag && HNSW_MAX_LEVEL == vdb::kHnswMaxLevel, "record flags");
+
+vdb::HnswPageShape HnswShape(const HnswGeometry &g) {
+	// Record and list sizes were chosen for exactly 2m and m links.
+	uint32 max_links0 = g.record_bytes >= offsetof(HnswNodeRecord, links)
+	                        ? (g.record_bytes - uint32(offsetof(HnswNodeRecord, links))) / sizeof(uint32)
+	                        : 0;
+	uint32 max_links_upper = g.upper_bytes >= sizeof(uint32) ? g.upper_bytes / sizeof(uint32) - 1 : 0;
+	return vdb::HnswPageShape{VDB_PAGE_DATA_OFFSET,   VDB_PAGE_DATA_END,     g.group_nodes,
+	                          g.record_bytes,         g.upper_bytes,         g.upper_area_offset,
+	                          g.vector_area_offset,   max_links0,            max_links_upper};
+}
+
+void HnswMetaCorrupted(Relation index, const char *what, uint32 value) {
+	ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+	                errmsg("hnsw index \"%s\" is corrupted", RelationGetRelationName(index)),
+	                errdetail("Metapage: %s (%u).", what, value)));
+}
+
 HnswMetaPageData HnswReadMeta(Relation index) {
 	HnswMetaPageData meta;
 	VdbReadMetaPage(index, HNSW_METAPAGE_BLKNO, HNSW_PAGE_META, HNSW_MAGIC, HNSW_FORMAT_VERSION, &meta, sizeof meta);
+	// Every reader computes page offsets from the geometry.
+	vdb::PageFinding problem = vdb::CheckHnswPageShape(HnswShape(meta.geometry), BLCKSZ);
+	if (problem)
+		HnswMetaCorrupted(index, problem.what, problem.value);
+	if (meta.geometry.group_pages < 1 + meta.geometry.pool_pages)
+		HnswMetaCorrupted(index, "group has fewer pages than its pool", meta.geometry.group_pages);
 	return meta;
+}
+
+void HnswCheckRecord(Relation index, Page page, const HnswGeometry &g, uint32 id) {
+	vdb::PageFinding problem = vdb::CheckHnswNodeRecord((const uint8_t *) page, BLCKSZ, HnswShape(g),
+	                                                    id % g.group_nodes, VdbPageGetOpaque(page)->aux);
+	if (problem)
+		HnswCorrupted(index, problem.what, id, problem.value);
 }
 
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer) {
@@ -75,8 +117,13 @@ void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &op
 }
 
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta) {
-	return vdb::MakeElementMetric(vdb::ElementType(meta.element_type), vdb::MetricKind(meta.metric_kind),
-	                              meta.dims);
+	// A corrupt metapage names a type, metric or dimension count that throws.
+	vdb::ElementMetric metric;
+	vdb::RunCpp("hnsw metric", [&] {
+		metric = vdb::MakeElementMetric(vdb::ElementType(meta.element_type), vdb::MetricKind(meta.metric_kind),
+		                                meta.dims);
+	});
+	return metric;
 }
 
 uint32 HnswStoredBytes(const vdb::ElementMetric &metric, uint8 quantizer) {
@@ -219,15 +266,22 @@ void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, s
 		// after the first use and cannot throw on a Postgres frame.
 		out->clear();
 		if ((rec->flags & HNSW_NODE_FREE) == 0 && level <= rec->level) {
-			const uint32 *links = rec->links;
-			uint32 count = rec->count;
-			if (level > 0) {
-				const HnswUpperLinks *upper = HnswPageUpper(page, g, rec, level);
-				links = upper->links;
-				count = upper->count;
-			}
+			// Counts and offsets come from the page: bounded before use.
+			HnswCheckRecord(index, page, g, id);
+			uint32 count;
+			const uint32 *links = HnswPageLinks(page, g, rec, level, &count);
 			out->insert(out->end(), links, links + count);
 		}
 	}
 	UnlockReleaseBuffer(buffer);
+}
+
+void HnswCheckLinkIds(Relation index, const HnswMetaPageData &meta, uint32 from, const std::vector<uint32_t> &links) {
+	uint32 limit = meta.node_count;
+	for (size_t i = 0; i < links.size(); i++)
+		if (links[i] >= limit) {
+			limit = Max(limit, HnswReadMeta(index).node_count);
+			if (links[i] >= limit)
+				HnswCorrupted(index, "link to an invalid node", from, links[i]);
+		}
 }

@@ -4,6 +4,15 @@
 -- is corrupted. With heapallindexed, also checks every live heap row is indexed.
 CREATE FUNCTION vector_db_index_check(index regclass, heapallindexed boolean DEFAULT false) RETURNS void
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
--- It reads every page of the index and, with heapallindexed, the table: not
--- for every role (since 0.2.0; see sql/vector_db--0.1.0--0.2.0.sql).
+-- Not for every role: it locks the table against VACUUM while it runs. The C
+-- function also requires the table's owner, a superuser or a member of
+-- pg_monitor (from PostgreSQL 17, pg_maintain too); grant EXECUTE to other
+-- roles that should check the indexes of tables they own.
 REVOKE ALL ON FUNCTION vector_db_index_check(regclass, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_monitor;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_maintain;
+	END IF;
+END $$;

@@ -2,9 +2,15 @@
 // that verifies any of our indexes. Each AM registers its checker by AM name
 // at load time; the checker raises XX002 (index corrupted) on the first
 // broken invariant.
+//
+// The dispatch (index_check.cpp) checks the caller's privileges, locks the
+// table SHARE UPDATE EXCLUSIVE (no VACUUM runs meanwhile; inserts, updates
+// and deletes do) and, for heapallindexed, registers an MVCC snapshot before
+// the checker reads the index. The checker collects the heap TIDs of the
+// index's live entries; the dispatch then looks for every heap row visible
+// to that snapshot among them. A row committed after the snapshot need not
+// be in what the checker read, and is not looked for.
 #pragma once
-
-#include <vector>
 
 #include "core/hnsw/metric.h"
 #include "pg/pg.h"
@@ -14,13 +20,19 @@ extern "C" {
 #include "utils/rel.h"
 }
 
-// index is opened with AccessShareLock, heap with AccessShareLock.
-typedef void (*VdbIndexChecker)(Relation index, Relation heap, bool heap_all_indexed);
+// The heap TIDs of an index's live entries, in palloc'd memory (a checker
+// may raise XX002 while filling it: nothing here has a destructor).
+struct VdbIndexedTids {
+	ItemPointerData *tids;
+	uint32 count;
+	uint32 capacity;
+	vdb::ElementMetric metric;  // which heap values the index holds (VdbDatumToElement)
+};
+void VdbAddIndexedTid(VdbIndexedTids *set, ItemPointerData tid);
+
+// index is opened with AccessShareLock, its table is locked SHARE UPDATE
+// EXCLUSIVE. indexed is NULL unless heapallindexed was asked for; then the
+// checker sets indexed->metric and adds every live entry's TID.
+typedef void (*VdbIndexChecker)(Relation index, VdbIndexedTids *indexed);
 
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker);
-
-// heapallindexed for any checker: raises XX002 naming the first live heap row
-// with an indexable value (not NULL, not a zero vector under cosine) whose
-// TID is not in `indexed`. Sorts `indexed`.
-void VdbCheckHeapAllIndexed(Relation index, Relation heap, const vdb::ElementMetric &metric,
-                            std::vector<ItemPointerData> &indexed);

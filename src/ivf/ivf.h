@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "core/ivf/list_coder.h"
+#include "core/ivf/page_check.h"
+#include "index/index_check.h"
 #include "index/index_metric.h"
 #include "ivf/ivf_pages.h"
 
@@ -77,12 +79,14 @@ IndexScanDesc ivfbeginscan(Relation index, int nkeys, int norderbys);
 void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
 bool ivfgettuple(IndexScanDesc scan, ScanDirection direction);
 void ivfendscan(IndexScanDesc scan);
-void IvfCheckIndex(Relation index, Relation heap, bool heap_all_indexed);
+void IvfCheckIndex(Relation index, VdbIndexedTids *indexed);
 
 // --- ivf_storage.cpp ---
 
 // The metapage, checked and copied out.
 IvfMetaPageData IvfReadMeta(Relation index);
+// Where the parts of a data page lie, for vdb::CheckIvfDataPage.
+vdb::IvfPageShape IvfShape(const IvfMetaPageData &meta);
 vdb::ElementMetric IvfMetric(const IvfMetaPageData &meta);
 // Every list's centroid: in the column's encoding (what queries are
 // compared with) and, for quantizers, as float32 (what residuals are

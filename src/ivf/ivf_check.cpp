@@ -1,13 +1,19 @@
 // vector_db_index_check for ivfflat and ivf: the metapage (magic, version,
 // geometry), the quantizer state (decodes, code size matches), every
 // centroid page, every list's chain (data pages only, each in one chain at
-// most once, counts within capacity, valid heap TIDs, rows matching the
-// list's entry) and, on request, that every live heap row is indexed.
-// The first violation raises ERROR with SQLSTATE XX002.
+// most once, counts within capacity and valid heap TIDs: vdb::CheckIvfDataPage,
+// before any tuple is read; rows matching the list's entry) and, for
+// heapallindexed, collects the heap TIDs. The first violation raises XX002.
+//
+// A list's entry page stays share-locked while its chain is walked: inserts
+// into the list take it exclusively, so the entry's row count and the pages
+// agree. VACUUM, which changes pages before the count, is kept out by the
+// table lock the dispatch takes. Chains of other lists may grow meanwhile,
+// onto blocks past the end the check started with.
+//
+// Every array lives in palloc'd memory and no C++ object with a destructor
+// is alive here: an XX002 (a longjmp) may leave from any point.
 #include "ivf/ivf.h"
-
-#include "index/index_check.h"
-#include "pg/cpp_boundary.h"
 
 extern "C" {
 #include "miscadmin.h"
@@ -22,45 +28,71 @@ void Corrupted(Relation index, uint32 list, const char *what, uint32 value) {
 	                errdetail("List %u: %s (%u).", list, what, value)));
 }
 
-// Walks one list's chain; appends its TIDs to `tids`.
-void CheckList(Relation index, const IvfMetaPageData &meta, uint32 list, const IvfListEntry &entry,
-               BlockNumber first_data, std::vector<bool> &seen, std::vector<ItemPointerData> &tids) {
-	BlockNumber nblocks = BlockNumber(seen.size());
+struct Check {
+	Relation index;
+	const IvfMetaPageData *meta;
+	BlockNumber first_data;
+	BlockNumber nblocks;  // of `seen`
+	bool *seen;           // per block: in a chain already
+	VdbIndexedTids *indexed;
+};
+
+// Marks a block of list `list`'s chain.
+void See(Check &c, uint32 list, BlockNumber block) {
+	if (block >= c.nblocks) {
+		BlockNumber now = RelationGetNumberOfBlocks(c.index);
+		if (block < now) {
+			c.seen = (bool *) repalloc(c.seen, now * sizeof(bool));
+			memset(c.seen + c.nblocks, 0, (now - c.nblocks) * sizeof(bool));
+			c.nblocks = now;
+		}
+	}
+	if (block >= c.nblocks || block < c.first_data)
+		Corrupted(c.index, list, "chain points outside the data pages", block);
+	if (c.seen[block])
+		Corrupted(c.index, list, "data page reached twice", block);
+	c.seen[block] = true;
+}
+
+void CheckList(Check &c, uint32 list) {
+	const IvfMetaPageData &meta = *c.meta;
+	vdb::IvfPageShape shape = IvfShape(meta);
+	BlockNumber entry_block = IvfEntryBlock(meta, list);
+	Buffer entry_buffer = VdbReadBuffer(c.index, entry_block, BUFFER_LOCK_SHARE);
+	VdbCheckPageKind(c.index, BufferGetPage(entry_buffer), entry_block, IVF_PAGE_CENTROID);
+	IvfListEntry entry = *IvfPageEntry(BufferGetPage(entry_buffer), meta, list);
 	uint64 rows = 0;
 	bool insert_found = !BlockNumberIsValid(entry.insert);
 	for (BlockNumber block = entry.first; BlockNumberIsValid(block);) {
 		CHECK_FOR_INTERRUPTS();
-		if (block >= nblocks || block < first_data)
-			Corrupted(index, list, "chain points outside the data pages", block);
-		if (seen[block])
-			Corrupted(index, list, "data page reached twice", block);
-		seen[block] = true;
+		See(c, list, block);
 		insert_found = insert_found || block == entry.insert;
-		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
+		Buffer buffer = VdbReadBuffer(c.index, block, BUFFER_LOCK_SHARE);
 		Page page = BufferGetPage(buffer);
-		VdbCheckPageKind(index, page, block, IVF_PAGE_DATA);
+		VdbCheckPageKind(c.index, page, block, IVF_PAGE_DATA);
+		vdb::PageFinding problem = vdb::CheckIvfDataPage((const uint8_t *) page, BLCKSZ, shape);
+		if (problem)
+			ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+			                errmsg("ivf index \"%s\" is corrupted", RelationGetRelationName(c.index)),
+			                errdetail("List %u, page %u: %s (%u).", list, block, problem.what, problem.value)));
 		IvfDataHeader *header = IvfPageHeader(page);
-		if (header->count > meta.tuples_per_page)
-			Corrupted(index, list, "page holds more tuples than fit", header->count);
-		for (uint32 i = 0; i < header->count; i++) {
-			ItemPointerData tid = IvfPageTuple(page, meta, i)->tid;
-			if (!ItemPointerIsValid(&tid))
-				Corrupted(index, list, "tuple with an invalid heap TID on page", block);
-			vdb::RunCpp("ivf check", [&] { tids.push_back(tid); });
-		}
+		if (c.indexed != NULL)
+			for (uint32 i = 0; i < header->count; i++)
+				VdbAddIndexedTid(c.indexed, IvfPageTuple(page, meta, i)->tid);
 		rows += header->count;
 		block = header->next;
 		UnlockReleaseBuffer(buffer);
 	}
+	UnlockReleaseBuffer(entry_buffer);
 	if (!insert_found)
-		Corrupted(index, list, "insert page not in the list's chain", entry.insert);
+		Corrupted(c.index, list, "insert page not in the list's chain", entry.insert);
 	if (rows != entry.rows)
-		Corrupted(index, list, "row count differs from the tuples on its pages", entry.rows);
+		Corrupted(c.index, list, "row count differs from the tuples on its pages", entry.rows);
 }
 
 }  // namespace
 
-void IvfCheckIndex(Relation index, Relation heap, bool heap_all_indexed) {
+void IvfCheckIndex(Relation index, VdbIndexedTids *indexed) {
 	// Read from the pages, not the cache: the state pages are checked too.
 	IvfIndexState *state = IvfLoadIndexState(index);
 	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
@@ -68,21 +100,19 @@ void IvfCheckIndex(Relation index, Relation heap, bool heap_all_indexed) {
 	cleanup->arg = state;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
 	const IvfMetaPageData &meta = state->meta;
-	if (meta.lists == 0 || meta.lists > IVF_MAX_LISTS)
-		Corrupted(index, 0, "impossible list count", meta.lists);
-	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	if (indexed != NULL)
+		indexed->metric = state->coder.metric();
+	Check c{};
+	c.index = index;
+	c.meta = &meta;
+	c.indexed = indexed;
+	c.nblocks = RelationGetNumberOfBlocks(index);
 	BlockNumber centroid_pages = (meta.lists + meta.entries_per_page - 1) / meta.entries_per_page;
-	if (meta.centroid_start + centroid_pages > nblocks)
+	if (uint64(meta.centroid_start) + centroid_pages > c.nblocks)
 		Corrupted(index, 0, "centroid pages beyond the end of the index", meta.centroid_start);
-	std::vector<bool> seen;
-	std::vector<ItemPointerData> tids;
-	vdb::RunCpp("ivf check", [&] { seen.assign(nblocks, false); });
-	for (uint32 list = 0; list < meta.lists; list++) {
-		Buffer buffer = VdbReadBuffer(index, IvfEntryBlock(meta, list), BUFFER_LOCK_SHARE);
-		IvfListEntry entry = *IvfPageEntry(BufferGetPage(buffer), meta, list);
-		UnlockReleaseBuffer(buffer);
-		CheckList(index, meta, list, entry, meta.centroid_start + centroid_pages, seen, tids);
-	}
-	if (heap_all_indexed)
-		VdbCheckHeapAllIndexed(index, heap, state->coder.metric(), tids);
+	c.first_data = meta.centroid_start + centroid_pages;
+	c.seen = (bool *) palloc0(Max(c.nblocks, 1) * sizeof(bool));
+	for (uint32 list = 0; list < meta.lists; list++)
+		CheckList(c, list);
+	pfree(c.seen);
 }

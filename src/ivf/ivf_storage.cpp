@@ -45,12 +45,26 @@ IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quan
 	return meta;
 }
 
+// The core validates data pages by these offsets (core/ivf/page_check.h).
+static_assert(offsetof(IvfDataHeader, count) == vdb::IvfPageField::kCount &&
+                  sizeof(IvfDataHeader) == vdb::IvfPageField::kHeaderBytes,
+              "data page layout");
+static_assert(offsetof(IvfTupleHeader, tid) + offsetof(ItemPointerData, ip_posid) == vdb::IvfPageField::kTidOffset &&
+                  sizeof(IvfTupleHeader) == vdb::IvfPageField::kTupleHeaderBytes,
+              "tuple layout");
+
+vdb::IvfPageShape IvfShape(const IvfMetaPageData &meta) {
+	return vdb::IvfPageShape{VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_END, meta.tuple_size, meta.tuples_per_page};
+}
+
 IvfMetaPageData IvfReadMeta(Relation index) {
 	IvfMetaPageData meta;
 	VdbReadMetaPage(index, IVF_METAPAGE_BLKNO, IVF_PAGE_META, IVF_MAGIC, IVF_VERSION, &meta, sizeof meta);
-	if (meta.tuple_size < sizeof(IvfTupleHeader) + meta.code_size || meta.tuples_per_page == 0 ||
-	    meta.tuples_per_page * meta.tuple_size > IVF_DATA_CAPACITY || meta.entries_per_page == 0 ||
-	    meta.entries_per_page * meta.entry_size > VDB_PAGE_DATA_SIZE)
+	// Every reader computes page offsets from these (in 64 bits: they may be anything).
+	if (vdb::CheckIvfPageShape(IvfShape(meta), BLCKSZ) ||
+	    meta.tuple_size < sizeof(IvfTupleHeader) + uint64(meta.code_size) || meta.entries_per_page == 0 ||
+	    meta.entry_size < sizeof(IvfListEntry) || uint64(meta.entries_per_page) * meta.entry_size > VDB_PAGE_DATA_SIZE ||
+	    meta.lists == 0 || meta.lists > IVF_MAX_LISTS)
 		Corrupted(index, "Metapage geometry is impossible.");
 	return meta;
 }
@@ -105,6 +119,8 @@ char *ReadCentroidBytes(Relation index, const IvfMetaPageData &meta, size_t elem
 IvfIndexState *IvfLoadIndexState(Relation index) {
 	IvfMetaPageData meta = IvfReadMeta(index);
 	vdb::ElementMetric metric = IvfMetric(meta);
+	if (meta.entry_size < sizeof(IvfListEntry) + uint64(metric.bytes))
+		Corrupted(index, "Metapage geometry is impossible.");
 	char *state_bytes = ReadStateBytes(index, meta);
 	char *centroid_bytes = ReadCentroidBytes(index, meta, metric.bytes);
 	IvfIndexState *state = NULL;
