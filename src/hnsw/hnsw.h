@@ -185,6 +185,19 @@ void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level,
 // Makes node id reachable from one of `hosts`, nearest first (vdb::AttachNode).
 void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
                     std::vector<uint32_t> &links);
+// What HnswKeepDroppedReachable reuses from call to call.
+struct HnswReachScratch {
+	std::vector<uint32_t> targets, links, stranded;
+};
+
+// After node Y's full level-0 list was re-pruned from `before` to `after`
+// for a back link, keeps every dropped node that no node of `after` links to
+// reachable: back at the end of `after` while it has room, else attached to
+// one of `after`'s nodes (vdb::KeepDroppedReachable, vdb::AttachNode). The
+// caller writes `after` as Y's list.
+void HnswKeepDroppedReachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint32_t> &before,
+                              std::vector<uint32_t> &after, HnswReachScratch &s);
+
 // Links back every live node (not flagged in `deleted`, nor on its page) that
 // a walk over level 0 from meta.entry_point misses (vdb::LinkUnreachable);
 // returns how many. element: HnswElementScratchBytes; spill: element_bytes.

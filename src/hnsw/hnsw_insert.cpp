@@ -55,6 +55,8 @@ struct InsertScratch {
 	std::vector<vdb::Candidate> per_level[HNSW_MAX_LEVEL + 1];  // candidates found by level, then the chosen
 	std::vector<uint32_t> links;
 	std::vector<uint32_t> hosts;  // the new node's level-0 neighbours, nearest first
+	std::vector<uint32_t> before;  // a re-pruned list as it was
+	HnswReachScratch reach;
 	std::vector<uint8_t> query;  // element of the node being pruned
 	std::vector<uint8_t> spill;  // a stored element that spans pages
 	HnswBufferHints hints;
@@ -225,7 +227,8 @@ void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level,
 namespace {
 
 // Adds `from` to `to`'s links on one level, re-pruning when the list is full
-// (filled in part on level 0, as the in-memory build does).
+// (filled in part on level 0, as the in-memory build does). On level 0 a
+// dropped link that may have been a node's only way in is kept or replaced.
 void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                         InsertScratch &s, uint32 to, uint32 from, float distance, int level) {
 	HnswReadNode(index, meta.geometry, to, level, &s.links, NULL);
@@ -247,9 +250,12 @@ void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 	vdb::SortFor(to, s.found);
 	HnswSelectAndLoad(index, meta, metric, s.found, max_links, s.vectors, s.kept,
 	                  vdb::ReprunedFillTarget(level, max_links), s.spill.data());
+	s.before.swap(s.links);
 	s.links.clear();
 	for (uint32 k : s.kept)
 		s.links.push_back(s.found[k].id);
+	if (level == 0)
+		HnswKeepDroppedReachable(index, meta, s.before, s.links, s.reach);
 	HnswWriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
 }
 

@@ -2,7 +2,7 @@
 // which the core's AttachNode and LinkUnreachable (core/hnsw/reachability.h,
 // the same code the build runs on its in-memory graph) read and write
 // level-0 lists on pages. An insert attaches its new node to one of its
-// neighbours; VACUUM, after its repair, links back every live node that no
+// neighbours and keeps the nodes its back links displace reachable; VACUUM, after its repair, links back every live node that no
 // walk from the entry point reaches. Both run under the graph write lock.
 #include "hnsw/hnsw.h"
 
@@ -50,6 +50,14 @@ void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, con
                     std::vector<uint32_t> &links) {
 	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
 	vdb::RunCpp("hnsw insert", [&] { vdb::AttachNode(reach, id, hosts, links); });
+}
+
+void HnswKeepDroppedReachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint32_t> &before,
+                              std::vector<uint32_t> &after, HnswReachScratch &s) {
+	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
+	vdb::RunCpp("hnsw insert", [&] { vdb::KeepDroppedReachable(reach, before, after, s.targets, s.links, s.stranded); });
+	for (uint32_t stranded : s.stranded)
+		HnswAttachNode(index, meta, stranded, after, s.links);
 }
 
 size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> &deleted,

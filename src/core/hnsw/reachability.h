@@ -3,7 +3,8 @@
 // links re-pruned away, most often among exact or near duplicates, or when
 // parallel linkers raced); such a row would only be found by a sequential
 // scan. The build runs LinkUnreachable once every node is linked, VACUUM
-// runs it after its repair, and an insert calls AttachNode for its new node;
+// runs it after its repair, and an insert calls AttachNode for its new node
+// and KeepDroppedReachable for the nodes its back links displace;
 // the graph may live in memory or on index pages, through an accessor G:
 //   size_t NodeCount()
 //   bool Live(uint32_t id)      a node searches may return and pass through
@@ -87,6 +88,40 @@ uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts,
 		(*indegree)[node]++;
 	graph.SetLinks(host, links);
 	return host;
+}
+
+// Re-pruning a full level-0 list of some node Y for a back link drops old
+// links, and a dropped link Y -> Z may have been Z's only way in: a graph
+// that only ever grows by inserts then strands nodes (sparse vectors under
+// L2, where the heuristic favours small norms everywhere, lost a third of
+// their nodes). Removing Y -> Z keeps every node reachable if another node
+// Y still links to also links to Z (any path through Y -> Z goes through
+// Y -> X -> Z instead). So each dropped node that no node of the new list
+// `after` links to is put back at its end while the list has room (it was
+// re-pruned to below max_links), and returned in `stranded` when it has
+// none. `before` is the old list; `targets` and `links` are scratch.
+template <typename G>
+void KeepDroppedReachable(G &graph, const std::vector<uint32_t> &before, std::vector<uint32_t> &after,
+                          std::vector<uint32_t> &targets, std::vector<uint32_t> &links,
+                          std::vector<uint32_t> &stranded) {
+	stranded.clear();
+	auto kept = [&after](uint32_t id) { return std::find(after.begin(), after.end(), id) != after.end(); };
+	if (std::all_of(before.begin(), before.end(), kept))
+		return;
+	targets.clear();
+	for (uint32_t id : after) {
+		graph.Neighbours(id, 0, links);
+		targets.insert(targets.end(), links.begin(), links.end());
+	}
+	std::sort(targets.begin(), targets.end());
+	for (uint32_t dropped : before) {
+		if (kept(dropped) || std::binary_search(targets.begin(), targets.end(), dropped))
+			continue;
+		if (after.size() < graph.MaxLinks())
+			after.push_back(dropped);
+		else
+			stranded.push_back(dropped);
+	}
 }
 
 namespace reach_detail {
