@@ -13,6 +13,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
+# The copy of vector_db the tests install is the test build, with fault
+# points (src/pg/fault.h); the Makefile rebuilds the objects when the flag
+# changes, so a later plain make never ships them.
+export VDB_FAULT_INJECTION=1
 
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(unit asan regress isolation tap e2e)

@@ -20,6 +20,7 @@
 #include <cmath>
 
 #include "pg/cpp_boundary.h"
+#include "pg/fault.h"
 
 extern "C" {
 #include "common/pg_prng.h"
@@ -330,6 +331,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 	// The metapage counts the node before any link to it is logged: WAL is
 	// replayed in order, so after a crash no link can point past node_count.
 	WriteMeta(index, meta);
+	VDB_FAULT_POINT("hnsw-insert-slot");
 
 	if (meta.entry_point != HNSW_NO_NODE) {
 		// The node's own lists on all its levels are written before any back
@@ -357,6 +359,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 					AddBackLink(index, meta, metric, s, c.id, id, c.distance, l);
 		});
 	}
+	VDB_FAULT_POINT("hnsw-insert-linked");
 	if (meta.entry_point == HNSW_NO_NODE || level > meta.max_level) {
 		meta.entry_point = id;
 		meta.max_level = level;

@@ -17,6 +17,7 @@
 #include <algorithm>
 
 #include "pg/cpp_boundary.h"
+#include "pg/fault.h"
 
 extern "C" {
 #include "commands/vacuum.h"
@@ -222,6 +223,7 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	VacuumScratch *s = NewScratch(meta);
 	stats->num_index_tuples = 0;
 	FlagDeadNodes(index, meta, s, callback, callback_state, stats);
+	VDB_FAULT_POINT("hnsw-vacuum-flagged");
 	if (std::find(s->deleted.begin(), s->deleted.end(), 1) == s->deleted.end())
 		return stats;
 
@@ -233,8 +235,10 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	vdb::RunCpp("hnsw vacuum", [&] { s->deleted.resize(meta.node_count, 0); });
 	int top_level;
 	uint32 top = RepairGraph(index, meta, s, &top_level);
+	VDB_FAULT_POINT("hnsw-vacuum-repaired");
 	uint32 first_group;
 	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
+	VDB_FAULT_POINT("hnsw-vacuum-freed");
 
 	now = HnswReadMeta(index);
 	if (now.entry_point != HNSW_NO_NODE && now.entry_point < meta.node_count && s->deleted[now.entry_point]) {

@@ -5,6 +5,7 @@
 // before the chain grows. Centroids are not retrained; pages are never
 // unlinked (an emptied page stays in its chain and is refilled).
 #include "ivf/ivf.h"
+#include "pg/fault.h"
 
 extern "C" {
 #include "commands/vacuum.h"
@@ -74,6 +75,7 @@ IndexBulkDeleteResult *ivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 		}
 		stats->tuples_removed += removed;
 		stats->num_index_tuples += kept;
+		VDB_FAULT_POINT("ivf-vacuum-list");
 		if (removed == 0 && !BlockNumberIsValid(first_with_room))
 			continue;
 
