@@ -78,6 +78,8 @@ void HnswCorrupted(Relation index, const char *what, uint32 id, uint32 value);
 
 // The metapage, checked (magic, version) and copied out.
 HnswMetaPageData HnswReadMeta(Relation index);
+// Writes the metapage contents (one GenericXLog record).
+void HnswWriteMeta(Relation index, const HnswMetaPageData &meta);
 // A metapage for a new index, with no nodes.
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer);
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);

@@ -78,15 +78,6 @@ InsertScratch &Scratch(const HnswMetaPageData &meta) {
 	return *scratch;
 }
 
-void WriteMeta(Relation index, const HnswMetaPageData &meta) {
-	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
-	VdbPageEdit edit(index);
-	Page page = edit.Register(buffer);
-	memcpy(PageGetContents(page), &meta, sizeof meta);
-	edit.Finish();
-	UnlockReleaseBuffer(buffer);
-}
-
 }  // namespace
 
 void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group) {
@@ -330,7 +321,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 	level = ClaimSlot(index, g, id, tid, level);
 	// The metapage counts the node before any link to it is logged: WAL is
 	// replayed in order, so after a crash no link can point past node_count.
-	WriteMeta(index, meta);
+	HnswWriteMeta(index, meta);
 	VDB_FAULT_POINT("hnsw-insert-slot");
 
 	if (meta.entry_point != HNSW_NO_NODE) {
@@ -364,7 +355,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 		meta.entry_point = id;
 		meta.max_level = level;
 	}
-	WriteMeta(index, meta);
+	HnswWriteMeta(index, meta);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 

@@ -236,22 +236,25 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	int top_level;
 	uint32 top = RepairGraph(index, meta, s, &top_level);
 	VDB_FAULT_POINT("hnsw-vacuum-repaired");
-	uint32 first_group;
-	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
-	VDB_FAULT_POINT("hnsw-vacuum-freed");
-
+	// The entry point leaves a flagged node before any node is freed: an
+	// ERROR or a crash part way through pass 3 must not leave searches
+	// starting on a free slot (test 030 makes one there).
 	now = HnswReadMeta(index);
 	if (now.entry_point != HNSW_NO_NODE && now.entry_point < meta.node_count && s->deleted[now.entry_point]) {
 		now.entry_point = top;
 		now.max_level = top_level;
+		HnswWriteMeta(index, now);
 	}
+	uint32 first_group;
+	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
+	VDB_FAULT_POINT("hnsw-vacuum-freed");
+
+	// free_nodes and free_hint_group are hints: slots freed before an ERROR
+	// or a crash here may go unused (space, never a row).
+	now = HnswReadMeta(index);
 	now.free_nodes += freed;
 	now.free_hint_group = Min(now.free_hint_group, first_group);
-	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
-	VdbPageEdit edit(index);
-	memcpy(PageGetContents(edit.Register(buffer)), &now, sizeof now);
-	edit.Finish();
-	UnlockReleaseBuffer(buffer);
+	HnswWriteMeta(index, now);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	return stats;
 }
