@@ -11,8 +11,10 @@
 # PG_SUPP (or $VALGRIND_SUPP): PostgreSQL's own suppressions,
 # src/tools/valgrind.supp of a PostgreSQL 15 source tree; nothing is
 # fetched. test/valgrind/vector_db.supp (the libraries we link) is always
-# used. VALGRIND_TESTS='vector hnsw' runs only those of the suite;
-# KEEP_TEST_DIR=1 keeps the per-process logs.
+# used. VALGRIND_TESTS='extension vector' runs only those of the suite (in
+# REGRESS order, with what they build on: extension creates the extension,
+# ivfflat and ivf use hnsw's functions); KEEP_TEST_DIR=1 keeps the
+# per-process logs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
