@@ -16,8 +16,10 @@ our @EXPORT = qw(start_fault_node fire_fault index_exists committed_rows_found e
 
 # An index scan, with probes and ef large enough that it reaches every row
 # it can reach (and no sort of the whole table instead).
-our $BY_INDEX = 'SET enable_seqscan = off; SET enable_sort = off; '
-  . 'SET hnsw.ef_search = 1000; SET ivfflat.probes = 1000; SET ivf.probes = 1000;';
+our $BY_INDEX = 'SET enable_seqscan = off; SET enable_sort = off; SET hnsw.ef_search = 1000; '
+  . 'SET ivfflat.probes = 1000; SET ivf.probes = 1000;';
+# One hnsw search that goes on until it has visited every node it reaches.
+our $ITERATIVE = 'SET hnsw.iterative_scan = relaxed_order; SET hnsw.max_scan_tuples = 100000000;';
 
 # A started node with up to two parallel maintenance workers, and the
 # extension; bails out unless the server has the fault-injection build.
@@ -73,21 +75,32 @@ sub index_exists {
 	return $node->safe_psql('postgres', "SELECT count(*) FROM pg_class WHERE relname = '$index'") eq '1';
 }
 
-# Every committed row of `table` (ids and vectors `v`) against the count and
-# id sum the test expects, and, when `index` is given, found by that index
-# as its own nearest neighbour after vector_db_index_check passes on it.
+# The committed rows of `table` (ids, vectors `v`) are exactly `ids`, and,
+# when `index` is given, vector_db_index_check passes on it and it finds
+# them: one search from the first row returns every row (an iterative hnsw
+# scan, every ivf list), and every tenth row is its own nearest neighbour.
 sub committed_rows_found {
-	my ($node, $table, $index, $count, $sum, $name) = @_;
+	my ($node, $table, $index, $ids, $name) = @_;
+	my ($sum, $tenths) = (0, 0);
+	for (@$ids) { $sum += $_; $tenths++ if $_ % 10 == 0; }
+	my $count = scalar(@$ids);
 	is($node->safe_psql('postgres', "SELECT count(*) || ' ' || coalesce(sum(id), 0) FROM $table"),
 		"$count $sum", "$name: every committed row is there (exact)");
 	return unless defined $index;
 	my ($ret, $out, $err) = $node->psql('postgres', "SELECT vector_db_index_check('$index', true)");
 	is($ret, 0, "$name: vector_db_index_check passes") or diag($err);
-	my $self = "SELECT b.id FROM $table b ORDER BY b.v <-> a.v LIMIT 1";
-	my $found = "SELECT count(*) FROM $table a WHERE ($self) = a.id";
-	like($node->safe_psql('postgres', "$BY_INDEX EXPLAIN $found"), qr/Index Scan using "?$index\b.* on $table b/,
-		"$name: the search uses $index");
-	is($node->safe_psql('postgres', "$BY_INDEX $found"), $count, "$name: the index finds every committed row");
+	my $scan = qr/Index Scan using "?$index\b/;
+	my $all = "SELECT count(DISTINCT id) || ' ' || coalesce(sum(id), 0) FROM (SELECT id FROM $table "
+	  . "ORDER BY v <-> (SELECT v FROM $table ORDER BY id LIMIT 1) LIMIT 100000000) s";
+	like($node->safe_psql('postgres', "$BY_INDEX $ITERATIVE EXPLAIN $all"), $scan, "$name: the whole search uses $index");
+	is($node->safe_psql('postgres', "$BY_INDEX $ITERATIVE $all"), "$count $sum",
+		"$name: one index search returns every committed row");
+	my $self = "SELECT count(*) FROM $table a WHERE a.id % 10 = 0 AND "
+	  . "(SELECT b.id FROM $table b ORDER BY b.v <-> a.v LIMIT 1) = a.id";
+	like($node->safe_psql('postgres', "$BY_INDEX EXPLAIN $self"), qr/$scan.* on $table b/,
+		"$name: the nearest-neighbour searches use $index");
+	is($node->safe_psql('postgres', "$BY_INDEX $self"), $tenths,
+		"$name: every tenth row is its own nearest neighbour by the index");
 }
 
 # The index scan's `LIMIT 10` ids for five queries equal an exact scan's.
