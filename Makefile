@@ -36,6 +36,12 @@ OPENBLAS_DIR = /usr/lib/x86_64-linux-gnu/openblas-openmp
 
 PG_CPPFLAGS = -Isrc
 PG_CXXFLAGS = -std=c++17 -O3 -fno-math-errno -fopenmp -Wno-register
+# The test build: fault points (src/pg/fault.h) and their vector_db.fault_*
+# settings. scripts/run-tests.sh sets VDB_FAULT_INJECTION=1 for the copy it
+# installs; a plain make / make install never has them.
+ifeq ($(VDB_FAULT_INJECTION),1)
+PG_CPPFLAGS += -DVDB_FAULT_INJECTION
+endif
 
 ifneq ($(PGXS),)
 MODULE_big = $(EXTENSION)
@@ -62,6 +68,16 @@ $(error two sources under src/ share a file name, but PGXS keeps dependencies in
 endif
 
 include $(PGXS)
+
+# The compile flags of the objects in the tree, rewritten only when they
+# change (e.g. between make test's fault-injection build and a plain make),
+# so that a change rebuilds every object and nothing else does.
+FLAGS_STAMP = .build/pgxs-flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CPPFLAGS) $(CXXFLAGS)' | cmp -s - $@ || echo '$(CPPFLAGS) $(CXXFLAGS)' > $@
+$(OBJS): $(FLAGS_STAMP)
+.PHONY: FORCE
 
 $(DATA_built): $(SQL_PARTS)
 	cat $^ > $@

@@ -5,6 +5,7 @@
 
 #include "hnsw/hnsw.h"
 #include "ivf/ivf.h"
+#include "pg/fault.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -14,4 +15,5 @@ void _PG_init(void);
 void _PG_init(void) {
 	HnswInit();
 	IvfInit();
+	VdbFaultInit();
 }

@@ -90,6 +90,8 @@ vdb::HnswPageShape HnswShape(const HnswGeometry &g);
 // XX002 unless node id's record (on its graph page `page`) passes
 // vdb::CheckHnswNodeRecord; called before any count or offset of it is used.
 void HnswCheckRecord(Relation index, Page page, const HnswGeometry &g, uint32 id);
+// Writes the metapage contents (one GenericXLog record).
+void HnswWriteMeta(Relation index, const HnswMetaPageData &meta);
 // A metapage for a new index, with no nodes.
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer);
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);

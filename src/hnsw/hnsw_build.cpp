@@ -38,6 +38,7 @@
 #include "index/index_progress.h"
 #include "index/parallel_build.h"
 #include "pg/cpp_boundary.h"
+#include "pg/fault.h"
 
 extern "C" {
 #include "access/table.h"
@@ -248,10 +249,12 @@ void LinkAndWrite(BuildState *state) {
 		});
 		CHECK_FOR_INTERRUPTS();
 	}
+	VDB_FAULT_POINT("hnsw-build-linked");
 	if (state->leader) {
 		VdbParallelArriveAndWait(common, &shared->linked);
 		vdb::RunCpp("hnsw graph build", [&] { graph.LinkUnreachable(); });
 		WriteGraph(state);
+		VDB_FAULT_POINT("hnsw-build-written");
 		VdbParallelSet(common, &shared->written);
 		VdbProgressPhase(HNSW_PHASE_LOAD);
 	} else {
@@ -305,6 +308,7 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 // happened already when the arena filled up) and adds its counts.
 void Participate(BuildState *state, IndexInfo *info, TableScanDesc scan) {
 	table_index_build_scan(state->heap, state->index, info, true, state->leader, BuildCallback, state, scan);
+	VDB_FAULT_POINT("hnsw-build-scanned");
 	if (!state->on_disk)
 		LinkAndWrite(state);
 	VdbParallelAddTuples(state->common, state->heap_tuples, state->index_tuples);
@@ -384,6 +388,7 @@ extern "C" PGDLLEXPORT void vdb_hnsw_build_worker_main(dsm_segment *segment, shm
 	                                  ((HnswBuildShared *) worker.chunks[kChunkShared])->params.seed +
 	                                      uint64(ParallelWorkerNumber + 1));
 	Participate(state, worker.info, worker.scan);
+	VDB_FAULT_POINT("hnsw-build-worker");
 	VdbParallelWorkerEnd(worker);
 }
 

@@ -21,6 +21,7 @@
 #include <cmath>
 
 #include "pg/cpp_boundary.h"
+#include "pg/fault.h"
 
 extern "C" {
 #include "common/pg_prng.h"
@@ -80,15 +81,6 @@ InsertScratch &Scratch(const HnswMetaPageData &meta) {
 		scratch->spill.resize(bytes);
 	});
 	return *scratch;
-}
-
-void WriteMeta(Relation index, const HnswMetaPageData &meta) {
-	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
-	VdbPageEdit edit(index);
-	Page page = edit.Register(buffer);
-	memcpy(PageGetContents(page), &meta, sizeof meta);
-	edit.Finish();
-	UnlockReleaseBuffer(buffer);
 }
 
 }  // namespace
@@ -340,7 +332,8 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 	level = ClaimSlot(index, g, id, tid, level);
 	// The metapage counts the node before any link to it is logged: WAL is
 	// replayed in order, so after a crash no link can point past node_count.
-	WriteMeta(index, meta);
+	HnswWriteMeta(index, meta);
+	VDB_FAULT_POINT("hnsw-insert-slot");
 
 	if (meta.entry_point != HNSW_NO_NODE) {
 		// The node's own lists on all its levels are written before any back
@@ -375,11 +368,12 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 		});
 		HnswAttachNode(index, meta, id, s.hosts, s.links);
 	}
+	VDB_FAULT_POINT("hnsw-insert-linked");
 	if (meta.entry_point == HNSW_NO_NODE || level > meta.max_level) {
 		meta.entry_point = id;
 		meta.max_level = level;
 	}
-	WriteMeta(index, meta);
+	HnswWriteMeta(index, meta);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 

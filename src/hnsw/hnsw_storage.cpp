@@ -97,6 +97,14 @@ void HnswCheckRecord(Relation index, Page page, const HnswGeometry &g, uint32 id
 		HnswCorrupted(index, problem.what, id, problem.value);
 }
 
+void HnswWriteMeta(Relation index, const HnswMetaPageData &meta) {
+	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
+	VdbPageEdit edit(index);
+	memcpy(PageGetContents(edit.Register(buffer)), &meta, sizeof meta);
+	edit.Finish();
+	UnlockReleaseBuffer(buffer);
+}
+
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer) {
 	VdbInitPage(page, HNSW_PAGE_META);
 	HnswMetaPageData meta{};

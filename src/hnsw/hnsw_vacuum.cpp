@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "pg/cpp_boundary.h"
+#include "pg/fault.h"
 
 extern "C" {
 #include "commands/vacuum.h"
@@ -210,6 +211,7 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	VacuumScratch *s = NewScratch(meta);
 	stats->num_index_tuples = 0;
 	FlagDeadNodes(index, meta, s, callback, callback_state, stats);
+	VDB_FAULT_POINT("hnsw-vacuum-flagged");
 	if (std::find(s->deleted.begin(), s->deleted.end(), 1) == s->deleted.end())
 		return stats;
 
@@ -221,23 +223,29 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	vdb::RunCpp("hnsw vacuum", [&] { s->deleted.resize(meta.node_count, 0); });
 	int top_level;
 	uint32 top = RepairGraph(index, meta, s, &top_level);
+	VDB_FAULT_POINT("hnsw-vacuum-repaired");
+	// The entry point leaves a flagged node before any node is freed: an
+	// ERROR or a crash part way through pass 3 must not leave searches
+	// starting on a free slot (test 030 makes one there).
+	now = HnswReadMeta(index);
 	if (now.entry_point != HNSW_NO_NODE && now.entry_point < meta.node_count && s->deleted[now.entry_point]) {
 		now.entry_point = top;
 		now.max_level = top_level;
+		HnswWriteMeta(index, now);
 	}
 	// The repair keeps paths around each flagged node, not the reachability
 	// of the whole graph: link back every live node no walk reaches.
 	HnswLinkUnreachable(index, now, s->deleted, s->reach, s->element.data(), s->spill.data());
 	uint32 first_group;
 	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
+	VDB_FAULT_POINT("hnsw-vacuum-freed");
 
+	// free_nodes and free_hint_group are hints: slots freed before an ERROR
+	// or a crash here may go unused (space, never a row).
+	now = HnswReadMeta(index);
 	now.free_nodes += freed;
 	now.free_hint_group = Min(now.free_hint_group, first_group);
-	Buffer buffer = VdbReadBuffer(index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
-	VdbPageEdit edit(index);
-	memcpy(PageGetContents(edit.Register(buffer)), &now, sizeof now);
-	edit.Finish();
-	UnlockReleaseBuffer(buffer);
+	HnswWriteMeta(index, now);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	return stats;
 }

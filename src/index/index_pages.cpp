@@ -1,5 +1,6 @@
 // Page allocation, page kinds and metapage checks for vector indexes.
 #include "index/index_pages.h"
+#include "pg/fault.h"
 
 extern "C" {
 #include "storage/buf_internals.h"
@@ -15,6 +16,7 @@ Buffer VdbNewBuffer(Relation index, ForkNumber fork) {
 	LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
 	if (!local)
 		UnlockRelationForExtension(index, ExclusiveLock);
+	VDB_FAULT_POINT("index-extend");
 	return buffer;
 }
 

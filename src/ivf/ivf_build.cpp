@@ -25,6 +25,7 @@
 #include "index/index_progress.h"
 #include "index/parallel_build.h"
 #include "pg/cpp_boundary.h"
+#include "pg/fault.h"
 
 extern "C" {
 #include "access/tableam.h"
@@ -454,6 +455,7 @@ void AssignAll(BuildState *state, Relation heap, IndexInfo *info, vdb::IvfQuanti
 
 	state->message = (uint8 *) palloc0(sizeof(uint32) + meta.tuple_size);
 	TableScanDesc scan = VdbParallelLaunch(build, heap, IvfIsFlatAm(state->index) ? "ivfflat" : "ivf");
+	VDB_FAULT_POINT("ivf-build-launched");
 	state->queue_count = build->workers;
 	state->live_queues = build->workers;
 	state->queues = (shm_mq_handle **) palloc0(sizeof(shm_mq_handle *) * Max(build->workers, 1));
@@ -512,12 +514,14 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 
 	VdbProgressTuplesTotal(Max(heap->rd_rel->reltuples, 0));
 	table_index_build_scan(heap, index, info, true, true, SampleCallback, state, NULL);
+	VDB_FAULT_POINT("ivf-build-sampled");
 	uint32 lists = options.lists > 0 ? uint32(options.lists) : vdb::DefaultListCount(uint64(state->seen));
 	if (state->seen < lists)
 		ereport(NOTICE, (errmsg("%s index created with little data", IvfIsFlatAm(index) ? "ivfflat" : "ivf"),
 		                 errdetail("This will cause low recall: %.0f rows for %u lists.", state->seen, lists),
 		                 errhint("Drop the index until the table has more data.")));
 	lists = Train(state, options, Max(lists, 1), quantizer);
+	VDB_FAULT_POINT("ivf-build-trained");
 
 	BuildMemory *m = state->memory;
 	state->meta = IvfMakeMeta(metric, quantizer, lists, uint32(m->coder.code_size()));
@@ -531,8 +535,10 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	VdbProgressPhase(IVF_PHASE_ASSIGN);
 	VdbProgressTuplesTotal(state->seen);
 	AssignAll(state, heap, info, quantizer);
+	VDB_FAULT_POINT("ivf-build-assigned");
 	FlushLists(state);
 	WriteEntries(state);
+	VDB_FAULT_POINT("ivf-build-written");
 	if (RelationNeedsWAL(index))
 		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
 	FreeBuildMemory(state);
@@ -569,6 +575,7 @@ extern "C" PGDLLEXPORT void vdb_ivf_build_worker_main(dsm_segment *segment, shm_
 	state->send = shm_mq_attach(mq, segment, NULL);
 	table_index_build_scan(worker.heap, worker.index, worker.info, true, false, WorkerAssignCallback, state,
 	                       worker.scan);
+	VDB_FAULT_POINT("ivf-build-worker");
 	shm_mq_detach(state->send);
 	FreeBuildMemory(state);
 	VdbParallelWorkerEnd(worker);

@@ -5,6 +5,7 @@
 #include "ivf/ivf.h"
 
 #include "pg/cpp_boundary.h"
+#include "pg/fault.h"
 
 bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Relation heap,
                IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo *info) {
@@ -26,6 +27,7 @@ bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid
 		});
 	if (indexed)
 		IvfAppendTuple(index, meta, list, heap_tid, code);
+	VDB_FAULT_POINT("ivf-insert");
 	pfree(element);
 	pfree(code);
 	return false;

@@ -1,10 +1,13 @@
 // VACUUM for ivfflat and ivf. ambulkdelete walks every list's chain, drops
 // the tuples whose heap rows are dead and compacts each changed page in
-// place (one GenericXLog record per page). The list's insert page is moved
+// place, taking the removed tuples off the list's row count in the same
+// GenericXLog record (so an ERROR or a crash part way leaves the count right,
+// which the fault-injection test 030 checks). The list's insert page is moved
 // back to the first page that has room, so later inserts fill the holes
 // before the chain grows. Centroids are not retrained; pages are never
 // unlinked (an emptied page stays in its chain and is refilled).
 #include "ivf/ivf.h"
+#include "pg/fault.h"
 
 extern "C" {
 #include "commands/vacuum.h"
@@ -13,9 +16,11 @@ extern "C" {
 
 namespace {
 
-// Removes dead tuples from one page; returns how many.
-uint32 VacuumPage(Relation index, const IvfMetaPageData &meta, Buffer buffer, IndexBulkDeleteCallback callback,
-                  void *callback_state) {
+// Removes dead tuples from one page of `list` and takes them off the list's
+// row count on its (locked) centroid page, in one WAL record: an ERROR or a
+// crash between two pages leaves count and pages agreeing. Returns how many.
+uint32 VacuumPage(Relation index, const IvfMetaPageData &meta, uint32 list, Buffer entry_buffer, Buffer buffer,
+                  IndexBulkDeleteCallback callback, void *callback_state) {
 	Page page = BufferGetPage(buffer);
 	uint32 count = Min(IvfPageHeader(page)->count, meta.tuples_per_page);
 	uint32 dead = 0;
@@ -38,6 +43,8 @@ uint32 VacuumPage(Relation index, const IvfMetaPageData &meta, Buffer buffer, In
 	// Zero the freed tail so that WAL and full-page images hold no stale codes.
 	memset(IvfPageTuple(copy, meta, kept), 0, size_t(count - kept) * meta.tuple_size);
 	IvfPageHeader(copy)->count = kept;
+	IvfListEntry *entry = IvfPageEntry(edit.Register(entry_buffer), meta, list);
+	entry->rows = entry->rows >= count - kept ? entry->rows - (count - kept) : 0;
 	edit.Finish();
 	return count - kept;
 }
@@ -62,31 +69,34 @@ IndexBulkDeleteResult *ivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 		BlockNumber first_with_room = InvalidBlockNumber;
 		while (BlockNumberIsValid(block)) {
 			vacuum_delay_point();
+			// The centroid page first, as inserts lock them.
+			entry_buffer = VdbReadBuffer(index, entry_block, BUFFER_LOCK_EXCLUSIVE);
 			Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_EXCLUSIVE);
 			VdbCheckPageKind(index, BufferGetPage(buffer), block, IVF_PAGE_DATA);
-			removed += VacuumPage(index, meta, buffer, callback, callback_state);
+			removed += VacuumPage(index, meta, list, entry_buffer, buffer, callback, callback_state);
 			IvfDataHeader *header = IvfPageHeader(BufferGetPage(buffer));
 			kept += header->count;
 			if (!BlockNumberIsValid(first_with_room) && header->count < meta.tuples_per_page)
 				first_with_room = block;
 			block = header->next;
 			UnlockReleaseBuffer(buffer);
+			UnlockReleaseBuffer(entry_buffer);
 		}
 		stats->tuples_removed += removed;
 		stats->num_index_tuples += kept;
-		if (removed == 0 && !BlockNumberIsValid(first_with_room))
+		VDB_FAULT_POINT("ivf-vacuum-list");
+		if (!BlockNumberIsValid(first_with_room))
 			continue;
 
 		// Inserts into the list wait on this lock; they only ever move the
 		// insert page forward, so moving it back to a page with room is safe.
-		Buffer buffer = VdbReadBuffer(index, entry_block, BUFFER_LOCK_EXCLUSIVE);
-		VdbPageEdit edit(index);
-		IvfListEntry *entry = IvfPageEntry(edit.Register(buffer), meta, list);
-		entry->rows = entry->rows >= removed ? entry->rows - removed : 0;
-		if (BlockNumberIsValid(first_with_room))
-			entry->insert = first_with_room;
-		edit.Finish();
-		UnlockReleaseBuffer(buffer);
+		entry_buffer = VdbReadBuffer(index, entry_block, BUFFER_LOCK_EXCLUSIVE);
+		if (IvfPageEntry(BufferGetPage(entry_buffer), meta, list)->insert != first_with_room) {
+			VdbPageEdit edit(index);
+			IvfPageEntry(edit.Register(entry_buffer), meta, list)->insert = first_with_room;
+			edit.Finish();
+		}
+		UnlockReleaseBuffer(entry_buffer);
 	}
 	stats->num_pages = RelationGetNumberOfBlocks(index);
 	return stats;

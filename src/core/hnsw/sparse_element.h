@@ -37,6 +37,10 @@ inline SparseView SparseElementView(const void *element) {
 inline void SparseElementWrite(void *element, SparseView v) {
 	char *out = static_cast<char *>(element);
 	memcpy(out, &v.nnz, sizeof(int32_t));
+	// An empty vector's arrays may be null, which memcpy must never get
+	// (even for 0 bytes; UBSan reports it).
+	if (v.nnz == 0)
+		return;
 	memcpy(out + sizeof(int32_t), v.indices, size_t(v.nnz) * sizeof(int32_t));
 	memcpy(out + sizeof(int32_t) * (1 + size_t(v.nnz)), v.values, size_t(v.nnz) * sizeof(float));
 }

@@ -1,0 +1,154 @@
+# Fault injection (docs/reliability.md): every fault point of the test build
+# fires as an ERROR and as a crash (SIGKILL of the process that reaches it,
+# a parallel worker included), in CREATE INDEX (parallel; serial builds only
+# as an ERROR, 031 crashes them), INSERT and VACUUM, on hnsw and ivfflat. After each round the server is up,
+# vector_db_index_check passes, every committed row is there, and the index
+# (where it exists) finds each one as its own nearest neighbour; then the
+# failed statement, run again without the fault, succeeds.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use fault_common;
+
+my $node = start_fault_node('fault_points');
+
+my %am = (
+	hnsw => 'USING hnsw (v vector_l2_ops) WITH (m = 8, ef_construction = 32)',
+	ivfflat => 'USING ivfflat (v vector_l2_ops) WITH (lists = 4)',
+);
+my %ids;  # table => { committed id => 1 }
+my %next_id;
+my $rounds = 0;
+
+sub insert_sql {
+	my ($table, $first, $last) = @_;
+	return "INSERT INTO $table SELECT i, (SELECT array_agg(random() - 0.5)::float4[] "
+	  . "FROM generate_series(1, 8) WHERE i > 0)::vector FROM generate_series($first, $last) i;";
+}
+
+# Inserts `n` new rows (committed).
+sub add_rows {
+	my ($table, $n) = @_;
+	my $first = $next_id{$table};
+	$next_id{$table} += $n;
+	$node->safe_psql('postgres', insert_sql($table, $first, $first + $n - 1));
+	$ids{$table}{$_} = 1 for $first .. $first + $n - 1;
+}
+
+sub check_rows {
+	my ($table, $with_index, $name) = @_;
+	committed_rows_found($node, $table, $with_index ? "${table}_idx" : undef, [ keys %{ $ids{$table} } ], $name);
+}
+
+for my $am (sort keys %am) {
+	my $table = "t_$am";
+	$node->safe_psql('postgres', "CREATE TABLE $table (id int PRIMARY KEY, v vector(8))");
+	$next_id{$table} = 1;
+	add_rows($table, 400);
+}
+
+sub create_sql {
+	my ($am) = @_;
+	return "CREATE INDEX t_${am}_idx ON t_$am $am{$am};";
+}
+
+# CREATE INDEX: nothing of the index remains, and a rerun succeeds.
+my %build_points = (
+	hnsw => [ [ 'hnsw-build-scanned', 0 ], [ 'hnsw-build-linked', 0 ], [ 'hnsw-build-written', 0 ],
+		[ 'hnsw-build-worker', 0 ], [ 'index-extend', 1 ] ],
+	ivfflat => [ [ 'ivf-build-sampled', 0 ], [ 'ivf-build-trained', 0 ], [ 'ivf-build-launched', 0 ],
+		[ 'ivf-build-assigned', 0 ],
+		[ 'ivf-build-written', 0 ], [ 'ivf-build-worker', 0 ], [ 'index-extend', 1 ] ],
+);
+for my $mode ('parallel', 'serial') {
+	my $settings = $mode eq 'serial' ? 'SET max_parallel_maintenance_workers = 0;' : '';
+	for my $am (sort keys %am) {
+		my $table = "t_$am";
+		for my $p (@{ $build_points{$am} }) {
+			my ($point, $skip) = @$p;
+			next if $mode eq 'serial' && $point =~ /worker/;
+			# A crash in a serial build is 031's subject.
+			for my $action ($mode eq 'serial' ? ('error') : ('error', 'kill')) {
+				my $name = "$am $mode build, $point/$action";
+				$node->safe_psql('postgres', "DROP INDEX IF EXISTS ${table}_idx");
+				fire_fault($node, $point, $action, create_sql($am), $skip, $settings);
+				ok(!index_exists($node, "${table}_idx"), "$name: no index remains");
+				check_rows($table, 0, $name);
+				my ($ret, $out, $err) = $node->psql('postgres', "$settings SET client_min_messages = debug1; " . create_sql($am));
+				is($ret, 0, "$name: the build succeeds when run again") or diag($err);
+				if ($mode eq 'parallel') {
+					like($err, qr/build of "$table" using [1-9]\d* parallel workers/, "$name: and it is parallel");
+				}
+				check_rows($table, 1, "$name, rebuilt");
+				$rounds++;
+			}
+		}
+	}
+}
+
+# INSERT: the failed statement's rows are not there, the committed ones are
+# all found; an insert then succeeds. The extension rounds insert enough
+# rows to add pages.
+my %insert_points = (
+	hnsw => [ [ 'hnsw-insert-slot', 0, 50 ], [ 'hnsw-insert-linked', 3, 50 ], [ 'index-extend', 0, 1000 ] ],
+	ivfflat => [ [ 'ivf-insert', 3, 50 ], [ 'index-extend', 0, 1000 ] ],
+);
+for my $am (sort keys %am) {
+	my $table = "t_$am";
+	for my $p (@{ $insert_points{$am} }) {
+		my ($point, $skip, $rows) = @$p;
+		for my $action ('error', 'kill') {
+			my $name = "$am insert, $point/$action";
+			my $first = $next_id{$table};
+			fire_fault($node, $point, $action, insert_sql($table, $first, $first + $rows - 1), $skip);
+			check_rows($table, 1, $name);
+			add_rows($table, 50);
+			check_rows($table, 1, "$name, then inserted");
+			$rounds++;
+		}
+	}
+}
+
+# A PANIC is a crash like the others.
+fire_fault($node, 'hnsw-insert-linked', 'panic', insert_sql('t_hnsw', $next_id{t_hnsw}, $next_id{t_hnsw} + 9));
+check_rows('t_hnsw', 1, 'hnsw insert, hnsw-insert-linked/panic');
+$rounds++;
+
+# VACUUM: a quarter of the rows deleted (committed), then the vacuum fails
+# part way. The rest is found, and a vacuum run again finishes.
+my %vacuum_points = (
+	hnsw => [ [ 'hnsw-vacuum-flagged', 0 ], [ 'hnsw-vacuum-repaired', 0 ], [ 'hnsw-vacuum-freed', 0 ] ],
+	ivfflat => [ [ 'ivf-vacuum-list', 1 ] ],
+);
+my $part = 0;
+for my $am (sort keys %am) {
+	my $table = "t_$am";
+	for my $p (@{ $vacuum_points{$am} }) {
+		my ($point, $skip) = @$p;
+		for my $action ('error', 'kill') {
+			my $name = "$am vacuum, $point/$action";
+			$part = ($part + 1) % 4;
+			$node->safe_psql('postgres', "DELETE FROM $table WHERE id % 4 = $part");
+			delete $ids{$table}{$_} for grep { $_ % 4 == $part } keys %{ $ids{$table} };
+			fire_fault($node, $point, $action, "VACUUM $table", $skip);
+			check_rows($table, 1, $name);
+			$node->safe_psql('postgres', "VACUUM $table");
+			check_rows($table, 1, "$name, vacuumed again");
+			add_rows($table, 200);
+			check_rows($table, 1, "$name, then inserted");
+			$rounds++;
+		}
+	}
+}
+
+for my $am (sort keys %am) {
+	exact_equals_index($node, "t_$am", 8, "$am at the end");
+}
+note("fault injection: $rounds rounds");
+
+$node->stop;
+done_testing();
