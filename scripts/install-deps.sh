@@ -10,6 +10,7 @@ packages=(
   libfaiss-dev libopenblas-dev libopenblas0-openmp
   googletest libgtest-dev libbenchmark-dev
   qemu-user
+  clang libclang-rt-14-dev
   libipc-run-perl
   dataset-fashion-mnist
   python3 python3-psycopg2 python3-numpy python3-hnswlib python3-faiss python3-matplotlib
