@@ -11,6 +11,7 @@ packages=(
   googletest libgtest-dev libbenchmark-dev
   qemu-user
   clang-tools-14
+  clang libclang-rt-14-dev
   libipc-run-perl
   dataset-fashion-mnist
   python3 python3-psycopg2 python3-numpy python3-hnswlib python3-faiss python3-matplotlib

@@ -10,6 +10,7 @@
 #   scripts/run-tests.sh unit       only the C++ unit tests (no server)
 #   scripts/run-tests.sh lint       the C++/Postgres boundary lint (no server)
 #   scripts/run-tests.sh asan       the unit tests under ASan + UBSan
+#   scripts/run-tests.sh fuzz       a short run of each libFuzzer target (no server)
 #   scripts/run-tests.sh regress e2e   a chosen subset
 #   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
 set -uo pipefail
@@ -21,7 +22,7 @@ source scripts/pg-cluster.sh
 export VDB_FAULT_INJECTION=1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan regress isolation tap e2e)
+[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e)
 wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
 
 total_passed=0
@@ -95,6 +96,33 @@ run_lint() {
 	else
 		record lint $((samples_ok + files - bad)) $((samples_bad + bad))
 	fi
+}
+
+# The libFuzzer targets of test/fuzz under ASan+UBSan, built by clang in
+# .build/fuzz. Each runs FUZZ_RUNS inputs (seed 1, so a run repeats) from its
+# committed corpus on and counts as one test; new inputs go to a scratch
+# directory, and a crashing input to .build/fuzz/artifacts/.
+run_fuzz() {
+	CC=clang CXX=clang++ cmake -S . -B .build/fuzz -DCMAKE_BUILD_TYPE=Release >"$work/fuzz.log" 2>&1 &&
+		cmake --build .build/fuzz --target fuzzers -j"$jobs" >>"$work/fuzz.log" 2>&1 ||
+		{ tail -40 "$work/fuzz.log"; record fuzz 0 1; return; }
+	mkdir -p .build/fuzz/artifacts
+	local passed=0 failed=0 bin name dict
+	for bin in .build/fuzz/test/fuzz/fuzz_*; do
+		name=${bin##*/fuzz_}
+		dict=()
+		[ ! -f "test/fuzz/dict/$name.dict" ] || dict=(-dict="test/fuzz/dict/$name.dict")
+		mkdir -p "$work/fuzz/$name"
+		if "$bin" -runs="${FUZZ_RUNS:-20000}" -seed=1 "${dict[@]}" -artifact_prefix=".build/fuzz/artifacts/$name-" \
+			"$work/fuzz/$name" "test/fuzz/corpus/$name" >"$work/fuzz/$name.log" 2>&1; then
+			passed=$((passed + 1))
+		else
+			echo "fuzz: $name failed"
+			tail -30 "$work/fuzz/$name.log"
+			failed=$((failed + 1))
+		fi
+	done
+	record fuzz "$passed" "$failed"
 }
 
 # Builds, installs into the private copy and starts the shared test cluster.
@@ -201,7 +229,7 @@ run_e2e() {
 	record e2e $((ran - failed - ${skipped:-0})) "$failed" "${skipped:-0}"
 }
 
-for suite in lint unit asan regress isolation tap e2e; do
+for suite in lint unit asan fuzz regress isolation tap e2e; do
 	wants "$suite" && "run_$suite"
 done
 

@@ -51,15 +51,6 @@ int32 TypmodFromArray(const char *type, ArrayType *modifiers, int max) {
 	return values[0];
 }
 
-void CheckBinaryLength(const char *type, StringInfo buf, int64 expected, bool exact) {
-	int64 left = buf->len - buf->cursor;
-	if (exact ? left != expected : left < expected)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-		                errmsg("invalid binary data for type %s", type),
-		                errdetail("Expected %s%lld bytes, got %lld.", exact ? "" : "at least ",
-		                          (long long) expected, (long long) left)));
-}
-
 void ReportOverflow(const char *type) {
 	ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 	                errmsg("value out of range for type %s: overflow", type)));

@@ -6,7 +6,6 @@
 #include "pg/pg.h"
 
 extern "C" {
-#include "lib/stringinfo.h"
 #include "utils/array.h"
 }
 
@@ -26,10 +25,6 @@ void CheckFinite(const char *type, float value);
 
 // The typmod_in of each type: one integer in 1..max, else 22023.
 int32 TypmodFromArray(const char *type, ArrayType *modifiers, int max);
-
-// 22P03 unless exactly (exact) or at least (!exact) `expected` bytes are left
-// in a binary message, so truncated or padded input never reads past its end.
-void CheckBinaryLength(const char *type, StringInfo buf, int64 expected, bool exact);
 
 // 22003 after arithmetic or a cast produced an infinite element.
 void ReportOverflow(const char *type);

@@ -18,10 +18,8 @@ template <>
 struct DenseTraits<Vector> {
 	using Element = float;
 	static constexpr const char *kName = "vector";
-	static constexpr int kMaxDim = VECTOR_MAX_DIM;
-	// Text input rejects values at or beyond this magnitude (strtof already
-	// rejects float4 overflow).
-	static constexpr float kOverflowAt = INFINITY;
+	static constexpr const vdb::DenseKind &kKind = vdb::kVectorKind;
+	static constexpr int kMaxDim = kKind.max_dim;
 
 	static Vector *New(int dim) { return NewVector(dim); }
 	static Vector *Arg(FunctionCallInfo fcinfo, int n) { return PG_GETARG_VECTOR_P(n); }
@@ -51,9 +49,8 @@ template <>
 struct DenseTraits<HalfVector> {
 	using Element = vdb::Half;
 	static constexpr const char *kName = "halfvec";
-	static constexpr int kMaxDim = HALFVEC_MAX_DIM;
-	// The smallest float that rounds to float16 infinity.
-	static constexpr float kOverflowAt = 65520.0f;
+	static constexpr const vdb::DenseKind &kKind = vdb::kHalfvecKind;
+	static constexpr int kMaxDim = kKind.max_dim;
 
 	static HalfVector *New(int dim) { return NewHalfVector(dim); }
 	static HalfVector *Arg(FunctionCallInfo fcinfo, int n) { return PG_GETARG_HALFVEC_P(n); }

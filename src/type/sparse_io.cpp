@@ -1,117 +1,31 @@
 // Text and binary input/output of sparsevec, and its typmod_in.
 // Text: "{1:1.5,3:2}/5" with 1-based indices in any order, zeros dropped;
-// binary (pgvector's): int32 dim, int32 nnz, int32 0, then nnz 0-based int32
-// indices and nnz float4 values.
+// binary: pgvector's wire format (src/core/io/wire.h). Reading and checking
+// is Postgres-free (src/core/io); this glue allocates the value and raises
+// what the readers report.
 #include "pg/pg.h"
 
-#include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-
-extern "C" {
-#include "libpq/pqformat.h"
-}
-
+#include "core/io/text_input.h"
+#include "core/io/wire.h"
 #include "type/checks.h"
 #include "type/float_text.h"
 #include "type/sparse.h"
+#include "type/type_io.h"
 
 namespace {
 
 const char *const kName = "sparsevec";
 
-struct Entry {
-	int64 index;  // 1-based as written
-	float value;
-};
-
-// An integer of the text form at *cursor; 22P02 unless one starts there.
-int64 ParseInteger(const char *input, const char **cursor) {
-	const char *start = vdb::SkipSpace(*cursor);
-	char *end;
-	errno = 0;
-	long long value = strtoll(start, &end, 10);
-	if (end == start)
-		vdb::ReportSyntax(kName, input);
-	if (errno == ERANGE || value > PG_INT32_MAX || value < PG_INT32_MIN)
-		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-		                errmsg("\"%s\" is out of range for type %s", pnstrdup(start, end - start),
-		                       kName)));
-	*cursor = end;
-	return value;
-}
-
-// Parses "{i:v, ...}" and returns the entries; *count gets their number.
-Entry *ParseEntries(const char *input, const char **cursor, int *count) {
-	const char *p = vdb::SkipSpace(*cursor);
-	if (*p != '{')
-		vdb::ReportSyntax(kName, input);
-	p = vdb::SkipSpace(p + 1);
-	// Each entry takes at least four bytes ("1:1,").
-	Entry *entries = (Entry *) palloc(sizeof(Entry) * (strlen(input) / 4 + 1));
-	int n = 0;
-	if (*p != '}') {
-		for (;;) {
-			entries[n].index = ParseInteger(input, &p);
-			p = vdb::SkipSpace(p);
-			if (*p != ':')
-				vdb::ReportSyntax(kName, input);
-			p++;
-			entries[n].value = vdb::ParseFloatElement(kName, input, &p, INFINITY);
-			n++;
-			p = vdb::SkipSpace(p);
-			if (*p == ',')
-				p++;
-			else if (*p == '}')
-				break;
-			else
-				vdb::ReportSyntax(kName, input);
-		}
-	}
-	*cursor = p + 1;
-	*count = n;
-	return entries;
-}
-
 SparseVector *ParseSparse(const char *input, int32 typmod) {
-	const char *p = input;
-	int count;
-	Entry *entries = ParseEntries(input, &p, &count);
-	p = vdb::SkipSpace(p);
-	if (*p != '/')
-		vdb::ReportSyntax(kName, input);
-	p++;
-	int64 dim = ParseInteger(input, &p);
-	if (*vdb::SkipSpace(p) != '\0')
-		vdb::ReportSyntax(kName, input);
-	vdb::CheckDimCount(kName, dim, SPARSEVEC_MAX_DIM);
-	vdb::CheckExpectedDim(kName, typmod, dim);
-
-	std::sort(entries, entries + count,
-	          [](const Entry &a, const Entry &b) { return a.index < b.index; });
-	int nnz = 0;
-	for (int i = 0; i < count; i++) {
-		if (entries[i].index < 1 || entries[i].index > dim)
-			ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-			                errmsg("sparsevec index %lld is out of range 1..%lld",
-			                       (long long) entries[i].index, (long long) dim)));
-		if (i > 0 && entries[i].index == entries[i - 1].index)
-			ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-			                errmsg("sparsevec index %lld appears more than once",
-			                       (long long) entries[i].index)));
-		nnz += entries[i].value != 0;
-	}
-	CheckSparseNnz(nnz, dim);
-
+	size_t capacity = vdb::SparseTextCapacity(strlen(input));
+	vdb::SparseEntry *entries = (vdb::SparseEntry *) palloc(sizeof(vdb::SparseEntry) * capacity);
+	int nnz = 0, dim = 0;
+	vdb::CheckInput(kName, input, vdb::ParseSparseText(input, typmod, entries, capacity, &nnz, &dim));
 	SparseVector *result = NewSparseVector(dim, nnz);
 	float *values = SparseVectorValues(result);
-	int k = 0;
-	for (int i = 0; i < count; i++) {
-		if (entries[i].value == 0)
-			continue;
-		result->indices[k] = entries[i].index - 1;
-		values[k++] = entries[i].value;
+	for (int i = 0; i < nnz; i++) {
+		result->indices[i] = int32(entries[i].index);
+		values[i] = entries[i].value;
 	}
 	pfree(entries);
 	return result;
@@ -131,53 +45,21 @@ char *FormatSparse(SparseVector *v) {
 }
 
 SparseVector *ReceiveSparse(StringInfo buf, int32 typmod) {
-	vdb::CheckBinaryLength(kName, buf, 12, false);
-	int32 dim = pq_getmsgint(buf, sizeof(int32));
-	int32 nnz = pq_getmsgint(buf, sizeof(int32));
-	int32 unused = pq_getmsgint(buf, sizeof(int32));
-	vdb::CheckDimCount(kName, dim, SPARSEVEC_MAX_DIM);
-	vdb::CheckExpectedDim(kName, typmod, dim);
-	CheckSparseNnz(nnz, dim);
-	if (unused != 0)
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-		                errmsg("invalid binary data for type %s", kName),
-		                errdetail("The reserved field is %d, not 0.", unused)));
-	vdb::CheckBinaryLength(kName, buf, (int64) nnz * (sizeof(int32) + sizeof(float)), true);
-
-	SparseVector *result = NewSparseVector(dim, nnz);
-	float *values = SparseVectorValues(result);
-	for (int i = 0; i < nnz; i++) {
-		int32 index = pq_getmsgint(buf, sizeof(int32));
-		if (index < 0 || index >= dim || (i > 0 && index <= result->indices[i - 1]))
-			ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-			                errmsg("invalid binary data for type %s", kName),
-			                errdetail("Indices must be strictly increasing and in 0..%d.",
-			                          dim - 1)));
-		result->indices[i] = index;
-	}
-	for (int i = 0; i < nnz; i++) {
-		values[i] = pq_getmsgfloat4(buf);
-		vdb::CheckFinite(kName, values[i]);
-		if (values[i] == 0)
-			ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-			                errmsg("invalid binary data for type %s", kName),
-			                errdetail("Stored values must be non-zero.")));
-	}
+	vdb::SparseWire wire;
+	vdb::CheckInput(kName, nullptr,
+	                vdb::ReadSparseWire((const uint8 *) buf->data + buf->cursor, buf->len - buf->cursor,
+	                                    typmod, &wire));
+	SparseVector *result = NewSparseVector(wire.dim, wire.nnz);
+	vdb::CheckInput(kName, nullptr,
+	                vdb::DecodeSparseEntries(wire, result->indices, SparseVectorValues(result)));
+	buf->cursor = buf->len;
 	return result;
 }
 
 bytea *SendSparse(SparseVector *v) {
-	float *values = SparseVectorValues(v);
-	StringInfoData buf;
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, v->dim);
-	pq_sendint32(&buf, v->nnz);
-	pq_sendint32(&buf, 0);
-	for (int i = 0; i < v->nnz; i++)
-		pq_sendint32(&buf, v->indices[i]);
-	for (int i = 0; i < v->nnz; i++)
-		pq_sendfloat4(&buf, values[i]);
-	return pq_endtypsend(&buf);
+	bytea *result = vdb::NewSendBuffer(vdb::SparseWireBytes(v->nnz));
+	vdb::EncodeSparseWire(v->dim, v->nnz, v->indices, SparseVectorValues(v), (uint8 *) VARDATA(result));
+	return result;
 }
 
 }  // namespace

@@ -3,12 +3,14 @@
 #pragma once
 
 #include "core/float16.h"
+#include "core/io/type_limits.h"
 #include "pg/pg.h"
 
-#define VECTOR_MAX_DIM 16000
-#define HALFVEC_MAX_DIM 16000
-#define SPARSEVEC_MAX_DIM 1000000000
-#define SPARSEVEC_MAX_NNZ 16000
+// The limits live in the core, which reads the types' input too.
+#define VECTOR_MAX_DIM (vdb::kVectorKind.max_dim)
+#define HALFVEC_MAX_DIM (vdb::kHalfvecKind.max_dim)
+#define SPARSEVEC_MAX_DIM vdb::kSparseMaxDim
+#define SPARSEVEC_MAX_NNZ vdb::kSparseMaxNnz
 
 // vector(n): float4 × dim.
 struct Vector {

@@ -137,6 +137,17 @@ TEST(IvfCoder, LoadedCoderScoresLikeTheTrainedOne) {
 	}
 }
 
+// Found by the ivf_quantizer_state fuzz target: a corrupt dimension count in
+// stored rabitq state (here 2^31 - 1) built its rotation, 4 floats per
+// dimension, before the count was compared with the index's: 32 GB.
+TEST(IvfCoder, CorruptRabitqDimensionsAreRefusedBeforeAllocating) {
+	ElementMetric metric = MakeElementMetric(ElementType::kFloat32, MetricKind::kL2, 8);
+	const uint8_t state[] = {3, 1, 0xff, 0xff, 0xff, 0x7f, 1, 0, 0, 0, 0, 0, 0, 0};
+	IvfCoder loaded;
+	EXPECT_EQ(IvfCoder::Load(IvfQuantizer::kRabitq, metric, state, sizeof state, &loaded).code,
+	          Status::kCorrupt);
+}
+
 TEST(IvfCoder, BitColumnsTakeOnlyFlatLists) {
 	ElementMetric bits = MakeElementMetric(ElementType::kBit, MetricKind::kHamming, 64);
 	std::vector<float> rows(64 * 300, 1.0f), centroids(64, 1.0f);

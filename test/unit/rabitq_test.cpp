@@ -132,7 +132,7 @@ TEST(Rabitq, SerialisedStateRoundTripsAndCorruptionIsCaught) {
 	RabitqQuantizer rq, back;
 	ASSERT_TRUE(RabitqQuantizer::Create(300, 99, &rq).ok());
 	std::vector<uint8_t> bytes = rq.Serialize();
-	ASSERT_TRUE(RabitqQuantizer::Deserialize(bytes.data(), bytes.size(), &back).ok());
+	ASSERT_TRUE(RabitqQuantizer::Deserialize(bytes.data(), bytes.size(), 300, &back).ok());
 	EXPECT_EQ(back.dims(), 300u);
 	EXPECT_EQ(back.code_size(), 5 * 8 + 16u);
 	// Same seed, same codes.
@@ -142,12 +142,13 @@ TEST(Rabitq, SerialisedStateRoundTripsAndCorruptionIsCaught) {
 	back.Encode(x.data(), c.data(), b.data());
 	EXPECT_EQ(a, b);
 	std::vector<uint8_t> truncated(bytes.begin(), bytes.end() - 1);
-	EXPECT_EQ(RabitqQuantizer::Deserialize(truncated.data(), truncated.size(), &back).code,
+	EXPECT_EQ(RabitqQuantizer::Deserialize(truncated.data(), truncated.size(), 300, &back).code,
 	          Status::kCorrupt);
 	std::vector<uint8_t> zero_dims = bytes;
 	std::fill(zero_dims.begin() + 2, zero_dims.begin() + 6, 0);
-	EXPECT_EQ(RabitqQuantizer::Deserialize(zero_dims.data(), zero_dims.size(), &back).code,
+	EXPECT_EQ(RabitqQuantizer::Deserialize(zero_dims.data(), zero_dims.size(), 300, &back).code,
 	          Status::kCorrupt);
+	EXPECT_EQ(RabitqQuantizer::Deserialize(bytes.data(), bytes.size(), 301, &back).code, Status::kCorrupt);
 	EXPECT_EQ(RabitqQuantizer::Create(0, 1, &back).code, Status::kInvalidArgument);
 }
 

@@ -184,7 +184,7 @@ Status IvfCoder::Load(IvfQuantizer kind, const ElementMetric &metric, const uint
 	}
 	case IvfQuantizer::kRabitq: {
 		auto q = std::make_shared<RabitqQuantizer>();
-		status = RabitqQuantizer::Deserialize(bytes, size, q.get());
+		status = RabitqQuantizer::Deserialize(bytes, size, metric.dims, q.get());
 		coder.rabitq_ = q;
 		break;
 	}

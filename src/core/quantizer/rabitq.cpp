@@ -116,13 +116,15 @@ std::vector<uint8_t> RabitqQuantizer::Serialize() const {
 	return out.Take();
 }
 
-Status RabitqQuantizer::Deserialize(const uint8_t *bytes, size_t size, RabitqQuantizer *out) {
+Status RabitqQuantizer::Deserialize(const uint8_t *bytes, size_t size, size_t dims, RabitqQuantizer *out) {
 	ByteReader in(bytes, size);
 	uint32_t d;
 	uint64_t seed;
 	if (!HeaderMatches(in, QuantizerKind::kRabitq, kFormatVersion) || !in.Get(&d) || !in.Get(&seed) ||
 	    !in.AtEnd() || d == 0 || d > uint32_t(INT_MAX))
 		return Status::Error(Status::kCorrupt, "rabitq quantizer state is truncated or not version 1");
+	if (d != dims)
+		return Status::Error(Status::kCorrupt, "quantizer dimensions differ from the index's");
 	*out = RabitqQuantizer(d, seed);
 	return Status::Ok();
 }

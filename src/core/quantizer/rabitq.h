@@ -56,7 +56,10 @@ public:
 	float EstimateDistance(const RabitqQuery &query, const uint8_t *code) const;
 
 	std::vector<uint8_t> Serialize() const;
-	static Status Deserialize(const uint8_t *bytes, size_t size, RabitqQuantizer *out);
+	// dims is the index's dimension count: state for any other is corrupt.
+	// Checked before the rotation is built, since its size follows the
+	// stored count and not the bytes (a corrupt count once asked for 28 GB).
+	static Status Deserialize(const uint8_t *bytes, size_t size, size_t dims, RabitqQuantizer *out);
 
 private:
 	RabitqQuantizer(size_t d, uint64_t seed);
