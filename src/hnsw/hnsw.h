@@ -184,13 +184,16 @@ void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level,
 
 // --- hnsw_reach.cpp: every live node reachable on level 0 (under the write lock) ---
 
-// Makes node id reachable from one of `hosts`, nearest first (vdb::AttachNode).
-void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
-                    std::vector<uint32_t> &links);
-// What HnswKeepDroppedReachable reuses from call to call.
+// What an insert's reachability calls reuse from call to call.
 struct HnswReachScratch {
 	std::vector<uint32_t> targets, links, stranded;
 };
+
+// Makes node id reachable from one of `hosts`, nearest first, displacing no
+// link that was some node's only way in where a host offers such a place
+// (vdb::AttachNode).
+void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
+                    HnswReachScratch &s);
 
 // After node Y's full level-0 list was re-pruned from `before` to `after`
 // for a back link, keeps every dropped node that no node of `after` links to

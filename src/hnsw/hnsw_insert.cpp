@@ -366,7 +366,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 			for (const vdb::Candidate &c : s.per_level[0])
 				s.hosts.push_back(c.id);
 		});
-		HnswAttachNode(index, meta, id, s.hosts, s.links);
+		HnswAttachNode(index, meta, id, s.hosts, s.reach);
 	}
 	VDB_FAULT_POINT("hnsw-insert-linked");
 	if (meta.entry_point == HNSW_NO_NODE || level > meta.max_level) {

@@ -47,9 +47,9 @@ struct PageReach {
 }  // namespace
 
 void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
-                    std::vector<uint32_t> &links) {
+                    HnswReachScratch &s) {
 	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
-	vdb::RunCpp("hnsw insert", [&] { vdb::AttachNode(reach, id, hosts, links); });
+	vdb::RunCpp("hnsw insert", [&] { vdb::AttachNode(reach, id, hosts, s.links, nullptr, &s.targets); });
 }
 
 void HnswKeepDroppedReachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint32_t> &before,
@@ -57,7 +57,7 @@ void HnswKeepDroppedReachable(Relation index, const HnswMetaPageData &meta, cons
 	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
 	vdb::RunCpp("hnsw insert", [&] { vdb::KeepDroppedReachable(reach, before, after, s.targets, s.links, s.stranded); });
 	for (uint32_t stranded : s.stranded)
-		HnswAttachNode(index, meta, stranded, after, s.links);
+		HnswAttachNode(index, meta, stranded, after, s);
 }
 
 size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> &deleted,

@@ -42,12 +42,15 @@ struct ReachScratch {
 // has room. When all are full, it takes a place in the nearest list: with
 // `indegree` (links to each node), the place of a link to a node that
 // other links lead to as well, in the nearest list that has one, so that
-// nobody is stranded; else (or when none has) the last place of the
-// nearest list (the least preferred: lists are kept in the heuristic's
-// order). Returns the host, or kInvalidNode when there is none.
+// nobody is stranded. Without `indegree`, given `targets` (scratch), the
+// place of a link H -> W in the nearest list of some host H where another
+// node of H's list links to W as well (H -> X -> W still reaches W). Else
+// (or when none has) the last place of the nearest list (the least
+// preferred: lists are kept in the heuristic's order). Returns the host,
+// or kInvalidNode when there is none.
 template <typename G>
 uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts, std::vector<uint32_t> &links,
-                    std::vector<uint32_t> *indegree = nullptr) {
+                    std::vector<uint32_t> *indegree = nullptr, std::vector<uint32_t> *targets = nullptr) {
 	if (hosts.empty())
 		return kInvalidNode;
 	uint32_t roomy = kInvalidNode;
@@ -69,6 +72,23 @@ uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts,
 			graph.Neighbours(hosts[h], 0, links);
 			for (size_t i = links.size(); i-- > 0;)
 				if (count(links[i]) >= 2 && (place == SIZE_MAX || count(links[i]) > count(links[place])))
+					place = i;
+			if (place != SIZE_MAX)
+				host = hosts[h];
+		}
+	} else if (targets != nullptr) {
+		for (size_t h = 0; h < hosts.size() && place == SIZE_MAX; h++) {
+			targets->clear();
+			graph.Neighbours(hosts[h], 0, links);
+			for (size_t i = 0; i < links.size(); i++) {
+				uint32_t member = links[i];
+				graph.Neighbours(member, 0, links);
+				targets->insert(targets->end(), links.begin(), links.end());
+				graph.Neighbours(hosts[h], 0, links);
+			}
+			std::sort(targets->begin(), targets->end());
+			for (size_t i = links.size(); i-- > 0 && place == SIZE_MAX;)
+				if (std::binary_search(targets->begin(), targets->end(), links[i]))
 					place = i;
 			if (place != SIZE_MAX)
 				host = hosts[h];
