@@ -6,10 +6,22 @@
 // visibility (MVCC) is the executor's job: we return TIDs, it checks them.
 // With hnsw.iterative_scan on, running out of results (e.g. because a WHERE
 // clause rejected them) searches again with twice the ef and returns the
-// nodes not returned before: in strict_order only those not nearer than the
-// last one returned, in relaxed_order all of them. This stops at
-// hnsw.max_scan_tuples nodes visited, or when the candidate lists would
-// need more than work_mem * hnsw.scan_mem_multiplier.
+// nodes not taken before. This stops at hnsw.max_scan_tuples nodes taken, or
+// when the candidate lists would need more than work_mem *
+// hnsw.scan_mem_multiplier, or after a search with ef >= the node count
+// (which reaches every node the graph links to the entry point).
+//
+// Each node is taken once: returned, skipped as deleted, or, in
+// strict_order, kept back as "late" when a wider search finds it nearer
+// than a node already returned (the narrower one missed it). Returning a
+// late node in its place is impossible, and dropping it (as pgvector does)
+// loses a row that a LIMIT the scan never reaches asks for: on 2,000 random
+// rows a scan with LIMIT 2000 returned 1,991 to 1,999 of them. So the late
+// nodes come after everything else, nearest first, once no further search
+// is possible: a scan whose LIMIT is reached before never sees them, one
+// that asks for every row gets every row. To make late nodes rare, a
+// strict_order round that a wider one may follow returns only the nearer
+// half of what it found (see Search): on those tables, no node came late.
 //
 // An sq8 index searches with distances to its 8-bit elements and returns
 // the found nodes ordered by a lower bound of their exact distance
@@ -37,8 +49,9 @@ namespace {
 // and buffers instead of allocating and zeroing them per query.
 struct ScanBuffers {
 	vdb::SearchScratch search;
-	vdb::VisitedSet returned;
+	vdb::VisitedSet taken;             // nodes returned, skipped or kept back
 	std::vector<vdb::Candidate> results;
+	std::vector<vdb::Candidate> late;  // strict_order: found after a farther one was returned
 	std::vector<uint8_t> query;  // as the metric compares it
 	std::vector<uint8_t> spill;  // a stored element that spans pages
 	HnswBufferHints hints;
@@ -68,9 +81,11 @@ struct HnswScanOpaque {
 	HnswQuery query;
 	bool recheck;          // results carry lower bounds for the executor to re-rank
 	bool searched;
+	bool draining_late;    // state->results holds the late nodes; no search follows
 	size_t next;           // position in state->results
+	size_t end;            // of the results this round returns (see Search)
 	size_t ef;             // of the last search
-	size_t visited;        // result nodes examined, for hnsw.max_scan_tuples
+	size_t visited;        // nodes taken, for hnsw.max_scan_tuples
 	float last_distance;   // of the last node returned
 };
 
@@ -110,6 +125,12 @@ void Search(IndexScanDesc scan, size_t ef) {
 		if (so->recheck)
 			OrderByLowerBounds(scan->indexRelation, so, state);
 	});
+	// A strict_order round that a wider one may follow returns only its
+	// nearer half: the farther nodes are those a narrower search most often
+	// finds in place of nearer ones it missed, and the next round, with
+	// twice the ef, settles them. This keeps late nodes rare.
+	bool held_back = hnsw_iterative_scan == HNSW_ITERATIVE_STRICT && ef < so->meta.node_count;
+	so->end = held_back ? state->results.size() / 2 : state->results.size();
 }
 
 // Whether an iterative scan may search again with twice the ef.
@@ -152,6 +173,7 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 	if (orderbys != NULL && scan->numberOfOrderBys > 0)
 		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
 	so->searched = false;
+	so->draining_late = false;
 	so->visited = 0;
 	so->last_distance = -INFINITY;
 	uint8_t *query = so->state->query.data();
@@ -174,23 +196,34 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 		elog(ERROR, "hnsw index scans only go forward");
 	ScanBuffers *state = so->state;
 	if (!so->searched) {
-		vdb::RunCpp("hnsw scan", [&] { state->returned.Reset(so->meta.node_count); });
+		vdb::RunCpp("hnsw scan", [&] {
+			state->taken.Reset(so->meta.node_count);
+			state->late.clear();
+		});
 		Search(scan, size_t(hnsw_ef_search));
 		so->searched = true;
 	}
+	bool strict = hnsw_iterative_scan == HNSW_ITERATIVE_STRICT;
 	for (;;) {
-		while (so->next < state->results.size()) {
+		while (so->next < so->end) {
 			vdb::Candidate c = state->results[so->next++];
-			if (state->returned.Contains(c.id))
-				continue;
-			so->visited++;
-			if (hnsw_iterative_scan == HNSW_ITERATIVE_STRICT && c.distance < so->last_distance)
-				continue;
+			if (!so->draining_late) {
+				if (state->taken.Contains(c.id))
+					continue;
+				so->visited++;
+				bool late = strict && c.distance < so->last_distance;
+				vdb::RunCpp("hnsw scan", [&] {
+					state->taken.Insert(c.id);
+					if (late)
+						state->late.push_back(c);
+				});
+				if (late)
+					continue;
+			}
 			HnswNodeInfo info;
 			HnswReadNode(scan->indexRelation, so->meta.geometry, c.id, 0, NULL, &info);
 			if (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE))
 				continue;
-			vdb::RunCpp("hnsw scan", [&] { state->returned.Insert(c.id); });
 			so->last_distance = Max(so->last_distance, c.distance);
 			scan->xs_heaptid = info.tid;
 			scan->xs_recheck = false;
@@ -201,10 +234,26 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 			}
 			return true;
 		}
-		if (!CanSearchFurther(so))
+		if (so->draining_late)
 			return false;
-		CHECK_FOR_INTERRUPTS();
-		Search(scan, so->ef * 2);
+		if (CanSearchFurther(so)) {
+			CHECK_FOR_INTERRUPTS();
+			Search(scan, so->ef * 2);
+			continue;
+		}
+		if (so->end < state->results.size()) {
+			so->end = state->results.size();  // no wider round follows: the held-back half
+			continue;
+		}
+		if (state->late.empty())
+			return false;
+		vdb::RunCpp("hnsw scan", [&] {
+			state->results.swap(state->late);
+			std::sort(state->results.begin(), state->results.end(), vdb::Nearer);
+		});
+		so->next = 0;
+		so->end = state->results.size();
+		so->draining_late = true;
 	}
 }
 
