@@ -10,12 +10,15 @@
 //
 // Input: byte 0 the mode, six uint32 words, then the page (its own size,
 // up to 32 KB; the upper area's used bytes are its special space's aux, as
-// on a real page). Mode bit 0 set: the words are the metapage's geometry,
+// on a real page). Mode % 3 == 1: the words are the metapage's geometry,
 // any values (group_nodes, record_bytes, upper_bytes, upper_area_offset,
 // vector_area_offset, element_bytes), and the shape is derived from it as
-// HnswShape does. Clear: a plausible geometry laid out as
-// HnswComputeGeometry does, from m = 2 + w0 % 99, G = 1 + w1 % 512 nodes,
-// w2 % 1024 bytes of upper area per node and w5 % 65536 element bytes.
+// HnswShape does. 2: the same, but the upper area follows the records and
+// the vector area starts w4 % 65536 bytes after it, so that odd record and
+// list sizes pass the shape check often enough to reach the records. 0: a
+// plausible geometry laid out as HnswComputeGeometry does, from m = 2 + w0
+// % 99, G = 1 + w1 % 512 nodes, w2 % 1024 bytes of upper area per node and
+// w5 % 65536 element bytes.
 #include "core/hnsw/node_check.h"
 #include "page_input.h"
 
@@ -34,13 +37,17 @@ HnswPageShape ShapeOf(const PageInput &in, uint32_t *element_bytes) {
 	HnswPageShape s{};
 	s.data_offset = vdb_fuzz::kPageHeaderBytes;
 	s.data_end = in.data_end();
-	if (in.mode & 1) {
+	if (in.mode % 3 != 0) {
 		s.group_nodes = w[0];
 		s.record_bytes = w[1];
 		s.upper_bytes = w[2];
 		s.upper_area_offset = w[3];
 		s.vector_area_offset = w[4];
 		*element_bytes = w[5];
+		if (in.mode % 3 == 2) {
+			s.upper_area_offset = uint32_t(s.data_offset + uint64_t(s.group_nodes) * s.record_bytes);
+			s.vector_area_offset = s.upper_area_offset + w[4] % 65536;
+		}
 	} else {
 		uint32_t m = 2 + w[0] % 99;
 		s.group_nodes = 1 + w[1] % 512;
@@ -62,6 +69,7 @@ void WalkRecord(const std::vector<uint8_t> &page, const HnswPageShape &s, uint32
 	const uint8_t *p = page.data();
 	uint64_t record = s.data_offset + uint64_t(slot) * s.record_bytes;
 	Touch(page, record, s.record_bytes, s.data_offset, s.upper_area_offset);
+	Touch(page, record, HnswRecordField::kLinks, record, record + s.record_bytes);  // the fields read below
 	uint8_t level = Load<uint8_t>(p, record + HnswRecordField::kLevel);
 	uint8_t flags = Load<uint8_t>(p, record + HnswRecordField::kFlags);
 	uint16_t upper_offset = Load<uint16_t>(p, record + HnswRecordField::kUpperOffset);
@@ -82,7 +90,8 @@ void WalkRecord(const std::vector<uint8_t> &page, const HnswPageShape &s, uint32
 	Touch(page, record + HnswRecordField::kLinks, 4ull * count, record, record + s.record_bytes);
 	for (uint32_t l = 1; l <= level; l++) {
 		uint64_t list = upper_offset + uint64_t(l - 1) * s.upper_bytes;
-		Touch(page, list, 4, upper_offset, upper_offset + uint64_t(capacity) * s.upper_bytes);
+		Touch(page, list, s.upper_bytes, upper_offset, upper_offset + uint64_t(capacity) * s.upper_bytes);
+		Touch(page, list, 4, list, list + s.upper_bytes);
 		uint32_t upper_count = Load<uint32_t>(p, list);
 		FUZZ_CHECK(upper_count <= s.max_links_upper);
 		Touch(page, list + 4, 4ull * upper_count, list, list + s.upper_bytes);

@@ -58,6 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	for (uint32_t i = 0; i < shape.tuples_per_page; i++) {
 		uint64_t tuple = tuples + uint64_t(i) * shape.tuple_size;
 		Touch(page, tuple, shape.tuple_size, tuples, shape.data_end);
+		Touch(page, tuple, IvfPageField::kTupleHeaderBytes, tuple, tuple + shape.tuple_size);
 		if (i >= count)
 			continue;
 		FUZZ_CHECK(Load<uint16_t>(page.data(), tuple + IvfPageField::kTidOffset) != 0);
