@@ -186,7 +186,8 @@ void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level,
 
 // What an insert's reachability calls reuse from call to call.
 struct HnswReachScratch {
-	std::vector<uint32_t> targets, links, stranded;
+	vdb::KeepScratch keep;
+	std::vector<uint32_t> targets, links;
 };
 
 // Makes node id reachable from one of `hosts`, nearest first, displacing no
@@ -197,8 +198,8 @@ void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, con
 
 // After node Y's full level-0 list was re-pruned from `before` to `after`
 // for a back link, keeps every dropped node that no node of `after` links to
-// reachable: back at the end of `after` while it has room, else attached to
-// one of `after`'s nodes (vdb::KeepDroppedReachable, vdb::AttachNode). The
+// reachable: back in `after` (vdb::KeepDroppedReachable), else attached to
+// one of `after`'s nodes (vdb::AttachNode). The
 // caller writes `after` as Y's list.
 void HnswKeepDroppedReachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint32_t> &before,
                               std::vector<uint32_t> &after, HnswReachScratch &s);

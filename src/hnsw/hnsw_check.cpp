@@ -143,9 +143,20 @@ void CheckEntryPoint(const Check &c, uint32 live) {
 			HnswCorrupted(c.index, "node above the top level", id, c.nodes[id].level);
 }
 
+// Whether node id's heap row is visible now. An INSERT that fails or
+// crashes after claiming its node's slot leaves a node no link may lead to;
+// its row was never committed, and VACUUM frees the node.
+bool RowVisibleNow(const Check &c, uint32 id) {
+	Buffer buffer = VdbReadBuffer(c.index, HnswGraphBlock(c.meta.geometry, id), BUFFER_LOCK_SHARE);
+	ItemPointerData tid = HnswPageRecord(BufferGetPage(buffer), c.meta.geometry, id)->tid;
+	UnlockReleaseBuffer(buffer);
+	return VdbHeapRowVisibleNow(c.index, &tid);
+}
+
 // Pass 3: a breadth-first walk over level-0 links from the entry point; a
 // live node it does not reach is one no search can return. Deleted nodes
-// are walked through (searches do) but need not be reached. The error names
+// are walked through (searches do) but need not be reached, and so are
+// nodes whose heap row is not visible now (RowVisibleNow). The error names
 // the first unreached node and how many of the `live` nodes were missed.
 void CheckReachable(Check &c, uint32 live) {
 	const HnswMetaPageData &meta = c.meta;
@@ -173,7 +184,8 @@ void CheckReachable(Check &c, uint32 live) {
 	}
 	uint32 first = HNSW_NO_NODE, unreached = 0;
 	for (uint32 id = 0; id < meta.node_count; id++)
-		if (!reached[id] && (c.nodes[id].flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0) {
+		if (!reached[id] && (c.nodes[id].flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0 &&
+		    RowVisibleNow(c, id)) {
 			first = Min(first, id);
 			unreached++;
 		}

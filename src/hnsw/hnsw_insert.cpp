@@ -153,6 +153,9 @@ int RandomLevel(int m) {
 // space its graph page can give) with no links yet. Returns the level.
 int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid, int level) {
 	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
+	// A reused slot's upper area and the page's fill are written through:
+	// check them first, as every reader does.
+	HnswCheckRecord(index, BufferGetPage(buffer), g, id);
 	VdbPageEdit edit(index);
 	Page page = edit.Register(buffer);
 	VdbPageOpaque *opaque = VdbPageGetOpaque(page);
@@ -201,6 +204,7 @@ void WriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *
 
 void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count) {
 	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
+	HnswCheckRecord(index, BufferGetPage(buffer), g, id);
 	VdbPageEdit edit(index);
 	Page page = edit.Register(buffer);
 	HnswNodeRecord *rec = HnswPageRecord(page, g, id);

@@ -55,8 +55,8 @@ void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, con
 void HnswKeepDroppedReachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint32_t> &before,
                               std::vector<uint32_t> &after, HnswReachScratch &s) {
 	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
-	vdb::RunCpp("hnsw insert", [&] { vdb::KeepDroppedReachable(reach, before, after, s.targets, s.links, s.stranded); });
-	for (uint32_t stranded : s.stranded)
+	vdb::RunCpp("hnsw insert", [&] { vdb::KeepDroppedReachable(reach, before, after, s.keep); });
+	for (uint32_t stranded : s.keep.stranded)
 		HnswAttachNode(index, meta, stranded, after, s);
 }
 

@@ -27,6 +27,8 @@ extern "C" {
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "commands/defrem.h"
+#include "executor/tuptable.h"
+#include "storage/bufmgr.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
@@ -119,6 +121,24 @@ void VdbAddIndexedTid(VdbIndexedTids *set, ItemPointerData tid) {
 		                                     : repalloc(set->tids, set->capacity * sizeof(ItemPointerData)));
 	}
 	set->tids[set->count++] = tid;
+}
+
+bool VdbHeapRowVisibleNow(Relation index, ItemPointer tid) {
+	Relation heap = table_open(index->rd_index->indrelid, NoLock);
+	bool visible = false;
+	if (ItemPointerGetBlockNumber(tid) < RelationGetNumberOfBlocks(heap)) {
+		Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+		IndexFetchTableData *fetch = table_index_fetch_begin(heap);
+		TupleTableSlot *slot = table_slot_create(heap, NULL);
+		ItemPointerData at = *tid;
+		bool call_again = false, all_dead = false;
+		visible = table_index_fetch_tuple(fetch, &at, snapshot, slot, &call_again, &all_dead);
+		ExecDropSingleTupleTableSlot(slot);
+		table_index_fetch_end(fetch);
+		UnregisterSnapshot(snapshot);
+	}
+	table_close(heap, NoLock);
+	return visible;
 }
 
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker) {

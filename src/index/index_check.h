@@ -30,6 +30,12 @@ struct VdbIndexedTids {
 };
 void VdbAddIndexedTid(VdbIndexedTids *set, ItemPointerData tid);
 
+// Whether the heap row at `tid` of the index's (locked) table is visible to
+// a snapshot taken now: a row inserted by a transaction that aborted (an
+// INSERT that failed or crashed half way, perhaps before its index entry
+// was linked) is not, and neither is one whose deletion committed.
+bool VdbHeapRowVisibleNow(Relation index, ItemPointer tid);
+
 // index is opened with AccessShareLock, its table is locked SHARE UPDATE
 // EXCLUSIVE. indexed is NULL unless heapallindexed was asked for; then the
 // checker sets indexed->metric and adds every live entry's TID.

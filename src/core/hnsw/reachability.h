@@ -110,37 +110,72 @@ uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts,
 	return host;
 }
 
+// What KeepDroppedReachable reuses; the caller owns it.
+struct KeepScratch {
+	std::vector<uint64_t> edges;  // (to << 32 | from) for the links of the new list's nodes
+	std::vector<uint32_t> links;
+	std::vector<uint32_t> evicted;
+	std::vector<uint32_t> stranded;  // out: dropped nodes that found no place
+};
+
 // Re-pruning a full level-0 list of some node Y for a back link drops old
 // links, and a dropped link Y -> Z may have been Z's only way in: a graph
 // that only ever grows by inserts then strands nodes (sparse vectors under
 // L2, where the heuristic favours small norms everywhere, lost a third of
 // their nodes). Removing Y -> Z keeps every node reachable if another node
-// Y still links to also links to Z (any path through Y -> Z goes through
-// Y -> X -> Z instead). So each dropped node that no node of the new list
-// `after` links to is put back at its end while the list has room (it was
-// re-pruned to below max_links), and returned in `stranded` when it has
-// none. `before` is the old list; `targets` and `links` are scratch.
+// X that Y still links to also links to Z (any path through Y -> Z goes
+// through Y -> X -> Z instead). So each dropped node that no node of the
+// new list `after` links to is put back: at the end of the list while it
+// has room (it was re-pruned to below max_links), else in the place of a
+// node W of the list that such an X links to (W is then reached through
+// X; a W that links to a node already put out this way stays, so no two
+// evictions lean on each other). A dropped node that finds neither is
+// returned in s.stranded. `before` is the old list.
 template <typename G>
 void KeepDroppedReachable(G &graph, const std::vector<uint32_t> &before, std::vector<uint32_t> &after,
-                          std::vector<uint32_t> &targets, std::vector<uint32_t> &links,
-                          std::vector<uint32_t> &stranded) {
-	stranded.clear();
-	auto kept = [&after](uint32_t id) { return std::find(after.begin(), after.end(), id) != after.end(); };
-	if (std::all_of(before.begin(), before.end(), kept))
+                          KeepScratch &s) {
+	s.stranded.clear();
+	auto in = [](const std::vector<uint32_t> &list, uint32_t id) {
+		return std::find(list.begin(), list.end(), id) != list.end();
+	};
+	if (std::all_of(before.begin(), before.end(), [&](uint32_t id) { return in(after, id); }))
 		return;
-	targets.clear();
-	for (uint32_t id : after) {
-		graph.Neighbours(id, 0, links);
-		targets.insert(targets.end(), links.begin(), links.end());
+	s.edges.clear();
+	s.evicted.clear();
+	for (uint32_t from : after) {
+		graph.Neighbours(from, 0, s.links);
+		for (uint32_t to : s.links)
+			s.edges.push_back(uint64_t(to) << 32 | from);
 	}
-	std::sort(targets.begin(), targets.end());
+	std::sort(s.edges.begin(), s.edges.end());
+	auto linked_from_list = [&](uint32_t to) {  // by a node of `after` that was not put out
+		auto first = std::lower_bound(s.edges.begin(), s.edges.end(), uint64_t(to) << 32);
+		for (auto e = first; e != s.edges.end() && uint32_t(*e >> 32) == to; ++e)
+			if (!in(s.evicted, uint32_t(*e)) && in(after, uint32_t(*e)))
+				return true;
+		return false;
+	};
+	auto leaned_on = [&](uint32_t from) {  // links to a node put out
+		for (uint32_t gone : s.evicted)
+			if (std::binary_search(s.edges.begin(), s.edges.end(), uint64_t(gone) << 32 | from))
+				return true;
+		return false;
+	};
 	for (uint32_t dropped : before) {
-		if (kept(dropped) || std::binary_search(targets.begin(), targets.end(), dropped))
+		if (in(after, dropped) || linked_from_list(dropped))
 			continue;
-		if (after.size() < graph.MaxLinks())
+		if (after.size() < graph.MaxLinks()) {
 			after.push_back(dropped);
-		else
-			stranded.push_back(dropped);
+			continue;
+		}
+		size_t place = after.size();
+		while (place-- > 0 && !(linked_from_list(after[place]) && !leaned_on(after[place])))
+			;
+		if (place < after.size()) {
+			s.evicted.push_back(after[place]);
+			after[place] = dropped;
+		} else
+			s.stranded.push_back(dropped);
 	}
 }
 
