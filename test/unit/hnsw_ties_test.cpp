@@ -99,15 +99,42 @@ TEST(Reachability, LinksBackEveryLiveNodeFromNearestWithRoom) {
 	EXPECT_EQ(Reached(g, 0), (std::set<uint32_t>{0, 1, 2, 3, 4, 5}));
 }
 
-// When every nearby list is full, the node takes the last place of the
-// nearest one's list; a node stranded by that is linked back in the next
-// round.
-TEST(Reachability, FullListsGiveUpTheirLastPlace) {
-	// 0 <-> 1 <-> 2 with lists of one: 3 is unreachable and every list full
+// When every nearby list is full, the node takes the place of a link that
+// the walk from the entry point did not need: 2 -> 1 (1 is reached from 0).
+TEST(Reachability, FullListsGiveUpALinkTheWalkDidNotNeed) {
+	// 0 -> 1 <-> 2 with lists of one: 3 is unreachable and every list full
 	ToyGraph g{{{1}, {2}, {1}, {}}, {true, true, true, true}, 1};
 	ReachScratch scratch;
-	EXPECT_GE(LinkUnreachable(g, 0, scratch), 1u);
+	EXPECT_EQ(LinkUnreachable(g, 0, scratch), 1u);
+	EXPECT_EQ(g.links[2], (std::vector<uint32_t>{3}));
 	EXPECT_EQ(Reached(g, 0).size(), 4u);
+}
+
+// Entry 1 -> {2, 4}; 2 <-> 3 and 4 <-> 5 hang off it, each pair linking back
+// to 1; 0 is unreachable and every list is full. Both links of 1 are
+// linked to twice (4 also from 5), but giving up 1 -> 4 would cut off 4 and
+// 5, reached only through it: 0 takes 2's link back to the entry instead,
+// and nothing needs to be linked again.
+TEST(Reachability, GivingUpAPlaceStrandsNobody) {
+	ToyGraph g{{{}, {2, 4}, {3, 1}, {2, 1}, {5, 1}, {4, 1}}, std::vector<bool>(6, true), 2};
+	ReachScratch scratch;
+	EXPECT_EQ(LinkUnreachable(g, 1, scratch), 1u);
+	EXPECT_EQ(g.links[1], (std::vector<uint32_t>{2, 4}));
+	EXPECT_EQ(g.links[2], (std::vector<uint32_t>{3, 0}));
+	EXPECT_EQ(Reached(g, 1).size(), 6u);
+}
+
+// A chain 1 -> 2 -> ... -> 19 -> 1 with lists of one: the nearest hosts of
+// the unreachable 0 link only on down the chain, so the one place to give
+// up is far away (19 -> 1), and LinkUnreachable looks that far.
+TEST(Reachability, LooksBeyondTheNearestHostsForAPlace) {
+	ToyGraph g{{{}}, std::vector<bool>(20, true), 1};
+	for (uint32_t id = 1; id < 20; id++)
+		g.links.push_back({id < 19 ? id + 1 : 1u});
+	ReachScratch scratch;
+	EXPECT_EQ(LinkUnreachable(g, 1, scratch), 1u);
+	EXPECT_EQ(g.links[19], (std::vector<uint32_t>{0}));
+	EXPECT_EQ(Reached(g, 1).size(), 20u);
 }
 
 }  // namespace

@@ -34,23 +34,28 @@ struct ReachScratch {
 	std::vector<uint32_t> todo;
 	std::vector<uint32_t> links;
 	std::vector<uint32_t> hosts;
-	std::vector<uint32_t> indegree;  // per node: level-0 links to it from reached nodes
+	std::vector<uint32_t> parent;  // per node: the reached node a walk first reached it from
 };
 
 // Makes `node` reachable from one of `hosts` (nearest first): unless one
 // of them links to it already, it is added to the first whose level-0 list
-// has room. When all are full, it takes a place in the nearest list: with
-// `indegree` (links to each node), the place of a link to a node that
-// other links lead to as well, in the nearest list that has one, so that
-// nobody is stranded. Without `indegree`, given `targets` (scratch), the
-// place of a link H -> W in the nearest list of some host H where another
-// node of H's list links to W as well (H -> X -> W still reaches W). Else
-// (or when none has) the last place of the nearest list (the least
+// has room. When all are full, it takes a place in the nearest list that
+// can give one up without cutting anybody off:
+// - with `parent` (the node a walk from the entry point first reached each
+//   node from, kInvalidNode for the entry and unreached nodes), the place
+//   of a link H -> W that is not W's walk-tree link (parent[W] != H): the
+//   tree still reaches every node it did. Counting links to W is not
+//   enough: the second link may come from a node reached only through W.
+//   `parent[node]` becomes the host.
+// - else, given `targets` (scratch), the place of a link H -> W where
+//   another node of H's list links to W as well (H -> X -> W still reaches
+//   W).
+// Else (or when none has) the last place of the nearest list (the least
 // preferred: lists are kept in the heuristic's order). Returns the host,
 // or kInvalidNode when there is none.
 template <typename G>
 uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts, std::vector<uint32_t> &links,
-                    std::vector<uint32_t> *indegree = nullptr, std::vector<uint32_t> *targets = nullptr) {
+                    std::vector<uint32_t> *parent = nullptr, std::vector<uint32_t> *targets = nullptr) {
 	if (hosts.empty())
 		return kInvalidNode;
 	uint32_t roomy = kInvalidNode;
@@ -65,17 +70,19 @@ uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts,
 	size_t place = SIZE_MAX;  // SIZE_MAX: append
 	if (roomy != kInvalidNode)
 		host = roomy;
-	else if (indegree != nullptr) {
-		// links to nodes out of range (never in a sound graph) count as 0
-		auto count = [indegree](uint32_t to) { return to < indegree->size() ? (*indegree)[to] : 0u; };
+	else if (parent != nullptr) {
+		// links to nodes out of range (never in a sound graph) are no tree links
+		auto tree = [parent](uint32_t from, uint32_t to) { return to < parent->size() && (*parent)[to] == from; };
 		for (size_t h = 0; h < hosts.size() && place == SIZE_MAX; h++) {
 			graph.Neighbours(hosts[h], 0, links);
-			for (size_t i = links.size(); i-- > 0;)
-				if (count(links[i]) >= 2 && (place == SIZE_MAX || count(links[i]) > count(links[place])))
+			for (size_t i = links.size(); i-- > 0 && place == SIZE_MAX;)
+				if (!tree(hosts[h], links[i]))
 					place = i;
 			if (place != SIZE_MAX)
 				host = hosts[h];
 		}
+		if (place == SIZE_MAX)
+			return kInvalidNode;
 	} else if (targets != nullptr) {
 		for (size_t h = 0; h < hosts.size() && place == SIZE_MAX; h++) {
 			targets->clear();
@@ -100,12 +107,10 @@ uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts,
 	else {
 		if (place == SIZE_MAX)
 			place = links.size() - 1;
-		if (indegree != nullptr && links[place] < indegree->size())
-			(*indegree)[links[place]]--;
 		links[place] = node;
 	}
-	if (indegree != nullptr && node < indegree->size())
-		(*indegree)[node]++;
+	if (parent != nullptr && node < parent->size())
+		(*parent)[node] = host;
 	graph.SetLinks(host, links);
 	return host;
 }
@@ -218,7 +223,8 @@ void NearestReached(G &graph, uint32_t entry, uint32_t id, ReachScratch &s) {
 }
 
 // Marks everything reachable from `from` over live nodes' level-0 links,
-// counting in s.indegree the links from each node it reaches.
+// noting in s.parent the node each was first reached from: those links
+// form a tree that reaches every reached node (see AttachNode).
 template <typename G>
 void Walk(G &graph, uint32_t from, ReachScratch &s) {
 	s.reached[from] = 1;
@@ -228,9 +234,9 @@ void Walk(G &graph, uint32_t from, ReachScratch &s) {
 		s.todo.pop_back();
 		graph.Neighbours(id, 0, s.links);
 		for (uint32_t to : s.links)
-			// the first link to a node decides: reached now, or dead
-			if (to < s.reached.size() && ++s.indegree[to] == 1 && !s.reached[to] && graph.Live(to)) {
+			if (to < s.reached.size() && !s.reached[to] && graph.Live(to)) {
 				s.reached[to] = 1;
+				s.parent[to] = id;
 				s.todo.push_back(to);
 			}
 	}
@@ -242,35 +248,37 @@ constexpr size_t kHosts = 16;
 }  // namespace reach_detail
 
 // Links every live node that a walk over level 0 from `entry` does not
-// reach from the nearest nodes that it does reach (see AttachNode: a full
-// list gives up a link to a node that other reached nodes link to as
-// well), and returns how many it linked. Such a node can still be cut off
-// when its other links all come through the one given up, so the walk is
-// redone until it finds nothing (a few rounds at most).
+// reach from the nearest nodes that it does reach, and returns how many it
+// linked. A full list gives up a link that is not in the walk's tree (see
+// AttachNode), so no reached node is ever cut off and one pass suffices.
+// When none of the nearest hosts has such a place, every reached node is
+// tried: their lists hold R * max_links places and the tree only R - 1
+// links, so one of them has room or a place to give up.
 template <typename G>
 size_t LinkUnreachable(G &graph, uint32_t entry, ReachScratch &s) {
 	size_t n = graph.NodeCount(), linked = 0;
 	if (entry == kInvalidNode || entry >= n)
 		return 0;
-	for (int round = 0; round < 8; round++) {
-		s.reached.assign(n, 0);
-		s.indegree.assign(n, 0);
-		reach_detail::Walk(graph, entry, s);
-		size_t before = linked;
-		for (uint32_t id = 0; id < n; id++) {
-			if (s.reached[id] || !graph.Live(id))
-				continue;
-			reach_detail::NearestReached(graph, entry, id, s);
+	s.reached.assign(n, 0);
+	s.parent.assign(n, kInvalidNode);
+	reach_detail::Walk(graph, entry, s);
+	for (uint32_t id = 0; id < n; id++) {
+		if (s.reached[id] || !graph.Live(id))
+			continue;
+		reach_detail::NearestReached(graph, entry, id, s);
+		s.hosts.clear();
+		for (const Candidate &c : s.search.results)
+			if (c.id != id && s.reached[c.id] && s.hosts.size() < reach_detail::kHosts)
+				s.hosts.push_back(c.id);
+		if (AttachNode(graph, id, s.hosts, s.links, &s.parent) == kInvalidNode) {
 			s.hosts.clear();
-			for (const Candidate &c : s.search.results)
-				if (c.id != id && s.reached[c.id] && s.hosts.size() < reach_detail::kHosts)
-					s.hosts.push_back(c.id);
-			AttachNode(graph, id, s.hosts, s.links, &s.indegree);
-			linked++;
-			reach_detail::Walk(graph, id, s);
+			for (uint32_t host = 0; host < n; host++)
+				if (s.reached[host])
+					s.hosts.push_back(host);
+			AttachNode(graph, id, s.hosts, s.links, &s.parent);
 		}
-		if (linked == before)
-			break;
+		linked++;
+		reach_detail::Walk(graph, id, s);
 	}
 	return linked;
 }
