@@ -147,6 +147,15 @@ INSERT INTO grow SELECT i, ARRAY[random() - 0.5, random() - 0.5, random() - 0.5]
 INSERT INTO grow VALUES (0, '[0,0,0]');  -- zero vector: no direction, not indexed
 SELECT same_order('grow', 'v', '<=>', '[3,1,2]', 10) AS cosine_grown;
 SELECT vector_db_index_check('grow_idx', true);
+-- With m = 2 level-0 lists hold 4 links, so nearly every back link
+-- re-prunes a full list and the entry point moves up a level every few
+-- inserts: every node stays reachable from the newest entry point all the
+-- same.
+CREATE TABLE grow_m2 (id int, v vector(4));
+CREATE INDEX grow_m2_idx ON grow_m2 USING hnsw (v vector_l2_ops) WITH (m = 2);
+INSERT INTO grow_m2 SELECT i, ARRAY[random(), random(), random(), random()] FROM generate_series(1, 500) i;
+SELECT vector_db_index_check('grow_m2_idx', true);
+DROP TABLE grow_m2;
 
 -- More dimensions than pgvector indexes (2,000): vectors that span pages.
 CREATE TABLE wide_items (id int, v vector(3000), h halfvec(5000), b bit(20000));

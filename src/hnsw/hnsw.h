@@ -187,27 +187,28 @@ void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level,
 // What an insert's reachability calls reuse from call to call.
 struct HnswReachScratch {
 	vdb::KeepScratch keep;
-	std::vector<uint32_t> targets, links;
+	vdb::AttachScratch attach;
+	vdb::ReachScratch walk;
+	bool walk_needed;  // a node found no place nearby: HnswLinkUnreachable must run
 };
 
 // Makes node id reachable from one of `hosts`, nearest first, displacing no
-// link that was some node's only way in where a host offers such a place
-// (vdb::AttachNode).
+// link that was some node's only way in (vdb::AttachNearby); when no host
+// offers such a place, sets s.walk_needed and changes nothing.
 void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
                     HnswReachScratch &s);
 
-// After node Y's full level-0 list was re-pruned from `before` to `after`
-// for a back link, keeps every dropped node that no node of `after` links to
-// reachable: back in `after` (vdb::KeepDroppedReachable), else attached to
-// one of `after`'s nodes (vdb::AttachNode). The
-// caller writes `after` as Y's list.
-void HnswKeepDroppedReachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint32_t> &before,
-                              std::vector<uint32_t> &after, HnswReachScratch &s);
+// Writes `after`, the re-pruned level-0 list of node `to` (it was `before`),
+// keeping every node it drops reachable: back in the list
+// (vdb::KeepDroppedReachable), else attached to one of its nodes.
+void HnswWriteRepruned(Relation index, const HnswMetaPageData &meta, uint32 to, const std::vector<uint32_t> &before,
+                       std::vector<uint32_t> &after, HnswReachScratch &s);
 
-// Links back every live node (not flagged in `deleted`, nor on its page) that
-// a walk over level 0 from meta.entry_point misses (vdb::LinkUnreachable);
-// returns how many. element: HnswElementScratchBytes; spill: element_bytes.
-size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> &deleted,
+// Links back every live node (not flagged in `deleted`, when given, nor on
+// its page) that a walk over level 0 from meta.entry_point misses
+// (vdb::LinkUnreachable); returns how many. element:
+// HnswElementScratchBytes; spill: element_bytes.
+size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> *deleted,
                            vdb::ReachScratch &scratch, void *element, void *spill);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran

@@ -251,8 +251,9 @@ void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 	for (uint32 k : s.kept)
 		s.links.push_back(s.found[k].id);
 	if (level == 0)
-		HnswKeepDroppedReachable(index, meta, s.before, s.links, s.reach);
-	HnswWriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
+		HnswWriteRepruned(index, meta, to, s.before, s.links, s.reach);
+	else
+		HnswWriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
 }
 
 // Drops from the candidates of one level the node itself and nodes that are
@@ -339,6 +340,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 	HnswWriteMeta(index, meta);
 	VDB_FAULT_POINT("hnsw-insert-slot");
 
+	s.reach.walk_needed = false;
 	if (meta.entry_point != HNSW_NO_NODE) {
 		// The node's own lists on all its levels are written before any back
 		// link makes it reachable, so that no concurrent search (another
@@ -374,8 +376,21 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 	}
 	VDB_FAULT_POINT("hnsw-insert-linked");
 	if (meta.entry_point == HNSW_NO_NODE || level > meta.max_level) {
+		// Searches start at the entry point, and the old one may have no link
+		// to it (nothing needed one): the new entry point, or one of the
+		// nodes it links to, links to the old one, so the new root reaches
+		// everything the old root did.
+		if (meta.entry_point != HNSW_NO_NODE) {
+			vdb::RunCpp("hnsw insert", [&] { s.hosts.insert(s.hosts.begin(), id); });
+			HnswAttachNode(index, meta, meta.entry_point, s.hosts, s.reach);
+		}
 		meta.entry_point = id;
 		meta.max_level = level;
+	}
+	if (s.reach.walk_needed) {
+		size_t linked = HnswLinkUnreachable(index, meta, NULL, s.reach.walk, s.query.data(), s.spill.data());
+		elog(DEBUG1, "hnsw index \"%s\": no place near, so a walk linked back %zu nodes",
+		     RelationGetRelationName(index), linked);
 	}
 	HnswWriteMeta(index, meta);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);

@@ -1,9 +1,11 @@
 // Reachability of an hnsw index's nodes on its pages: the accessor through
-// which the core's AttachNode and LinkUnreachable (core/hnsw/reachability.h,
+// which the core's AttachNearby and LinkUnreachable (core/hnsw/reachability.h,
 // the same code the build runs on its in-memory graph) read and write
 // level-0 lists on pages. An insert attaches its new node to one of its
-// neighbours and keeps the nodes its back links displace reachable; VACUUM, after its repair, links back every live node that no
-// walk from the entry point reaches. Both run under the graph write lock.
+// neighbours and keeps the nodes its back links displace reachable, looking
+// only near them; in the rare case that finds no place, it walks the whole
+// graph as VACUUM does after its repair, linking back every live node that
+// no walk from the entry point reaches. Both run under the graph write lock.
 #include "hnsw/hnsw.h"
 
 #include "core/hnsw/reachability.h"
@@ -49,21 +51,26 @@ struct PageReach {
 void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
                     HnswReachScratch &s) {
 	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
-	vdb::RunCpp("hnsw insert", [&] { vdb::AttachNode(reach, id, hosts, s.links, nullptr, &s.targets); });
+	uint32_t host = vdb::kInvalidNode;
+	vdb::RunCpp("hnsw insert", [&] { host = vdb::AttachNearby(reach, id, hosts, s.attach); });
+	if (host == vdb::kInvalidNode)
+		s.walk_needed = true;
 }
 
-void HnswKeepDroppedReachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint32_t> &before,
-                              std::vector<uint32_t> &after, HnswReachScratch &s) {
+void HnswWriteRepruned(Relation index, const HnswMetaPageData &meta, uint32 to, const std::vector<uint32_t> &before,
+                       std::vector<uint32_t> &after, HnswReachScratch &s) {
 	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
 	vdb::RunCpp("hnsw insert", [&] { vdb::KeepDroppedReachable(reach, before, after, s.keep); });
+	// The list is written first: the hosts' paths may lead through `to`.
+	HnswWriteLinks(index, meta.geometry, to, 0, after.data(), uint32(after.size()));
 	for (uint32_t stranded : s.keep.stranded)
 		HnswAttachNode(index, meta, stranded, after, s);
 }
 
-size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> &deleted,
+size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> *deleted,
                            vdb::ReachScratch &scratch, void *element, void *spill) {
-	PageReach reach{index, &meta, &deleted, element, spill, HnswMetric(meta), {}};
+	PageReach reach{index, &meta, deleted, element, spill, HnswMetric(meta), {}};
 	size_t linked = 0;
-	vdb::RunCpp("hnsw vacuum", [&] { linked = vdb::LinkUnreachable(reach, meta.entry_point, scratch); });
+	vdb::RunCpp("hnsw reachability", [&] { linked = vdb::LinkUnreachable(reach, meta.entry_point, scratch); });
 	return linked;
 }

@@ -235,7 +235,7 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	}
 	// The repair keeps paths around each flagged node, not the reachability
 	// of the whole graph: link back every live node no walk reaches.
-	HnswLinkUnreachable(index, now, s->deleted, s->reach, s->element.data(), s->spill.data());
+	HnswLinkUnreachable(index, now, &s->deleted, s->reach, s->element.data(), s->spill.data());
 	uint32 first_group;
 	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
 	VDB_FAULT_POINT("hnsw-vacuum-freed");

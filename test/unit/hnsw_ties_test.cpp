@@ -1,13 +1,12 @@
 // Ties and reachability in the core HNSW search and pruning (issue #10):
 // equal distances, exact duplicates, nodes no link leads to.
-#include <algorithm>
-#include <set>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "core/hnsw/reachability.h"
 #include "core/hnsw/search.h"
+#include "toy_graph.h"
 
 namespace vdb {
 namespace {
@@ -48,43 +47,6 @@ TEST(Ties, SortForOrdersTiesByIdCloseness) {
 	std::vector<Candidate> candidates{{0.5f, 3}, {0.0f, 90}, {0.0f, 7}, {0.0f, 13}, {0.0f, 11}, {0.0f, 9}};
 	SortFor(10, candidates);
 	EXPECT_EQ(Ids(candidates), (std::vector<uint32_t>{9, 11, 7, 13, 90, 3}));
-}
-
-// Distances to node `of` of a ToyGraph: nodes are points on a line.
-struct ToyQuery {
-	const std::vector<std::vector<uint32_t>> *links;
-	uint32_t of;
-	float Distance(uint32_t id) const { return float(id > of ? id - of : of - id); }
-	void Prefetch(uint32_t) const {}
-	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) const { out = (*links)[id]; }
-};
-
-// A level-0 graph in memory for LinkUnreachable.
-struct ToyGraph {
-	std::vector<std::vector<uint32_t>> links;
-	std::vector<bool> live;
-	size_t max_links;
-	size_t NodeCount() const { return links.size(); }
-	bool Live(uint32_t id) const { return live[id]; }
-	void Neighbours(uint32_t id, int, std::vector<uint32_t> &out) const { out = links[id]; }
-	size_t MaxLinks() const { return max_links; }
-	void SetLinks(uint32_t id, const std::vector<uint32_t> &l) { links[id] = l; }
-	int MaxLevel() const { return 0; }
-	size_t Ef() const { return 8; }
-	ToyQuery QueryOf(uint32_t id) const { return ToyQuery{&links, id}; }
-};
-
-std::set<uint32_t> Reached(const ToyGraph &g, uint32_t entry) {
-	std::set<uint32_t> seen{entry};
-	std::vector<uint32_t> todo{entry};
-	while (!todo.empty()) {
-		uint32_t id = todo.back();
-		todo.pop_back();
-		for (uint32_t to : g.links[id])
-			if (g.live[to] && seen.insert(to).second)
-				todo.push_back(to);
-	}
-	return seen;
 }
 
 // 0 -> 1 -> 2 reach each other; 3 and 4 (linking to each other) and 5 have

@@ -3,9 +3,11 @@
 // links re-pruned away, most often among exact or near duplicates, or when
 // parallel linkers raced); such a row would only be found by a sequential
 // scan. The build runs LinkUnreachable once every node is linked, VACUUM
-// runs it after its repair, and an insert calls AttachNode for its new node
-// and KeepDroppedReachable for the nodes its back links displace;
-// the graph may live in memory or on index pages, through an accessor G:
+// runs it after its repair. An insert looks only near the nodes it
+// touches: AttachNearby for its new node and KeepDroppedReachable for the
+// nodes its back links displace, and LinkUnreachable only when those find
+// no place. The graph may live in memory or on index pages, through an
+// accessor G:
 //   size_t NodeCount()
 //   bool Live(uint32_t id)      a node searches may return and pass through
 //   void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out)
@@ -37,82 +39,103 @@ struct ReachScratch {
 	std::vector<uint32_t> parent;  // per node: the reached node a walk first reached it from
 };
 
-// Makes `node` reachable from one of `hosts` (nearest first): unless one
-// of them links to it already, it is added to the first whose level-0 list
-// has room. When all are full, it takes a place in the nearest list that
-// can give one up without cutting anybody off:
-// - with `parent` (the node a walk from the entry point first reached each
-//   node from, kInvalidNode for the entry and unreached nodes), the place
-//   of a link H -> W that is not W's walk-tree link (parent[W] != H): the
-//   tree still reaches every node it did. Counting links to W is not
-//   enough: the second link may come from a node reached only through W.
-//   `parent[node]` becomes the host.
-// - else, given `targets` (scratch), the place of a link H -> W where
-//   another node of H's list links to W as well (H -> X -> W still reaches
-//   W).
-// Else (or when none has) the last place of the nearest list (the least
-// preferred: lists are kept in the heuristic's order). Returns the host,
-// or kInvalidNode when there is none.
+namespace reach_detail {
+
+// Whether one of `hosts` links to `node` already (returns it), else the
+// first host whose level-0 list has room, kInvalidNode when none has.
 template <typename G>
-uint32_t AttachNode(G &graph, uint32_t node, const std::vector<uint32_t> &hosts, std::vector<uint32_t> &links,
-                    std::vector<uint32_t> *parent = nullptr, std::vector<uint32_t> *targets = nullptr) {
-	if (hosts.empty())
-		return kInvalidNode;
+uint32_t LinkedOrRoomy(G &graph, uint32_t node, const std::vector<uint32_t> &hosts, std::vector<uint32_t> &links,
+                       bool *linked) {
 	uint32_t roomy = kInvalidNode;
+	*linked = false;
 	for (uint32_t host : hosts) {
 		graph.Neighbours(host, 0, links);
-		if (std::find(links.begin(), links.end(), node) != links.end())
+		if (std::find(links.begin(), links.end(), node) != links.end()) {
+			*linked = true;
 			return host;
-		if (roomy == kInvalidNode && links.size() < graph.MaxLinks())
+		}
+		if (roomy == kInvalidNode && host != node && links.size() < graph.MaxLinks())
 			roomy = host;
 	}
-	uint32_t host = hosts.front();
-	size_t place = SIZE_MAX;  // SIZE_MAX: append
-	if (roomy != kInvalidNode)
-		host = roomy;
-	else if (parent != nullptr) {
-		// links to nodes out of range (never in a sound graph) are no tree links
-		auto tree = [parent](uint32_t from, uint32_t to) { return to < parent->size() && (*parent)[to] == from; };
-		for (size_t h = 0; h < hosts.size() && place == SIZE_MAX; h++) {
-			graph.Neighbours(hosts[h], 0, links);
-			for (size_t i = links.size(); i-- > 0 && place == SIZE_MAX;)
-				if (!tree(hosts[h], links[i]))
-					place = i;
-			if (place != SIZE_MAX)
-				host = hosts[h];
-		}
-		if (place == SIZE_MAX)
-			return kInvalidNode;
-	} else if (targets != nullptr) {
-		for (size_t h = 0; h < hosts.size() && place == SIZE_MAX; h++) {
-			targets->clear();
-			graph.Neighbours(hosts[h], 0, links);
-			for (size_t i = 0; i < links.size(); i++) {
-				uint32_t member = links[i];
-				graph.Neighbours(member, 0, links);
-				targets->insert(targets->end(), links.begin(), links.end());
-				graph.Neighbours(hosts[h], 0, links);
-			}
-			std::sort(targets->begin(), targets->end());
-			for (size_t i = links.size(); i-- > 0 && place == SIZE_MAX;)
-				if (std::binary_search(targets->begin(), targets->end(), links[i]))
-					place = i;
-			if (place != SIZE_MAX)
-				host = hosts[h];
-		}
-	}
+	return roomy;
+}
+
+// Writes `node` into host's level-0 list at `place` (SIZE_MAX: appended).
+template <typename G>
+void PlaceLink(G &graph, uint32_t host, uint32_t node, size_t place, std::vector<uint32_t> &links) {
 	graph.Neighbours(host, 0, links);
-	if (links.size() < graph.MaxLinks())
+	if (place == SIZE_MAX)
 		links.push_back(node);
-	else {
-		if (place == SIZE_MAX)
-			place = links.size() - 1;
+	else
 		links[place] = node;
-	}
-	if (parent != nullptr && node < parent->size())
-		(*parent)[node] = host;
 	graph.SetLinks(host, links);
-	return host;
+}
+
+}  // namespace reach_detail
+
+// What AttachNearby reuses; the caller owns it.
+struct AttachScratch {
+	std::vector<uint32_t> links, node_links, member_links, covered;
+};
+
+// Makes `node` reachable from one of `hosts` (nodes reachable now, nearest
+// first) without a walk over the graph, so an insert can afford it: unless
+// one of them links to it already, it is added to the first whose level-0
+// list has room. When all are full, it takes the place of a link H -> W
+// of the nearest host H that can give one up, W staying reachable:
+// - through another node X of H's list that links to W (H -> X -> W), or
+// - through `node` itself, which links to W or to an X != H that does
+//   (H -> node -> X -> W).
+// Failing both, when node's own list has room, it takes the last place of
+// the nearest list (the least preferred: lists are kept in the heuristic's
+// order) and links to the W it displaced. Returns the host, or kInvalidNode
+// (nothing changed) when no host offers a place: the caller must then walk
+// the graph (LinkUnreachable).
+template <typename G>
+uint32_t AttachNearby(G &graph, uint32_t node, const std::vector<uint32_t> &hosts, AttachScratch &s) {
+	bool linked;
+	uint32_t host = reach_detail::LinkedOrRoomy(graph, node, hosts, s.links, &linked);
+	if (linked)
+		return host;
+	if (host != kInvalidNode) {
+		reach_detail::PlaceLink(graph, host, node, SIZE_MAX, s.links);
+		return host;
+	}
+	graph.Neighbours(node, 0, s.node_links);
+	for (uint32_t h : hosts) {
+		if (h == node)
+			continue;
+		auto cover_links_of = [&](uint32_t x) {
+			graph.Neighbours(x, 0, s.member_links);
+			s.covered.insert(s.covered.end(), s.member_links.begin(), s.member_links.end());
+		};
+		s.covered.assign(s.node_links.begin(), s.node_links.end());
+		for (uint32_t x : s.node_links)
+			if (x != h)
+				cover_links_of(x);
+		graph.Neighbours(h, 0, s.links);
+		for (uint32_t x : s.links)
+			cover_links_of(x);
+		std::sort(s.covered.begin(), s.covered.end());
+		for (size_t i = s.links.size(); i-- > 0;)
+			if (std::binary_search(s.covered.begin(), s.covered.end(), s.links[i])) {
+				reach_detail::PlaceLink(graph, h, node, i, s.links);
+				return h;
+			}
+	}
+	for (uint32_t h : hosts) {
+		if (h == node || s.node_links.size() >= graph.MaxLinks())
+			continue;
+		graph.Neighbours(h, 0, s.links);
+		uint32_t displaced = s.links.back();
+		if (std::find(s.node_links.begin(), s.node_links.end(), displaced) == s.node_links.end()) {
+			s.node_links.push_back(displaced);
+			graph.SetLinks(node, s.node_links);  // before H gives W up: W is never cut off
+		}
+		reach_detail::PlaceLink(graph, h, node, s.links.size() - 1, s.links);
+		return h;
+	}
+	return kInvalidNode;
 }
 
 // What KeepDroppedReachable reuses; the caller owns it.
@@ -224,7 +247,7 @@ void NearestReached(G &graph, uint32_t entry, uint32_t id, ReachScratch &s) {
 
 // Marks everything reachable from `from` over live nodes' level-0 links,
 // noting in s.parent the node each was first reached from: those links
-// form a tree that reaches every reached node (see AttachNode).
+// form a tree that reaches every reached node (see AttachOffTree).
 template <typename G>
 void Walk(G &graph, uint32_t from, ReachScratch &s) {
 	s.reached[from] = 1;
@@ -242,6 +265,38 @@ void Walk(G &graph, uint32_t from, ReachScratch &s) {
 	}
 }
 
+// Makes `node` reachable from one of `hosts` (reached nodes, nearest
+// first) as AttachNearby does while a host links to it or has room; when
+// all are full it takes the place of a link H -> W that is not W's walk
+// tree link (parent[W] != H), so the tree still reaches every node it did.
+// Counting links to W is not enough: the second one may come from a node
+// reached only through W. parent[node] becomes the host. Returns it, or
+// kInvalidNode (nothing changed) when no host has such a place.
+template <typename G>
+uint32_t AttachOffTree(G &graph, uint32_t node, const std::vector<uint32_t> &hosts, std::vector<uint32_t> &links,
+                       std::vector<uint32_t> &parent) {
+	bool linked;
+	uint32_t host = LinkedOrRoomy(graph, node, hosts, links, &linked);
+	size_t place = SIZE_MAX;
+	// links to nodes out of range (never in a sound graph) are no tree links
+	auto tree = [&parent](uint32_t from, uint32_t to) { return to < parent.size() && parent[to] == from; };
+	for (size_t h = 0; host == kInvalidNode && h < hosts.size(); h++) {
+		graph.Neighbours(hosts[h], 0, links);
+		for (size_t i = links.size(); i-- > 0 && place == SIZE_MAX;)
+			if (!tree(hosts[h], links[i]))
+				place = i;
+		if (place != SIZE_MAX)
+			host = hosts[h];
+	}
+	if (host == kInvalidNode)
+		return kInvalidNode;
+	if (!linked)
+		PlaceLink(graph, host, node, place, links);
+	if (node < parent.size())
+		parent[node] = host;
+	return host;
+}
+
 // Up to this many hosts are tried for one node, nearest first.
 constexpr size_t kHosts = 16;
 
@@ -250,7 +305,7 @@ constexpr size_t kHosts = 16;
 // Links every live node that a walk over level 0 from `entry` does not
 // reach from the nearest nodes that it does reach, and returns how many it
 // linked. A full list gives up a link that is not in the walk's tree (see
-// AttachNode), so no reached node is ever cut off and one pass suffices.
+// AttachOffTree), so no reached node is ever cut off and one pass suffices.
 // When none of the nearest hosts has such a place, every reached node is
 // tried: their lists hold R * max_links places and the tree only R - 1
 // links, so one of them has room or a place to give up.
@@ -270,12 +325,12 @@ size_t LinkUnreachable(G &graph, uint32_t entry, ReachScratch &s) {
 		for (const Candidate &c : s.search.results)
 			if (c.id != id && s.reached[c.id] && s.hosts.size() < reach_detail::kHosts)
 				s.hosts.push_back(c.id);
-		if (AttachNode(graph, id, s.hosts, s.links, &s.parent) == kInvalidNode) {
+		if (reach_detail::AttachOffTree(graph, id, s.hosts, s.links, s.parent) == kInvalidNode) {
 			s.hosts.clear();
 			for (uint32_t host = 0; host < n; host++)
 				if (s.reached[host])
 					s.hosts.push_back(host);
-			AttachNode(graph, id, s.hosts, s.links, &s.parent);
+			reach_detail::AttachOffTree(graph, id, s.hosts, s.links, s.parent);
 		}
 		linked++;
 		reach_detail::Walk(graph, id, s);
