@@ -10,6 +10,7 @@
 
 #include "core/float16.h"
 #include "core/hnsw/graph.h"
+#include "in_memory_graph.h"
 #include "graph_walk.h"
 
 namespace vdb {

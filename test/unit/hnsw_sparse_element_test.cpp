@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "core/hnsw/graph.h"
+#include "in_memory_graph.h"
 #include "core/hnsw/sparse_element.h"
 
 namespace vdb {
