@@ -5,12 +5,11 @@
 
 #include <vector>
 
+#include "core/element/sq8_element.h"
 #include "core/hnsw/graph.h"
-#include "core/hnsw/reachability.h"
-
 #include "core/hnsw/node_check.h"
+#include "core/hnsw/reachability.h"
 #include "core/hnsw/search.h"
-#include "core/hnsw/sq8_element.h"
 #include "hnsw/hnsw_pages.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"

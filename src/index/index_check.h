@@ -12,7 +12,7 @@
 // be in what the checker read, and is not looked for.
 #pragma once
 
-#include "core/hnsw/metric.h"
+#include "core/element/element_metric.h"
 #include "pg/pg.h"
 
 extern "C" {

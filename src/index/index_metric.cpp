@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "core/hnsw/sparse_element.h"
+#include "core/element/sparse_element.h"
 #include "type/vector.h"
 
 extern "C" {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include "core/hnsw/sq8_element.h"
+#include "core/element/sq8_element.h"
 #include "fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

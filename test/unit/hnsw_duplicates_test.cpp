@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "core/hnsw/graph.h"
-#include "in_memory_graph.h"
 #include "graph_walk.h"
+#include "in_memory_graph.h"
 
 namespace vdb {
 namespace {

@@ -10,8 +10,8 @@
 
 #include "core/float16.h"
 #include "core/hnsw/graph.h"
-#include "in_memory_graph.h"
 #include "graph_walk.h"
+#include "in_memory_graph.h"
 
 namespace vdb {
 namespace {

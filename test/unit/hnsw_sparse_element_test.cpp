@@ -8,9 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/element/sparse_element.h"
 #include "core/hnsw/graph.h"
 #include "in_memory_graph.h"
-#include "core/hnsw/sparse_element.h"
 
 namespace vdb {
 namespace {

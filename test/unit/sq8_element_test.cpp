@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/distance/distance.h"
-#include "core/hnsw/sq8_element.h"
+#include "core/element/sq8_element.h"
 
 namespace vdb {
 namespace {

@@ -30,8 +30,8 @@
 #include <functional>
 #include <vector>
 
+#include "core/element/element_metric.h"
 #include "core/hnsw/level.h"
-#include "core/hnsw/metric.h"
 #include "core/hnsw/search.h"
 
 namespace vdb {

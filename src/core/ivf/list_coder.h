@@ -19,7 +19,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/hnsw/metric.h"
+#include "core/element/element_metric.h"
 #include "core/quantizer/pq.h"
 #include "core/quantizer/rabitq.h"
 #include "core/quantizer/sq8.h"

@@ -1,6 +1,6 @@
 #include "core/pure.h"
 
-#include "core/hnsw/sq8_element.h"
+#include "core/element/sq8_element.h"
 
 #include <algorithm>
 #include <cfloat>

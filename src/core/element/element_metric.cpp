@@ -2,15 +2,15 @@
 // the graph stores to the kernels table.
 #include "core/pure.h"
 
-#include "core/hnsw/metric.h"
+#include "core/element/element_metric.h"
 
 #include <cmath>
 #include <stdexcept>
 #include <vector>
 
 #include "core/distance/distance.h"
-#include "core/hnsw/sparse_element.h"
-#include "core/hnsw/sq8_element.h"
+#include "core/element/sparse_element.h"
+#include "core/element/sq8_element.h"
 
 namespace vdb {
 namespace {
