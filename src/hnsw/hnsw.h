@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "core/element/sq8_element.h"
+#include "core/element/per_vector_sq8.h"
 #include "core/hnsw/graph.h"
 #include "core/hnsw/node_check.h"
 #include "core/hnsw/reachability.h"
@@ -118,7 +118,7 @@ struct HnswQuery {
 	const vdb::ElementMetric *metric;
 	const void *element;  // as the metric compares it; must outlive the query
 	bool sq8;
-	vdb::Sq8ElementQuery prepared;  // when sq8
+	vdb::PerVectorSq8Query prepared;  // when sq8
 };
 HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetric &metric, const void *element);
 
@@ -128,7 +128,7 @@ HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetri
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, uint32 id,
                           void *scratch, HnswBufferHints *hints = NULL);
 // sq8 only: a value of the ORDER BY operator at most its exact value for the
-// query and element id (vdb::Sq8LowerBound), given HnswElementDistance's result.
+// query and element id (vdb::PerVectorSq8LowerBound), given HnswElementDistance's result.
 double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, vdb::Candidate found,
                       void *scratch, HnswBufferHints *hints);
 

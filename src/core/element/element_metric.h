@@ -15,10 +15,10 @@
 
 namespace vdb {
 
-// kSq8: 8-bit codes of float32 vectors (core/element/sq8_element.h), for l2
+// kPerVectorSq8: 8-bit codes of float32 vectors (core/element/per_vector_sq8.h), for l2
 // and inner product (cosine: inner product of unit vectors). kSparse:
 // sparsevec blobs of varying size (core/element/sparse_element.h).
-enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kSq8 = 4, kSparse = 5 };
+enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kPerVectorSq8 = 4, kSparse = 5 };
 
 // Smaller is closer for every metric (inner product is negated).
 using ElementDistanceFn = float (*)(const void *a, const void *b, size_t dims);
