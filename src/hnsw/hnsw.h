@@ -13,6 +13,7 @@
 #include "hnsw/hnsw_pages.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"
+#include "index/index_stats.h"
 
 extern "C" {
 #include "access/amapi.h"
@@ -74,6 +75,8 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 bool hnswgettuple(IndexScanDesc scan, ScanDirection direction);
 void hnswendscan(IndexScanDesc scan);
 void HnswCheckIndex(Relation index, VdbIndexedTids *indexed);
+// vector_db_index_stats (hnsw_stats.cpp).
+void HnswGatherStats(Relation index, VdbIndexStats *stats);
 // ERROR XX002: node id of the index violates `what` (value shows how).
 void HnswCorrupted(Relation index, const char *what, uint32 id, uint32 value);
 // ERROR XX002: the metapage violates `what`.
