@@ -15,3 +15,18 @@ BEGIN
 		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_maintain;
 	END IF;
 END $$;
+
+-- What an index holds (docs/monitoring.md): the roles of vector_db_index_check.
+CREATE FUNCTION vector_db_index_stats(index regclass,
+	OUT pending bigint, OUT live bigint, OUT deleted bigint, OUT pages bigint, OUT free_pages bigint,
+	OUT last_merge timestamptz, OUT last_compaction timestamptz,
+	OUT lists integer, OUT list_imbalance double precision, OUT rows_since_training bigint)
+	RETURNS record AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_index_stats(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_monitor;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_maintain;
+	END IF;
+END $$;

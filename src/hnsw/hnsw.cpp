@@ -147,6 +147,7 @@ void HnswInit(void) {
 	MarkGUCPrefixReserved("hnsw");
 #endif
 	VdbRegisterIndexChecker("hnsw", HnswCheckIndex);
+	VdbRegisterIndexStats("hnsw", HnswGatherStats);
 	VdbRegisterExplainSettings("hnsw", hnswhandler, HnswDescribeSearchSettings);
 }
 

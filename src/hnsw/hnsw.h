@@ -5,15 +5,15 @@
 
 #include <vector>
 
+#include "core/element/per_vector_sq8.h"
 #include "core/hnsw/graph.h"
-#include "core/hnsw/reachability.h"
-
 #include "core/hnsw/node_check.h"
+#include "core/hnsw/reachability.h"
 #include "core/hnsw/search.h"
-#include "core/hnsw/sq8_element.h"
 #include "hnsw/hnsw_pages.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"
+#include "index/index_stats.h"
 
 extern "C" {
 #include "access/amapi.h"
@@ -75,6 +75,8 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 bool hnswgettuple(IndexScanDesc scan, ScanDirection direction);
 void hnswendscan(IndexScanDesc scan);
 void HnswCheckIndex(Relation index, VdbIndexedTids *indexed);
+// vector_db_index_stats (hnsw_stats.cpp).
+void HnswGatherStats(Relation index, VdbIndexStats *stats);
 // ERROR XX002: node id of the index violates `what` (value shows how).
 void HnswCorrupted(Relation index, const char *what, uint32 id, uint32 value);
 // ERROR XX002: the metapage violates `what`.
@@ -119,7 +121,7 @@ struct HnswQuery {
 	const vdb::ElementMetric *metric;
 	const void *element;  // as the metric compares it; must outlive the query
 	bool sq8;
-	vdb::Sq8ElementQuery prepared;  // when sq8
+	vdb::PerVectorSq8Query prepared;  // when sq8
 };
 HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetric &metric, const void *element);
 
@@ -129,7 +131,7 @@ HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetri
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, uint32 id,
                           void *scratch, HnswBufferHints *hints = NULL);
 // sq8 only: a value of the ORDER BY operator at most its exact value for the
-// query and element id (vdb::Sq8LowerBound), given HnswElementDistance's result.
+// query and element id (vdb::PerVectorSq8LowerBound), given HnswElementDistance's result.
 double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, vdb::Candidate found,
                       void *scratch, HnswBufferHints *hints);
 

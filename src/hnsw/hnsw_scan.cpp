@@ -25,7 +25,7 @@
 //
 // An sq8 index searches with distances to its 8-bit elements and returns
 // the found nodes ordered by a lower bound of their exact distance
-// (vdb::Sq8LowerBound) with xs_recheckorderby set: the executor computes
+// (vdb::PerVectorSq8LowerBound) with xs_recheckorderby set: the executor computes
 // the exact distance of each row it fetches anyway and returns rows in exact
 // order, fetching only as many beyond the LIMIT as the bounds require.
 #include "hnsw/hnsw.h"

@@ -12,7 +12,7 @@
 // be in what the checker read, and is not looked for.
 #pragma once
 
-#include "core/hnsw/metric.h"
+#include "core/element/element_metric.h"
 #include "pg/pg.h"
 
 extern "C" {
@@ -42,3 +42,17 @@ bool VdbHeapRowVisibleNow(Relation index, ItemPointer tid);
 typedef void (*VdbIndexChecker)(Relation index, VdbIndexedTids *indexed);
 
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker);
+
+// The table of an index, taking no lock; 42P01 when the OID names no
+// relation, 42809 when it names no index.
+Oid VdbIndexTable(Oid index_oid);
+
+// Whether the current user may check or inspect the indexes of a table: its
+// owner, superusers and members of pg_monitor (from PostgreSQL 17,
+// pg_maintain too). VDB_INSPECT_ROLES names those roles for messages.
+bool VdbMayInspectIndexesOf(Oid heap_oid);
+#if PG_VERSION_NUM >= 170000
+#define VDB_INSPECT_ROLES "pg_monitor or pg_maintain"
+#else
+#define VDB_INSPECT_ROLES "pg_monitor"
+#endif

@@ -173,6 +173,8 @@ void IvfInit(void) {
 	DefineSettings("ivf", &ivf_settings, true);
 	VdbRegisterIndexChecker("ivfflat", IvfCheckIndex);
 	VdbRegisterIndexChecker("ivf", IvfCheckIndex);
+	VdbRegisterIndexStats("ivfflat", IvfGatherStats);
+	VdbRegisterIndexStats("ivf", IvfGatherStats);
 }
 
 VDB_FUNCTION(ivfflathandler) { PG_RETURN_POINTER(MakeRoutine(ivfflatoptions)); }

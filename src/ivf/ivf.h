@@ -11,6 +11,7 @@
 #include "core/ivf/page_check.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"
+#include "index/index_stats.h"
 #include "ivf/ivf_pages.h"
 
 extern "C" {
@@ -80,6 +81,8 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 bool ivfgettuple(IndexScanDesc scan, ScanDirection direction);
 void ivfendscan(IndexScanDesc scan);
 void IvfCheckIndex(Relation index, VdbIndexedTids *indexed);
+// vector_db_index_stats (ivf_stats.cpp).
+void IvfGatherStats(Relation index, VdbIndexStats *stats);
 
 // --- ivf_storage.cpp ---
 
