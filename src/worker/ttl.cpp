@@ -263,7 +263,7 @@ void DropPartition(Oid parent, Oid part, Oid owner, Mode mode) {
 				elog(ERROR, "%s failed: %s", s, SPI_result_code_string(rc));
 		}
 		EndRunAs(&as, mode);
-		ereport(DEBUG1, (errmsg("vector_db TTL dropped partition %s of %s", qpart, qparent)));
+		ereport(LOG, (errmsg("vector_db TTL dropped partition %s of %s", qpart, qparent)));
 	}
 	EndBatch(mode);
 }

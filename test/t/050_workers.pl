@@ -52,7 +52,7 @@ my $holder = $node->background_psql('postgres');
 $holder->query_safe('BEGIN; LOCK TABLE locked IN SHARE UPDATE EXCLUSIVE MODE;');
 
 my $offset = -s $node->logfile;
-$node->append_conf('postgresql.conf', 'vector_db.test_index_task = 2000');
+$node->append_conf('postgresql.conf', 'vector_db.test_index_task = 1000');
 $node->reload;
 
 ok($node->poll_query_until('postgres', q{
