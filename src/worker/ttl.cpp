@@ -268,8 +268,8 @@ void DropPartition(Oid parent, Oid part, Oid owner, Mode mode) {
 	EndBatch(mode);
 }
 
-// Deletes the expired rows of one leaf table, batch by batch; returns how
-// many, adding them to *total for the progress report.
+// Deletes the expired rows of one leaf table, batch by batch, adding them to
+// *total (the pass's count and progress).
 void ExpireLeaf(Oid leaf, const char *column, TimestampTz cutoff, Oid owner, Mode mode, int64 *total) {
 	for (;;) {
 		if (mode == Mode::kWorker && VdbWorkerStopRequested())
