@@ -15,3 +15,8 @@ BEGIN
 		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_maintain;
 	END IF;
 END $$;
+
+-- Compacts an index online (docs/ivf.md): owners only, as VACUUM.
+CREATE FUNCTION vector_db_compact(index regclass) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;

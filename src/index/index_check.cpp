@@ -147,9 +147,7 @@ void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker) {
 	checkers[checker_count++] = RegisteredChecker{am_name, checker};
 }
 
-VDB_FUNCTION(vector_db_index_check) {
-	Oid index_oid = PG_GETARG_OID(0);
-	bool heap_all_indexed = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+Oid VdbTableOfIndex(Oid index_oid) {
 	Oid heap_oid = IndexGetRelation(index_oid, true);
 	if (!OidIsValid(heap_oid)) {
 		const char *name = get_rel_name(index_oid);
@@ -157,6 +155,13 @@ VDB_FUNCTION(vector_db_index_check) {
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", index_oid)));
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
 	}
+	return heap_oid;
+}
+
+VDB_FUNCTION(vector_db_index_check) {
+	Oid index_oid = PG_GETARG_OID(0);
+	bool heap_all_indexed = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	Oid heap_oid = VdbTableOfIndex(index_oid);
 	CheckPrivileges(heap_oid, index_oid);
 	// A hot standby grants no lock above ROW EXCLUSIVE; it runs no VACUUM of
 	// its own either (what the lock keeps out on a primary).

@@ -41,4 +41,8 @@ bool VdbHeapRowVisibleNow(Relation index, ItemPointer tid);
 // checker sets indexed->metric and adds every live entry's TID.
 typedef void (*VdbIndexChecker)(Relation index, VdbIndexedTids *indexed);
 
+// The table of an index named by a function argument: 42P01 when no such
+// relation exists, 42809 when it is not an index.
+Oid VdbTableOfIndex(Oid index_oid);
+
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker);
