@@ -85,12 +85,8 @@ uint32 VdbSortDeadTidsFirst(Relation heap, ItemPointerData *tids, uint32 count) 
 	return dead;
 }
 
-VDB_FUNCTION(vector_db_compact) {
-	Oid index_oid = PG_GETARG_OID(0);
-	PreventCommandDuringRecovery("vector_db_compact()");
+void VdbCompactIndex(Oid index_oid) {
 	Oid heap_oid = VdbTableOfIndex(index_oid);
-	// Rights before locks: a role that may not compact cannot make VACUUM wait.
-	CheckOwner(heap_oid);
 	Relation heap = table_open(heap_oid, ShareUpdateExclusiveLock);
 	Relation index = index_open(index_oid, ShareUpdateExclusiveLock);
 	// The index may have been dropped and its OID reused before the locks.
@@ -121,5 +117,13 @@ VDB_FUNCTION(vector_db_compact) {
 	compact(heap, index);
 	index_close(index, ShareUpdateExclusiveLock);
 	table_close(heap, ShareUpdateExclusiveLock);
+}
+
+VDB_FUNCTION(vector_db_compact) {
+	Oid index_oid = PG_GETARG_OID(0);
+	PreventCommandDuringRecovery("vector_db_compact()");
+	// Rights before locks: a role that may not compact cannot make VACUUM wait.
+	CheckOwner(VdbTableOfIndex(index_oid));
+	VdbCompactIndex(index_oid);
 	PG_RETURN_VOID();
 }

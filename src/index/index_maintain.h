@@ -15,6 +15,13 @@ extern "C" {
 #include "utils/rel.h"
 }
 
+// Compacts the index with the given OID: takes the locks above, checks that
+// it is a valid index of an AM that has a compaction and runs it; raises an
+// ERROR otherwise. No rights are checked (vector_db_compact checks them
+// first, before any lock; a background worker needs none). Call it in a
+// transaction.
+void VdbCompactIndex(Oid index_oid);
+
 // One maintenance task of an AM. `index` is opened and `heap` (its table)
 // locked SHARE UPDATE EXCLUSIVE by the caller (the SQL function, or a
 // background worker that takes the same locks).
