@@ -34,12 +34,14 @@ SET ivf.probes = 4;
 SET ivf.rerank = 1000;
 SET enable_seqscan = off;
 -- Distances, not ids: rows at the same distance may come in any order.
-CREATE TEMP TABLE by_ivfflat AS
-	SELECT array_agg(d) AS d FROM (SELECT v <-> compact_vec(7) AS d FROM compact_items ORDER BY 1 LIMIT 50) s;
-DROP INDEX compact_ivfflat;
+EXPLAIN (COSTS OFF) SELECT v <-> compact_vec(7) AS d FROM compact_items ORDER BY 1 LIMIT 50;
 CREATE TEMP TABLE by_ivf AS
 	SELECT array_agg(d) AS d FROM (SELECT v <-> compact_vec(7) AS d FROM compact_items ORDER BY 1 LIMIT 50) s;
 DROP INDEX compact_ivf;
+EXPLAIN (COSTS OFF) SELECT v <-> compact_vec(7) AS d FROM compact_items ORDER BY 1 LIMIT 50;
+CREATE TEMP TABLE by_ivfflat AS
+	SELECT array_agg(d) AS d FROM (SELECT v <-> compact_vec(7) AS d FROM compact_items ORDER BY 1 LIMIT 50) s;
+DROP INDEX compact_ivfflat;
 RESET enable_seqscan;
 CREATE TEMP TABLE exact AS
 	SELECT array_agg(d) AS d FROM (SELECT v <-> compact_vec(7) AS d FROM compact_items ORDER BY 1 LIMIT 50) s;
