@@ -66,3 +66,8 @@ CREATE FUNCTION vector_db_ttl_forget() RETURNS event_trigger
 -- Called by the event trigger only (which needs no EXECUTE right).
 REVOKE ALL ON FUNCTION vector_db_ttl_forget() FROM PUBLIC;
 CREATE EVENT TRIGGER vector_db_ttl_forget ON sql_drop EXECUTE FUNCTION vector_db_ttl_forget();
+
+-- Compacts an index online (docs/ivf.md): owners only, as VACUUM.
+CREATE FUNCTION vector_db_compact(index regclass) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;

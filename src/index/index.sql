@@ -34,3 +34,11 @@ BEGIN
 		GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_maintain;
 	END IF;
 END $$;
+
+-- Compacts an index online: its entries are rewritten packed, without those
+-- of dead rows, and free pages at its end are returned to the file system
+-- (docs/ivf.md). The table's owner, the database's owner or a superuser, as
+-- for VACUUM, which it locks out while it runs.
+CREATE FUNCTION vector_db_compact(index regclass) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;

@@ -6,6 +6,8 @@
 //                      opaque aux: rows inserted since training (see flags)
 //   data pages         chained per list: IvfDataHeader, then fixed-size tuples
 //                      (heap TID, code) packed from the start
+//   free pages         data pages a compaction retired (ivf_rewrite.cpp),
+//                      in the FSM until it reuses them or truncates them
 //
 // Every page carries VdbPageOpaque with its kind. Centroid entries never move,
 // so list i's entry is found by arithmetic.
@@ -25,6 +27,7 @@ extern "C" {
 #define IVF_PAGE_STATE 2
 #define IVF_PAGE_CENTROID 3
 #define IVF_PAGE_DATA 4
+#define IVF_PAGE_FREE 5
 
 struct IvfMetaPageData {
 	VdbMetaHeader header;

@@ -1,6 +1,7 @@
 // The table of per-index tasks and the round that runs them (index_tasks.h).
 #include "worker/index_tasks.h"
 
+#include "index/index_maintain.h"
 #include "worker/worker.h"
 
 extern "C" {
@@ -50,6 +51,7 @@ const VdbIndexTask kIndexTasks[] = {
 #ifdef VDB_FAULT_INJECTION
     {"test", TestTaskDue, TestTaskRun},
 #endif
+    {"compact", VdbCompactionDue, VdbCompactOpened},
     {NULL, NULL, NULL},  // end of the table
 };
 
