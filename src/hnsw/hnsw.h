@@ -184,14 +184,15 @@ void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::
 // Replaces node id's links on one level (WAL-logged).
 void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count);
 
-// --- hnsw_reach.cpp: every live node reachable on level 0 (under the write lock) ---
+// --- hnsw_reach.cpp: every live node reachable on level 0 ---
 
 // What an insert's reachability calls reuse from call to call.
 struct HnswReachScratch {
 	vdb::KeepScratch keep;
 	vdb::AttachScratch attach;
 	vdb::ReachScratch walk;
-	bool walk_needed;  // a node found no place nearby: HnswLinkUnreachable must run
+	vdb::UnreachedRoots roots;
+	bool walk_needed;  // a node found no place nearby: HnswRelinkUnreached must run
 };
 
 // Makes node id reachable from one of `hosts`, nearest first, displacing no
@@ -208,10 +209,17 @@ void HnswWriteRepruned(Relation index, const HnswMetaPageData &meta, uint32 to, 
 
 // Links back every live node (not flagged in `deleted`, when given, nor on
 // its page) that a walk over level 0 from meta.entry_point misses
-// (vdb::LinkUnreachable); returns how many. element:
-// HnswElementScratchBytes; spill: element_bytes.
+// (vdb::LinkUnreachable); returns how many. The caller holds the graph
+// write lock. element: HnswElementScratchBytes; spill: element_bytes.
 size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> *deleted,
                            vdb::ReachScratch &scratch, void *element, void *spill);
+
+// The same without holding the graph write lock for long (lock protocol in
+// hnsw_reach.cpp): walks without it, then attaches what the walk missed a
+// few nodes per hold. The caller must not hold the lock. Returns how many
+// nodes the walk found unreached.
+size_t HnswRelinkUnreached(Relation index, const std::vector<uint8_t> *deleted, HnswReachScratch &s, void *element,
+                           void *spill);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran
 // out of memory). Takes the graph write lock itself.

@@ -4,7 +4,10 @@
 // heavyweight lock on a pseudo page (HNSW_WRITE_LOCK_BLKNO), so a node's
 // links are only ever changed by one backend at a time: no neighbour list
 // can be lost to a concurrent rewrite. The search for candidates, most of
-// an insert's work, runs before that lock, in parallel with other inserts.
+// an insert's work, runs before that lock, in parallel with other inserts;
+// VACUUM holds it only a batch at a time (hnsw_vacuum.cpp), and an insert
+// never adds a link to a node VACUUM flagged (KeepLiveCandidates,
+// HnswAttachNode), so a list VACUUM repaired stays repaired.
 // Readers never take the lock; they see each page change atomically under
 // the buffer lock, and a new node becomes reachable only after its record
 // and vector are on their pages.
@@ -387,6 +390,10 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 		meta.entry_point = id;
 		meta.max_level = level;
 	}
+	// Rare: a node found no place nearby. This walk stays under the lock
+	// (unlike VACUUM's, HnswRelinkUnreached): vector_db_index_check, which
+	// waits for VACUUM but not for inserts, must never see a node between
+	// its insert and its linking back.
 	if (s.reach.walk_needed) {
 		size_t linked = HnswLinkUnreachable(index, meta, NULL, s.reach.walk, s.query.data(), s.spill.data());
 		elog(DEBUG1, "hnsw index \"%s\": no place near, so a walk linked back %zu nodes",
