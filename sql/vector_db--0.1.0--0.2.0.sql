@@ -15,3 +15,15 @@ BEGIN
 		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_maintain;
 	END IF;
 END $$;
+
+-- vector_db_compact: returns the space VACUUM freed in an index to the file
+-- system (src/index/index.sql).
+CREATE FUNCTION vector_db_compact(index regclass) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_compact(regclass) TO pg_maintain;
+	END IF;
+END $$;

@@ -4,6 +4,7 @@
 
 #include "index/index_am.h"
 #include "index/index_check.h"
+#include "index/index_compact.h"
 #include "index/index_explain.h"
 #include "index/index_options.h"
 
@@ -147,6 +148,7 @@ void HnswInit(void) {
 	MarkGUCPrefixReserved("hnsw");
 #endif
 	VdbRegisterIndexChecker("hnsw", HnswCheckIndex);
+	VdbRegisterIndexCompactor("hnsw", HnswCompact);
 	VdbRegisterExplainSettings("hnsw", hnswhandler, HnswDescribeSearchSettings);
 }
 

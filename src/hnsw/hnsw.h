@@ -179,7 +179,12 @@ void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
                        std::vector<uint32_t> &kept, size_t fill_to, void *scratch);
 
-// Replaces node id's links on one level (WAL-logged).
+// Writes an element (as stored) into its place in the vector stream.
+void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored);
+
+// Replaces node id's links on one level (WAL-logged), under the graph write
+// lock. A link new to the list that names a forwarder (HNSW_NODE_MOVED) is
+// written as a link to the forwarder's new slot.
 void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count);
 
 // --- hnsw_reach.cpp: every live node reachable on level 0 (under the write lock) ---
@@ -189,6 +194,8 @@ struct HnswReachScratch {
 	vdb::KeepScratch keep;
 	vdb::AttachScratch attach;
 	vdb::ReachScratch walk;
+	std::vector<uint32_t> live_hosts;
+	std::vector<uint32_t> node_links;
 	bool walk_needed;  // a node found no place nearby: HnswLinkUnreachable must run
 };
 
@@ -217,6 +224,20 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid);
 // Formats the pages of group `group` (appending them, or reusing blocks an
 // earlier failed insert appended), WAL-logged as full images.
 void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group);
+
+// --- hnsw_compact.cpp: moving nodes to low slots, returning the tail ---
+
+// Moves the live nodes of the highest ids into free slots of lower ids and
+// truncates the pages past the last used group when a brief conditional
+// ACCESS EXCLUSIVE lock on the index can be had. Finishes what a crashed or
+// cancelled compaction left. Returns the pages the index file lost. The
+// caller holds the table SHARE UPDATE EXCLUSIVE (no VACUUM meanwhile) and
+// the index ROW EXCLUSIVE.
+int64 HnswCompact(Relation index);
+// Whether a compaction would return space (for the background worker):
+// free slots make up a fifth of the node ids (and at least one group), or
+// pages past the last used group wait to be truncated. Reads the metapage.
+bool HnswCompactionDue(Relation index);
 
 // --- hnsw_sparse.cpp: variable-size (sparsevec) elements in pool pages ---
 

@@ -16,3 +16,17 @@ BEGIN
 		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_maintain;
 	END IF;
 END $$;
+
+-- Moves the entries of an hnsw (or other vector_db) index into the space
+-- VACUUM freed and truncates the pages left over; returns how many pages the
+-- index lost. Like VACUUM it needs the rights to vacuum the table (checked
+-- by the C function too).
+CREATE FUNCTION vector_db_compact(index regclass) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_compact(regclass) TO pg_maintain;
+	END IF;
+END $$;

@@ -13,6 +13,7 @@
 // check an index cannot make VACUUM wait either.
 #include "index/index_check.h"
 
+#include "index/am_registry.h"
 #include "index/index_metric.h"
 
 extern "C" {
@@ -43,13 +44,7 @@ extern "C" {
 
 namespace {
 
-struct RegisteredChecker {
-	const char *am_name;
-	VdbIndexChecker checker;
-};
-
-RegisteredChecker checkers[4];
-int checker_count = 0;
+VdbAmRegistry<VdbIndexChecker> checkers;
 
 int TidCompare(const void *a, const void *b) { return ItemPointerCompare((ItemPointer) a, (ItemPointer) b); }
 
@@ -141,15 +136,9 @@ bool VdbHeapRowVisibleNow(Relation index, ItemPointer tid) {
 	return visible;
 }
 
-void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker) {
-	if (checker_count == lengthof(checkers))
-		elog(ERROR, "too many index checkers");
-	checkers[checker_count++] = RegisteredChecker{am_name, checker};
-}
+void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker) { checkers.Add(am_name, checker); }
 
-VDB_FUNCTION(vector_db_index_check) {
-	Oid index_oid = PG_GETARG_OID(0);
-	bool heap_all_indexed = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+Oid VdbTableOfIndex(Oid index_oid) {
 	Oid heap_oid = IndexGetRelation(index_oid, true);
 	if (!OidIsValid(heap_oid)) {
 		const char *name = get_rel_name(index_oid);
@@ -157,6 +146,13 @@ VDB_FUNCTION(vector_db_index_check) {
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", index_oid)));
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
 	}
+	return heap_oid;
+}
+
+VDB_FUNCTION(vector_db_index_check) {
+	Oid index_oid = PG_GETARG_OID(0);
+	bool heap_all_indexed = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	Oid heap_oid = VdbTableOfIndex(index_oid);
 	CheckPrivileges(heap_oid, index_oid);
 	// A hot standby grants no lock above ROW EXCLUSIVE; it runs no VACUUM of
 	// its own either (what the lock keeps out on a primary).
@@ -167,11 +163,7 @@ VDB_FUNCTION(vector_db_index_check) {
 	if (IndexGetRelation(index_oid, false) != heap_oid)
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
 		                errmsg("could not open the table of index \"%s\"", RelationGetRelationName(index))));
-	const char *am = get_am_name(index->rd_rel->relam);
-	VdbIndexChecker checker = NULL;
-	for (int i = 0; i < checker_count; i++)
-		if (am != NULL && strcmp(checkers[i].am_name, am) == 0)
-			checker = checkers[i].checker;
+	VdbIndexChecker checker = checkers.Find(index);
 	if (checker == NULL)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("index \"%s\" is not a vector_db index", RelationGetRelationName(index))));
