@@ -229,7 +229,8 @@ void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group);
 
 // Moves the live nodes of the highest ids into free slots of lower ids and
 // truncates the pages past the last used group when a brief conditional
-// ACCESS EXCLUSIVE lock on the index can be had. Finishes what a crashed or
+// ACCESS EXCLUSIVE lock on the table can be had. Waits (blocking nobody) for
+// the transactions that use the table when the nodes have moved. Finishes what a crashed or
 // cancelled compaction left. Returns the pages the index file lost. The
 // caller holds the table SHARE UPDATE EXCLUSIVE (no VACUUM meanwhile) and
 // the index ROW EXCLUSIVE.

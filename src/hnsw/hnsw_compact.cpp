@@ -17,21 +17,30 @@
 //    what they write: they never choose a deleted node as a neighbour, and
 //    HnswWriteLinks names D for a forwarder new to a list (hnsw_insert.cpp),
 //    so once the pass is over no link names a forwarder.
-// 3. Free (graph write lock per batch of pages): forwarders become
-//    HNSW_NODE_FREE slots. Then node_count drops to one past the highest
-//    used slot and the free-slot hints are recounted (one short hold).
+// 3. Free (graph write lock per batch of pages), once every transaction
+//    that held a lock on the table when the redirect ended has finished
+//    (WaitForLockers, as CREATE INDEX CONCURRENTLY waits: it queues for no
+//    lock, so it blocks nobody): forwarders become HNSW_NODE_FREE slots.
+//    Then node_count drops to one past the highest used slot and the
+//    free-slot hints are recounted (one short hold).
 // 4. Truncate: the pages past the last group node ids (and, for sparsevec,
 //    element pool pages still in use) need are cut off under an ACCESS
-//    EXCLUSIVE lock on the index, tried conditionally for about a second,
-//    as VACUUM's lazy truncation does: with it no scan or insert is under
-//    way, so none can hold a node id from beyond the cut. Without it the
+//    EXCLUSIVE lock on the table, tried conditionally for about a second
+//    and held only to truncate, as VACUUM's lazy truncation does: with it
+//    no scan or insert is under way, so none can hold a node id from beyond
+//    the cut. Without it the
 //    pages stay, formatted again by the inserts that reach them, and the
 //    next compaction tries again.
 //
-// Scans take no lock: one that read a link to S before step 2 reads S later
-// as a forwarder (steps 1-2), a free slot (3: no links, not returned) or a
-// node an insert put there since, which it may return with its own exact
-// distance; S's pages exist until step 4, which no scan overlaps.
+// Scans take no graph lock: one that found S before the move meets a
+// forwarder when it returns its results, and returns the forwarder's TID
+// (the row's); it may also have found D, so scans return each heap TID at
+// most once (hnsw_scan.cpp). A scan that began after step 2 cannot reach S,
+// and every scan that might have is over before step 3 frees it. Standby
+// scans are not waited for: one that overlaps the replay of step 3 may miss
+// a moved row (as a standby query that conflicts with recovery may be
+// cancelled); step 4 replays under the ACCESS EXCLUSIVE lock, which cancels
+// conflicting standby queries as VACUUM's truncation does.
 //
 // Crash safety: every step is one WAL record per page that leaves a sound
 // index (a forwarder is a deleted node with valid links), and a compaction
@@ -350,6 +359,20 @@ void FreeForwarders(Relation index, CompactScratch *s) {
 	VDB_FAULT_POINT("hnsw-compact-freed");
 }
 
+// Steps 2 and 3. Between them, a wait for every transaction that holds a
+// lock on the table (each scan and insert holds one; an INSERT locks no
+// index): a scan that began before the redirect may hold a forwarder's id
+// among its results, and returns the forwarder's row (hnsw_scan.cpp), which
+// must not vanish from under it; an insert may have read the entry point
+// before it moved. The wait blocks nobody: it queues for no lock.
+void RetireForwarders(Relation index, CompactScratch *s) {
+	Redirect(index, s);
+	LOCKTAG tag;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, index->rd_index->indrelid);
+	WaitForLockers(tag, AccessExclusiveLock, false);
+	FreeForwarders(index, s);
+}
+
 // node_count drops to one past the highest used slot; the free-slot count
 // and hint are counted again (under the write lock: no insert claims a slot
 // meanwhile; share locks only, so scans go on).
@@ -423,7 +446,7 @@ uint32 KeepSparseGroups(Relation index, HnswMetaPageData &meta) {
 int64 TruncateTail(Relation index) {
 	bool locked = false;
 	for (int attempt = 0; attempt < kTruncateTries && !locked; attempt++) {
-		locked = ConditionalLockRelation(index, AccessExclusiveLock);
+		locked = ConditionalLockRelationOid(index->rd_index->indrelid, AccessExclusiveLock);
 		if (!locked) {
 			CHECK_FOR_INTERRUPTS();
 			pg_usleep(kTruncateWaitUs);
@@ -440,7 +463,7 @@ int64 TruncateTail(Relation index) {
 	BlockNumber old = RelationGetNumberOfBlocks(index);
 	if (keep < old)
 		RelationTruncate(index, keep);
-	UnlockRelation(index, AccessExclusiveLock);
+	UnlockRelationOid(index->rd_index->indrelid, AccessExclusiveLock);
 	return keep < old ? int64(old - keep) : 0;
 }
 
@@ -453,16 +476,13 @@ int64 HnswCompact(Relation index) {
 	if (!s->forwarders.empty()) {
 		// What a crashed compaction left comes first: its forwarders' targets
 		// are used slots that the new plan might move again.
-		Redirect(index, s);
-		FreeForwarders(index, s);
+		RetireForwarders(index, s);
 		Survey(index, s);
 	}
 	PlanMoves(meta.geometry, s);
 	MoveNodes(index, s);
-	if (!s->forwarders.empty()) {
-		Redirect(index, s);
-		FreeForwarders(index, s);
-	}
+	if (!s->forwarders.empty())
+		RetireForwarders(index, s);
 	ShrinkNodeCount(index);
 	return TruncateTail(index);
 }
