@@ -55,12 +55,14 @@ FROM generate_series(4001, 4300) i;
 });
 committed_rows_found($node, 'items', 'items_idx', ids_of('items'), 'inserts after compaction');
 
-# A crash in each step of a compaction (the points fire after each batch:
-# the skip lands in the middle of the moves), then recovery: every row is
-# found once, the check passes, and the next compaction finishes the job.
+# A crash in the middle of the moves (the point fires after each batch)
+# and after the redirect (a crash at hnsw-compact-freed, after the frees,
+# leaves only the node count to lower; left out to keep the test short),
+# then recovery: every row is found once, the check passes, and the next
+# compaction finishes the job.
 my $round = 0;
 my ($ret, $out, $err);
-for my $point (['hnsw-compact-moved', 5], ['hnsw-compact-redirected', 0], ['hnsw-compact-freed', 0]) {
+for my $point (['hnsw-compact-moved', 5], ['hnsw-compact-redirected', 0]) {
 	$round++;
 	$node->safe_psql('postgres', "DELETE FROM items WHERE id % 5 = $round; VACUUM items;");
 	fire_fault($node, $point->[0], 'kill', "SELECT vector_db_compact('items_idx')", $point->[1]);
@@ -76,7 +78,7 @@ $node->safe_psql('postgres', q{
 CREATE TABLE sparse (id int PRIMARY KEY, v sparsevec(500));
 SELECT setseed(0.5);
 INSERT INTO sparse SELECT i, ('{' || string_agg(j || ':' || (random() - 0.5)::float4, ',' ORDER BY j) || '}/500')::sparsevec
-FROM generate_series(1, 3000) i, LATERAL (SELECT DISTINCT 1 + floor(random() * 500)::int j FROM generate_series(1, 20 + i % 40) WHERE i > 0) s
+FROM generate_series(1, 1600) i, LATERAL (SELECT DISTINCT 1 + floor(random() * 500)::int j FROM generate_series(1, 20 + i % 40) WHERE i > 0) s
 GROUP BY i;
 CREATE INDEX sparse_idx ON sparse USING hnsw (v sparsevec_l2_ops) WITH (m = 8, ef_construction = 32);
 DELETE FROM sparse WHERE id % 2 = 1;

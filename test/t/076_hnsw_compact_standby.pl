@@ -20,11 +20,11 @@ CREATE TABLE sparse (id int, s sparsevec(200));
 CREATE INDEX items_idx ON items USING hnsw (v vector_l2_ops) WITH (m = 8, ef_construction = 32);
 CREATE INDEX sparse_idx ON sparse USING hnsw (s sparsevec_l2_ops) WITH (m = 8, ef_construction = 32);
 });
-fill_random($primary, 'postgres', 'items', 'vector', 8, 1, 1500);
+fill_random($primary, 'postgres', 'items', 'vector', 8, 1, 800);
 $primary->safe_psql('postgres', q{
 SELECT setseed(0.75);
 INSERT INTO sparse SELECT i, ('{' || string_agg(j || ':' || (random() - 0.5)::float4, ',' ORDER BY j) || '}/200')::sparsevec
-FROM generate_series(1, 1000) i, LATERAL (SELECT DISTINCT 1 + floor(random() * 200)::int j FROM generate_series(1, 5 + i % 30) WHERE i > 0) s
+FROM generate_series(1, 500) i, LATERAL (SELECT DISTINCT 1 + floor(random() * 200)::int j FROM generate_series(1, 5 + i % 30) WHERE i > 0) s
 GROUP BY i;
 });
 
@@ -46,12 +46,7 @@ for my $round (1 .. 2) {
 			$table eq 'items' ? '<' : '<=', $size, "$table round $round: the index shrank");
 		standby_matches_primary($primary, $standby, 'postgres', $query{$table}, "$table round $round");
 	}
-	fill_random($primary, 'postgres', 'items', 'vector', 8, 10000 * $round, 10000 * $round + 300);
+	fill_random($primary, 'postgres', 'items', 'vector', 8, 10000 * $round, 10000 * $round + 150);
 }
-check_index($primary, 'postgres', 'primary');
-check_index($standby, 'postgres', 'standby');
-ok(!$standby->log_contains('inconsistent page found'), 'no inconsistent page during replay');
-
-$standby->stop;
-$primary->stop;
+standby_checks_and_stop($primary, $standby);
 done_testing();
