@@ -67,7 +67,14 @@ CREATE FUNCTION vector_db_ttl_forget() RETURNS event_trigger
 REVOKE ALL ON FUNCTION vector_db_ttl_forget() FROM PUBLIC;
 CREATE EVENT TRIGGER vector_db_ttl_forget ON sql_drop EXECUTE FUNCTION vector_db_ttl_forget();
 
--- Compacts an index online (docs/ivf.md): owners only, as VACUUM.
-CREATE FUNCTION vector_db_compact(index regclass) RETURNS void
+-- vector_db_compact: returns the space VACUUM freed in an index to the file
+-- system (src/index/index.sql).
+CREATE FUNCTION vector_db_compact(index regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_compact(regclass) TO pg_maintain;
+	END IF;
+END $$;

@@ -5,6 +5,7 @@
 #include "index/index_am.h"
 #include "index/index_check.h"
 #include "index/index_explain.h"
+#include "index/index_maintain.h"
 #include "index/index_options.h"
 
 extern "C" {
@@ -148,6 +149,8 @@ void HnswInit(void) {
 #endif
 	VdbRegisterIndexChecker("hnsw", HnswCheckIndex);
 	VdbRegisterIndexStats("hnsw", HnswGatherStats);
+	static const VdbCompaction compaction{HnswCompact, HnswCompactionDue};
+	VdbRegisterIndexCompaction("hnsw", &compaction);
 	VdbRegisterExplainSettings("hnsw", hnswhandler, HnswDescribeSearchSettings);
 }
 

@@ -181,7 +181,12 @@ void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
                        std::vector<uint32_t> &kept, size_t fill_to, void *scratch);
 
-// Replaces node id's links on one level (WAL-logged).
+// Writes an element (as stored) into its place in the vector stream.
+void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored);
+
+// Replaces node id's links on one level (WAL-logged), under the graph write
+// lock. A link new to the list that names a forwarder (HNSW_NODE_MOVED) is
+// written as a link to the forwarder's new slot.
 void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count);
 
 // --- hnsw_reach.cpp: every live node reachable on level 0 ---
@@ -192,7 +197,9 @@ struct HnswReachScratch {
 	vdb::AttachScratch attach;
 	vdb::ReachScratch walk;
 	vdb::UnreachedRoots roots;
-	bool walk_needed;  // a node found no place nearby: HnswRelinkUnreached must run
+	std::vector<uint32_t> live_hosts;
+	std::vector<uint32_t> node_links;
+	bool walk_needed;  // a node found no place nearby: the insert walks the graph (LinkUnreachable)
 };
 
 // Makes node id reachable from one of `hosts`, nearest first, displacing no
@@ -227,6 +234,20 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid);
 // Formats the pages of group `group` (appending them, or reusing blocks an
 // earlier failed insert appended), WAL-logged as full images.
 void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group);
+
+// --- hnsw_compact.cpp: moving nodes to low slots, returning the tail ---
+
+// Moves the live nodes of the highest ids into free slots of lower ids and
+// truncates the pages past the last used group when a brief conditional
+// ACCESS EXCLUSIVE lock on the table can be had. Waits (blocking nobody) for
+// the transactions that use the table when the nodes have moved. Finishes what a crashed or
+// cancelled compaction left. The caller holds the table and the index
+// SHARE UPDATE EXCLUSIVE (no VACUUM meanwhile; index_maintain.h).
+void HnswCompact(Relation heap, Relation index);
+// Whether a compaction would return space (for the background worker):
+// free slots make up a fifth of the node ids (and at least one group), or
+// pages past the last used group wait to be truncated. Reads the metapage.
+bool HnswCompactionDue(Relation index);
 
 // --- hnsw_sparse.cpp: variable-size (sparsevec) elements in pool pages ---
 

@@ -161,16 +161,12 @@ int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid,
 	HnswCheckRecord(index, BufferGetPage(buffer), g, id);
 	VdbPageEdit edit(index);
 	Page page = edit.Register(buffer);
-	VdbPageOpaque *opaque = VdbPageGetOpaque(page);
 	HnswNodeRecord *rec = HnswPageRecord(page, g, id);
 	if (level > rec->upper_capacity) {
-		uint32 area = g.vector_area_offset - g.upper_area_offset;
-		int fits = int((area - opaque->aux) / g.upper_bytes);
+		int fits = int(HnswUpperRoom(page, g));
 		if (fits >= level || fits > rec->upper_capacity) {
 			level = Min(level, fits);
-			rec->upper_offset = uint16(g.upper_area_offset + opaque->aux);
-			rec->upper_capacity = uint8(level);
-			opaque->aux += level * g.upper_bytes;
+			HnswGiveUpper(page, g, rec, level);
 		} else
 			level = rec->upper_capacity;
 	}
@@ -185,8 +181,9 @@ int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid,
 	return level;
 }
 
-// Writes an element (as stored) into its place in the vector stream.
-void WriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored) {
+}  // namespace
+
+void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored) {
 	HnswStreamPos pos = HnswElementPos(g, id);
 	const char *in = (const char *) stored;
 	uint32 left = g.element_bytes;
@@ -203,9 +200,64 @@ void WriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *
 	}
 }
 
+namespace {
+
+// The slot a link to node id should name: id, or where compaction moved it
+// when id is a forwarder (HNSW_NODE_MOVED).
+uint32 ForwardedTo(Relation index, const HnswGeometry &g, uint32 id) {
+	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_SHARE);
+	const HnswNodeRecord *rec = HnswPageRecord(BufferGetPage(buffer), g, id);
+	uint32 to = (rec->flags & HNSW_NODE_MOVED) && (rec->flags & HNSW_NODE_FREE) == 0 && rec->count == 1
+	                ? rec->links[0]
+	                : id;
+	UnlockReleaseBuffer(buffer);
+	return to;
+}
+
+// Copies the list `links` that node id gets on `level` into out (room for
+// HnswMaxLinks), naming for each forwarder among the links that are new to
+// the list its new slot (dropped when the list has it already), and returns
+// the count. Compaction's redirect pass rewrites the lists written before a
+// node was moved; this keeps every later write, whichever code path chose
+// the links (back links, re-pruning, reachability repairs), from naming the
+// forwarder again. Links already in the list are left: compaction rewrites
+// those itself. Runs under the graph write lock, so the old list holds still.
+uint32 ResolveForwarders(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links,
+                         uint32 count, uint32 *out) {
+	uint32 old[2 * HNSW_MAX_M];
+	uint32 old_count = 0;
+	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_SHARE);
+	Page page = BufferGetPage(buffer);
+	const HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+	if ((rec->flags & HNSW_NODE_FREE) == 0 && level <= rec->level) {
+		HnswCheckRecord(index, page, g, id);
+		const uint32 *on_page = HnswPageLinks(page, g, rec, level, &old_count);
+		memcpy(old, on_page, old_count * sizeof(uint32));
+	}
+	UnlockReleaseBuffer(buffer);
+	auto in = [](const uint32 *list, uint32 n, uint32 x) {
+		for (uint32 i = 0; i < n; i++)
+			if (list[i] == x)
+				return true;
+		return false;
+	};
+	uint32 n = 0;
+	for (uint32 i = 0; i < count; i++) {
+		uint32 to = in(old, old_count, links[i]) ? links[i] : ForwardedTo(index, g, links[i]);
+		if (to != id && !in(out, n, to))
+			out[n++] = to;
+	}
+	return n;
+}
+
 }  // namespace
 
-void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count) {
+void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *given,
+                    uint32 given_count) {
+	if (given_count > 2 * HNSW_MAX_M)
+		elog(ERROR, "hnsw link list of %u links", given_count);
+	uint32 links[2 * HNSW_MAX_M];
+	uint32 count = ResolveForwarders(index, g, id, level, given, given_count, links);
 	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
 	HnswCheckRecord(index, BufferGetPage(buffer), g, id);
 	VdbPageEdit edit(index);
@@ -335,7 +387,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 		HnswSparseStore(index, meta, id, element);
 	else {
 		HnswEncodeElement(meta, element, s.spill.data());
-		WriteElement(index, g, id, s.spill.data());
+		HnswWriteElement(index, g, id, s.spill.data());
 	}
 	level = ClaimSlot(index, g, id, tid, level);
 	// The metapage counts the node before any link to it is logged: WAL is

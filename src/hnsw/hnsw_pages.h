@@ -48,6 +48,10 @@ extern "C" {
 
 #define HNSW_NODE_DELETED 0x01  // heap tuple is dead; still traversable until repaired
 #define HNSW_NODE_FREE 0x02     // slot unused (after vacuum): no TID, reusable
+// With HNSW_NODE_DELETED: a forwarder that compaction left behind when it
+// moved the node to another slot; its one link on each level is that slot
+// (hnsw_compact.cpp). Only compaction writes its lists, and frees it.
+#define HNSW_NODE_MOVED 0x04
 #define HNSW_NO_NODE 0xFFFFFFFFu
 #define HNSW_MAX_LEVEL 15
 
@@ -120,6 +124,19 @@ inline HnswNodeRecord *HnswPageRecord(Page page, const HnswGeometry &g, uint32 i
 // Level >= 1 links of a record on its page.
 inline HnswUpperLinks *HnswPageUpper(Page page, const HnswGeometry &g, const HnswNodeRecord *rec, int level) {
 	return (HnswUpperLinks *) ((char *) page + rec->upper_offset + (level - 1) * g.upper_bytes);
+}
+
+// Levels of upper links the graph page's upper area has room left for.
+inline uint32 HnswUpperRoom(Page page, const HnswGeometry &g) {
+	return (g.vector_area_offset - g.upper_area_offset - VdbPageGetOpaque(page)->aux) / g.upper_bytes;
+}
+// Gives rec a new upper slot of `levels` levels from the page's upper area
+// (aux counts the bytes handed out; the caller checked HnswUpperRoom).
+inline void HnswGiveUpper(Page page, const HnswGeometry &g, HnswNodeRecord *rec, int levels) {
+	VdbPageOpaque *opaque = VdbPageGetOpaque(page);
+	rec->upper_offset = uint16(g.upper_area_offset + opaque->aux);
+	rec->upper_capacity = uint8(levels);
+	opaque->aux += levels * g.upper_bytes;
 }
 
 // The links of a record on `level` (<= rec->level) on its page, and their

@@ -72,12 +72,25 @@ struct PageReach {
 void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
                     HnswReachScratch &s) {
 	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
+	// Only compaction writes a forwarder's list (hnsw_compact.cpp): a
+	// forwarder is attached as the node it stands for, and never hosts.
+	HnswNodeInfo info;
+	vdb::RunCpp("hnsw insert", [&] { s.node_links.reserve(2 * meta.m); });
+	HnswReadNode(index, meta.geometry, id, 0, &s.node_links, &info);
+	if ((info.flags & HNSW_NODE_MOVED) && s.node_links.size() == 1)
+		id = s.node_links[0];
 	// A node flagged by a running VACUUM needs no way in, and no new link
 	// may lead to it (VACUUM frees it after removing the links to it).
 	if (!reach.Live(id))
 		return;
+	vdb::RunCpp("hnsw insert", [&] {
+		s.live_hosts.clear();
+		for (uint32_t host : hosts)
+			if (reach.Live(host))
+				s.live_hosts.push_back(host);
+	});
 	uint32_t host = vdb::kInvalidNode;
-	vdb::RunCpp("hnsw insert", [&] { host = vdb::AttachNearby(reach, id, hosts, s.attach); });
+	vdb::RunCpp("hnsw insert", [&] { host = vdb::AttachNearby(reach, id, s.live_hosts, s.attach); });
 	if (host == vdb::kInvalidNode)
 		s.walk_needed = true;
 }

@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "pg/cpp_boundary.h"
 
@@ -50,6 +51,7 @@ namespace {
 struct ScanBuffers {
 	vdb::SearchScratch search;
 	vdb::VisitedSet taken;             // nodes returned, skipped or kept back
+	std::unordered_set<uint64_t> returned;  // heap TIDs returned (see hnswgettuple)
 	std::vector<vdb::Candidate> results;
 	std::vector<vdb::Candidate> late;  // strict_order: found after a farther one was returned
 	std::vector<uint8_t> query;  // as the metric compares it
@@ -199,6 +201,7 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 		vdb::RunCpp("hnsw scan", [&] {
 			state->taken.Reset(so->meta.node_count);
 			state->late.clear();
+			state->returned.clear();
 		});
 		Search(scan, size_t(hnsw_ef_search));
 		so->searched = true;
@@ -220,9 +223,20 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 				if (late)
 					continue;
 			}
+			// A node that compaction moved since the search found it is a
+			// forwarder that keeps its TID until no scan that began before
+			// the move is left (hnsw_compact.cpp): its row is returned, once,
+			// whether the scan meets it there or in its new slot, or both.
 			HnswNodeInfo info;
 			HnswReadNode(scan->indexRelation, so->meta.geometry, c.id, 0, NULL, &info);
-			if (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE))
+			bool moved = (info.flags & HNSW_NODE_MOVED) != 0;
+			if ((info.flags & HNSW_NODE_FREE) || ((info.flags & HNSW_NODE_DELETED) && !moved))
+				continue;
+			uint64_t tid = uint64_t(ItemPointerGetBlockNumberNoCheck(&info.tid)) << 16 |
+			               ItemPointerGetOffsetNumberNoCheck(&info.tid);
+			bool again = false;
+			vdb::RunCpp("hnsw scan", [&] { again = !state->returned.insert(tid).second; });
+			if (again)
 				continue;
 			so->last_distance = Max(so->last_distance, c.distance);
 			scan->xs_heaptid = info.tid;

@@ -36,9 +36,16 @@ BEGIN
 END $$;
 
 -- Compacts an index online: its entries are rewritten packed, without those
--- of dead rows, and free pages at its end are returned to the file system
--- (docs/ivf.md). The table's owner, the database's owner or a superuser, as
--- for VACUUM, which it locks out while it runs.
-CREATE FUNCTION vector_db_compact(index regclass) RETURNS void
+-- of dead rows (ivf) or moved into the slots VACUUM freed (hnsw), and the
+-- free pages at its end are returned to the file system; returns how many
+-- pages the index lost (docs/sql.md). The roles that may VACUUM the table
+-- (checked by the C function too), which it locks out while it runs.
+CREATE FUNCTION vector_db_compact(index regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_compact(regclass) TO pg_maintain;
+	END IF;
+END $$;

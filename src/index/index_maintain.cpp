@@ -4,14 +4,17 @@
 #include "index/index_maintain.h"
 
 #include "index/index_check.h"
-#include "ivf/ivf.h"
+#include "index/index_registry.h"
 
 extern "C" {
+#include "access/genam.h"
 #include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xlog.h"
 #include "catalog/index.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
@@ -22,41 +25,34 @@ extern "C" {
 
 namespace {
 
-// Per AM: its compaction and when it is due, NULL while that AM has none yet.
-struct AmCompaction {
-	const char *am_name;
-	VdbCompaction compact;
-	bool (*due)(Relation index);
-};
-const AmCompaction compactions[] = {
-	{"ivfflat", IvfCompact, IvfCompactionDue},
-	{"ivf", IvfCompact, IvfCompactionDue},
-	{"hnsw", NULL, NULL},
-};
+VdbIndexRegistry<const VdbCompaction *> compactions;
 
-// The entry of the index's AM, NULL for an index that is not ours.
-const AmCompaction *CompactionOf(Relation index) {
-	const char *am = get_am_name(index->rd_rel->relam);
-	for (const AmCompaction &c : compactions)
-		if (am != NULL && strcmp(c.am_name, am) == 0)
-			return &c;
-	return NULL;
-}
-
-// VACUUM's rule: the table's owner, the database's owner, or a superuser.
-void CheckOwner(Oid heap_oid) {
+// Who may VACUUM the table may compact its indexes.
+void CheckPrivileges(Oid heap_oid, Oid index_oid) {
 	Oid user = GetUserId();
 #if PG_VERSION_NUM >= 160000
-	bool owner = object_ownercheck(RelationRelationId, heap_oid, user) ||
-	             object_ownercheck(DatabaseRelationId, MyDatabaseId, user);
+	if (object_ownercheck(RelationRelationId, heap_oid, user) ||
+	    object_ownercheck(DatabaseRelationId, MyDatabaseId, user))
+		return;
 #else
-	bool owner = pg_class_ownercheck(heap_oid, user) || pg_database_ownercheck(MyDatabaseId, user);
+	if (pg_class_ownercheck(heap_oid, user) || pg_database_ownercheck(MyDatabaseId, user))
+		return;
 #endif
-	if (!owner)
-		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(get_rel_relkind(heap_oid)), get_rel_name(heap_oid));
+#if PG_VERSION_NUM >= 170000
+	if (has_privs_of_role(user, ROLE_PG_MAINTAIN))
+		return;
+#endif
+	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+	                errmsg("permission denied to compact index \"%s\"", get_rel_name(index_oid)),
+	                errdetail("Only roles that may VACUUM table \"%s\" may compact its indexes.",
+	                          get_rel_name(heap_oid))));
 }
 
 }  // namespace
+
+void VdbRegisterIndexCompaction(const char *am_name, const VdbCompaction *compaction) {
+	compactions.Add(am_name, compaction);
+}
 
 uint32 VdbSortDeadTidsFirst(Relation heap, ItemPointerData *tids, uint32 count) {
 	qsort(tids, count, sizeof(ItemPointerData),
@@ -96,7 +92,7 @@ uint32 VdbSortDeadTidsFirst(Relation heap, ItemPointerData *tids, uint32 count) 
 	return dead;
 }
 
-void VdbCompactIndex(Oid index_oid) {
+int64 VdbCompactIndex(Oid index_oid) {
 	Oid heap_oid = VdbIndexTable(index_oid);
 	Relation heap = table_open(heap_oid, ShareUpdateExclusiveLock);
 	Relation index = index_open(index_oid, ShareUpdateExclusiveLock);
@@ -107,30 +103,27 @@ void VdbCompactIndex(Oid index_oid) {
 	if (RELATION_IS_OTHER_TEMP(heap))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("cannot compact indexes of temporary tables of other sessions")));
-	const AmCompaction *compaction = CompactionOf(index);
-	if (compaction == NULL)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("index \"%s\" is not a vector_db index", RelationGetRelationName(index))));
-	if (compaction->compact == NULL)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("vector_db_compact does not support %s indexes yet", compaction->am_name)));
+	const VdbCompaction *compaction = compactions.Find(index);
+	// A concurrent build still adds rows the way a build does.
 	if (!index->rd_index->indisvalid)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("cannot compact index \"%s\"", RelationGetRelationName(index)),
 		                errdetail("Index is not valid."), errhint("REINDEX it, or drop it.")));
+	BlockNumber before = RelationGetNumberOfBlocks(index);
 	compaction->compact(heap, index);
+	BlockNumber after = RelationGetNumberOfBlocks(index);
 	index_close(index, ShareUpdateExclusiveLock);
 	table_close(heap, ShareUpdateExclusiveLock);
+	return before > after ? int64(before - after) : 0;
 }
 
 bool VdbCompactionDue(Relation index) {
-	const AmCompaction *compaction = CompactionOf(index);
-	return compaction != NULL && compaction->due != NULL && index->rd_index->indisvalid && compaction->due(index);
+	return index->rd_index->indisvalid && compactions.Find(index)->due(index);
 }
 
 void VdbCompactOpened(Relation index) {
 	Relation heap = table_open(index->rd_index->indrelid, NoLock);  // locked by the caller
-	CompactionOf(index)->compact(heap, index);
+	compactions.Find(index)->compact(heap, index);
 	table_close(heap, NoLock);
 }
 
@@ -138,7 +131,6 @@ VDB_FUNCTION(vector_db_compact) {
 	Oid index_oid = PG_GETARG_OID(0);
 	PreventCommandDuringRecovery("vector_db_compact()");
 	// Rights before locks: a role that may not compact cannot make VACUUM wait.
-	CheckOwner(VdbIndexTable(index_oid));
-	VdbCompactIndex(index_oid);
-	PG_RETURN_VOID();
+	CheckPrivileges(VdbIndexTable(index_oid), index_oid);
+	PG_RETURN_INT64(VdbCompactIndex(index_oid));
 }

@@ -3,9 +3,10 @@
 // compactions of every AM share.
 //
 // The dispatch checks the caller's rights as VACUUM does (the table's owner,
-// the database's owner or a superuser), then locks the table and the index
-// SHARE UPDATE EXCLUSIVE: no VACUUM, index check or second compaction runs
-// meanwhile; inserts, updates, deletes and scans do.
+// the database's owner, a superuser; from PostgreSQL 17 pg_maintain), then
+// locks the table and the index SHARE UPDATE EXCLUSIVE: no VACUUM, index
+// check or second compaction runs meanwhile; inserts, updates, deletes and
+// scans do.
 #pragma once
 
 #include "pg/pg.h"
@@ -15,23 +16,30 @@ extern "C" {
 #include "utils/rel.h"
 }
 
+// An access method's compaction: `compact` rewrites the index packed and
+// returns its free space to the file system; `due` says whether that would
+// return enough to be worth a background worker's time. Both get the index
+// opened and its table locked SHARE UPDATE EXCLUSIVE by the caller (the SQL
+// function, or a worker that takes the same locks).
+struct VdbCompaction {
+	void (*compact)(Relation heap, Relation index);
+	bool (*due)(Relation index);
+};
+
+// Each AM registers its compaction by AM name from _PG_init.
+void VdbRegisterIndexCompaction(const char *am_name, const VdbCompaction *compaction);
+
 // Compacts the index with the given OID: takes the locks above, checks that
-// it is a valid index of an AM that has a compaction and runs it; raises an
-// ERROR otherwise. No rights are checked (vector_db_compact checks them
-// first, before any lock; a background worker needs none). Call it in a
-// transaction.
-void VdbCompactIndex(Oid index_oid);
+// it is a valid index of ours and runs its AM's compaction; returns how many
+// pages the index file lost. No rights are checked (vector_db_compact checks
+// them first, before any lock). Call it in a transaction.
+int64 VdbCompactIndex(Oid index_oid);
 
 // For a background worker (worker/index_tasks.cpp), which opens the index
-// and locks its table as above itself: whether the index's AM has a
-// compaction and it is due, and running it.
+// and locks its table as above itself: whether the compaction is due, and
+// running it.
 bool VdbCompactionDue(Relation index);
 void VdbCompactOpened(Relation index);
-
-// An AM's compaction. `index` is opened and `heap` (its table) locked SHARE
-// UPDATE EXCLUSIVE by the caller (the SQL function, or a background worker
-// that takes the same locks).
-typedef void (*VdbCompaction)(Relation heap, Relation index);
 
 // Sorts `tids` (heap TIDs of index entries) and moves those whose heap line
 // pointer is dead to the front; returns how many. Each heap page is pruned

@@ -6,6 +6,7 @@
 
 #include "index/index_am.h"
 #include "index/index_check.h"
+#include "index/index_maintain.h"
 #include "index/index_options.h"
 
 extern "C" {
@@ -180,6 +181,9 @@ void IvfInit(void) {
 	VdbRegisterIndexChecker("ivf", IvfCheckIndex);
 	VdbRegisterIndexStats("ivfflat", IvfGatherStats);
 	VdbRegisterIndexStats("ivf", IvfGatherStats);
+	static const VdbCompaction compaction{IvfCompact, IvfCompactionDue};
+	VdbRegisterIndexCompaction("ivfflat", &compaction);
+	VdbRegisterIndexCompaction("ivf", &compaction);
 }
 
 VDB_FUNCTION(ivfflathandler) { PG_RETURN_POINTER(MakeRoutine(ivfflatoptions)); }
