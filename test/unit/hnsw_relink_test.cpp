@@ -11,6 +11,7 @@
 
 #include "core/hnsw/reachability.h"
 #include "toy_graph.h"
+#include "toy_insert.h"
 
 namespace vdb {
 namespace {
@@ -55,19 +56,10 @@ TEST(Relink, ARootLinkedMeanwhileOrDeadIsLeftAlone) {
 // A random graph with every list full or nearly so, and a few nodes cut
 // off (no link to them).
 ToyGraph CutGraph(std::mt19937 &rng, uint32_t n, size_t max_links) {
-	ToyGraph g{std::vector<std::vector<uint32_t>>(n), std::vector<bool>(n, true), max_links};
 	std::vector<bool> cut(n, false);
 	for (uint32_t id = 1; id < n; id++)
 		cut[id] = rng() % 8 == 0;
-	for (uint32_t id = 0; id < n; id++) {
-		size_t count = max_links - rng() % 2;
-		for (int tries = 0; g.links[id].size() < count && tries < 100; tries++) {
-			uint32_t to = rng() % n;
-			if (to != id && !cut[to] && std::find(g.links[id].begin(), g.links[id].end(), to) == g.links[id].end())
-				g.links[id].push_back(to);
-		}
-	}
-	return g;
+	return RandomToyGraph(rng, n, max_links, &cut);
 }
 
 // The walk runs, then inserts re-prune reached nodes' lists (keeping what
@@ -87,18 +79,7 @@ TEST(Relink, WritersBetweenWalkAndAttachCutNobodyOff) {
 		KeepScratch keep;
 		AttachScratch attach;
 		for (int step = 0; step < 10; step++) {
-			std::vector<uint32_t> candidates(reached.begin(), reached.end());
-			uint32_t y = candidates[rng() % candidates.size()];
-			std::vector<uint32_t> before = g.links[y], after;
-			std::shuffle(candidates.begin(), candidates.end(), rng);
-			for (uint32_t c : candidates)
-				if (c != y && after.size() < g.max_links - rng() % 2)
-					after.push_back(c);
-			KeepDroppedReachable(g, before, after, keep);
-			g.SetLinks(y, after);
-			bool lost = false;
-			for (uint32_t stranded : keep.stranded)
-				lost |= AttachNearby(g, stranded, after, attach) == kInvalidNode;
+			bool lost = RepruneLikeAnInsert(g, rng, reached, keep, attach).walk_needed;
 			if (lost)
 				LinkUnreachable(g, 0, walk);
 			std::set<uint32_t> now = Reached(g, 0);
