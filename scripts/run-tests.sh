@@ -194,8 +194,10 @@ run_tap() {
 	out=$(cd "$work/tap" && as_pg_user env PATH="$bindir:$PATH" PERL5LIB="$perl_lib" \
 		TESTDIR="$work/tap" PG_REGRESS="$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
 		prove -v -j"$jobs" ${TAP_TESTS:-t/*.pl} 2>&1)
-	# Leaves out passing lines, plans and the notes verbose mode prints.
-	echo "$out" | grep -vE "^(ok [0-9]|[0-9]+\.\.[0-9]+\$|# [^ ]|#   '|#\s*\$)" | tail -30
+	# Leaves out passing lines, plans and the notes verbose mode prints, but
+	# keeps the server's messages a failed test printed with diag().
+	echo "$out" | awk '/^# .*(ERROR|DETAIL|HINT|FATAL|PANIC):/ ||
+		!/^(ok [0-9]|[0-9]+\.\.[0-9]+$|# [^ ]|#   \x27|#[ \t]*$)/' | tail -30
 	local tests failed skipped
 	tests=$(echo "$out" | sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p')
 	failed=$(echo "$out" | grep -oE 'Failed [0-9]+/[0-9]+ subtests' | awk -F'[ /]' '{s += $2} END {print s + 0}')

@@ -111,6 +111,10 @@ TableScanDesc VdbParallelLaunch(VdbParallelBuild *build, Relation heap, const ch
 		return NULL;
 	LaunchParallelWorkers(build->context);
 	build->workers = build->context->nworkers_launched;
+	// Before the wait below, which a cancel may end: the build's progress
+	// phase is already shown, so a cancel can come at any point from here.
+	ereport(DEBUG1, (errmsg("%s build of \"%s\" using %d parallel workers", am, RelationGetRelationName(heap),
+	                        build->workers)));
 	// A worker that was launched but could not start would never arrive.
 	if (build->workers > 0)
 		WaitForParallelWorkersToAttach(build->context);
@@ -118,8 +122,6 @@ TableScanDesc VdbParallelLaunch(VdbParallelBuild *build, Relation heap, const ch
 	build->shared->participants = 1 + build->workers;
 	SpinLockRelease(&build->shared->mutex);
 	ConditionVariableBroadcast(&build->shared->cv);
-	ereport(DEBUG1, (errmsg("%s build of \"%s\" using %d parallel workers", am, RelationGetRelationName(heap),
-	                        build->workers)));
 	return table_beginscan_parallel(heap, build->scan);
 }
 

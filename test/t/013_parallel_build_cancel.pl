@@ -1,5 +1,7 @@
-# Canceling parallel index builds: a cancel during an hnsw build's linking, during an ivf build's assign pass, or a statement_timeout,
-# ends a build with parallel workers within a second, leaves no parallel
+# Canceling parallel index builds: a cancel during an hnsw build's linking,
+# during an ivf build's assign pass, or a statement_timeout, ends a build
+# with parallel workers before it does another quarter of its tuples
+# (counted in pg_stat_progress_create_index, not timed), leaves no parallel
 # worker running and no dynamic shared memory segment behind (segments are
 # files in pg_dynshmem with dynamic_shared_memory_type = mmap, so they can
 # be counted), and the next build of the same index succeeds and passes
