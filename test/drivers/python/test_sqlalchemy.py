@@ -134,10 +134,20 @@ class SqlAlchemyAsyncpg(DriverCase, SqlAlchemyBody):
             self.skipTest("asyncpg is not installed (%s)" % e)
         engine = create_async_engine(url("asyncpg"), connect_args={"server_settings": SETTINGS})
 
+        # Counted, to show that the vectors really went both ways in binary.
+        calls = {"encode": 0, "decode": 0}
+
+        def encode(v):
+            calls["encode"] += 1
+            return to_binary(v)
+
+        def decode(data):
+            calls["decode"] += 1
+            return from_binary(data)
+
         async def register_vector(conn):
             await conn.execute("CREATE EXTENSION IF NOT EXISTS vector_db")
-            await conn.set_type_codec("vector", schema="public", format="binary",
-                                      encoder=to_binary, decoder=from_binary)
+            await conn.set_type_codec("vector", schema="public", format="binary", encoder=encode, decoder=decode)
 
         @event.listens_for(engine.sync_engine, "connect")
         def on_connect(dbapi_connection, record):
@@ -149,4 +159,6 @@ class SqlAlchemyAsyncpg(DriverCase, SqlAlchemyBody):
             await engine.dispose()
 
         asyncio.run(body())
+        self.assertGreaterEqual(calls["encode"], len(self.data))
+        self.assertGreaterEqual(calls["decode"], len(self.data))
 
