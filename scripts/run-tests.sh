@@ -12,6 +12,7 @@
 #   scripts/run-tests.sh asan       the unit tests under ASan + UBSan
 #   scripts/run-tests.sh fuzz       a short run of each libFuzzer target (no server)
 #   scripts/run-tests.sh regress e2e   a chosen subset
+#   scripts/run-tests.sh drivers   client libraries and ORMs (test/drivers)
 #   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ source scripts/pg-cluster.sh
 export VDB_FAULT_INJECTION=1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e)
+[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e drivers)
 wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
 
 total_passed=0
@@ -212,26 +213,83 @@ run_tap() {
 	fi
 }
 
+# count_unittest OUT: the passed, failed and skipped tests of a Python
+# unittest run's output, into u_passed, u_failed and u_skipped; a run that
+# never reached "Ran N tests" counts as one failure.
+count_unittest() {
+	local out=$1 ran failures errors
+	ran=$(echo "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p')
+	failures=$(echo "$out" | grep -oE 'failures=[0-9]+' | cut -d= -f2)
+	errors=$(echo "$out" | grep -oE 'errors=[0-9]+' | cut -d= -f2)
+	u_skipped=$(echo "$out" | grep -oE 'skipped=[0-9]+' | cut -d= -f2)
+	u_skipped=${u_skipped:-0}
+	u_failed=$((${failures:-0} + ${errors:-0}))
+	if [ -z "$ran" ]; then
+		u_passed=0 u_failed=1 u_skipped=0
+	else
+		u_passed=$((ran - u_failed - u_skipped))
+	fi
+}
+
 # End-to-end tests in Python (Debian's python3, which has psycopg2 and numpy).
 run_e2e() {
 	ls test/e2e/test_*.py >/dev/null 2>&1 || return 0
 	start_server || { record e2e 0 1; return; }
-	local out ran failures errors skipped
+	local out
 	out=$(VECTOR_DB_DSN="host=127.0.0.1 port=$port user=postgres dbname=postgres" \
 		PG_BINDIR="$bindir" PG_DATADIR="$work/data" \
 		/usr/bin/python3 -m unittest discover -s test/e2e -p 'test_*.py' 2>&1)
 	echo "$out" | grep -E '^(FAIL|ERROR|Traceback|AssertionError)|Error:' | head -40
 	echo "$out" | tail -3
-	ran=$(echo "$out" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p')
-	failures=$(echo "$out" | grep -oE 'failures=[0-9]+' | cut -d= -f2)
-	errors=$(echo "$out" | grep -oE 'errors=[0-9]+' | cut -d= -f2)
-	skipped=$(echo "$out" | grep -oE 'skipped=[0-9]+' | cut -d= -f2)
-	failed=$((${failures:-0} + ${errors:-0}))
-	[ -n "$ran" ] || { record e2e 0 1; return; }
-	record e2e $((ran - failed - ${skipped:-0})) "$failed" "${skipped:-0}"
+	count_unittest "$out"
+	record e2e "$u_passed" "$u_failed" "$u_skipped"
 }
 
-for suite in lint unit asan fuzz regress isolation tap e2e; do
+# The client libraries, used as their users do (test/drivers, see
+# docs/development.md): Python's from Debian's packages, Node's from the npm
+# registry, installed first as far as possible into a copy of
+# test/drivers/node under the temporary directory. A library that is still
+# missing makes its tests skip, with the reason printed.
+run_drivers() {
+	ls test/drivers/python/test_*.py >/dev/null 2>&1 || return 0
+	start_server || { record drivers 0 1; return; }
+	local node_dir=$work/drivers-node
+	scripts/install-driver-deps.sh "$node_dir"
+	"$bindir/createdb" vdb_drivers || { record drivers 0 1; return; }
+	local out passed failed skipped
+	out=$(cd test/drivers/python && VECTOR_DB_DRIVERS_DSN="host=127.0.0.1 port=$port user=postgres dbname=vdb_drivers" \
+		/usr/bin/python3 -m unittest discover -v -p 'test_*.py' 2>&1)
+	echo "$out" | grep -E '^(FAIL|ERROR|Traceback|AssertionError)|Error:| skipped ' | head -40
+	echo "$out" | tail -3
+	count_unittest "$out"
+	passed=$u_passed failed=$u_failed skipped=$u_skipped
+	if ! command -v node >/dev/null; then
+		# Without node its tests cannot even be listed: one skip per file.
+		local n
+		n=$(ls test/drivers/node/*.test.js | wc -l)
+		echo "drivers: node is not installed: $n Node test files skipped"
+		skipped=$((skipped + n))
+	else
+		# TAP, whose closing lines count the tests: "# pass N", "# fail N", ...
+		out=$(cd "$node_dir" && PGDATABASE=vdb_drivers node --test --test-reporter=tap ./*.test.js 2>&1)
+		echo "$out" | grep -E '^\s*not ok|# SKIP|Error' | head -40
+		local np nf ns nc
+		np=$(echo "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p')
+		nf=$(echo "$out" | sed -n 's/^# fail \([0-9]*\)$/\1/p')
+		ns=$(echo "$out" | sed -n 's/^# skipped \([0-9]*\)$/\1/p')
+		nc=$(echo "$out" | sed -n 's/^# cancelled \([0-9]*\)$/\1/p')
+		if [ -z "$np" ]; then
+			echo "$out" | tail -20
+			failed=$((failed + 1))
+		else
+			echo "drivers (node): $np passed, $((nf + ${nc:-0})) failed, $ns skipped"
+			passed=$((passed + np)) failed=$((failed + nf + ${nc:-0})) skipped=$((skipped + ns))
+		fi
+	fi
+	record drivers "$passed" "$failed" "$skipped"
+}
+
+for suite in lint unit asan fuzz regress isolation tap e2e drivers; do
 	wants "$suite" && "run_$suite"
 done
 
