@@ -11,8 +11,8 @@
 //    the lost paths led). A flagged entry point is then replaced by a live
 //    node of the highest level, and every live node that a walk over level 0
 //    from the entry point does not reach is linked back (hnsw_reach.cpp).
-// 3. Free: flagged nodes, now without a link to them, become
-//    HNSW_NODE_FREE slots that the next inserts reuse.
+// 3. Free: flagged nodes, now without a link to them, lose their own lists
+//    and then become HNSW_NODE_FREE slots that the next inserts reuse.
 //
 // Lock protocol. Inserts take the graph write lock (HNSW_WRITE_LOCK_BLKNO,
 // see hnsw_insert.cpp) to change lists; scans take none. VACUUM holds it
@@ -278,11 +278,14 @@ void ReplaceEntryPoint(Relation index, const VacuumScratch *s, uint32 top, int t
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 
-// Pass 3: turns flagged nodes into free slots.
-uint32 FreeFlaggedNodes(Relation index, const HnswMetaPageData &meta, VacuumScratch *s, uint32 *first_group) {
+// Calls edit(page, record) for every flagged node, one WAL record per graph
+// page that holds one, and reaches fault point `page_point` after each such
+// page; returns the first such group (UINT32_MAX when none).
+template <typename Edit>
+uint32 EditFlaggedNodes(Relation index, const HnswMetaPageData &meta, const VacuumScratch *s, const char *page_point,
+                        Edit edit) {
 	const HnswGeometry &g = meta.geometry;
-	uint32 freed = 0;
-	*first_group = UINT32_MAX;
+	uint32 first_group = UINT32_MAX;
 	for (uint32 group = 0; group < GroupCount(meta); group++) {
 		uint32 first = group * g.group_nodes, end = Min(meta.node_count, first + g.group_nodes);
 		bool any = false;
@@ -292,21 +295,40 @@ uint32 FreeFlaggedNodes(Relation index, const HnswMetaPageData &meta, VacuumScra
 			continue;
 		vacuum_delay_point();
 		Buffer buffer = VdbReadBuffer(index, HnswGroupBlock(g, group), BUFFER_LOCK_EXCLUSIVE);
-		VdbPageEdit edit(index);
-		Page page = edit.Register(buffer);
-		for (uint32 id = first; id < end; id++) {
-			if (!s->deleted[id])
-				continue;
-			HnswNodeRecord *rec = HnswPageRecord(page, g, id);
-			rec->flags = HNSW_NODE_FREE;
-			ItemPointerSetInvalid(&rec->tid);
-			rec->count = 0;
-			freed++;
-		}
-		edit.Finish();
+		VdbPageEdit page_edit(index);
+		Page page = page_edit.Register(buffer);
+		for (uint32 id = first; id < end; id++)
+			if (s->deleted[id])
+				edit(page, HnswPageRecord(page, g, id));
+		page_edit.Finish();
 		UnlockReleaseBuffer(buffer);
-		*first_group = Min(*first_group, group);
+		first_group = Min(first_group, group);
+		VDB_FAULT_POINT(page_point);
 	}
+	return first_group;
+}
+
+// Pass 3: turns flagged nodes into free slots, in two sweeps. A crash may
+// end the pass anywhere, and WAL is not flushed as it goes (VACUUM commits
+// nothing that would), so recovery may stop between any two pages: if
+// flagged nodes were freed page by page with their lists intact, one not
+// yet freed could link to one freed already, a link to a free slot that
+// scans would follow (and the index check rejects). So the first sweep
+// empties every flagged node's lists (no live node links to one since pass
+// 2, so no search loses a path), and only the second frees them.
+uint32 FreeFlaggedNodes(Relation index, const HnswMetaPageData &meta, VacuumScratch *s, uint32 *first_group) {
+	const HnswGeometry &g = meta.geometry;
+	EditFlaggedNodes(index, meta, s, "hnsw-vacuum-emptying", [&](Page page, HnswNodeRecord *rec) {
+		rec->count = 0;
+		for (int level = 1; level <= rec->level; level++)
+			HnswPageUpper(page, g, rec, level)->count = 0;
+	});
+	uint32 freed = 0;
+	*first_group = EditFlaggedNodes(index, meta, s, "hnsw-vacuum-freeing", [&](Page, HnswNodeRecord *rec) {
+		rec->flags = HNSW_NODE_FREE;
+		ItemPointerSetInvalid(&rec->tid);
+		freed++;
+	});
 	return freed;
 }
 

@@ -123,7 +123,8 @@ $rounds++;
 my %vacuum_points = (
 	hnsw => [
 		[ 'hnsw-vacuum-flagged', 0 ], [ 'hnsw-vacuum-batch', 2 ], [ 'hnsw-vacuum-batch-locked', 1 ],
-		[ 'hnsw-vacuum-repaired', 0 ], [ 'hnsw-reach-walked', 0 ], [ 'hnsw-vacuum-freed', 0 ]
+		[ 'hnsw-vacuum-repaired', 0 ], [ 'hnsw-reach-walked', 0 ], [ 'hnsw-vacuum-emptying', 0 ],
+		[ 'hnsw-vacuum-freeing', 0 ], [ 'hnsw-vacuum-freed', 0 ]
 	],
 	ivfflat => [ [ 'ivf-vacuum-list', 1 ] ],
 );
