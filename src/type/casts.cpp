@@ -47,10 +47,8 @@ float *ArrayFloats(ArrayType *array, const char *type, int *dim) {
 			ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("unsupported array type"),
 			                errdetail("Arrays of %s cannot become %s.", format_type_be(element), type)));
 		}
-		if (!std::isfinite(x))
-			vdb::CheckFinite(type, (float) x);
 		values[i] = (float) x;
-		vdb::CheckFinite(type, values[i]);  // a double beyond float
+		vdb::CheckFinite(type, values[i]);  // also a double beyond float
 	}
 	*dim = count;
 	return values;
