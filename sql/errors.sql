@@ -71,6 +71,17 @@ SELECT try($$SELECT '{-1:1}/3'::sparsevec$$);
 SELECT try($$SELECT '{2:1,2:3}/3'::sparsevec$$);
 SELECT try($$SELECT '{2:1,1:0,2:0}/3'::sparsevec$$);
 SELECT try($$SELECT '{3:1,1:2}/3'::sparsevec$$);
+-- pgvector's DETAIL lines at the edges of a literal, and integers beyond
+-- int32 in a sparsevec reported by the range check they fail.
+SELECT ' 1,2'::vector;
+SELECT '[1,2] x'::halfvec;
+SELECT ''::sparsevec;
+SELECT '{1:1}'::sparsevec;
+SELECT '{}/1a'::sparsevec;
+SELECT '[1,,2]'::vector;
+SELECT try($$SELECT '{}/2147483648'::sparsevec$$);
+SELECT try($$SELECT '{}/-9223372036854775809'::sparsevec$$);
+SELECT try($$SELECT '{2147483648:1}/1'::sparsevec$$);
 
 -- Binary input: wrong length (22P03), non-zero reserved field (22000),
 -- bad dimensions or elements. Each field is fed through a binary COPY.

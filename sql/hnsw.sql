@@ -228,6 +228,13 @@ SELECT try($$CREATE INDEX ON undimensioned USING hnsw (n)$$);
 CREATE TABLE wide (b bit(64001));
 SELECT try($$CREATE INDEX ON wide USING hnsw (b bit_hamming_ops)$$);
 SELECT try($$INSERT INTO tiny VALUES (9, '[1,2,3]')$$);
+-- A query of other dimensions than the index's: pgvector's message, the
+-- query's dimensions first (a sequential scan's sort would name them last).
+SET enable_seqscan = off;
+SELECT try($$SELECT id FROM tiny ORDER BY v <-> '[1,2,3]' LIMIT 1$$);
+SELECT try($$SELECT id FROM items ORDER BY h <-> '[1,2,3]' LIMIT 1$$);
+SELECT try($$SELECT id FROM items ORDER BY b <~> B'101' LIMIT 1$$);
+RESET enable_seqscan;
 SELECT try($$SET hnsw.ef_search = 0$$);
 SELECT try($$SET hnsw.ef_search = 1001$$);
 SELECT try($$SET hnsw.iterative_scan = sideways$$);

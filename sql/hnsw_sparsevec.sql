@@ -93,6 +93,7 @@ INSERT INTO sparse_wide VALUES (dense_prefix(5000, 1001));
 SELECT try($$CREATE INDEX ON sparse_wide USING hnsw (s sparsevec_l2_ops)$$);
 SET enable_seqscan = off;
 SELECT try(format('SELECT id FROM sparse_items ORDER BY s <-> %L LIMIT 1', dense_prefix(2000, 1001)));
+SELECT try($$SELECT id FROM sparse_items ORDER BY s <-> '{1:1}/3' LIMIT 1$$);
 RESET enable_seqscan;
 CREATE TABLE sparse_undimensioned (s sparsevec);
 SELECT try($$CREATE INDEX ON sparse_undimensioned USING hnsw (s sparsevec_l2_ops)$$);

@@ -104,9 +104,7 @@ HnswOptions HnswGetOptions(Relation index) {
 		options = *(HnswOptions *) index->rd_options;
 	if (options.ef_construction < 2 * options.m)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("ef_construction must be greater than or equal to 2 * m"),
-		                errdetail("Index \"%s\" has m = %d and ef_construction = %d.", RelationGetRelationName(index),
-		                          options.m, options.ef_construction)));
+		                errmsg("ef_construction must be greater than or equal to 2 * m")));
 	return options;
 }
 

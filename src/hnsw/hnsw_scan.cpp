@@ -183,8 +183,10 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 	// from the zero vector, as pgvector does.
 	memset(query, 0, so->metric.bytes);
 	bool ordered = scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL);
-	if (ordered)
+	if (ordered) {
+		VdbCheckQueryDims(so->metric, scan->orderByData[0].sk_argument, false);
 		VdbDatumToElement(scan->indexRelation, so->metric, scan->orderByData[0].sk_argument, query);
+	}
 	so->query = HnswPrepareQuery(so->meta, so->metric, query);
 	so->recheck = ordered && so->query.sq8;
 }

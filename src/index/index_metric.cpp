@@ -81,8 +81,7 @@ VdbIndexMetric VdbResolveIndexMetric(Relation index, bool allow_sparse) {
 		metric.type = vdb::ElementType::kSparse;
 		max_dims = SPARSEVEC_MAX_DIM;
 	} else {
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("type %s is not supported by %s indexes", type_name, am)));
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("type not supported for %s index", am)));
 	}
 
 	const char *proc = get_func_name(index_getprocid(index, 1, VDB_DISTANCE_PROC));
@@ -120,6 +119,26 @@ void CheckDims(Relation index, int have, size_t want) {
 
 }  // namespace
 
+void VdbCheckQueryDims(const vdb::ElementMetric &metric, Datum query, bool index_first) {
+	struct varlena *detoasted = PG_DETOAST_DATUM(query);
+	int have = 0;
+	const char *type = NULL;
+	switch (metric.type) {
+	case vdb::ElementType::kFloat32: have = ((Vector *) detoasted)->dim; type = "vector"; break;
+	case vdb::ElementType::kFloat16: have = ((HalfVector *) detoasted)->dim; type = "halfvec"; break;
+	case vdb::ElementType::kSparse: have = ((SparseVector *) detoasted)->dim; type = "sparsevec"; break;
+	case vdb::ElementType::kBit: have = VARBITLEN((VarBit *) detoasted); break;
+	case vdb::ElementType::kPerVectorSq8: return;  // never an indexed type's metric
+	}
+	int want = int(metric.dims);
+	if (have == want)
+		return;
+	int a = index_first ? want : have, b = index_first ? have : want;
+	if (type == NULL)
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("different bit lengths %d and %d", a, b)));
+	ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("different %s dimensions %d and %d", type, a, b)));
+}
+
 bool VdbDatumToElement(Relation index, const vdb::ElementMetric &metric, Datum value, void *element) {
 	struct varlena *detoasted = PG_DETOAST_DATUM(value);
 	switch (metric.type) {
@@ -147,8 +166,7 @@ bool VdbDatumToElement(Relation index, const vdb::ElementMetric &metric, Datum v
 		if (v->nnz > vdb::kSparseElementMaxNnz)
 			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 			                errmsg("sparsevec cannot have more than %d non-zero elements for %s index",
-			                       vdb::kSparseElementMaxNnz, get_am_name(index->rd_rel->relam)),
-			                errdetail("The value has %d non-zero elements.", v->nnz)));
+			                       vdb::kSparseElementMaxNnz, get_am_name(index->rd_rel->relam))));
 		vdb::SparseElementWrite(element, vdb::SparseView{v->nnz, v->indices, SparseVectorValues(v)});
 		break;
 	}

@@ -35,3 +35,10 @@ vdb::ElementMetric VdbElementMetric(const VdbIndexMetric &metric);
 // be indexed. ERROR when its dimensions differ from the index's, or (54000)
 // when a sparsevec has more non-zeros than an index element holds.
 bool VdbDatumToElement(Relation index, const vdb::ElementMetric &metric, Datum value, void *element);
+
+// ERROR (22000) when an ORDER BY value's dimensions differ from the index's:
+// pgvector's distance-function message (`different vector dimensions 2 and
+// 3`, `different bit lengths ...`), its operands in the order pgvector's scan
+// passes them: the query first for hnsw, the list centre first for ivfflat
+// (index_first).
+void VdbCheckQueryDims(const vdb::ElementMetric &metric, Datum query, bool index_first);

@@ -142,6 +142,11 @@ void IvfInitDataPage(Page page);
 // Adds one tuple (aminsert): WAL-logged, finds room from the list's insert page.
 void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code);
 
+// Raises pgvector's ERROR (54000) when a column has more dimensions than an
+// ivf element holds (IVF_MAX_ELEMENT_BYTES: 2,000 for vector, 4,000 for
+// halfvec, 64,000 for bit), before a build does any work.
+void IvfCheckDims(Relation index, const VdbIndexMetric &metric);
+
 // The metapage for an index of `lists` lists, zero bytes of state.
 IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quantizer, uint32 lists,
                             uint32 code_size);

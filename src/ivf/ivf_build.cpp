@@ -273,6 +273,7 @@ void WorkerAssignCallback(Relation index, ItemPointer tid, Datum *values, bool *
 
 // Trains centroids and quantizer on the sample; returns the lists trained.
 uint32 Train(BuildState *state, const IvfBuildOptions &options, uint32 lists, vdb::IvfQuantizer quantizer) {
+	const uint32 planned_lists = lists;
 	BuildMemory *m = state->memory;
 	const vdb::ElementMetric &metric = state->metric;
 	size_t d = metric.dims;
@@ -307,8 +308,10 @@ uint32 Train(BuildState *state, const IvfBuildOptions &options, uint32 lists, vd
 			vdb::FloatToElement(metric, &centroids[size_t(list) * d], &m->centroids.elements[size_t(list) * metric.bytes]);
 	});
 	RaiseStatus(failure, "ivf k-means");
+	// When the table has fewer rows than lists, ivfbuild's "little data"
+	// NOTICE (pgvector's) has already told the user; then this one is DEBUG1.
 	if (notice[0] != '\0')
-		ereport(NOTICE, (errmsg("%s", notice)));
+		ereport(state->seen < planned_lists ? DEBUG1 : NOTICE, (errmsg("%s", notice)));
 
 	vdb::RunCpp("ivf quantizer training", [&] {
 		if (quantizer != vdb::IvfQuantizer::kFlat) {
@@ -499,6 +502,7 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
 	VdbIndexMetric metric = VdbResolveIndexMetric(index);
+	IvfCheckDims(index, metric);
 	IvfBuildOptions options = IvfGetOptions(index);
 	vdb::IvfQuantizer quantizer = CheckedQuantizer(index, metric, options);
 	// Checks the geometry before any work; the real metapage comes after training.
@@ -518,7 +522,7 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	uint32 lists = options.lists > 0 ? uint32(options.lists) : vdb::DefaultListCount(uint64(state->seen));
 	if (state->seen < lists)
 		ereport(NOTICE, (errmsg("%s index created with little data", IvfIsFlatAm(index) ? "ivfflat" : "ivf"),
-		                 errdetail("This will cause low recall: %.0f rows for %u lists.", state->seen, lists),
+		                 errdetail("This will cause low recall."),
 		                 errhint("Drop the index until the table has more data.")));
 	lists = Train(state, options, Max(lists, 1), quantizer);
 	VDB_FAULT_POINT("ivf-build-trained");

@@ -254,8 +254,10 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	// ORDER BY distance to NULL orders nothing: any order is right, so scan
 	// from the zero vector, as pgvector does.
 	memset(state->query.data(), 0, metric.bytes);
-	if (scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL))
+	if (scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL)) {
+		VdbCheckQueryDims(metric, scan->orderByData[0].sk_argument, true);
 		VdbDatumToElement(scan->indexRelation, metric, scan->orderByData[0].sk_argument, state->query.data());
+	}
 	uint32 lists = so->meta.lists;
 	vdb::RunCpp("ivf scan", [&] {
 		coder.PrepareQuery(state->query.data(), &state->list_query);

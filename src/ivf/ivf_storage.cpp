@@ -20,6 +20,15 @@ void Corrupted(Relation index, const char *detail) {
 
 }  // namespace
 
+void IvfCheckDims(Relation index, const VdbIndexMetric &metric) {
+	int bits_per_dim = metric.type == vdb::ElementType::kFloat32 ? 32 : metric.type == vdb::ElementType::kFloat16 ? 16 : 1;
+	int max_dims = IVF_MAX_ELEMENT_BYTES * 8 / bits_per_dim;
+	if (metric.dims > max_dims)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+		                errmsg("column cannot have more than %d dimensions for %s index", max_dims,
+		                       IvfIsFlatAm(index) ? "ivfflat" : "ivf")));
+}
+
 IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quantizer, uint32 lists,
                             uint32 code_size) {
 	vdb::ElementMetric element = VdbElementMetric(metric);

@@ -6,6 +6,7 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -43,18 +44,29 @@ float *ArrayFloats(ArrayType *array, const char *type, int *dim) {
 			x = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, items[i]));
 			break;
 		default:
-			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-			                errmsg("unsupported array element type %s for %s",
-			                       format_type_be(element), type)));
+			ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("unsupported array type"),
+			                errdetail("Arrays of %s cannot become %s.", format_type_be(element), type)));
 		}
-		if (!std::isfinite(x))
-			vdb::CheckFinite(type, (float) x);
 		values[i] = (float) x;
-		if (std::isinf(values[i]))
-			vdb::ReportOverflow(type);
+		vdb::CheckFinite(type, values[i]);  // also a double beyond float
 	}
 	*dim = count;
 	return values;
+}
+
+// A cast quotes the value that does not fit the target's elements, as text
+// input does; every finite float fits a vector.
+template <typename T>
+void CheckCastRange(float) {}
+
+template <>
+void CheckCastRange<HalfVector>(float value) {
+	if (std::isfinite(value) && (vdb::FloatToHalf(value) & 0x7fff) == 0x7c00) {
+		char text[FLOAT_SHORTEST_DECIMAL_LEN];
+		float_to_shortest_decimal_buf(value, text);
+		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+		                errmsg("\"%s\" is out of range for type halfvec", text)));
+	}
 }
 
 template <typename T>
@@ -63,8 +75,10 @@ T *DenseFromFloats(const float *values, int dim, int32 typmod) {
 	vdb::CheckDimCount(Traits::kName, dim, Traits::kMaxDim);
 	vdb::CheckExpectedDim(Traits::kName, typmod, dim);
 	T *result = Traits::New(dim);
-	for (int i = 0; i < dim; i++)
+	for (int i = 0; i < dim; i++) {
+		CheckCastRange<T>(values[i]);
 		Traits::Set(result, i, values[i]);
+	}
 	return result;
 }
 

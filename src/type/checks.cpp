@@ -17,7 +17,7 @@ void CheckDimCount(const char *type, int64 dim, int64 max) {
 void CheckExpectedDim(const char *type, int32 typmod, int dim) {
 	if (typmod >= 0 && typmod != dim)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-		                errmsg("expected %d dimensions for type %s, not %d", typmod, type, dim)));
+		                errmsg("expected %d dimensions, not %d", typmod, dim)));
 }
 
 void CheckSameDims(const char *type, int a, int b) {
@@ -40,8 +40,7 @@ int32 TypmodFromArray(const char *type, ArrayType *modifiers, int max) {
 	int32 *values = ArrayGetIntegerTypmods(modifiers, &count);
 	if (count != 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("invalid type modifier for type %s", type),
-		                errhint("Give one dimension count, as in %s(3).", type)));
+		                errmsg("invalid type modifier")));
 	if (values[0] < 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("dimensions for type %s must be at least 1", type)));
@@ -53,7 +52,7 @@ int32 TypmodFromArray(const char *type, ArrayType *modifiers, int max) {
 
 void ReportOverflow(const char *type) {
 	ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-	                errmsg("value out of range for type %s: overflow", type)));
+	                errmsg("value out of range: overflow")));
 }
 
 }  // namespace vdb

@@ -1,6 +1,8 @@
-// Shared validation for the vector types. Every check raises an ERROR whose
-// message names the type, so a user who mixes vector, halfvec and sparsevec
-// in one query can tell which value was wrong.
+// Shared validation for the vector types. Every check raises pgvector's ERROR
+// (text and SQLSTATE), so application tests written against pgvector match.
+// pgvector names the type in most of them; where its text does not (a typmod
+// mismatch, an overflow), `type` is unused, and the checks keep one
+// signature for every caller.
 #pragma once
 
 #include "pg/pg.h"

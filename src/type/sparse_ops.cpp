@@ -72,14 +72,16 @@ uint32 Hash(SparseVector *v) {
 }  // namespace
 
 void CheckSparseNnz(int64 nnz, int64 dim) {
-	if (nnz < 0 || nnz > dim)
+	if (nnz < 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-		                errmsg("sparsevec cannot have %lld non-zero elements in %lld dimensions",
-		                       (long long) nnz, (long long) dim)));
+		                errmsg("sparsevec cannot have negative number of elements")));
 	if (nnz > SPARSEVEC_MAX_NNZ)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 		                errmsg("sparsevec cannot have more than %d non-zero elements",
 		                       SPARSEVEC_MAX_NNZ)));
+	if (nnz > dim)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+		                errmsg("sparsevec cannot have more elements than dimensions")));
 }
 
 SparseVector *SparseFromDense(const float *values, int dim) {

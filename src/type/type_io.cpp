@@ -4,6 +4,7 @@
 #include "type/type_io.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "type/checks.h"
 #include "type/sparse.h"
@@ -17,6 +18,23 @@ pg_attribute_noreturn() void ReportBinary(const char *type, int sqlstate, const 
 	                errdetail("%s", detail)));
 }
 
+// pgvector's DETAIL for a syntax error at the literal's edges; none (0)
+// inside it. errdetail() returns 0, so either way it is one argument.
+int SyntaxDetail(const char *type, InputError::Place place) {
+	bool sparse = strcmp(type, "sparsevec") == 0;
+	switch (place) {
+	case InputError::kOpening:
+		return errdetail("Vector contents must start with \"%s\".", sparse ? "{" : "[");
+	case InputError::kTrailing:
+		return sparse ? errdetail("Junk after closing.") : errdetail("Junk after closing right brace.");
+	case InputError::kNoDims:
+		return errdetail("Unexpected end of input.");
+	case InputError::kInside:
+		break;
+	}
+	return 0;
+}
+
 }  // namespace
 
 void CheckInput(const char *type, const char *input, const InputError &e) {
@@ -25,7 +43,8 @@ void CheckInput(const char *type, const char *input, const InputError &e) {
 		return;
 	case InputError::kSyntax:
 		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-		                errmsg("invalid input syntax for type %s: \"%s\"", type, input)));
+		                errmsg("invalid input syntax for type %s: \"%s\"", type, input),
+		                SyntaxDetail(type, e.place)));
 		break;
 	case InputError::kOutOfRange:
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -45,13 +64,10 @@ void CheckInput(const char *type, const char *input, const InputError &e) {
 		CheckExpectedDim(type, int32(e.limit), int(e.number));
 		break;
 	case InputError::kIndexRange:
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-		                errmsg("%s index %lld is out of range 1..%lld", type, (long long) e.number,
-		                       (long long) e.limit)));
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("%s index out of bounds", type)));
 		break;
 	case InputError::kDuplicateIndex:
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-		                errmsg("%s index %lld appears more than once", type, (long long) e.number)));
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("%s indices must not contain duplicates", type)));
 		break;
 	case InputError::kNnz:
 		::CheckSparseNnz(e.number, e.limit);
@@ -63,13 +79,15 @@ void CheckInput(const char *type, const char *input, const InputError &e) {
 		                      e.code == InputError::kShort ? "at least " : "", (long long) e.limit,
 		                      (long long) e.number));
 	case InputError::kReserved:
-		ReportBinary(type, ERRCODE_DATA_EXCEPTION,
-		             psprintf("The reserved field is %d, not 0.", int(e.number)));
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("expected unused to be 0, not %d", int(e.number))));
+		break;
 	case InputError::kIndexOrder:
-		ReportBinary(type, ERRCODE_DATA_EXCEPTION,
-		             psprintf("Indices must be strictly increasing and in 0..%d.", int(e.limit - 1)));
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("%s indices must be in ascending order", type)));
+		break;
 	case InputError::kZero:
-		ReportBinary(type, ERRCODE_DATA_EXCEPTION, "Stored values must be non-zero.");
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+		                errmsg("binary representation of %s cannot contain zero values", type)));
+		break;
 	case InputError::kCapacity:  // a glue bug: below
 		break;
 	}

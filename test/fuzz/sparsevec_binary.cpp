@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	v.values.resize(wire.nnz);
 	e = vdb::DecodeSparseEntries(wire, v.indices.data(), v.values.data());
 	if (!e.ok()) {
-		FUZZ_CHECK(e.code == InputError::kIndexOrder || e.code == InputError::kNaN ||
+		FUZZ_CHECK(e.code == InputError::kIndexRange || e.code == InputError::kDuplicateIndex ||
+		           e.code == InputError::kIndexOrder || e.code == InputError::kNaN ||
 		           e.code == InputError::kInfinite || e.code == InputError::kZero);
 		return 0;
 	}

@@ -80,6 +80,12 @@ TEST(TypeInput, OutOfRangePointsAtTheNumber) {
 TEST(TypeInput, DenseSyntax) {
 	for (const char *text : {"1,2", "[1,2", "[1,,2]", "[1 2]", "[1,2]x", "[1,]", ""})
 		EXPECT_EQ(ParseDense(text).error.code, InputError::kSyntax) << text;
+	// Where the error stands picks pgvector's DETAIL line.
+	EXPECT_EQ(ParseDense(" 1,2").error.place, InputError::kOpening);
+	EXPECT_EQ(ParseDense("").error.place, InputError::kOpening);
+	EXPECT_EQ(ParseDense("[1,2] x").error.place, InputError::kTrailing);
+	EXPECT_EQ(ParseDense("[1,,2]").error.place, InputError::kInside);
+	EXPECT_EQ(ParseDense("[1,2").error.place, InputError::kInside);
 }
 
 struct Sparse {
@@ -121,10 +127,21 @@ TEST(TypeInput, SparseTextErrors) {
 	EXPECT_EQ(e.code, InputError::kDuplicateIndex);
 	EXPECT_EQ(e.number, 2);
 	EXPECT_EQ(ParseSparse("{1:1}/3", 4).error.code, InputError::kExpectedDim);
+	// Integers beyond int32 are clamped, so their range checks report them.
 	e = ParseSparse("{99999999999:1}/3").error;
-	EXPECT_EQ(e.code, InputError::kOutOfRange);
-	EXPECT_EQ(e.begin, 1u);
-	EXPECT_EQ(e.end, 12u);
+	EXPECT_EQ(e.code, InputError::kIndexRange);
+	EXPECT_EQ(e.number, INT32_MAX);
+	e = ParseSparse("{}/9223372036854775808").error;
+	EXPECT_EQ(e.code, InputError::kDimCount);
+	EXPECT_EQ(e.number, INT32_MAX);
+	e = ParseSparse("{}/-2147483649").error;
+	EXPECT_EQ(e.code, InputError::kDimCount);
+	EXPECT_EQ(e.number, INT32_MIN);
+
+	EXPECT_EQ(ParseSparse("").error.place, InputError::kOpening);
+	EXPECT_EQ(ParseSparse("{}").error.place, InputError::kNoDims);
+	EXPECT_EQ(ParseSparse("{}/1a").error.place, InputError::kTrailing);
+	EXPECT_EQ(ParseSparse("{1:}/1").error.place, InputError::kInside);
 }
 
 TEST(TypeInput, SparseNonZerosAtTheLimit) {
@@ -180,6 +197,22 @@ TEST(TypeInput, SparseWireChecks) {
 	InputError e = DecodeSparseEntries(wire, indices, values);
 	EXPECT_EQ(e.code, InputError::kIndexOrder);
 	EXPECT_EQ(e.limit, 5);
+	// Each fault of the indices has its own code (pgvector's messages differ).
+	struct Case {
+		uint8_t first, second;
+		InputError::Code code;
+		int64_t number;
+	};
+	for (Case c : {Case{3, 3, InputError::kDuplicateIndex, 4}, Case{1, 5, InputError::kIndexRange, 6}}) {
+		uint8_t faulty[sizeof bytes];
+		memcpy(faulty, bytes, sizeof bytes);
+		faulty[15] = c.first;
+		faulty[19] = c.second;
+		ASSERT_TRUE(ReadSparseWire(faulty, sizeof faulty, -1, &wire).ok());
+		e = DecodeSparseEntries(wire, indices, values);
+		EXPECT_EQ(e.code, c.code) << int(c.second);
+		EXPECT_EQ(e.number, c.number) << int(c.second);  // 1-based
+	}
 	const uint8_t too_many[] = {0, 0, 0, 5, 0, 0, 0, 6, 0, 0, 0, 0};
 	e = ReadSparseWire(too_many, sizeof too_many, -1, &wire);
 	EXPECT_EQ(e.code, InputError::kNnz);

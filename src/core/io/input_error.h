@@ -23,18 +23,24 @@ struct InputError {
 		kInfinite,        // an element is infinite
 		kDimCount,        // number dimensions given: below 1, or above limit
 		kExpectedDim,     // number dimensions given, limit the typmod asked for
-		kIndexRange,      // sparse text: 1-based index number outside 1..limit
-		kDuplicateIndex,  // sparse text: index number given twice
+		kIndexRange,      // sparse: 1-based index number outside 1..limit
+		kDuplicateIndex,  // sparse: 1-based index number given twice
 		kNnz,             // sparse: number non-zeros in limit dimensions (or above kSparseMaxNnz)
 		kShort,           // binary: number bytes left, at least limit needed
 		kLength,          // binary: number bytes left, exactly limit needed
 		kReserved,        // binary: the reserved field is number, not 0
-		kIndexOrder,      // sparse binary: indices not strictly increasing in 0..limit-1
+		kIndexOrder,      // sparse binary: index number below the one before it
 		kZero,            // sparse binary: a stored value is 0
 		kCapacity,        // the caller's buffer is smaller than the reader documents
 	};
 
+	// Where a kSyntax error stands, for pgvector's DETAIL lines: before the
+	// opening bracket, after the closing one (or, for sparsevec, after the
+	// dimensions), at a sparsevec's missing "/dimensions", or anywhere else.
+	enum Place : uint8_t { kInside, kOpening, kTrailing, kNoDims };
+
 	Code code = kNone;
+	Place place = kInside;
 	int64_t number = 0;
 	int64_t limit = 0;
 	size_t begin = 0, end = 0;  // text: byte offsets into the input
@@ -48,9 +54,10 @@ struct InputError {
 		e.limit = limit;
 		return e;
 	}
-	static InputError At(Code code, size_t begin, size_t end) {
+	static InputError At(Code code, size_t begin, size_t end, Place place = kInside) {
 		InputError e;
 		e.code = code;
+		e.place = place;
 		e.begin = begin;
 		e.end = end;
 		return e;

@@ -39,7 +39,9 @@ public:
 		SkipSpace();
 		return *p_ == '\0';
 	}
-	InputError Syntax() const { return InputError::At(InputError::kSyntax, Offset(p_), Offset(p_)); }
+	InputError Syntax(InputError::Place place = InputError::kInside) const {
+		return InputError::At(InputError::kSyntax, Offset(p_), Offset(p_), place);
+	}
 
 	// A float like float4in; |value| >= overflow_at is out of range.
 	InputError Float(float overflow_at, float *value) {
@@ -64,18 +66,17 @@ public:
 		return InputError();
 	}
 
-	// A decimal integer that fits int32.
+	// A decimal integer, clamped to int32: one beyond it is out of the
+	// type's range anyway, so the range check that follows reports it as
+	// pgvector does (a dimension count too large, an index out of bounds).
 	InputError Integer(int64_t *value) {
 		SkipSpace();
 		char *end;
-		errno = 0;
 		long long x = strtoll(p_, &end, 10);
 		if (end == p_)
 			return Syntax();
-		if (errno == ERANGE || x > INT32_MAX || x < INT32_MIN)
-			return InputError::At(InputError::kOutOfRange, Offset(p_), Offset(end));
 		p_ = end;
-		*value = x;
+		*value = std::min<long long>(std::max<long long>(x, INT32_MIN), INT32_MAX);
 		return InputError();
 	}
 
@@ -97,7 +98,7 @@ InputError ParseDenseText(const char *input, const DenseKind &kind, int32_t typm
                           size_t capacity, int *dim) {
 	Cursor in(input);
 	if (!in.Take('['))
-		return in.Syntax();
+		return in.Syntax(InputError::kOpening);
 	int n = 0;
 	if (in.Take(']'))
 		return InputError::Of(InputError::kDimCount, 0, kind.max_dim);
@@ -117,7 +118,7 @@ InputError ParseDenseText(const char *input, const DenseKind &kind, int32_t typm
 			return in.Syntax();
 	}
 	if (!in.AtEnd())
-		return in.Syntax();
+		return in.Syntax(InputError::kTrailing);
 	*dim = n;
 	return ValidateDimensions(n, kind.max_dim, typmod);
 }
@@ -131,7 +132,7 @@ InputError ParseSparseText(const char *input, int32_t typmod, SparseEntry *entri
                            int *nnz, int *dim) {
 	Cursor in(input);
 	if (!in.Take('{'))
-		return in.Syntax();
+		return in.Syntax(InputError::kOpening);
 	size_t count = 0;
 	if (!in.Take('}')) {
 		for (;;) {
@@ -153,13 +154,13 @@ InputError ParseSparseText(const char *input, int32_t typmod, SparseEntry *entri
 		}
 	}
 	if (!in.Take('/'))
-		return in.Syntax();
+		return in.Syntax(InputError::kNoDims);
 	int64_t n_dims;
 	InputError e = in.Integer(&n_dims);
 	if (!e.ok())
 		return e;
 	if (!in.AtEnd())
-		return in.Syntax();
+		return in.Syntax(InputError::kTrailing);
 	e = ValidateDimensions(n_dims, kSparseMaxDim, typmod);
 	if (!e.ok())
 		return e;

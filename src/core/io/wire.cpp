@@ -132,7 +132,12 @@ InputError DecodeSparseEntries(const SparseWire &wire, int32_t *indices, float *
 	// All indices first, then the values, the order the checks always ran in.
 	for (int32_t i = 0; i < wire.nnz; i++) {
 		int32_t index = int32_t(Load32(wire.indices + 4 * size_t(i)));
-		if (index < 0 || index >= wire.dim || (i > 0 && index <= indices[i - 1]))
+		// Reported 1-based, as the text form numbers them.
+		if (index < 0 || index >= wire.dim)
+			return InputError::Of(InputError::kIndexRange, int64_t(index) + 1, wire.dim);
+		if (i > 0 && index == indices[i - 1])
+			return InputError::Of(InputError::kDuplicateIndex, int64_t(index) + 1);
+		if (i > 0 && index < indices[i - 1])
 			return InputError::Of(InputError::kIndexOrder, index, wire.dim);
 		indices[i] = index;
 	}
