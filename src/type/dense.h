@@ -40,7 +40,7 @@ struct DenseTraits<Vector> {
 	static float L1(const Vector *a, const Vector *b) {
 		return vdb::Kernels().l1_f32(a->x, b->x, a->dim);
 	}
-	static float Cosine(const Vector *a, const Vector *b) {
+	static double Cosine(const Vector *a, const Vector *b) {
 		return vdb::Kernels().cosine_f32(a->x, b->x, a->dim);
 	}
 };
@@ -71,7 +71,7 @@ struct DenseTraits<HalfVector> {
 	static float L1(const HalfVector *a, const HalfVector *b) {
 		return vdb::Kernels().l1_f16(a->x, b->x, a->dim);
 	}
-	static float Cosine(const HalfVector *a, const HalfVector *b) {
+	static double Cosine(const HalfVector *a, const HalfVector *b) {
 		return vdb::Kernels().cosine_f16(a->x, b->x, a->dim);
 	}
 };
