@@ -28,7 +28,7 @@ SELECT try($$SELECT '[1,Infinity]'::vector$$);
 SELECT try($$SELECT '[-inf]'::halfvec$$);
 SELECT try($$SELECT '{1:nan}/2'::sparsevec$$);
 SELECT try($$SELECT '[1e39]'::vector$$);
-SELECT try($$SELECT '[1e-50]'::vector$$);
+SELECT try($$SELECT '{1:1e-50}/2'::sparsevec$$);
 SELECT try($$SELECT '[70000]'::halfvec$$);
 SELECT try($$SELECT '{1:1e39}/1'::sparsevec$$);
 SELECT try($$SELECT '{99999999999:1}/3'::sparsevec$$);

@@ -68,11 +68,12 @@ void Run(benchmark::State &state, const std::vector<T> &all, size_t dim, size_t 
 	state.SetItemsProcessed(state.iterations());
 }
 
-// One benchmark per (name, kernel) over dim-element vectors of `data`.
-template <typename T>
+// One benchmark per (name, kernel) over dim-element vectors of `data`; R is
+// what the kernels return (float, or double for cosine).
+template <typename T, typename R = float>
 void RegisterDistances(
     const std::string &suffix, const std::vector<T> &data, size_t dim,
-    std::initializer_list<std::pair<const char *, float (*)(const T *, const T *, size_t)>>
+    std::initializer_list<std::pair<const char *, R (*)(const T *, const T *, size_t)>>
         kernels) {
 	for (auto [name, kernel] : kernels)
 		benchmark::RegisterBenchmark(
@@ -101,13 +102,13 @@ void RegisterLevel(const DistanceKernels &k) {
 		RegisterDistances<float>(suffix, d.floats, dim,
 		                         {{"l2_squared_f32", k.l2_squared_f32},
 		                          {"dot_f32", k.dot_f32},
-		                          {"l1_f32", k.l1_f32},
-		                          {"cosine_f32", k.cosine_f32}});
+		                          {"l1_f32", k.l1_f32}});
+		RegisterDistances<float, double>(suffix, d.floats, dim, {{"cosine_f32", k.cosine_f32}});
 		RegisterDistances<Half>(suffix, d.halves, dim,
 		                        {{"l2_squared_f16", k.l2_squared_f16},
 		                         {"dot_f16", k.dot_f16},
-		                         {"l1_f16", k.l1_f16},
-		                         {"cosine_f16", k.cosine_f16}});
+		                         {"l1_f16", k.l1_f16}});
+		RegisterDistances<Half, double>(suffix, d.halves, dim, {{"cosine_f16", k.cosine_f16}});
 		// Bit vectors of dim bits.
 		benchmark::RegisterBenchmark(
 		    ("hamming" + suffix).c_str(),

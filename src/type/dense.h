@@ -24,11 +24,13 @@ struct DenseTraits<Vector> {
 	static Vector *New(int dim) { return NewVector(dim); }
 	static Vector *Arg(FunctionCallInfo fcinfo, int n) { return PG_GETARG_VECTOR_P(n); }
 	static float Get(const Vector *v, int i) { return v->x[i]; }
+	// Stores value as it is; Get tells what was stored.
+	static void Put(Vector *v, int i, float value) { v->x[i] = value; }
 	// Stores a finite value; an overflow to infinity is an ERROR (22003).
 	static void Set(Vector *v, int i, float value) {
 		if (std::isinf(value))
 			vdb::ReportOverflow(kName);
-		v->x[i] = value;
+		Put(v, i, value);
 	}
 
 	static float L2Squared(const Vector *a, const Vector *b) {
@@ -40,7 +42,7 @@ struct DenseTraits<Vector> {
 	static float L1(const Vector *a, const Vector *b) {
 		return vdb::Kernels().l1_f32(a->x, b->x, a->dim);
 	}
-	static float Cosine(const Vector *a, const Vector *b) {
+	static double Cosine(const Vector *a, const Vector *b) {
 		return vdb::Kernels().cosine_f32(a->x, b->x, a->dim);
 	}
 };
@@ -55,11 +57,12 @@ struct DenseTraits<HalfVector> {
 	static HalfVector *New(int dim) { return NewHalfVector(dim); }
 	static HalfVector *Arg(FunctionCallInfo fcinfo, int n) { return PG_GETARG_HALFVEC_P(n); }
 	static float Get(const HalfVector *v, int i) { return vdb::HalfToFloat(v->x[i]); }
+	// Stores value rounded to float16, unchecked (infinite when too large).
+	static void Put(HalfVector *v, int i, float value) { v->x[i] = vdb::FloatToHalf(value); }
 	static void Set(HalfVector *v, int i, float value) {
-		vdb::Half h = vdb::FloatToHalf(value);
-		if ((h & 0x7fff) == 0x7c00)
+		Put(v, i, value);
+		if ((v->x[i] & 0x7fff) == 0x7c00)
 			vdb::ReportOverflow(kName);
-		v->x[i] = h;
 	}
 
 	static float L2Squared(const HalfVector *a, const HalfVector *b) {
@@ -71,7 +74,7 @@ struct DenseTraits<HalfVector> {
 	static float L1(const HalfVector *a, const HalfVector *b) {
 		return vdb::Kernels().l1_f16(a->x, b->x, a->dim);
 	}
-	static float Cosine(const HalfVector *a, const HalfVector *b) {
+	static double Cosine(const HalfVector *a, const HalfVector *b) {
 		return vdb::Kernels().cosine_f16(a->x, b->x, a->dim);
 	}
 };

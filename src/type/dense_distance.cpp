@@ -1,5 +1,6 @@
 // Distance functions of vector and halfvec. The kernels (vdb::Kernels())
-// accumulate in float; results are returned as float8 like pgvector's.
+// accumulate in float; results are returned as float8 like pgvector's, and
+// cosine's division and square root are done in double as pgvector does.
 // The *_squared_distance, *_negative_inner_product and *_spherical_distance
 // forms are the support functions the index opclasses order by.
 #include "pg/pg.h"
@@ -11,7 +12,7 @@
 namespace {
 
 // A kernel of DenseTraits<T> applied to both arguments, dimensions checked.
-template <typename T, float (*Kernel)(const T *, const T *)>
+template <typename T, auto Kernel>
 double Apply(FunctionCallInfo fcinfo) {
 	DensePair<T> p = DenseArgs<T>(fcinfo);
 	return Kernel(p.a, p.b);

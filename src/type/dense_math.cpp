@@ -6,6 +6,7 @@
 #include <cmath>
 
 extern "C" {
+#include "utils/float.h"
 #include "utils/varbit.h"
 }
 
@@ -15,6 +16,10 @@ namespace {
 
 enum class Op { kAdd, kSub, kMul };
 
+// As float4 arithmetic and pgvector: an element that rounds to infinity in
+// the element type overflowed, and a zero product of nonzero elements
+// underflowed; both are PostgreSQL's float errors (22003). A product that
+// rounds to a subnormal is kept.
 template <typename T>
 T *Arithmetic(FunctionCallInfo fcinfo, Op op) {
 	using Traits = DenseTraits<T>;
@@ -22,7 +27,12 @@ T *Arithmetic(FunctionCallInfo fcinfo, Op op) {
 	T *result = Traits::New(p.a->dim);
 	for (int i = 0; i < p.a->dim; i++) {
 		float x = Traits::Get(p.a, i), y = Traits::Get(p.b, i);
-		Traits::Set(result, i, op == Op::kAdd ? x + y : op == Op::kSub ? x - y : x * y);
+		Traits::Put(result, i, op == Op::kAdd ? x + y : op == Op::kSub ? x - y : x * y);
+		float stored = Traits::Get(result, i);
+		if (std::isinf(stored))
+			float_overflow_error();
+		if (op == Op::kMul && stored == 0 && x != 0 && y != 0)
+			float_underflow_error();
 	}
 	return result;
 }

@@ -65,7 +65,7 @@ TEST(TypeInput, OutOfRangePointsAtTheNumber) {
 	struct Case {
 		const char *text, *token;
 	};
-	for (Case c : {Case{"[1, 1e39]", "1e39"}, Case{"[1,1e-50 ]", "1e-50"}}) {
+	for (Case c : {Case{"[1, 1e39]", "1e39"}, Case{"[1,-1e39 ]", "-1e39"}}) {
 		InputError e = ParseDense(c.text).error;
 		EXPECT_EQ(e.code, InputError::kOutOfRange) << c.text;
 		EXPECT_EQ(std::string(c.text + e.begin, e.end - e.begin), c.token);
@@ -112,6 +112,27 @@ TEST(TypeInput, SparseTextSortsAndDropsZeros) {
 	EXPECT_EQ(s.entries[0].value, -1);
 	EXPECT_EQ(s.entries[1].index, 4);
 	EXPECT_EQ(s.entries[1].value, 2);
+}
+
+// As pgvector: a number below float's range reads as a zero of its sign in
+// vector and halfvec (and a subnormal as itself), but is out of range in
+// sparsevec, where the entry would vanish.
+TEST(TypeInput, UnderflowIsZeroInDenseTypesOnly) {
+	for (const DenseKind *kind : {&kVectorKind, &kHalfvecKind}) {
+		Dense d = ParseDense("[1e-46, -1e-50, 1e-40, 1]", *kind);
+		ASSERT_TRUE(d.error.ok());
+		EXPECT_EQ(d.values[0], 0.0f);
+		EXPECT_FALSE(std::signbit(d.values[0]));
+		EXPECT_EQ(d.values[1], 0.0f);
+		EXPECT_TRUE(std::signbit(d.values[1]));
+		EXPECT_EQ(d.values[2], 1e-40f);
+		EXPECT_EQ(d.values[3], 1.0f);
+	}
+	const char *text = "{1:1, 2:1e-50}/2";
+	InputError e = ParseSparse(text).error;
+	EXPECT_EQ(e.code, InputError::kOutOfRange);
+	EXPECT_EQ(std::string(text + e.begin, e.end - e.begin), "1e-50");
+	EXPECT_TRUE(ParseSparse("{1:1, 2:1e-40}/2").error.ok());
 }
 
 TEST(TypeInput, SparseTextErrors) {

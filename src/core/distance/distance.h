@@ -19,12 +19,14 @@ struct DistanceKernels {
 	float (*dot_f32)(const float *a, const float *b, size_t n);
 	float (*l1_f32)(const float *a, const float *b, size_t n);
 	// 1 - a·b / (|a| |b|), clamped to [0, 2]; NaN when either norm is zero.
-	float (*cosine_f32)(const float *a, const float *b, size_t n);
+	// The sums are float like the others; the finish is CosineFromParts's,
+	// in double.
+	double (*cosine_f32)(const float *a, const float *b, size_t n);
 
 	float (*l2_squared_f16)(const Half *a, const Half *b, size_t n);
 	float (*dot_f16)(const Half *a, const Half *b, size_t n);
 	float (*l1_f16)(const Half *a, const Half *b, size_t n);
-	float (*cosine_f16)(const Half *a, const Half *b, size_t n);
+	double (*cosine_f16)(const Half *a, const Half *b, size_t n);
 
 	// Bit vectors of n bytes.
 	uint64_t (*hamming)(const uint8_t *a, const uint8_t *b, size_t n);
@@ -37,8 +39,12 @@ struct DistanceKernels {
 	void (*f16_to_f32)(const Half *in, float *out, size_t n);
 };
 
-// 1 - dot / sqrt(norm_a * norm_b) from squared norms, clamped to [0, 2].
-float CosineFromParts(float dot, float norm_a, float norm_b);
+// 1 - dot / sqrt(norm_a * norm_b) from float sums, clamped to [0, 2]; NaN
+// when a norm is zero. Computed in double, as pgvector finishes: the product
+// of two float norms overflows or underflows float long before the cosine
+// itself is out of reach (|a| = 1e10 or 1e-20), and a float division and
+// square root would cost the result its 8th digit.
+double CosineFromParts(float dot, float norm_a, float norm_b);
 
 // Instruction-set levels, lowest first; each needs the features of the ones
 // below it. kAvx2 is AVX2 + FMA + F16C + POPCNT; kAvx512 adds AVX-512 F/BW/VL

@@ -43,7 +43,7 @@ float L1(const T *a, const T *b, size_t n) {
 }
 
 template <typename T>
-float Cosine(const T *a, const T *b, size_t n) {
+double Cosine(const T *a, const T *b, size_t n) {
 	float dot = 0, norm_a = 0, norm_b = 0;
 	for (size_t i = 0; i < n; i++) {
 		float x = Load(a[i]), y = Load(b[i]);
@@ -84,12 +84,14 @@ void HalvesToFloats(const Half *in, float *out, size_t n) {
 
 }  // namespace
 
-float CosineFromParts(float dot, float norm_a, float norm_b) {
-	float similarity = dot / std::sqrt(norm_a * norm_b);
+double CosineFromParts(float dot, float norm_a, float norm_b) {
+	// A product of two floats is exact in double, so the only roundings left
+	// are the square root's and the division's.
+	double similarity = double(dot) / std::sqrt(double(norm_a) * double(norm_b));
 	if (std::isnan(similarity))
 		return similarity;
-	// Rounding can push |similarity| slightly past 1.
-	return 1.0f - std::fmax(-1.0f, std::fmin(1.0f, similarity));
+	// The float sums' rounding can push |similarity| slightly past 1.
+	return 1.0 - std::fmax(-1.0, std::fmin(1.0, similarity));
 }
 
 const DistanceKernels &ScalarKernels() {

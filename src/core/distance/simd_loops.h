@@ -88,12 +88,13 @@ template <typename Isa> struct Cosine {
 		norm_a.sum[k] = Isa::MulAdd(x, x, norm_a.sum[k]);
 		norm_b.sum[k] = Isa::MulAdd(y, y, norm_b.sum[k]);
 	}
-	float Result() const { return CosineFromParts(dot.Total(), norm_a.Total(), norm_b.Total()); }
+	double Result() const { return CosineFromParts(dot.Total(), norm_a.Total(), norm_b.Total()); }
 };
 
-// The signature of the float entries of DistanceKernels.
+// The signature of the float entries of DistanceKernels (returning what
+// Metric's Result returns: float, or double for cosine).
 template <typename Isa, template <typename> class Metric, typename T>
-float Distance(const T *a, const T *b, size_t n) {
+auto Distance(const T *a, const T *b, size_t n) {
 	Metric<Isa> acc{};
 	ForEachLanes<Isa>(a, b, n, acc);
 	return acc.Result();

@@ -26,7 +26,8 @@ float L1F32(const void *a, const void *b, size_t n) { return Kernels().l1_f32(F3
 float L2F16(const void *a, const void *b, size_t n) { return Kernels().l2_squared_f16(F16(a), F16(b), n); }
 float NegDotF16(const void *a, const void *b, size_t n) { return -Kernels().dot_f16(F16(a), F16(b), n); }
 float L1F16(const void *a, const void *b, size_t n) { return Kernels().l1_f16(F16(a), F16(b), n); }
-float CosineF16(const void *a, const void *b, size_t n) { return Kernels().cosine_f16(F16(a), F16(b), n); }
+// The graph ranks in float; the double result rounds to the nearest float.
+float CosineF16(const void *a, const void *b, size_t n) { return float(Kernels().cosine_f16(F16(a), F16(b), n)); }
 float Hamming(const void *a, const void *b, size_t n) {
 	return float(Kernels().hamming(Bits(a), Bits(b), BitBytes(n)));
 }

@@ -43,16 +43,17 @@ public:
 		return InputError::At(InputError::kSyntax, Offset(p_), Offset(p_), place);
 	}
 
-	// A float like float4in; |value| >= overflow_at is out of range.
-	InputError Float(float overflow_at, float *value) {
+	// A float read like float4in; |value| >= overflow_at is out of range, and
+	// so is a nonzero number that underflows to (signed) zero unless
+	// zero_underflow_ok. Underflow to a subnormal is always kept.
+	InputError Float(float overflow_at, bool zero_underflow_ok, float *value) {
 		SkipSpace();
 		char *end;
 		errno = 0;
 		float x = strtof(p_, &end);
 		if (end == p_)
 			return Syntax();
-		// Like float4in: overflow, and underflow to zero, are out of range.
-		bool out_of_range = errno == ERANGE && (x == 0 || std::isinf(x));
+		bool out_of_range = errno == ERANGE && (std::isinf(x) || (x == 0 && !zero_underflow_ok));
 		if (out_of_range || (std::isfinite(x) && std::fabs(x) >= overflow_at))
 			return InputError::At(InputError::kOutOfRange, Offset(p_), Offset(end));
 		InputError e = ValidateFinite(x);
@@ -108,7 +109,8 @@ InputError ParseDenseText(const char *input, const DenseKind &kind, int32_t typm
 			return InputError::Of(InputError::kDimCount, n + 1, kind.max_dim);
 		if (size_t(n) == capacity)
 			return InputError::Of(InputError::kCapacity, n, int64_t(capacity));
-		InputError e = in.Float(kind.overflow_at, &values[n]);
+		// Dense types keep an underflow as 0 or -0, as pgvector does.
+		InputError e = in.Float(kind.overflow_at, true, &values[n]);
 		if (!e.ok())
 			return e;
 		n++;
@@ -143,7 +145,9 @@ InputError ParseSparseText(const char *input, int32_t typmod, SparseEntry *entri
 			if (e.ok() && !in.Take(':'))
 				e = in.Syntax();
 			if (e.ok())
-				e = in.Float(std::numeric_limits<float>::infinity(), &entry.value);
+				// sparsevec refuses an underflow, as pgvector's does: the
+				// entry would silently vanish.
+				e = in.Float(std::numeric_limits<float>::infinity(), false, &entry.value);
 			if (!e.ok())
 				return e;
 			count++;

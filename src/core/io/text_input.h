@@ -2,8 +2,11 @@
 // ("{1:1.5, 3:2}/5", 1-based indices in any order, zeros dropped), read
 // without PostgreSQL. Elements are read like float4in (strtof: decimal, hex,
 // exponents, surrounding whitespace); values beyond float4, or beyond the
-// type (halfvec: |x| >= 65520), or underflowing to zero, are out of range;
-// NaN and infinity are refused. Checks run in the order the types have always
+// type (halfvec: |x| >= 65520), are out of range; NaN and infinity are
+// refused. A number too small for float4 is read as 0 or -0 (halfvec: as
+// float16 rounds it) in the dense types, as pgvector reads it, but is out of
+// range in sparsevec, which would otherwise drop the entry, as pgvector's
+// sparsevec does. Checks run in the order the types have always
 // raised them, so a literal with several faults reports the same one.
 //
 // No reader allocates: the caller passes a buffer of the documented size
