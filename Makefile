@@ -82,8 +82,26 @@ $(OBJS): $(FLAGS_STAMP)
 
 $(DATA_built): $(SQL_PARTS)
 	cat $^ > $@
+
+# make install, then vector_db once more under pgvector's extension name, so
+# that CREATE EXTENSION vector works unchanged (docs/install.md): a control
+# file vector.control for the same library and the install and upgrade
+# scripts under the names it asks for. Refuses to overwrite a vector.control
+# that is not ours (pgvector's): the two cannot share a server.
+AS_VECTOR_MARK = installed by make install-as-vector of vector_db
+AS_VECTOR_CONTROL = $(DESTDIR)$(datadir)/extension/vector.control
+install-as-vector: all
+	@! test -f '$(AS_VECTOR_CONTROL)' || grep -qF '$(AS_VECTOR_MARK)' '$(AS_VECTOR_CONTROL)' || \
+		{ echo "$(AS_VECTOR_CONTROL) belongs to another extension (pgvector?): vector_db cannot be installed as vector beside it" >&2; exit 1; }
+	$(MAKE) install
+	sed '1s/.*/# vector_db, $(AS_VECTOR_MARK)/' $(EXTENSION).control > '$(AS_VECTOR_CONTROL)'
+	for f in $(DATA_built) $(DATA); do \
+		sed '/^.echo Use/s/ EXTENSION $(EXTENSION)\b/ EXTENSION vector/' $$f \
+			> '$(DESTDIR)$(datadir)/extension/'$$(basename $$f | sed 's/^$(EXTENSION)--/vector--/'); \
+	done
+.PHONY: install-as-vector
 else
-all install installcheck:
+all install installcheck install-as-vector:
 	@echo "pg_config not found: run 'make deps' as root first (make test and make demo do it themselves)" >&2
 	@exit 1
 endif

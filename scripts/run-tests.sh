@@ -11,6 +11,7 @@
 #   scripts/run-tests.sh lint       the C++/Postgres boundary lint (no server)
 #   scripts/run-tests.sh asan       the unit tests under ASan + UBSan
 #   scripts/run-tests.sh fuzz       a short run of each libFuzzer target (no server)
+#   scripts/run-tests.sh as_vector   make install-as-vector, in a private copy
 #   scripts/run-tests.sh regress e2e   a chosen subset
 #   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
 set -uo pipefail
@@ -22,7 +23,7 @@ source scripts/pg-cluster.sh
 export VDB_FAULT_INJECTION=1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e)
+[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e as_vector)
 wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
 
 total_passed=0
@@ -229,7 +230,31 @@ run_e2e() {
 	record e2e $((ran - failed - ${skipped:-0})) "$failed" "${skipped:-0}"
 }
 
-for suite in lint unit asan fuzz regress isolation tap e2e; do
+# run_tap_script SUITE SCRIPT ARGS...: a script that prints TAP lines
+# (test/install/tap.sh); counts its "ok" and "not ok" lines, and a failure
+# when it exits non-zero or passes nothing.
+run_tap_script() {
+	local suite=$1 out passed failed rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out" | grep -vE '^ok [0-9]+ ' | tail -30
+	passed=$(echo "$out" | grep -cE '^ok [0-9]+ ')
+	failed=$(echo "$out" | grep -cE '^not ok [0-9]+ ')
+	if [ "$rc" -ne 0 ] || [ "$passed" -eq 0 ]; then
+		[ "$failed" -gt 0 ] || failed=1
+	fi
+	record "$suite" "$passed" "$failed"
+}
+
+# make install-as-vector, in private copies of PostgreSQL of its own.
+run_as_vector() {
+	make -s -j"$jobs" >"$work/build.log" 2>&1 || { cat "$work/build.log"; record as_vector 0 1; return; }
+	make_pg_dir "$work/as_vector"
+	run_tap_script as_vector test/install/as_vector.sh "$work/as_vector"
+}
+
+for suite in lint unit asan fuzz regress isolation tap e2e as_vector; do
 	wants "$suite" && "run_$suite"
 done
 
