@@ -106,7 +106,23 @@ all install installcheck install-as-vector:
 	@exit 1
 endif
 
-.PHONY: deps test unit demo demo-stop bench check-headers check-headers-tree
+.PHONY: deps test unit demo demo-stop bench check-headers check-headers-tree deb
+
+# The Debian package postgresql-15-vector-db (debian/: debhelper with
+# pg_buildext, as Debian's own PostgreSQL extensions), built from a copy of
+# the tree's source files under DEB_DIR, so that this tree's objects (and
+# make test's fault-injection build) stay as they are. The package builds
+# without fault points and runs no tests (nocheck: make test has them).
+# Leaves DEB_DIR/postgresql-15-vector-db_$(EXTVERSION)_amd64.deb; docs/install.md.
+DEB_DIR ?= .build/deb
+deb: deps
+	rm -rf '$(DEB_DIR)/src'
+	mkdir -p '$(DEB_DIR)/src'
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C '$(DEB_DIR)/src'
+	cd '$(DEB_DIR)/src' && DEB_BUILD_OPTIONS="nocheck noddebs parallel=$$(nproc)" \
+		dpkg-buildpackage --build=binary --no-sign
+	@echo "deb: $(DEB_DIR)/postgresql-15-vector-db_$(EXTVERSION)_amd64.deb"
 
 # Compiles every glue .cpp (src/ outside src/core) with -fsyntax-only against
 # another PostgreSQL's server headers, to prove the PG_VERSION_NUM guards hold

@@ -12,6 +12,7 @@
 #   scripts/run-tests.sh asan       the unit tests under ASan + UBSan
 #   scripts/run-tests.sh fuzz       a short run of each libFuzzer target (no server)
 #   scripts/run-tests.sh as_vector   make install-as-vector, in a private copy
+#   scripts/run-tests.sh package     make deb, apt-get install, search, remove (root)
 #   scripts/run-tests.sh regress e2e   a chosen subset
 #   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
 set -uo pipefail
@@ -23,7 +24,7 @@ source scripts/pg-cluster.sh
 export VDB_FAULT_INJECTION=1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e as_vector)
+[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e as_vector package)
 wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
 
 total_passed=0
@@ -231,20 +232,21 @@ run_e2e() {
 }
 
 # run_tap_script SUITE SCRIPT ARGS...: a script that prints TAP lines
-# (test/install/tap.sh); counts its "ok" and "not ok" lines, and a failure
-# when it exits non-zero or passes nothing.
+# (test/install/tap.sh); counts its "ok", "ok N # skip" and "not ok" lines,
+# and a failure when it exits non-zero or neither passes nor skips anything.
 run_tap_script() {
-	local suite=$1 out passed failed rc
+	local suite=$1 out passed failed skipped rc
 	shift
 	out=$("$@" 2>&1)
 	rc=$?
-	echo "$out" | grep -vE '^ok [0-9]+ ' | tail -30
-	passed=$(echo "$out" | grep -cE '^ok [0-9]+ ')
+	echo "$out" | grep -vE '^ok [0-9]+ - ' | tail -30
+	passed=$(echo "$out" | grep -cE '^ok [0-9]+ - ')
+	skipped=$(echo "$out" | grep -cE '^ok [0-9]+ # skip')
 	failed=$(echo "$out" | grep -cE '^not ok [0-9]+ ')
-	if [ "$rc" -ne 0 ] || [ "$passed" -eq 0 ]; then
+	if [ "$rc" -ne 0 ] || [ $((passed + skipped)) -eq 0 ]; then
 		[ "$failed" -gt 0 ] || failed=1
 	fi
-	record "$suite" "$passed" "$failed"
+	record "$suite" "$passed" "$failed" "$skipped"
 }
 
 # make install-as-vector, in private copies of PostgreSQL of its own.
@@ -254,7 +256,13 @@ run_as_vector() {
 	run_tap_script as_vector test/install/as_vector.sh "$work/as_vector"
 }
 
-for suite in lint unit asan fuzz regress isolation tap e2e as_vector; do
+# The Debian package, installed into the system and removed again (root only).
+run_package() {
+	make_pg_dir "$work/package"
+	run_tap_script package test/install/package.sh "$work/package"
+}
+
+for suite in lint unit asan fuzz regress isolation tap e2e as_vector package; do
 	wants "$suite" && "run_$suite"
 done
 
