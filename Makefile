@@ -82,13 +82,47 @@ $(OBJS): $(FLAGS_STAMP)
 
 $(DATA_built): $(SQL_PARTS)
 	cat $^ > $@
+
+# make install, then vector_db once more under pgvector's extension name, so
+# that CREATE EXTENSION vector works unchanged (docs/install.md): a control
+# file vector.control for the same library and the install and upgrade
+# scripts under the names it asks for. Refuses to overwrite a vector.control
+# that is not ours (pgvector's): the two cannot share a server.
+AS_VECTOR_MARK = installed by make install-as-vector of vector_db
+AS_VECTOR_CONTROL = $(DESTDIR)$(datadir)/extension/vector.control
+install-as-vector: all
+	@! test -f '$(AS_VECTOR_CONTROL)' || grep -qF '$(AS_VECTOR_MARK)' '$(AS_VECTOR_CONTROL)' || \
+		{ echo "$(AS_VECTOR_CONTROL) belongs to another extension (pgvector?): vector_db cannot be installed as vector beside it" >&2; exit 1; }
+	$(MAKE) install
+	sed '1s/.*/# vector_db, $(AS_VECTOR_MARK)/' $(EXTENSION).control > '$(AS_VECTOR_CONTROL)'
+	for f in $(DATA_built) $(DATA); do \
+		sed '/^.echo Use/s/ EXTENSION $(EXTENSION)\b/ EXTENSION vector/' $$f \
+			> '$(DESTDIR)$(datadir)/extension/'$$(basename $$f | sed 's/^$(EXTENSION)--/vector--/'); \
+	done
+.PHONY: install-as-vector
 else
-all install installcheck:
+all install installcheck install-as-vector:
 	@echo "pg_config not found: run 'make deps' as root first (make test and make demo do it themselves)" >&2
 	@exit 1
 endif
 
-.PHONY: deps test unit demo demo-stop bench check-headers check-headers-tree
+.PHONY: deps test test-package unit demo demo-stop bench check-headers check-headers-tree deb
+
+# The Debian package postgresql-15-vector-db (debian/: debhelper with
+# pg_buildext, as Debian's own PostgreSQL extensions), built from a copy of
+# the tree's source files under DEB_DIR, so that this tree's objects (and
+# make test's fault-injection build) stay as they are. The package builds
+# without fault points and runs no tests (nocheck: make test has them).
+# Leaves DEB_DIR/postgresql-15-vector-db_$(EXTVERSION)_amd64.deb; docs/install.md.
+DEB_DIR ?= .build/deb
+deb: deps
+	rm -rf '$(DEB_DIR)/src'
+	mkdir -p '$(DEB_DIR)/src'
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C '$(DEB_DIR)/src'
+	cd '$(DEB_DIR)/src' && DEB_BUILD_OPTIONS="nocheck noddebs parallel=$$(nproc)" \
+		dpkg-buildpackage --build=binary --no-sign
+	@echo "deb: $(DEB_DIR)/postgresql-15-vector-db_$(EXTVERSION)_amd64.deb"
 
 # Compiles every glue .cpp (src/ outside src/core) with -fsyntax-only against
 # another PostgreSQL's server headers, to prove the PG_VERSION_NUM guards hold
@@ -128,6 +162,10 @@ deps:
 # copy of PostgreSQL; ends with one line "N passed, N failed, N skipped".
 test: deps
 	scripts/run-tests.sh
+
+# The Debian package: built, installed into the system, searched, removed.
+test-package: deps
+	scripts/run-tests.sh package
 
 # Unit tests and micro-benchmarks of the Postgres-free core, through CMake.
 unit: deps

@@ -11,6 +11,8 @@
 #   scripts/run-tests.sh lint       the C++/Postgres boundary lint (no server)
 #   scripts/run-tests.sh asan       the unit tests under ASan + UBSan
 #   scripts/run-tests.sh fuzz       a short run of each libFuzzer target (no server)
+#   scripts/run-tests.sh as_vector   make install-as-vector, in a private copy
+#   scripts/run-tests.sh package     make deb, apt-get install, search, remove (root)
 #   scripts/run-tests.sh regress e2e   a chosen subset
 #   scripts/run-tests.sh drivers   client libraries and ORMs (test/drivers)
 #   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
@@ -23,7 +25,10 @@ source scripts/pg-cluster.sh
 export VDB_FAULT_INJECTION=1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e drivers)
+# The package suite (make deb, apt-get install into the system) runs only when
+# named: it changes the machine's packages and costs a minute of CI time.
+[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e drivers as_vector)
+
 wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
 
 total_passed=0
@@ -289,7 +294,38 @@ run_drivers() {
 	record drivers "$passed" "$failed" "$skipped"
 }
 
-for suite in lint unit asan fuzz regress isolation tap e2e drivers; do
+# run_tap_script SUITE SCRIPT ARGS...: a script that prints TAP lines
+# (test/install/tap.sh); counts its "ok", "ok N # skip" and "not ok" lines,
+# and a failure when it exits non-zero or neither passes nor skips anything.
+run_tap_script() {
+	local suite=$1 out passed failed skipped rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out" | grep -vE '^ok [0-9]+ - ' | tail -30
+	passed=$(echo "$out" | grep -cE '^ok [0-9]+ - ')
+	skipped=$(echo "$out" | grep -cE '^ok [0-9]+ # skip')
+	failed=$(echo "$out" | grep -cE '^not ok [0-9]+ ')
+	if [ "$rc" -ne 0 ] || [ $((passed + skipped)) -eq 0 ]; then
+		[ "$failed" -gt 0 ] || failed=1
+	fi
+	record "$suite" "$passed" "$failed" "$skipped"
+}
+
+# make install-as-vector, in private copies of PostgreSQL of its own.
+run_as_vector() {
+	make -s -j"$jobs" >"$work/build.log" 2>&1 || { cat "$work/build.log"; record as_vector 0 1; return; }
+	make_pg_dir "$work/as_vector"
+	run_tap_script as_vector test/install/as_vector.sh "$work/as_vector"
+}
+
+# The Debian package, installed into the system and removed again (root only).
+run_package() {
+	make_pg_dir "$work/package"
+	run_tap_script package test/install/package.sh "$work/package"
+}
+
+for suite in lint unit asan fuzz regress isolation tap e2e drivers as_vector package; do
 	wants "$suite" && "run_$suite"
 done
 

@@ -46,8 +46,27 @@ SELECT id, v <-> '[1,1]' AS distance FROM tiny ORDER BY v <-> '[1,1]' LIMIT 3;
 SELECT count(*) FROM (SELECT id FROM tiny ORDER BY v <-> '[1,1]') s;
 -- ORDER BY distance to NULL: rows in some order, none lost.
 SELECT count(*) FROM (SELECT id FROM tiny ORDER BY v <-> NULL) s;
--- EXPLAIN names the settings an hnsw scan searches with, as they are now;
--- other indexes keep their plain names.
+-- EXPLAIN's index name is the real one in every format, so that tools can
+-- look the index up: the index-name lines of each format.
+CREATE FUNCTION explain_index_names(query text) RETURNS TABLE (format text, line text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	plan text;
+BEGIN
+	FOREACH format IN ARRAY ARRAY['text', 'json', 'xml', 'yaml'] LOOP
+		plan := '';
+		FOR line IN EXECUTE format('EXPLAIN (COSTS OFF, FORMAT %s) %s', format, query) LOOP
+			plan := plan || line || E'\n';
+		END LOOP;
+		RETURN QUERY SELECT format, trim(l) FROM regexp_split_to_table(plan, E'\n') l
+			WHERE l ~ '(Index.Name|Index Scan using)';
+	END LOOP;
+END $$;
+SELECT * FROM explain_index_names($$SELECT id FROM tiny ORDER BY v <-> '[1,1]' LIMIT 3$$);
+-- vector_db.explain_search_settings adds the settings an hnsw scan searches
+-- with, as they are now, after the name (in every format: the hook that
+-- does it cannot tell them apart); other indexes keep their plain names.
+SET vector_db.explain_search_settings = on;
 SET hnsw.ef_search = 17;
 SET hnsw.iterative_scan = strict_order;
 SET hnsw.max_scan_tuples = 500;
@@ -55,9 +74,11 @@ EXPLAIN (COSTS OFF) SELECT id FROM tiny ORDER BY v <-> '[1,1]' LIMIT 3;
 RESET hnsw.iterative_scan;
 RESET hnsw.max_scan_tuples;
 RESET hnsw.ef_search;
+SELECT * FROM explain_index_names($$SELECT id FROM tiny ORDER BY v <-> '[1,1]' LIMIT 3$$) WHERE format = 'json';
 CREATE INDEX "Tiny By Id" ON tiny (id);
 EXPLAIN (COSTS OFF) SELECT id FROM tiny WHERE id = 3;
 DROP INDEX "Tiny By Id";
+RESET vector_db.explain_search_settings;
 RESET enable_seqscan;
 
 -- Every opclass on random data: index order equals exact order.

@@ -1,7 +1,14 @@
-// The registry behind index_explain.h and the explain_get_index_name_hook
-// that reads it. An index is ours when its access method's handler function
-// is one registered here: a pointer comparison, so an access method of the
-// same name from another extension is never annotated.
+// The registry behind index_explain.h, the setting that turns the
+// annotation on, and the explain_get_index_name_hook that reads both. An
+// index is ours when its access method's handler function is one registered
+// here: a pointer comparison, so an access method of the same name from
+// another extension is never annotated.
+//
+// Why a setting and not always: the hook's result is EXPLAIN's index name in
+// every format ("Index Name" in JSON, XML, YAML) and the hook cannot tell the
+// format, nor EXPLAIN from another caller. Plan visualisers, monitoring and
+// ORM tests look the index up by that name, so by default it stays the real
+// one; a person reading plans turns the settings on for the session.
 #include "index/index_explain.h"
 
 extern "C" {
@@ -9,6 +16,7 @@ extern "C" {
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "commands/explain.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 }
@@ -24,6 +32,7 @@ struct RegisteredExplainer {
 RegisteredExplainer explainers[4];
 int explainer_count = 0;
 explain_get_index_name_hook_type previous_hook = NULL;
+bool explain_search_settings = false;
 
 // The handler function of an index's access method; InvalidOid when the
 // relation is gone or is not an index.
@@ -58,12 +67,13 @@ const RegisteredExplainer *FindExplainer(Oid index_oid) {
 	return NULL;
 }
 
-// EXPLAIN's index name: ours get "(am: settings)" after the name. EXPLAIN
+// EXPLAIN's index name: with the setting on, ours get "(am: settings)" after
+// the name. EXPLAIN
 // passes whatever this returns through quote_identifier, so the whole string
 // prints in double quotes (the name is not quoted again here). NULL leaves
 // other indexes to the previous hook or to EXPLAIN's default.
 const char *ExplainIndexName(Oid index_oid) {
-	const RegisteredExplainer *explainer = FindExplainer(index_oid);
+	const RegisteredExplainer *explainer = explain_search_settings ? FindExplainer(index_oid) : NULL;
 	const char *name = explainer != NULL ? get_rel_name(index_oid) : NULL;
 	if (name == NULL)
 		return previous_hook != NULL ? previous_hook(index_oid) : NULL;
@@ -82,6 +92,10 @@ void VdbRegisterExplainSettings(const char *am_name, PGFunction handler, VdbDesc
 		elog(ERROR, "too many index explainers");
 	explainers[explainer_count++] = RegisteredExplainer{am_name, handler, describe};
 	if (explainer_count == 1) {
+		DefineCustomBoolVariable("vector_db.explain_search_settings",
+		                         "Shows the search settings after the names of vector_db indexes in EXPLAIN.",
+		                         "In every format, so tools that look the index up by name should leave it off.",
+		                         &explain_search_settings, false, PGC_USERSET, 0, NULL, NULL, NULL);
 		previous_hook = explain_get_index_name_hook;
 		explain_get_index_name_hook = ExplainIndexName;
 	}

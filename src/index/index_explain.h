@@ -1,9 +1,12 @@
-// EXPLAIN names our index scans with the search settings they run under:
-//   Index Scan using items_embedding_idx (hnsw: ef_search=40, iterative_scan=off) on items
+// EXPLAIN can show the search settings our index scans run under. Off by
+// default, so that every format names the index by its real name (tools look
+// the index up by "Index Name"); with vector_db.explain_search_settings on,
+// the name carries the settings, in every format:
+//   Index Scan using "items_embedding_idx (hnsw: ef_search=40, iterative_scan=off)" on items
 // Each access method registers, once from _PG_init, its handler and a
 // function that describes its current settings; the first registration
-// installs the EXPLAIN hook. Indexes of other access methods keep their
-// plain names.
+// defines the setting and installs the EXPLAIN hook. Indexes of other access
+// methods always keep their plain names.
 #pragma once
 
 #include "pg/pg.h"

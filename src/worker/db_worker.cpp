@@ -13,6 +13,7 @@
 
 #include <csignal>
 
+#include "worker/extension_schema.h"
 #include "worker/index_tasks.h"
 #include "worker/ttl.h"
 #include "worker/worker_state.h"
@@ -20,7 +21,6 @@
 extern "C" {
 #include "access/xact.h"
 #include "commands/dbcommands.h"
-#include "commands/extension.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
@@ -94,7 +94,7 @@ void VdbDatabaseWorkerMain(Datum arg) {
 	NameData datname;
 	namestrcpy(&datname, get_database_name(MyDatabaseId));
 	VdbSlotSetDatabaseName(NameStr(datname));
-	bool installed = OidIsValid(get_extension_oid("vector_db", true));
+	bool installed = OidIsValid(VdbExtensionSchema());
 	CommitTransactionCommand();
 	if (!installed)
 		proc_exit(0);

@@ -22,18 +22,16 @@
 // then deleted as above.
 #include "worker/ttl.h"
 
+#include "worker/extension_schema.h"
 #include "worker/worker.h"
 
 extern "C" {
-#include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_extension.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
@@ -44,7 +42,6 @@ extern "C" {
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/datetime.h"
-#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -78,15 +75,7 @@ void Connect(void) {
 // The extension's settings table; InvalidOid while the extension is being
 // dropped.
 Oid SettingsOid(void) {
-	// PostgreSQL 15 does not export get_extension_schema().
-	Relation rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyData key;
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("vector_db"));
-	SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	HeapTuple tuple = systable_getnext(scan);
-	Oid nsp = HeapTupleIsValid(tuple) ? ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace : InvalidOid;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	Oid nsp = VdbExtensionSchema();
 	return OidIsValid(nsp) ? get_relname_relid("vector_db_ttl", nsp) : InvalidOid;
 }
 

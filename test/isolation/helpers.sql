@@ -75,8 +75,7 @@ DECLARE
 	ids int[];
 BEGIN
 	EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <-> %L', q) INTO plan;
-	-- EXPLAIN names an hnsw index with its search settings: "t_v (hnsw: ...)".
-	by_index := plan ~ '^Index Scan using "?t_v[ "]';
+	by_index := plan ~ '^Index Scan using t_v on ';
 	SELECT array_agg(id), coalesce(bool_and(prev IS NULL OR d >= prev - 1e-6), true)
 		INTO ids, in_order
 		FROM (SELECT id, d, lag(d) OVER () AS prev

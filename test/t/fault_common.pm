@@ -93,7 +93,7 @@ sub committed_rows_found {
 	return unless defined $index;
 	my ($ret, $out, $err) = $node->psql('postgres', "SELECT vector_db_index_check('$index', true)");
 	is($ret, 0, "$name: vector_db_index_check passes") or diag($err);
-	my $scan = qr/Index Scan using "?$index\b/;
+	my $scan = qr/Index Scan using $index\b/;
 	my $all = "SELECT count(DISTINCT id) || ' ' || coalesce(sum(id), 0) FROM (SELECT id FROM $table "
 	  . "ORDER BY v <-> (SELECT v FROM $table ORDER BY id LIMIT 1) LIMIT 100000000) s";
 	like($node->safe_psql('postgres', "$BY_INDEX $ITERATIVE EXPLAIN $all"), $scan, "$name: the whole search uses $index");
