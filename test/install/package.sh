@@ -39,8 +39,9 @@ datadir=$work/data
 cleanup() {
 	cluster_stop "$SYSTEM_PG_BIN" "$datadir"
 	! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || apt_get remove "$package"
-	cp -a "$saved/lib/." "$libdir/"
-	cp -a "$saved/extension/." "$extdir/"
+	# The files only: `cp -a DIR/. DEST` would give DEST the mode of DIR.
+	cp -a "$saved/lib/"* "$libdir/" 2>/dev/null
+	cp -a "$saved/extension/"* "$extdir/" 2>/dev/null
 }
 trap cleanup EXIT
 
@@ -54,6 +55,11 @@ for f in ./usr/lib/postgresql/15/lib/vector_db.so ./usr/share/postgresql/15/exte
 	"./usr/share/postgresql/15/extension/vector_db--$version.sql"; do
 	ok "the package holds ${f#.}" grep -qxF "$f" <<<"$contents"
 done
+# dpkg gives directories that exist already the package's modes: one
+# packaged 0700 would lock everyone but root out of /usr.
+bad_dirs=$(dpkg-deb -c "$deb" 2>&1 | awk '/^d/ && $1 != "drwxr-xr-x" {print $6}')
+is "$bad_dirs" "" "every directory in the package is drwxr-xr-x"
+[ -z "$bad_dirs" ] || exit 1
 ok "apt-get install ./$(basename "$deb")" apt_get install "$deb"
 is "$(dpkg-query -S "$libdir/vector_db.so" 2>&1)" "$package: $libdir/vector_db.so" "the installed library belongs to the package"
 
