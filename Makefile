@@ -26,7 +26,7 @@ SQL_PARTS = \
 	src/ivf/ivf.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check hnsw_pending
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded

@@ -15,3 +15,9 @@ BEGIN
 		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_maintain;
 	END IF;
 END $$;
+
+-- Merges the pending area of an index (fastupdate) into its graph now and
+-- returns how many entries it merged. The C function allows what VACUUM
+-- allows: the table's owner, the database's owner and superusers.
+CREATE FUNCTION vector_db_merge(index regclass) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;

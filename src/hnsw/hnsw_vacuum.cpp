@@ -207,13 +207,18 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	Relation index = info->index;
 	if (stats == NULL)
 		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
+	// No merge meanwhile: it could link a pending node pass 1 flags after
+	// pass 2 has repaired around the flagged ones (hnsw_pending.cpp).
+	LockPage(index, HNSW_MERGE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData meta = HnswReadMeta(index);
 	VacuumScratch *s = NewScratch(meta);
 	stats->num_index_tuples = 0;
 	FlagDeadNodes(index, meta, s, callback, callback_state, stats);
 	VDB_FAULT_POINT("hnsw-vacuum-flagged");
-	if (std::find(s->deleted.begin(), s->deleted.end(), 1) == s->deleted.end())
+	if (std::find(s->deleted.begin(), s->deleted.end(), 1) == s->deleted.end()) {
+		UnlockPage(index, HNSW_MERGE_LOCK_BLKNO, ExclusiveLock);
 		return stats;
+	}
 
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	// Nodes inserted since pass 1 are live but may have linked to a node
@@ -247,12 +252,15 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	now.free_hint_group = Min(now.free_hint_group, first_group);
 	HnswWriteMeta(index, now);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	UnlockPage(index, HNSW_MERGE_LOCK_BLKNO, ExclusiveLock);
 	return stats;
 }
 
 IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats) {
 	if (info->analyze_only)
 		return stats;
+	// The pending area, after the bulk delete freed its dead rows' nodes.
+	HnswMergePending(info->index, INT64_MAX, true);
 	if (stats == NULL) {
 		// No bulk delete ran: count the live nodes for the statistics.
 		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));

@@ -141,6 +141,26 @@ bool VdbHeapRowVisibleNow(Relation index, ItemPointer tid) {
 	return visible;
 }
 
+Oid VdbTableOfIndex(Oid index_oid) {
+	Oid heap_oid = IndexGetRelation(index_oid, true);
+	if (!OidIsValid(heap_oid)) {
+		const char *name = get_rel_name(index_oid);
+		if (name == NULL)
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", index_oid)));
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
+	}
+	return heap_oid;
+}
+
+Relation VdbOpenIndexOf(Oid index_oid, Oid heap_oid, LOCKMODE lock) {
+	Relation index = index_open(index_oid, lock);
+	// The index may have been dropped and its OID reused before the locks.
+	if (IndexGetRelation(index_oid, false) != heap_oid)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("could not open the table of index \"%s\"", RelationGetRelationName(index))));
+	return index;
+}
+
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker) {
 	if (checker_count == lengthof(checkers))
 		elog(ERROR, "too many index checkers");
@@ -150,23 +170,13 @@ void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker) {
 VDB_FUNCTION(vector_db_index_check) {
 	Oid index_oid = PG_GETARG_OID(0);
 	bool heap_all_indexed = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
-	Oid heap_oid = IndexGetRelation(index_oid, true);
-	if (!OidIsValid(heap_oid)) {
-		const char *name = get_rel_name(index_oid);
-		if (name == NULL)
-			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", index_oid)));
-		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
-	}
+	Oid heap_oid = VdbTableOfIndex(index_oid);
 	CheckPrivileges(heap_oid, index_oid);
 	// A hot standby grants no lock above ROW EXCLUSIVE; it runs no VACUUM of
 	// its own either (what the lock keeps out on a primary).
 	LOCKMODE heap_lock = RecoveryInProgress() ? AccessShareLock : ShareUpdateExclusiveLock;
 	Relation heap = table_open(heap_oid, heap_lock);
-	Relation index = index_open(index_oid, AccessShareLock);
-	// The index may have been dropped and its OID reused before the locks.
-	if (IndexGetRelation(index_oid, false) != heap_oid)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-		                errmsg("could not open the table of index \"%s\"", RelationGetRelationName(index))));
+	Relation index = VdbOpenIndexOf(index_oid, heap_oid, AccessShareLock);
 	const char *am = get_am_name(index->rd_rel->relam);
 	VdbIndexChecker checker = NULL;
 	for (int i = 0; i < checker_count; i++)

@@ -42,3 +42,10 @@ bool VdbHeapRowVisibleNow(Relation index, ItemPointer tid);
 typedef void (*VdbIndexChecker)(Relation index, VdbIndexedTids *indexed);
 
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker);
+
+// For the SQL functions that take an index (the check, vector_db_merge):
+// the index's table, ERROR 42P01 when no such relation and 42809 when it is
+// not an index; and the index opened once its table is locked, ERROR when
+// it was dropped (its OID perhaps reused) meanwhile.
+Oid VdbTableOfIndex(Oid index_oid);
+Relation VdbOpenIndexOf(Oid index_oid, Oid heap_oid, LOCKMODE lock);
