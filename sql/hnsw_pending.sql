@@ -5,7 +5,7 @@
 -- always is.
 SET client_min_messages = warning;
 
-CREATE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
 	EXECUTE query;
 	RETURN 'ok';
@@ -91,9 +91,11 @@ SELECT vector_db_index_check('pend_idx', true);
 
 -- Who may merge: VACUUM's rule; what may be merged: our indexes.
 CREATE ROLE pending_stranger;
+GRANT EXECUTE ON FUNCTION vector_db_merge(regclass) TO pending_stranger;
 SET ROLE pending_stranger;
 SELECT try($$SELECT vector_db_merge('pend_idx')$$);
 RESET ROLE;
+REVOKE EXECUTE ON FUNCTION vector_db_merge(regclass) FROM pending_stranger;
 DROP ROLE pending_stranger;
 CREATE INDEX pend_id_idx ON pend (id);
 SELECT try($$SELECT vector_db_merge('pend_id_idx')$$);

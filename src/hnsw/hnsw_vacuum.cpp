@@ -161,7 +161,9 @@ uint32 RepairGraph(Relation index, const HnswMetaPageData &meta, VacuumScratch *
 			continue;
 		for (int level = 0; level <= info.level; level++)
 			RepairLinks(index, meta, metric, s, id, level);
-		if (info.level > *top_level) {
+		// A pending node has no links yet (or some, from a merge that
+		// stopped half way: repaired above), so it cannot be the entry point.
+		if (info.level > *top_level && id < HnswPendingStart(meta)) {
 			*top_level = info.level;
 			top = id;
 		}
@@ -225,6 +227,7 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	// flagged after they chose it, so they are repaired too.
 	HnswMetaPageData now = HnswReadMeta(index);
 	meta.node_count = now.node_count;
+	meta.pending_span = now.pending_span;
 	vdb::RunCpp("hnsw vacuum", [&] { s->deleted.resize(meta.node_count, 0); });
 	int top_level;
 	uint32 top = RepairGraph(index, meta, s, &top_level);

@@ -18,7 +18,9 @@ BEGIN
 END $$;
 
 -- Merges the pending area of an index (fastupdate) into its graph now and
--- returns how many entries it merged. The C function allows what VACUUM
--- allows: the table's owner, the database's owner and superusers.
+-- returns how many entries it merged. Maintenance, so not for PUBLIC; the
+-- C function also requires what VACUUM requires (the table's owner, the
+-- database's owner or a superuser) of the roles granted EXECUTE.
 CREATE FUNCTION vector_db_merge(index regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_merge(regclass) FROM PUBLIC;

@@ -1,6 +1,7 @@
-// Dispatches vector_db_merge to the merge of the index's AM. Who may run
-// it is VACUUM's rule: the table's owner, the database's owner (for a table
-// not shared) and superusers. The locks are an INSERT's (ROW EXCLUSIVE on
+// Dispatches vector_db_merge to the merge of the index's AM. Besides
+// EXECUTE (revoked from PUBLIC), who may run it is VACUUM's rule: the
+// table's owner, the database's owner (for a table not shared) and
+// superusers. The locks are an INSERT's (ROW EXCLUSIVE on
 // the table and the index): a merge changes the index the way inserts do,
 // and the AM's own merge lock keeps merges and VACUUM one at a time.
 #include "index/index_merge.h"
