@@ -18,7 +18,7 @@ import sys
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, engines, report  # noqa: E402
+from vdbbench import dataset, engines, report, vacuum_inserts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
@@ -40,6 +40,9 @@ def parse_args(argv):
     ap.add_argument("--insert", action="store_true", help="measure single-row INSERT throughput too")
     ap.add_argument("--insert-clients", type=int, default=4, help="client connections of --insert (default 4)")
     ap.add_argument("--insert-rows", type=int, default=4000, help="rows --insert adds in all (default 4000)")
+    ap.add_argument("--vacuum-inserts", type=int, nargs="?", const=2, default=None, metavar="CLIENTS",
+                    help="only measure insert latency (CLIENTS pgbench clients, default 2) while VACUUM repairs "
+                         "an HNSW index after half its rows were deleted; replaces that section of the report")
     ap.add_argument("--filtered", action="store_true",
                     help="also sweep WHERE label = x queries (x the query's class): recall and rows returned")
     ap.add_argument("--set", action="append", default=[], metavar="GUC=VALUE",
@@ -278,11 +281,34 @@ def machine_meta(args):
             "memory": f"{mem_kb / 2**20:.0f} GiB", "server": server, "settings": settings}
 
 
+def run_vacuum_inserts(args, ds, argv):
+    """--vacuum-inserts: that one measurement for each SQL engine."""
+    stats = []
+    for name in args.engines:
+        if name not in PG_ENGINES:
+            continue
+        eng = pg_engine(args, name)
+        if not eng.available() or eng.create_database():
+            say(f"== {name}: not installed in this server; skipped")
+            continue
+        say(f"== {name} ({eng.extension} {eng.version}): VACUUM beside {args.vacuum_inserts} inserting clients")
+        eng.load(ds)
+        stats.append(vacuum_inserts.measure(eng, ds, args.vacuum_inserts, say))
+    if stats and args.report:
+        meta = machine_meta(args)
+        machine = "; ".join(str(v) for k, v in meta.items() if k in ("machine", "cpus", "memory", "server", "settings"))
+        vacuum_inserts.write_section(args.report, vacuum_inserts.render(stats, shown_command(argv), machine))
+        say(f"wrote {args.report}")
+    return 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.datetime.now(datetime.timezone.utc)
     ds = dataset.fashion_mnist()
     say(f"data: {ds.name}, {len(ds.train):,} rows, {len(ds.test):,} queries")
+    if args.vacuum_inserts:
+        return run_vacuum_inserts(args, ds, sys.argv[1:] if argv is None else argv)
     _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
     filtered_gt = None
     if args.filtered:
@@ -314,9 +340,11 @@ def main(argv=None):
             floors = [p for p in run.extras if p.index.startswith("floor")]
             report.plot(run.points, args.plot, f"{ds.name}, recall@10 vs QPS, {args.clients} client(s)", floors)
             plot_name = os.path.relpath(args.plot, os.path.dirname(args.report))
+        kept = vacuum_inserts.section_of(open(args.report).read()) if os.path.exists(args.report) else ""
         with open(args.report, "w") as f:
-            f.write(report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
-                                  (run.scale_builds, run.scale_points) if args.scale else (), plot_name))
+            f.write(vacuum_inserts.with_section(
+                report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
+                              (run.scale_builds, run.scale_points) if args.scale else (), plot_name), kept))
         say(f"wrote {args.report}" + (f" and {args.plot}" if plot_name else ""))
     return 0
 

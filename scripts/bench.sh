@@ -5,10 +5,13 @@
 # passed to the harness (see `bench/bench.py --help`), e.g.
 #   scripts/bench.sh --all-queries --insert --filtered
 # The cluster lives in .cluster/bench/ of the tree (git-ignored), or under
-# /tmp when the postgres OS user cannot reach the tree.
+# /tmp when the postgres OS user cannot reach the tree. BENCH_PG_BIN names
+# another PostgreSQL 15 bin directory to run instead (e.g. a private copy
+# with vector_db and pgvector installed, on a machine shared with others).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
+SYSTEM_PG_BIN=${BENCH_PG_BIN:-$SYSTEM_PG_BIN}
 
 base=$(cluster_base bench)
 datadir=$base/data

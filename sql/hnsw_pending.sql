@@ -89,6 +89,25 @@ INSERT INTO pend SELECT i, ARRAY[sin(i), cos(i * 1.7), sin(i * 0.3)]::vector FRO
 SELECT vector_db_merge('pend_idx') < 2000 AS inserts_merged_most;
 SELECT vector_db_index_check('pend_idx', true);
 
+-- Compaction moves the highest ids, where the pending area is: it merges
+-- the area first, then moves the nodes into the slots VACUUM freed.
+ALTER INDEX pend_idx SET (pending_list_limit = 65536);
+DELETE FROM pend WHERE id % 3 <> 0;
+VACUUM pend;
+INSERT INTO pend SELECT i, ARRAY[sin(i), cos(i * 1.7), sin(i * 0.3)]::vector FROM generate_series(3001, 3100) i;
+SELECT pending, last_compaction IS NULL AS never_compacted FROM vector_db_index_stats('pend_idx');
+SELECT pg_relation_size('pend_idx') AS before_compaction \gset
+SELECT vector_db_compact('pend_idx') > 0 AS pages_returned;
+SELECT pending, live, last_merge IS NOT NULL AS merged, last_compaction IS NOT NULL AS compacted
+FROM vector_db_index_stats('pend_idx');
+SELECT pg_relation_size('pend_idx') < :before_compaction AS smaller;
+SELECT vector_db_merge('pend_idx') AS nothing_left_pending;
+SELECT vector_db_index_check('pend_idx', true);
+SET hnsw.ef_search = 1000;
+SELECT exact_order('[0.1,0.2,0.3]', 10) AS compacted_top10;
+SELECT exact_order('[0.9,-0.4,0.2]', 10) AS compacted_top10_elsewhere;
+SET hnsw.ef_search = 400;
+
 -- Who may merge: VACUUM's rule; what may be merged: our indexes.
 CREATE ROLE pending_stranger;
 GRANT EXECUTE ON FUNCTION vector_db_merge(regclass) TO pending_stranger;
@@ -99,6 +118,8 @@ REVOKE EXECUTE ON FUNCTION vector_db_merge(regclass) FROM pending_stranger;
 DROP ROLE pending_stranger;
 CREATE INDEX pend_id_idx ON pend (id);
 SELECT try($$SELECT vector_db_merge('pend_id_idx')$$);
+CREATE INDEX pend_ivf ON pend USING ivfflat (v vector_l2_ops) WITH (lists = 1);
+SELECT try($$SELECT vector_db_merge('pend_ivf')$$);
 SELECT try($$SELECT vector_db_merge('pend')$$);
 DROP TABLE pend;
 DROP FUNCTION exact_order;

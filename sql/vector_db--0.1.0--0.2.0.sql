@@ -16,10 +16,78 @@ BEGIN
 	END IF;
 END $$;
 
+-- What an index holds (docs/monitoring.md): the roles of vector_db_index_check.
+CREATE FUNCTION vector_db_index_stats(index regclass,
+	OUT pending bigint, OUT live bigint, OUT deleted bigint, OUT pages bigint, OUT free_pages bigint,
+	OUT last_merge timestamptz, OUT last_compaction timestamptz,
+	OUT lists integer, OUT list_imbalance double precision, OUT rows_since_training bigint)
+	RETURNS record AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_index_stats(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_monitor;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_maintain;
+	END IF;
+END $$;
+
+-- Background workers and TTL (src/worker/worker.sql).
+-- What each vector_db database worker is doing now; empty unless vector_db
+-- is in shared_preload_libraries.
+CREATE FUNCTION vector_db_worker_activity(OUT pid integer, OUT datid oid, OUT datname name, OUT task text,
+	OUT relid oid, OUT relation text, OUT started_at timestamptz, OUT task_started_at timestamptz,
+	OUT progress bigint) RETURNS SETOF record
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT;
+CREATE VIEW vector_db_worker_activity AS SELECT * FROM vector_db_worker_activity();
+
+-- TTL settings, one row per table. Written only through vector_db_set_ttl
+-- and vector_db_unset_ttl, which check that the caller owns the table;
+-- dumped by pg_dump with the extension.
+CREATE TABLE vector_db_ttl (
+	relid regclass PRIMARY KEY,
+	column_name name NOT NULL,
+	ttl interval NOT NULL,
+	drop_partitions boolean NOT NULL DEFAULT false
+);
+SELECT pg_catalog.pg_extension_config_dump('vector_db_ttl', '');
+GRANT SELECT ON vector_db_ttl TO PUBLIC;
+
+CREATE FUNCTION vector_db_set_ttl("table" regclass, "column" name, ttl interval,
+	drop_partitions boolean DEFAULT false) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+CREATE FUNCTION vector_db_unset_ttl("table" regclass) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+CREATE FUNCTION vector_db_expire("table" regclass) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+
+-- A dropped table's TTL setting goes with it.
+CREATE FUNCTION vector_db_ttl_forget() RETURNS event_trigger
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+-- Called by the event trigger only (which needs no EXECUTE right).
+REVOKE ALL ON FUNCTION vector_db_ttl_forget() FROM PUBLIC;
+CREATE EVENT TRIGGER vector_db_ttl_forget ON sql_drop EXECUTE FUNCTION vector_db_ttl_forget();
+
+-- vector_db_compact: returns the space VACUUM freed in an index to the file
+-- system (src/index/index.sql).
+CREATE FUNCTION vector_db_compact(index regclass) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_compact(regclass) TO pg_maintain;
+	END IF;
+END $$;
+
 -- Merges the pending area of an index (fastupdate) into its graph now and
--- returns how many entries it merged. Maintenance, so not for PUBLIC; the
--- C function also requires what VACUUM requires (the table's owner, the
--- database's owner or a superuser) of the roles granted EXECUTE.
+-- returns how many entries it merged (docs/sql.md). The roles that may
+-- VACUUM the table (checked by the C function too), as vector_db_compact.
 CREATE FUNCTION vector_db_merge(index regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_merge(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_merge(regclass) TO pg_maintain;
+	END IF;
+END $$;

@@ -6,6 +6,7 @@
 #include "hnsw/hnsw.h"
 #include "ivf/ivf.h"
 #include "pg/fault.h"
+#include "worker/worker.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -16,4 +17,5 @@ void _PG_init(void) {
 	HnswInit();
 	IvfInit();
 	VdbFaultInit();
+	VdbWorkerInit();
 }

@@ -23,7 +23,7 @@ struct Inputs {
 			for (float &x : *v)
 				x = u(rng);
 		for (int16_t &w : weights)
-			w = int16_t(int(rng() % (2 * kSq8MaxWeight + 1)) - kSq8MaxWeight);
+			w = int16_t(int(rng() % (2 * kI16U8MaxWeight + 1)) - kI16U8MaxWeight);
 		for (uint8_t &c : codes)
 			c = uint8_t(rng());
 		for (uint64_t &w : bits)
@@ -35,11 +35,11 @@ struct Inputs {
 
 const QuantizerKernels &Table(int simd) { return simd ? QuantKernels() : ScalarQuantKernels(); }
 
-void Sq8Dot(benchmark::State &state) {
+void F32U8Dot(benchmark::State &state) {
 	Inputs in(size_t(state.range(0)));
 	const QuantizerKernels &k = Table(int(state.range(1)));
 	for (auto _ : state)
-		benchmark::DoNotOptimize(k.sq8_dot_i16(in.weights.data(), in.codes.data(), in.codes.size()));
+		benchmark::DoNotOptimize(k.i16_u8_dot(in.weights.data(), in.codes.data(), in.codes.size()));
 	state.SetLabel(k.name);
 }
 
@@ -60,7 +60,7 @@ void BitPlaneDot(benchmark::State &state) {
 	state.SetLabel(k.name);
 }
 
-BENCHMARK(Sq8Dot)->ArgsProduct({{128, 784}, {0, 1}});
+BENCHMARK(F32U8Dot)->ArgsProduct({{128, 784}, {0, 1}});
 BENCHMARK(PqSum)->ArgsProduct({{128, 784}, {0, 1}});
 BENCHMARK(BitPlaneDot)->ArgsProduct({{128, 784}, {0, 1}});
 

@@ -5,7 +5,7 @@
 #include "index/index_am.h"
 #include "index/index_check.h"
 #include "index/index_explain.h"
-#include "index/index_merge.h"
+#include "index/index_maintain.h"
 #include "index/index_options.h"
 
 extern "C" {
@@ -149,7 +149,11 @@ void HnswInit(void) {
 	MarkGUCPrefixReserved("hnsw");
 #endif
 	VdbRegisterIndexChecker("hnsw", HnswCheckIndex);
-	VdbRegisterPendingMerger("hnsw", [](Relation index) { return HnswMergePending(index, INT64_MAX, true); });
+	VdbRegisterIndexStats("hnsw", HnswGatherStats);
+	static const VdbCompaction compaction{HnswCompact, HnswCompactionDue,
+	                                      [](Relation index) { return HnswMergePending(index, INT64_MAX, true); },
+	                                      HnswPendingMergeDue};
+	VdbRegisterIndexCompaction("hnsw", &compaction);
 	VdbRegisterExplainSettings("hnsw", hnswhandler, HnswDescribeSearchSettings);
 }
 

@@ -5,16 +5,16 @@
 
 #include <vector>
 
+#include "core/element/per_vector_sq8.h"
 #include "core/hnsw/graph.h"
-#include "core/hnsw/reachability.h"
-
 #include "core/hnsw/node_check.h"
+#include "core/hnsw/reachability.h"
 #include "core/hnsw/search.h"
-#include "core/hnsw/sq8_element.h"
 #include "hnsw/hnsw_pages.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"
 #include "index/index_options.h"
+#include "index/index_stats.h"
 
 extern "C" {
 #include "access/amapi.h"
@@ -77,6 +77,8 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 bool hnswgettuple(IndexScanDesc scan, ScanDirection direction);
 void hnswendscan(IndexScanDesc scan);
 void HnswCheckIndex(Relation index, VdbIndexedTids *indexed);
+// vector_db_index_stats (hnsw_stats.cpp).
+void HnswGatherStats(Relation index, VdbIndexStats *stats);
 // ERROR XX002: node id of the index violates `what` (value shows how).
 void HnswCorrupted(Relation index, const char *what, uint32 id, uint32 value);
 // ERROR XX002: the metapage violates `what`.
@@ -121,7 +123,7 @@ struct HnswQuery {
 	const vdb::ElementMetric *metric;
 	const void *element;  // as the metric compares it; must outlive the query
 	bool sq8;
-	vdb::Sq8ElementQuery prepared;  // when sq8
+	vdb::PerVectorSq8Query prepared;  // when sq8
 };
 HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetric &metric, const void *element);
 
@@ -131,7 +133,7 @@ HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetri
 float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, uint32 id,
                           void *scratch, HnswBufferHints *hints = NULL);
 // sq8 only: a value of the ORDER BY operator at most its exact value for the
-// query and element id (vdb::Sq8LowerBound), given HnswElementDistance's result.
+// query and element id (vdb::PerVectorSq8LowerBound), given HnswElementDistance's result.
 double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, vdb::Candidate found,
                       void *scratch, HnswBufferHints *hints);
 
@@ -181,17 +183,25 @@ void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::
                        std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
                        std::vector<uint32_t> &kept, size_t fill_to, void *scratch);
 
-// Replaces node id's links on one level (WAL-logged).
+// Writes an element (as stored) into its place in the vector stream.
+void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored);
+
+// Replaces node id's links on one level (WAL-logged), under the graph write
+// lock. A link new to the list that names a forwarder (HNSW_NODE_MOVED) is
+// written as a link to the forwarder's new slot.
 void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count);
 
-// --- hnsw_reach.cpp: every live node reachable on level 0 (under the write lock) ---
+// --- hnsw_reach.cpp: every live node reachable on level 0 ---
 
 // What an insert's reachability calls reuse from call to call.
 struct HnswReachScratch {
 	vdb::KeepScratch keep;
 	vdb::AttachScratch attach;
 	vdb::ReachScratch walk;
-	bool walk_needed;  // a node found no place nearby: HnswLinkUnreachable must run
+	vdb::UnreachedRoots roots;
+	std::vector<uint32_t> live_hosts;
+	std::vector<uint32_t> node_links;
+	bool walk_needed;  // a node found no place nearby: the insert walks the graph (LinkUnreachable)
 };
 
 // Makes node id reachable from one of `hosts`, nearest first, displacing no
@@ -208,10 +218,17 @@ void HnswWriteRepruned(Relation index, const HnswMetaPageData &meta, uint32 to, 
 
 // Links back every live node (not flagged in `deleted`, when given, nor on
 // its page) that a walk over level 0 from meta.entry_point misses
-// (vdb::LinkUnreachable); returns how many. element:
-// HnswElementScratchBytes; spill: element_bytes.
+// (vdb::LinkUnreachable); returns how many. The caller holds the graph
+// write lock. element: HnswElementScratchBytes; spill: element_bytes.
 size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> *deleted,
                            vdb::ReachScratch &scratch, void *element, void *spill);
+
+// The same without holding the graph write lock for long (lock protocol in
+// hnsw_reach.cpp): walks without it, then attaches what the walk missed a
+// few nodes per hold. The caller must not hold the lock. Returns how many
+// nodes the walk found unreached.
+size_t HnswRelinkUnreached(Relation index, const std::vector<uint8_t> *deleted, HnswReachScratch &s, void *element,
+                           void *spill);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran
 // out of memory). Takes the graph write lock itself. `pending` appends it
@@ -230,8 +247,9 @@ void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group);
 
 // Size of the pending area, as pending_list_limit counts it.
 double HnswPendingKilobytes(const HnswMetaPageData &meta);
-// Whether the pending area exceeds the index's pending_list_limit (for a
-// background worker: merge it now).
+// Whether anything is pending (for a background worker, which merges every
+// nap what the inserts appended since; pending_list_limit bounds the area
+// when no worker keeps up, see hnswinsert).
 bool HnswPendingMergeDue(Relation index);
 // Merges up to max_nodes pending nodes into the graph, first in first;
 // returns how many. Takes the merge lock: waits for it, or (wait false)
@@ -240,6 +258,21 @@ bool HnswPendingMergeDue(Relation index);
 int64 HnswMergePending(Relation index, int64 max_nodes, bool wait);
 // The same for a caller that holds the merge lock (VACUUM).
 int64 HnswMergePendingLocked(Relation index, int64 max_nodes);
+
+// --- hnsw_compact.cpp: moving nodes to low slots, returning the tail ---
+
+// Merges the pending area (which it never moves), then moves the live
+// nodes of the highest ids into free slots of lower ids and
+// truncates the pages past the last used group when a brief conditional
+// ACCESS EXCLUSIVE lock on the table can be had. Waits (blocking nobody) for
+// the transactions that use the table when the nodes have moved. Finishes what a crashed or
+// cancelled compaction left. The caller holds the table and the index
+// SHARE UPDATE EXCLUSIVE (no VACUUM meanwhile; index_maintain.h).
+void HnswCompact(Relation heap, Relation index);
+// Whether a compaction would return space (for the background worker):
+// free slots make up a fifth of the node ids (and at least one group), or
+// pages past the last used group wait to be truncated. Reads the metapage.
+bool HnswCompactionDue(Relation index);
 
 // --- hnsw_sparse.cpp: variable-size (sparsevec) elements in pool pages ---
 

@@ -92,7 +92,7 @@ struct BuildState {
 // The metric of the elements as the index stores them (and the graph holds
 // them): 8-bit for sq8, else the values' own.
 vdb::ElementMetric HnswStoredMetric(const HnswMetaPageData &meta, const vdb::ElementMetric &metric) {
-	return meta.quantizer == HNSW_QUANTIZER_SQ8 ? vdb::MakeElementMetric(vdb::ElementType::kSq8, metric.kind, metric.dims)
+	return meta.quantizer == HNSW_QUANTIZER_SQ8 ? vdb::MakeElementMetric(vdb::ElementType::kPerVectorSq8, metric.kind, metric.dims)
 	                                            : metric;
 }
 

@@ -4,7 +4,10 @@
 // heavyweight lock on a pseudo page (HNSW_WRITE_LOCK_BLKNO), so a node's
 // links are only ever changed by one backend at a time: no neighbour list
 // can be lost to a concurrent rewrite. The search for candidates, most of
-// an insert's work, runs before that lock, in parallel with other inserts.
+// an insert's work, runs before that lock, in parallel with other inserts;
+// VACUUM holds it only a batch at a time (hnsw_vacuum.cpp), and an insert
+// never adds a link to a node VACUUM flagged (KeepLiveCandidates,
+// HnswAttachNode), so a list VACUUM repaired stays repaired.
 // Readers never take the lock; they see each page change atomically under
 // the buffer lock, and a new node becomes reachable only after its record
 // and vector are on their pages.
@@ -26,6 +29,7 @@
 extern "C" {
 #include "common/pg_prng.h"
 #include "storage/lmgr.h"
+#include "utils/timestamp.h"
 }
 
 // Loads the candidates' elements and keeps up to max_links of them chosen by
@@ -160,16 +164,12 @@ int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid,
 	HnswCheckRecord(index, BufferGetPage(buffer), g, id);
 	VdbPageEdit edit(index);
 	Page page = edit.Register(buffer);
-	VdbPageOpaque *opaque = VdbPageGetOpaque(page);
 	HnswNodeRecord *rec = HnswPageRecord(page, g, id);
 	if (level > rec->upper_capacity) {
-		uint32 area = g.vector_area_offset - g.upper_area_offset;
-		int fits = int((area - opaque->aux) / g.upper_bytes);
+		int fits = int(HnswUpperRoom(page, g));
 		if (fits >= level || fits > rec->upper_capacity) {
 			level = Min(level, fits);
-			rec->upper_offset = uint16(g.upper_area_offset + opaque->aux);
-			rec->upper_capacity = uint8(level);
-			opaque->aux += level * g.upper_bytes;
+			HnswGiveUpper(page, g, rec, level);
 		} else
 			level = rec->upper_capacity;
 	}
@@ -184,8 +184,9 @@ int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid,
 	return level;
 }
 
-// Writes an element (as stored) into its place in the vector stream.
-void WriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored) {
+}  // namespace
+
+void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored) {
 	HnswStreamPos pos = HnswElementPos(g, id);
 	const char *in = (const char *) stored;
 	uint32 left = g.element_bytes;
@@ -202,9 +203,64 @@ void WriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *
 	}
 }
 
+namespace {
+
+// The slot a link to node id should name: id, or where compaction moved it
+// when id is a forwarder (HNSW_NODE_MOVED).
+uint32 ForwardedTo(Relation index, const HnswGeometry &g, uint32 id) {
+	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_SHARE);
+	const HnswNodeRecord *rec = HnswPageRecord(BufferGetPage(buffer), g, id);
+	uint32 to = (rec->flags & HNSW_NODE_MOVED) && (rec->flags & HNSW_NODE_FREE) == 0 && rec->count == 1
+	                ? rec->links[0]
+	                : id;
+	UnlockReleaseBuffer(buffer);
+	return to;
+}
+
+// Copies the list `links` that node id gets on `level` into out (room for
+// HnswMaxLinks), naming for each forwarder among the links that are new to
+// the list its new slot (dropped when the list has it already), and returns
+// the count. Compaction's redirect pass rewrites the lists written before a
+// node was moved; this keeps every later write, whichever code path chose
+// the links (back links, re-pruning, reachability repairs), from naming the
+// forwarder again. Links already in the list are left: compaction rewrites
+// those itself. Runs under the graph write lock, so the old list holds still.
+uint32 ResolveForwarders(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links,
+                         uint32 count, uint32 *out) {
+	uint32 old[2 * HNSW_MAX_M];
+	uint32 old_count = 0;
+	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_SHARE);
+	Page page = BufferGetPage(buffer);
+	const HnswNodeRecord *rec = HnswPageRecord(page, g, id);
+	if ((rec->flags & HNSW_NODE_FREE) == 0 && level <= rec->level) {
+		HnswCheckRecord(index, page, g, id);
+		const uint32 *on_page = HnswPageLinks(page, g, rec, level, &old_count);
+		memcpy(old, on_page, old_count * sizeof(uint32));
+	}
+	UnlockReleaseBuffer(buffer);
+	auto in = [](const uint32 *list, uint32 n, uint32 x) {
+		for (uint32 i = 0; i < n; i++)
+			if (list[i] == x)
+				return true;
+		return false;
+	};
+	uint32 n = 0;
+	for (uint32 i = 0; i < count; i++) {
+		uint32 to = in(old, old_count, links[i]) ? links[i] : ForwardedTo(index, g, links[i]);
+		if (to != id && !in(out, n, to))
+			out[n++] = to;
+	}
+	return n;
+}
+
 }  // namespace
 
-void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count) {
+void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *given,
+                    uint32 given_count) {
+	if (given_count > 2 * HNSW_MAX_M)
+		elog(ERROR, "hnsw link list of %u links", given_count);
+	uint32 links[2 * HNSW_MAX_M];
+	uint32 count = ResolveForwarders(index, g, id, level, given, given_count, links);
 	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
 	HnswCheckRecord(index, BufferGetPage(buffer), g, id);
 	VdbPageEdit edit(index);
@@ -346,7 +402,7 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 			HnswSparseStore(index, meta, id, element);
 		else {
 			HnswEncodeElement(meta, element, s.spill.data());
-			WriteElement(index, g, id, s.spill.data());
+			HnswWriteElement(index, g, id, s.spill.data());
 		}
 		level = ClaimSlot(index, g, id, tid, level);
 		// The metapage counts the node before any link to it is logged: WAL is
@@ -405,13 +461,19 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 		meta.entry_point = id;
 		meta.max_level = level;
 	}
+	// Rare: a node found no place nearby. This walk stays under the lock
+	// (unlike VACUUM's, HnswRelinkUnreached): vector_db_index_check, which
+	// waits for VACUUM but not for inserts, must never see a node between
+	// its insert and its linking back.
 	if (s.reach.walk_needed) {
 		size_t linked = HnswLinkUnreachable(index, meta, NULL, s.reach.walk, s.query.data(), s.spill.data());
 		elog(DEBUG1, "hnsw index \"%s\": no place near, so a walk linked back %zu nodes",
 		     RelationGetRelationName(index), linked);
 	}
-	if (how == Place::kMerge)
+	if (how == Place::kMerge) {
 		VDB_FAULT_POINT("hnsw-merge-linked");
+		meta.last_merge = GetCurrentTimestamp();
+	}
 	HnswWriteMeta(index, meta);
 }
 

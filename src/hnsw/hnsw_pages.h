@@ -52,10 +52,14 @@ extern "C" {
 
 // How the vector stream stores elements.
 #define HNSW_QUANTIZER_FLAT 0  // as the metric compares them (float32, float16, bits)
-#define HNSW_QUANTIZER_SQ8 1   // 8-bit codes of float32 vectors (core/hnsw/sq8_element.h)
+#define HNSW_QUANTIZER_SQ8 1   // 8-bit codes of float32 vectors (core/element/per_vector_sq8.h)
 
 #define HNSW_NODE_DELETED 0x01  // heap tuple is dead; still traversable until repaired
 #define HNSW_NODE_FREE 0x02     // slot unused (after vacuum): no TID, reusable
+// With HNSW_NODE_DELETED: a forwarder that compaction left behind when it
+// moved the node to another slot; its one link on each level is that slot
+// (hnsw_compact.cpp). Only compaction writes its lists, and frees it.
+#define HNSW_NODE_MOVED 0x04
 #define HNSW_NO_NODE 0xFFFFFFFFu
 #define HNSW_MAX_LEVEL 15
 
@@ -87,6 +91,10 @@ struct HnswMetaPageData {
 	uint32 free_hint_group;  // no free slot in groups before this one
 	uint32 pool_block;       // sparse: pool page new elements are appended to, 0 before any
 	uint32 pending_span;     // the last this many ids are pending (unlinked) nodes
+	// When the last merge linked a pending node and the last compaction
+	// ended (TimestampTz); 0: never, and on indexes made before these fields.
+	int64 last_merge;
+	int64 last_compaction;
 };
 
 // The first id of the pending area (node_count when it is empty).
@@ -132,6 +140,19 @@ inline HnswNodeRecord *HnswPageRecord(Page page, const HnswGeometry &g, uint32 i
 // Level >= 1 links of a record on its page.
 inline HnswUpperLinks *HnswPageUpper(Page page, const HnswGeometry &g, const HnswNodeRecord *rec, int level) {
 	return (HnswUpperLinks *) ((char *) page + rec->upper_offset + (level - 1) * g.upper_bytes);
+}
+
+// Levels of upper links the graph page's upper area has room left for.
+inline uint32 HnswUpperRoom(Page page, const HnswGeometry &g) {
+	return (g.vector_area_offset - g.upper_area_offset - VdbPageGetOpaque(page)->aux) / g.upper_bytes;
+}
+// Gives rec a new upper slot of `levels` levels from the page's upper area
+// (aux counts the bytes handed out; the caller checked HnswUpperRoom).
+inline void HnswGiveUpper(Page page, const HnswGeometry &g, HnswNodeRecord *rec, int levels) {
+	VdbPageOpaque *opaque = VdbPageGetOpaque(page);
+	rec->upper_offset = uint16(g.upper_area_offset + opaque->aux);
+	rec->upper_capacity = uint8(levels);
+	opaque->aux += levels * g.upper_bytes;
 }
 
 // The links of a record on `level` (<= rec->level) on its page, and their

@@ -22,8 +22,10 @@
 // reads the pending area before it searches the graph, and skips a node it
 // met in both.
 //
-// Who merges: VACUUM (cleanup), vector_db_merge(), a background worker
-// through HnswMergePending, and an insert that finds the area over
+// Who merges: VACUUM (cleanup), vector_db_merge(), the background workers'
+// `merge` task whenever anything is pending (worker/index_tasks.cpp),
+// compaction before it moves anything (hnsw_compact.cpp: the pending area
+// is the highest ids), and an insert that finds the area over
 // pending_list_limit (see hnswinsert). One at a time: the merge lock
 // (HNSW_MERGE_LOCK_BLKNO), which VACUUM's bulk delete holds as well, since
 // a merge must not link a node that its pass is about to free.
@@ -58,9 +60,7 @@ double HnswPendingKilobytes(const HnswMetaPageData &meta) {
 }
 
 bool HnswPendingMergeDue(Relation index) {
-	HnswMetaPageData meta = HnswReadMeta(index);
-	VdbPendingOptions options = VdbGetPendingOptions(index, offsetof(HnswOptions, pending));
-	return HnswPendingKilobytes(meta) > options.pending_list_limit;
+	return HnswReadMeta(index).pending_span > 0;
 }
 
 int64 HnswMergePendingLocked(Relation index, int64 max_nodes) {

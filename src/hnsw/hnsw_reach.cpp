@@ -1,15 +1,36 @@
 // Reachability of an hnsw index's nodes on its pages: the accessor through
-// which the core's AttachNearby and LinkUnreachable (core/hnsw/reachability.h,
-// the same code the build runs on its in-memory graph) read and write
-// level-0 lists on pages. An insert attaches its new node to one of its
-// neighbours and keeps the nodes its back links displace reachable, looking
-// only near them; in the rare case that finds no place, it walks the whole
-// graph as VACUUM does after its repair, linking back every live node that
-// no walk from the entry point reaches. Both run under the graph write lock.
+// which the core's AttachNearby, FindUnreached and LinkUnreachable
+// (core/hnsw/reachability.h, the same code the build runs on its in-memory
+// graph) read and write level-0 lists on pages. An insert attaches its new
+// node to one of its neighbours and keeps the nodes its back links displace
+// reachable, looking only near them, under the graph write lock.
+//
+// Lock protocol of VACUUM's whole-graph pass (HnswRelinkUnreached, after
+// its repair; an insert whose node found no place nearby still walks under
+// the lock, see HnswInsertElement):
+// - The walk (FindUnreached) takes no graph lock, only one buffer lock at a
+//   time, so inserts and scans go on. Inserts keep every live node
+//   reachable and, once VACUUM's repair is done, no list links to a flagged
+//   node, so what the walk finds reached stays reached; what it finds
+//   unreached may be a node an insert moved a link to meanwhile.
+// - The attaching (AttachRoots) takes the graph write lock for a few roots
+//   at a time and re-reads every list it changes under it; a root that is
+//   reachable after all just gains a link.
+// - Only when a root finds no place among its hosts does the old walk run
+//   whole under the lock (LinkUnreachable: its tree is exact there); it
+//   takes a node whose own list is full and whose 16 nearest reached
+//   nodes' full lists have no link to spare.
+// Nothing here frees or reuses a slot: VACUUM frees its flagged nodes after.
 #include "hnsw/hnsw.h"
 
 #include "core/hnsw/reachability.h"
 #include "pg/cpp_boundary.h"
+#include "pg/fault.h"
+
+extern "C" {
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+}
 
 namespace {
 
@@ -53,8 +74,25 @@ struct PageReach {
 void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, const std::vector<uint32_t> &hosts,
                     HnswReachScratch &s) {
 	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
+	// Only compaction writes a forwarder's list (hnsw_compact.cpp): a
+	// forwarder is attached as the node it stands for, and never hosts.
+	HnswNodeInfo info;
+	vdb::RunCpp("hnsw insert", [&] { s.node_links.reserve(2 * meta.m); });
+	HnswReadNode(index, meta.geometry, id, 0, &s.node_links, &info);
+	if ((info.flags & HNSW_NODE_MOVED) && s.node_links.size() == 1)
+		id = s.node_links[0];
+	// A node flagged by a running VACUUM needs no way in, and no new link
+	// may lead to it (VACUUM frees it after removing the links to it).
+	if (!reach.Live(id))
+		return;
+	vdb::RunCpp("hnsw insert", [&] {
+		s.live_hosts.clear();
+		for (uint32_t host : hosts)
+			if (reach.Live(host))
+				s.live_hosts.push_back(host);
+	});
 	uint32_t host = vdb::kInvalidNode;
-	vdb::RunCpp("hnsw insert", [&] { host = vdb::AttachNearby(reach, id, hosts, s.attach); });
+	vdb::RunCpp("hnsw insert", [&] { host = vdb::AttachNearby(reach, id, s.live_hosts, s.attach); });
 	if (host == vdb::kInvalidNode)
 		s.walk_needed = true;
 }
@@ -75,4 +113,38 @@ size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const s
 	size_t linked = 0;
 	vdb::RunCpp("hnsw reachability", [&] { linked = vdb::LinkUnreachable(reach, meta.entry_point, scratch); });
 	return linked;
+}
+
+namespace {
+
+// Roots attached per hold of the graph write lock.
+constexpr size_t kAttachBatch = 16;
+
+}  // namespace
+
+size_t HnswRelinkUnreached(Relation index, const std::vector<uint8_t> *deleted, HnswReachScratch &s, void *element,
+                           void *spill) {
+	HnswMetaPageData meta = HnswReadMeta(index);
+	PageReach walk{index, &meta, deleted, element, spill, HnswMetric(meta), {}};
+	vdb::RunCpp("hnsw reachability", [&] { vdb::FindUnreached(walk, meta.entry_point, s.walk, s.roots); });
+	VDB_FAULT_POINT("hnsw-reach-walked");
+	size_t roots = s.roots.roots.size();
+	for (size_t done = 0; done < roots;) {
+		CHECK_FOR_INTERRUPTS();
+		LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+		HnswMetaPageData now = HnswReadMeta(index);
+		PageReach reach{index, &now, deleted, element, spill, HnswMetric(now), {}};
+		size_t end = Min(roots, done + kAttachBatch), next = end;
+		vdb::RunCpp("hnsw reachability",
+		            [&] { next = vdb::AttachRoots(reach, s.roots, done, end, s.attach, s.walk.hosts); });
+		if (next < end) {
+			size_t linked = HnswLinkUnreachable(index, now, deleted, s.walk, element, spill);
+			elog(DEBUG1, "hnsw index \"%s\": node %u found no place near, so a walk under the lock linked back %zu nodes",
+			     RelationGetRelationName(index), s.roots.roots[next], linked);
+			next = roots;
+		}
+		UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+		done = next;
+	}
+	return roots;
 }

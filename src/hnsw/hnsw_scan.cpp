@@ -31,13 +31,14 @@
 //
 // An sq8 index searches with distances to its 8-bit elements and returns
 // the found nodes ordered by a lower bound of their exact distance
-// (vdb::Sq8LowerBound) with xs_recheckorderby set: the executor computes
+// (vdb::PerVectorSq8LowerBound) with xs_recheckorderby set: the executor computes
 // the exact distance of each row it fetches anyway and returns rows in exact
 // order, fetching only as many beyond the LIMIT as the bounds require.
 #include "hnsw/hnsw.h"
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "pg/cpp_boundary.h"
 
@@ -56,6 +57,7 @@ namespace {
 struct ScanBuffers {
 	vdb::SearchScratch search;
 	vdb::VisitedSet taken;             // nodes returned, skipped or kept back
+	std::unordered_set<uint64_t> returned;  // heap TIDs returned (see hnswgettuple)
 	std::vector<vdb::Candidate> results;
 	std::vector<vdb::Candidate> late;  // strict_order: found after a farther one was returned
 	std::vector<vdb::Candidate> pending;  // every pending node, nearest first
@@ -248,6 +250,7 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 		vdb::RunCpp("hnsw scan", [&] {
 			state->taken.Reset(so->meta.node_count);
 			state->late.clear();
+			state->returned.clear();
 		});
 		CollectPending(scan);
 		Search(scan, size_t(hnsw_ef_search));
@@ -282,9 +285,20 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 				if (late)
 					continue;
 			}
+			// A node that compaction moved since the search found it is a
+			// forwarder that keeps its TID until no scan that began before
+			// the move is left (hnsw_compact.cpp): its row is returned, once,
+			// whether the scan meets it there or in its new slot, or both.
 			HnswNodeInfo info;
 			HnswReadNode(scan->indexRelation, so->meta.geometry, c.id, 0, NULL, &info);
-			if (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE))
+			bool moved = (info.flags & HNSW_NODE_MOVED) != 0;
+			if ((info.flags & HNSW_NODE_FREE) || ((info.flags & HNSW_NODE_DELETED) && !moved))
+				continue;
+			uint64_t tid = uint64_t(ItemPointerGetBlockNumberNoCheck(&info.tid)) << 16 |
+			               ItemPointerGetOffsetNumberNoCheck(&info.tid);
+			bool again = false;
+			vdb::RunCpp("hnsw scan", [&] { again = !state->returned.insert(tid).second; });
+			if (again)
 				continue;
 			so->last_distance = Max(so->last_distance, c.distance);
 			scan->xs_heaptid = info.tid;

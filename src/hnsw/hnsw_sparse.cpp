@@ -3,7 +3,7 @@
 // Sparse vectors differ in size, so they cannot sit in the fixed-size vector
 // stream of a group. Instead each node's stream slot holds an 8-byte
 // HnswSparseLocator (block, offset, capacity), and the elements themselves
-// (core/hnsw/sparse_element.h blobs) are appended one after another to
+// (core/element/sparse_element.h blobs) are appended one after another to
 // "pool" pages: the V vector pages of every group (geometry.pool_pages = V;
 // the locators of a group fit its graph page). The pool is one sequence of
 // pages, group 0's V pages, then group 1's, and so on, filled in order: an
@@ -28,7 +28,7 @@
 // reached, and a group the pool has reached is never formatted again.
 #include "hnsw/hnsw.h"
 
-#include "core/hnsw/sparse_element.h"
+#include "core/element/sparse_element.h"
 
 namespace {
 

@@ -137,7 +137,7 @@ vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta) {
 }
 
 uint32 HnswStoredBytes(const vdb::ElementMetric &metric, uint8 quantizer) {
-	return uint32(quantizer == HNSW_QUANTIZER_SQ8 ? vdb::Sq8ElementBytes(metric.dims) : metric.bytes);
+	return uint32(quantizer == HNSW_QUANTIZER_SQ8 ? vdb::PerVectorSq8Bytes(metric.dims) : metric.bytes);
 }
 
 size_t HnswElementScratchBytes(const HnswMetaPageData &meta) {
@@ -193,12 +193,12 @@ void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, vo
 		return;
 	}
 	HnswReadElement(index, meta.geometry, id, scratch);
-	vdb::Sq8DecodeElement(scratch, meta.dims, (float *) dst);
+	vdb::PerVectorSq8Decode(scratch, meta.dims, (float *) dst);
 }
 
 void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, void *dst) {
 	if (meta.quantizer == HNSW_QUANTIZER_SQ8)
-		vdb::Sq8EncodeElement((const float *) element, meta.dims, dst);
+		vdb::PerVectorSq8Encode((const float *) element, meta.dims, dst);
 	else
 		memcpy(dst, element, meta.geometry.element_bytes);
 }
@@ -206,7 +206,7 @@ void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, void *
 HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetric &metric, const void *element) {
 	HnswQuery query{&metric, element, meta.quantizer == HNSW_QUANTIZER_SQ8, {}};
 	if (query.sq8)
-		query.prepared = vdb::Sq8PrepareQuery(metric.kind, (const float *) element, metric.dims);
+		query.prepared = vdb::PerVectorSq8PrepareQuery(metric.kind, (const float *) element, metric.dims);
 	return query;
 }
 
@@ -249,7 +249,7 @@ float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const Hn
 		return HnswSparseDistance(index, g, *query.metric, query.element, id, hints);
 	if (query.sq8)
 		return WithStoredElement(index, g, id, scratch, hints, [&](const void *element) {
-			return vdb::Sq8ElementDistance(query.prepared, element);
+			return vdb::PerVectorSq8Distance(query.prepared, element);
 		});
 	if (query.metric->additive && HnswElementPos(g, id).contiguous < g.element_bytes)
 		return PieceWiseDistance(index, g, *query.metric, query.element, id, hints);
@@ -260,7 +260,7 @@ float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const Hn
 double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, vdb::Candidate found,
                       void *scratch, HnswBufferHints *hints) {
 	return WithStoredElement(index, meta.geometry, found.id, scratch, hints, [&](const void *element) {
-		return vdb::Sq8LowerBound(query.prepared, found.distance, element);
+		return vdb::PerVectorSq8LowerBound(query.prepared, found.distance, element);
 	});
 }
 

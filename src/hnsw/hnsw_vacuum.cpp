@@ -1,18 +1,49 @@
-// VACUUM for hnsw: remove dead rows' nodes and repair the graph around them.
+// VACUUM for hnsw: remove dead rows' nodes and repair the graph around them,
+// beside inserts and scans.
 //
 // 1. Flag: one pass over the graph pages flags every node whose heap TID
 //    the callback reports dead as HNSW_NODE_DELETED. Flagged nodes are no
 //    longer returned by scans nor chosen as neighbours by inserts, but
 //    searches still walk through them, so the graph stays connected.
-// 2. Repair (holding the graph write lock, so no insert runs meanwhile):
-//    every live node that links to a flagged node gets a new list on that
-//    level, chosen by the neighbour heuristic from its surviving links plus
-//    the flagged nodes' live links (their neighbourhood, which is where the
-//    lost paths led). A flagged entry point is replaced by a live node of
-//    the highest level. Then every live node that a walk over level 0 from
-//    the entry point does not reach is linked back (hnsw_reach.cpp).
-// 3. Free: flagged nodes, now unreachable, become HNSW_NODE_FREE slots that
-//    the next inserts reuse, so the space of deleted rows is reused.
+// 2. Repair: every live node that links to a flagged node gets a new list on
+//    that level, chosen by the neighbour heuristic from its surviving links
+//    plus the flagged nodes' live links (their neighbourhood, which is where
+//    the lost paths led). A flagged entry point is then replaced by a live
+//    node of the highest level, and every live node that a walk over level 0
+//    from the entry point does not reach is linked back (hnsw_reach.cpp).
+// 3. Free: flagged nodes, now without a link to them, become
+//    HNSW_NODE_FREE slots that the next inserts reuse.
+//
+// Lock protocol. Inserts take the graph write lock (HNSW_WRITE_LOCK_BLKNO,
+// see hnsw_insert.cpp) to change lists; scans take none. VACUUM holds it
+// only for a moment at a time:
+// - Pass 1 takes only buffer locks, one graph page at a time.
+// - Pass 2 works in batches of kRepairBatch nodes. For each batch it reads
+//   the lists and computes the new ones without the lock (the costly part:
+//   candidates' vectors and the heuristic), then takes the lock and writes
+//   each new list only if the node's list is still the one it was computed
+//   from; one an insert rewrote meanwhile is computed again under the lock
+//   from what is there now. Between batches inserts run. This holds because
+//   once pass 1 is over no writer adds a link to a flagged node (inserts
+//   drop flagged candidates under the lock, KeepLiveCandidates, and never
+//   attach one, HnswAttachNode): a list repaired stays repaired, and nodes
+//   inserted after the lock was first taken here never need repair, so the
+//   pass ends at the node count read then. Flagged nodes keep their lists
+//   (inserts may still pass through them) and no slot is freed or reused
+//   meanwhile: only VACUUM frees, and only in pass 3.
+// - The entry point is replaced under the lock, in one short hold.
+// - The reachability pass walks without the lock and attaches what it
+//   missed a few nodes per hold (HnswRelinkUnreached).
+// - Pass 3 sets slots free under buffer locks alone: no list links to them
+//   and inserts read a slot's flags under the lock before using it. The
+//   metapage's free count, which inserts also rewrite, is updated under the
+//   lock.
+// No lock is held across vacuum_delay_point, which may sleep. The merge
+// lock (HNSW_MERGE_LOCK_BLKNO) is the exception: held for the whole bulk
+// delete, it keeps merges of the pending area out (hnsw_pending.cpp), never
+// inserts or scans. So the pending area only grows at its end meanwhile,
+// its start holds still, and no pending node becomes the entry point or
+// is attached by the reachability pass (it has no links yet).
 #include "hnsw/hnsw.h"
 
 #include <algorithm>
@@ -28,6 +59,13 @@ extern "C" {
 
 namespace {
 
+// One list a repair batch rewrites; offsets into VacuumScratch's lists.
+struct Repair {
+	uint32 id;
+	int level;
+	size_t old_at, old_count, new_at, new_count;
+};
+
 // Scratch of one vacuum, freed by its memory context's callback.
 struct VacuumScratch {
 	std::vector<uint8_t> deleted;  // per node: 1 when flagged
@@ -38,7 +76,12 @@ struct VacuumScratch {
 	std::vector<uint8_t> element;
 	std::vector<uint8_t> spill;
 	std::vector<uint32_t> kept;
-	vdb::ReachScratch reach;
+	std::vector<uint32_t> kept_links;  // RepairedLinks' result
+	// A batch's repairs, computed without the lock: each list as it was
+	// read and as it is to be.
+	std::vector<Repair> repairs;
+	std::vector<uint32_t> old_lists, new_lists;
+	HnswReachScratch reach;
 };
 
 void DeleteVacuumScratch(void *arg) { delete static_cast<VacuumScratch *>(arg); }
@@ -97,25 +140,28 @@ void FlagDeadNodes(Relation index, const HnswMetaPageData &meta, VacuumScratch *
 	}
 }
 
-// Replaces the links of `id` on `level` that lead to flagged nodes.
-void RepairLinks(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric, VacuumScratch *s,
-                 uint32 id, int level) {
-	const HnswGeometry &g = meta.geometry;
-	HnswReadNode(index, g, id, level, &s->links, NULL);
-	bool broken = false;
-	for (uint32 link : s->links)
-		broken |= link < meta.node_count && s->deleted[link];
-	if (!broken)
-		return;
-	// Candidates: surviving links, then the live links of the flagged ones.
-	vdb::RunCpp("hnsw vacuum", [&] {
-		s->candidates.clear();
-		s->dead_links.assign(s->links.begin(), s->links.end());
-	});
+// Nodes whose lists one hold of the graph write lock writes (at most one
+// batch is what an insert waits for).
+constexpr uint32 kRepairBatch = 64;
+
+// Whether one of `links` leads to a node this vacuum flagged.
+bool LeadsToFlagged(const VacuumScratch *s, const std::vector<uint32_t> &links) {
+	for (uint32 link : links)
+		if (link < s->deleted.size() && s->deleted[link])
+			return true;
+	return false;
+}
+
+// New links for `id` on `level` in place of `links` (its list now, which
+// leads to a flagged node) into s->kept_links: chosen by the heuristic from
+// the live links and the flagged ones' live links.
+void RepairedLinks(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric, VacuumScratch *s,
+                   uint32 id, int level, const std::vector<uint32_t> &links) {
 	HnswLoadElement(index, meta, id, s->element.data(), s->spill.data());
 	HnswQuery query = HnswPrepareQuery(meta, metric, s->element.data());
+	auto flagged = [&](uint32 node) { return node < s->deleted.size() && s->deleted[node]; };
 	auto consider = [&](uint32 candidate) {
-		if (candidate == id || candidate >= meta.node_count || s->deleted[candidate])
+		if (candidate == id || flagged(candidate))
 			return;
 		for (const vdb::Candidate &c : s->candidates)
 			if (c.id == candidate)
@@ -124,51 +170,124 @@ void RepairLinks(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 		s->candidates.push_back(vdb::Candidate{distance, candidate});
 	};
 	vdb::RunCpp("hnsw vacuum", [&] {
-		for (uint32 link : s->dead_links)
-			if (!s->deleted[link])
-				consider(link);
-		for (uint32 dead : s->dead_links) {
-			if (!s->deleted[dead])
+		s->candidates.clear();
+		for (uint32 link : links)
+			consider(link);
+		for (uint32 dead : links) {
+			if (!flagged(dead))
 				continue;
-			HnswReadNode(index, g, dead, level, &s->links, NULL);
-			for (uint32 link : s->links)
+			HnswReadNode(index, meta.geometry, dead, level, &s->dead_links, NULL);
+			for (uint32 link : s->dead_links)
 				consider(link);
 		}
 		vdb::SortFor(id, s->candidates);
 		HnswSelectAndLoad(index, meta, metric, s->candidates, HnswMaxLinks(meta, level), s->vectors, s->kept,
 		                  HnswMaxLinks(meta, level), s->spill.data());
-		s->links.clear();
+		s->kept_links.clear();
 		for (uint32 k : s->kept)
-			s->links.push_back(s->candidates[k].id);
+			s->kept_links.push_back(s->candidates[k].id);
 	});
-	HnswWriteLinks(index, g, id, level, s->links.data(), uint32(s->links.size()));
 }
 
-// Pass 2: repairs every live node's links; returns a live node of the top
-// level (for a new entry point) or HNSW_NO_NODE when none is left.
-uint32 RepairGraph(Relation index, const HnswMetaPageData &meta, VacuumScratch *s, int *top_level) {
-	vdb::ElementMetric metric = HnswMetric(meta);
-	uint32 top = HNSW_NO_NODE;
-	*top_level = -1;
-	for (uint32 id = 0; id < meta.node_count; id++) {
+// Repairs the live nodes among [first, end) (protocol above); notes a live
+// node of the highest level seen in *top, *top_level.
+void RepairBatch(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric, VacuumScratch *s,
+                 uint32 first, uint32 end, uint32 *top, int *top_level) {
+	const HnswGeometry &g = meta.geometry;
+	vdb::RunCpp("hnsw vacuum", [&] {
+		s->repairs.clear();
+		s->old_lists.clear();
+		s->new_lists.clear();
+	});
+	for (uint32 id = first; id < end; id++) {
 		if (s->deleted[id])
 			continue;
-		if ((id & 63) == 0)
-			vacuum_delay_point();
 		HnswNodeInfo info;
-		HnswReadNode(index, meta.geometry, id, 0, NULL, &info);
+		HnswReadNode(index, g, id, 0, NULL, &info);
 		if (info.flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED))
 			continue;
-		for (int level = 0; level <= info.level; level++)
-			RepairLinks(index, meta, metric, s, id, level);
 		// A pending node has no links yet (or some, from a merge that
-		// stopped half way: repaired above), so it cannot be the entry point.
+		// stopped half way: repaired below), so it cannot be the entry point.
 		if (info.level > *top_level && id < HnswPendingStart(meta)) {
 			*top_level = info.level;
-			top = id;
+			*top = id;
+		}
+		for (int level = 0; level <= info.level; level++) {
+			HnswReadNode(index, g, id, level, &s->links, NULL);
+			if (!LeadsToFlagged(s, s->links))
+				continue;
+			RepairedLinks(index, meta, metric, s, id, level, s->links);
+			vdb::RunCpp("hnsw vacuum", [&] {
+				s->repairs.push_back(Repair{id, level, s->old_lists.size(), s->links.size(), s->new_lists.size(),
+				                            s->kept_links.size()});
+				s->old_lists.insert(s->old_lists.end(), s->links.begin(), s->links.end());
+				s->new_lists.insert(s->new_lists.end(), s->kept_links.begin(), s->kept_links.end());
+			});
 		}
 	}
+	if (s->repairs.empty())
+		return;
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	for (const Repair &r : s->repairs) {
+		HnswReadNode(index, g, r.id, r.level, &s->links, NULL);
+		if (s->links.size() == r.old_count &&
+		    std::equal(s->links.begin(), s->links.end(), s->old_lists.begin() + long(r.old_at)))
+			HnswWriteLinks(index, g, r.id, r.level, &s->new_lists[r.new_at], uint32(r.new_count));
+		else if (LeadsToFlagged(s, s->links)) {
+			RepairedLinks(index, meta, metric, s, r.id, r.level, s->links);
+			HnswWriteLinks(index, g, r.id, r.level, s->kept_links.data(), uint32(s->kept_links.size()));
+		}
+	}
+	VDB_FAULT_POINT("hnsw-vacuum-batch-locked");
+	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+}
+
+// Pass 2a: repairs every live node's links, a batch at a time; returns a
+// live node of the top level (for a new entry point) or HNSW_NO_NODE when
+// none is left. Nodes inserted since pass 1 may have linked to a node
+// flagged after they chose it, so every node counted when the lock is
+// first taken here is repaired; nodes inserted after that link to no
+// flagged node.
+uint32 RepairGraph(Relation index, HnswMetaPageData &meta, VacuumScratch *s, int *top_level) {
+	vdb::ElementMetric metric = HnswMetric(meta);
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	HnswMetaPageData now = HnswReadMeta(index);
+	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	// Appends since pass 1 grew the pending area as much as the node count:
+	// where it starts holds still, as VACUUM keeps merges out.
+	meta.node_count = now.node_count;
+	meta.pending_span = now.pending_span;
+	vdb::RunCpp("hnsw vacuum", [&] { s->deleted.resize(meta.node_count, 0); });
+	uint32 top = HNSW_NO_NODE;
+	*top_level = -1;
+	for (uint32 first = 0; first < meta.node_count; first += kRepairBatch) {
+		vacuum_delay_point();
+		VDB_FAULT_POINT("hnsw-vacuum-batch");
+		RepairBatch(index, meta, metric, s, first, Min(meta.node_count, first + kRepairBatch), &top, top_level);
+	}
 	return top;
+}
+
+// Pass 2b: a flagged entry point gives way to `top` (or, when the repair
+// saw no live node, to one inserted since), in one short hold of the lock.
+void ReplaceEntryPoint(Relation index, const VacuumScratch *s, uint32 top, int top_level) {
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	HnswMetaPageData now = HnswReadMeta(index);
+	if (now.entry_point != HNSW_NO_NODE && now.entry_point < s->deleted.size() && s->deleted[now.entry_point]) {
+		// Not a pending node: it has no links yet.
+		for (uint32 id = uint32(s->deleted.size()); top == HNSW_NO_NODE && id < HnswPendingStart(now); id++) {
+			HnswNodeInfo info;
+			HnswReadNode(index, now.geometry, id, 0, NULL, &info);
+			if ((info.flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0) {
+				top = id;
+				top_level = info.level;
+			}
+		}
+		now.entry_point = top;
+		now.max_level = top_level;
+		HnswWriteMeta(index, now);
+	}
+	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 
 // Pass 3: turns flagged nodes into free slots.
@@ -183,6 +302,7 @@ uint32 FreeFlaggedNodes(Relation index, const HnswMetaPageData &meta, VacuumScra
 			any = s->deleted[id];
 		if (!any)
 			continue;
+		vacuum_delay_point();
 		Buffer buffer = VdbReadBuffer(index, HnswGroupBlock(g, group), BUFFER_LOCK_EXCLUSIVE);
 		VdbPageEdit edit(index);
 		Page page = edit.Register(buffer);
@@ -222,35 +342,24 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 		return stats;
 	}
 
-	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	// Nodes inserted since pass 1 are live but may have linked to a node
-	// flagged after they chose it, so they are repaired too.
-	HnswMetaPageData now = HnswReadMeta(index);
-	meta.node_count = now.node_count;
-	meta.pending_span = now.pending_span;
-	vdb::RunCpp("hnsw vacuum", [&] { s->deleted.resize(meta.node_count, 0); });
 	int top_level;
 	uint32 top = RepairGraph(index, meta, s, &top_level);
 	VDB_FAULT_POINT("hnsw-vacuum-repaired");
 	// The entry point leaves a flagged node before any node is freed: an
 	// ERROR or a crash part way through pass 3 must not leave searches
 	// starting on a free slot (test 030 makes one there).
-	now = HnswReadMeta(index);
-	if (now.entry_point != HNSW_NO_NODE && now.entry_point < meta.node_count && s->deleted[now.entry_point]) {
-		now.entry_point = top;
-		now.max_level = top_level;
-		HnswWriteMeta(index, now);
-	}
+	ReplaceEntryPoint(index, s, top, top_level);
 	// The repair keeps paths around each flagged node, not the reachability
 	// of the whole graph: link back every live node no walk reaches.
-	HnswLinkUnreachable(index, now, &s->deleted, s->reach, s->element.data(), s->spill.data());
+	HnswRelinkUnreached(index, &s->deleted, s->reach, s->element.data(), s->spill.data());
 	uint32 first_group;
 	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
 	VDB_FAULT_POINT("hnsw-vacuum-freed");
 
 	// free_nodes and free_hint_group are hints: slots freed before an ERROR
 	// or a crash here may go unused (space, never a row).
-	now = HnswReadMeta(index);
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	HnswMetaPageData now = HnswReadMeta(index);
 	now.free_nodes += freed;
 	now.free_hint_group = Min(now.free_hint_group, first_group);
 	HnswWriteMeta(index, now);

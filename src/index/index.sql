@@ -17,10 +17,48 @@ BEGIN
 	END IF;
 END $$;
 
+-- What an index holds: live and deleted entries, rows awaiting a merge,
+-- pages and free pages, and for ivf the lists' balance (docs/monitoring.md).
+-- Reads every page of the index under AccessShareLock; the same roles as
+-- vector_db_index_check (the C function checks ownership or pg_monitor).
+CREATE FUNCTION vector_db_index_stats(index regclass,
+	OUT pending bigint, OUT live bigint, OUT deleted bigint, OUT pages bigint, OUT free_pages bigint,
+	OUT last_merge timestamptz, OUT last_compaction timestamptz,
+	OUT lists integer, OUT list_imbalance double precision, OUT rows_since_training bigint)
+	RETURNS record AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_index_stats(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_monitor;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_maintain;
+	END IF;
+END $$;
+
+-- Compacts an index online: its entries are rewritten packed, without those
+-- of dead rows (ivf) or moved into the slots VACUUM freed (hnsw), and the
+-- free pages at its end are returned to the file system; returns how many
+-- pages the index lost (docs/sql.md). The roles that may VACUUM the table
+-- (checked by the C function too), which it locks out while it runs.
+CREATE FUNCTION vector_db_compact(index regclass) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_compact(regclass) TO pg_maintain;
+	END IF;
+END $$;
+
 -- Merges the pending area of an index (fastupdate) into its graph now and
--- returns how many entries it merged. Maintenance, so not for PUBLIC; the
--- C function also requires what VACUUM requires (the table's owner, the
--- database's owner or a superuser) of the roles granted EXECUTE.
+-- returns how many entries it merged (docs/sql.md). The roles that may
+-- VACUUM the table (checked by the C function too), as vector_db_compact.
 CREATE FUNCTION vector_db_merge(index regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_merge(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_merge(regclass) TO pg_maintain;
+	END IF;
+END $$;

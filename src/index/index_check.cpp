@@ -14,6 +14,7 @@
 #include "index/index_check.h"
 
 #include "index/index_metric.h"
+#include "index/index_registry.h"
 
 extern "C" {
 #include "access/genam.h"
@@ -26,7 +27,6 @@ extern "C" {
 #include "catalog/index.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
-#include "commands/defrem.h"
 #include "executor/tuptable.h"
 #include "storage/bufmgr.h"
 #include "miscadmin.h"
@@ -35,21 +35,9 @@ extern "C" {
 #include "utils/snapmgr.h"
 }
 
-#if PG_VERSION_NUM >= 170000
-#define VDB_CHECK_ROLES "pg_monitor or pg_maintain"
-#else
-#define VDB_CHECK_ROLES "pg_monitor"
-#endif
-
 namespace {
 
-struct RegisteredChecker {
-	const char *am_name;
-	VdbIndexChecker checker;
-};
-
-RegisteredChecker checkers[4];
-int checker_count = 0;
+VdbIndexRegistry<VdbIndexChecker> checkers;
 
 int TidCompare(const void *a, const void *b) { return ItemPointerCompare((ItemPointer) a, (ItemPointer) b); }
 
@@ -87,31 +75,46 @@ void CheckHeapAllIndexed(Relation index, Relation heap, Snapshot snapshot, VdbIn
 	pfree(check.element);
 }
 
-// The table's owner, superusers and members of the monitoring (17: and
-// maintenance) roles may check its indexes.
 void CheckPrivileges(Oid heap_oid, Oid index_oid) {
-	Oid user = GetUserId();
-#if PG_VERSION_NUM >= 160000
-	if (object_ownercheck(RelationRelationId, heap_oid, user))
+	if (VdbMayInspectIndexesOf(heap_oid))
 		return;
-#else
-	if (pg_class_ownercheck(heap_oid, user))
-		return;
-#endif
-	if (has_privs_of_role(user, ROLE_PG_MONITOR))
-		return;
-#if PG_VERSION_NUM >= 170000
-	if (has_privs_of_role(user, ROLE_PG_MAINTAIN))
-		return;
-#endif
 	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 	                errmsg("permission denied to check index \"%s\"", get_rel_name(index_oid)),
-	                errdetail("Only the owner of table \"%s\", superusers and members of " VDB_CHECK_ROLES
+	                errdetail("Only the owner of table \"%s\", superusers and members of " VDB_INSPECT_ROLES
 	                          " may check its indexes.",
 	                          get_rel_name(heap_oid))));
 }
 
 }  // namespace
+
+Oid VdbIndexTable(Oid index_oid) {
+	Oid heap_oid = IndexGetRelation(index_oid, true);
+	if (!OidIsValid(heap_oid)) {
+		const char *name = get_rel_name(index_oid);
+		if (name == NULL)
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", index_oid)));
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
+	}
+	return heap_oid;
+}
+
+bool VdbMayInspectIndexesOf(Oid heap_oid) {
+	Oid user = GetUserId();
+#if PG_VERSION_NUM >= 160000
+	if (object_ownercheck(RelationRelationId, heap_oid, user))
+		return true;
+#else
+	if (pg_class_ownercheck(heap_oid, user))
+		return true;
+#endif
+	if (has_privs_of_role(user, ROLE_PG_MONITOR))
+		return true;
+#if PG_VERSION_NUM >= 170000
+	if (has_privs_of_role(user, ROLE_PG_MAINTAIN))
+		return true;
+#endif
+	return false;
+}
 
 void VdbAddIndexedTid(VdbIndexedTids *set, ItemPointerData tid) {
 	if (set->count == set->capacity) {
@@ -141,50 +144,25 @@ bool VdbHeapRowVisibleNow(Relation index, ItemPointer tid) {
 	return visible;
 }
 
-Oid VdbTableOfIndex(Oid index_oid) {
-	Oid heap_oid = IndexGetRelation(index_oid, true);
-	if (!OidIsValid(heap_oid)) {
-		const char *name = get_rel_name(index_oid);
-		if (name == NULL)
-			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", index_oid)));
-		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
-	}
-	return heap_oid;
-}
-
-Relation VdbOpenIndexOf(Oid index_oid, Oid heap_oid, LOCKMODE lock) {
-	Relation index = index_open(index_oid, lock);
-	// The index may have been dropped and its OID reused before the locks.
-	if (IndexGetRelation(index_oid, false) != heap_oid)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-		                errmsg("could not open the table of index \"%s\"", RelationGetRelationName(index))));
-	return index;
-}
-
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker) {
-	if (checker_count == lengthof(checkers))
-		elog(ERROR, "too many index checkers");
-	checkers[checker_count++] = RegisteredChecker{am_name, checker};
+	checkers.Add(am_name, checker);
 }
 
 VDB_FUNCTION(vector_db_index_check) {
 	Oid index_oid = PG_GETARG_OID(0);
 	bool heap_all_indexed = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
-	Oid heap_oid = VdbTableOfIndex(index_oid);
+	Oid heap_oid = VdbIndexTable(index_oid);
 	CheckPrivileges(heap_oid, index_oid);
 	// A hot standby grants no lock above ROW EXCLUSIVE; it runs no VACUUM of
 	// its own either (what the lock keeps out on a primary).
 	LOCKMODE heap_lock = RecoveryInProgress() ? AccessShareLock : ShareUpdateExclusiveLock;
 	Relation heap = table_open(heap_oid, heap_lock);
-	Relation index = VdbOpenIndexOf(index_oid, heap_oid, AccessShareLock);
-	const char *am = get_am_name(index->rd_rel->relam);
-	VdbIndexChecker checker = NULL;
-	for (int i = 0; i < checker_count; i++)
-		if (am != NULL && strcmp(checkers[i].am_name, am) == 0)
-			checker = checkers[i].checker;
-	if (checker == NULL)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("index \"%s\" is not a vector_db index", RelationGetRelationName(index))));
+	Relation index = index_open(index_oid, AccessShareLock);
+	// The index may have been dropped and its OID reused before the locks.
+	if (IndexGetRelation(index_oid, false) != heap_oid)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("could not open the table of index \"%s\"", RelationGetRelationName(index))));
+	VdbIndexChecker checker = checkers.Find(index);
 	// An index a concurrent build has not finished lacks rows by design.
 	if (!index->rd_index->indisvalid)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -12,7 +12,7 @@
 // be in what the checker read, and is not looked for.
 #pragma once
 
-#include "core/hnsw/metric.h"
+#include "core/element/element_metric.h"
 #include "pg/pg.h"
 
 extern "C" {
@@ -43,9 +43,16 @@ typedef void (*VdbIndexChecker)(Relation index, VdbIndexedTids *indexed);
 
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker);
 
-// For the SQL functions that take an index (the check, vector_db_merge):
-// the index's table, ERROR 42P01 when no such relation and 42809 when it is
-// not an index; and the index opened once its table is locked, ERROR when
-// it was dropped (its OID perhaps reused) meanwhile.
-Oid VdbTableOfIndex(Oid index_oid);
-Relation VdbOpenIndexOf(Oid index_oid, Oid heap_oid, LOCKMODE lock);
+// The table of an index, taking no lock; 42P01 when the OID names no
+// relation, 42809 when it names no index.
+Oid VdbIndexTable(Oid index_oid);
+
+// Whether the current user may check or inspect the indexes of a table: its
+// owner, superusers and members of pg_monitor (from PostgreSQL 17,
+// pg_maintain too). VDB_INSPECT_ROLES names those roles for messages.
+bool VdbMayInspectIndexesOf(Oid heap_oid);
+#if PG_VERSION_NUM >= 170000
+#define VDB_INSPECT_ROLES "pg_monitor or pg_maintain"
+#else
+#define VDB_INSPECT_ROLES "pg_monitor"
+#endif

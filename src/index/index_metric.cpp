@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "core/hnsw/sparse_element.h"
+#include "core/element/sparse_element.h"
 #include "type/vector.h"
 
 extern "C" {
@@ -152,7 +152,7 @@ bool VdbDatumToElement(Relation index, const vdb::ElementMetric &metric, Datum v
 		vdb::SparseElementWrite(element, vdb::SparseView{v->nnz, v->indices, SparseVectorValues(v)});
 		break;
 	}
-	case vdb::ElementType::kSq8:  // a stored form, never an indexed type's metric
+	case vdb::ElementType::kPerVectorSq8:  // a stored form, never an indexed type's metric
 		elog(ERROR, "sq8 is not an indexed type's element");
 	}
 	if (detoasted != (struct varlena *) DatumGetPointer(value))

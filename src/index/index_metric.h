@@ -5,7 +5,7 @@
 // way pgvector's cosine opclasses declare it.
 #pragma once
 
-#include "core/hnsw/metric.h"
+#include "core/element/element_metric.h"
 #include "pg/pg.h"
 
 extern "C" {

@@ -8,14 +8,17 @@ extern "C" {
 }
 
 Buffer VdbNewBuffer(Relation index, ForkNumber fork) {
-	// Extension must be serialised against other backends extending at once.
-	bool local = RELATION_IS_LOCAL(index);
-	if (!local)
-		LockRelationForExtension(index, ExclusiveLock);
+	// Extension is serialised against other processes extending at once,
+	// always: even an index that RELATION_IS_LOCAL calls ours (created in
+	// this transaction) is extended by parallel build workers, which run the
+	// leader's transaction but see the relation as not theirs, and by the
+	// leader at the same time. Skipping the lock here when the leader is the
+	// one extending let two processes add the same block. The lock is cheap
+	// next to writing and logging the page.
+	LockRelationForExtension(index, ExclusiveLock);
 	Buffer buffer = ReadBufferExtended(index, fork, P_NEW, RBM_NORMAL, NULL);
 	LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
-	if (!local)
-		UnlockRelationForExtension(index, ExclusiveLock);
+	UnlockRelationForExtension(index, ExclusiveLock);
 	VDB_FAULT_POINT("index-extend");
 	return buffer;
 }

@@ -6,6 +6,7 @@
 
 #include "index/index_am.h"
 #include "index/index_check.h"
+#include "index/index_maintain.h"
 #include "index/index_options.h"
 
 extern "C" {
@@ -171,8 +172,18 @@ void IvfInit(void) {
 	                     ValidateQuantizer, AccessExclusiveLock);
 	DefineSettings("ivfflat", &ivfflat_settings, false);
 	DefineSettings("ivf", &ivf_settings, true);
+	DefineCustomRealVariable("ivf.compaction_threshold",
+	                         "Compaction of an ivfflat or ivf index is due when its rows, packed, would fill less "
+	                         "than this fraction of its data pages",
+	                         NULL, &ivf_compaction_threshold, ivf_compaction_threshold, 0.0, 1.0, PGC_SIGHUP, 0,
+	                         NULL, NULL, NULL);
 	VdbRegisterIndexChecker("ivfflat", IvfCheckIndex);
 	VdbRegisterIndexChecker("ivf", IvfCheckIndex);
+	VdbRegisterIndexStats("ivfflat", IvfGatherStats);
+	VdbRegisterIndexStats("ivf", IvfGatherStats);
+	static const VdbCompaction compaction{IvfCompact, IvfCompactionDue};
+	VdbRegisterIndexCompaction("ivfflat", &compaction);
+	VdbRegisterIndexCompaction("ivf", &compaction);
 }
 
 VDB_FUNCTION(ivfflathandler) { PG_RETURN_POINTER(MakeRoutine(ivfflatoptions)); }

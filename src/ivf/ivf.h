@@ -11,6 +11,7 @@
 #include "core/ivf/page_check.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"
+#include "index/index_stats.h"
 #include "ivf/ivf_pages.h"
 
 extern "C" {
@@ -43,6 +44,8 @@ struct IvfSettings {
 };
 extern IvfSettings ivfflat_settings;
 extern IvfSettings ivf_settings;
+// ivf.compaction_threshold: IvfCompactionDue's fill limit.
+extern double ivf_compaction_threshold;
 
 // Reloptions of both AMs (ivfflat accepts only lists).
 struct IvfOptions {
@@ -80,6 +83,19 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 bool ivfgettuple(IndexScanDesc scan, ScanDirection direction);
 void ivfendscan(IndexScanDesc scan);
 void IvfCheckIndex(Relation index, VdbIndexedTids *indexed);
+// vector_db_index_stats (ivf_stats.cpp).
+void IvfGatherStats(Relation index, VdbIndexStats *stats);
+
+// --- ivf_rewrite.cpp: compaction (entry points for vector_db_compact and
+// the background workers; the caller opens the index and locks it and its
+// table `heap` SHARE UPDATE EXCLUSIVE, see index/index_maintain.h) ---
+
+// Rewrites every list packed into the lowest pages, without the entries
+// whose heap rows are dead, and truncates the free pages at the end.
+void IvfCompact(Relation heap, Relation index);
+// Whether the lists, packed, would fill less than ivf.compaction_threshold
+// of the data pages the index has now.
+bool IvfCompactionDue(Relation index);
 
 // --- ivf_storage.cpp ---
 

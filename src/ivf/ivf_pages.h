@@ -2,9 +2,12 @@
 //
 //   block 0            metapage (IvfMetaPageData)
 //   state pages        the quantizer's serialised state, bytes laid end to end
-//   centroid pages     one IvfListEntry per list, entries_per_page per page
+//   centroid pages     one IvfListEntry per list, entries_per_page per page;
+//                      opaque aux: rows inserted since training (see flags)
 //   data pages         chained per list: IvfDataHeader, then fixed-size tuples
 //                      (heap TID, code) packed from the start
+//   free pages         data pages a compaction retired (ivf_rewrite.cpp),
+//                      in the FSM until it reuses them or truncates them
 //
 // Every page carries VdbPageOpaque with its kind. Centroid entries never move,
 // so list i's entry is found by arithmetic.
@@ -24,6 +27,7 @@ extern "C" {
 #define IVF_PAGE_STATE 2
 #define IVF_PAGE_CENTROID 3
 #define IVF_PAGE_DATA 4
+#define IVF_PAGE_FREE 5
 
 struct IvfMetaPageData {
 	VdbMetaHeader header;
@@ -41,7 +45,16 @@ struct IvfMetaPageData {
 	BlockNumber state_start;  // first quantizer state page
 	uint32 state_bytes;
 	BlockNumber centroid_start;
+	// Added after 0.1.0: an index built before reads 0 here (PageInit zeroes
+	// the metapage past the struct it wrote).
+	uint32 flags;  // IVF_META_*
 };
+
+// Each centroid page's opaque aux counts the rows inserted into its lists
+// since the centroids were trained (IvfAppendTuple): their sum is the rows
+// added since training. Without the flag (indexes built before the counter
+// existed) the counts started late and are not reported.
+#define IVF_META_COUNTS_INSERTS 0x1
 
 // A list: its chain of data pages and its centroid (element encoding) after it.
 struct IvfListEntry {

@@ -42,6 +42,7 @@ IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quan
 		                errhint("vector columns allow up to 2000 dimensions, halfvec 4000, bit 64000.")));
 	meta.state_start = IVF_METAPAGE_BLKNO + 1;
 	meta.centroid_start = meta.state_start;
+	meta.flags = IVF_META_COUNTS_INSERTS;
 	return meta;
 }
 
@@ -232,6 +233,10 @@ void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	header->count++;
 	e->insert = block;
 	e->rows++;
+	// Rows added since training, for vector_db_index_stats: the page is in
+	// this record already, so counting costs nothing more.
+	if (VdbPageGetOpaque(entry_page)->aux < PG_UINT32_MAX)
+		VdbPageGetOpaque(entry_page)->aux++;
 	edit.Finish();
 	if (BufferIsValid(fresh))
 		UnlockReleaseBuffer(fresh);

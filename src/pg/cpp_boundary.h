@@ -30,4 +30,21 @@ void RunCpp(const char *what, Fn &&fn) {
 		ereport(ERROR, (errcode(code), errmsg("%s failed: %s", what, message)));
 }
 
+// A new T owned by the current memory context: deleted when the context is
+// reset or deleted, so an ERROR (a longjmp past the frame that made it)
+// cannot leak it. init(T &) fills it in, inside RunCpp.
+template <typename T, typename Init>
+T *NewContextOwned(const char *what, Init &&init) {
+	T *object = NULL;
+	RunCpp(what, [&] {
+		object = new T();
+		init(*object);
+	});
+	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
+	cleanup->func = [](void *arg) { delete static_cast<T *>(arg); };
+	cleanup->arg = object;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cleanup);
+	return object;
+}
+
 }  // namespace vdb

@@ -11,19 +11,30 @@
 
 extern "C" {
 #include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/guc.h"
 }
 
 namespace {
 
-enum FaultAction { kFaultError, kFaultPanic, kFaultKill };
+enum FaultAction { kFaultError, kFaultPanic, kFaultKill, kFaultWait };
 
 const struct config_enum_entry kFaultActions[] = {
 	{"error", kFaultError, false},
 	{"panic", kFaultPanic, false},
 	{"kill", kFaultKill, false},
+	{"wait", kFaultWait, false},
 	{NULL, 0, false},
 };
+
+// Waits while another session holds advisory lock VDB_FAULT_WAIT_KEY
+// (pg_advisory_lock's bigint form): a wait an isolation spec sees as one.
+void WaitForFaultLock() {
+	LOCKTAG tag;
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, VDB_FAULT_WAIT_KEY, 1);
+	(void) LockAcquire(&tag, ShareLock, false, false);
+	LockRelease(&tag, ShareLock, false);
+}
 
 char *fault_point = NULL;
 int fault_action = kFaultError;
@@ -41,6 +52,9 @@ void VdbFaultPoint(const char *name) {
 	switch (fault_action) {
 		case kFaultPanic:
 			elog(PANIC, "vector_db fault point \"%s\" reached", name);
+			break;
+		case kFaultWait:
+			WaitForFaultLock();
 			break;
 		case kFaultKill:
 			// The log line tells the test which point crashed the server.

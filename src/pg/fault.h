@@ -8,10 +8,13 @@
 //     VDB_FAULT_POINT("hnsw-build-linked");
 // and is armed at run time (superuser only) by
 //     SET vector_db.fault_point = 'hnsw-build-linked';
-//     SET vector_db.fault_action = 'error' | 'panic' | 'kill';
+//     SET vector_db.fault_action = 'error' | 'panic' | 'kill' | 'wait';
 //     SET vector_db.fault_skip = N;   -- let N hits pass first (default 0)
 // 'error' raises an ERROR, 'panic' a PANIC, 'kill' SIGKILLs the process (a
-// crash: the postmaster restarts and recovery runs). Every hit after the
+// crash: the postmaster restarts and recovery runs). 'wait' waits while
+// another session holds SELECT pg_advisory_lock(7470) (VDB_FAULT_WAIT_KEY),
+// so an isolation spec can stop a process at the point, see it waiting,
+// run other steps meanwhile, and let it go on. Every hit after the
 // skipped ones fires, in every process that has the settings (parallel
 // workers inherit them and count their own hits).
 //
@@ -19,6 +22,9 @@
 // happen and no C++ object with a destructor is live on the stack (outside
 // RunCpp), like any ereport.
 #pragma once
+
+// The advisory lock key 'wait' waits on.
+#define VDB_FAULT_WAIT_KEY 7470
 
 #ifdef VDB_FAULT_INJECTION
 void VdbFaultPoint(const char *name);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/distance/sparse.h"
-#include "core/hnsw/sparse_element.h"
+#include "core/element/sparse_element.h"
 #include "fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

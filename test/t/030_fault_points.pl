@@ -121,7 +121,10 @@ $rounds++;
 # VACUUM: a quarter of the rows deleted (committed), then the vacuum fails
 # part way. The rest is found, and a vacuum run again finishes.
 my %vacuum_points = (
-	hnsw => [ [ 'hnsw-vacuum-flagged', 0 ], [ 'hnsw-vacuum-repaired', 0 ], [ 'hnsw-vacuum-freed', 0 ] ],
+	hnsw => [
+		[ 'hnsw-vacuum-flagged', 0 ], [ 'hnsw-vacuum-batch', 2 ], [ 'hnsw-vacuum-batch-locked', 1 ],
+		[ 'hnsw-vacuum-repaired', 0 ], [ 'hnsw-reach-walked', 0 ], [ 'hnsw-vacuum-freed', 0 ]
+	],
 	ivfflat => [ [ 'ivf-vacuum-list', 1 ] ],
 );
 my $part = 0;

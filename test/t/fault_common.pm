@@ -22,13 +22,17 @@ our $BY_INDEX = 'SET enable_seqscan = off; SET enable_sort = off; SET hnsw.ef_se
 our $ITERATIVE = 'SET hnsw.iterative_scan = relaxed_order; SET hnsw.max_scan_tuples = 100000000;';
 
 # A started node with up to two parallel maintenance workers, and the
-# extension; bails out unless the server has the fault-injection build.
+# extension; bails out unless the server has the fault-injection build. The
+# library is preloaded for its fault settings, but no background worker
+# runs: the tests drive every merge and compaction themselves, and one the
+# workers ran between their steps would change what they measure.
 sub start_fault_node {
 	my ($name) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
 	$node->init;
 	$node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'vector_db'
+vector_db.max_workers = 0
 max_worker_processes = 8
 max_parallel_maintenance_workers = 2
 min_parallel_table_scan_size = 0

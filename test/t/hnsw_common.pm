@@ -8,7 +8,7 @@ use warnings;
 use Exporter 'import';
 use Test::More;
 
-our @EXPORT = qw(create_recall_function fill_random measure_recall check_index
+our @EXPORT = qw(create_recall_function fill_random measure_recall check_index standby_checks_and_stop
                  start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path
                  recall_on_build_paths standby_matches_primary cancel_build_in_phase);
 
@@ -147,6 +147,18 @@ sub create_index_on_path {
 	} else {
 		cmp_ok($workers // 0, '>=', 1, "parallel build of $what uses parallel workers");
 	}
+}
+
+# The end of a standby test: the index check passes on both nodes, the
+# standby replayed no page that differed from the one it rebuilt, and both
+# stop.
+sub standby_checks_and_stop {
+	my ($primary, $standby) = @_;
+	check_index($primary, 'postgres', 'primary');
+	check_index($standby, 'postgres', 'standby');
+	ok(!$standby->log_contains('inconsistent page found'), 'no inconsistent page during replay');
+	$standby->stop;
+	$primary->stop;
 }
 
 # Once the standby has replayed all the primary's WAL, a query returns rows

@@ -11,6 +11,7 @@
 
 #include "core/hnsw/reachability.h"
 #include "toy_graph.h"
+#include "toy_insert.h"
 
 namespace vdb {
 namespace {
@@ -72,20 +73,6 @@ TEST(AttachNearby, NoPlaceNearbyChangesNothing) {
 	EXPECT_EQ(g.links, before.links);
 }
 
-// A random graph with every list full or nearly so.
-ToyGraph RandomGraph(std::mt19937 &rng, uint32_t n, size_t max_links) {
-	ToyGraph g{std::vector<std::vector<uint32_t>>(n), std::vector<bool>(n, true), max_links};
-	for (uint32_t id = 0; id < n; id++) {
-		size_t count = max_links - rng() % 2;
-		while (g.links[id].size() < count) {
-			uint32_t to = rng() % n;
-			if (to != id && std::find(g.links[id].begin(), g.links[id].end(), to) == g.links[id].end())
-				g.links[id].push_back(to);
-		}
-	}
-	return g;
-}
-
 // An insert's steps on a reached node Y, as hnsw_insert.cpp takes them: its
 // list re-pruned to random members, the dropped nodes kept reachable and
 // the list written, then the stranded ones attached nearby. Whenever no
@@ -97,29 +84,15 @@ TEST(KeepReachable, RePruningNeverCutsAReachedNodeOff) {
 	std::mt19937 rng(20261206);
 	size_t walks = 0, attached_nearby = 0;
 	for (int round = 0; round < 300; round++) {
-		ToyGraph g = RandomGraph(rng, 40, 2 + round % 4);
+		ToyGraph g = RandomToyGraph(rng, 40, 2 + round % 4);
 		std::set<uint32_t> reached = Reached(g, 0);
 		KeepScratch keep;
 		AttachScratch attach;
 		ReachScratch walk;
 		for (int step = 0; step < 30; step++) {
-			std::vector<uint32_t> candidates(reached.begin(), reached.end());
-			uint32_t y = candidates[rng() % candidates.size()];
-			std::vector<uint32_t> before = g.links[y], after;
-			size_t keep_count = g.max_links - rng() % 2;
-			std::shuffle(candidates.begin(), candidates.end(), rng);
-			for (uint32_t c : candidates)
-				if (c != y && after.size() < keep_count)
-					after.push_back(c);
-			KeepDroppedReachable(g, before, after, keep);
-			g.SetLinks(y, after);
-			bool walk_needed = false;
-			for (uint32_t stranded : keep.stranded) {
-				bool placed = AttachNearby(g, stranded, after, attach) != kInvalidNode;
-				attached_nearby += placed;
-				walk_needed |= !placed;
-			}
-			if (walk_needed) {
+			RepruneResult r = RepruneLikeAnInsert(g, rng, reached, keep, attach);
+			attached_nearby += r.attached_nearby;
+			if (r.walk_needed) {
 				walks++;
 				LinkUnreachable(g, 0, walk);
 			}
@@ -138,7 +111,7 @@ TEST(KeepReachable, RePruningNeverCutsAReachedNodeOff) {
 TEST(AttachNearby, NeverCutsAReachedNodeOff) {
 	std::mt19937 rng(7);
 	for (int round = 0; round < 2000; round++) {
-		ToyGraph g = RandomGraph(rng, 30, 1 + round % 4);
+		ToyGraph g = RandomToyGraph(rng, 30, 1 + round % 4);
 		uint32_t node = uint32_t(g.links.size());
 		g.links.emplace_back();
 		g.live.push_back(true);

@@ -10,6 +10,7 @@
 
 #include "core/hnsw/graph.h"
 #include "graph_walk.h"
+#include "in_memory_graph.h"
 
 namespace vdb {
 namespace {

@@ -11,6 +11,7 @@
 #include "core/float16.h"
 #include "core/hnsw/graph.h"
 #include "graph_walk.h"
+#include "in_memory_graph.h"
 
 namespace vdb {
 namespace {

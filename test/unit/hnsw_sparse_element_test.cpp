@@ -8,8 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/element/sparse_element.h"
 #include "core/hnsw/graph.h"
-#include "core/hnsw/sparse_element.h"
+#include "in_memory_graph.h"
 
 namespace vdb {
 namespace {

@@ -34,7 +34,7 @@ protected:
 		return v;
 	}
 	std::vector<int16_t> Weights(size_t n) {
-		std::uniform_int_distribution<int> u(-kSq8MaxWeight, kSq8MaxWeight);
+		std::uniform_int_distribution<int> u(-kI16U8MaxWeight, kI16U8MaxWeight);
 		std::vector<int16_t> v(n);
 		for (int16_t &x : v)
 			x = int16_t(u(rng));
@@ -54,7 +54,7 @@ TEST_P(QuantizerKernelsTest, MatchScalar) {
 	std::vector<float> table = Floats(n * 256);
 	std::vector<int16_t> weights = Weights(n);
 	std::vector<uint8_t> code = Bytes(n);
-	EXPECT_EQ(simd.sq8_dot_i16(weights.data(), code.data(), n), scalar.sq8_dot_i16(weights.data(), code.data(), n))
+	EXPECT_EQ(simd.i16_u8_dot(weights.data(), code.data(), n), scalar.i16_u8_dot(weights.data(), code.data(), n))
 	    << simd.name;
 	std::vector<float> slot_simd(256), slot_scalar(256), norms = Floats(256);
 	for (const float *with_norms : {static_cast<const float *>(norms.data()), static_cast<const float *>(nullptr)}) {
@@ -74,7 +74,7 @@ TEST_P(QuantizerKernelsTest, MatchScalar) {
 	// Summation order differs: allow float rounding relative to the size of
 	// the terms summed (codes reach 255).
 	std::vector<float> a = Floats(n);
-	EXPECT_NEAR(simd.sq8_dot(a.data(), code.data(), n), scalar.sq8_dot(a.data(), code.data(), n),
+	EXPECT_NEAR(simd.f32_u8_dot(a.data(), code.data(), n), scalar.f32_u8_dot(a.data(), code.data(), n),
 	            1e-6f * float(n) * 600) << simd.name;
 	std::vector<uint8_t> other = Bytes(n);
 	EXPECT_EQ(simd.u8_dot(code.data(), other.data(), n), scalar.u8_dot(code.data(), other.data(), n)) << simd.name;
@@ -93,12 +93,12 @@ INSTANTIATE_TEST_SUITE_P(Sizes, QuantizerKernelsTest,
 
 // The largest weights and codes at 4,000 dimensions (halfvec's limit) fit
 // the SIMD kernels' 32-bit partial sums.
-TEST(QuantizerKernels, Sq8DotDoesNotOverflowAtTheLargestSizes) {
+TEST(QuantizerKernels, I16U8DotDoesNotOverflowAtTheLargestSizes) {
 	const size_t d = 4000;
 	std::vector<uint8_t> code(d, 255);
 	for (int sign : {1, -1}) {
-		std::vector<int16_t> weights(d, int16_t(sign * kSq8MaxWeight));
-		EXPECT_EQ(QuantKernels().sq8_dot_i16(weights.data(), code.data(), d), int64_t(sign) * kSq8MaxWeight * 255 * 4000)
+		std::vector<int16_t> weights(d, int16_t(sign * kI16U8MaxWeight));
+		EXPECT_EQ(QuantKernels().i16_u8_dot(weights.data(), code.data(), d), int64_t(sign) * kI16U8MaxWeight * 255 * 4000)
 		    << QuantKernels().name;
 	}
 }
@@ -107,9 +107,9 @@ TEST(QuantizerKernels, ScalarReferenceIsRight) {
 	const QuantizerKernels &k = ScalarQuantKernels();
 	int16_t weights[3] = {1, -2, 3};
 	uint8_t code[3] = {2, 0, 255};
-	EXPECT_EQ(k.sq8_dot_i16(weights, code, 3), 2 + 0 + 765);
+	EXPECT_EQ(k.i16_u8_dot(weights, code, 3), 2 + 0 + 765);
 	float float_weights[3] = {1, 2, 3};
-	EXPECT_FLOAT_EQ(k.sq8_dot(float_weights, code, 3), 2 + 0 + 765);
+	EXPECT_FLOAT_EQ(k.f32_u8_dot(float_weights, code, 3), 2 + 0 + 765);
 	uint8_t other[3] = {255, 9, 3};
 	EXPECT_EQ(k.u8_dot(code, other, 3), 2u * 255 + 0 + 3 * 255);
 	std::vector<float> table(2 * 256, 0);

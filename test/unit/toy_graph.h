@@ -3,7 +3,9 @@
 // apart their ids are.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -44,6 +46,23 @@ inline std::set<uint32_t> Reached(const ToyGraph &g, uint32_t entry) {
 				todo.push_back(to);
 	}
 	return seen;
+}
+
+// A random graph with every list full or nearly so; with `cut`, no link
+// leads to the nodes it flags.
+inline ToyGraph RandomToyGraph(std::mt19937 &rng, uint32_t n, size_t max_links,
+                               const std::vector<bool> *cut = nullptr) {
+	ToyGraph g{std::vector<std::vector<uint32_t>>(n), std::vector<bool>(n, true), max_links};
+	for (uint32_t id = 0; id < n; id++) {
+		size_t count = max_links - rng() % 2;
+		for (int tries = 0; g.links[id].size() < count && tries < 100; tries++) {
+			uint32_t to = rng() % n;
+			if (to != id && (cut == nullptr || !(*cut)[to]) &&
+			    std::find(g.links[id].begin(), g.links[id].end(), to) == g.links[id].end())
+				g.links[id].push_back(to);
+		}
+	}
+	return g;
 }
 
 }  // namespace vdb

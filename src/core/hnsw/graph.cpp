@@ -8,13 +8,9 @@
 #include "core/hnsw/reachability.h"
 
 #include <cstring>
-#include <exception>
-#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <thread>
-
-#include "core/threads/async_signals.h"
 
 namespace vdb {
 
@@ -367,72 +363,6 @@ void ArenaGraph::Search(const void *query, size_t k, size_t ef, SearchScratch &s
 	QueryView view(*this, query);
 	SearchGraph(view, EntryPoint(), MaxLevel(), Size(), std::max(ef, k), scratch);
 	out.assign(scratch.results.begin(), scratch.results.begin() + std::min(k, scratch.results.size()));
-}
-
-namespace {
-// Room for `capacity` variable-size elements of the largest size unless the
-// caller said how much.
-size_t PoolBytesOrLargest(const ElementMetric &metric, size_t capacity, size_t pool_bytes) {
-	return pool_bytes != 0 ? pool_bytes : capacity * Align8(metric.bytes);
-}
-}  // namespace
-
-InMemoryGraph::InMemoryGraph(const ElementMetric &metric, const HnswParams &params, size_t capacity,
-                             size_t pool_bytes)
-	: InMemoryGraph(std::unique_ptr<uint64_t[]>(new uint64_t[(BytesFor(metric, params.m, capacity,
-	                                                                    UpperListsFor(params.m, capacity),
-	                                                                    PoolBytesOrLargest(metric, capacity, pool_bytes)) +
-	                                                           7) / 8]),
-	                metric, params, capacity, PoolBytesOrLargest(metric, capacity, pool_bytes)) {}
-
-InMemoryGraph::InMemoryGraph(std::unique_ptr<uint64_t[]> arena, const ElementMetric &metric,
-                             const HnswParams &params, size_t capacity, size_t pool_bytes)
-	: ArenaGraph(Create(arena.get(), metric, params, capacity, UpperListsFor(params.m, capacity), pool_bytes)),
-	  arena_(std::move(arena)), level_generator_(params.m, params.seed) {}
-
-uint32_t InMemoryGraph::Add(const void *element) {
-	return ArenaGraph::Add(element, [this](uint32_t) { return level_generator_.Next(); });
-}
-
-bool InMemoryGraph::LinkAll(int threads, const std::function<bool(size_t claimed)> &poll) {
-	std::atomic<bool> stop{false};
-	std::exception_ptr failure;
-	std::mutex failure_mutex;
-	auto work = [&](bool polling) {
-		try {
-			LinkClaimed([&](size_t claimed) {
-				if (polling && !poll(claimed))
-					stop = true;
-				return !stop.load(std::memory_order_relaxed);
-			});
-		} catch (...) {
-			std::lock_guard<std::mutex> guard(failure_mutex);
-			failure = std::current_exception();
-			stop = true;
-		}
-	};
-	std::vector<std::thread> workers;
-	try {
-		AsyncSignalsBlocked blocked;  // the threads never run the host's handlers
-		for (int t = 1; t < threads; t++)
-			workers.emplace_back(work, false);
-	} catch (...) {  // a thread could not start: stop the ones that did
-		stop = true;
-		for (auto &worker : workers)
-			worker.join();
-		throw;
-	}
-	work(true);
-	for (auto &worker : workers)
-		worker.join();
-	if (failure)
-		std::rethrow_exception(failure);
-	// Every claimed node was linked in full, so a later call resumes exactly
-	// where this one stopped.
-	if (Claimed() != Size())
-		return false;
-	LinkUnreachable();
-	return true;
 }
 
 }  // namespace vdb

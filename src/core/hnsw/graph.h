@@ -5,7 +5,7 @@
 // draw from. Everything inside the arena is found by offset, never by
 // pointer, so the same block can be mapped by several processes at
 // different addresses (a Postgres DSM segment in a parallel index build) or
-// shared by threads of one process (unit tests, InMemoryGraph).
+// shared by threads of one process (unit tests: test/unit/in_memory_graph.h).
 //
 // Fixed-size elements sit at id * bytes. Variable-size ones (sparse) are
 // packed into a byte pool as they come, each participant taking its bytes
@@ -28,11 +28,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <vector>
 
+#include "core/element/element_metric.h"
 #include "core/hnsw/level.h"
-#include "core/hnsw/metric.h"
 #include "core/hnsw/search.h"
 
 namespace vdb {
@@ -128,30 +127,6 @@ private:
 	uint32_t *upper_;  // pool of lists: count, then m ids
 	int m_;
 	int ef_construction_;
-};
-
-// A graph that owns its arena, sized for `capacity` nodes, with levels drawn
-// from the seed: for tests and for linking on threads of one process.
-class InMemoryGraph : public ArenaGraph {
-public:
-	// `pool_bytes` 0: room for `capacity` variable-size elements of the
-	// largest size.
-	InMemoryGraph(const ElementMetric &metric, const HnswParams &params, size_t capacity, size_t pool_bytes = 0);
-
-	// Adds an element at a random level; kInvalidNode when full.
-	uint32_t Add(const void *element);
-
-	// Links every node added since the last call on `threads` threads (the
-	// caller's included). `poll(claimed)` runs on the calling thread only;
-	// returning false stops every thread and LinkAll returns false; calling
-	// it again resumes. With one thread the graph depends only on the seed.
-	bool LinkAll(int threads, const std::function<bool(size_t claimed)> &poll);
-
-private:
-	InMemoryGraph(std::unique_ptr<uint64_t[]> arena, const ElementMetric &metric, const HnswParams &params,
-	              size_t capacity, size_t pool_bytes);
-	std::unique_ptr<uint64_t[]> arena_;
-	LevelGenerator level_generator_;
 };
 
 }  // namespace vdb

@@ -2,11 +2,14 @@
 // search ends. Pruning can leave a node with no link to it (all its back
 // links re-pruned away, most often among exact or near duplicates, or when
 // parallel linkers raced); such a row would only be found by a sequential
-// scan. The build runs LinkUnreachable once every node is linked, VACUUM
-// runs it after its repair. An insert looks only near the nodes it
-// touches: AttachNearby for its new node and KeepDroppedReachable for the
-// nodes its back links displace, and LinkUnreachable only when those find
-// no place. The graph may live in memory or on index pages, through an
+// scan. The build runs LinkUnreachable once every node is linked. An
+// insert looks only near the nodes it touches: AttachNearby for its new
+// node and KeepDroppedReachable for the nodes its back links displace. On
+// index pages, where inserts go on meanwhile, VACUUM after its repair (and
+// an insert whose node found no place nearby) splits the same work in two:
+// FindUnreached walks the graph without the graph write lock, and
+// AttachRoots links back what it found, under the lock but only for a
+// moment. The graph may live in memory or on index pages, through an
 // accessor G:
 //   size_t NodeCount()
 //   bool Live(uint32_t id)      a node searches may return and pass through
@@ -88,7 +91,8 @@ struct AttachScratch {
 //   (H -> node -> X -> W).
 // Failing both, when node's own list has room, it takes the last place of
 // the nearest list (the least preferred: lists are kept in the heuristic's
-// order) and links to the W it displaced. Returns the host, or kInvalidNode
+// order) and links to the W it displaced (unless W is no longer live).
+// Returns the host, or kInvalidNode
 // (nothing changed) when no host offers a place: the caller must then walk
 // the graph (LinkUnreachable).
 template <typename G>
@@ -128,7 +132,10 @@ uint32_t AttachNearby(G &graph, uint32_t node, const std::vector<uint32_t> &host
 			continue;
 		graph.Neighbours(h, 0, s.links);
 		uint32_t displaced = s.links.back();
-		if (std::find(s.node_links.begin(), s.node_links.end(), displaced) == s.node_links.end()) {
+		// A node flagged deleted needs no way in, and no new link may lead to
+		// one: VACUUM frees it once its repair has removed every link to it.
+		if (graph.Live(displaced) &&
+		    std::find(s.node_links.begin(), s.node_links.end(), displaced) == s.node_links.end()) {
 			s.node_links.push_back(displaced);
 			graph.SetLinks(node, s.node_links);  // before H gives W up: W is never cut off
 		}
@@ -300,6 +307,40 @@ uint32_t AttachOffTree(G &graph, uint32_t node, const std::vector<uint32_t> &hos
 // Up to this many hosts are tried for one node, nearest first.
 constexpr size_t kHosts = 16;
 
+// The hosts for unreached node id, into s.hosts: the reached nodes nearest
+// to it (NearestReached), at most kHosts.
+template <typename G>
+void NearestHosts(G &graph, uint32_t entry, uint32_t id, ReachScratch &s) {
+	NearestReached(graph, entry, id, s);
+	s.hosts.clear();
+	for (const Candidate &c : s.search.results)
+		if (c.id != id && s.reached[c.id] && s.hosts.size() < kHosts)
+			s.hosts.push_back(c.id);
+}
+
+// Walks level 0 from `entry`; for each live node the walk misses (a root),
+// in id order: its hosts into s.hosts (NearestHosts, so they lead to it
+// from entry or an earlier root), then root(id), then a walk from it, whose
+// part of the graph comes along once it is linked. Returns how many roots.
+template <typename G, typename Root>
+size_t WalkRoots(G &graph, uint32_t entry, ReachScratch &s, Root root) {
+	size_t n = graph.NodeCount(), roots = 0;
+	if (entry == kInvalidNode || entry >= n)
+		return 0;
+	s.reached.assign(n, 0);
+	s.parent.assign(n, kInvalidNode);
+	Walk(graph, entry, s);
+	for (uint32_t id = 0; id < n; id++) {
+		if (s.reached[id] || !graph.Live(id))
+			continue;
+		NearestHosts(graph, entry, id, s);
+		root(id);
+		roots++;
+		Walk(graph, id, s);
+	}
+	return roots;
+}
+
 }  // namespace reach_detail
 
 // Links every live node that a walk over level 0 from `entry` does not
@@ -311,31 +352,62 @@ constexpr size_t kHosts = 16;
 // links, so one of them has room or a place to give up.
 template <typename G>
 size_t LinkUnreachable(G &graph, uint32_t entry, ReachScratch &s) {
-	size_t n = graph.NodeCount(), linked = 0;
-	if (entry == kInvalidNode || entry >= n)
-		return 0;
-	s.reached.assign(n, 0);
-	s.parent.assign(n, kInvalidNode);
-	reach_detail::Walk(graph, entry, s);
-	for (uint32_t id = 0; id < n; id++) {
-		if (s.reached[id] || !graph.Live(id))
-			continue;
-		reach_detail::NearestReached(graph, entry, id, s);
-		s.hosts.clear();
-		for (const Candidate &c : s.search.results)
-			if (c.id != id && s.reached[c.id] && s.hosts.size() < reach_detail::kHosts)
-				s.hosts.push_back(c.id);
+	return reach_detail::WalkRoots(graph, entry, s, [&](uint32_t id) {
 		if (reach_detail::AttachOffTree(graph, id, s.hosts, s.links, s.parent) == kInvalidNode) {
 			s.hosts.clear();
-			for (uint32_t host = 0; host < n; host++)
+			for (uint32_t host = 0; host < graph.NodeCount(); host++)
 				if (s.reached[host])
 					s.hosts.push_back(host);
 			reach_detail::AttachOffTree(graph, id, s.hosts, s.links, s.parent);
 		}
-		linked++;
-		reach_detail::Walk(graph, id, s);
+	});
+}
+
+// The unreached nodes FindUnreached found, each with its hosts.
+struct UnreachedRoots {
+	std::vector<uint32_t> roots;
+	std::vector<size_t> first_host;  // per root, into hosts; one more at the end
+	std::vector<uint32_t> hosts;
+};
+
+// LinkUnreachable's walk without its changes, for a graph that writers
+// change meanwhile: notes each root of the walk (WalkRoots) in out.roots,
+// with its hosts. Reads only. Beside writers that
+// keep every node reachable (inserts do) what it finds is a hint: a list
+// read after a writer moved a link away from where the walk had not yet
+// been can show a reachable node as unreached (AttachRoots then links it
+// once more, which harms nothing), and no node shown as reached is cut off
+// by those writers later. Nodes past NodeCount() (added meanwhile) are
+// left out: their writers made them reachable.
+template <typename G>
+void FindUnreached(G &graph, uint32_t entry, ReachScratch &s, UnreachedRoots &out) {
+	out.roots.clear();
+	out.hosts.clear();
+	out.first_host.assign(1, 0);
+	reach_detail::WalkRoots(graph, entry, s, [&](uint32_t id) {
+		out.roots.push_back(id);
+		out.hosts.insert(out.hosts.end(), s.hosts.begin(), s.hosts.end());
+		out.first_host.push_back(out.hosts.size());
+	});
+}
+
+// Links roots [from, to) of FindUnreached, in order, each to one of its
+// hosts with AttachNearby: its choices are checked against the lists as
+// they are now (the walk's tree, which LinkUnreachable gives links up
+// from, may be out of date), so nobody is cut off. A root no longer live is
+// skipped. Returns `to`, or the first root that found no place (the caller
+// then falls back to LinkUnreachable). `hosts` is scratch.
+template <typename G>
+size_t AttachRoots(G &graph, const UnreachedRoots &u, size_t from, size_t to, AttachScratch &s,
+                   std::vector<uint32_t> &hosts) {
+	for (size_t r = from; r < to; r++) {
+		if (!graph.Live(u.roots[r]))
+			continue;
+		hosts.assign(u.hosts.begin() + long(u.first_host[r]), u.hosts.begin() + long(u.first_host[r + 1]));
+		if (AttachNearby(graph, u.roots[r], hosts, s) == kInvalidNode)
+			return r;
 	}
-	return linked;
+	return to;
 }
 
 }  // namespace vdb

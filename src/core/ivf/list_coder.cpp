@@ -71,7 +71,7 @@ void ElementToFloat(const ElementMetric &metric, const void *element, float *out
 			out[i] = (bits[i / 8] >> (7 - i % 8)) & 1 ? 1.0f : 0.0f;
 		break;
 	}
-	case ElementType::kSq8:
+	case ElementType::kPerVectorSq8:
 		break;  // HNSW's 8-bit elements; IVF columns are never in that encoding
 	case ElementType::kSparse:  // IVF indexes never take sparsevec
 		throw std::invalid_argument("sparse elements have no dense form");
@@ -97,7 +97,7 @@ void FloatToElement(const ElementMetric &metric, const float *in, void *element)
 				bits[i / 8] |= uint8_t(0x80 >> (i % 8));
 		break;
 	}
-	case ElementType::kSq8:
+	case ElementType::kPerVectorSq8:
 		break;  // as in ElementToFloat
 	case ElementType::kSparse:  // IVF indexes never take sparsevec
 		throw std::invalid_argument("sparse elements have no dense form");
@@ -123,8 +123,8 @@ Status IvfCoder::Train(IvfQuantizer kind, const ElementMetric &metric, const flo
 	case IvfQuantizer::kFlat:
 		break;
 	case IvfQuantizer::kSq8: {
-		auto q = std::make_shared<Sq8Quantizer>();
-		status = Sq8Quantizer::Train(rows, n, d, q.get());
+		auto q = std::make_shared<PerDimensionSq8Quantizer>();
+		status = PerDimensionSq8Quantizer::Train(rows, n, d, q.get());
 		coder.sq8_ = q;
 		break;
 	}
@@ -171,8 +171,8 @@ Status IvfCoder::Load(IvfQuantizer kind, const ElementMetric &metric, const uint
 			status = Status::Error(Status::kCorrupt, "flat lists have no quantizer state");
 		break;
 	case IvfQuantizer::kSq8: {
-		auto q = std::make_shared<Sq8Quantizer>();
-		status = Sq8Quantizer::Deserialize(bytes, size, q.get());
+		auto q = std::make_shared<PerDimensionSq8Quantizer>();
+		status = PerDimensionSq8Quantizer::Deserialize(bytes, size, q.get());
 		coder.sq8_ = q;
 		break;
 	}

@@ -19,14 +19,15 @@
 #include <memory>
 #include <vector>
 
-#include "core/hnsw/metric.h"
+#include "core/element/element_metric.h"
 #include "core/quantizer/pq.h"
 #include "core/quantizer/rabitq.h"
-#include "core/quantizer/sq8.h"
+#include "core/quantizer/per_dimension_sq8.h"
 #include "core/status.h"
 
 namespace vdb {
 
+// The values of the quantizer option (kSq8: PerDimensionSq8Quantizer).
 enum class IvfQuantizer : uint8_t { kFlat = 0, kSq8 = 1, kPq = 2, kRabitq = 3 };
 
 struct IvfTrainParams {
@@ -40,7 +41,7 @@ struct IvfListQuery {
 	const void *element = nullptr;  // flat: the query element
 	std::vector<float> input;       // quantizers: the query as they see it
 	float bias = 0;                 // added to quantized scores (PQ: |q - c|^2 for L2, -<q, c> for IP)
-	Sq8Query sq8;
+	PerDimensionSq8Query sq8;
 	std::vector<float> pq_table;
 	RabitqQuery rabitq;
 };
@@ -78,7 +79,7 @@ private:
 	IvfQuantizer kind_ = IvfQuantizer::kFlat;
 	ElementMetric metric_{};
 	MetricKind quantizer_metric_ = MetricKind::kL2;
-	std::shared_ptr<const Sq8Quantizer> sq8_;
+	std::shared_ptr<const PerDimensionSq8Quantizer> sq8_;
 	std::shared_ptr<const PqQuantizer> pq_;
 	std::shared_ptr<const RabitqQuantizer> rabitq_;
 	mutable std::vector<float> scratch_;    // float view of an element

@@ -10,18 +10,18 @@
 
 namespace vdb {
 
-constexpr int kSq8MaxWeight = 16383;
+constexpr int kI16U8MaxWeight = 16383;
 
 struct QuantizerKernels {
 	const char *name;
 
 	// sum_i weight[i] * code[i]: the code-dependent part of an inner product
-	// with float weights (HNSW's 8-bit elements).
-	float (*sq8_dot)(const float *weight, const uint8_t *code, size_t d);
-	// The same in integers (IVF's SQ8 codes, sq8.h). |weight[i]| <=
-	// kSq8MaxWeight keeps every 32-bit partial sum of the SIMD loops in
+	// with float weights (HNSW's 8-bit elements, core/element/per_vector_sq8.h).
+	float (*f32_u8_dot)(const float *weight, const uint8_t *code, size_t d);
+	// The same in integers (IVF's SQ8 codes, per_dimension_sq8.h). |weight[i]| <=
+	// kI16U8MaxWeight keeps every 32-bit partial sum of the SIMD loops in
 	// range up to 4,000 dimensions.
-	int64_t (*sq8_dot_i16)(const int16_t *weight, const uint8_t *code, size_t d);
+	int64_t (*i16_u8_dot)(const int16_t *weight, const uint8_t *code, size_t d);
 	// sum_i a[i] * b[i] of two code vectors (exact: d <= 66,000).
 	uint32_t (*u8_dot)(const uint8_t *a, const uint8_t *b, size_t d);
 	// out[id] = offset + (norms ? norms[id] : 0) + scale * sum_t sub[t] * columns[t * 256 + id]

@@ -31,7 +31,7 @@ __m256 LoadCodes(const uint8_t *code) {
 	return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
 }
 
-float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
+float F32U8Dot(const float *weight, const uint8_t *code, size_t d) {
 	__m256 acc = _mm256_setzero_ps();
 	size_t i = 0;
 	for (; i + 8 <= d; i += 8)
@@ -50,7 +50,7 @@ __m256i MulAdd16(const int16_t *weight, const uint8_t *code) {
 }
 
 // Two accumulators, so each 32-bit lane sums at most d / 16 products.
-int64_t Sq8DotI16(const int16_t *weight, const uint8_t *code, size_t d) {
+int64_t I16U8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
 	__m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
 	size_t i = 0;
 	for (; i + 32 <= d; i += 32) {
@@ -164,7 +164,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 QuantizerKernels Avx2QuantKernels() {
-	return {"avx2", Sq8Dot, Sq8DotI16, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDotLoop, PopcountLoop};
+	return {"avx2", F32U8Dot, I16U8Dot, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDotLoop, PopcountLoop};
 }
 
 }  // namespace vdb

@@ -45,7 +45,7 @@ int64_t SumLanes(__m512i acc) {
 
 // Two accumulators, so each 32-bit lane sums at most d / 32 products; the
 // tail goes under a lane mask.
-int64_t Sq8DotI16(const int16_t *weight, const uint8_t *code, size_t d) {
+int64_t I16U8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
 	__m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
 	size_t i = 0;
 	for (; i + 64 <= d; i += 64) {
@@ -96,7 +96,7 @@ uint32_t PqSlotNearest(const float *columns, const float *norms, const float *su
 }
 
 // Two accumulators halve the chain of dependent multiply-adds.
-float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
+float F32U8Dot(const float *weight, const uint8_t *code, size_t d) {
 	__m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
 	size_t i = 0;
 	for (; i + 32 <= d; i += 32) {
@@ -165,7 +165,7 @@ uint32_t Popcount(const uint64_t *bits, size_t words) {
 }  // namespace
 
 QuantizerKernels Avx512QuantKernels() {
-	return {"avx512", Sq8Dot, Sq8DotI16, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDot, Popcount};
+	return {"avx512", F32U8Dot, I16U8Dot, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDot, Popcount};
 }
 
 }  // namespace vdb

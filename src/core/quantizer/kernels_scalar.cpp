@@ -7,14 +7,14 @@
 namespace vdb {
 namespace {
 
-float Sq8Dot(const float *weight, const uint8_t *code, size_t d) {
+float F32U8Dot(const float *weight, const uint8_t *code, size_t d) {
 	float sum = 0;
 	for (size_t i = 0; i < d; i++)
 		sum += weight[i] * float(code[i]);
 	return sum;
 }
 
-int64_t Sq8DotI16(const int16_t *weight, const uint8_t *code, size_t d) {
+int64_t I16U8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
 	int64_t sum = 0;
 	for (size_t i = 0; i < d; i++)
 		sum += int32_t(weight[i]) * int32_t(code[i]);
@@ -60,7 +60,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 const QuantizerKernels &ScalarQuantKernels() {
-	static const QuantizerKernels kernels = {"scalar",        Sq8Dot,        Sq8DotI16,    U8Dot,
+	static const QuantizerKernels kernels = {"scalar",        F32U8Dot,        I16U8Dot,    U8Dot,
 	                                            PqSlotDistances, PqSlotNearest, PqSum,        BitPlaneDotLoop,
 	                                            PopcountLoop};
 	return kernels;

@@ -8,7 +8,9 @@
 #include <initializer_list>
 
 namespace vdb {
+namespace {
 
+// Every signal the scope blocks: all but the synchronous ones.
 sigset_t AsyncSignalSet() {
 	sigset_t set;
 	sigfillset(&set);
@@ -16,6 +18,8 @@ sigset_t AsyncSignalSet() {
 		sigdelset(&set, sig);
 	return set;
 }
+
+}  // namespace
 
 AsyncSignalsBlocked::AsyncSignalsBlocked() {
 	sigset_t async = AsyncSignalSet();

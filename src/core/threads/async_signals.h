@@ -18,9 +18,6 @@
 
 namespace vdb {
 
-// Every signal that AsyncSignalsBlocked blocks: all but the synchronous ones.
-sigset_t AsyncSignalSet();
-
 // Blocks the asynchronous signals in the calling thread for one scope and
 // restores the previous mask when it ends.
 class AsyncSignalsBlocked {
@@ -37,7 +34,7 @@ public:
 
 private:
 	sigset_t previous_;
-	sigset_t blocked_;  // previous_ plus AsyncSignalSet()
+	sigset_t blocked_;  // previous_ plus every asynchronous signal
 };
 
 }  // namespace vdb

@@ -1,7 +1,8 @@
-// SQ8: every dimension scaled to 8 bits between the minimum and maximum seen
-// in training (FAISS's QT_8bit with a per-dimension range). A code is d bytes
-// followed by a float32, the squared length |x' - min|^2 of the decoded
-// vector x'_i = min_i + step_i * code_i relative to the minimum.
+// Per-dimension SQ8 (ivf quantizer = 'sq8'; not hnsw's per-vector SQ8 in
+// core/element/per_vector_sq8.h): every dimension scaled to 8 bits between
+// the minimum and maximum seen in training (FAISS's QT_8bit with a
+// per-dimension range). A code is d bytes followed by a float32, the squared
+// length |x' - min|^2 of the decoded vector x'_i = min_i + step_i * code_i relative to the minimum.
 // Distances are asymmetric (the query is not rounded to the grid) and need
 // only one integer dot product per code:
 //   L2:  |q - x'|^2 = |q - min|^2 - 2 sum_i (q_i - min_i) step_i code_i + |x' - min|^2
@@ -21,19 +22,19 @@
 
 namespace vdb {
 
-struct Sq8Query {
+struct PerDimensionSq8Query {
 	MetricKind metric;
 	std::vector<int16_t> weights;  // (q - min) * step (L2) or q * step (IP), divided by scale
 	float scale = 0;
 	float bias = 0;  // L2: |q - min|^2; IP: sum q * min
 };
 
-class Sq8Quantizer {
+class PerDimensionSq8Quantizer {
 public:
 	static constexpr uint8_t kFormatVersion = 2;  // 2: codes carry |x' - min|^2
 
 	// Learns each dimension's range from n row-major vectors.
-	static Status Train(const float *x, size_t n, size_t d, Sq8Quantizer *out);
+	static Status Train(const float *x, size_t n, size_t d, PerDimensionSq8Quantizer *out);
 
 	size_t dims() const { return min_.size(); }
 	size_t code_size() const { return min_.size() + sizeof(float); }
@@ -43,12 +44,12 @@ public:
 	void Decode(const uint8_t *code, float *x) const;
 
 	// Cosine: pass unit vectors and kInnerProduct (1 + the result is cosine distance).
-	Sq8Query PrepareQuery(const float *query, MetricKind metric) const;
+	PerDimensionSq8Query PrepareQuery(const float *query, MetricKind metric) const;
 	// Smaller is nearer: squared L2, or the negative inner product.
-	float Distance(const Sq8Query &query, const uint8_t *code) const;
+	float Distance(const PerDimensionSq8Query &query, const uint8_t *code) const;
 
 	std::vector<uint8_t> Serialize() const;
-	static Status Deserialize(const uint8_t *bytes, size_t size, Sq8Quantizer *out);
+	static Status Deserialize(const uint8_t *bytes, size_t size, PerDimensionSq8Quantizer *out);
 
 private:
 	std::vector<float> min_;

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include "core/hnsw/sq8_element.h"
+#include "core/element/per_vector_sq8.h"
 #include "fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -17,23 +17,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	                                         vdb::MetricKind::kCosine};
 	vdb::MetricKind kind = kKinds[data[0] % 3];
 	size_t dims = 1 + (data[1] | data[2] << 8) % 256;
-	std::vector<uint8_t> element(vdb::Sq8ElementBytes(dims));
+	std::vector<uint8_t> element(vdb::PerVectorSq8Bytes(dims));
 	for (size_t i = 0; i < element.size(); i++)
 		element[i] = data[3 + i % (size - 3)];
 
 	std::vector<float> decoded(dims);
-	vdb::Sq8DecodeElement(element.data(), dims, decoded.data());
+	vdb::PerVectorSq8Decode(element.data(), dims, decoded.data());
 	std::vector<float> query(dims, 1.0f / std::sqrt(float(dims)));
-	vdb::Sq8ElementQuery prepared = vdb::Sq8PrepareQuery(kind, query.data(), dims);
-	float distance = vdb::Sq8ElementDistance(prepared, element.data());
-	vdb::Sq8LowerBound(prepared, distance, element.data());
-	vdb::Sq8L2Between(element.data(), element.data(), dims);
-	vdb::Sq8NegDotBetween(element.data(), element.data(), dims);
+	vdb::PerVectorSq8Query prepared = vdb::PerVectorSq8PrepareQuery(kind, query.data(), dims);
+	float distance = vdb::PerVectorSq8Distance(prepared, element.data());
+	vdb::PerVectorSq8LowerBound(prepared, distance, element.data());
+	vdb::PerVectorSq8L2Between(element.data(), element.data(), dims);
+	vdb::PerVectorSq8NegDotBetween(element.data(), element.data(), dims);
 
 	// An element the index wrote itself decodes to a finite vector.
 	std::vector<uint8_t> encoded(element.size());
-	vdb::Sq8EncodeElement(query.data(), dims, encoded.data());
-	vdb::Sq8DecodeElement(encoded.data(), dims, decoded.data());
+	vdb::PerVectorSq8Encode(query.data(), dims, encoded.data());
+	vdb::PerVectorSq8Decode(encoded.data(), dims, decoded.data());
 	for (float x : decoded)
 		FUZZ_CHECK(std::isfinite(x));
 	return 0;

@@ -1,6 +1,8 @@
 // How an index compares two stored elements: the element encoding (float32,
-// float16, packed bits, sparse) and the metric, resolved once to a plain
-// function pointer so the graph code never branches on either. float32 and
+// float16, packed bits, sparse, 8-bit) and the metric, resolved once to a
+// plain function pointer so the graph code never branches on either. Shared
+// by the HNSW graph and the IVF lists (core/ivf/list_coder.h), so it lives
+// beside the encodings it reads (core/element/), under neither index. float32 and
 // sparse cosine are inner product over vectors normalised on the way in, as
 // in pgvector. Sparse elements vary in size (see sparse_element.h): `bytes`
 // is then the largest one and ElementSize() reads an element's own size.
@@ -13,10 +15,10 @@
 
 namespace vdb {
 
-// kSq8: 8-bit codes of float32 vectors (core/hnsw/sq8_element.h), for l2
+// kPerVectorSq8: 8-bit codes of float32 vectors (core/element/per_vector_sq8.h), for l2
 // and inner product (cosine: inner product of unit vectors). kSparse:
-// sparsevec blobs of varying size (core/hnsw/sparse_element.h).
-enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kSq8 = 4, kSparse = 5 };
+// sparsevec blobs of varying size (core/element/sparse_element.h).
+enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kPerVectorSq8 = 4, kSparse = 5 };
 
 // Smaller is closer for every metric (inner product is negated).
 using ElementDistanceFn = float (*)(const void *a, const void *b, size_t dims);

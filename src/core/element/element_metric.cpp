@@ -2,15 +2,15 @@
 // the graph stores to the kernels table.
 #include "core/pure.h"
 
-#include "core/hnsw/metric.h"
+#include "core/element/element_metric.h"
 
 #include <cmath>
 #include <stdexcept>
 #include <vector>
 
 #include "core/distance/distance.h"
-#include "core/hnsw/sparse_element.h"
-#include "core/hnsw/sq8_element.h"
+#include "core/element/sparse_element.h"
+#include "core/element/per_vector_sq8.h"
 
 namespace vdb {
 namespace {
@@ -101,12 +101,12 @@ ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) 
 		metric.bytes = dims * sizeof(Half);
 		metric.distance = FloatDistance(type, kind);
 		break;
-	case ElementType::kSq8:
-		metric.bytes = Sq8ElementBytes(dims);
+	case ElementType::kPerVectorSq8:
+		metric.bytes = PerVectorSq8Bytes(dims);
 		if (kind == MetricKind::kL2)
-			metric.distance = Sq8L2Between;
+			metric.distance = PerVectorSq8L2Between;
 		else if (kind == MetricKind::kInnerProduct || kind == MetricKind::kCosine)
-			metric.distance = Sq8NegDotBetween;
+			metric.distance = PerVectorSq8NegDotBetween;
 		else
 			throw std::invalid_argument("sq8 elements support l2, inner product and cosine");
 		break;
@@ -131,7 +131,7 @@ ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) 
 	// normalisation and sq8's per-element scale are not, and a sparse element
 	// cannot be cut by position.
 	metric.additive = kind != MetricKind::kJaccard && !(kind == MetricKind::kCosine && type == ElementType::kFloat16) &&
-	                  type != ElementType::kSq8 && type != ElementType::kSparse;
+	                  type != ElementType::kPerVectorSq8 && type != ElementType::kSparse;
 	return metric;
 }
 

@@ -1,6 +1,6 @@
 #include "core/pure.h"
 
-#include "core/hnsw/sq8_element.h"
+#include "core/element/per_vector_sq8.h"
 
 #include <algorithm>
 #include <cfloat>
@@ -12,10 +12,10 @@
 namespace vdb {
 namespace {
 
-const uint8_t *Codes(const void *element) { return static_cast<const uint8_t *>(element) + sizeof(Sq8ElementHeader); }
+const uint8_t *Codes(const void *element) { return static_cast<const uint8_t *>(element) + sizeof(PerVectorSq8Header); }
 
-Sq8ElementHeader Header(const void *element) {
-	Sq8ElementHeader h;
+PerVectorSq8Header Header(const void *element) {
+	PerVectorSq8Header h;
 	memcpy(&h, element, sizeof h);
 	return h;
 }
@@ -28,13 +28,13 @@ double SumError(size_t n) { return 2.0 * double(n + 8) * kRoundoff; }
 
 }  // namespace
 
-size_t Sq8ElementBytes(size_t dims) { return sizeof(Sq8ElementHeader) + (dims + 3) / 4 * 4; }
+size_t PerVectorSq8Bytes(size_t dims) { return sizeof(PerVectorSq8Header) + (dims + 3) / 4 * 4; }
 
-void Sq8EncodeElement(const float *x, size_t dims, void *element) {
+void PerVectorSq8Encode(const float *x, size_t dims, void *element) {
 	float low = *std::min_element(x, x + dims);
 	float high = *std::max_element(x, x + dims);
 	float step = float((double(high) - low) / 255);
-	uint8_t *codes = static_cast<uint8_t *>(element) + sizeof(Sq8ElementHeader);
+	uint8_t *codes = static_cast<uint8_t *>(element) + sizeof(PerVectorSq8Header);
 	double norm2 = 0, residual2 = 0;
 	uint32_t code_sum = 0;
 	for (size_t i = 0; i < dims; i++) {
@@ -46,14 +46,14 @@ void Sq8EncodeElement(const float *x, size_t dims, void *element) {
 		norm2 += rebuilt * rebuilt;
 		residual2 += (x[i] - rebuilt) * (x[i] - rebuilt);
 	}
-	memset(codes + dims, 0, Sq8ElementBytes(dims) - sizeof(Sq8ElementHeader) - dims);
+	memset(codes + dims, 0, PerVectorSq8Bytes(dims) - sizeof(PerVectorSq8Header) - dims);
 	// Rounded up so the stored residual is never below the true one.
-	Sq8ElementHeader h{low, step, float(norm2), float(std::sqrt(residual2) * (1 + 4 * kRoundoff)), code_sum};
+	PerVectorSq8Header h{low, step, float(norm2), float(std::sqrt(residual2) * (1 + 4 * kRoundoff)), code_sum};
 	memcpy(element, &h, sizeof h);
 }
 
-void Sq8DecodeElement(const void *element, size_t dims, float *x) {
-	Sq8ElementHeader h = Header(element);
+void PerVectorSq8Decode(const void *element, size_t dims, float *x) {
+	PerVectorSq8Header h = Header(element);
 	const uint8_t *codes = Codes(element);
 	for (size_t i = 0; i < dims; i++)
 		x[i] = h.low + h.step * float(codes[i]);
@@ -64,7 +64,7 @@ namespace {
 // a^.b^ = sum (la + sa ca_i)(lb + sb cb_i), expanded so the only loop is
 // the integer dot product of the codes.
 double DotBetween(const void *a, const void *b, size_t dims) {
-	Sq8ElementHeader ha = Header(a), hb = Header(b);
+	PerVectorSq8Header ha = Header(a), hb = Header(b);
 	double codes = QuantKernels().u8_dot(Codes(a), Codes(b), dims);
 	return double(dims) * ha.low * hb.low + double(ha.low) * hb.step * hb.code_sum +
 	       double(hb.low) * ha.step * ha.code_sum + double(ha.step) * hb.step * codes;
@@ -72,15 +72,15 @@ double DotBetween(const void *a, const void *b, size_t dims) {
 
 }  // namespace
 
-float Sq8L2Between(const void *a, const void *b, size_t dims) {
+float PerVectorSq8L2Between(const void *a, const void *b, size_t dims) {
 	double dot = DotBetween(a, b, dims);
 	return float(std::max(0.0, double(Header(a).norm2) + Header(b).norm2 - 2 * dot));
 }
 
-float Sq8NegDotBetween(const void *a, const void *b, size_t dims) { return float(-DotBetween(a, b, dims)); }
+float PerVectorSq8NegDotBetween(const void *a, const void *b, size_t dims) { return float(-DotBetween(a, b, dims)); }
 
-Sq8ElementQuery Sq8PrepareQuery(MetricKind kind, const float *query, size_t dims) {
-	Sq8ElementQuery q{kind, query, dims, 0, 0, 0};
+PerVectorSq8Query PerVectorSq8PrepareQuery(MetricKind kind, const float *query, size_t dims) {
+	PerVectorSq8Query q{kind, query, dims, 0, 0, 0};
 	double sum = 0, norm2 = 0, abs_sum = 0;
 	for (size_t i = 0; i < dims; i++) {
 		sum += query[i];
@@ -93,9 +93,9 @@ Sq8ElementQuery Sq8PrepareQuery(MetricKind kind, const float *query, size_t dims
 	return q;
 }
 
-float Sq8ElementDistance(const Sq8ElementQuery &query, const void *element) {
-	Sq8ElementHeader h = Header(element);
-	float dot = h.low * query.sum + h.step * QuantKernels().sq8_dot(query.values, Codes(element), query.dims);
+float PerVectorSq8Distance(const PerVectorSq8Query &query, const void *element) {
+	PerVectorSq8Header h = Header(element);
+	float dot = h.low * query.sum + h.step * QuantKernels().f32_u8_dot(query.values, Codes(element), query.dims);
 	if (query.kind == MetricKind::kL2)
 		return std::max(0.0f, query.norm2 + h.norm2 - 2 * dot);
 	return -dot;
@@ -103,8 +103,8 @@ float Sq8ElementDistance(const Sq8ElementQuery &query, const void *element) {
 
 namespace {
 
-double LowerBound(const Sq8ElementQuery &query, float distance, const void *element) {
-	Sq8ElementHeader h = Header(element);
+double LowerBound(const PerVectorSq8Query &query, float distance, const void *element) {
+	PerVectorSq8Header h = Header(element);
 	size_t n = query.dims;
 	// How far `distance` may be from its exact value: the dot product's terms
 	// are at most |low * sum| and step * 255 * sum|q| in size.
@@ -136,7 +136,7 @@ double LowerBound(const Sq8ElementQuery &query, float distance, const void *elem
 
 // NaN (from vectors near the float range's limit) would rank above every
 // exact value; no bound at all is the safe answer.
-double Sq8LowerBound(const Sq8ElementQuery &query, float distance, const void *element) {
+double PerVectorSq8LowerBound(const PerVectorSq8Query &query, float distance, const void *element) {
 	double bound = LowerBound(query, distance, element);
 	return std::isnan(bound) ? -DBL_MAX : bound;
 }

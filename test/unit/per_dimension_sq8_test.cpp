@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/quantizer/sq8.h"
+#include "core/quantizer/per_dimension_sq8.h"
 #include "test_data.h"
 
 namespace vdb {
@@ -11,11 +11,11 @@ namespace {
 
 using testing::ClusteredData;
 
-TEST(Sq8, ReconstructionErrorIsAtMostHalfAStep) {
+TEST(PerDimensionSq8, ReconstructionErrorIsAtMostHalfAStep) {
 	const size_t n = 2000, d = 37;
 	std::vector<float> x = ClusteredData(n, d, 10, 3, 1);
-	Sq8Quantizer sq;
-	ASSERT_TRUE(Sq8Quantizer::Train(x.data(), n, d, &sq).ok());
+	PerDimensionSq8Quantizer sq;
+	ASSERT_TRUE(PerDimensionSq8Quantizer::Train(x.data(), n, d, &sq).ok());
 	ASSERT_EQ(sq.code_size(), d + sizeof(float));
 	std::vector<float> lo(x.begin(), x.begin() + d), hi = lo;
 	for (size_t i = 0; i < n * d; i++) {
@@ -32,10 +32,10 @@ TEST(Sq8, ReconstructionErrorIsAtMostHalfAStep) {
 	}
 }
 
-TEST(Sq8, ClampsValuesOutsideTheTrainedRange) {
+TEST(PerDimensionSq8, ClampsValuesOutsideTheTrainedRange) {
 	std::vector<float> x = {0, 10, 1, 20};  // two vectors of 2 dimensions
-	Sq8Quantizer sq;
-	ASSERT_TRUE(Sq8Quantizer::Train(x.data(), 2, 2, &sq).ok());
+	PerDimensionSq8Quantizer sq;
+	ASSERT_TRUE(PerDimensionSq8Quantizer::Train(x.data(), 2, 2, &sq).ok());
 	float outside[2] = {-5, 100};
 	uint8_t code[2 + sizeof(float)];
 	sq.Encode(outside, code);
@@ -47,10 +47,10 @@ TEST(Sq8, ClampsValuesOutsideTheTrainedRange) {
 	EXPECT_FLOAT_EQ(back[1], 20);
 }
 
-TEST(Sq8, ConstantDimensionsEncodeExactly) {
+TEST(PerDimensionSq8, ConstantDimensionsEncodeExactly) {
 	std::vector<float> x = {3, 1, 3, 2, 3, 5};
-	Sq8Quantizer sq;
-	ASSERT_TRUE(Sq8Quantizer::Train(x.data(), 3, 2, &sq).ok());
+	PerDimensionSq8Quantizer sq;
+	ASSERT_TRUE(PerDimensionSq8Quantizer::Train(x.data(), 3, 2, &sq).ok());
 	uint8_t code[2 + sizeof(float)];
 	float back[2];
 	sq.Encode(&x[2], code);
@@ -59,15 +59,15 @@ TEST(Sq8, ConstantDimensionsEncodeExactly) {
 }
 
 // The asymmetric distances are those to the decoded vector.
-TEST(Sq8, DistancesAreToTheDecodedVector) {
+TEST(PerDimensionSq8, DistancesAreToTheDecodedVector) {
 	const size_t n = 500, d = 100;
 	std::vector<float> x = ClusteredData(n, d, 5, 3, 2);
-	Sq8Quantizer sq;
-	ASSERT_TRUE(Sq8Quantizer::Train(x.data(), n, d, &sq).ok());
+	PerDimensionSq8Quantizer sq;
+	ASSERT_TRUE(PerDimensionSq8Quantizer::Train(x.data(), n, d, &sq).ok());
 	std::vector<uint8_t> code(sq.code_size());
 	std::vector<float> back(d);
 	const float *q = &x[7 * d];
-	Sq8Query l2 = sq.PrepareQuery(q, MetricKind::kL2), ip = sq.PrepareQuery(q, MetricKind::kInnerProduct);
+	PerDimensionSq8Query l2 = sq.PrepareQuery(q, MetricKind::kL2), ip = sq.PrepareQuery(q, MetricKind::kInnerProduct);
 	for (size_t i = 0; i < n; i += 13) {
 		sq.Encode(&x[i * d], code.data());
 		sq.Decode(code.data(), back.data());
@@ -84,15 +84,15 @@ TEST(Sq8, DistancesAreToTheDecodedVector) {
 	}
 }
 
-TEST(Sq8, FlatScanWithRerankingReachesRecall95) {
+TEST(PerDimensionSq8, FlatScanWithRerankingReachesRecall95) {
 	const size_t k = 10;
 	testing::Workload w = testing::MakeWorkload(20000, 100, 128, 100, k);
-	Sq8Quantizer sq;
-	ASSERT_TRUE(Sq8Quantizer::Train(w.base.data(), w.n, w.d, &sq).ok());
+	PerDimensionSq8Quantizer sq;
+	ASSERT_TRUE(PerDimensionSq8Quantizer::Train(w.base.data(), w.n, w.d, &sq).ok());
 	std::vector<uint8_t> codes(w.n * sq.code_size());
 	for (size_t i = 0; i < w.n; i++)
 		sq.Encode(&w.base[i * w.d], &codes[i * sq.code_size()]);
-	std::vector<Sq8Query> queries;
+	std::vector<PerDimensionSq8Query> queries;
 	for (size_t q = 0; q < w.truth.size(); q++)
 		queries.push_back(sq.PrepareQuery(&w.queries[q * w.d], MetricKind::kL2));
 	auto estimate = [&](size_t q, size_t i) { return sq.Distance(queries[q], &codes[i * sq.code_size()]); };
@@ -101,39 +101,39 @@ TEST(Sq8, FlatScanWithRerankingReachesRecall95) {
 	RecordProperty("recall_at_10_rerank_40", std::to_string(recall));
 }
 
-TEST(Sq8, SerialisedStateRoundTripsAndCorruptionIsCaught) {
+TEST(PerDimensionSq8, SerialisedStateRoundTripsAndCorruptionIsCaught) {
 	std::vector<float> x = ClusteredData(300, 20, 3, 3, 3);
-	Sq8Quantizer sq, back;
-	ASSERT_TRUE(Sq8Quantizer::Train(x.data(), 300, 20, &sq).ok());
+	PerDimensionSq8Quantizer sq, back;
+	ASSERT_TRUE(PerDimensionSq8Quantizer::Train(x.data(), 300, 20, &sq).ok());
 	std::vector<uint8_t> bytes = sq.Serialize();
-	EXPECT_EQ(bytes[1], Sq8Quantizer::kFormatVersion);
-	ASSERT_TRUE(Sq8Quantizer::Deserialize(bytes.data(), bytes.size(), &back).ok());
+	EXPECT_EQ(bytes[1], PerDimensionSq8Quantizer::kFormatVersion);
+	ASSERT_TRUE(PerDimensionSq8Quantizer::Deserialize(bytes.data(), bytes.size(), &back).ok());
 	EXPECT_EQ(back.Serialize(), bytes);
 
 	std::vector<uint8_t> truncated(bytes.begin(), bytes.end() - 1);
-	EXPECT_EQ(Sq8Quantizer::Deserialize(truncated.data(), truncated.size(), &back).code,
+	EXPECT_EQ(PerDimensionSq8Quantizer::Deserialize(truncated.data(), truncated.size(), &back).code,
 	          Status::kCorrupt);
 	std::vector<uint8_t> other_version = bytes;
 	other_version[1] = 99;
-	EXPECT_EQ(Sq8Quantizer::Deserialize(other_version.data(), other_version.size(), &back).code,
+	EXPECT_EQ(PerDimensionSq8Quantizer::Deserialize(other_version.data(), other_version.size(), &back).code,
 	          Status::kCorrupt);
 	std::vector<uint8_t> other_kind = bytes;
 	other_kind[0] = 2;
-	EXPECT_EQ(Sq8Quantizer::Deserialize(other_kind.data(), other_kind.size(), &back).code,
+	EXPECT_EQ(PerDimensionSq8Quantizer::Deserialize(other_kind.data(), other_kind.size(), &back).code,
 	          Status::kCorrupt);
 	std::vector<uint8_t> negative_step = bytes;
 	float minus_one = -1;
 	memcpy(&negative_step[negative_step.size() - 4], &minus_one, 4);
-	EXPECT_EQ(Sq8Quantizer::Deserialize(negative_step.data(), negative_step.size(), &back).code,
+	EXPECT_EQ(PerDimensionSq8Quantizer::Deserialize(negative_step.data(), negative_step.size(), &back).code,
 	          Status::kCorrupt);
 }
 
-TEST(Sq8, RejectsBadTrainingSets) {
+TEST(PerDimensionSq8, RejectsBadTrainingSets) {
 	std::vector<float> x = {1, 2, std::numeric_limits<float>::quiet_NaN(), 4};
-	Sq8Quantizer sq;
-	EXPECT_EQ(Sq8Quantizer::Train(x.data(), 2, 2, &sq).code, Status::kInvalidArgument);
-	EXPECT_EQ(Sq8Quantizer::Train(x.data(), 0, 2, &sq).code, Status::kInvalidArgument);
-	EXPECT_EQ(Sq8Quantizer::Train(x.data(), 1, 0, &sq).code, Status::kInvalidArgument);
+	PerDimensionSq8Quantizer sq;
+	EXPECT_EQ(PerDimensionSq8Quantizer::Train(x.data(), 2, 2, &sq).code, Status::kInvalidArgument);
+	EXPECT_EQ(PerDimensionSq8Quantizer::Train(x.data(), 0, 2, &sq).code, Status::kInvalidArgument);
+	EXPECT_EQ(PerDimensionSq8Quantizer::Train(x.data(), 1, 0, &sq).code, Status::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "core/pure.h"
 
-#include "core/quantizer/sq8.h"
+#include "core/quantizer/per_dimension_sq8.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,7 +13,7 @@
 namespace vdb {
 
 // One pass for the range of every dimension.
-Status Sq8Quantizer::Train(const float *x, size_t n, size_t d, Sq8Quantizer *out) {
+Status PerDimensionSq8Quantizer::Train(const float *x, size_t n, size_t d, PerDimensionSq8Quantizer *out) {
 	Status status = ValidateTrainingSet("sq8", x, n, d, 1);
 	if (!status.ok())
 		return status;
@@ -32,7 +32,7 @@ Status Sq8Quantizer::Train(const float *x, size_t n, size_t d, Sq8Quantizer *out
 
 // Rounds to the nearest level (the error per dimension is at most step / 2)
 // and appends the decoded vector's squared length relative to the minimum.
-void Sq8Quantizer::Encode(const float *x, uint8_t *code) const {
+void PerDimensionSq8Quantizer::Encode(const float *x, uint8_t *code) const {
 	double length = 0;
 	for (size_t j = 0; j < min_.size(); j++) {
 		float level = step_[j] > 0 ? (x[j] - min_[j]) / step_[j] : 0.0f;
@@ -44,15 +44,15 @@ void Sq8Quantizer::Encode(const float *x, uint8_t *code) const {
 	memcpy(code + min_.size(), &stored, sizeof stored);
 }
 
-void Sq8Quantizer::Decode(const uint8_t *code, float *x) const {
+void PerDimensionSq8Quantizer::Decode(const uint8_t *code, float *x) const {
 	for (size_t j = 0; j < min_.size(); j++)
 		x[j] = min_[j] + step_[j] * float(code[j]);
 }
 
 // The query's weights per dimension, rounded to integers of at most
-// kSq8MaxWeight with one scale, and the code-independent term.
-Sq8Query Sq8Quantizer::PrepareQuery(const float *query, MetricKind metric) const {
-	Sq8Query q;
+// kI16U8MaxWeight with one scale, and the code-independent term.
+PerDimensionSq8Query PerDimensionSq8Quantizer::PrepareQuery(const float *query, MetricKind metric) const {
+	PerDimensionSq8Query q;
 	q.metric = metric == MetricKind::kL2 ? MetricKind::kL2 : MetricKind::kInnerProduct;
 	size_t d = min_.size();
 	std::vector<float> weight(d);
@@ -65,16 +65,16 @@ Sq8Query Sq8Quantizer::PrepareQuery(const float *query, MetricKind metric) const
 		largest = std::max(largest, std::fabs(weight[j]));
 	}
 	q.bias = float(bias);
-	q.scale = largest > 0 ? largest / float(kSq8MaxWeight) : 1.0f;
+	q.scale = largest > 0 ? largest / float(kI16U8MaxWeight) : 1.0f;
 	q.weights.resize(d);
 	for (size_t j = 0; j < d; j++)
 		q.weights[j] = int16_t(std::lrint(weight[j] / q.scale));
 	return q;
 }
 
-float Sq8Quantizer::Distance(const Sq8Query &query, const uint8_t *code) const {
+float PerDimensionSq8Quantizer::Distance(const PerDimensionSq8Query &query, const uint8_t *code) const {
 	size_t d = min_.size();
-	float dot = query.scale * float(QuantKernels().sq8_dot_i16(query.weights.data(), code, d));
+	float dot = query.scale * float(QuantKernels().i16_u8_dot(query.weights.data(), code, d));
 	if (query.metric == MetricKind::kL2) {
 		float length;
 		memcpy(&length, code + d, sizeof length);
@@ -84,7 +84,7 @@ float Sq8Quantizer::Distance(const Sq8Query &query, const uint8_t *code) const {
 }
 
 // kind, version, u32 d, d floats min, d floats step.
-std::vector<uint8_t> Sq8Quantizer::Serialize() const {
+std::vector<uint8_t> PerDimensionSq8Quantizer::Serialize() const {
 	ByteWriter out;
 	PutHeader(out, QuantizerKind::kSq8, kFormatVersion);
 	out.Put(uint32_t(min_.size()));
@@ -93,7 +93,7 @@ std::vector<uint8_t> Sq8Quantizer::Serialize() const {
 	return out.Take();
 }
 
-Status Sq8Quantizer::Deserialize(const uint8_t *bytes, size_t size, Sq8Quantizer *out) {
+Status PerDimensionSq8Quantizer::Deserialize(const uint8_t *bytes, size_t size, PerDimensionSq8Quantizer *out) {
 	ByteReader in(bytes, size);
 	uint32_t d;
 	if (!HeaderMatches(in, QuantizerKind::kSq8, kFormatVersion) || !in.Get(&d) || d == 0 ||

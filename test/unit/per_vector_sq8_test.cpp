@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/distance/distance.h"
-#include "core/hnsw/sq8_element.h"
+#include "core/element/per_vector_sq8.h"
 
 namespace vdb {
 namespace {
@@ -41,15 +41,15 @@ double Operator(MetricKind kind, const std::vector<float> &q, const std::vector<
 	}
 }
 
-TEST(Sq8Element, ReconstructsWithinHalfAStep) {
+TEST(PerVectorSq8, ReconstructsWithinHalfAStep) {
 	std::mt19937_64 rng(1);
 	for (size_t dims : {1, 3, 16, 784, 1537}) {
 		std::vector<float> x = Random(dims, rng, 3, 1), decoded(dims);
-		std::vector<uint8_t> element(Sq8ElementBytes(dims));
+		std::vector<uint8_t> element(PerVectorSq8Bytes(dims));
 		ASSERT_EQ(element.size() % 4, 0u);
-		Sq8EncodeElement(x.data(), dims, element.data());
-		Sq8DecodeElement(element.data(), dims, decoded.data());
-		Sq8ElementHeader h;
+		PerVectorSq8Encode(x.data(), dims, element.data());
+		PerVectorSq8Decode(element.data(), dims, decoded.data());
+		PerVectorSq8Header h;
 		memcpy(&h, element.data(), sizeof h);
 		double residual2 = 0, norm2 = 0;
 		for (size_t i = 0; i < dims; i++) {
@@ -62,61 +62,61 @@ TEST(Sq8Element, ReconstructsWithinHalfAStep) {
 	}
 }
 
-TEST(Sq8Element, ConstantVectorIsExact) {
+TEST(PerVectorSq8, ConstantVectorIsExact) {
 	std::vector<float> x(10, 2.5f), decoded(10);
-	std::vector<uint8_t> element(Sq8ElementBytes(10));
-	Sq8EncodeElement(x.data(), 10, element.data());
-	Sq8DecodeElement(element.data(), 10, decoded.data());
+	std::vector<uint8_t> element(PerVectorSq8Bytes(10));
+	PerVectorSq8Encode(x.data(), 10, element.data());
+	PerVectorSq8Decode(element.data(), 10, decoded.data());
 	EXPECT_EQ(decoded, x);
 }
 
-TEST(Sq8Element, IntegerPixelsAreExact) {
+TEST(PerVectorSq8, IntegerPixelsAreExact) {
 	// Fashion-MNIST-like data: integers 0..255 with both ends present.
 	std::vector<float> x(784);
 	for (size_t i = 0; i < x.size(); i++)
 		x[i] = float((i * 37) % 256);
 	std::vector<float> decoded(x.size());
-	std::vector<uint8_t> element(Sq8ElementBytes(x.size()));
-	Sq8EncodeElement(x.data(), x.size(), element.data());
-	Sq8DecodeElement(element.data(), x.size(), decoded.data());
+	std::vector<uint8_t> element(PerVectorSq8Bytes(x.size()));
+	PerVectorSq8Encode(x.data(), x.size(), element.data());
+	PerVectorSq8Decode(element.data(), x.size(), decoded.data());
 	EXPECT_EQ(decoded, x);
 }
 
-TEST(Sq8Element, DistanceMatchesTheReconstruction) {
+TEST(PerVectorSq8, DistanceMatchesTheReconstruction) {
 	std::mt19937_64 rng(2);
 	size_t dims = 300;
 	for (MetricKind kind : {MetricKind::kL2, MetricKind::kInnerProduct}) {
 		std::vector<float> q = Random(dims, rng, 1, 0), x = Random(dims, rng, 1, 0.5f), decoded(dims);
-		std::vector<uint8_t> element(Sq8ElementBytes(dims));
-		Sq8EncodeElement(x.data(), dims, element.data());
-		Sq8DecodeElement(element.data(), dims, decoded.data());
-		Sq8ElementQuery query = Sq8PrepareQuery(kind, q.data(), dims);
+		std::vector<uint8_t> element(PerVectorSq8Bytes(dims));
+		PerVectorSq8Encode(x.data(), dims, element.data());
+		PerVectorSq8Decode(element.data(), dims, decoded.data());
+		PerVectorSq8Query query = PerVectorSq8PrepareQuery(kind, q.data(), dims);
 		double expected = kind == MetricKind::kL2 ? Kernels().l2_squared_f32(q.data(), decoded.data(), dims)
 		                                          : -Kernels().dot_f32(q.data(), decoded.data(), dims);
-		EXPECT_NEAR(Sq8ElementDistance(query, element.data()), expected, 1e-3 * (std::fabs(expected) + 1));
+		EXPECT_NEAR(PerVectorSq8Distance(query, element.data()), expected, 1e-3 * (std::fabs(expected) + 1));
 	}
 }
 
-TEST(Sq8Element, DistanceBetweenElementsMatchesTheReconstructions) {
+TEST(PerVectorSq8, DistanceBetweenElementsMatchesTheReconstructions) {
 	std::mt19937_64 rng(4);
 	for (size_t dims : {1, 33, 784}) {
 		std::vector<float> x = Random(dims, rng, 2, 1), y = Random(dims, rng, 0.5f, -1), dx(dims), dy(dims);
-		std::vector<uint8_t> a(Sq8ElementBytes(dims)), b(Sq8ElementBytes(dims));
-		Sq8EncodeElement(x.data(), dims, a.data());
-		Sq8EncodeElement(y.data(), dims, b.data());
-		Sq8DecodeElement(a.data(), dims, dx.data());
-		Sq8DecodeElement(b.data(), dims, dy.data());
+		std::vector<uint8_t> a(PerVectorSq8Bytes(dims)), b(PerVectorSq8Bytes(dims));
+		PerVectorSq8Encode(x.data(), dims, a.data());
+		PerVectorSq8Encode(y.data(), dims, b.data());
+		PerVectorSq8Decode(a.data(), dims, dx.data());
+		PerVectorSq8Decode(b.data(), dims, dy.data());
 		double l2 = Kernels().l2_squared_f32(dx.data(), dy.data(), dims);
 		double dot = Kernels().dot_f32(dx.data(), dy.data(), dims);
-		EXPECT_NEAR(Sq8L2Between(a.data(), b.data(), dims), l2, 1e-4 * l2 + 1e-4) << dims;
-		EXPECT_NEAR(Sq8NegDotBetween(a.data(), b.data(), dims), -dot, 1e-4 * std::fabs(dot) + 1e-3) << dims;
-		EXPECT_NEAR(Sq8L2Between(a.data(), a.data(), dims), 0, 1e-3 * l2 + 1e-4) << dims;
+		EXPECT_NEAR(PerVectorSq8L2Between(a.data(), b.data(), dims), l2, 1e-4 * l2 + 1e-4) << dims;
+		EXPECT_NEAR(PerVectorSq8NegDotBetween(a.data(), b.data(), dims), -dot, 1e-4 * std::fabs(dot) + 1e-3) << dims;
+		EXPECT_NEAR(PerVectorSq8L2Between(a.data(), a.data(), dims), 0, 1e-3 * l2 + 1e-4) << dims;
 	}
 }
 
 // For each metric and many random pairs, near and far, in and out of scale:
 // the bound is at most the operator's value and, for L2, not far below it.
-TEST(Sq8Element, LowerBoundNeverExceedsTheOperator) {
+TEST(PerVectorSq8, LowerBoundNeverExceedsTheOperator) {
 	std::mt19937_64 rng(3);
 	for (MetricKind kind : {MetricKind::kL2, MetricKind::kInnerProduct, MetricKind::kCosine}) {
 		for (size_t dims : {2, 17, 128, 784, 2000}) {
@@ -131,11 +131,11 @@ TEST(Sq8Element, LowerBoundNeverExceedsTheOperator) {
 					Normalise(x);
 					Normalise(q);
 				}
-				std::vector<uint8_t> element(Sq8ElementBytes(dims));
-				Sq8EncodeElement(x.data(), dims, element.data());
-				Sq8ElementQuery query = Sq8PrepareQuery(kind, q.data(), dims);
-				float distance = Sq8ElementDistance(query, element.data());
-				double bound = Sq8LowerBound(query, distance, element.data());
+				std::vector<uint8_t> element(PerVectorSq8Bytes(dims));
+				PerVectorSq8Encode(x.data(), dims, element.data());
+				PerVectorSq8Query query = PerVectorSq8PrepareQuery(kind, q.data(), dims);
+				float distance = PerVectorSq8Distance(query, element.data());
+				double bound = PerVectorSq8LowerBound(query, distance, element.data());
 				double exact = Operator(kind, q, x);
 				ASSERT_LE(bound, exact) << int(kind) << " dims " << dims << " trial " << trial;
 				if (kind == MetricKind::kL2 && trial % 4 != 0)

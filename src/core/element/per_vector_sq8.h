@@ -1,7 +1,9 @@
-// The 8-bit elements of an hnsw index (quantizer = 'sq8'): each float32
-// vector is scaled to 8 bits between its own minimum and maximum, so nothing
-// is trained and an index built on an empty table works as well as one
-// built on data (the idea of LVQ without the mean). An element is
+// Per-vector SQ8, the 8-bit elements of an hnsw index (quantizer = 'sq8'; not
+// ivf's trained per-dimension SQ8 in core/quantizer/per_dimension_sq8.h):
+// each float32 vector is scaled to 8 bits between its own minimum and
+// maximum, so nothing is trained and an index built on an empty table works
+// as well as one built on data (the idea of LVQ without the mean). An
+// element is
 //   float low, step;        x_i ~ low + step * code_i
 //   float norm2;            |x^|^2 of that reconstruction x^
 //   float residual;         |x - x^|, the exact vector's distance from it
@@ -27,7 +29,7 @@
 
 namespace vdb {
 
-struct Sq8ElementHeader {
+struct PerVectorSq8Header {
 	float low;
 	float step;
 	float norm2;
@@ -36,20 +38,20 @@ struct Sq8ElementHeader {
 };
 
 // Bytes of one element of `dims` dimensions.
-size_t Sq8ElementBytes(size_t dims);
+size_t PerVectorSq8Bytes(size_t dims);
 
 // Between two elements' reconstructions: squared L2 and the negative inner
 // product (vdb::ElementDistanceFn, for an ElementMetric of kSq8 elements).
-float Sq8L2Between(const void *a, const void *b, size_t dims);
-float Sq8NegDotBetween(const void *a, const void *b, size_t dims);
+float PerVectorSq8L2Between(const void *a, const void *b, size_t dims);
+float PerVectorSq8NegDotBetween(const void *a, const void *b, size_t dims);
 
 // Encodes a finite float vector.
-void Sq8EncodeElement(const float *x, size_t dims, void *element);
+void PerVectorSq8Encode(const float *x, size_t dims, void *element);
 // Writes the reconstruction x^.
-void Sq8DecodeElement(const void *element, size_t dims, float *x);
+void PerVectorSq8Decode(const void *element, size_t dims, float *x);
 
 // A float query prepared once for many elements. `values` must outlive it.
-struct Sq8ElementQuery {
+struct PerVectorSq8Query {
 	MetricKind kind;  // kL2, kInnerProduct, or kCosine (query and elements unit length)
 	const float *values;
 	size_t dims;
@@ -58,17 +60,17 @@ struct Sq8ElementQuery {
 	float abs_sum; // sum of |q|, for rounding bounds
 };
 
-Sq8ElementQuery Sq8PrepareQuery(MetricKind kind, const float *query, size_t dims);
+PerVectorSq8Query PerVectorSq8PrepareQuery(MetricKind kind, const float *query, size_t dims);
 
 // Distance to the reconstruction in the metric's internal units, smaller is
 // nearer: squared L2, or the negative inner product.
-float Sq8ElementDistance(const Sq8ElementQuery &query, const void *element);
+float PerVectorSq8Distance(const PerVectorSq8Query &query, const void *element);
 
 // A value of the SQL distance operator (L2: the root, not the square;
 // cosine: 1 - similarity; inner product: its negative) that is at most the
 // exact distance between the query and the vector the element encodes, as
 // the operator computes it in float arithmetic. `distance` is
-// Sq8ElementDistance's result for this element.
-double Sq8LowerBound(const Sq8ElementQuery &query, float distance, const void *element);
+// PerVectorSq8Distance's result for this element.
+double PerVectorSq8LowerBound(const PerVectorSq8Query &query, float distance, const void *element);
 
 }  // namespace vdb

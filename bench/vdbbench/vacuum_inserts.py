@@ -1,0 +1,179 @@
+"""VACUUM beside inserts: how long single-row INSERTs wait while VACUUM
+repairs an HNSW index after half its rows were deleted.
+
+For each engine: the Fashion-MNIST table (loaded by the harness) gets
+`hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)`, every
+other row is deleted, then `clients` pgbench clients insert single rows (a
+test image each, in a table of their own so the insert reads no vector from
+the client) while one VACUUM of the table runs. pgbench writes every
+transaction's latency (`-l`); the transactions that ended while VACUUM ran
+are counted. pgbench runs in rounds of ROUND_S seconds until VACUUM is over,
+since how long VACUUM takes is what differs.
+"""
+import glob
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import types
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import engines, load
+
+ROUND_S = 10
+SCRIPT = ("\\set q random(0, {last})\n"
+          "INSERT INTO items (id, label, embedding) "
+          "SELECT nextval('vacuum_bench_ids'), label, embedding FROM vacuum_bench_vectors WHERE id = :q;\n")
+MARK = "<!-- vacuum-beside-inserts -->"
+
+
+@dataclass
+class VacuumStat:
+    engine: str
+    index: str
+    clients: int
+    vacuum_s: float
+    inserts: int        # transactions that ended while VACUUM ran
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+    max_ms: float
+    quiet_p999_ms: float  # the same clients for ROUND_S seconds after VACUUM, for the machine's own tail
+    quiet_max_ms: float
+
+
+def _libpq_args(dsn):
+    """pgbench's -h/-p/-U/dbname from a key=value libpq string."""
+    kv = dict(part.split("=", 1) for part in dsn.split())
+    out = []
+    for key, flag in (("host", "-h"), ("port", "-p"), ("user", "-U")):
+        if key in kv:
+            out += [flag, kv[key]]
+    return out + [kv["dbname"]]
+
+
+def _read_logs(prefix, since, until):
+    """Latencies (ms) of the logged transactions that ended in [since, until]."""
+    out = []
+    for path in glob.glob(prefix + ".*"):
+        with open(path) as f:
+            for line in f:
+                fields = line.split()
+                # client_id transaction_no time script_no time_epoch time_us
+                ended = int(fields[4]) + int(fields[5]) / 1e6
+                if since <= ended <= until:
+                    out.append(int(fields[2]) / 1000.0)
+    return np.array(out)
+
+
+def measure(eng, ds, clients, say):
+    """Builds the index on the engine's loaded `items`, deletes half the rows
+    and measures; the engine's table is left with the index and the rows the
+    clients added."""
+    cfg = engines.IndexConfig("hnsw", {"m": 16, "ef_construction": 64}, "hnsw.ef_search", [40])
+    build = eng.build(cfg, len(ds.train), ds.dim)
+    say(f"  {eng.name}: built {cfg.name} in {build.seconds:.1f} s")
+    conn = eng.connect()
+    try:
+        queries = types.SimpleNamespace(train=ds.test, train_labels=ds.test_labels, dim=ds.dim)
+        load.create_items(conn, queries, table="vacuum_bench_vectors")
+    finally:
+        conn.close()
+    with eng.session() as cur:
+        cur.execute("DROP SEQUENCE IF EXISTS vacuum_bench_ids")
+        cur.execute(f"CREATE SEQUENCE vacuum_bench_ids START {engines.INSERT_BASE_ID}")
+        cur.execute("DELETE FROM items WHERE id %% 2 = 0 AND id < %s", (engines.INSERT_BASE_ID,))
+    with tempfile.TemporaryDirectory(prefix="vacuum-bench-") as work:
+        os.chmod(work, 0o777)
+        script = os.path.join(work, "insert.sql")
+        with open(script, "w") as f:
+            f.write(SCRIPT.format(last=len(ds.test) - 1))
+        prefix = os.path.join(work, "latency")
+        done = threading.Event()
+        span = {}
+
+        def vacuum():
+            time.sleep(2)  # inserts run first, so the wait VACUUM causes shows
+            with eng.session() as cur:
+                span["start"] = time.time()
+                cur.execute("VACUUM items")
+                span["end"] = time.time()
+            done.set()
+
+        vacuum_thread = threading.Thread(target=vacuum)
+        vacuum_thread.start()
+        rounds = 0
+        while not done.is_set():
+            subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(clients), "-T", str(ROUND_S),
+                            "-f", script, "-l", "--log-prefix", f"{prefix}{rounds}"] + _libpq_args(eng.dsn),
+                           cwd=work, check=True, capture_output=True)
+            rounds += 1
+        vacuum_thread.join()
+        lat = np.concatenate([_read_logs(f"{prefix}{r}", span["start"], span["end"]) for r in range(rounds)])
+        subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(clients), "-T", str(ROUND_S),
+                        "-f", script, "-l", "--log-prefix", f"{prefix}quiet"] + _libpq_args(eng.dsn),
+                       cwd=work, check=True, capture_output=True)
+        quiet = _read_logs(f"{prefix}quiet", 0, float("inf"))
+    if len(lat) == 0:
+        lat = np.array([float("nan")])
+    stat = VacuumStat(eng.name, cfg.name, clients, span["end"] - span["start"], int(np.isfinite(lat).sum()),
+                      float(np.percentile(lat, 50)), float(np.percentile(lat, 99)),
+                      float(np.percentile(lat, 99.9)), float(lat.max()),
+                      float(np.percentile(quiet, 99.9)), float(quiet.max()))
+    say(f"  {eng.name}: VACUUM {stat.vacuum_s:.1f} s; {stat.inserts:,} inserts meanwhile, "
+        f"p99.9 {stat.p999_ms:.1f} ms, max {stat.max_ms:.1f} ms (after it: {stat.quiet_p999_ms:.1f}, "
+        f"{stat.quiet_max_ms:.1f} ms)")
+    return stat
+
+
+def render(stats, command, machine):
+    """The report section, between MARK lines (kept by later full runs)."""
+    lines = [MARK, "## VACUUM beside inserts", "",
+             "Fashion-MNIST (60,000 × 784) with `hnsw (embedding vector_l2_ops) WITH (m = 16, "
+             "ef_construction = 64)`, every other row deleted, then one `VACUUM items` while "
+             f"{stats[0].clients} pgbench clients insert single rows. Latency of the inserts that ended "
+             "while VACUUM ran (pgbench `-l`, every transaction); \"after\": the same clients for "
+             f"{ROUND_S} s once VACUUM is over, the tail the machine gives inserts without it. "
+             "Goal for vector_db: p99.9 ≤ 50 ms, max ≤ 200 ms.", "",
+             "| engine | VACUUM (s) | inserts meanwhile | inserts/s | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) "
+             "| p99.9 after (ms) | max after (ms) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for s in stats:
+        lines.append(f"| {s.engine} | {s.vacuum_s:.1f} | {s.inserts:,} | {s.inserts / s.vacuum_s:,.0f} | "
+                     f"{s.p50_ms:.1f} | {s.p99_ms:.1f} | {s.p999_ms:.1f} | {s.max_ms:.1f} | "
+                     f"{s.quiet_p999_ms:.1f} | {s.quiet_max_ms:.1f} |")
+    by = {s.engine: s for s in stats}
+    if "vector_db" in by and "pgvector" in by:
+        ours, theirs = by["vector_db"], by["pgvector"]
+        lines.append(f"| ratio vector_db / pgvector | {ours.vacuum_s / theirs.vacuum_s:.2f} | | "
+                     f"{(ours.inserts / ours.vacuum_s) / (theirs.inserts / theirs.vacuum_s):.2f} | "
+                     f"{ours.p50_ms / theirs.p50_ms:.2f} | {ours.p99_ms / theirs.p99_ms:.2f} | "
+                     f"{ours.p999_ms / theirs.p999_ms:.2f} | {ours.max_ms / theirs.max_ms:.2f} | "
+                     f"{ours.quiet_p999_ms / theirs.quiet_p999_ms:.2f} | {ours.quiet_max_ms / theirs.quiet_max_ms:.2f} |")
+    lines += ["", f"Command: `{command}`. Machine: {machine}.", MARK, ""]
+    return "\n".join(lines)
+
+
+def write_section(report_path, section):
+    """Puts the section into the report in place of an earlier one (or at
+    the end)."""
+    text = open(report_path).read() if os.path.exists(report_path) else ""
+    with open(report_path, "w") as f:
+        f.write(with_section(text, section))
+
+
+def section_of(text):
+    """The VACUUM section of a report's text, "" when it has none."""
+    parts = text.split(MARK)
+    return MARK + parts[1] + MARK + "\n" if len(parts) >= 3 else ""
+
+
+def with_section(text, section):
+    """`text` with its VACUUM section (if any) replaced by `section`, which
+    goes at the end."""
+    parts = text.split(MARK)
+    rest = parts[0] + MARK.join(parts[2:]).lstrip("\n") if len(parts) >= 3 else text
+    return rest.rstrip("\n") + "\n\n" + section if section else rest
