@@ -78,3 +78,16 @@ BEGIN
 		GRANT EXECUTE ON FUNCTION vector_db_compact(regclass) TO pg_maintain;
 	END IF;
 END $$;
+
+-- Merges the pending area of an index (fastupdate) into its graph now and
+-- returns how many entries it merged (docs/sql.md). The roles that may
+-- VACUUM the table (checked by the C function too), as vector_db_compact.
+CREATE FUNCTION vector_db_merge(index regclass) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_merge(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_merge(regclass) TO pg_maintain;
+	END IF;
+END $$;

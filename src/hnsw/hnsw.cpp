@@ -31,9 +31,6 @@ const VdbIntOption hnsw_options[] = {
 	 offsetof(HnswOptions, ef_construction)},
 };
 
-const relopt_parse_elt hnsw_string_options[] = {
-	{"quantizer", RELOPT_TYPE_STRING, offsetof(HnswOptions, quantizer_offset)},
-};
 
 const struct {
 	const char *name;
@@ -68,8 +65,10 @@ const struct config_enum_entry iterative_scan_options[] = {
 };
 
 bytea *hnswoptions(Datum reloptions, bool validate) {
+	relopt_parse_elt extra[3] = {{"quantizer", RELOPT_TYPE_STRING, offsetof(HnswOptions, quantizer_offset)}};
+	VdbPendingParseElts(offsetof(HnswOptions, pending), &extra[1]);
 	return VdbParseIntOptions(reloptions, validate, hnsw_relopt_kind, hnsw_options, lengthof(hnsw_options),
-	                          sizeof(HnswOptions), hnsw_string_options, lengthof(hnsw_string_options));
+	                          sizeof(HnswOptions), extra, lengthof(extra));
 }
 
 char *hnswbuildphasename(int64 phase) {
@@ -99,7 +98,8 @@ void HnswDescribeSearchSettings(StringInfo out) {
 }  // namespace
 
 HnswOptions HnswGetOptions(Relation index) {
-	HnswOptions options{0, HNSW_DEFAULT_M, HNSW_DEFAULT_EF_CONSTRUCTION, 0};
+	HnswOptions options{0, HNSW_DEFAULT_M, HNSW_DEFAULT_EF_CONSTRUCTION, 0,
+	                    VdbGetPendingOptions(index, offsetof(HnswOptions, pending))};
 	if (index->rd_options != NULL)
 		options = *(HnswOptions *) index->rd_options;
 	if (options.ef_construction < 2 * options.m)
@@ -131,6 +131,7 @@ void HnswInit(void) {
 	add_string_reloption(hnsw_relopt_kind, "quantizer",
 	                     "How the graph stores vectors: sq8 (8-bit codes, the default where it applies) or flat",
 	                     NULL, ValidateQuantizer, AccessExclusiveLock);
+	VdbRegisterPendingOptions(hnsw_relopt_kind);
 	DefineCustomIntVariable("hnsw.ef_search", "Sets the size of the dynamic candidate list for search",
 	                        "Valid range is 1..1000.", &hnsw_ef_search, 40, 1, 1000, PGC_USERSET, 0, NULL, NULL,
 	                        NULL);
@@ -147,7 +148,9 @@ void HnswInit(void) {
 #endif
 	VdbRegisterIndexChecker("hnsw", HnswCheckIndex);
 	VdbRegisterIndexStats("hnsw", HnswGatherStats);
-	static const VdbCompaction compaction{HnswCompact, HnswCompactionDue};
+	static const VdbCompaction compaction{HnswCompact, HnswCompactionDue,
+	                                      [](Relation index) { return HnswMergePending(index, INT64_MAX, true); },
+	                                      HnswPendingMergeDue};
 	VdbRegisterIndexCompaction("hnsw", &compaction);
 	VdbRegisterExplainSettings("hnsw", hnswhandler, HnswDescribeSearchSettings);
 }

@@ -13,6 +13,7 @@
 #include "hnsw/hnsw_pages.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"
+#include "index/index_options.h"
 #include "index/index_stats.h"
 
 extern "C" {
@@ -46,6 +47,7 @@ struct HnswOptions {
 	int m;
 	int ef_construction;
 	int quantizer_offset;  // of the quantizer string in rd_options, 0 when not given
+	VdbPendingOptions pending;
 };
 
 // Options of an index, defaults filled in; ERROR when ef_construction < 2m.
@@ -229,15 +231,38 @@ size_t HnswRelinkUnreached(Relation index, const std::vector<uint8_t> *deleted, 
                            void *spill);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran
-// out of memory). Takes the graph write lock itself.
-void HnswInsertElement(Relation index, const void *element, ItemPointer tid);
+// out of memory). Takes the graph write lock itself. `pending` appends it
+// to the pending area, unlinked (fastupdate), as does any insert while that
+// area is not empty.
+void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending = false);
+// Links the first pending node into the graph and takes it out of the
+// pending area (hnsw_pending.cpp holds the merge lock). Takes the graph
+// write lock itself.
+void HnswMergeNode(Relation index, uint32 id);
 // Formats the pages of group `group` (appending them, or reusing blocks an
 // earlier failed insert appended), WAL-logged as full images.
 void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group);
 
+// --- hnsw_pending.cpp: the pending area (fastupdate) and its merge ---
+
+// Size of the pending area, as pending_list_limit counts it.
+double HnswPendingKilobytes(const HnswMetaPageData &meta);
+// Whether anything is pending (for a background worker, which merges every
+// nap what the inserts appended since; pending_list_limit bounds the area
+// when no worker keeps up, see hnswinsert).
+bool HnswPendingMergeDue(Relation index);
+// Merges up to max_nodes pending nodes into the graph, first in first;
+// returns how many. Takes the merge lock: waits for it, or (wait false)
+// returns 0 when another merge or a VACUUM holds it. The caller holds the
+// index with at least RowExclusiveLock.
+int64 HnswMergePending(Relation index, int64 max_nodes, bool wait);
+// The same for a caller that holds the merge lock (VACUUM).
+int64 HnswMergePendingLocked(Relation index, int64 max_nodes);
+
 // --- hnsw_compact.cpp: moving nodes to low slots, returning the tail ---
 
-// Moves the live nodes of the highest ids into free slots of lower ids and
+// Merges the pending area (which it never moves), then moves the live
+// nodes of the highest ids into free slots of lower ids and
 // truncates the pages past the last used group when a brief conditional
 // ACCESS EXCLUSIVE lock on the table can be had. Waits (blocking nobody) for
 // the transactions that use the table when the nodes have moved. Finishes what a crashed or

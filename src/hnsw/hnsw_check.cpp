@@ -6,7 +6,9 @@
 // entry point (a live node of the top level when any node is live), that
 // every live node can be reached on level 0 from the entry point (a
 // breadth-first walk over level-0 links) and, for heapallindexed, collects
-// the heap TIDs of live nodes. The first violation raises XX002.
+// the heap TIDs of live nodes. Nodes of the pending area (hnsw_pending.cpp)
+// are checked as records and counted as indexed, but need no entry point
+// and no path to them: a merge links them. The first violation raises XX002.
 //
 // The graph must hold still while it is walked, so the check takes the
 // graph write lock (HNSW_WRITE_LOCK_BLKNO) in share mode: inserts search
@@ -129,8 +131,14 @@ void CheckLinks(Check &c, uint32 group) {
 	UnlockReleaseBuffer(buffer);
 }
 
+// Whether node id is in the pending area (not linked yet, or half way).
+bool IsPending(const Check &c, uint32 id) { return id >= HnswPendingStart(c.meta); }
+
 void CheckEntryPoint(const Check &c, uint32 live) {
 	const HnswMetaPageData &meta = c.meta;
+	for (uint32 id = HnswPendingStart(meta); id < meta.node_count; id++)
+		if ((c.nodes[id].flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0)
+			live--;
 	if (live == 0 && meta.entry_point == HNSW_NO_NODE)
 		return;
 	uint32 entry = meta.entry_point;
@@ -139,7 +147,7 @@ void CheckEntryPoint(const Check &c, uint32 live) {
 	if (c.nodes[entry].level != meta.max_level)
 		HnswCorrupted(c.index, "entry point is not on the top level", entry, uint32(meta.max_level));
 	for (uint32 id = 0; id < meta.node_count; id++)
-		if (!IsFree(c, id) && c.nodes[id].level > meta.max_level)
+		if (!IsFree(c, id) && !IsPending(c, id) && c.nodes[id].level > meta.max_level)
 			HnswCorrupted(c.index, "node above the top level", id, c.nodes[id].level);
 }
 
@@ -184,7 +192,7 @@ void CheckReachable(Check &c, uint32 live) {
 	}
 	uint32 first = HNSW_NO_NODE, unreached = 0;
 	for (uint32 id = 0; id < meta.node_count; id++)
-		if (!reached[id] && (c.nodes[id].flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0 &&
+		if (!reached[id] && (c.nodes[id].flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0 && !IsPending(c, id) &&
 		    RowVisibleNow(c, id)) {
 			first = Min(first, id);
 			unreached++;

@@ -42,6 +42,18 @@
 // cancelled); step 4 replays under the ACCESS EXCLUSIVE lock, which cancels
 // conflicting standby queries as VACUUM's truncation does.
 //
+// The pending area (fastupdate, hnsw_pending.cpp) is the highest ids, the
+// very ones compaction moves, so a compaction merges it first. Inserts may
+// append to it meanwhile, and merges (hnsw_pending.cpp) may link its first
+// nodes, but its start never moves down while a compaction runs (only
+// ShrinkNodeCount lowers node_count, and only when the area is empty), so
+// the nodes at or past the start the survey reads are never moved, no free
+// slot among them is a move's target (targets lie below what moves), and
+// node_count stays put while any node is pending. A merge beside a
+// compaction is like an insert beside it: it links under the graph write
+// lock, never to a forwarder, and holds a lock on the table, which step 3
+// waits for.
+//
 // Crash safety: every step is one WAL record per page that leaves a sound
 // index (a forwarder is a deleted node with valid links), and a compaction
 // starts by finishing the forwarders it finds (steps 2-3) before it plans
@@ -59,6 +71,7 @@ extern "C" {
 #include "commands/vacuum.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "utils/timestamp.h"
 }
 
 namespace {
@@ -114,6 +127,7 @@ void EditGraphPage(Relation index, const HnswGeometry &g, uint32 group, Edit edi
 void Survey(Relation index, CompactScratch *s) {
 	HnswMetaPageData meta = HnswReadMeta(index);
 	const HnswGeometry &g = meta.geometry;
+	const uint32 pending_start = HnswPendingStart(meta);
 	vdb::RunCpp("hnsw compact", [&] {
 		s->forward.assign(meta.node_count, HNSW_NO_NODE);
 		s->forwarders.clear();
@@ -146,7 +160,7 @@ void Survey(Relation index, CompactScratch *s) {
 				else if ((rec->flags & HNSW_NODE_MOVED) && rec->count == 1) {
 					s->forward[id] = rec->links[0];
 					s->forwarders.push_back(id);
-				} else
+				} else if (id < pending_start)  // pending nodes stay where they are
 					s->used.push_back(id);
 			});
 		}
@@ -394,9 +408,12 @@ void ShrinkNodeCount(Relation index) {
 			}
 		UnlockReleaseBuffer(buffer);
 	}
+	if (meta.pending_span > 0)  // the pending area is the last ids: they stay
+		count = meta.node_count;
 	meta.node_count = count;
 	meta.free_nodes = count - used;  // the free slots below the new count
 	meta.free_hint_group = first_free < count ? HnswGroup(g, first_free) : GroupCount(meta);
+	meta.last_compaction = GetCurrentTimestamp();
 	HnswWriteMeta(index, meta);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
@@ -469,6 +486,7 @@ void TruncateTail(Relation index) {
 }  // namespace
 
 void HnswCompact(Relation, Relation index) {
+	HnswMergePending(index, INT64_MAX, true);
 	HnswMetaPageData meta = HnswReadMeta(index);
 	CompactScratch *s = NewScratch(meta);
 	Survey(index, s);

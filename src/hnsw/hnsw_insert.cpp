@@ -29,6 +29,7 @@
 extern "C" {
 #include "common/pg_prng.h"
 #include "storage/lmgr.h"
+#include "utils/timestamp.h"
 }
 
 // Loads the candidates' elements and keeps up to max_links of them chosen by
@@ -62,6 +63,7 @@ struct InsertScratch {
 	std::vector<uint32_t> before;  // a re-pruned list as it was
 	HnswReachScratch reach;
 	std::vector<uint8_t> query;  // element of the node being pruned
+	std::vector<uint8_t> merging;  // element of the pending node being merged
 	std::vector<uint8_t> spill;  // a stored element that spans pages
 	HnswBufferHints hints;
 };
@@ -81,6 +83,7 @@ InsertScratch &Scratch(const HnswMetaPageData &meta) {
 		scratch->hosts.reserve(2 * meta.m);
 		scratch->vectors.resize(ef * bytes);
 		scratch->query.resize(bytes);
+		scratch->merging.resize(bytes);
 		scratch->spill.resize(bytes);
 	});
 	return *scratch;
@@ -355,46 +358,62 @@ void FindCandidates(Relation index, const HnswMetaPageData &meta, const vdb::Ele
 
 }  // namespace
 
-// The search for neighbours, the bulk of an insert's work, runs before the
-// write lock is taken, so concurrent inserts search in parallel; only
-// claiming a slot and writing links is serialised. If the entry point moved
-// in between (another insert raised the graph), the search is redone under
-// the lock. Nodes inserted meanwhile are not among our candidates, which
-// costs a little graph quality, never a lost link: every link list is read
-// and rewritten under the lock.
-void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
-	HnswMetaPageData seen = HnswReadMeta(index);
-	vdb::ElementMetric metric = HnswMetric(seen);
-	InsertScratch &s = Scratch(seen);
-	int level = RandomLevel(seen.m);
-	FindCandidates(index, seen, metric, element, level, s);
+namespace {
 
-	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+enum class Place {
+	kLinked,   // a new node, linked into the graph
+	kPending,  // a new node appended to the pending area, unlinked
+	kMerge,    // the first pending node, linked now (again, after a crash)
+};
+
+// Places an element under the graph write lock; for kLinked and kMerge,
+// s holds its candidates, found on the graph as `seen` was. A merge links
+// node merge_id, whose element and TID are on its pages already: every
+// step below can be redone, and only the last one, the metapage write,
+// takes the node out of the pending area.
+void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::ElementMetric &metric, InsertScratch &s,
+                 int level, const void *element, ItemPointer tid, Place how, uint32 merge_id) {
 	HnswMetaPageData meta = HnswReadMeta(index);
 	const HnswGeometry &g = meta.geometry;
+	uint32 id = merge_id;
+	if (how == Place::kMerge) {
+		if (merge_id != HnswPendingStart(meta))
+			elog(ERROR, "hnsw index \"%s\": merging node %u, but the pending area starts at %u",
+			     RelationGetRelationName(index), merge_id, HnswPendingStart(meta));
+		// Linked through this copy, the node is live to the reachability
+		// code (hnsw_reach.cpp), which leaves the pending area alone.
+		meta.pending_span--;
+	} else {
+		// The pending area is the ids at the end: while it is not empty, a new
+		// node joins it (and the next merge links it).
+		if (meta.pending_span > 0)
+			how = Place::kPending;
+		id = how == Place::kLinked && meta.free_nodes > 0 ? FindFreeSlot(index, meta) : HNSW_NO_NODE;
+		bool fresh = id == HNSW_NO_NODE;
+		if (fresh)
+			id = meta.node_count++;
+		else
+			meta.free_nodes--;
+		if (how == Place::kPending)
+			meta.pending_span++;
+		if (fresh && id % g.group_nodes == 0 && !HnswPoolReached(meta, HnswGroup(g, id)))
+			HnswAddGroup(index, g, HnswGroup(g, id));
+		if (g.pool_pages > 0)
+			HnswSparseStore(index, meta, id, element);
+		else {
+			HnswEncodeElement(meta, element, s.spill.data());
+			HnswWriteElement(index, g, id, s.spill.data());
+		}
+		level = ClaimSlot(index, g, id, tid, level);
+		// The metapage counts the node before any link to it is logged: WAL is
+		// replayed in order, so after a crash no link can point past node_count.
+		HnswWriteMeta(index, meta);
+		VDB_FAULT_POINT("hnsw-insert-slot");
+		if (how == Place::kPending)
+			return;
+	}
 	if (meta.entry_point != seen.entry_point || meta.max_level != seen.max_level)
 		FindCandidates(index, meta, metric, element, level, s);
-
-	uint32 id = meta.free_nodes > 0 ? FindFreeSlot(index, meta) : HNSW_NO_NODE;
-	if (id != HNSW_NO_NODE)
-		meta.free_nodes--;
-	else {
-		id = meta.node_count++;
-		if (id % g.group_nodes == 0 && !HnswPoolReached(meta, HnswGroup(g, id)))
-			HnswAddGroup(index, g, HnswGroup(g, id));
-	}
-	if (g.pool_pages > 0)
-		HnswSparseStore(index, meta, id, element);
-	else {
-		HnswEncodeElement(meta, element, s.spill.data());
-		HnswWriteElement(index, g, id, s.spill.data());
-	}
-	level = ClaimSlot(index, g, id, tid, level);
-	// The metapage counts the node before any link to it is logged: WAL is
-	// replayed in order, so after a crash no link can point past node_count.
-	HnswWriteMeta(index, meta);
-	VDB_FAULT_POINT("hnsw-insert-slot");
-
 	s.reach.walk_needed = false;
 	if (meta.entry_point != HNSW_NO_NODE) {
 		// The node's own lists on all its levels are written before any back
@@ -451,7 +470,46 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid) {
 		elog(DEBUG1, "hnsw index \"%s\": no place near, so a walk linked back %zu nodes",
 		     RelationGetRelationName(index), linked);
 	}
+	if (how == Place::kMerge) {
+		VDB_FAULT_POINT("hnsw-merge-linked");
+		meta.last_merge = GetCurrentTimestamp();
+	}
 	HnswWriteMeta(index, meta);
+}
+
+}  // namespace
+
+// The search for neighbours, the bulk of an insert's work, runs before the
+// write lock is taken, so concurrent inserts search in parallel; only
+// claiming a slot and writing links is serialised. If the entry point moved
+// in between (another insert raised the graph), the search is redone under
+// the lock. Nodes inserted meanwhile are not among our candidates, which
+// costs a little graph quality, never a lost link: every link list is read
+// and rewritten under the lock.
+void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending) {
+	HnswMetaPageData seen = HnswReadMeta(index);
+	vdb::ElementMetric metric = HnswMetric(seen);
+	InsertScratch &s = Scratch(seen);
+	int level = RandomLevel(seen.m);
+	if (!pending)
+		FindCandidates(index, seen, metric, element, level, s);
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	PlaceLocked(index, seen, metric, s, level, element, tid, pending ? Place::kPending : Place::kLinked, 0);
+	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+}
+
+// Like an insert, the search runs before the write lock; the node keeps
+// the level its append drew. An sq8 node is linked by its decoded element.
+void HnswMergeNode(Relation index, uint32 id) {
+	HnswMetaPageData seen = HnswReadMeta(index);
+	vdb::ElementMetric metric = HnswMetric(seen);
+	InsertScratch &s = Scratch(seen);
+	HnswNodeInfo info;
+	HnswReadNode(index, seen.geometry, id, 0, NULL, &info);
+	HnswLoadElement(index, seen, id, s.merging.data(), s.spill.data());
+	FindCandidates(index, seen, metric, s.merging.data(), info.level, s);
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	PlaceLocked(index, seen, metric, s, info.level, s.merging.data(), &info.tid, Place::kMerge, id);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 
@@ -462,8 +520,14 @@ bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_ti
 	HnswMetaPageData meta = HnswReadMeta(index);
 	vdb::ElementMetric metric = HnswMetric(meta);
 	char *element = (char *) palloc(metric.bytes);
+	VdbPendingOptions options = VdbGetPendingOptions(index, offsetof(HnswOptions, pending));
 	if (VdbDatumToElement(index, metric, values[0], element))
-		HnswInsertElement(index, element, heap_tid);
+		HnswInsertElement(index, element, heap_tid, options.fastupdate);
 	pfree(element);
+	// As GIN: past the limit, the insert that notices merges what is pending
+	// now, unless another merge (or a VACUUM) is under way. Rows that come
+	// meanwhile wait for the next one.
+	if (options.fastupdate && HnswPendingKilobytes(meta) > options.pending_list_limit)
+		HnswMergePending(index, HnswReadMeta(index).pending_span, false);
 	return false;
 }

@@ -24,6 +24,11 @@
 // 0) keeps an 8-byte HnswSparseLocator per node in the stream (it fits the
 // graph page) and the elements themselves in the group's V "pool" pages,
 // appended one after another (see hnsw_sparse.cpp).
+//
+// With fastupdate, an insert only appends its node (element, TID, level)
+// at the end and leaves it unlinked: the last pending_span node ids are
+// the pending area, which scans search exactly and merges link into the
+// graph (see hnsw_pending.cpp). Indexes made before it have a zero there.
 #pragma once
 
 #include "index/index_pages.h"
@@ -41,6 +46,9 @@ extern "C" {
 #define HNSW_PAGE_META 1
 #define HNSW_PAGE_GRAPH 2
 #define HNSW_PAGE_VECTOR 3
+// Heavyweight lock (on this pseudo page) held by whoever merges the pending
+// area or vacuums the index, so one at a time; never by inserts or scans.
+#define HNSW_MERGE_LOCK_BLKNO 1
 
 // How the vector stream stores elements.
 #define HNSW_QUANTIZER_FLAT 0  // as the metric compares them (float32, float16, bits)
@@ -82,7 +90,15 @@ struct HnswMetaPageData {
 	uint32 free_nodes;       // slots flagged HNSW_NODE_FREE
 	uint32 free_hint_group;  // no free slot in groups before this one
 	uint32 pool_block;       // sparse: pool page new elements are appended to, 0 before any
+	uint32 pending_span;     // the last this many ids are pending (unlinked) nodes
+	// When the last merge linked a pending node and the last compaction
+	// ended (TimestampTz); 0: never, and on indexes made before these fields.
+	int64 last_merge;
+	int64 last_compaction;
 };
+
+// The first id of the pending area (node_count when it is empty).
+inline uint32 HnswPendingStart(const HnswMetaPageData &meta) { return meta.node_count - meta.pending_span; }
 
 struct HnswNodeRecord {
 	ItemPointerData tid;

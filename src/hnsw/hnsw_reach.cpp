@@ -47,6 +47,8 @@ struct PageReach {
 	bool Live(uint32_t id) const {
 		if (deleted != NULL && id < deleted->size() && (*deleted)[id])
 			return false;
+		if (id >= HnswPendingStart(*meta))  // a merge links it (hnsw_pending.cpp)
+			return false;
 		HnswNodeInfo info;
 		HnswReadNode(index, meta->geometry, id, 0, NULL, &info);
 		return (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE)) == 0;

@@ -23,6 +23,12 @@
 // strict_order round that a wider one may follow returns only the nearer
 // half of what it found (see Search): on those tables, no node came late.
 //
+// The pending area (fastupdate, hnsw_pending.cpp) is searched exactly: the
+// first call computes the distance to each of its nodes, and every round's
+// results are merged with them in distance order; the rest of them come
+// after the last round, before any late node. A node met in both (a merge
+// linked it since) is returned once: `taken` covers both.
+//
 // An sq8 index searches with distances to its 8-bit elements and returns
 // the found nodes ordered by a lower bound of their exact distance
 // (vdb::PerVectorSq8LowerBound) with xs_recheckorderby set: the executor computes
@@ -54,6 +60,7 @@ struct ScanBuffers {
 	std::unordered_set<uint64_t> returned;  // heap TIDs returned (see hnswgettuple)
 	std::vector<vdb::Candidate> results;
 	std::vector<vdb::Candidate> late;  // strict_order: found after a farther one was returned
+	std::vector<vdb::Candidate> pending;  // every pending node, nearest first
 	std::vector<uint8_t> query;  // as the metric compares it
 	std::vector<uint8_t> spill;  // a stored element that spans pages
 	HnswBufferHints hints;
@@ -85,6 +92,7 @@ struct HnswScanOpaque {
 	bool searched;
 	bool draining_late;    // state->results holds the late nodes; no search follows
 	size_t next;           // position in state->results
+	size_t pending_next;   // position in state->pending
 	size_t end;            // of the results this round returns (see Search)
 	size_t ef;             // of the last search
 	size_t visited;        // nodes taken, for hnsw.max_scan_tuples
@@ -98,16 +106,53 @@ void ReleaseScanState(void *arg) {
 	so->state = NULL;
 }
 
+// A lower bound rounded down to float.
+float LowerBoundAsFloat(double bound) {
+	float rounded = float(bound);
+	return double(rounded) > bound ? std::nextafter(rounded, -INFINITY) : rounded;
+}
+
 // Replaces each result's distance with the lower bound the executor re-ranks
 // by, rounded down to float, and sorts by it.
 void OrderByLowerBounds(Relation index, HnswScanOpaque *so, ScanBuffers *state) {
-	for (vdb::Candidate &c : state->results) {
-		double bound = HnswLowerBound(index, so->meta, so->query, c, state->spill.data(), &state->hints);
-		float rounded = float(bound);
-		c.distance = double(rounded) > bound ? std::nextafter(rounded, -INFINITY) : rounded;
-	}
+	for (vdb::Candidate &c : state->results)
+		c.distance =
+		    LowerBoundAsFloat(HnswLowerBound(index, so->meta, so->query, c, state->spill.data(), &state->hints));
 	std::sort(state->results.begin(), state->results.end(),
 	          [](const vdb::Candidate &a, const vdb::Candidate &b) { return a.distance < b.distance; });
+}
+
+// The distance to every node of the pending area (hnsw_pending.cpp) as of
+// now, lower bounds where the graph's are, nearest first. Read before the
+// graph is searched: a node a merge takes out of the area meanwhile is
+// linked by then, so the search can find it.
+void CollectPending(IndexScanDesc scan) {
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	ScanBuffers *state = so->state;
+	HnswMetaPageData meta = HnswReadMeta(scan->indexRelation);
+	so->pending_next = 0;
+	vdb::RunCpp("hnsw scan", [&] {
+		state->pending.clear();
+		state->pending.reserve(meta.pending_span);
+	});
+	for (uint32 id = HnswPendingStart(meta); id < meta.node_count; id++) {
+		HnswNodeInfo info;
+		HnswReadNode(scan->indexRelation, meta.geometry, id, 0, NULL, &info);
+		if (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE))
+			continue;
+		vdb::Candidate c{HnswElementDistance(scan->indexRelation, meta, so->query, id, state->spill.data()), id};
+		if (so->recheck)
+			c.distance = LowerBoundAsFloat(
+			    HnswLowerBound(scan->indexRelation, meta, so->query, c, state->spill.data(), NULL));
+		state->pending.push_back(c);  // reserved: never allocates
+	}
+	vdb::RunCpp("hnsw scan", [&] { std::sort(state->pending.begin(), state->pending.end(), vdb::Nearer); });
+}
+
+// Whether the next pending node comes before a graph node at `distance`.
+bool PendingFirst(const HnswScanOpaque *so, float distance) {
+	const std::vector<vdb::Candidate> &pending = so->state->pending;
+	return so->pending_next < pending.size() && pending[so->pending_next].distance <= distance;
 }
 
 // Searches the graph (as of now) with the given ef.
@@ -122,8 +167,12 @@ void Search(IndexScanDesc scan, size_t ef) {
 	vdb::RunCpp("hnsw scan", [&] {
 		state->hints.Prepare(scan->indexRelation, blocks);
 		HnswPageGraph graph{scan->indexRelation, &so->meta, &so->query, state->spill.data(), &state->hints};
-		vdb::SearchGraph(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef, state->search);
-		state->results.assign(state->search.results.begin(), state->search.results.end());
+		state->results.clear();
+		if (so->meta.entry_point != HNSW_NO_NODE) {  // else every node is pending
+			vdb::SearchGraph(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef,
+			                 state->search);
+			state->results.assign(state->search.results.begin(), state->search.results.end());
+		}
 		if (so->recheck)
 			OrderByLowerBounds(scan->indexRelation, so, state);
 	});
@@ -205,14 +254,27 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 			state->late.clear();
 			state->returned.clear();
 		});
+		CollectPending(scan);
 		Search(scan, size_t(hnsw_ef_search));
 		so->searched = true;
 	}
 	bool strict = hnsw_iterative_scan == HNSW_ITERATIVE_STRICT;
 	for (;;) {
-		while (so->next < so->end) {
-			vdb::Candidate c = state->results[so->next++];
-			if (!so->draining_late) {
+		while (so->next < so->end || so->pending_next < state->pending.size()) {
+			// The pending nodes, in order, between the graph's: before the graph
+			// node they are nearer than, and after the graph's last round.
+			bool graph_done = so->next == so->end;
+			bool pending = graph_done || (!so->draining_late && PendingFirst(so, state->results[so->next].distance));
+			// A wider round may still find graph nodes nearer than them.
+			if (pending && graph_done && !so->draining_late &&
+			    (CanSearchFurther(so) || so->end < state->results.size()))
+				break;
+			vdb::Candidate c = pending ? state->pending[so->pending_next++] : state->results[so->next++];
+			if (pending) {
+				if (state->taken.Contains(c.id))
+					continue;
+				vdb::RunCpp("hnsw scan", [&] { state->taken.Insert(c.id); });
+			} else if (!so->draining_late) {
 				if (state->taken.Contains(c.id))
 					continue;
 				so->visited++;

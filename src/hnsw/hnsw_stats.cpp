@@ -10,8 +10,9 @@
 // a sparse pool page with no element bytes (pool pages hold the elements of
 // any group, so only their own fill says they are empty).
 //
-// Nothing here tracks merges or compactions yet: pending is 0 and the
-// timestamps stay NULL until those writers record them in the metapage.
+// Pending rows are the live nodes of the pending area (fastupdate,
+// hnsw_pending.cpp), counted in live too: scans return them. The last
+// merge's and compaction's times are the metapage's (0: never).
 #include "hnsw/hnsw.h"
 
 #include "index/index_stats.h"
@@ -23,6 +24,10 @@ extern "C" {
 void HnswGatherStats(Relation index, VdbIndexStats *stats) {
 	HnswMetaPageData meta = HnswReadMeta(index);
 	const HnswGeometry &g = meta.geometry;
+	stats->has_last_merge = meta.last_merge != 0;
+	stats->last_merge = meta.last_merge;
+	stats->has_last_compaction = meta.last_compaction != 0;
+	stats->last_compaction = meta.last_compaction;
 	bool group_has_node = false;
 	for (BlockNumber block = HNSW_METAPAGE_BLKNO + 1; block < stats->pages; block++) {
 		CHECK_FOR_INTERRUPTS();
@@ -45,8 +50,11 @@ void HnswGatherStats(Relation index, VdbIndexStats *stats) {
 				group_has_node = true;
 				if (flags & HNSW_NODE_DELETED)
 					stats->deleted++;
-				else
+				else {
 					stats->live++;
+					if (id >= HnswPendingStart(meta))
+						stats->pending++;
+				}
 			}
 			if (!group_has_node)
 				stats->free_pages++;

@@ -87,6 +87,8 @@ HnswMetaPageData HnswReadMeta(Relation index) {
 		HnswMetaCorrupted(index, problem.what, problem.value);
 	if (meta.geometry.group_pages < 1 + meta.geometry.pool_pages)
 		HnswMetaCorrupted(index, "group has fewer pages than its pool", meta.geometry.group_pages);
+	if (meta.pending_span > meta.node_count)
+		HnswMetaCorrupted(index, "pending area larger than the index", meta.pending_span);
 	return meta;
 }
 

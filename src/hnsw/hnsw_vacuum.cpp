@@ -38,7 +38,12 @@
 //   and inserts read a slot's flags under the lock before using it. The
 //   metapage's free count, which inserts also rewrite, is updated under the
 //   lock.
-// No lock is held across vacuum_delay_point, which may sleep.
+// No lock is held across vacuum_delay_point, which may sleep. The merge
+// lock (HNSW_MERGE_LOCK_BLKNO) is the exception: held for the whole bulk
+// delete, it keeps merges of the pending area out (hnsw_pending.cpp), never
+// inserts or scans. So the pending area only grows at its end meanwhile,
+// its start holds still, and no pending node becomes the entry point or
+// is attached by the reachability pass (it has no links yet).
 #include "hnsw/hnsw.h"
 
 #include <algorithm>
@@ -201,7 +206,9 @@ void RepairBatch(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 		HnswReadNode(index, g, id, 0, NULL, &info);
 		if (info.flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED))
 			continue;
-		if (info.level > *top_level) {
+		// A pending node has no links yet (or some, from a merge that
+		// stopped half way: repaired below), so it cannot be the entry point.
+		if (info.level > *top_level && id < HnswPendingStart(meta)) {
 			*top_level = info.level;
 			*top = id;
 		}
@@ -244,8 +251,12 @@ void RepairBatch(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 uint32 RepairGraph(Relation index, HnswMetaPageData &meta, VacuumScratch *s, int *top_level) {
 	vdb::ElementMetric metric = HnswMetric(meta);
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	meta.node_count = HnswReadMeta(index).node_count;
+	HnswMetaPageData now = HnswReadMeta(index);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	// Appends since pass 1 grew the pending area as much as the node count:
+	// where it starts holds still, as VACUUM keeps merges out.
+	meta.node_count = now.node_count;
+	meta.pending_span = now.pending_span;
 	vdb::RunCpp("hnsw vacuum", [&] { s->deleted.resize(meta.node_count, 0); });
 	uint32 top = HNSW_NO_NODE;
 	*top_level = -1;
@@ -263,7 +274,8 @@ void ReplaceEntryPoint(Relation index, const VacuumScratch *s, uint32 top, int t
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData now = HnswReadMeta(index);
 	if (now.entry_point != HNSW_NO_NODE && now.entry_point < s->deleted.size() && s->deleted[now.entry_point]) {
-		for (uint32 id = uint32(s->deleted.size()); top == HNSW_NO_NODE && id < now.node_count; id++) {
+		// Not a pending node: it has no links yet.
+		for (uint32 id = uint32(s->deleted.size()); top == HNSW_NO_NODE && id < HnswPendingStart(now); id++) {
 			HnswNodeInfo info;
 			HnswReadNode(index, now.geometry, id, 0, NULL, &info);
 			if ((info.flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0) {
@@ -339,13 +351,18 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	Relation index = info->index;
 	if (stats == NULL)
 		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
+	// No merge meanwhile: it could link a pending node pass 1 flags after
+	// pass 2 has repaired around the flagged ones (hnsw_pending.cpp).
+	LockPage(index, HNSW_MERGE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData meta = HnswReadMeta(index);
 	VacuumScratch *s = NewScratch(meta);
 	stats->num_index_tuples = 0;
 	FlagDeadNodes(index, meta, s, callback, callback_state, stats);
 	VDB_FAULT_POINT("hnsw-vacuum-flagged");
-	if (std::find(s->deleted.begin(), s->deleted.end(), 1) == s->deleted.end())
+	if (std::find(s->deleted.begin(), s->deleted.end(), 1) == s->deleted.end()) {
+		UnlockPage(index, HNSW_MERGE_LOCK_BLKNO, ExclusiveLock);
 		return stats;
+	}
 
 	int top_level;
 	uint32 top = RepairGraph(index, meta, s, &top_level);
@@ -369,12 +386,15 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	now.free_hint_group = Min(now.free_hint_group, first_group);
 	HnswWriteMeta(index, now);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	UnlockPage(index, HNSW_MERGE_LOCK_BLKNO, ExclusiveLock);
 	return stats;
 }
 
 IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats) {
 	if (info->analyze_only)
 		return stats;
+	// The pending area, after the bulk delete freed its dead rows' nodes.
+	HnswMergePending(info->index, INT64_MAX, true);
 	if (stats == NULL) {
 		// No bulk delete ran: count the live nodes for the statistics.
 		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));

@@ -1,6 +1,6 @@
-// vector_db_compact: rights, locks and the dispatch to the index's AM (see
-// index_maintain.h), and the heap-side dead-entry test every AM's compaction
-// shares.
+// vector_db_compact and vector_db_merge: rights, locks and the dispatch to
+// the index's AM (see index_maintain.h), and the heap-side dead-entry test
+// every AM's compaction shares.
 #include "index/index_maintain.h"
 
 #include "index/index_check.h"
@@ -27,8 +27,9 @@ namespace {
 
 VdbIndexRegistry<const VdbCompaction *> compactions;
 
-// Who may VACUUM the table may compact its indexes.
-void CheckPrivileges(Oid heap_oid, Oid index_oid) {
+// Who may VACUUM the table may compact and merge its indexes; `verb` names
+// the operation in the message ("compact", "merge").
+void CheckPrivileges(Oid heap_oid, Oid index_oid, const char *verb) {
 	Oid user = GetUserId();
 #if PG_VERSION_NUM >= 160000
 	if (object_ownercheck(RelationRelationId, heap_oid, user) ||
@@ -43,9 +44,25 @@ void CheckPrivileges(Oid heap_oid, Oid index_oid) {
 		return;
 #endif
 	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-	                errmsg("permission denied to compact index \"%s\"", get_rel_name(index_oid)),
-	                errdetail("Only roles that may VACUUM table \"%s\" may compact its indexes.",
-	                          get_rel_name(heap_oid))));
+	                errmsg("permission denied to %s index \"%s\"", verb, get_rel_name(index_oid)),
+	                errdetail("Only roles that may VACUUM table \"%s\" may %s its indexes.", get_rel_name(heap_oid),
+	                          verb)));
+}
+
+// Locks the table and then the index of index_oid in `lock` mode and opens
+// both; ERROR when the index was dropped (its OID perhaps reused) meanwhile,
+// or belongs to another session's temporary table.
+Relation OpenIndexAndTable(Oid index_oid, LOCKMODE lock, const char *verb, Relation *heap) {
+	Oid heap_oid = VdbIndexTable(index_oid);
+	*heap = table_open(heap_oid, lock);
+	Relation index = index_open(index_oid, lock);
+	if (IndexGetRelation(index_oid, false) != heap_oid)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("could not open the table of index \"%s\"", RelationGetRelationName(index))));
+	if (RELATION_IS_OTHER_TEMP(*heap))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("cannot %s indexes of temporary tables of other sessions", verb)));
+	return index;
 }
 
 }  // namespace
@@ -93,16 +110,8 @@ uint32 VdbSortDeadTidsFirst(Relation heap, ItemPointerData *tids, uint32 count) 
 }
 
 int64 VdbCompactIndex(Oid index_oid) {
-	Oid heap_oid = VdbIndexTable(index_oid);
-	Relation heap = table_open(heap_oid, ShareUpdateExclusiveLock);
-	Relation index = index_open(index_oid, ShareUpdateExclusiveLock);
-	// The index may have been dropped and its OID reused before the locks.
-	if (IndexGetRelation(index_oid, false) != heap_oid)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-		                errmsg("could not open the table of index \"%s\"", RelationGetRelationName(index))));
-	if (RELATION_IS_OTHER_TEMP(heap))
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("cannot compact indexes of temporary tables of other sessions")));
+	Relation heap;
+	Relation index = OpenIndexAndTable(index_oid, ShareUpdateExclusiveLock, "compact", &heap);
 	const VdbCompaction *compaction = compactions.Find(index);
 	// A concurrent build still adds rows the way a build does.
 	if (!index->rd_index->indisvalid)
@@ -131,6 +140,32 @@ VDB_FUNCTION(vector_db_compact) {
 	Oid index_oid = PG_GETARG_OID(0);
 	PreventCommandDuringRecovery("vector_db_compact()");
 	// Rights before locks: a role that may not compact cannot make VACUUM wait.
-	CheckPrivileges(VdbIndexTable(index_oid), index_oid);
+	CheckPrivileges(VdbIndexTable(index_oid), index_oid, "compact");
 	PG_RETURN_INT64(VdbCompactIndex(index_oid));
+}
+
+bool VdbMergeDue(Relation index) {
+	const VdbCompaction *ops = compactions.Find(index);
+	return index->rd_index->indisvalid && ops->merge_due != NULL && ops->merge_due(index);
+}
+
+void VdbMergeOpened(Relation index) {
+	compactions.Find(index)->merge(index);
+}
+
+VDB_FUNCTION(vector_db_merge) {
+	Oid index_oid = PG_GETARG_OID(0);
+	PreventCommandDuringRecovery("vector_db_merge()");
+	CheckPrivileges(VdbIndexTable(index_oid), index_oid, "merge");
+	Relation heap;
+	Relation index = OpenIndexAndTable(index_oid, RowExclusiveLock, "merge", &heap);
+	const VdbCompaction *ops = compactions.Find(index);
+	if (ops->merge == NULL)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("index \"%s\" has no pending area", RelationGetRelationName(index)),
+		                errdetail("Only hnsw indexes have one.")));
+	int64 merged = ops->merge(index);
+	index_close(index, RowExclusiveLock);
+	table_close(heap, RowExclusiveLock);
+	PG_RETURN_INT64(merged);
 }

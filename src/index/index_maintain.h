@@ -1,12 +1,17 @@
-// vector_db_compact(regclass): one SQL entry point that compacts any of our
-// indexes, dispatched by access method (index_maintain.cpp), and what the
-// compactions of every AM share.
-//
-// The dispatch checks the caller's rights as VACUUM does (the table's owner,
-// the database's owner, a superuser; from PostgreSQL 17 pg_maintain), then
-// locks the table and the index SHARE UPDATE EXCLUSIVE: no VACUUM, index
-// check or second compaction runs meanwhile; inserts, updates, deletes and
-// scans do.
+// The maintenance functions that work on any of our indexes, dispatched by
+// access method (index_maintain.cpp), and what the compactions of every AM
+// share:
+// - vector_db_compact(regclass) rewrites an index packed and returns its free
+//   space to the file system. It locks the table and the index SHARE UPDATE
+//   EXCLUSIVE: no VACUUM, index check or second compaction runs meanwhile;
+//   inserts, updates, deletes and scans do.
+// - vector_db_merge(regclass) merges an index's pending area (fastupdate)
+//   now. It locks both ROW EXCLUSIVE, as an INSERT: a merge changes the index
+//   the way inserts do, and the AM's own merge lock keeps merges and VACUUM
+//   one at a time.
+// Both check the caller's rights as VACUUM does (the table's owner, the
+// database's owner, a superuser; from PostgreSQL 17 pg_maintain) before any
+// lock.
 #pragma once
 
 #include "pg/pg.h"
@@ -16,14 +21,20 @@ extern "C" {
 #include "utils/rel.h"
 }
 
-// An access method's compaction: `compact` rewrites the index packed and
+// An access method's maintenance. `compact` rewrites the index packed and
 // returns its free space to the file system; `due` says whether that would
 // return enough to be worth a background worker's time. Both get the index
 // opened and its table locked SHARE UPDATE EXCLUSIVE by the caller (the SQL
-// function, or a worker that takes the same locks).
+// function, or a worker that takes the same locks). `merge` merges every
+// entry pending in the index and returns how many; `merge_due` says whether
+// the pending area is over its limit (pending_list_limit). Both get the
+// index and its table locked at least ROW EXCLUSIVE; both are NULL for an
+// AM without a pending area.
 struct VdbCompaction {
 	void (*compact)(Relation heap, Relation index);
 	bool (*due)(Relation index);
+	int64 (*merge)(Relation index);
+	bool (*merge_due)(Relation index);
 };
 
 // Each AM registers its compaction by AM name from _PG_init.
@@ -40,6 +51,10 @@ int64 VdbCompactIndex(Oid index_oid);
 // running it.
 bool VdbCompactionDue(Relation index);
 void VdbCompactOpened(Relation index);
+// The same for the merge of the pending area (never due for an AM without
+// one). The merge needs no more than ROW EXCLUSIVE on both.
+bool VdbMergeDue(Relation index);
+void VdbMergeOpened(Relation index);
 
 // Sorts `tids` (heap TIDs of index entries) and moves those whose heap line
 // pointer is dead to the front; returns how many. Each heap page is pruned

@@ -46,11 +46,13 @@ void TestTaskRun(Relation index) {
 
 // The tasks, in the order the round runs them on each index. The
 // maintenance passes of the index access methods (pending-area merge,
-// compaction, ivf rebalancing) go here, as {name, due, run}.
+// compaction, ivf rebalancing) go here, as {name, due, run}. The merge
+// comes before the compaction, which would otherwise merge first itself.
 const VdbIndexTask kIndexTasks[] = {
 #ifdef VDB_FAULT_INJECTION
     {"test", TestTaskDue, TestTaskRun},
 #endif
+    {"merge", VdbMergeDue, VdbMergeOpened},
     {"compact", VdbCompactionDue, VdbCompactOpened},
     {NULL, NULL, NULL},  // end of the table
 };
