@@ -1,10 +1,6 @@
 // Shared IndexAmRoutine flags for the vector index access methods.
 #include "index/index_am.h"
 
-extern "C" {
-#include "commands/vacuum.h"
-}
-
 IndexAmRoutine *VdbNewIndexAmRoutine(void) {
 	IndexAmRoutine *am = makeNode(IndexAmRoutine);  // zeroed: callbacks NULL
 	am->amstrategies = 0;
