@@ -13,9 +13,14 @@
 #   scripts/run-tests.sh fuzz       a short run of each libFuzzer target (no server)
 #   scripts/run-tests.sh regress e2e   a chosen subset
 #   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
+#   PG_CONFIG=/tmp/pg17/bin/pg_config scripts/run-tests.sh regress
+#                                   the SQL suites against another PostgreSQL
+#                                   (scripts/test-pg-versions.sh drives this)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
+# make and the TAP tests build and look up against the same PostgreSQL.
+export PG_CONFIG
 # The copy of vector_db the tests install is the test build, with fault
 # points (src/pg/fault.h); the Makefile rebuilds the objects when the flag
 # changes, so a later plain make never ships them.
@@ -150,7 +155,7 @@ record_pg_regress() {
 run_regress() {
 	start_server || { record regress 0 1; return; }
 	local out
-	out=$("$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
+	out=$("$("$PG_CONFIG" --pgxs | xargs dirname)/../test/regress/pg_regress" \
 		--bindir="$bindir" --inputdir=. --outputdir="$work/regress" \
 		--host=127.0.0.1 --port="$port" --user=postgres --dbname=contrib_regression \
 		$(make -s print-REGRESS) 2>&1)
@@ -171,7 +176,7 @@ run_isolation() {
 		"$bindir/psql" -X -q -v ON_ERROR_STOP=1 -d isolation_regression -f test/isolation/helpers.sql ||
 		{ record isolation 0 1; return; }
 	local out
-	out=$("$(pg_config --pgxs | xargs dirname)/../test/isolation/pg_isolation_regress" \
+	out=$("$("$PG_CONFIG" --pgxs | xargs dirname)/../test/isolation/pg_isolation_regress" \
 		--bindir="$bindir" --inputdir=test/isolation --outputdir="$work/isolation" \
 		--host=127.0.0.1 --port="$port" --user=postgres --dbname=isolation_regression --use-existing \
 		$specs 2>&1)
@@ -189,10 +194,10 @@ run_tap() {
 	cp -r test/t "$work/tap/t"
 	chown -R "$PG_OS_USER" "$work/tap" 2>/dev/null || true
 	local perl_lib out
-	perl_lib="$(pg_config --pkglibdir)/pgxs/src/test/perl"
+	perl_lib="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/perl"
 	# Verbose, so that each skipped subtest shows as "ok N # skip".
 	out=$(cd "$work/tap" && as_pg_user env PATH="$bindir:$PATH" PERL5LIB="$perl_lib" \
-		TESTDIR="$work/tap" PG_REGRESS="$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
+		TESTDIR="$work/tap" PG_REGRESS="$("$PG_CONFIG" --pgxs | xargs dirname)/../test/regress/pg_regress" \
 		prove -v -j"$jobs" ${TAP_TESTS:-t/*.pl} 2>&1)
 	# Leaves out passing lines, plans and the notes verbose mode prints.
 	echo "$out" | grep -vE "^(ok [0-9]|[0-9]+\.\.[0-9]+\$|# [^ ]|#   '|#\s*\$)" | tail -30
