@@ -4,7 +4,11 @@
 # "postgres" with trust authentication; no unix socket is created.
 
 PG_OS_USER=${PG_OS_USER:-postgres}
-SYSTEM_PG_BIN=$(pg_config --bindir)
+# The PostgreSQL to build against and copy: pg_config on PATH (Debian's 15)
+# unless PG_CONFIG names another one, e.g. a source build under /tmp
+# (scripts/test-pg-versions.sh).
+PG_CONFIG=${PG_CONFIG:-pg_config}
+SYSTEM_PG_BIN=$("$PG_CONFIG" --bindir)
 
 # Runs a command as the cluster's OS user (directly when we are not root).
 as_pg_user() {
@@ -50,18 +54,20 @@ cluster_stop() {
 	as_pg_user "$1/pg_ctl" -D "$2" -m fast -w stop >/dev/null
 }
 
-# tmp_install DIR: a private copy of the system's PostgreSQL 15 with this tree's
-# vector_db installed into it, so tests never touch (or depend on) the system
-# installation. Postgres finds its share and lib directories relative to its
-# own binary, so a copied tree works as it is. Prints the bin directory.
+# tmp_install DIR: a private copy of PG_CONFIG's PostgreSQL (the system's 15
+# by default) with this tree's vector_db installed into it, so tests never
+# touch (or depend on) the system installation. Postgres finds its share and
+# lib directories relative to its own binary, so a copied tree works as it
+# is. Prints the bin directory.
 tmp_install() {
 	local dest=$1 libdir sharedir
 	libdir=$(dirname "$SYSTEM_PG_BIN")
-	sharedir=$(pg_config --sharedir)
+	sharedir=$("$PG_CONFIG" --sharedir)
 	mkdir -p "$dest$libdir" "$dest$sharedir"
 	cp -a "$libdir/." "$dest$libdir/"
-	cp -a "$sharedir/." "$dest$sharedir/"
-	make -s install DESTDIR="$dest" >/dev/null
+	# A source build's share directory lies under its prefix, copied above.
+	[[ $sharedir == "$libdir"/* ]] || cp -a "$sharedir/." "$dest$sharedir/"
+	make -s install DESTDIR="$dest" PG_CONFIG="$PG_CONFIG" >/dev/null
 	echo "$dest$SYSTEM_PG_BIN"
 }
 

@@ -16,9 +16,14 @@
 #   scripts/run-tests.sh regress e2e   a chosen subset
 #   scripts/run-tests.sh drivers   client libraries and ORMs (test/drivers)
 #   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
+#   PG_CONFIG=/tmp/pg17/bin/pg_config scripts/run-tests.sh regress
+#                                   the SQL suites against another PostgreSQL
+#                                   (scripts/test-pg-versions.sh drives this)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
+# make and the TAP tests build and look up against the same PostgreSQL.
+export PG_CONFIG
 # The copy of vector_db the tests install is the test build, with fault
 # points (src/pg/fault.h); the Makefile rebuilds the objects when the flag
 # changes, so a later plain make never ships them.
@@ -156,7 +161,7 @@ record_pg_regress() {
 run_regress() {
 	start_server || { record regress 0 1; return; }
 	local out
-	out=$("$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
+	out=$("$("$PG_CONFIG" --pgxs | xargs dirname)/../test/regress/pg_regress" \
 		--bindir="$bindir" --inputdir=. --outputdir="$work/regress" \
 		--host=127.0.0.1 --port="$port" --user=postgres --dbname=contrib_regression \
 		$(make -s print-REGRESS) 2>&1)
@@ -177,7 +182,7 @@ run_isolation() {
 		"$bindir/psql" -X -q -v ON_ERROR_STOP=1 -d isolation_regression -f test/isolation/helpers.sql ||
 		{ record isolation 0 1; return; }
 	local out
-	out=$("$(pg_config --pgxs | xargs dirname)/../test/isolation/pg_isolation_regress" \
+	out=$("$("$PG_CONFIG" --pgxs | xargs dirname)/../test/isolation/pg_isolation_regress" \
 		--bindir="$bindir" --inputdir=test/isolation --outputdir="$work/isolation" \
 		--host=127.0.0.1 --port="$port" --user=postgres --dbname=isolation_regression --use-existing \
 		$specs 2>&1)
@@ -195,10 +200,10 @@ run_tap() {
 	cp -r test/t "$work/tap/t"
 	chown -R "$PG_OS_USER" "$work/tap" 2>/dev/null || true
 	local perl_lib out
-	perl_lib="$(pg_config --pkglibdir)/pgxs/src/test/perl"
+	perl_lib="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/perl"
 	# Verbose, so that each skipped subtest shows as "ok N # skip".
 	out=$(cd "$work/tap" && as_pg_user env PATH="$bindir:$PATH" PERL5LIB="$perl_lib" \
-		TESTDIR="$work/tap" PG_REGRESS="$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
+		TESTDIR="$work/tap" PG_REGRESS="$("$PG_CONFIG" --pgxs | xargs dirname)/../test/regress/pg_regress" \
 		prove -v -j"$jobs" ${TAP_TESTS:-t/*.pl} 2>&1)
 	# Leaves out passing lines, plans and the notes verbose mode prints, but
 	# keeps the server's messages a failed test printed with diag().
@@ -211,7 +216,11 @@ run_tap() {
 	skipped=$(echo "$out" | grep -ciE '^ok [0-9]+ # skip')
 	local skipped_files
 	skipped_files=$(echo "$out" | grep -cE '^t/.*\.\. skipped: ')
-	if [ -z "$tests" ] || { ! echo "$out" | grep -q '^Result: PASS' && [ "$failed" -eq 0 ]; }; then
+	# A bail-out (a test's BAIL_OUT, or the cluster module's when initdb
+	# fails) stops prove, which may still print "Result: PASS" for the files
+	# it ran: the files it never started count as one failure.
+	if [ -z "$tests" ] || echo "$out" | grep -q '^Bailout called' ||
+		{ ! echo "$out" | grep -q '^Result: PASS' && [ "$failed" -eq 0 ]; }; then
 		record tap $((${tests:-0} - skipped)) $((failed > 0 ? failed : 1)) $((skipped + skipped_files))
 	else
 		record tap $((tests - failed - skipped)) "$failed" $((skipped + skipped_files))

@@ -41,7 +41,11 @@ SELECT count(*) FROM sec_items;
 -- Maintenance needs ownership (42501): reindex, options, new and dropped
 -- indexes of another role's table.
 SET ROLE regress_vdb_alice;
+-- PostgreSQL's own message for REINDEX changed in 17 (pg_maintain): only
+-- its SQLSTATE is shown.
+\set VERBOSITY sqlstate
 REINDEX INDEX sec_items_hnsw;
+\set VERBOSITY default
 ALTER INDEX sec_items_hnsw SET (ef_construction = 100);
 ALTER INDEX sec_items_ivf RESET (lists);
 CREATE INDEX ON sec_items USING hnsw (v vector_l2_ops);

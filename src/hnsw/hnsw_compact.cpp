@@ -64,11 +64,11 @@
 #include <algorithm>
 
 #include "pg/cpp_boundary.h"
+#include "index/index_am.h"
 #include "pg/fault.h"
 
 extern "C" {
 #include "catalog/storage.h"
-#include "commands/vacuum.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/timestamp.h"
@@ -139,7 +139,7 @@ void Survey(Relation index, CompactScratch *s) {
 		s->room.assign(GroupCount(meta), 0);
 	});
 	for (uint32 group = 0; group < GroupCount(meta); group++) {
-		vacuum_delay_point();
+		VdbVacuumDelayPoint();
 		Buffer buffer = VdbReadBuffer(index, HnswGroupBlock(g, group), BUFFER_LOCK_SHARE);
 		Page page = BufferGetPage(buffer);
 		s->room[group] = HnswUpperRoom(page, g);
@@ -265,7 +265,7 @@ bool MoveNode(Relation index, HnswMetaPageData &meta, CompactScratch *s, Move mo
 // Step 1 for every planned move, kMovesPerLock at a time.
 void MoveNodes(Relation index, CompactScratch *s) {
 	for (size_t start = 0; start < s->moves.size(); start += kMovesPerLock) {
-		vacuum_delay_point();
+		VdbVacuumDelayPoint();
 		LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 		HnswMetaPageData meta = HnswReadMeta(index);
 		uint32 entry = meta.entry_point, pool_block = meta.pool_block;
@@ -319,7 +319,7 @@ bool RedirectLinks(Relation index, const HnswMetaPageData &meta, const CompactSc
 
 void Redirect(Relation index, const CompactScratch *s) {
 	for (uint32 group = 0;;) {
-		vacuum_delay_point();
+		VdbVacuumDelayPoint();
 		LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 		HnswMetaPageData meta = HnswReadMeta(index);
 		// A crash may have come between a move and its metapage write.
@@ -346,7 +346,7 @@ void FreeForwarders(Relation index, CompactScratch *s) {
 	vdb::RunCpp("hnsw compact", [&] { std::sort(s->forwarders.begin(), s->forwarders.end()); });
 	size_t i = 0;
 	while (i < s->forwarders.size()) {
-		vacuum_delay_point();
+		VdbVacuumDelayPoint();
 		LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 		uint32 end_group = HnswGroup(g, s->forwarders[i]) + kGroupsPerLock;
 		while (i < s->forwarders.size() && HnswGroup(g, s->forwarders[i]) < end_group) {

@@ -1,16 +1,12 @@
 // Planner costs for hnsw scans. An hnsw index only helps ORDER BY distance
-// (with a LIMIT): without an ORDER BY (a partial index whose predicate the
-// query implies, say) the path is priced at DBL_MAX. Not at disable_cost: a
-// sequential scan disabled by enable_seqscan = off costs disable_cost plus
-// its run cost, which an index path at disable_cost plus one heap page can
-// undercut, and its scan then fails for want of an order. With one, the
-// cost is that of visiting about 2m * ef_search nodes, all paid before the
-// first row comes back (the search finishes before any result is returned),
+// (with a LIMIT): without an ORDER BY the path is priced out
+// (VdbPriceOutUnordered). With one, the cost is that of visiting about
+// 2m * ef_search nodes, all paid before the first row comes back (the search
+// finishes before any result is returned),
 // so the planner picks the index for small LIMITs over large tables and the
 // sequential scan + top-N sort where that is cheaper.
 #include "hnsw/hnsw.h"
-
-#include <cfloat>
+#include "index/index_am.h"
 
 extern "C" {
 #include "access/relation.h"
@@ -20,13 +16,8 @@ extern "C" {
 
 void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost *startup_cost,
                       Cost *total_cost, Selectivity *selectivity, double *correlation, double *pages) {
-	if (path->indexorderbys == NIL) {
-		*startup_cost = *total_cost = DBL_MAX;  // never without ORDER BY, even over disabled paths
-		*selectivity = 0;
-		*correlation = 0;
-		*pages = 0;
+	if (VdbPriceOutUnordered(path, startup_cost, total_cost, selectivity, correlation, pages))
 		return;
-	}
 	Relation index = index_open(path->indexinfo->indexoid, NoLock);
 	int m = HNSW_DEFAULT_M;
 	if (index->rd_options != NULL)

@@ -49,10 +49,10 @@
 #include <algorithm>
 
 #include "pg/cpp_boundary.h"
+#include "index/index_am.h"
 #include "pg/fault.h"
 
 extern "C" {
-#include "commands/vacuum.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 }
@@ -112,7 +112,7 @@ void FlagDeadNodes(Relation index, const HnswMetaPageData &meta, VacuumScratch *
                    IndexBulkDeleteCallback callback, void *callback_state, IndexBulkDeleteResult *stats) {
 	const HnswGeometry &g = meta.geometry;
 	for (uint32 group = 0; group < GroupCount(meta); group++) {
-		vacuum_delay_point();
+		VdbVacuumDelayPoint();
 		Buffer buffer = VdbReadBuffer(index, HnswGroupBlock(g, group), BUFFER_LOCK_EXCLUSIVE);
 		VdbPageEdit edit(index);
 		Page page = edit.Register(buffer);
@@ -261,7 +261,7 @@ uint32 RepairGraph(Relation index, HnswMetaPageData &meta, VacuumScratch *s, int
 	uint32 top = HNSW_NO_NODE;
 	*top_level = -1;
 	for (uint32 first = 0; first < meta.node_count; first += kRepairBatch) {
-		vacuum_delay_point();
+		VdbVacuumDelayPoint();
 		VDB_FAULT_POINT("hnsw-vacuum-batch");
 		RepairBatch(index, meta, metric, s, first, Min(meta.node_count, first + kRepairBatch), &top, top_level);
 	}
@@ -305,7 +305,7 @@ uint32 EditFlaggedNodes(Relation index, const HnswMetaPageData &meta, const Vacu
 			any = s->deleted[id];
 		if (!any)
 			continue;
-		vacuum_delay_point();
+		VdbVacuumDelayPoint();
 		Buffer buffer = VdbReadBuffer(index, HnswGroupBlock(g, group), BUFFER_LOCK_EXCLUSIVE);
 		VdbPageEdit page_edit(index);
 		Page page = page_edit.Register(buffer);

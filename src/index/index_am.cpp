@@ -1,9 +1,7 @@
 // Shared IndexAmRoutine flags for the vector index access methods.
 #include "index/index_am.h"
 
-extern "C" {
-#include "commands/vacuum.h"
-}
+#include <cfloat>
 
 IndexAmRoutine *VdbNewIndexAmRoutine(void) {
 	IndexAmRoutine *am = makeNode(IndexAmRoutine);  // zeroed: callbacks NULL
@@ -33,4 +31,24 @@ IndexAmRoutine *VdbNewIndexAmRoutine(void) {
 	am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
 	am->amkeytype = InvalidOid;
 	return am;
+}
+
+// DBL_MAX, not disable_cost: a sequential scan disabled by enable_seqscan =
+// off costs disable_cost plus its run cost, which an index path at
+// disable_cost plus one heap page can undercut. PostgreSQL 18 compares the
+// number of disabled nodes before any cost (an enable_* setting that is off
+// counts one), so there the path counts one more than any scan PostgreSQL
+// disables itself: it loses even to a disabled sequential scan.
+bool VdbPriceOutUnordered(IndexPath *path, Cost *startup_cost, Cost *total_cost, Selectivity *selectivity,
+                          double *correlation, double *pages) {
+	if (path->indexorderbys != NIL)
+		return false;
+	*startup_cost = *total_cost = DBL_MAX;
+	*selectivity = 0;
+	*correlation = 0;
+	*pages = 0;
+#if PG_VERSION_NUM >= 180000
+	path->path.disabled_nodes = 2;
+#endif
+	return true;
 }

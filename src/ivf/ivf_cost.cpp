@@ -1,12 +1,12 @@
 // Planner costs for ivfflat and ivf scans. Only ORDER BY distance is served
-// (otherwise the path is priced out). A scan scores every tuple of `probes`
-// of the index's lists before it returns its first row, so the whole cost is
-// startup cost, and it grows with probes / lists of the index: the planner
-// then prefers the index for small LIMITs on large tables, and a sequential
-// scan with a top-N sort where probing would read most of the index.
+// (otherwise the path is priced out: VdbPriceOutUnordered). A scan scores
+// every tuple of `probes` of the index's lists before it returns its first
+// row, so the whole cost is startup cost, and it grows with probes / lists
+// of the index: the planner then prefers the index for small LIMITs on large
+// tables, and a sequential scan with a top-N sort where probing would read
+// most of the index.
+#include "index/index_am.h"
 #include "ivf/ivf.h"
-
-#include <cfloat>
 
 extern "C" {
 #include "access/relation.h"
@@ -16,15 +16,8 @@ extern "C" {
 
 void ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost *startup_cost, Cost *total_cost,
                      Selectivity *selectivity, double *correlation, double *pages) {
-	if (path->indexorderbys == NIL) {
-		// Never without ORDER BY, even with enable_seqscan off (disable_cost
-		// would tie with a disabled sequential scan, and the scan would fail).
-		*startup_cost = *total_cost = DBL_MAX;
-		*selectivity = 0;
-		*correlation = 0;
-		*pages = 0;
+	if (VdbPriceOutUnordered(path, startup_cost, total_cost, selectivity, correlation, pages))
 		return;
-	}
 	Relation index = index_open(path->indexinfo->indexoid, NoLock);
 	IvfMetaPageData meta = IvfReadMeta(index);
 	const IvfSettings &settings = IvfSettingsOf(index);

@@ -7,10 +7,10 @@
 // before the chain grows. Centroids are not retrained; pages are never
 // unlinked (an emptied page stays in its chain and is refilled).
 #include "ivf/ivf.h"
+#include "index/index_am.h"
 #include "pg/fault.h"
 
 extern "C" {
-#include "commands/vacuum.h"
 #include "miscadmin.h"
 }
 
@@ -68,7 +68,7 @@ IndexBulkDeleteResult *ivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 		double kept = 0;
 		BlockNumber first_with_room = InvalidBlockNumber;
 		while (BlockNumberIsValid(block)) {
-			vacuum_delay_point();
+			VdbVacuumDelayPoint();
 			// The centroid page first, as inserts lock them.
 			entry_buffer = VdbReadBuffer(index, entry_block, BUFFER_LOCK_EXCLUSIVE);
 			Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_EXCLUSIVE);

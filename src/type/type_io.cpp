@@ -13,7 +13,8 @@ namespace vdb {
 namespace {
 
 // The binary forms' errors share one message and tell the fault in DETAIL.
-pg_attribute_noreturn() void ReportBinary(const char *type, int sqlstate, const char *detail) {
+// C++'s own attribute: PostgreSQL 18 dropped pg_attribute_noreturn().
+[[noreturn]] void ReportBinary(const char *type, int sqlstate, const char *detail) {
 	ereport(ERROR, (errcode(sqlstate), errmsg("invalid binary data for type %s", type),
 	                errdetail("%s", detail)));
 }

@@ -9,9 +9,10 @@ use lib $FindBin::RealBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use hnsw_common;
 
 my $node = PostgreSQL::Test::Cluster->new('sparse_corruption');
-$node->init;
+init_for_page_edits($node);
 $node->start;
 $node->safe_psql('postgres', q{
 CREATE EXTENSION vector_db;

@@ -18,7 +18,7 @@ use Test::More;
 use hnsw_common;
 
 my $node = PostgreSQL::Test::Cluster->new('check_corruption');
-$node->init;
+init_for_page_edits($node);
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION vector_db; CREATE TABLE items (id int, v vector(8))');
 fill_random($node, 'postgres', 'items (id, v)', 'vector', 8, 1, 30);

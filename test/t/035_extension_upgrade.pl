@@ -15,7 +15,7 @@ use Test::More;
 use hnsw_common;
 
 my $node = PostgreSQL::Test::Cluster->new('upgrade');
-$node->init;
+init_for_page_edits($node);
 $node->start;
 
 my $default_version = $node->safe_psql('postgres',

@@ -10,7 +10,15 @@ use Test::More;
 
 our @EXPORT = qw(create_recall_function fill_random measure_recall check_index standby_checks_and_stop
                  start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path
-                 recall_on_build_paths standby_matches_primary cancel_build_in_phase);
+                 recall_on_build_paths standby_matches_primary cancel_build_in_phase init_for_page_edits);
+
+# Initialises a cluster whose test edits index pages on disk: without data
+# checksums, which initdb turns on by default from PostgreSQL 18 (an edited
+# page would fail its checksum as it is read, before vector_db sees it).
+sub init_for_page_edits {
+	my ($node) = @_;
+	$node->init(extra => $node->pg_version >= 18 ? ['--no-data-checksums'] : []);
+}
 
 # A SQL function recall(table, column, operator, queries table, k) that runs
 # every query by index and by sequential scan and returns the mean overlap.
