@@ -110,10 +110,14 @@ sub start_primary_and_standby {
 	$primary->init(allows_streaming => 1);
 	$primary->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\n");
 	$primary->start;
+	# A slot keeps the WAL the standby has not received: with a full-page
+	# image in every record, a checkpoint on a busy machine could otherwise
+	# remove a segment before a slow standby streamed it.
+	$primary->safe_psql('postgres', "SELECT pg_create_physical_replication_slot('standby')");
 	$primary->backup('backup');
 	my $standby = PostgreSQL::Test::Cluster->new("${prefix}standby");
 	$standby->init_from_backup($primary, 'backup', has_streaming => 1);
-	$standby->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\n");
+	$standby->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\nprimary_slot_name = 'standby'\n");
 	$standby->start;
 	return ($primary, $standby);
 }
