@@ -1,13 +1,5 @@
 -- Bad input of every kind raises an ERROR with a fitting SQLSTATE and a
--- message naming the type. try() runs a statement and returns the SQLSTATE
--- and message it failed with, so the expected output asserts the codes.
-CREATE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE query;
-	RETURN 'ok';
-EXCEPTION WHEN others THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+-- message naming the type (try() is extension.sql's).
 
 -- Malformed text: 22P02.
 SELECT try($$SELECT '1,2'::vector$$);
@@ -148,4 +140,3 @@ SELECT try($$SELECT subvector('[1,2]'::vector, 1, 0)$$);
 SELECT try($$SELECT vector_avg('{{1,2}}')$$);
 SELECT try($$SELECT vector_avg('{1,NULL}')$$);
 SELECT try($$SELECT vector_accum('{2,1}', '[1,2]')$$);
-DROP FUNCTION try;

@@ -6,14 +6,6 @@
 SET client_min_messages = warning;
 SELECT setseed(0.42);
 
-CREATE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE query;
-	RETURN 'ok';
-EXCEPTION WHEN others THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 -- True when an index scan returns every id a sequential scan returns, in
 -- ascending distance (up to float4 rounding:
 -- the index computes in float4 over normalised copies, SQL in float8).

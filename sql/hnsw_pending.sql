@@ -5,14 +5,6 @@
 -- always is.
 SET client_min_messages = warning;
 
-CREATE OR REPLACE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE query;
-	RETURN 'ok';
-EXCEPTION WHEN others THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 -- True when an index scan returns the same ids, in the same order, as a
 -- sequential scan.
 CREATE FUNCTION exact_order(q text, k int, filter text DEFAULT 'true') RETURNS boolean LANGUAGE plpgsql AS $$
@@ -123,4 +115,3 @@ SELECT try($$SELECT vector_db_merge('pend_ivf')$$);
 SELECT try($$SELECT vector_db_merge('pend')$$);
 DROP TABLE pend;
 DROP FUNCTION exact_order;
-DROP FUNCTION try;

@@ -1,7 +1,8 @@
 -- hnsw over sparsevec: the four operator classes, their errors, index scans
 -- equal to exact ordering (tables smaller than ef_search), and elements of
 -- very different sizes through build, inserts, VACUUM and slot reuse.
--- Uses try() and same_order() from hnsw.sql, which runs before this file.
+-- Uses try() from extension.sql and same_order() from hnsw.sql, which run
+-- before this file.
 SET client_min_messages = warning;
 SELECT setseed(0.17);
 

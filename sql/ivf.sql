@@ -5,7 +5,7 @@
 SET client_min_messages = warning;
 SELECT setseed(0.23);
 
--- try() and same_order() are the hnsw test's (it runs first).
+-- try() is extension.sql's, same_order() the hnsw test's (it runs first).
 
 -- How many of the exact k nearest the index returns (recall x k).
 CREATE OR REPLACE FUNCTION overlap(tab text, col text, op text, q text, k int) RETURNS int LANGUAGE plpgsql AS $$

@@ -4,7 +4,7 @@
 SET client_min_messages = warning;
 SELECT setseed(0.17);
 
--- try() and same_order() are the hnsw test's (it runs first).
+-- try() is extension.sql's, same_order() the hnsw test's (it runs first).
 
 -- A crafted example: the nearest rows, in order.
 CREATE TABLE ivf_tiny (id int, v vector(2));

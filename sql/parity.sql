@@ -1,14 +1,7 @@
 -- Numeric parity with pgvector (issue #11): cosine distance finished in
 -- double, input below float's range, underflow in element-wise
--- multiplication, and the checks of the aggregate states. try() runs a
--- statement and returns the SQLSTATE and message it failed with.
-CREATE OR REPLACE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE query;
-	RETURN 'ok';
-EXCEPTION WHEN others THEN
-	RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+-- multiplication, and the checks of the aggregate states (try() is
+-- extension.sql's).
 
 -- Cosine distance: float sums, double finish. Where the product of the
 -- squared norms leaves float's range, the result is still 1 - 1/sqrt(2).
@@ -131,4 +124,3 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 DROP TABLE parity_agg;
-DROP FUNCTION try;
