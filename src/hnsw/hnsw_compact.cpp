@@ -36,11 +36,8 @@
 // forwarder when it returns its results, and returns the forwarder's TID
 // (the row's); it may also have found D, so scans return each heap TID at
 // most once (hnsw_scan.cpp). A scan that began after step 2 cannot reach S,
-// and every scan that might have is over before step 3 frees it. Standby
-// scans are not waited for: one that overlaps the replay of step 3 may miss
-// a moved row (as a standby query that conflicts with recovery may be
-// cancelled); step 4 replays under the ACCESS EXCLUSIVE lock, which cancels
-// conflicting standby queries as VACUUM's truncation does.
+// and every scan that might have is over before step 3 frees it, on hot
+// standbys too (VdbWaitForEarlierScans: a recovery conflict there).
 //
 // The pending area (fastupdate, hnsw_pending.cpp) is the highest ids, the
 // very ones compaction moves, so a compaction merges it first. Inserts may
@@ -65,6 +62,7 @@
 
 #include "pg/cpp_boundary.h"
 #include "index/index_am.h"
+#include "index/index_maintain.h"
 #include "pg/fault.h"
 
 extern "C" {
@@ -381,9 +379,7 @@ void FreeForwarders(Relation index, CompactScratch *s) {
 // before it moved. The wait blocks nobody: it queues for no lock.
 void RetireForwarders(Relation index, CompactScratch *s) {
 	Redirect(index, s);
-	LOCKTAG tag;
-	SET_LOCKTAG_RELATION(tag, MyDatabaseId, index->rd_index->indrelid);
-	WaitForLockers(tag, AccessExclusiveLock, false);
+	VdbWaitForEarlierScans(index, index->rd_index->indrelid);
 	FreeForwarders(index, s);
 }
 

@@ -11,6 +11,7 @@ extern "C" {
 #include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/index.h"
 #include "catalog/pg_authid.h"
@@ -18,9 +19,12 @@ extern "C" {
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "storage/standby.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 }
 
 namespace {
@@ -69,6 +73,21 @@ Relation OpenIndexAndTable(Oid index_oid, LOCKMODE lock, const char *verb, Relat
 
 void VdbRegisterIndexCompaction(const char *am_name, const VdbCompaction *compaction) {
 	compactions.Add(am_name, compaction);
+}
+
+void VdbWaitForEarlierScans(Relation index, Oid scanned) {
+	LOCKTAG tag;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, scanned);
+	WaitForLockers(tag, AccessExclusiveLock, false);
+	if (!XLogStandbyInfoActive())
+		return;
+	MemoryContext context = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	BeginInternalSubTransaction(NULL);
+	LogAccessExclusiveLock(MyDatabaseId, RelationGetRelid(index));
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(context);
+	CurrentResourceOwner = owner;
 }
 
 uint32 VdbSortDeadTidsFirst(Relation heap, ItemPointerData *tids, uint32 count) {

@@ -56,6 +56,19 @@ void VdbCompactOpened(Relation index);
 bool VdbMergeDue(Relation index);
 void VdbMergeOpened(Relation index);
 
+// Before a compaction frees index pages that scans begun earlier may still
+// read: waits until every transaction that holds a lock on `scanned` (the
+// index, or its table where scans lock only the table first) has ended, as
+// CREATE INDEX CONCURRENTLY waits; it queues for no lock, so it blocks
+// nobody. Hot standbys need the same wait, and a standby does not see the
+// primary's locks, so it also WAL-logs an ACCESS EXCLUSIVE lock on the index
+// (taken nowhere on the primary) in a subtransaction rolled back at once:
+// replaying it waits for the standby's queries that hold a lock on the
+// index, cancelling them after max_standby_streaming_delay as any recovery
+// conflict does, and the rollback's record releases it. The frees follow it
+// in the WAL, so no standby query can still walk a page they free.
+void VdbWaitForEarlierScans(Relation index, Oid scanned);
+
 // Sorts `tids` (heap TIDs of index entries) and moves those whose heap line
 // pointer is dead to the front; returns how many. Each heap page is pruned
 // first when that is due (heap_page_prune_opt, as any read of it would):

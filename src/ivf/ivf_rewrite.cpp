@@ -20,7 +20,8 @@
 //     that reads it after walks the new one. Either way every row once.
 //  4. Wait until every transaction that held a lock on the index when the
 //     switch happened has ended (WaitForLockers, as CREATE INDEX
-//     CONCURRENTLY does): no scan can still be on the old chain. Then mark
+//     CONCURRENTLY does; on hot standbys a recovery conflict: see
+//     VdbWaitForEarlierScans): no scan can still be on the old chain. Then mark
 //     its pages free (IVF_PAGE_FREE, WAL-logged) and record them in the FSM.
 // New pages are taken lowest block first from the free pages, else by
 // extending. When every list is done, lists with a page past where the
@@ -37,9 +38,8 @@
 //
 // Inserts still extend the relation for new list pages: only the rewriter,
 // which holds the locks above, reuses free pages, so a data page no list
-// reaches can only be an orphan. A hot standby has no such wait (step 4):
-// a standby query that walks a list while the primary compacts it may see
-// pages reused under it; run long standby queries apart from compactions.
+// reaches can only be an orphan. Hot standbys wait in step 4 as well
+// (VdbWaitForEarlierScans: a recovery conflict there).
 #include "index/index_maintain.h"
 #include "ivf/ivf.h"
 #include "pg/fault.h"
@@ -266,9 +266,7 @@ void RewriteList(Rewriter *rw, uint32 list, bool drop_dead) {
 	VDB_FAULT_POINT("ivf-compact-switched");
 
 	if (seen_count > 0) {
-		LOCKTAG tag;
-		SET_LOCKTAG_RELATION(tag, MyDatabaseId, RelationGetRelid(rw->index));
-		WaitForLockers(tag, AccessExclusiveLock, false);
+		VdbWaitForEarlierScans(rw->index, RelationGetRelid(rw->index));
 		for (uint32 i = 0; i < seen_count; i++)
 			FreePage(rw, seen[i].block);
 	}

@@ -2,7 +2,9 @@
 # (every replayed generic record compared with the page it rebuilds) that
 # replays deletes, VACUUM and vector_db_compact (node moves, link
 # redirects, freed slots, the truncation) returns the primary's top 10, and
-# its copy of the index checks clean. A dense and a sparsevec index.
+# its copy of the index checks clean. A dense and a sparsevec index. A
+# standby scan still in its transaction when a compaction frees what it may
+# read is ended by a recovery conflict.
 use strict;
 use warnings;
 use FindBin;
@@ -38,7 +40,8 @@ for my $round (1 .. 2) {
 	for my $table ('items', 'sparse') {
 		my $size = $primary->safe_psql('postgres', "SELECT pg_relation_size('${table}_idx')");
 		$primary->safe_psql('postgres', "DELETE FROM $table WHERE id % 3 = $round - 1; VACUUM $table;");
-		$primary->safe_psql('postgres', "SELECT vector_db_compact('${table}_idx')");
+		standby_scan_conflicts($primary, $standby, $query{$table}, "SELECT vector_db_compact('${table}_idx')",
+			"$table round $round");
 		# A sparse index keeps the pool pages that unmoved nodes' elements use
 		# (docs/hnsw.md): with a third deleted it need not shrink; 075 shows
 		# it does with half.

@@ -10,7 +10,8 @@ use Test::More;
 
 our @EXPORT = qw(create_recall_function fill_random measure_recall check_index standby_checks_and_stop
                  start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path
-                 recall_on_build_paths standby_matches_primary cancel_build_in_phase init_for_page_edits);
+                 recall_on_build_paths standby_matches_primary standby_scan_conflicts cancel_build_in_phase
+                 init_for_page_edits);
 
 # Initialises a cluster whose test edits index pages on disk: without data
 # checksums, which initdb turns on by default from PostgreSQL 18 (an edited
@@ -182,6 +183,28 @@ sub standby_matches_primary {
 	my $on_standby = $standby->safe_psql($db, $query);
 	isnt($on_primary, '', "$what: primary returns rows");
 	is($on_standby, $on_primary, "$what: standby returns the primary's top 10");
+}
+
+# Compaction frees index pages that a scan begun earlier may still read, and
+# waits for such scans on hot standbys too: a standby session that has run
+# $query (an index scan) and stays in its transaction, holding its lock on
+# the index, is ended by a lock conflict with recovery once the standby
+# replays $sql (a compaction on the primary). The standby gives up waiting
+# for it after 100 ms, not the default 30 s.
+sub standby_scan_conflicts {
+	my ($primary, $standby, $query, $sql, $what) = @_;
+	$standby->append_conf('postgresql.conf', "max_standby_streaming_delay = 100ms\n");
+	$standby->reload;
+	my $conflicts = "FROM pg_stat_database_conflicts WHERE datname = 'postgres'";
+	my $before = $standby->safe_psql('postgres', "SELECT confl_lock $conflicts");
+	$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
+	my $reader = $standby->background_psql('postgres', on_error_stop => 0);
+	$reader->query_safe("BEGIN; $query");
+	$primary->safe_psql('postgres', $sql);
+	$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
+	ok($standby->poll_query_until('postgres', "SELECT confl_lock > $before $conflicts"),
+		"$what: a standby scan still in its transaction was ended by a lock conflict");
+	$reader->quit;
 }
 
 # Runs $settings and then $create (a CREATE INDEX) in a background session,
