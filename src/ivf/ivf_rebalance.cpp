@@ -32,7 +32,13 @@
 //     which is left intact.
 //  5. Once every transaction that held a lock on the index at the switch
 //     has ended (IvfWaitForScans), the old data, centroid and state pages
-//     are freed, and free pages at the end are truncated.
+//     are freed.
+//  6. The new state and centroid pages, which went where there was room
+//     while the old layout was in use (mostly past the end), are copied
+//     down into the freed pages and switched to again as in step 4, so that
+//     they do not stop a truncation; lists with pages past the packed end
+//     are moved down (IvfPackLists), and free pages at the end are
+//     truncated. The index ends about the size of a fresh build.
 //
 // A crash or an ERROR before the switch leaves the old layout in use and the
 // new pages unreached; after it, the new layout in use and the old pages
@@ -248,6 +254,61 @@ void Switch(Rebalance *rb, Buffer meta_buffer) {
 	edit.Finish();
 }
 
+void FreeLayoutPages(IvfRewriter *rw, const IvfMetaPageData &layout) {
+	for (BlockNumber i = 0; i < IvfCentroidPages(layout); i++)
+		IvfFreePage(rw, layout.centroid_start + i);
+	for (BlockNumber i = 0; i < IvfStatePages(layout); i++)
+		IvfFreePage(rw, layout.state_start + i);
+}
+
+// IvfTakeRun's init for a copy of the page `i` blocks past the block in arg.
+void CopyPage(Page page, BlockNumber i, void *arg) {
+	IvfRewriter *rw = ((IvfRewriter **) arg)[0];
+	BlockNumber block = *(BlockNumber *) ((IvfRewriter **) arg)[1] + i;
+	Buffer buffer = VdbReadBuffer(rw->index, block, BUFFER_LOCK_SHARE);
+	memcpy(page, BufferGetPage(buffer), BLCKSZ);
+	UnlockReleaseBuffer(buffer);
+}
+
+// Step 6: the new state and centroid pages were written where there was
+// room while the old layout was in use, mostly past the end, where they
+// would stop every truncation. Copied into the old layout's freed pages
+// under the metapage's exclusive lock (no insert changes an entry
+// meanwhile) and switched to as in step 4, the pages past them can go.
+void MoveLayoutDown(Rebalance *rb) {
+	IvfRewriter *rw = rb->rw;
+	IvfMetaPageData from = rw->meta;
+	IvfMetaPageData to = from;
+	Buffer meta_buffer = VdbReadBuffer(rw->index, IVF_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
+	void *source[2] = {rw, &from.state_start};
+	to.state_start = IvfTakeRun(rw, IvfStatePages(from), from.state_start, CopyPage, source);
+	source[1] = &from.centroid_start;
+	to.centroid_start = IvfTakeRun(rw, IvfCentroidPages(from), from.centroid_start, CopyPage, source);
+	bool moved = BlockNumberIsValid(to.centroid_start) || BlockNumberIsValid(to.state_start);
+	if (!BlockNumberIsValid(to.state_start))
+		to.state_start = IvfStatePages(from) == 0 ? to.centroid_start : from.state_start;
+	if (!BlockNumberIsValid(to.centroid_start))
+		to.centroid_start = from.centroid_start;
+	if (moved) {
+		to.generation++;
+		VdbPageEdit edit(rw->index);
+		memcpy(PageGetContents(edit.Register(meta_buffer)), &to, sizeof to);
+		edit.Finish();
+	}
+	UnlockReleaseBuffer(meta_buffer);
+	if (!moved)
+		return;
+	VDB_FAULT_POINT("ivf-rebalance-moved");
+	IvfWaitForScans(rw);
+	if (to.centroid_start != from.centroid_start)
+		for (BlockNumber i = 0; i < IvfCentroidPages(from); i++)
+			IvfFreePage(rw, from.centroid_start + i);
+	if (to.state_start != from.state_start)
+		for (BlockNumber i = 0; i < IvfStatePages(from); i++)
+			IvfFreePage(rw, from.state_start + i);
+	rw->meta = to;
+}
+
 Rebalance *BeginRebalance(Relation heap, Relation index) {
 	Rebalance *rb = (Rebalance *) palloc0(sizeof(Rebalance));
 	rb->rw = IvfBeginRewrite(heap, index);
@@ -290,8 +351,8 @@ void IvfRebalance(Relation heap, Relation index) {
 	// Step 2.
 	IvfMetaPageData &fresh = rb->fresh;
 	fresh.generation = old.generation + 1;
-	fresh.state_start = IvfTakeRun(rw, IvfStatePages(fresh), InitStatePage, rb);
-	fresh.centroid_start = IvfTakeRun(rw, IvfCentroidPages(fresh), InitCentroidPage, rb);
+	fresh.state_start = IvfTakeRun(rw, IvfStatePages(fresh), InvalidBlockNumber, InitStatePage, rb);
+	fresh.centroid_start = IvfTakeRun(rw, IvfCentroidPages(fresh), InvalidBlockNumber, InitCentroidPage, rb);
 	if (!BlockNumberIsValid(fresh.state_start))
 		fresh.state_start = fresh.centroid_start;
 	VDB_FAULT_POINT("ivf-rebalance-trained");
@@ -320,11 +381,10 @@ void IvfRebalance(Relation heap, Relation index) {
 			IvfFreePage(rw, rb->seen[list]->pages[i].block);
 			VDB_FAULT_POINT("ivf-rebalance-freeing");
 		}
-	for (BlockNumber i = 0; i < IvfCentroidPages(old); i++)
-		IvfFreePage(rw, old.centroid_start + i);
-	for (BlockNumber i = 0; i < IvfStatePages(old); i++)
-		IvfFreePage(rw, old.state_start + i);
+	FreeLayoutPages(rw, old);
 	rw->meta = fresh;
+	MoveLayoutDown(rb);
+	IvfPackLists(rw);
 	EndRebalance(rb);
 }
 

@@ -183,19 +183,22 @@ Buffer IvfTakePage(IvfRewriter *rw) {
 	return VdbNewBuffer(rw->index, MAIN_FORKNUM);
 }
 
-BlockNumber IvfTakeRun(IvfRewriter *rw, BlockNumber pages, void (*init)(Page page, BlockNumber i, void *arg),
-                       void *arg) {
+BlockNumber IvfTakeRun(IvfRewriter *rw, BlockNumber pages, BlockNumber below,
+                       void (*init)(Page page, BlockNumber i, void *arg), void *arg) {
 	if (pages == 0)
 		return InvalidBlockNumber;
 	// The lowest run of free pages long enough, else new pages at the end:
 	// the extension lock (which VdbNewBuffer takes again, as its holder may)
 	// keeps inserts from extending between them.
 	BlockNumber first = InvalidBlockNumber;
-	for (BlockNumber block = rw->lowest, run = 0; block < rw->map_blocks && !BlockNumberIsValid(first); block++) {
+	BlockNumber limit = Min(rw->map_blocks, below);
+	for (BlockNumber block = rw->lowest, run = 0; block < limit && !BlockNumberIsValid(first); block++) {
 		run = rw->free_map[block] ? run + 1 : 0;
-		if (run == pages)
+		if (run == pages && block + 1 - pages < below)
 			first = block + 1 - pages;
 	}
+	if (!BlockNumberIsValid(first) && BlockNumberIsValid(below))
+		return InvalidBlockNumber;
 	bool extend = !BlockNumberIsValid(first);
 	if (extend)
 		LockRelationForExtension(rw->index, ExclusiveLock);
@@ -397,17 +400,19 @@ void IvfEndRewrite(IvfRewriter *rw) {
 	pfree(rw);
 }
 
-void IvfCompact(Relation heap, Relation index) {
-	IvfRewriter *rw = IvfBeginRewrite(heap, index);
-	uint32 lists = rw->meta.lists;
-	for (uint32 list = 0; list < lists; list++)
-		RewriteList(rw, list, true);
+void IvfPackLists(IvfRewriter *rw) {
 	// Where the index would end with every used page packed at the front.
-	BlockNumber blocks = RelationGetNumberOfBlocks(index);
-	BlockNumber end = blocks - rw->free_pages;
-	for (uint32 list = 0; list < lists; list++)
+	BlockNumber end = RelationGetNumberOfBlocks(rw->index) - rw->free_pages;
+	for (uint32 list = 0; list < rw->meta.lists; list++)
 		if (ListReaches(rw, list, end))
 			RewriteList(rw, list, false);
+}
+
+void IvfCompact(Relation heap, Relation index) {
+	IvfRewriter *rw = IvfBeginRewrite(heap, index);
+	for (uint32 list = 0; list < rw->meta.lists; list++)
+		RewriteList(rw, list, true);
+	IvfPackLists(rw);
 	IvfEndRewrite(rw);
 }
 

@@ -45,6 +45,9 @@ struct IvfListWriter {
 // Finds the free pages and frees the orphans: pages no list of the current
 // layout reaches, left by a crash or an ERROR in a compaction or rebalance.
 IvfRewriter *IvfBeginRewrite(Relation heap, Relation index);
+// Rewrites the lists that have a page past where the index would end with
+// every used page packed at the front into the free pages below.
+void IvfPackLists(IvfRewriter *rw);
 // Truncates the free pages at the end and frees the rewriter.
 void IvfEndRewrite(IvfRewriter *rw);
 
@@ -52,9 +55,11 @@ void IvfEndRewrite(IvfRewriter *rw);
 // new one at the end.
 Buffer IvfTakePage(IvfRewriter *rw);
 // `pages` consecutive blocks, free ones or new ones at the end; each is
-// formatted by `init(page, i, arg)` and logged as a full image. Returns the first.
-BlockNumber IvfTakeRun(IvfRewriter *rw, BlockNumber pages, void (*init)(Page page, BlockNumber i, void *arg),
-                       void *arg);
+// formatted by `init(page, i, arg)` and logged as a full image. Returns the
+// first. With `below` valid: only free ones starting below it, else none
+// (InvalidBlockNumber).
+BlockNumber IvfTakeRun(IvfRewriter *rw, BlockNumber pages, BlockNumber below,
+                       void (*init)(Page page, BlockNumber i, void *arg), void *arg);
 // Marks a page that no scan can reach any more free (WAL-logged) and records
 // it in the free space map.
 void IvfFreePage(IvfRewriter *rw, BlockNumber block);
