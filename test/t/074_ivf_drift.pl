@@ -1,7 +1,7 @@
 # The workers' rebalance task (docs/workers.md, docs/ivf.md "Rebalancing"):
 # an ivfflat index of clustered rows, half of the rows replaced by rows of
-# clusters shifted far away, loses recall at fixed probes (the new rows
-# crowd into the few lists nearest to them). With the workers on and no
+# other clusters, loses recall at fixed probes (the old lists split the new
+# clusters between them). With the workers on and no
 # manual action, a worker rebalances it (rows_since_training back to 0, by
 # vector_db.rebalance_fraction = 0.5), and recall at the same probes comes
 # back to within 0.01 of a fresh build of the same rows; the index check
@@ -27,27 +27,28 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION vector_db');
 create_recall_function($node, 'postgres');
 
-# 24 clusters in 8 dimensions, seeded: rows c + noise; the shifted clusters
-# are the same ones 20 away in every dimension.
+# 24 clusters in 8 dimensions, seeded: rows c + noise. Half of them are
+# then replaced by rows of 24 other clusters in the same space, whose rows
+# the old lists split between them.
 $node->safe_psql('postgres', q{
 SET client_min_messages = warning;
 SELECT setseed(0.25);
-CREATE TABLE centres AS SELECT c, (SELECT array_agg(random() * 10 - 5)::float4[] FROM generate_series(1, 8) WHERE c > 0) AS v
-	FROM generate_series(0, 23) c;
-CREATE FUNCTION near(i int, shift float4) RETURNS vector LANGUAGE sql AS $$
-	SELECT (SELECT array_agg(x + shift + random() - 0.5)::float4[] FROM unnest(v) x)::vector FROM centres WHERE c = i % 24 $$;
+CREATE TABLE centres AS SELECT c, (SELECT array_agg(random() * 10 - 5)::float4[] FROM generate_series(1, 8) WHERE c >= 0) AS v
+	FROM generate_series(0, 47) c;
+CREATE FUNCTION near(c int) RETURNS vector LANGUAGE sql AS $$
+	SELECT (SELECT array_agg(x + 2 * random() - 1)::float4[] FROM unnest(v) x)::vector FROM centres WHERE centres.c = near.c $$;
 CREATE TABLE items (id int PRIMARY KEY, v vector(8));
-INSERT INTO items SELECT i, near(i, 0) FROM generate_series(1, 3000) i;
+INSERT INTO items SELECT i, near(i % 24) FROM generate_series(1, 3000) i;
 CREATE INDEX drift_idx ON items USING ivfflat (v vector_l2_ops) WITH (lists = 24);
 DELETE FROM items WHERE id % 2 = 0;
-INSERT INTO items SELECT i, near(i, 20) FROM generate_series(3001, 4500) i;
+INSERT INTO items SELECT i, near(24 + i % 24) FROM generate_series(3001, 4500) i;
 VACUUM items;
-CREATE TABLE queries AS SELECT near(i * 7, CASE WHEN i % 2 = 0 THEN 20 ELSE 0 END) AS v FROM generate_series(1, 60) i;
+CREATE TABLE queries AS SELECT near(i % 48) AS v FROM generate_series(1, 96) i;
 });
-my $settings = 'SET ivfflat.probes = 2;';
+my $settings = 'SET ivfflat.probes = 1;';
 my $drifted = $node->safe_psql('postgres', "$settings SELECT recall('items', 'v', '<->', 'queries', 10)");
-is($node->safe_psql('postgres', 'SELECT rows_since_training FROM vector_db_index_stats(\'drift_idx\')'),
-	'1500', 'half the rows were added since training');
+cmp_ok($node->safe_psql('postgres', 'SELECT rows_since_training FROM vector_db_index_stats(\'drift_idx\')'),
+	'>=', 1500, 'half the rows were added since training');
 
 # The workers on: one rebalances the index by itself.
 $node->safe_psql('postgres', 'ALTER SYSTEM SET vector_db.max_workers = 1; SELECT pg_reload_conf();');
@@ -65,7 +66,7 @@ CREATE INDEX fresh_idx ON items USING ivfflat (v vector_l2_ops) WITH (lists = 24
 });
 my $fresh = $node->safe_psql('postgres', "$settings SELECT recall('items', 'v', '<->', 'queries', 10)");
 cmp_ok($rebalanced, '>=', $fresh - 0.01,
-	"recall at probes 2: drifted $drifted, rebalanced by the worker $rebalanced, fresh build $fresh");
+	"recall at probes 1: drifted $drifted, rebalanced by the worker $rebalanced, fresh build $fresh");
 cmp_ok($drifted, '<', $rebalanced, 'the drift cost recall that the rebalance won back');
 
 $node->stop;
