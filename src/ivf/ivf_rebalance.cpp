@@ -89,6 +89,7 @@ struct Rebalance {
 	TupleTableSlot *slot;
 	IndexFetchTableData *fetch;
 	SnapshotData visible;  // rows no VACUUM could remove yet
+	vdb::ElementMetric metric;  // of the column
 	NewList *lists;        // fresh.lists
 	size_t pending_bytes;
 	size_t budget;
@@ -111,7 +112,7 @@ bool LoadElement(Rebalance *rb, const IvfTupleHeader *tuple) {
 	GetPerTupleExprContext(rb->estate)->ecxt_scantuple = rb->slot;
 	FormIndexDatum(rb->info, rb->slot, rb->estate, values, isnull);
 	bool usable =
-	    !isnull[0] && VdbDatumToElement(rb->rw->index, IvfMetric(old), values[0], rb->element);
+	    !isnull[0] && VdbDatumToElement(rb->rw->index, rb->metric, values[0], rb->element);
 	ResetPerTupleExprContext(rb->estate);
 	ExecClearTuple(rb->slot);
 	return usable;
@@ -313,7 +314,8 @@ Rebalance *BeginRebalance(Relation heap, Relation index) {
 	Rebalance *rb = (Rebalance *) palloc0(sizeof(Rebalance));
 	rb->rw = IvfBeginRewrite(heap, index);
 	const IvfMetaPageData &old = rb->rw->meta;
-	rb->element = (char *) palloc(Max(IvfMetric(old).bytes, old.code_size));
+	rb->metric = IvfMetric(old);
+	rb->element = (char *) palloc(Max(rb->metric.bytes, old.code_size));
 	rb->tuple = (uint8 *) palloc0(old.tuple_size);
 	rb->info = BuildIndexInfo(index);
 	rb->estate = CreateExecutorState();
@@ -337,6 +339,11 @@ void EndRebalance(Rebalance *rb) {
 }  // namespace
 
 void IvfRebalance(Relation heap, Relation index) {
+	// The heap reads' visibility test needs the transaction's horizons,
+	// which a worker's task transaction has not taken yet.
+	bool pushed = !ActiveSnapshotSet();
+	if (pushed)
+		PushActiveSnapshot(GetTransactionSnapshot());
 	Rebalance *rb = BeginRebalance(heap, index);
 	IvfRewriter *rw = rb->rw;
 	const IvfMetaPageData old = rw->meta;
@@ -386,6 +393,8 @@ void IvfRebalance(Relation heap, Relation index) {
 	MoveLayoutDown(rb);
 	IvfPackLists(rw);
 	EndRebalance(rb);
+	if (pushed)
+		PopActiveSnapshot();
 }
 
 bool IvfRebalanceDue(Relation index) {

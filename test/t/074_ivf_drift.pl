@@ -40,6 +40,8 @@ CREATE FUNCTION near(c int) RETURNS vector LANGUAGE sql AS $$
 CREATE TABLE items (id int PRIMARY KEY, v vector(8));
 INSERT INTO items SELECT i, near(i % 24) FROM generate_series(1, 3000) i;
 CREATE INDEX drift_idx ON items USING ivfflat (v vector_l2_ops) WITH (lists = 24);
+CREATE INDEX drift_sq8 ON items USING ivf (v vector_l2_ops) WITH (lists = 24, quantizer = 'sq8');
+UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'drift_sq8'::regclass;
 DELETE FROM items WHERE id % 2 = 0;
 INSERT INTO items SELECT i, near(24 + i % 24) FROM generate_series(3001, 4500) i;
 VACUUM items;
@@ -57,6 +59,15 @@ ok($node->poll_query_until('postgres',
 	'a worker rebalanced the index');
 my ($ret, $out, $err) = $node->psql('postgres', "SELECT vector_db_index_check('drift_idx', true)");
 is($ret, 0, 'vector_db_index_check passes after the rebalance') or diag($err);
+# An sq8 index (its codes re-encoded from the heap rows), made valid only
+# now that the recall of the other is measured.
+$node->safe_psql('postgres', "UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'drift_sq8'::regclass");
+ok($node->poll_query_until('postgres',
+		"SELECT rows_since_training = 0 FROM vector_db_index_stats('drift_sq8')"),
+	'a worker rebalanced the sq8 index');
+($ret, $out, $err) = $node->psql('postgres', "SELECT vector_db_index_check('drift_sq8', true)");
+is($ret, 0, 'vector_db_index_check passes on the sq8 index') or diag($err);
+$node->safe_psql('postgres', "DROP INDEX drift_sq8");
 my $rebalanced = $node->safe_psql('postgres', "$settings SELECT recall('items', 'v', '<->', 'queries', 10)");
 
 $node->safe_psql('postgres', q{
