@@ -91,3 +91,17 @@ BEGIN
 		GRANT EXECUTE ON FUNCTION vector_db_merge(regclass) TO pg_maintain;
 	END IF;
 END $$;
+
+-- Retrains the centroids and quantizer of an ivfflat or ivf index on its
+-- rows and rewrites its lists online (docs/ivf.md, "Rebalancing"). The roles
+-- that may VACUUM the table (checked by the C function too), as
+-- vector_db_compact.
+CREATE FUNCTION vector_db_rebalance(index regclass) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION vector_db_rebalance(regclass) FROM PUBLIC;
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
+		GRANT EXECUTE ON FUNCTION vector_db_rebalance(regclass) TO pg_maintain;
+	END IF;
+END $$;

@@ -17,6 +17,7 @@ extern "C" {
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
 #include "commands/defrem.h"
+#include "commands/tablecmds.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -128,15 +129,26 @@ uint32 VdbSortDeadTidsFirst(Relation heap, ItemPointerData *tids, uint32 count) 
 	return dead;
 }
 
-int64 VdbCompactIndex(Oid index_oid) {
-	Relation heap;
-	Relation index = OpenIndexAndTable(index_oid, ShareUpdateExclusiveLock, "compact", &heap);
-	const VdbCompaction *compaction = compactions.Find(index);
+namespace {
+
+// Opens a valid index and its table SHARE UPDATE EXCLUSIVE, for `verb`
+// ("compact", "rebalance").
+Relation OpenForRewrite(Oid index_oid, const char *verb, Relation *heap) {
+	Relation index = OpenIndexAndTable(index_oid, ShareUpdateExclusiveLock, verb, heap);
 	// A concurrent build still adds rows the way a build does.
 	if (!index->rd_index->indisvalid)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("cannot compact index \"%s\"", RelationGetRelationName(index)),
+		                errmsg("cannot %s index \"%s\"", verb, RelationGetRelationName(index)),
 		                errdetail("Index is not valid."), errhint("REINDEX it, or drop it.")));
+	return index;
+}
+
+}  // namespace
+
+int64 VdbCompactIndex(Oid index_oid) {
+	Relation heap;
+	Relation index = OpenForRewrite(index_oid, "compact", &heap);
+	const VdbCompaction *compaction = compactions.Find(index);
 	BlockNumber before = RelationGetNumberOfBlocks(index);
 	compaction->compact(heap, index);
 	BlockNumber after = RelationGetNumberOfBlocks(index);
@@ -187,4 +199,35 @@ VDB_FUNCTION(vector_db_merge) {
 	index_close(index, RowExclusiveLock);
 	table_close(heap, RowExclusiveLock);
 	PG_RETURN_INT64(merged);
+}
+
+bool VdbRebalanceDue(Relation index) {
+	const VdbCompaction *ops = compactions.Find(index);
+	return index->rd_index->indisvalid && ops->rebalance_due != NULL && ops->rebalance_due(index);
+}
+
+void VdbRebalanceOpened(Relation index) {
+	Relation heap = table_open(index->rd_index->indrelid, NoLock);  // locked by the caller
+	compactions.Find(index)->rebalance(heap, index);
+	table_close(heap, NoLock);
+}
+
+VDB_FUNCTION(vector_db_rebalance) {
+	Oid index_oid = PG_GETARG_OID(0);
+	PreventCommandDuringRecovery("vector_db_rebalance()");
+	CheckPrivileges(VdbIndexTable(index_oid), index_oid, "rebalance");
+	Relation heap;
+	Relation index = OpenForRewrite(index_oid, "rebalance", &heap);
+	const VdbCompaction *ops = compactions.Find(index);
+	if (ops->rebalance == NULL)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("index \"%s\" has no lists to rebalance", RelationGetRelationName(index)),
+		                errdetail("Only ivfflat and ivf indexes have them.")));
+	// This session's own open scans of the old layout: the wait for
+	// scans before old pages are freed does not wait for them.
+	CheckTableNotInUse(index, "vector_db_rebalance()");
+	ops->rebalance(heap, index);
+	index_close(index, ShareUpdateExclusiveLock);
+	table_close(heap, ShareUpdateExclusiveLock);
+	PG_RETURN_VOID();
 }

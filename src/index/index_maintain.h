@@ -9,7 +9,9 @@
 //   now. It locks both ROW EXCLUSIVE, as an INSERT: a merge changes the index
 //   the way inserts do, and the AM's own merge lock keeps merges and VACUUM
 //   one at a time.
-// Both check the caller's rights as VACUUM does (the table's owner, the
+// - vector_db_rebalance(regclass) retrains an ivfflat or ivf index's lists
+//   and rewrites them online, with vector_db_compact's locks.
+// All check the caller's rights as VACUUM does (the table's owner, the
 // database's owner, a superuser; from PostgreSQL 17 pg_maintain) before any
 // lock.
 #pragma once
@@ -30,11 +32,16 @@ extern "C" {
 // the pending area is over its limit (pending_list_limit). Both get the
 // index and its table locked at least ROW EXCLUSIVE; both are NULL for an
 // AM without a pending area.
+// `rebalance` retrains an ivf index's lists and rewrites them (NULL for an
+// AM without lists), `rebalance_due` says whether they drifted past the
+// vector_db.rebalance_* thresholds; both get the locks `compact` gets.
 struct VdbCompaction {
 	void (*compact)(Relation heap, Relation index);
 	bool (*due)(Relation index);
 	int64 (*merge)(Relation index);
 	bool (*merge_due)(Relation index);
+	void (*rebalance)(Relation heap, Relation index);
+	bool (*rebalance_due)(Relation index);
 };
 
 // Each AM registers its compaction by AM name from _PG_init.
@@ -55,6 +62,11 @@ void VdbCompactOpened(Relation index);
 // one). The merge needs no more than ROW EXCLUSIVE on both.
 bool VdbMergeDue(Relation index);
 void VdbMergeOpened(Relation index);
+
+// The same for the rebalance (never due for an AM without lists), which
+// vector_db_rebalance(regclass) runs by hand.
+bool VdbRebalanceDue(Relation index);
+void VdbRebalanceOpened(Relation index);
 
 // Before a compaction frees index pages that scans begun earlier may still
 // read: waits until every transaction that holds a lock on `scanned` (the

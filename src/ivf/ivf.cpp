@@ -177,11 +177,23 @@ void IvfInit(void) {
 	                         "than this fraction of its data pages",
 	                         NULL, &ivf_compaction_threshold, ivf_compaction_threshold, 0.0, 1.0, PGC_SIGHUP, 0,
 	                         NULL, NULL, NULL);
+	DefineCustomRealVariable("vector_db.rebalance_imbalance",
+	                         "A rebalance of an ivfflat or ivf index is due when its largest list holds more than "
+	                         "this many times the mean rows per list",
+	                         "0 turns this rule off. It applies once a tenth of the rows were added since the "
+	                         "lists were trained.",
+	                         &ivf_rebalance_imbalance, ivf_rebalance_imbalance, 0.0, 1e6, PGC_SIGHUP, 0, NULL, NULL,
+	                         NULL);
+	DefineCustomRealVariable("vector_db.rebalance_fraction",
+	                         "A rebalance of an ivfflat or ivf index is due when the rows added since its lists "
+	                         "were trained reach this fraction of its rows",
+	                         "0 turns this rule off.", &ivf_rebalance_fraction, ivf_rebalance_fraction, 0.0, 1e6,
+	                         PGC_SIGHUP, 0, NULL, NULL, NULL);
 	VdbRegisterIndexChecker("ivfflat", IvfCheckIndex);
 	VdbRegisterIndexChecker("ivf", IvfCheckIndex);
 	VdbRegisterIndexStats("ivfflat", IvfGatherStats);
 	VdbRegisterIndexStats("ivf", IvfGatherStats);
-	static const VdbCompaction compaction{IvfCompact, IvfCompactionDue};
+	static const VdbCompaction compaction{IvfCompact, IvfCompactionDue, NULL, NULL, IvfRebalance, IvfRebalanceDue};
 	VdbRegisterIndexCompaction("ivfflat", &compaction);
 	VdbRegisterIndexCompaction("ivf", &compaction);
 }

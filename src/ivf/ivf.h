@@ -97,6 +97,38 @@ void IvfCompact(Relation heap, Relation index);
 // of the data pages the index has now.
 bool IvfCompactionDue(Relation index);
 
+// --- ivf_rebalance.cpp: retraining (vector_db_rebalance and the workers;
+// the caller locks as for IvfCompact) ---
+
+// Retrains the centroids and the quantizer on a sample of the index's rows
+// and rewrites every list against them, online (docs/ivf.md, "Rebalancing").
+void IvfRebalance(Relation heap, Relation index);
+// Whether the lists drifted past vector_db.rebalance_imbalance or
+// vector_db.rebalance_fraction since the centroids were trained.
+bool IvfRebalanceDue(Relation index);
+extern double ivf_rebalance_imbalance;
+extern double ivf_rebalance_fraction;
+
+// --- ivf_build.cpp: sampling and training, as CREATE INDEX does them, for
+// the rebalance too. The state is freed with the current memory context. ---
+struct IvfBuildState;
+// A trainer whose sample holds what a build of `planned_lists` lists draws.
+IvfBuildState *IvfNewTrainer(Relation index, uint32 planned_lists);
+// The rows a build of `lists` lists samples: max(50 x lists, 10,000)
+// (less when half of maintenance_work_mem cannot hold them).
+size_t IvfSampleTarget(uint32 lists);
+// Offers one prepared element to the reservoir sample.
+void IvfSampleElement(IvfBuildState *state, const char *element);
+// Trains up to `lists` centroids and the quantizer on the sample; the
+// metapage of the result (state_start and centroid_start not yet placed).
+const IvfMetaPageData &IvfTrain(IvfBuildState *state, vdb::IvfQuantizer quantizer, uint32 lists);
+const std::vector<uint8_t> &IvfTrainedState(const IvfBuildState *state);
+struct IvfCentroids;
+const IvfCentroids &IvfTrainedCentroids(const IvfBuildState *state);
+// Encodes a prepared element as a list tuple of the trained lists; returns
+// its list.
+uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid, uint8 *tuple);
+
 // --- ivf_storage.cpp ---
 
 // The metapage, checked and copied out.
@@ -126,8 +158,18 @@ struct IvfIndexState {
 // the caller deletes it.
 IvfIndexState *IvfLoadIndexState(Relation index);
 // The same, cached per backend (ivf_cache.cpp); valid until the index is
-// rebuilt, which cannot happen while this backend scans it.
+// rebuilt, which cannot happen while this backend scans it, and until the
+// end of the transaction after a rebalance replaced it.
 const IvfIndexState *IvfGetIndexState(Relation index);
+// The metapage's generation (ivf_pages.h), under a moment's share lock.
+uint32 IvfReadGeneration(Relation index);
+
+// Blocks of the quantizer state and of the centroid entries.
+BlockNumber IvfStatePages(const IvfMetaPageData &meta);
+BlockNumber IvfCentroidPages(const IvfMetaPageData &meta);
+// Whether a block is the metapage, a state page or a centroid page of the
+// layout the metapage describes (never a data page).
+bool IvfIsLayoutPage(const IvfMetaPageData &meta, BlockNumber block);
 
 // Where list `list`'s entry lives.
 BlockNumber IvfEntryBlock(const IvfMetaPageData &meta, uint32 list);
@@ -139,8 +181,11 @@ uint32 IvfNearestList(const vdb::ElementMetric &metric, const IvfCentroids &cent
 // Formats an empty data page.
 void IvfInitDataPage(Page page);
 
-// Adds one tuple (aminsert): WAL-logged, finds room from the list's insert page.
-void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code);
+// Adds one tuple (aminsert): WAL-logged, finds room from the list's insert
+// page. False, and nothing added, when a rebalance has switched the index
+// away from `meta`'s generation since: encode the row again for the state
+// IvfGetIndexState now returns.
+bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code);
 
 // Raises pgvector's ERROR (54000) when a column has more dimensions than an
 // ivf element holds (IVF_MAX_ELEMENT_BYTES: 2,000 for vector, 4,000 for

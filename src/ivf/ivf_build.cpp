@@ -39,19 +39,11 @@ extern "C" {
 #include "utils/memutils.h"
 }
 
-namespace {
-
-#if PG_VERSION_NUM >= 170000
-constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MESSAGE_QUEUE_RECEIVE;
-#else
-constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MQ_RECEIVE;
-#endif
-
 // C++ state of a build, freed by a memory-context callback on ERROR too. No
 // C++ object of the build lives on the stack of a function that can raise an
 // ERROR (scripts/lint-boundary.py checks it): it lives here, or inside a
 // RunCpp body.
-struct BuildMemory {
+struct IvfBuildMemory {
 	std::vector<float> sample;  // rows x dims, as the quantizer sees them (flat.ToQuantizerInput)
 	vdb::IvfCoder flat;
 	vdb::IvfCoder coder;
@@ -62,11 +54,11 @@ struct BuildMemory {
 	std::vector<BlockNumber> last;  // per list: last page written
 };
 
-struct BuildState {
+struct IvfBuildState {
 	Relation index;
 	vdb::ElementMetric metric;
 	IvfMetaPageData meta;
-	BuildMemory *memory;
+	IvfBuildMemory *memory;
 	char *element;
 	size_t sample_cap;
 	double seen;  // rows offered to the sample
@@ -80,6 +72,14 @@ struct BuildState {
 	int live_queues;
 	shm_mq_handle *send;  // worker: to the leader
 };
+
+namespace {
+
+#if PG_VERSION_NUM >= 170000
+constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MESSAGE_QUEUE_RECEIVE;
+#else
+constexpr uint32 kWaitQueueReceive = WAIT_EVENT_MQ_RECEIVE;
+#endif
 
 // What a worker of the assign pass needs besides the heap: the shapes, the
 // quantizer state's length and the centroids (the chunks that follow).
@@ -124,31 +124,16 @@ void RaiseStatus(const Failure &status, const char *what) {
 }
 
 void SampleCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
-	BuildState *state = (BuildState *) arg;
+	IvfBuildState *state = (IvfBuildState *) arg;
 	state->heap_tuples++;
-	if (isnull[0] || !VdbDatumToElement(index, state->metric, values[0], state->element))
-		return;
-	state->seen++;
-	size_t d = state->metric.dims;
-	std::vector<float> &sample = state->memory->sample;
-	size_t slot;
-	if (sample.size() / d < state->sample_cap) {
-		slot = sample.size() / d;
-		vdb::RunCpp("ivf build", [&] { sample.resize(sample.size() + d); });
-	} else {
-		// Algorithm R: the row replaces a random one with probability cap / seen.
-		uint64 j = pg_prng_uint64_range(&pg_global_prng_state, 0, uint64(state->seen) - 1);
-		if (j >= state->sample_cap)
-			return;
-		slot = size_t(j);
-	}
-	state->memory->flat.ToQuantizerInput(state->element, &sample[slot * d]);
+	if (!isnull[0] && VdbDatumToElement(index, state->metric, values[0], state->element))
+		IvfSampleElement(state, state->element);
 }
 
 // Writes the pending tuples of every list to new pages at the ends of the chains.
-void FlushLists(BuildState *state) {
+void FlushLists(IvfBuildState *state) {
 	VdbProgressPhase(IVF_PHASE_LOAD);
-	BuildMemory *m = state->memory;
+	IvfBuildMemory *m = state->memory;
 	const IvfMetaPageData &meta = state->meta;
 	for (uint32 list = 0; list < meta.lists; list++) {
 		std::vector<uint8_t> &tuples = m->pending[list];
@@ -185,8 +170,8 @@ void FlushLists(BuildState *state) {
 
 // Assigns a converted element to its nearest list and encodes it as a list
 // tuple; returns the list.
-uint32 EncodeRow(BuildState *state, ItemPointer tid, uint8 *tuple_bytes) {
-	BuildMemory *m = state->memory;
+uint32 EncodeRow(IvfBuildState *state, ItemPointer tid, uint8 *tuple_bytes) {
+	IvfBuildMemory *m = state->memory;
 	const IvfMetaPageData &meta = state->meta;
 	uint32 list = IvfNearestList(state->metric, m->centroids, meta.lists, state->element);
 	IvfTupleHeader *tuple = (IvfTupleHeader *) tuple_bytes;
@@ -200,7 +185,7 @@ uint32 EncodeRow(BuildState *state, ItemPointer tid, uint8 *tuple_bytes) {
 
 // Buffers one list tuple in its list (the leader), writing the lists out
 // when the buffers outgrow maintenance_work_mem.
-void AddPending(BuildState *state, uint32 list, const uint8 *tuple) {
+void AddPending(IvfBuildState *state, uint32 list, const uint8 *tuple) {
 	const IvfMetaPageData &meta = state->meta;
 	if (list >= meta.lists)
 		elog(ERROR, "ivf build received list %u of %u", list, meta.lists);
@@ -218,7 +203,7 @@ void AddPending(BuildState *state, uint32 list, const uint8 *tuple) {
 
 // Takes what the workers have sent so far; with `wait`, until every worker
 // has detached (sleeping on the latch, which a send sets).
-void DrainQueues(BuildState *state, bool wait) {
+void DrainQueues(IvfBuildState *state, bool wait) {
 	while (state->live_queues > 0) {
 		bool received = false;
 		for (int i = 0; i < state->queue_count; i++) {
@@ -251,7 +236,7 @@ void DrainQueues(BuildState *state, bool wait) {
 }
 
 void AssignCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
-	BuildState *state = (BuildState *) arg;
+	IvfBuildState *state = (IvfBuildState *) arg;
 	if (!isnull[0] && VdbDatumToElement(index, state->metric, values[0], state->element)) {
 		uint32 list = EncodeRow(state, tid, state->message + sizeof(uint32));
 		AddPending(state, list, state->message + sizeof(uint32));
@@ -261,7 +246,7 @@ void AssignCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull
 
 // A worker's row: encoded here, sent to the leader.
 void WorkerAssignCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
-	BuildState *state = (BuildState *) arg;
+	IvfBuildState *state = (IvfBuildState *) arg;
 	if (isnull[0] || !VdbDatumToElement(index, state->metric, values[0], state->element))
 		return;
 	uint32 list = EncodeRow(state, tid, state->message + sizeof(uint32));
@@ -272,9 +257,9 @@ void WorkerAssignCallback(Relation index, ItemPointer tid, Datum *values, bool *
 }
 
 // Trains centroids and quantizer on the sample; returns the lists trained.
-uint32 Train(BuildState *state, const IvfBuildOptions &options, uint32 lists, vdb::IvfQuantizer quantizer) {
+uint32 Train(IvfBuildState *state, const IvfBuildOptions &options, uint32 lists, vdb::IvfQuantizer quantizer) {
 	const uint32 planned_lists = lists;
-	BuildMemory *m = state->memory;
+	IvfBuildMemory *m = state->memory;
 	const vdb::ElementMetric &metric = state->metric;
 	size_t d = metric.dims;
 	size_t n = m->sample.size() / d;
@@ -351,8 +336,8 @@ uint32 Train(BuildState *state, const IvfBuildOptions &options, uint32 lists, vd
 }
 
 // Quantizer state pages, then centroid pages with empty lists.
-void WriteHeaderPages(BuildState *state) {
-	BuildMemory *m = state->memory;
+void WriteHeaderPages(IvfBuildState *state) {
+	IvfBuildMemory *m = state->memory;
 	IvfMetaPageData &meta = state->meta;
 	const uint8_t *bytes = m->coder_bytes.data();
 	meta.state_bytes = uint32(m->coder_bytes.size());
@@ -377,8 +362,8 @@ void WriteHeaderPages(BuildState *state) {
 }
 
 // Copies the list entries (and centroids) and the metapage to their pages.
-void WriteEntries(BuildState *state) {
-	BuildMemory *m = state->memory;
+void WriteEntries(IvfBuildState *state) {
+	IvfBuildMemory *m = state->memory;
 	const IvfMetaPageData &meta = state->meta;
 	for (uint32 list = 0; list < meta.lists; list++) {
 		Buffer buffer = VdbReadBuffer(state->index, IvfEntryBlock(meta, list), BUFFER_LOCK_EXCLUSIVE);
@@ -396,21 +381,21 @@ void WriteEntries(BuildState *state) {
 }
 
 void FreeBuildMemory(void *arg) {
-	BuildState *state = (BuildState *) arg;
+	IvfBuildState *state = (IvfBuildState *) arg;
 	delete state->memory;
 	state->memory = NULL;
 }
 
 // A build state whose C++ memory is freed with the current memory context
 // (on ERROR too).
-BuildState *NewBuildState(Relation index, const vdb::ElementMetric &metric) {
-	BuildState *state = (BuildState *) palloc0(sizeof(BuildState));
+IvfBuildState *NewBuildState(Relation index, const vdb::ElementMetric &metric) {
+	IvfBuildState *state = (IvfBuildState *) palloc0(sizeof(IvfBuildState));
 	state->index = index;
 	state->metric = metric;
 	state->element = (char *) palloc(metric.bytes);
 	state->budget = size_t(maintenance_work_mem) * 1024;
 	vdb::RunCpp("ivf build", [&] {
-		state->memory = new BuildMemory();
+		state->memory = new IvfBuildMemory();
 		state->memory->flat = vdb::IvfCoder::Flat(metric);
 	});
 	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
@@ -426,8 +411,8 @@ Size QueueBytes(const IvfMetaPageData &meta) {
 }
 
 // The assign pass over the whole heap, by the leader and any workers.
-void AssignAll(BuildState *state, Relation heap, IndexInfo *info, vdb::IvfQuantizer quantizer) {
-	BuildMemory *m = state->memory;
+void AssignAll(IvfBuildState *state, Relation heap, IndexInfo *info, vdb::IvfQuantizer quantizer) {
+	IvfBuildMemory *m = state->memory;
 	const IvfMetaPageData &meta = state->meta;
 	size_t elements = m->centroids.elements.size(), floats = m->centroids.floats.size() * sizeof(float);
 	int workers = VdbParallelPlanWorkers(heap, state->index);
@@ -498,6 +483,56 @@ vdb::IvfQuantizer CheckedQuantizer(Relation index, const VdbIndexMetric &metric,
 
 }  // namespace
 
+IvfBuildState *IvfNewTrainer(Relation index, uint32 planned_lists) {
+	IvfBuildState *state = NewBuildState(index, VdbElementMetric(VdbResolveIndexMetric(index)));
+	size_t cap_rows = Max(size_t(1), state->budget / 2 / (state->metric.dims * sizeof(float)));
+	state->sample_cap = Min(IvfSampleTarget(planned_lists), cap_rows);
+	return state;
+}
+
+size_t IvfSampleTarget(uint32 lists) {
+	return Max(size_t(lists) * 50, size_t(10000));
+}
+
+void IvfSampleElement(IvfBuildState *state, const char *element) {
+	state->seen++;
+	size_t d = state->metric.dims;
+	std::vector<float> &sample = state->memory->sample;
+	size_t slot;
+	if (sample.size() / d < state->sample_cap) {
+		slot = sample.size() / d;
+		vdb::RunCpp("ivf build", [&] { sample.resize(sample.size() + d); });
+	} else {
+		// Algorithm R: the row replaces a random one with probability cap / seen.
+		uint64 j = pg_prng_uint64_range(&pg_global_prng_state, 0, uint64(state->seen) - 1);
+		if (j >= state->sample_cap)
+			return;
+		slot = size_t(j);
+	}
+	state->memory->flat.ToQuantizerInput(element, &sample[slot * d]);
+}
+
+const IvfMetaPageData &IvfTrain(IvfBuildState *state, vdb::IvfQuantizer quantizer, uint32 lists) {
+	lists = Train(state, IvfGetOptions(state->index), lists, quantizer);
+	state->meta = IvfMakeMeta(VdbResolveIndexMetric(state->index), quantizer, lists,
+	                          uint32(state->memory->coder.code_size()));
+	state->meta.state_bytes = uint32(state->memory->coder_bytes.size());
+	return state->meta;
+}
+
+const std::vector<uint8_t> &IvfTrainedState(const IvfBuildState *state) {
+	return state->memory->coder_bytes;
+}
+
+const IvfCentroids &IvfTrainedCentroids(const IvfBuildState *state) {
+	return state->memory->centroids;
+}
+
+uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid, uint8 *tuple) {
+	memcpy(state->element, element, state->metric.bytes);
+	return EncodeRow(state, tid, tuple);
+}
+
 IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
@@ -508,10 +543,7 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	// Checks the geometry before any work; the real metapage comes after training.
 	IvfMetaPageData meta = IvfMakeMeta(metric, vdb::IvfQuantizer::kFlat, 1, uint32(VdbElementMetric(metric).bytes));
 
-	BuildState *state = NewBuildState(index, VdbElementMetric(metric));
-	int planned_lists = options.lists > 0 ? options.lists : 0;
-	size_t cap_rows = Max(size_t(1), state->budget / 2 / (state->metric.dims * sizeof(float)));
-	state->sample_cap = Min(size_t(Max(planned_lists * 50, 10000)), cap_rows);
+	IvfBuildState *state = IvfNewTrainer(index, options.lists > 0 ? uint32(options.lists) : 0);
 
 	Buffer meta_buffer = NewMetaPage(index, MAIN_FORKNUM, meta);
 	UnlockReleaseBuffer(meta_buffer);
@@ -524,11 +556,10 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 		ereport(NOTICE, (errmsg("%s index created with little data", IvfIsFlatAm(index) ? "ivfflat" : "ivf"),
 		                 errdetail("This will cause low recall."),
 		                 errhint("Drop the index until the table has more data.")));
-	lists = Train(state, options, Max(lists, 1), quantizer);
+	lists = IvfTrain(state, quantizer, Max(lists, 1)).lists;
 	VDB_FAULT_POINT("ivf-build-trained");
 
-	BuildMemory *m = state->memory;
-	state->meta = IvfMakeMeta(metric, quantizer, lists, uint32(m->coder.code_size()));
+	IvfBuildMemory *m = state->memory;
 	WriteHeaderPages(state);
 	vdb::RunCpp("ivf build", [&] {
 		m->pending.resize(lists);
@@ -558,9 +589,9 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 extern "C" PGDLLEXPORT void vdb_ivf_build_worker_main(dsm_segment *segment, shm_toc *toc) {
 	VdbParallelWorker worker = VdbParallelWorkerBegin(toc);
 	IvfAssignShared *shared = (IvfAssignShared *) worker.chunks[kChunkShared];
-	BuildState *state = NewBuildState(worker.index, VdbElementMetric(VdbResolveIndexMetric(worker.index)));
+	IvfBuildState *state = NewBuildState(worker.index, VdbElementMetric(VdbResolveIndexMetric(worker.index)));
 	state->meta = shared->meta;
-	BuildMemory *m = state->memory;
+	IvfBuildMemory *m = state->memory;
 	size_t elements = size_t(shared->meta.lists) * state->metric.bytes;
 	size_t floats = shared->float_centroids ? size_t(shared->meta.lists) * shared->meta.dims : 0;
 	const char *centroids = (const char *) worker.chunks[kChunkCentroids];

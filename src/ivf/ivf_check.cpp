@@ -31,7 +31,6 @@ void Corrupted(Relation index, uint32 list, const char *what, uint32 value) {
 struct Check {
 	Relation index;
 	const IvfMetaPageData *meta;
-	BlockNumber first_data;
 	BlockNumber nblocks;  // of `seen`
 	bool *seen;           // per block: in a chain already
 	VdbIndexedTids *indexed;
@@ -47,7 +46,7 @@ void See(Check &c, uint32 list, BlockNumber block) {
 			c.nblocks = now;
 		}
 	}
-	if (block >= c.nblocks || block < c.first_data)
+	if (block >= c.nblocks || IvfIsLayoutPage(*c.meta, block))
 		Corrupted(c.index, list, "chain points outside the data pages", block);
 	if (c.seen[block])
 		Corrupted(c.index, list, "data page reached twice", block);
@@ -107,10 +106,8 @@ void IvfCheckIndex(Relation index, VdbIndexedTids *indexed) {
 	c.meta = &meta;
 	c.indexed = indexed;
 	c.nblocks = RelationGetNumberOfBlocks(index);
-	BlockNumber centroid_pages = (meta.lists + meta.entries_per_page - 1) / meta.entries_per_page;
-	if (uint64(meta.centroid_start) + centroid_pages > c.nblocks)
+	if (uint64(meta.centroid_start) + IvfCentroidPages(meta) > c.nblocks)
 		Corrupted(index, 0, "centroid pages beyond the end of the index", meta.centroid_start);
-	c.first_data = meta.centroid_start + centroid_pages;
 	c.seen = (bool *) palloc0(Max(c.nblocks, 1) * sizeof(bool));
 	for (uint32 list = 0; list < meta.lists; list++)
 		CheckList(c, list);

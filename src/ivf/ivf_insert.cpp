@@ -1,7 +1,16 @@
 // aminsert for ivfflat and ivf: the row goes to the list of its nearest
-// centroid (centroids are never retrained), encoded against that centroid
-// like the build encodes, and appended to the list (IvfAppendTuple). The
-// centroids and quantizer come from the backend's cache (ivf_cache.cpp).
+// centroid, encoded against that centroid like the build encodes, and
+// appended to the list (IvfAppendTuple). The centroids and quantizer come
+// from the backend's cache (ivf_cache.cpp).
+//
+// The append holds the metapage share-locked, and first checks that the
+// metapage's generation is the one the row was encoded for (IvfAppendTuple
+// returns false otherwise): a rebalance
+// switches to new centroids under the metapage's exclusive lock, after
+// copying everything appended to the old lists (ivf_rebalance.cpp), so a row
+// lands in the old lists before the switch, where the copy finds it, or in
+// the new ones after it; an insert that encoded for the old centroids and
+// finds the new ones encodes again.
 #include "ivf/ivf.h"
 
 #include "pg/cpp_boundary.h"
@@ -11,24 +20,27 @@ bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid
                IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo *info) {
 	if (isnull[0])
 		return false;
-	const IvfIndexState *state = IvfGetIndexState(index);
-	const IvfMetaPageData &meta = state->meta;
-	const vdb::ElementMetric &metric = state->coder.metric();
-	char *element = (char *) palloc(metric.bytes);
-	uint8 *code = (uint8 *) palloc(meta.code_size);
-	bool indexed = VdbDatumToElement(index, metric, values[0], element);
-	uint32 list = 0;
-	if (indexed)
-		vdb::RunCpp("ivf insert", [&] {
-			list = IvfNearestList(metric, state->centroids, meta.lists, element);
-			const float *centroid =
-				state->centroids.floats.empty() ? NULL : &state->centroids.floats[size_t(list) * meta.dims];
-			state->coder.Encode(element, centroid, code);
-		});
-	if (indexed)
-		IvfAppendTuple(index, meta, list, heap_tid, code);
+	for (;;) {
+		const IvfIndexState *state = IvfGetIndexState(index);
+		const IvfMetaPageData &meta = state->meta;
+		const vdb::ElementMetric &metric = state->coder.metric();
+		char *element = (char *) palloc(metric.bytes);
+		uint8 *code = (uint8 *) palloc(meta.code_size);
+		bool indexed = VdbDatumToElement(index, metric, values[0], element);
+		uint32 list = 0;
+		if (indexed)
+			vdb::RunCpp("ivf insert", [&] {
+				list = IvfNearestList(metric, state->centroids, meta.lists, element);
+				const float *centroid =
+					state->centroids.floats.empty() ? NULL : &state->centroids.floats[size_t(list) * meta.dims];
+				state->coder.Encode(element, centroid, code);
+			});
+		bool current = !indexed || IvfAppendTuple(index, meta, list, heap_tid, code);
+		pfree(element);
+		pfree(code);
+		if (current)
+			break;
+	}
 	VDB_FAULT_POINT("ivf-insert");
-	pfree(element);
-	pfree(code);
 	return false;
 }

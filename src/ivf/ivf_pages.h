@@ -2,15 +2,20 @@
 //
 //   block 0            metapage (IvfMetaPageData)
 //   state pages        the quantizer's serialised state, bytes laid end to end
-//   centroid pages     one IvfListEntry per list, entries_per_page per page;
+//                      (consecutive blocks from state_start)
+//   centroid pages     one IvfListEntry per list, entries_per_page per page,
+//                      consecutive blocks from centroid_start;
 //                      opaque aux: rows inserted since training (see flags)
 //   data pages         chained per list: IvfDataHeader, then fixed-size tuples
 //                      (heap TID, code) packed from the start
 //   free pages         data pages a compaction retired (ivf_rewrite.cpp),
 //                      in the FSM until it reuses them or truncates them
 //
-// Every page carries VdbPageOpaque with its kind. Centroid entries never move,
-// so list i's entry is found by arithmetic.
+// Every page carries VdbPageOpaque with its kind. Centroid entries never move
+// within a layout, so list i's entry is found by arithmetic. A build puts the
+// state and centroid pages right after the metapage; a rebalance writes a new
+// layout wherever it finds room and switches the metapage to it, so code
+// that needs them asks IvfIsLayoutPage rather than assuming blocks.
 #pragma once
 
 #include "index/index_pages.h"
@@ -48,6 +53,11 @@ struct IvfMetaPageData {
 	// Added after 0.1.0: an index built before reads 0 here (PageInit zeroes
 	// the metapage past the struct it wrote).
 	uint32 flags;  // IVF_META_*
+	// Added by the rebalance (ivf_rebalance.cpp): bumped each time it
+	// switches the index to new centroids, state and centroid pages, which
+	// then lie anywhere in the file. Backends' cached states (ivf_cache.cpp)
+	// compare it; 0 in an index never rebalanced or built before it existed.
+	uint32 generation;
 };
 
 // Each centroid page's opaque aux counts the rows inserted into its lists

@@ -1,5 +1,6 @@
 // Compaction of ivfflat and ivf indexes: the online list rewriter
-// (docs/ivf.md, "Compaction"). Centroids and quantizer stay as they are;
+// (docs/ivf.md, "Compaction"), whose page allocation, chain copying and
+// freeing the rebalance (ivf_rebalance.cpp) shares through ivf_rewrite.h. Centroids and quantizer stay as they are;
 // each list's live tuples are copied, packed, into other pages and the list
 // is switched to them, while inserts, scans and other lists go on.
 //
@@ -40,8 +41,9 @@
 // which holds the locks above, reuses free pages, so a data page no list
 // reaches can only be an orphan. Hot standbys wait in step 4 as well
 // (VdbWaitForEarlierScans: a recovery conflict there).
+#include "ivf/ivf_rewrite.h"
+
 #include "index/index_maintain.h"
-#include "ivf/ivf.h"
 #include "pg/fault.h"
 
 extern "C" {
@@ -56,34 +58,7 @@ double ivf_compaction_threshold = 0.5;
 
 namespace {
 
-// An old chain page as step 1 saw it.
-struct SeenPage {
-	BlockNumber block;
-	uint32 count;
-};
-
-// Plain palloc'd state of one compaction (an ERROR may leave from anywhere).
-struct Rewriter {
-	Relation heap;
-	Relation index;
-	IvfMetaPageData meta;
-	BlockNumber first_data;  // below it: metapage, state and centroid pages
-	bool *free_map;          // per block below map_blocks: a free page to reuse
-	BlockNumber map_blocks;
-	BlockNumber lowest;  // no free page below it
-	BlockNumber free_pages;
-};
-
-// The new chain being written: one page image, then its block.
-struct ListWriter {
-	PGAlignedBlock image;
-	Buffer buffer;  // locked exclusively; InvalidBuffer before the first tuple
-	BlockNumber first;
-	BlockNumber last;
-	uint32 rows;
-};
-
-void MarkFree(Rewriter *rw, BlockNumber block) {
+void MarkFree(IvfRewriter *rw, BlockNumber block) {
 	if (block >= rw->map_blocks) {
 		BlockNumber blocks = Max(block + 1, rw->map_blocks * 2);
 		rw->free_map = (bool *) repalloc(rw->free_map, blocks * sizeof(bool));
@@ -97,45 +72,171 @@ void MarkFree(Rewriter *rw, BlockNumber block) {
 	RecordFreeIndexPage(rw->index, block);
 }
 
-// Marks an unreachable data page free (one small WAL record) and records it.
-void FreePage(Rewriter *rw, BlockNumber block) {
+// Takes a block of the free map for a new page (the caller read it).
+void TakeFree(IvfRewriter *rw, BlockNumber block) {
+	rw->free_map[block] = false;
+	rw->free_pages--;
+	RecordUsedIndexPage(rw->index, block);
+}
+
+bool IsReusable(Page page) {
+	return PageIsNew(page) || VdbPageGetOpaque(page)->page_kind == IVF_PAGE_FREE;
+}
+
+bool IsDead(const ItemPointerData *dead, uint32 dead_count, ItemPointer tid) {
+	return bsearch(tid, dead, dead_count, sizeof(ItemPointerData), [](const void *a, const void *b) {
+		       return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
+	       }) != NULL;
+}
+
+void WriterSink(void *arg, const IvfTupleHeader *tuple) {
+	IvfRewriter **pair = (IvfRewriter **) arg;
+	IvfWriterAdd(pair[0], (IvfListWriter *) pair[1], tuple);
+}
+
+// Rewrites one list (steps 1 to 4 of the protocol above).
+void RewriteList(IvfRewriter *rw, uint32 list, bool drop_dead) {
+	const IvfMetaPageData &meta = rw->meta;
+	uint32 dead_count = 0;
+	ItemPointerData *dead = drop_dead ? IvfDeadTids(rw, IvfListFirst(rw, list), &dead_count) : NULL;
+	IvfListWriter *w = IvfNewWriter();
+	IvfSeenChain *seen = IvfNewSeenChain();
+	void *sink[2] = {rw, w};
+	IvfCopyChain(rw, IvfListFirst(rw, list), seen, dead, dead_count, WriterSink, sink);
+
+	BlockNumber entry_block = IvfEntryBlock(meta, list);
+	Buffer entry_buffer = VdbReadBuffer(rw->index, entry_block, BUFFER_LOCK_EXCLUSIVE);
+	VdbCheckPageKind(rw->index, BufferGetPage(entry_buffer), entry_block, IVF_PAGE_CENTROID);
+	IvfCopyChain(rw, IvfPageEntry(BufferGetPage(entry_buffer), meta, list)->first, seen, dead, dead_count,
+	             WriterSink, sink);
+	IvfWriterFinish(rw, w, InvalidBlockNumber);
+	VDB_FAULT_POINT("ivf-compact-copied");
+	VdbPageEdit edit(rw->index);
+	IvfListEntry *entry = IvfPageEntry(edit.Register(entry_buffer), meta, list);
+	entry->first = w->first;
+	entry->insert = w->last;
+	entry->rows = w->rows;
+	edit.Finish();
+	UnlockReleaseBuffer(entry_buffer);
+	VDB_FAULT_POINT("ivf-compact-switched");
+
+	if (seen->count > 0) {
+		IvfWaitForScans(rw);
+		for (uint32 i = 0; i < seen->count; i++)
+			IvfFreePage(rw, seen->pages[i].block);
+	}
+	pfree(seen->pages);
+	pfree(seen);
+	pfree(w);
+	if (dead != NULL)
+		pfree(dead);
+}
+
+// Whether a page of the list's chain lies at or past `end`.
+bool ListReaches(IvfRewriter *rw, uint32 list, BlockNumber end) {
+	for (BlockNumber block = IvfListFirst(rw, list); BlockNumberIsValid(block);) {
+		if (block >= end)
+			return true;
+		Buffer buffer = VdbReadBuffer(rw->index, block, BUFFER_LOCK_SHARE);
+		VdbCheckPageKind(rw->index, BufferGetPage(buffer), block, IVF_PAGE_DATA);
+		block = IvfPageHeader(BufferGetPage(buffer))->next;
+		UnlockReleaseBuffer(buffer);
+	}
+	return false;
+}
+
+}  // namespace
+
+// Marks an unreachable page free (one small WAL record) and records it: a
+// data page, or a state or centroid page of a layout the metapage no longer
+// names.
+void IvfFreePage(IvfRewriter *rw, BlockNumber block) {
 	Buffer buffer = VdbReadBuffer(rw->index, block, BUFFER_LOCK_EXCLUSIVE);
 	Page page = BufferGetPage(buffer);
-	if (!PageIsNew(page) && VdbPageGetOpaque(page)->page_kind == IVF_PAGE_DATA) {
+	uint16 kind = PageIsNew(page) ? 0 : VdbPageGetOpaque(page)->page_kind;
+	if (kind == IVF_PAGE_DATA || kind == IVF_PAGE_STATE || kind == IVF_PAGE_CENTROID) {
 		VdbPageEdit edit(rw->index);
 		Page copy = edit.Register(buffer);
+		IvfInitDataPage(copy);
 		VdbPageGetOpaque(copy)->page_kind = IVF_PAGE_FREE;
-		IvfPageHeader(copy)->next = InvalidBlockNumber;
-		IvfPageHeader(copy)->count = 0;
 		edit.Finish();
 	}
 	UnlockReleaseBuffer(buffer);
 	MarkFree(rw, block);
 }
 
-// A page for the new chain, exclusively locked: the lowest free one, else a
-// new one at the end.
-Buffer TakePage(Rewriter *rw) {
+Buffer IvfTakePage(IvfRewriter *rw) {
 	for (BlockNumber block = rw->lowest; block < rw->map_blocks; block++) {
 		if (!rw->free_map[block])
 			continue;
-		rw->free_map[block] = false;
-		rw->free_pages--;
 		rw->lowest = block + 1;
 		Buffer buffer = VdbReadBuffer(rw->index, block, BUFFER_LOCK_EXCLUSIVE);
-		Page page = BufferGetPage(buffer);
-		if (PageIsNew(page) || VdbPageGetOpaque(page)->page_kind == IVF_PAGE_FREE) {
-			RecordUsedIndexPage(rw->index, block);
+		if (IsReusable(BufferGetPage(buffer))) {
+			TakeFree(rw, block);
 			return buffer;
 		}
+		rw->free_map[block] = false;
+		rw->free_pages--;
 		UnlockReleaseBuffer(buffer);
 	}
 	rw->lowest = rw->map_blocks;
 	return VdbNewBuffer(rw->index, MAIN_FORKNUM);
 }
 
+BlockNumber IvfTakeRun(IvfRewriter *rw, BlockNumber pages, BlockNumber below,
+                       void (*init)(Page page, BlockNumber i, void *arg), void *arg) {
+	if (pages == 0)
+		return InvalidBlockNumber;
+	// The lowest run of free pages long enough, else new pages at the end:
+	// the extension lock (which VdbNewBuffer takes again, as its holder may)
+	// keeps inserts from extending between them.
+	BlockNumber first = InvalidBlockNumber;
+	BlockNumber limit = Min(rw->map_blocks, below);
+	for (BlockNumber block = rw->lowest, run = 0; block < limit && !BlockNumberIsValid(first); block++) {
+		run = rw->free_map[block] ? run + 1 : 0;
+		if (run == pages && block + 1 - pages < below)
+			first = block + 1 - pages;
+	}
+	if (!BlockNumberIsValid(first) && BlockNumberIsValid(below))
+		return InvalidBlockNumber;
+	bool extend = !BlockNumberIsValid(first);
+	if (extend)
+		LockRelationForExtension(rw->index, ExclusiveLock);
+	for (BlockNumber i = 0; i < pages; i++) {
+		Buffer buffer;
+		if (extend) {
+			buffer = VdbNewBuffer(rw->index, MAIN_FORKNUM);
+			if (i == 0)
+				first = BufferGetBlockNumber(buffer);
+		} else {
+			buffer = VdbReadBuffer(rw->index, first + i, BUFFER_LOCK_EXCLUSIVE);
+			if (!IsReusable(BufferGetPage(buffer)))
+				elog(ERROR, "ivf free page %u was reused", first + i);
+			TakeFree(rw, first + i);
+		}
+		VdbPageEdit edit(rw->index);
+		init(edit.Register(buffer, true), i, arg);
+		edit.Finish();
+		UnlockReleaseBuffer(buffer);
+	}
+	if (extend)
+		UnlockRelationForExtension(rw->index, ExclusiveLock);
+	return first;
+}
+
+void IvfWaitForScans(IvfRewriter *rw) {
+	VdbWaitForEarlierScans(rw->index, RelationGetRelid(rw->index));
+}
+
+IvfListWriter *IvfNewWriter(void) {
+	IvfListWriter *w = (IvfListWriter *) palloc0(sizeof(IvfListWriter));
+	w->buffer = InvalidBuffer;
+	w->first = w->last = InvalidBlockNumber;
+	return w;
+}
+
 // Writes the image to its block (a full-page WAL record) and releases it.
-void WriteImage(Rewriter *rw, ListWriter *w, BlockNumber next) {
+static void WriteImage(IvfRewriter *rw, IvfListWriter *w, BlockNumber next) {
 	IvfPageHeader(w->image.data)->next = next;
 	VdbPageEdit edit(rw->index);
 	memcpy(edit.Register(w->buffer, true), w->image.data, BLCKSZ);
@@ -145,15 +246,15 @@ void WriteImage(Rewriter *rw, ListWriter *w, BlockNumber next) {
 	w->buffer = InvalidBuffer;
 }
 
-void AddTuple(Rewriter *rw, ListWriter *w, const IvfTupleHeader *tuple) {
+void IvfWriterAdd(IvfRewriter *rw, IvfListWriter *w, const IvfTupleHeader *tuple) {
 	const IvfMetaPageData &meta = rw->meta;
 	if (BufferIsValid(w->buffer) && IvfPageHeader(w->image.data)->count == meta.tuples_per_page) {
-		Buffer next = TakePage(rw);
+		Buffer next = IvfTakePage(rw);
 		WriteImage(rw, w, BufferGetBlockNumber(next));
 		w->buffer = next;
 		IvfInitDataPage(w->image.data);
 	} else if (!BufferIsValid(w->buffer)) {
-		w->buffer = TakePage(rw);
+		w->buffer = IvfTakePage(rw);
 		w->first = BufferGetBlockNumber(w->buffer);
 		IvfInitDataPage(w->image.data);
 	}
@@ -163,50 +264,50 @@ void AddTuple(Rewriter *rw, ListWriter *w, const IvfTupleHeader *tuple) {
 	w->rows++;
 }
 
-bool IsDead(const ItemPointerData *dead, uint32 dead_count, ItemPointer tid) {
-	return bsearch(tid, dead, dead_count, sizeof(ItemPointerData), [](const void *a, const void *b) {
-		       return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
-	       }) != NULL;
+void IvfWriterFinish(IvfRewriter *rw, IvfListWriter *w, BlockNumber next) {
+	if (BufferIsValid(w->buffer))
+		WriteImage(rw, w, next);
 }
 
-// Walks the chain from `first`, copying into w each page's tuples past what
-// `seen` says an earlier walk copied (all of a page it did not see), except
-// the dead ones, and updates `seen`. Chains only grow at their ends and
-// pages only by appends while the caller's locks keep VACUUM out.
-void CopyChain(Rewriter *rw, ListWriter *w, BlockNumber first, SeenPage **seen, uint32 *seen_count,
-               uint32 *seen_cap, const ItemPointerData *dead, uint32 dead_count) {
+IvfSeenChain *IvfNewSeenChain(void) {
+	IvfSeenChain *seen = (IvfSeenChain *) palloc0(sizeof(IvfSeenChain));
+	seen->cap = 16;
+	seen->pages = (IvfSeenPage *) palloc(seen->cap * sizeof(IvfSeenPage));
+	return seen;
+}
+
+void IvfCopyChain(IvfRewriter *rw, BlockNumber first, IvfSeenChain *seen, const ItemPointerData *dead,
+                  uint32 dead_count, void (*sink)(void *arg, const IvfTupleHeader *tuple), void *arg) {
 	const IvfMetaPageData &meta = rw->meta;
 	uint32 position = 0;
 	for (BlockNumber block = first; BlockNumberIsValid(block); position++) {
 		CHECK_FOR_INTERRUPTS();
-		if (position < *seen_count && (*seen)[position].block != block)
-			elog(ERROR, "ivf list chain changed during compaction at block %u", block);
+		if (position < seen->count && seen->pages[position].block != block)
+			elog(ERROR, "ivf list chain changed during a rewrite at block %u", block);
 		Buffer buffer = VdbReadBuffer(rw->index, block, BUFFER_LOCK_SHARE);
 		Page page = BufferGetPage(buffer);
 		VdbCheckPageKind(rw->index, page, block, IVF_PAGE_DATA);
 		IvfDataHeader *header = IvfPageHeader(page);
 		uint32 count = Min(header->count, meta.tuples_per_page);
-		uint32 from = position < *seen_count ? (*seen)[position].count : 0;
+		uint32 from = position < seen->count ? seen->pages[position].count : 0;
 		for (uint32 i = from; i < count; i++) {
 			IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
 			if (!IsDead(dead, dead_count, &tuple->tid))
-				AddTuple(rw, w, tuple);
+				sink(arg, tuple);
 		}
-		if (position == *seen_cap) {
-			*seen_cap *= 2;
-			*seen = (SeenPage *) repalloc(*seen, *seen_cap * sizeof(SeenPage));
+		if (position == seen->cap) {
+			seen->cap *= 2;
+			seen->pages = (IvfSeenPage *) repalloc(seen->pages, seen->cap * sizeof(IvfSeenPage));
 		}
-		if (position >= *seen_count)
-			*seen_count = position + 1;
-		(*seen)[position] = SeenPage{block, count};
+		if (position >= seen->count)
+			seen->count = position + 1;
+		seen->pages[position] = IvfSeenPage{block, count};
 		block = header->next;
 		UnlockReleaseBuffer(buffer);
 	}
 }
 
-// The heap TIDs of the list's chain from `first` whose rows are dead,
-// sorted (palloc'd; *count of them).
-ItemPointerData *DeadTids(Rewriter *rw, BlockNumber first, uint32 *count) {
+ItemPointerData *IvfDeadTids(IvfRewriter *rw, BlockNumber first, uint32 *count) {
 	const IvfMetaPageData &meta = rw->meta;
 	uint32 cap = 64, n = 0;
 	ItemPointerData *tids = (ItemPointerData *) palloc(cap * sizeof(ItemPointerData));
@@ -228,7 +329,7 @@ ItemPointerData *DeadTids(Rewriter *rw, BlockNumber first, uint32 *count) {
 	return tids;
 }
 
-BlockNumber ListFirst(Rewriter *rw, uint32 list) {
+BlockNumber IvfListFirst(IvfRewriter *rw, uint32 list) {
 	Buffer buffer = VdbReadBuffer(rw->index, IvfEntryBlock(rw->meta, list), BUFFER_LOCK_SHARE);
 	VdbCheckPageKind(rw->index, BufferGetPage(buffer), IvfEntryBlock(rw->meta, list), IVF_PAGE_CENTROID);
 	BlockNumber first = IvfPageEntry(BufferGetPage(buffer), rw->meta, list)->first;
@@ -236,67 +337,12 @@ BlockNumber ListFirst(Rewriter *rw, uint32 list) {
 	return first;
 }
 
-// Rewrites one list (steps 1 to 4 of the protocol above).
-void RewriteList(Rewriter *rw, uint32 list, bool drop_dead) {
-	const IvfMetaPageData &meta = rw->meta;
-	uint32 dead_count = 0;
-	ItemPointerData *dead = drop_dead ? DeadTids(rw, ListFirst(rw, list), &dead_count) : NULL;
-	ListWriter *w = (ListWriter *) palloc0(sizeof(ListWriter));
-	w->buffer = InvalidBuffer;
-	w->first = w->last = InvalidBlockNumber;
-	uint32 seen_count = 0, seen_cap = 16;
-	SeenPage *seen = (SeenPage *) palloc(seen_cap * sizeof(SeenPage));
-	CopyChain(rw, w, ListFirst(rw, list), &seen, &seen_count, &seen_cap, dead, dead_count);
-
-	BlockNumber entry_block = IvfEntryBlock(meta, list);
-	Buffer entry_buffer = VdbReadBuffer(rw->index, entry_block, BUFFER_LOCK_EXCLUSIVE);
-	VdbCheckPageKind(rw->index, BufferGetPage(entry_buffer), entry_block, IVF_PAGE_CENTROID);
-	CopyChain(rw, w, IvfPageEntry(BufferGetPage(entry_buffer), meta, list)->first, &seen, &seen_count, &seen_cap,
-	          dead, dead_count);
-	if (BufferIsValid(w->buffer))
-		WriteImage(rw, w, InvalidBlockNumber);
-	VDB_FAULT_POINT("ivf-compact-copied");
-	VdbPageEdit edit(rw->index);
-	IvfListEntry *entry = IvfPageEntry(edit.Register(entry_buffer), meta, list);
-	entry->first = w->first;
-	entry->insert = w->last;
-	entry->rows = w->rows;
-	edit.Finish();
-	UnlockReleaseBuffer(entry_buffer);
-	VDB_FAULT_POINT("ivf-compact-switched");
-
-	if (seen_count > 0) {
-		VdbWaitForEarlierScans(rw->index, RelationGetRelid(rw->index));
-		for (uint32 i = 0; i < seen_count; i++)
-			FreePage(rw, seen[i].block);
-	}
-	pfree(seen);
-	pfree(w);
-	if (dead != NULL)
-		pfree(dead);
-}
-
-// Whether a page of the list's chain lies at or past `end`.
-bool ListReaches(Rewriter *rw, uint32 list, BlockNumber end) {
-	for (BlockNumber block = ListFirst(rw, list); BlockNumberIsValid(block);) {
-		if (block >= end)
-			return true;
-		Buffer buffer = VdbReadBuffer(rw->index, block, BUFFER_LOCK_SHARE);
-		VdbCheckPageKind(rw->index, BufferGetPage(buffer), block, IVF_PAGE_DATA);
-		block = IvfPageHeader(BufferGetPage(buffer))->next;
-		UnlockReleaseBuffer(buffer);
-	}
-	return false;
-}
-
-// Finds the free pages, and frees the orphans (see the note atop).
-Rewriter *BeginRewrite(Relation heap, Relation index) {
-	Rewriter *rw = (Rewriter *) palloc0(sizeof(Rewriter));
+IvfRewriter *IvfBeginRewrite(Relation heap, Relation index) {
+	IvfRewriter *rw = (IvfRewriter *) palloc0(sizeof(IvfRewriter));
 	rw->heap = heap;
 	rw->index = index;
 	rw->meta = IvfReadMeta(index);
 	const IvfMetaPageData &meta = rw->meta;
-	rw->first_data = meta.centroid_start + (meta.lists + meta.entries_per_page - 1) / meta.entries_per_page;
 	BlockNumber blocks = RelationGetNumberOfBlocks(index);
 	rw->map_blocks = Max(blocks, 1);
 	rw->free_map = (bool *) palloc0(rw->map_blocks * sizeof(bool));
@@ -318,8 +364,8 @@ Rewriter *BeginRewrite(Relation heap, Relation index) {
 		}
 		UnlockReleaseBuffer(entry_buffer);
 	}
-	for (BlockNumber block = rw->first_data; block < blocks; block++) {
-		if (reached[block])
+	for (BlockNumber block = IVF_METAPAGE_BLKNO + 1; block < blocks; block++) {
+		if (reached[block] || IvfIsLayoutPage(meta, block))
 			continue;
 		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
 		Page page = BufferGetPage(buffer);
@@ -327,53 +373,52 @@ Rewriter *BeginRewrite(Relation heap, Relation index) {
 		UnlockReleaseBuffer(buffer);
 		if (kind == 0 || kind == IVF_PAGE_FREE)
 			MarkFree(rw, block);
-		else if (kind == IVF_PAGE_DATA)
-			FreePage(rw, block);
+		else if (kind == IVF_PAGE_DATA || kind == IVF_PAGE_STATE || kind == IVF_PAGE_CENTROID)
+			IvfFreePage(rw, block);
 	}
 	pfree(reached);
 	return rw;
 }
 
-// Cuts the free pages at the end off, with no insert extending meanwhile.
-void TruncateFreeTail(Rewriter *rw) {
+// Cuts the free pages at the end off, with no insert extending meanwhile,
+// and frees the rewriter.
+void IvfEndRewrite(IvfRewriter *rw) {
 	LockRelationForExtension(rw->index, ExclusiveLock);
 	BlockNumber blocks = RelationGetNumberOfBlocks(rw->index);
 	BlockNumber keep = blocks;
-	while (keep > rw->first_data && keep - 1 < rw->map_blocks && rw->free_map[keep - 1])
+	while (keep > IVF_METAPAGE_BLKNO + 1 && keep - 1 < rw->map_blocks && rw->free_map[keep - 1])
 		keep--;
 	if (keep < blocks) {
 		VDB_FAULT_POINT("ivf-compact-truncate");
 		RelationTruncate(rw->index, keep);
-		for (BlockNumber block = keep; block < rw->map_blocks; block++)
-			rw->free_map[block] = false;
 	}
 	UnlockRelationForExtension(rw->index, ExclusiveLock);
-}
-
-}  // namespace
-
-void IvfCompact(Relation heap, Relation index) {
-	Rewriter *rw = BeginRewrite(heap, index);
-	uint32 lists = rw->meta.lists;
-	for (uint32 list = 0; list < lists; list++)
-		RewriteList(rw, list, true);
-	// Where the index would end with every used page packed at the front.
-	BlockNumber blocks = RelationGetNumberOfBlocks(index);
-	BlockNumber end = blocks - rw->free_pages;
-	for (uint32 list = 0; list < lists; list++)
-		if (ListReaches(rw, list, end))
-			RewriteList(rw, list, false);
-	TruncateFreeTail(rw);
-	IndexFreeSpaceMapVacuum(index);
+	IndexFreeSpaceMapVacuum(rw->index);
 	pfree(rw->free_map);
 	pfree(rw);
 }
 
+void IvfPackLists(IvfRewriter *rw) {
+	// Where the index would end with every used page packed at the front.
+	BlockNumber end = RelationGetNumberOfBlocks(rw->index) - rw->free_pages;
+	for (uint32 list = 0; list < rw->meta.lists; list++)
+		if (ListReaches(rw, list, end))
+			RewriteList(rw, list, false);
+}
+
+void IvfCompact(Relation heap, Relation index) {
+	IvfRewriter *rw = IvfBeginRewrite(heap, index);
+	for (uint32 list = 0; list < rw->meta.lists; list++)
+		RewriteList(rw, list, true);
+	IvfPackLists(rw);
+	IvfEndRewrite(rw);
+}
+
 bool IvfCompactionDue(Relation index) {
 	IvfMetaPageData meta = IvfReadMeta(index);
-	BlockNumber first_data = meta.centroid_start + (meta.lists + meta.entries_per_page - 1) / meta.entries_per_page;
+	BlockNumber layout = 1 + IvfStatePages(meta) + IvfCentroidPages(meta);
 	BlockNumber blocks = RelationGetNumberOfBlocks(index);
-	if (blocks <= first_data)
+	if (blocks <= layout)
 		return false;
 	uint64 rows = 0;
 	for (uint32 list = 0; list < meta.lists; list++) {
@@ -383,5 +428,5 @@ bool IvfCompactionDue(Relation index) {
 	}
 	// Packed, the rows would fill this many pages (each list's last one partly).
 	double packed = double(rows) / meta.tuples_per_page + meta.lists;
-	return packed < ivf_compaction_threshold * (blocks - first_data);
+	return packed < ivf_compaction_threshold * (blocks - layout);
 }

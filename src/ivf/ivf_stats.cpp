@@ -12,7 +12,8 @@
 // sum of the centroid pages' insert counters (ivf_pages.h), NULL for an
 // index built before they existed.
 //
-// Nothing here tracks merges, compactions or retraining yet: pending is 0
+// A rebalance writes fresh centroid pages, so the counters start again at
+// 0. Nothing here tracks merges or compactions yet: pending is 0
 // and the timestamps stay NULL until those writers record them.
 #include "ivf/ivf.h"
 

@@ -164,6 +164,20 @@ IvfIndexState *IvfLoadIndexState(Relation index) {
 	return state;
 }
 
+BlockNumber IvfStatePages(const IvfMetaPageData &meta) {
+	return (meta.state_bytes + VDB_PAGE_DATA_SIZE - 1) / VDB_PAGE_DATA_SIZE;
+}
+
+BlockNumber IvfCentroidPages(const IvfMetaPageData &meta) {
+	return (meta.lists + meta.entries_per_page - 1) / meta.entries_per_page;
+}
+
+bool IvfIsLayoutPage(const IvfMetaPageData &meta, BlockNumber block) {
+	return block == IVF_METAPAGE_BLKNO ||
+	       (block >= meta.state_start && block - meta.state_start < IvfStatePages(meta)) ||
+	       (block >= meta.centroid_start && block - meta.centroid_start < IvfCentroidPages(meta));
+}
+
 BlockNumber IvfEntryBlock(const IvfMetaPageData &meta, uint32 list) {
 	return meta.centroid_start + list / meta.entries_per_page;
 }
@@ -193,10 +207,16 @@ void IvfInitDataPage(Page page) {
 	header->count = 0;
 }
 
-// Holds the list's centroid page exclusively, which serialises inserts into
-// the list; walks from the insert page to the first with room, or links a
-// new page at the end of the chain. One GenericXLog record.
-void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code) {
+// Holds the metapage shared (the rebalance switches layouts under its
+// exclusive lock) and the list's centroid page exclusively, which serialises
+// inserts into the list; walks from the insert page to the first with room,
+// or links a new page at the end of the chain. One GenericXLog record.
+bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code) {
+	Buffer meta_buffer = VdbReadBuffer(index, IVF_METAPAGE_BLKNO, BUFFER_LOCK_SHARE);
+	if (((IvfMetaPageData *) PageGetContents(BufferGetPage(meta_buffer)))->generation != meta.generation) {
+		UnlockReleaseBuffer(meta_buffer);
+		return false;
+	}
 	BlockNumber entry_block = IvfEntryBlock(meta, list);
 	Buffer entry_buffer = VdbReadBuffer(index, entry_block, BUFFER_LOCK_EXCLUSIVE);
 	VdbCheckPageKind(index, BufferGetPage(entry_buffer), entry_block, IVF_PAGE_CENTROID);
@@ -252,4 +272,6 @@ void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	if (BufferIsValid(buffer))
 		UnlockReleaseBuffer(buffer);
 	UnlockReleaseBuffer(entry_buffer);
+	UnlockReleaseBuffer(meta_buffer);
+	return true;
 }

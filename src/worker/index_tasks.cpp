@@ -53,6 +53,8 @@ const VdbIndexTask kIndexTasks[] = {
     {"test", TestTaskDue, TestTaskRun},
 #endif
     {"merge", VdbMergeDue, VdbMergeOpened},
+    // Before the compaction: a rebalance leaves the lists packed.
+    {"rebalance", VdbRebalanceDue, VdbRebalanceOpened},
     {"compact", VdbCompactionDue, VdbCompactOpened},
     {NULL, NULL, NULL},  // end of the table
 };
