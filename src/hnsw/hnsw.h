@@ -176,13 +176,6 @@ struct HnswPageGraph {
 
 inline uint32 HnswMaxLinks(const HnswMetaPageData &meta, int level) { return level == 0 ? 2 * meta.m : meta.m; }
 
-// Loads the elements of `found` (sorted nearest first) and keeps up to
-// max_links chosen by the neighbour heuristic: positions into found, in kept
-// (`fill_to`: see vdb::SelectNeighbours).
-void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
-                       std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
-                       std::vector<uint32_t> &kept, size_t fill_to, void *scratch);
-
 // Writes an element (as stored) into its place in the vector stream.
 void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored);
 

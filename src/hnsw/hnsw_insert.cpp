@@ -6,20 +6,21 @@
 // can be lost to a concurrent rewrite. The search for candidates, most of
 // an insert's work, runs before that lock, in parallel with other inserts;
 // VACUUM holds it only a batch at a time (hnsw_vacuum.cpp), and an insert
-// never adds a link to a node VACUUM flagged (KeepLiveCandidates,
+// never adds a link to a node VACUUM flagged (HnswLinkStore::DropUnusable,
 // HnswAttachNode), so a list VACUUM repaired stays repaired.
 // Readers never take the lock; they see each page change atomically under
 // the buffer lock, and a new node becomes reachable only after its record
 // and vector are on their pages.
 //
-// Steps: search the graph for ef_construction candidates per level; then,
-// under the lock, take a slot (a free one left by vacuum, or the next id,
-// which may start a new group of pages), write the element, keep m (2m on
-// level 0) candidates chosen by the heuristic and write the node's links,
-// on every level; only then add a back link on each chosen neighbour,
-// re-pruning a full list with the same heuristic, and make sure one of
-// them still links to the node (hnsw_reach.cpp).
-#include "hnsw/hnsw.h"
+// Steps: search the graph for ef_construction candidates per level
+// (vdb::FindCandidates); then, under the lock, take a slot (a free one left
+// by vacuum, or the next id, which may start a new group of pages), write
+// the element and link the node (vdb::LinkNode: its own lists on every
+// level, then a back link on each chosen neighbour, re-pruning a full
+// list), the build's linker (core/hnsw/link.h) over the pages
+// (hnsw_link.h); then make sure one of them still links to the node
+// (hnsw_reach.cpp).
+#include "hnsw/hnsw_link.h"
 
 #include <cmath>
 
@@ -32,39 +33,15 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
-// Loads the candidates' elements and keeps up to max_links of them chosen by
-// the heuristic (positions into `found`, in `kept`).
-void HnswSelectAndLoad(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
-                       std::vector<vdb::Candidate> &found, size_t max_links, std::vector<uint8_t> &vectors,
-                       std::vector<uint32_t> &kept, size_t fill_to, void *scratch) {
-	size_t bytes = metric.bytes;
-	if (vectors.size() < found.size() * bytes)
-		vectors.resize(found.size() * bytes);
-	for (size_t i = 0; i < found.size(); i++)
-		HnswLoadElement(index, meta, found[i].id, &vectors[i * bytes], scratch);
-	vdb::SelectNeighbours(
-		found.data(), found.size(), max_links,
-		[&](size_t a, size_t b) { return metric.Distance(&vectors[a * bytes], &vectors[b * bytes]); }, kept,
-		fill_to);
-}
-
 namespace {
 
 // Per-backend scratch for inserts; never freed (it is reused by the next
 // insert), so an ERROR in the middle of an insert leaks nothing.
 struct InsertScratch {
-	vdb::SearchScratch search;
-	std::vector<vdb::Candidate> found;
-	std::vector<uint8_t> vectors;  // candidates' elements, for the heuristic
-	std::vector<uint32_t> kept;
-	std::vector<vdb::Candidate> per_level[HNSW_MAX_LEVEL + 1];  // candidates found by level, then the chosen
-	std::vector<uint32_t> links;
+	vdb::LinkScratch link;  // candidates by level, then the chosen
+	HnswLinkBuffers pages;
 	std::vector<uint32_t> hosts;  // the new node's level-0 neighbours, nearest first
-	std::vector<uint32_t> before;  // a re-pruned list as it was
-	HnswReachScratch reach;
-	std::vector<uint8_t> query;  // element of the node being pruned
 	std::vector<uint8_t> merging;  // element of the pending node being merged
-	std::vector<uint8_t> spill;  // a stored element that spans pages
 	HnswBufferHints hints;
 };
 
@@ -73,18 +50,17 @@ InsertScratch &Scratch(const HnswMetaPageData &meta) {
 	vdb::RunCpp("hnsw insert", [&] {
 		if (scratch == NULL)
 			scratch = new InsertScratch();
-		size_t bytes = HnswElementScratchBytes(meta);
 		size_t ef = Max(meta.ef_construction, 2 * meta.m) + 1;
-		scratch->search.neighbours.reserve(2 * meta.m);
-		scratch->search.frontier.reserve(ef * 2 * meta.m);
-		scratch->search.results.reserve(ef * 2 * meta.m);
-		scratch->found.reserve(ef * 2 * meta.m);
-		scratch->links.reserve(2 * meta.m);
+		vdb::SearchScratch &search = scratch->link.search;
+		search.neighbours.reserve(2 * meta.m);
+		search.frontier.reserve(ef * 2 * meta.m);
+		search.results.reserve(ef * 2 * meta.m);
+		scratch->link.pool.reserve(2 * meta.m + 1);
+		scratch->link.links.reserve(2 * meta.m);
 		scratch->hosts.reserve(2 * meta.m);
-		scratch->vectors.resize(ef * bytes);
-		scratch->query.resize(bytes);
-		scratch->merging.resize(bytes);
-		scratch->spill.resize(bytes);
+		HnswSizeLinkBuffers(meta, scratch->pages);
+		scratch->pages.vectors.resize(ef * HnswElementScratchBytes(meta));
+		scratch->merging.resize(HnswElementScratchBytes(meta));
 	});
 	return *scratch;
 }
@@ -280,79 +256,19 @@ void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level,
 
 namespace {
 
-// Adds `from` to `to`'s links on one level, re-pruning when the list is full
-// (filled in part on level 0, as the in-memory build does). On level 0 a
-// dropped link that may have been a node's only way in is kept or replaced.
-void AddBackLink(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
-                        InsertScratch &s, uint32 to, uint32 from, float distance, int level) {
-	HnswReadNode(index, meta.geometry, to, level, &s.links, NULL);
-	for (uint32 link : s.links)
-		if (link == from)
-			return;
-	size_t max_links = HnswMaxLinks(meta, level);
-	if (s.links.size() < max_links) {
-		s.links.push_back(from);
-		HnswWriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
-		return;
-	}
-	HnswLoadElement(index, meta, to, s.query.data(), s.spill.data());
-	HnswQuery query = HnswPrepareQuery(meta, metric, s.query.data());
-	s.found.clear();
-	s.found.push_back(vdb::Candidate{distance, from});
-	for (uint32 link : s.links)
-		s.found.push_back(vdb::Candidate{HnswElementDistance(index, meta, query, link, s.spill.data()), link});
-	vdb::SortFor(to, s.found);
-	HnswSelectAndLoad(index, meta, metric, s.found, max_links, s.vectors, s.kept,
-	                  vdb::ReprunedFillTarget(level, max_links), s.spill.data());
-	s.before.swap(s.links);
-	s.links.clear();
-	for (uint32 k : s.kept)
-		s.links.push_back(s.found[k].id);
-	if (level == 0)
-		HnswWriteRepruned(index, meta, to, s.before, s.links, s.reach);
-	else
-		HnswWriteLinks(index, meta.geometry, to, level, s.links.data(), uint32(s.links.size()));
-}
-
-// Drops from the candidates of one level the node itself and nodes that are
-// deleted, free or no longer on that level. The candidates were found before
-// the write lock was taken, and since then VACUUM may have freed a slot and
-// another insert reused it for a node with fewer levels.
-void KeepLiveCandidates(Relation index, const HnswGeometry &g, std::vector<vdb::Candidate> &found,
-                               uint32 self, int level) {
-	size_t kept = 0;
-	for (const vdb::Candidate &c : found) {
-		HnswNodeInfo info;
-		HnswReadNode(index, g, c.id, 0, NULL, &info);
-		if (c.id != self && info.level >= level && (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE)) == 0)
-			found[kept++] = c;
-	}
-	found.resize(kept);
-}
-
 // Searches the graph for the candidate neighbours of a new element on each
-// level from min(level, max_level) down to 0, into s.per_level. Reads only.
+// level from min(level, max_level) down to 0, into s.link.per_level. Reads
+// only: runs before the graph write lock (see HnswInsertElement).
 void FindCandidates(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                     const void *element, int level, InsertScratch &s) {
-	for (auto &found : s.per_level)
-		found.clear();
-	if (meta.entry_point == HNSW_NO_NODE)
-		return;
 	const HnswGeometry &g = meta.geometry;
 	BlockNumber blocks = 1 + (meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
 	vdb::RunCpp("hnsw insert", [&] {
 		s.hints.Prepare(index, blocks);
 		HnswQuery query = HnswPrepareQuery(meta, metric, element);
-		HnswPageGraph graph{index, &meta, &query, s.spill.data(), &s.hints};
-		vdb::Candidate from{graph.Distance(meta.entry_point), meta.entry_point};
-		for (int l = meta.max_level; l > level; l--)
-			from = vdb::GreedyClosest(graph, from, l, s.search);
-		s.search.results.assign(1, from);
-		for (int l = Min(level, meta.max_level); l >= 0; l--) {
-			// each level starts from everything found on the one above
-			vdb::SearchLayer(graph, meta.node_count, meta.ef_construction, l, s.search);
-			s.per_level[l].assign(s.search.results.begin(), s.search.results.end());
-		}
+		HnswPageGraph graph{index, &meta, &query, s.pages.spill.data(), &s.hints};
+		vdb::FindCandidates(graph, meta.entry_point, meta.max_level, level, meta.node_count, meta.ef_construction,
+		                    s.link);
 	});
 }
 
@@ -401,8 +317,8 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 		if (g.pool_pages > 0)
 			HnswSparseStore(index, meta, id, element);
 		else {
-			HnswEncodeElement(meta, element, s.spill.data());
-			HnswWriteElement(index, g, id, s.spill.data());
+			HnswEncodeElement(meta, element, s.pages.spill.data());
+			HnswWriteElement(index, g, id, s.pages.spill.data());
 		}
 		level = ClaimSlot(index, g, id, tid, level);
 		// The metapage counts the node before any link to it is logged: WAL is
@@ -414,39 +330,20 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 	}
 	if (meta.entry_point != seen.entry_point || meta.max_level != seen.max_level)
 		FindCandidates(index, meta, metric, element, level, s);
-	s.reach.walk_needed = false;
+	s.pages.reach.walk_needed = false;
 	if (meta.entry_point != HNSW_NO_NODE) {
-		// The node's own lists on all its levels are written before any back
-		// link makes it reachable, so that no concurrent search (another
-		// insert's, which takes no lock, or a scan's) reaches it on an upper
-		// level and goes down to a level where its list is still empty. Each
-		// level's chosen links replace its candidates in s.per_level.
-		int top = Min(level, meta.max_level);
+		// The node's own lists on all its levels first, then the back links
+		// (core/hnsw/link.h); candidates VACUUM flagged meanwhile are dropped.
+		HnswLinkStore store(index, meta, s.pages);
 		vdb::RunCpp("hnsw insert", [&] {
-			for (int l = top; l >= 0; l--) {
-				s.found.assign(s.per_level[l].begin(), s.per_level[l].end());
-				KeepLiveCandidates(index, g, s.found, id, l);
-				vdb::SortFor(id, s.found);
-				HnswSelectAndLoad(index, meta, metric, s.found, HnswMaxLinks(meta, l), s.vectors, s.kept,
-				                  HnswMaxLinks(meta, l), s.spill.data());
-				s.per_level[l].clear();
-				s.links.clear();
-				for (uint32 k : s.kept) {
-					s.per_level[l].push_back(s.found[k]);
-					s.links.push_back(s.found[k].id);
-				}
-				HnswWriteLinks(index, g, id, l, s.links.data(), uint32(s.links.size()));
-			}
-			for (int l = top; l >= 0; l--)
-				for (const vdb::Candidate &c : s.per_level[l])
-					AddBackLink(index, meta, metric, s, c.id, id, c.distance, l);
+			vdb::LinkNode(store, id, Min(level, meta.max_level), s.link);
 			// Re-pruning may have dropped every back link to the node (copies
 			// of one vector tie, and the latest copy loses): one stays.
 			s.hosts.clear();
-			for (const vdb::Candidate &c : s.per_level[0])
+			for (const vdb::Candidate &c : s.link.per_level[0])
 				s.hosts.push_back(c.id);
 		});
-		HnswAttachNode(index, meta, id, s.hosts, s.reach);
+		HnswAttachNode(index, meta, id, s.hosts, s.pages.reach);
 	}
 	VDB_FAULT_POINT("hnsw-insert-linked");
 	if (meta.entry_point == HNSW_NO_NODE || level > meta.max_level) {
@@ -456,7 +353,7 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 		// everything the old root did.
 		if (meta.entry_point != HNSW_NO_NODE) {
 			vdb::RunCpp("hnsw insert", [&] { s.hosts.insert(s.hosts.begin(), id); });
-			HnswAttachNode(index, meta, meta.entry_point, s.hosts, s.reach);
+			HnswAttachNode(index, meta, meta.entry_point, s.hosts, s.pages.reach);
 		}
 		meta.entry_point = id;
 		meta.max_level = level;
@@ -465,8 +362,9 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 	// (unlike VACUUM's, HnswRelinkUnreached): vector_db_index_check, which
 	// waits for VACUUM but not for inserts, must never see a node between
 	// its insert and its linking back.
-	if (s.reach.walk_needed) {
-		size_t linked = HnswLinkUnreachable(index, meta, NULL, s.reach.walk, s.query.data(), s.spill.data());
+	if (s.pages.reach.walk_needed) {
+		size_t linked = HnswLinkUnreachable(index, meta, NULL, s.pages.reach.walk, s.pages.element.data(),
+		                                    s.pages.spill.data());
 		elog(DEBUG1, "hnsw index \"%s\": no place near, so a walk linked back %zu nodes",
 		     RelationGetRelationName(index), linked);
 	}
@@ -506,7 +404,7 @@ void HnswMergeNode(Relation index, uint32 id) {
 	InsertScratch &s = Scratch(seen);
 	HnswNodeInfo info;
 	HnswReadNode(index, seen.geometry, id, 0, NULL, &info);
-	HnswLoadElement(index, seen, id, s.merging.data(), s.spill.data());
+	HnswLoadElement(index, seen, id, s.merging.data(), s.pages.spill.data());
 	FindCandidates(index, seen, metric, s.merging.data(), info.level, s);
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	PlaceLocked(index, seen, metric, s, info.level, s.merging.data(), &info.tid, Place::kMerge, id);

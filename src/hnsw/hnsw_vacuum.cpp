@@ -6,7 +6,8 @@
 //    longer returned by scans nor chosen as neighbours by inserts, but
 //    searches still walk through them, so the graph stays connected.
 // 2. Repair: every live node that links to a flagged node gets a new list on
-//    that level, chosen by the neighbour heuristic from its surviving links
+//    that level, chosen by the linker's heuristic (vdb::ChooseLinks, as
+//    the build and inserts choose, core/hnsw/link.h) from its surviving links
 //    plus the flagged nodes' live links (their neighbourhood, which is where
 //    the lost paths led). A flagged entry point is then replaced by a live
 //    node of the highest level, and every live node that a walk over level 0
@@ -25,8 +26,8 @@
 //   from; one an insert rewrote meanwhile is computed again under the lock
 //   from what is there now. Between batches inserts run. This holds because
 //   once pass 1 is over no writer adds a link to a flagged node (inserts
-//   drop flagged candidates under the lock, KeepLiveCandidates, and never
-//   attach one, HnswAttachNode): a list repaired stays repaired, and nodes
+//   drop flagged candidates under the lock, HnswLinkStore::DropUnusable,
+//   and never attach one, HnswAttachNode): a list repaired stays repaired, and nodes
 //   inserted after the lock was first taken here never need repair, so the
 //   pass ends at the node count read then. Flagged nodes keep their lists
 //   (inserts may still pass through them) and no slot is freed or reused
@@ -44,7 +45,7 @@
 // inserts or scans. So the pending area only grows at its end meanwhile,
 // its start holds still, and no pending node becomes the entry point or
 // is attached by the reachability pass (it has no links yet).
-#include "hnsw/hnsw.h"
+#include "hnsw/hnsw_link.h"
 
 #include <algorithm>
 
@@ -71,17 +72,14 @@ struct VacuumScratch {
 	std::vector<uint8_t> deleted;  // per node: 1 when flagged
 	std::vector<uint32_t> links;
 	std::vector<uint32_t> dead_links;
-	std::vector<vdb::Candidate> candidates;
-	std::vector<uint8_t> vectors;
-	std::vector<uint8_t> element;
-	std::vector<uint8_t> spill;
+	std::vector<vdb::Candidate> candidates, chosen;
 	std::vector<uint32_t> kept;
 	std::vector<uint32_t> kept_links;  // RepairedLinks' result
 	// A batch's repairs, computed without the lock: each list as it was
 	// read and as it is to be.
 	std::vector<Repair> repairs;
 	std::vector<uint32_t> old_lists, new_lists;
-	HnswReachScratch reach;
+	HnswLinkBuffers pages;  // for the linker's choice, and the reachability pass
 };
 
 void DeleteVacuumScratch(void *arg) { delete static_cast<VacuumScratch *>(arg); }
@@ -93,8 +91,7 @@ VacuumScratch *NewScratch(const HnswMetaPageData &meta) {
 		s->deleted.assign(meta.node_count, 0);
 		s->links.reserve(2 * meta.m);
 		s->dead_links.reserve(2 * meta.m);
-		s->element.resize(HnswElementScratchBytes(meta));
-		s->spill.resize(meta.geometry.element_bytes);
+		HnswSizeLinkBuffers(meta, s->pages);
 	});
 	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
 	cleanup->func = DeleteVacuumScratch;
@@ -153,23 +150,24 @@ bool LeadsToFlagged(const VacuumScratch *s, const std::vector<uint32_t> &links) 
 }
 
 // New links for `id` on `level` in place of `links` (its list now, which
-// leads to a flagged node) into s->kept_links: chosen by the heuristic from
-// the live links and the flagged ones' live links.
-void RepairedLinks(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric, VacuumScratch *s,
-                   uint32 id, int level, const std::vector<uint32_t> &links) {
-	HnswLoadElement(index, meta, id, s->element.data(), s->spill.data());
-	HnswQuery query = HnswPrepareQuery(meta, metric, s->element.data());
+// leads to a flagged node) into s->kept_links: chosen by the linker's
+// heuristic (core/hnsw/link.h) from the live links and the flagged ones'
+// live links. Its candidates are the neighbourhood the lost paths led to,
+// not a search: a repair runs for many nodes, and their lists are close.
+void RepairedLinks(Relation index, const HnswMetaPageData &meta, VacuumScratch *s, uint32 id, int level,
+                   const std::vector<uint32_t> &links) {
+	HnswLinkStore store(index, meta, s->pages);
 	auto flagged = [&](uint32 node) { return node < s->deleted.size() && s->deleted[node]; };
-	auto consider = [&](uint32 candidate) {
-		if (candidate == id || flagged(candidate))
-			return;
-		for (const vdb::Candidate &c : s->candidates)
-			if (c.id == candidate)
-				return;
-		float distance = HnswElementDistance(index, meta, query, candidate, s->spill.data());
-		s->candidates.push_back(vdb::Candidate{distance, candidate});
-	};
 	vdb::RunCpp("hnsw vacuum", [&] {
+		HnswPageGraph query = store.QueryOf(id);
+		auto consider = [&](uint32 candidate) {
+			if (candidate == id || flagged(candidate))
+				return;
+			for (const vdb::Candidate &c : s->candidates)
+				if (c.id == candidate)
+					return;
+			s->candidates.push_back(vdb::Candidate{query.Distance(candidate), candidate});
+		};
 		s->candidates.clear();
 		for (uint32 link : links)
 			consider(link);
@@ -180,19 +178,17 @@ void RepairedLinks(Relation index, const HnswMetaPageData &meta, const vdb::Elem
 			for (uint32 link : s->dead_links)
 				consider(link);
 		}
-		vdb::SortFor(id, s->candidates);
-		HnswSelectAndLoad(index, meta, metric, s->candidates, HnswMaxLinks(meta, level), s->vectors, s->kept,
-		                  HnswMaxLinks(meta, level), s->spill.data());
+		vdb::ChooseLinks(store, id, s->candidates, HnswMaxLinks(meta, level), HnswMaxLinks(meta, level), s->kept,
+		                 s->chosen);
 		s->kept_links.clear();
-		for (uint32 k : s->kept)
-			s->kept_links.push_back(s->candidates[k].id);
+		for (const vdb::Candidate &c : s->chosen)
+			s->kept_links.push_back(c.id);
 	});
 }
 
 // Repairs the live nodes among [first, end) (protocol above); notes a live
 // node of the highest level seen in *top, *top_level.
-void RepairBatch(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric, VacuumScratch *s,
-                 uint32 first, uint32 end, uint32 *top, int *top_level) {
+void RepairBatch(Relation index, const HnswMetaPageData &meta, VacuumScratch *s, uint32 first, uint32 end, uint32 *top, int *top_level) {
 	const HnswGeometry &g = meta.geometry;
 	vdb::RunCpp("hnsw vacuum", [&] {
 		s->repairs.clear();
@@ -216,7 +212,7 @@ void RepairBatch(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 			HnswReadNode(index, g, id, level, &s->links, NULL);
 			if (!LeadsToFlagged(s, s->links))
 				continue;
-			RepairedLinks(index, meta, metric, s, id, level, s->links);
+			RepairedLinks(index, meta, s, id, level, s->links);
 			vdb::RunCpp("hnsw vacuum", [&] {
 				s->repairs.push_back(Repair{id, level, s->old_lists.size(), s->links.size(), s->new_lists.size(),
 				                            s->kept_links.size()});
@@ -234,7 +230,7 @@ void RepairBatch(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 		    std::equal(s->links.begin(), s->links.end(), s->old_lists.begin() + long(r.old_at)))
 			HnswWriteLinks(index, g, r.id, r.level, &s->new_lists[r.new_at], uint32(r.new_count));
 		else if (LeadsToFlagged(s, s->links)) {
-			RepairedLinks(index, meta, metric, s, r.id, r.level, s->links);
+			RepairedLinks(index, meta, s, r.id, r.level, s->links);
 			HnswWriteLinks(index, g, r.id, r.level, s->kept_links.data(), uint32(s->kept_links.size()));
 		}
 	}
@@ -249,7 +245,6 @@ void RepairBatch(Relation index, const HnswMetaPageData &meta, const vdb::Elemen
 // first taken here is repaired; nodes inserted after that link to no
 // flagged node.
 uint32 RepairGraph(Relation index, HnswMetaPageData &meta, VacuumScratch *s, int *top_level) {
-	vdb::ElementMetric metric = HnswMetric(meta);
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData now = HnswReadMeta(index);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
@@ -263,7 +258,7 @@ uint32 RepairGraph(Relation index, HnswMetaPageData &meta, VacuumScratch *s, int
 	for (uint32 first = 0; first < meta.node_count; first += kRepairBatch) {
 		VdbVacuumDelayPoint();
 		VDB_FAULT_POINT("hnsw-vacuum-batch");
-		RepairBatch(index, meta, metric, s, first, Min(meta.node_count, first + kRepairBatch), &top, top_level);
+		RepairBatch(index, meta, s, first, Min(meta.node_count, first + kRepairBatch), &top, top_level);
 	}
 	return top;
 }
@@ -373,7 +368,7 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	ReplaceEntryPoint(index, s, top, top_level);
 	// The repair keeps paths around each flagged node, not the reachability
 	// of the whole graph: link back every live node no walk reaches.
-	HnswRelinkUnreached(index, &s->deleted, s->reach, s->element.data(), s->spill.data());
+	HnswRelinkUnreached(index, &s->deleted, s->pages.reach, s->pages.element.data(), s->pages.spill.data());
 	uint32 first_group;
 	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
 	VDB_FAULT_POINT("hnsw-vacuum-freed");

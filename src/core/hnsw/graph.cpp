@@ -5,6 +5,7 @@
 #include "core/pure.h"
 
 #include "core/hnsw/graph.h"
+#include "core/hnsw/link.h"
 #include "core/hnsw/reachability.h"
 
 #include <cstring>
@@ -132,12 +133,45 @@ private:
 	ArenaGraph &graph_;
 };
 
-// What one participant reuses from node to node while linking.
-struct ArenaGraph::LinkScratch {
-	SearchScratch search;
-	std::vector<uint32_t> kept;
-	std::vector<Candidate> pool;
-	std::vector<std::vector<Candidate>> chosen;  // per level
+// The graph as the linker (link.h) sees it. A list is read and written
+// under its node's spinlock, a back link's re-prune included, so that
+// participants linking at once lose no link.
+class ArenaGraph::LinkStore {
+public:
+	explicit LinkStore(ArenaGraph &graph) : graph_(graph) {}
+	size_t MaxLinks(int level) const { return graph_.MaxLinks(level); }
+	// No other node is unusable: nothing is deleted during a build.
+	void DropUnusable(std::vector<Candidate> &found, uint32_t id, int) const {
+		found.erase(std::remove_if(found.begin(), found.end(), [id](const Candidate &c) { return c.id == id; }),
+		            found.end());
+	}
+	void Prepare(const std::vector<Candidate> &candidates) { prepared_ = candidates.data(); }
+	float Between(size_t a, size_t b) const {
+		return graph_.metric_.Distance(graph_.Element(prepared_[a].id), graph_.Element(prepared_[b].id));
+	}
+	QueryView QueryOf(uint32_t id) const { return QueryView(graph_, graph_.Element(id)); }
+	void SetLinks(uint32_t id, int level, const std::vector<uint32_t> &links) {
+		SpinLock lock(graph_.locks_[id]);
+		Write(id, level, links);
+	}
+	template <typename Edit>
+	void EditLinks(uint32_t id, int level, std::vector<uint32_t> &links, Edit edit) {
+		SpinLock lock(graph_.locks_[id]);
+		const uint32_t *slot = graph_.LinkSlot(id, level);
+		links.assign(slot + 1, slot + 1 + slot[0]);
+		if (edit(links) != ListEdit::kKept)
+			Write(id, level, links);
+	}
+
+private:
+	void Write(uint32_t id, int level, const std::vector<uint32_t> &links) {
+		uint32_t *slot = graph_.LinkSlot(id, level);
+		slot[0] = uint32_t(links.size());
+		std::copy(links.begin(), links.end(), slot + 1);
+	}
+
+	ArenaGraph &graph_;
+	const Candidate *prepared_ = nullptr;
 };
 
 size_t ArenaGraph::BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists,
@@ -253,41 +287,6 @@ void ArenaGraph::Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) 
 	out.assign(slot + 1, slot + 1 + slot[0]);
 }
 
-void ArenaGraph::SetLinks(uint32_t id, int level, const Candidate *chosen, const std::vector<uint32_t> &kept) {
-	uint32_t *slot = LinkSlot(id, level);
-	slot[0] = uint32_t(kept.size());
-	for (size_t i = 0; i < kept.size(); i++)
-		slot[1 + i] = chosen[kept[i]].id;
-}
-
-// Adds a back link to `from` on `to`'s list; a full list is re-pruned with
-// the heuristic over its old links plus the new one (filled in part on
-// level 0). `to` may already link to `from`: while both were being linked
-// at once, `to` may have found `from` by itself.
-void ArenaGraph::AddLink(uint32_t to, uint32_t from, float distance, int level, LinkScratch &scratch) {
-	SpinLock lock(locks_[to]);
-	uint32_t *slot = LinkSlot(to, level);
-	for (uint32_t i = 0; i < slot[0]; i++)
-		if (slot[1 + i] == from)
-			return;
-	size_t max_links = MaxLinks(level);
-	if (slot[0] < max_links) {
-		slot[1 + slot[0]++] = from;
-		return;
-	}
-	auto &pool = scratch.pool;
-	pool.clear();
-	pool.push_back(Candidate{distance, from});
-	for (uint32_t i = 0; i < slot[0]; i++)
-		pool.push_back(Candidate{metric_.Distance(Element(to), Element(slot[1 + i])), slot[1 + i]});
-	SortFor(to, pool);
-	SelectNeighbours(
-		pool.data(), pool.size(), max_links,
-		[&](size_t a, size_t b) { return metric_.Distance(Element(pool[a].id), Element(pool[b].id)); },
-		scratch.kept, ReprunedFillTarget(level, max_links));
-	SetLinks(to, level, pool.data(), scratch.kept);
-}
-
 void ArenaGraph::Link(uint32_t id, LinkScratch &scratch) {
 	int level = levels_[id];
 	SpinLock raise(header_->entry_lock);
@@ -300,41 +299,10 @@ void ArenaGraph::Link(uint32_t id, LinkScratch &scratch) {
 	}
 	if (level <= max_level)
 		raise.Unlock();
-
 	QueryView view(*this, Element(id));
-	Candidate from{view.Distance(entry), entry};
-	for (int l = max_level; l > level; l--)
-		from = GreedyClosest(view, from, l, scratch.search);
-	scratch.search.results.assign(1, from);
-	// The node's own lists on all its levels are written before any back link
-	// makes it reachable. Otherwise a participant that reached it on an upper
-	// level would go down to a level where its list is still empty, find
-	// nothing beyond it, and link its own node to it alone; such nodes were
-	// left unreachable in parallel builds.
-	int top = std::min(level, max_level);
-	if (scratch.chosen.size() < size_t(top) + 1)
-		scratch.chosen.resize(size_t(top) + 1);
-	for (int l = top; l >= 0; l--) {
-		SearchLayer(view, Size(), size_t(ef_construction_), l, scratch.search);
-		auto &found = scratch.search.results;
-		found.erase(std::remove_if(found.begin(), found.end(), [id](const Candidate &c) { return c.id == id; }),
-		            found.end());
-		SortFor(id, found);
-		SelectNeighbours(
-			found.data(), found.size(), MaxLinks(l),
-			[&](size_t a, size_t b) { return metric_.Distance(Element(found[a].id), Element(found[b].id)); },
-			scratch.kept, MaxLinks(l));
-		{
-			SpinLock lock(locks_[id]);
-			SetLinks(id, l, found.data(), scratch.kept);
-		}
-		scratch.chosen[l].clear();
-		for (uint32_t k : scratch.kept)
-			scratch.chosen[l].push_back(found[k]);
-	}
-	for (int l = top; l >= 0; l--)
-		for (const Candidate &c : scratch.chosen[l])
-			AddLink(c.id, id, c.distance, l, scratch);
+	FindCandidates(view, entry, max_level, level, Size(), size_t(ef_construction_), scratch);
+	LinkStore store(*this);
+	LinkNode(store, id, std::min(level, max_level), scratch);
 	if (level > max_level) {
 		header_->entry = id;
 		header_->max_level = level;

@@ -17,9 +17,11 @@
 // more, every participant calls LinkClaimed, which takes the next unlinked
 // node from a shared counter until none remain; finally one participant
 // links back the nodes that pruning left with no link to them
-// (LinkUnreachable). Linking follows hnswlib's
+// (LinkUnreachable). A node is linked by the linker that inserts, merges
+// and VACUUM's repair on index pages run too (link.h), over this arena
+// (graph.cpp's LinkStore). Linking follows hnswlib's
 // concurrency scheme: a node's link list is read and written under that
-// node's spinlock, and a node whose level exceeds the current top holds the
+// node's spinlock (a back link's re-prune included), and a node whose level exceeds the current top holds the
 // entry-point lock for its whole insertion so that only one node raises the
 // graph at a time. With one participant adding and linking, the graph
 // depends only on the levels it was given (in the build: only on the seed).
@@ -43,6 +45,7 @@ struct HnswParams {
 };
 
 struct GraphHeader;
+struct LinkScratch;  // link.h
 
 class ArenaGraph {
 public:
@@ -109,12 +112,10 @@ public:
 private:
 	class QueryView;
 	class ReachView;
-	struct LinkScratch;
+	class LinkStore;
 	ArenaGraph(void *memory, const ElementMetric &metric);
 	void Link(uint32_t id, LinkScratch &scratch);
-	void AddLink(uint32_t to, uint32_t from, float distance, int level, LinkScratch &scratch);
 	uint32_t *LinkSlot(uint32_t id, int level) const;
-	void SetLinks(uint32_t id, int level, const Candidate *chosen, const std::vector<uint32_t> &kept);
 
 	ElementMetric metric_;
 	GraphHeader *header_;
