@@ -24,6 +24,7 @@ SQL_PARTS = \
 	src/index/index.sql \
 	src/hnsw/hnsw.sql \
 	src/ivf/ivf.sql \
+	src/index/range.sql \
 	src/worker/worker.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.

@@ -12,10 +12,27 @@
 // relaxed_order, running out of candidates probes the next `probes` lists,
 // up to max_probes lists in all. Distances are not rechecked by the
 // executor: the order is ours.
+//
+// Range search (WHERE embedding <<->> sphere(q, r), index/index_range.h):
+// without ORDER BY the lists are ranked by their distance to the first
+// sphere's center. A sphere centred on the scan's query bounds it:
+// candidates past the bound are not returned; quantized candidates are
+// always re-ranked from the heap first (ivf.rerank = 0 too), so the bound
+// compares exact distances, except for an expression index (no column to
+// read), which compares the quantizer's estimates. A probed batch stops at
+// its first chunk past the radius (flat: sorted, so the rest are farther;
+// re-ranked: a chunk with no row within it). Whatever ivf.iterative_scan
+// and ivf.max_probes say, the next `probes` lists are probed as long as the
+// last round found a row within the radius, up to every list: so
+// ivf.probes = lists finds every row, and smaller settings find the rows of
+// the nearer lists until a whole round is empty. Every row a range scan
+// returns is rechecked by the executor (xs_recheck).
 #include "ivf/ivf.h"
 
 #include <algorithm>
+#include <cmath>
 
+#include "index/index_range.h"
 #include "pg/cpp_boundary.h"
 
 extern "C" {
@@ -54,6 +71,9 @@ struct IvfScanOpaque {
 	bool started;
 	IndexFetchTableData *fetch;  // heap access for re-ranking
 	TupleTableSlot *slot;
+	VdbRange range;       // the scan's range keys
+	float bound;          // scores (exact, or the estimates when not re-ranked) past it are not returned
+	size_t round_hits;    // candidates within the bound in this round's probed lists
 };
 
 void DeleteScanState(void *arg) {
@@ -127,7 +147,10 @@ bool ProbeMore(IndexScanDesc scan) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
 	IvfScanState *state = so->state;
 	uint32 limit = so->meta.lists;
-	if (so->started) {
+	if (so->started && std::isfinite(so->bound)) {
+		if (so->round_hits == 0)
+			return false;  // the frontier is past the radius
+	} else if (so->started) {
 		if (so->settings->iterative_scan == IVF_ITERATIVE_OFF)
 			return false;
 		limit = Min(limit, uint32(so->settings->max_probes));
@@ -136,6 +159,7 @@ bool ProbeMore(IndexScanDesc scan) {
 	if (end <= so->probed)
 		return false;
 	so->started = true;
+	so->round_hits = 0;
 	state->batch.clear();
 	so->batch_next = 0;
 	for (; so->probed < end; so->probed++)
@@ -166,8 +190,9 @@ bool ExactScore(IndexScanDesc scan, ItemPointerData tid, float *score) {
 }
 
 // How many candidates of this scan are re-ranked from the heap at a time:
-// ivf.rerank (-1: the quantizer's default; flat lists need none), and none
-// for an expression index (no column to read the exact value from).
+// ivf.rerank (-1: the quantizer's default; flat lists need none; a range
+// scan re-ranks with the default when it is 0), and none for an expression
+// index (no column to read the exact value from).
 size_t RerankCount(IndexScanDesc scan) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
 	vdb::IvfQuantizer quantizer = vdb::IvfQuantizer(so->meta.quantizer);
@@ -175,7 +200,27 @@ size_t RerankCount(IndexScanDesc scan) {
 	    scan->indexRelation->rd_index->indkey.values[0] == 0)
 		return 0;
 	int setting = so->settings->rerank;
+	if (setting == 0 && so->range.active)
+		setting = -1;
 	return setting >= 0 ? size_t(setting) : vdb::DefaultRerank(quantizer);
+}
+
+// Counts the ready chunk's candidates within a range scan's bound into
+// round_hits, and ends the batch where its frontier is past the bound (see
+// the top of this file). `sorted_scores`: the chunk's scores order the whole
+// batch (estimates, or exact flat scores), so a chunk ending past the bound
+// has nothing within it after.
+void AfterRefill(IvfScanOpaque *so, bool sorted_scores) {
+	IvfScanState *state = so->state;
+	if (!std::isfinite(so->bound))
+		return;
+	size_t hits = 0;
+	for (const Candidate &c : state->ready)
+		hits += c.score <= so->bound;
+	so->round_hits += hits;
+	bool past = sorted_scores ? !state->ready.empty() && state->ready.back().score > so->bound : hits == 0;
+	if (past)
+		so->batch_next = state->batch.size();
 }
 
 // Candidates handed out at a time when they are not re-ranked: a LIMIT 10
@@ -202,6 +247,7 @@ void Refill(IndexScanDesc scan) {
 			std::sort(state->ready.begin(), state->ready.end(), CandidateLess);
 		});
 		so->batch_next += take;
+		AfterRefill(so, true);
 		return;
 	}
 	for (size_t i = 0; i < take; i++) {
@@ -213,6 +259,7 @@ void Refill(IndexScanDesc scan) {
 	}
 	so->batch_next += take;
 	vdb::RunCpp("ivf scan", [&] { std::sort(state->ready.begin(), state->ready.end(), CandidateLess); });
+	AfterRefill(so, false);
 }
 
 }  // namespace
@@ -240,6 +287,8 @@ IndexScanDesc ivfbeginscan(Relation index, int nkeys, int norderbys) {
 void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
 	IvfScanState *state = so->state;
+	if (keys != NULL && scan->numberOfKeys > 0)
+		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
 	if (orderbys != NULL && scan->numberOfOrderBys > 0)
 		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
 	so->probed = 0;
@@ -254,10 +303,19 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	// ORDER BY distance to NULL orders nothing: any order is right, so scan
 	// from the zero vector, as pgvector does.
 	memset(state->query.data(), 0, metric.bytes);
-	if (scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL)) {
+	bool ordered = scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL);
+	if (ordered) {
 		VdbCheckQueryDims(metric, scan->orderByData[0].sk_argument, true);
 		VdbDatumToElement(scan->indexRelation, metric, scan->orderByData[0].sk_argument, state->query.data());
 	}
+	so->range = VdbReadRange(scan->indexRelation, metric, scan->keyData, scan->numberOfKeys, state->query.data(),
+	                         !ordered);
+	// Re-ranked and flat scores are the metric's exact distances; the
+	// quantizers' estimates rank cosine by the inner product of unit vectors.
+	bool exact = RerankCount(scan) > 0 || vdb::IvfQuantizer(so->meta.quantizer) == vdb::IvfQuantizer::kFlat;
+	vdb::RangeBound bound =
+	    VdbRangeBound(so->range, metric.kind, exact ? vdb::ElementScale(metric) : vdb::RangeScale::kElementUnitDot);
+	so->bound = bound.empty ? -INFINITY : bound.bound;
 	uint32 lists = so->meta.lists;
 	vdb::RunCpp("ivf scan", [&] {
 		coder.PrepareQuery(state->query.data(), &state->list_query);
@@ -274,17 +332,22 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 
 bool ivfgettuple(IndexScanDesc scan, ScanDirection direction) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
-	if (scan->numberOfOrderBys == 0)
+	if (scan->numberOfOrderBys == 0 && !so->range.active)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("cannot scan %s index without order", IvfIsFlatAm(scan->indexRelation) ? "ivfflat" : "ivf"),
-		                errhint("Use ORDER BY the distance operator with a LIMIT.")));
+		                errhint("Use ORDER BY the distance operator with a LIMIT, or a range operator such as <<->>.")));
 	if (!ScanDirectionIsForward(direction))
 		elog(ERROR, "ivf index scans only go forward");
+	if (so->bound == -INFINITY)  // a sphere that contains nothing
+		return false;
 	IvfScanState *state = so->state;
 	for (;;) {
 		if (so->ready_next < state->ready.size()) {
-			scan->xs_heaptid = state->ready[so->ready_next++].tid;
-			scan->xs_recheck = false;
+			const Candidate &c = state->ready[so->ready_next++];
+			if (c.score > so->bound)
+				continue;
+			scan->xs_heaptid = c.tid;
+			scan->xs_recheck = so->range.active;
 			scan->xs_recheckorderby = false;
 			return true;
 		}
