@@ -6,8 +6,8 @@
 // so the planner picks the index for small LIMITs over large tables and the
 // sequential scan + top-N sort where that is cheaper. A range scan
 // (WHERE embedding <<->> sphere(q, r) alone) visits about 2m nodes for each
-// of max(ef_search, twice the rows the sphere is estimated to hold): its
-// rounds double ef until half of one is past the radius.
+// of max(ef_search, four times the rows the sphere is estimated to hold): its
+// rounds double ef until three quarters of one are past the radius.
 #include "hnsw/hnsw.h"
 #include "index/index_am.h"
 
@@ -33,7 +33,7 @@ void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cos
 	double tuples = Max(path->indexinfo->tuples, 1.0);
 	double ef = hnsw_ef_search;
 	if (path->indexorderbys == NIL)
-		ef = Max(ef, 2 * tuples * clauselist_selectivity(root, get_quals_from_indexclauses(path->indexclauses),
+		ef = Max(ef, 4 * tuples * clauselist_selectivity(root, get_quals_from_indexclauses(path->indexclauses),
 		                                                 path->indexinfo->rel->relid, JOIN_INNER, NULL));
 	costs.numIndexTuples = Min(tuples, 2.0 * m * ef);
 	genericcostestimate(root, path, loop_count, &costs);
