@@ -52,50 +52,51 @@ BEGIN
 	RETURN n_truth || ' ' || n_found || ' ' || n_outside;
 END $$;
 });
-for my $op ([ '<->', '<<->>' ], [ '<=>', '<<=>>' ], [ '<#>', '<<#>>' ]) {
-	$node->safe_psql('postgres', "SELECT make_truth('$op->[0]', '$op->[1]', $_)") for (20, 200);
-}
+$node->safe_psql('postgres',
+	join(' ', map { my $k = $_; map { "SELECT make_truth('$_->[0]', '$_->[1]', $k);" } ([ '<->', '<<->>' ], [ '<=>', '<<=>>' ], [ '<#>', '<<#>>' ]) } (20, 200)));
 
 # One index at a time: [name, CREATE INDEX options, distance op, range op,
-# settings that probe and re-rank everything or '' (hnsw)].
+# settings that probe and re-rank everything or '' (hnsw)]. One psql call
+# per index: its lines are "truth found outside" for about 20 and 200 rows
+# at default settings, then the same with everything probed.
 my @indexes = (
-	[ 'hnsw l2 (sq8)',    'hnsw (v vector_l2_ops)',     '<->', '<<->>', '' ],
-	[ 'hnsw cosine',      'hnsw (v vector_cosine_ops)', '<=>', '<<=>>', '' ],
-	[ 'hnsw ip',          'hnsw (v vector_ip_ops)',     '<#>', '<<#>>', '' ],
-	[ 'ivfflat l2',       'ivfflat (v vector_l2_ops) WITH (lists = 25)', '<->', '<<->>', 'SET ivfflat.probes = 25;' ],
-	[ 'ivfflat cosine',   'ivfflat (v vector_cosine_ops) WITH (lists = 25)', '<=>', '<<=>>', 'SET ivfflat.probes = 25;' ],
-	[ 'ivf flat l2',      "ivf (v vector_l2_ops) WITH (lists = 25, quantizer = 'flat')", '<->', '<<->>', 'SET ivf.probes = 25;' ],
-	[ 'ivf sq8 l2',       "ivf (v vector_l2_ops) WITH (lists = 25, quantizer = 'sq8')", '<->', '<<->>',
-		'SET ivf.probes = 25; SET ivf.rerank = 3000;' ],
-	[ 'ivf rabitq l2',    "ivf (v vector_l2_ops) WITH (lists = 25, quantizer = 'rabitq')", '<->', '<<->>',
+	[ 'hnsw l2 (sq8)',     'hnsw (v vector_l2_ops)',     '<->', '<<->>', '' ],
+	[ 'hnsw cosine',       'hnsw (v vector_cosine_ops)', '<=>', '<<=>>', '' ],
+	[ 'ivfflat l2',        'ivfflat (v vector_l2_ops) WITH (lists = 25)', '<->', '<<->>', 'SET ivfflat.probes = 25;' ],
+	[ 'ivfflat cosine',    'ivfflat (v vector_cosine_ops) WITH (lists = 25)', '<=>', '<<=>>', 'SET ivfflat.probes = 25;' ],
+	[ 'ivf sq8 l2',        "ivf (v vector_l2_ops) WITH (lists = 25, quantizer = 'sq8')", '<->', '<<->>',
 		'SET ivf.probes = 25; SET ivf.rerank = 3000;' ],
 	[ 'ivf rabitq cosine', "ivf (v vector_cosine_ops) WITH (lists = 25, quantizer = 'rabitq')", '<=>', '<<=>>',
 		'SET ivf.probes = 25; SET ivf.rerank = 3000;' ],
 );
 for my $index (@indexes) {
 	my ($name, $definition, $op, $range_op, $everything) = @$index;
-	$node->safe_psql('postgres', "CREATE INDEX idx ON items USING $definition");
-	for my $k (20, 200) {
-		my ($truth, $found, $outside) = split / /,
-		  $node->safe_psql('postgres', "SELECT range_recall('$op', '$range_op', $k)");
-		cmp_ok($truth, '>=', 15 * ($k - 1), "$name, about $k rows: the exact scan finds them");
-		cmp_ok($found / $truth, '>=', 0.99, "$name, about $k rows: recall $found / $truth at default settings");
-		is($outside, 0, "$name, about $k rows: no row outside the radius");
-		next if $everything eq '';
-		($truth, $found, $outside) = split / /,
-		  $node->safe_psql('postgres', "$everything SELECT range_recall('$op', '$range_op', $k)");
-		is("$found $outside", "$truth 0", "$name, about $k rows: every row with every list probed");
+	my $sql = "CREATE INDEX idx ON items USING $definition; SELECT range_recall('$op', '$range_op', 20); "
+	  . "SELECT range_recall('$op', '$range_op', 200);";
+	$sql .= " $everything SELECT range_recall('$op', '$range_op', 20); SELECT range_recall('$op', '$range_op', 200);"
+	  if $everything ne '';
+	my @lines = split /\n/, $node->safe_psql('postgres', "$sql DROP INDEX idx;");
+	for my $i (0 .. $#lines) {
+		my $k = $i % 2 ? 200 : 20;
+		my ($truth, $found, $outside) = split / /, $lines[$i];
+		if ($i < 2) {
+			cmp_ok($truth, '>=', 15 * ($k - 1), "$name, about $k rows: the exact scan finds them");
+			cmp_ok($found / $truth, '>=', 0.99, "$name, about $k rows: recall $found / $truth at default settings");
+			is($outside, 0, "$name, about $k rows: no row outside the radius");
+		} else {
+			is("$found $outside", "$truth 0", "$name, about $k rows: every row with every list probed");
+		}
 	}
-	$node->safe_psql('postgres', 'DROP INDEX idx');
 }
 
 # Inner product on ivfflat: a sphere is a half-space, which reaches any list;
 # probing all of them finds every row.
-$node->safe_psql('postgres', 'CREATE INDEX idx ON items USING ivfflat (v vector_ip_ops) WITH (lists = 25)');
-for my $k (20, 200) {
-	my ($truth, $found, $outside) = split / /,
-	  $node->safe_psql('postgres', "SET ivfflat.probes = 25; SELECT range_recall('<#>', '<<#>>', $k)");
-	is("$found $outside", "$truth 0", "ivfflat ip, about $k rows: every row with every list probed");
+my @lines = split /\n/, $node->safe_psql('postgres',
+	"CREATE INDEX idx ON items USING ivfflat (v vector_ip_ops) WITH (lists = 25); SET ivfflat.probes = 25; "
+	  . "SELECT range_recall('<#>', '<<#>>', 20); SELECT range_recall('<#>', '<<#>>', 200)");
+for my $i (0, 1) {
+	my ($truth, $found, $outside) = split / /, $lines[$i];
+	is("$found $outside", "$truth 0", "ivfflat ip, line $i: every row with every list probed");
 }
 
 $node->stop;
