@@ -99,9 +99,9 @@ CREATE TYPE sphere_vector AS (center vector, radius real);
 CREATE TYPE sphere_halfvec AS (center halfvec, radius real);
 
 CREATE FUNCTION sphere(vector, real) RETURNS sphere_vector
-	IMMUTABLE STRICT PARALLEL SAFE LANGUAGE sql AS 'SELECT ROW($1, $2)';
+	AS 'MODULE_PATHNAME', 'sphere_new' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION sphere(halfvec, real) RETURNS sphere_halfvec
-	IMMUTABLE STRICT PARALLEL SAFE LANGUAGE sql AS 'SELECT ROW($1, $2)';
+	AS 'MODULE_PATHNAME', 'sphere_new' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION vector_sphere_l2_in(vector, sphere_vector) RETURNS bool
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

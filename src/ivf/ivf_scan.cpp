@@ -293,10 +293,10 @@ void Refill(IndexScanDesc scan) {
 // distance rho of the query q only if q is nearer than rho to the bisector
 // between c_j and q's nearest centroid c_1:
 //   (|q - c_j|^2 - |q - c_1|^2) / (2 |c_j - c_1|) < rho.
-// For l2 and cosine indexes, keeps in list_order only the lists that pass
-// (ranked: each list's metric distance to q, nearest first) and returns
-// true; false for inner product, whose spheres are half-spaces.
-bool KeepReachableLists(IvfScanOpaque *so, const std::vector<std::pair<float, uint32_t>> &ranked) {
+// For l2 and cosine indexes, keeps in list_order (nearest first) only the
+// lists that pass and returns true; false for inner product, whose spheres
+// are half-spaces.
+bool KeepReachableLists(IvfScanOpaque *so) {
 	const vdb::ElementMetric &metric = so->index->coder.metric();
 	double rho;
 	if (metric.kind == vdb::MetricKind::kL2)
@@ -305,23 +305,26 @@ bool KeepReachableLists(IvfScanOpaque *so, const std::vector<std::pair<float, ui
 		rho = std::sqrt(2 * Max(so->range.radius, 0.0));  // |a - b|^2 = 2 cosine distance on the unit sphere
 	else
 		return false;
-	if (ranked.empty())
+	std::vector<uint32_t> &order = so->state->list_order;
+	if (order.empty())
 		return true;
 	rho = rho * (1 + 1e-4) + 1e-6;  // the distances below are rounded to float
 	bool unit_dot = vdb::ElementScale(metric) == vdb::RangeScale::kElementUnitDot;
 	// The squared L2 distance a metric distance stands for.
 	auto squared = [&](double d) { return metric.kind == vdb::MetricKind::kL2 ? d : unit_dot ? 2 + 2 * d : 2 * d; };
 	const std::vector<uint8_t> &centroids = so->index->centroids.elements;
-	const uint8_t *nearest = &centroids[size_t(ranked[0].second) * metric.bytes];
-	double nearest_squared = squared(ranked[0].first);
-	std::vector<uint32_t> &order = so->state->list_order;
-	order.clear();
-	for (const auto &entry : ranked) {
-		double apart = std::sqrt(Max(squared(metric.Distance(&centroids[size_t(entry.second) * metric.bytes], nearest)), 0.0));
-		double to_bisector = apart > 0 ? (squared(entry.first) - nearest_squared) / (2 * apart) : 0;
+	auto centroid = [&](uint32_t list) { return &centroids[size_t(list) * metric.bytes]; };
+	const uint8_t *query = so->state->query.data();
+	const uint8_t *nearest = centroid(order[0]);
+	double nearest_squared = squared(metric.Distance(query, nearest));
+	size_t kept = 0;
+	for (uint32_t list : order) {
+		double apart = std::sqrt(Max(squared(metric.Distance(centroid(list), nearest)), 0.0));
+		double to_bisector = apart > 0 ? (squared(metric.Distance(query, centroid(list))) - nearest_squared) / (2 * apart) : 0;
 		if (to_bisector < rho)
-			order.push_back(entry.second);
+			order[kept++] = list;
 	}
+	order.resize(kept);
 	return true;
 }
 
@@ -395,8 +398,8 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 		state->list_order.resize(lists);
 		for (uint32 i = 0; i < lists; i++)
 			state->list_order[i] = ranked[i].second;
-		so->reachable_only = std::isfinite(so->bound) && KeepReachableLists(so, ranked);
 	});
+	vdb::RunCpp("ivf scan", [&] { so->reachable_only = std::isfinite(so->bound) && KeepReachableLists(so); });
 }
 
 bool ivfgettuple(IndexScanDesc scan, ScanDirection direction) {

@@ -14,6 +14,7 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "executor/executor.h"
+#include "funcapi.h"
 }
 
 bool VdbReadSphere(Datum sphere, VdbSphere *out) {
@@ -25,6 +26,16 @@ bool VdbReadSphere(Datum sphere, VdbSphere *out) {
 		return false;
 	out->radius = DatumGetFloat4(radius);
 	return true;
+}
+
+// sphere(center, radius), both forms: a row of the declared result type.
+VDB_FUNCTION(sphere_new) {
+	TupleDesc desc;
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "sphere() must return a composite type");
+	Datum values[2] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1)};
+	bool nulls[2] = {false, false};
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
 
 namespace {
