@@ -1,7 +1,9 @@
 // amvalidate for hnsw opclasses (run by amvalidate() and CREATE OPERATOR
 // CLASS checks in tests): every operator must be an ORDER BY operator at
-// strategy 1, and the family must have the distance function (support 1).
+// strategy 1 or a range search operator (<<->> etc.) at strategy 2, and the
+// family must have the distance function (support 1).
 #include "hnsw/hnsw.h"
+#include "index/index_range.h"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -36,8 +38,11 @@ bool hnswvalidate(Oid opclass) {
 	CatCList *ops = SearchSysCacheList1(AMOPSTRATEGY, ObjectIdGetDatum(family));
 	for (int i = 0; i < ops->n_members; i++) {
 		Form_pg_amop op = (Form_pg_amop) GETSTRUCT(&ops->members[i]->tuple);
-		if (op->amopstrategy != 1 || op->amoppurpose != AMOP_ORDER) {
-			ereport(INFO, (errmsg("hnsw operator family has an operator that is not ORDER BY strategy 1")));
+		bool order = op->amopstrategy == 1 && op->amoppurpose == AMOP_ORDER;
+		bool range = op->amopstrategy == VDB_RANGE_STRATEGY && op->amoppurpose == AMOP_SEARCH;
+		if (!order && !range) {
+			ereport(INFO, (errmsg("hnsw operator family has an operator that is neither ORDER BY strategy 1 nor "
+			                      "range search strategy 2")));
 			valid = false;
 		}
 	}

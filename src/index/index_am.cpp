@@ -41,7 +41,7 @@ IndexAmRoutine *VdbNewIndexAmRoutine(void) {
 // disables itself: it loses even to a disabled sequential scan.
 bool VdbPriceOutUnordered(IndexPath *path, Cost *startup_cost, Cost *total_cost, Selectivity *selectivity,
                           double *correlation, double *pages) {
-	if (path->indexorderbys != NIL)
+	if (path->indexorderbys != NIL || path->indexclauses != NIL)
 		return false;
 	*startup_cost = *total_cost = DBL_MAX;
 	*selectivity = 0;

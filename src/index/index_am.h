@@ -17,9 +17,10 @@ extern "C" {
 // A palloc'd routine with the shared flags set and every callback NULL.
 IndexAmRoutine *VdbNewIndexAmRoutine(void);
 
-// Prices out an index path without ORDER BY distance (a partial index whose
-// predicate the query implies, say), whose scan would fail for want of an
-// order, and returns true; false when the path has one. See index_am.cpp.
+// Prices out an index path without ORDER BY distance and without a range
+// condition (a partial index whose predicate the query implies, say), whose
+// scan would fail for want of an order, and returns true; false when the
+// path has either. See index_am.cpp.
 bool VdbPriceOutUnordered(IndexPath *path, Cost *startup_cost, Cost *total_cost, Selectivity *selectivity,
                           double *correlation, double *pages);
 

@@ -4,7 +4,8 @@
 // row, so the whole cost is startup cost, and it grows with probes / lists
 // of the index: the planner then prefers the index for small LIMITs on large
 // tables, and a sequential scan with a top-N sort where probing would read
-// most of the index.
+// most of the index. A range scan (no ORDER BY) probes at least one more
+// round of probes lists than it finds rows in: priced as two rounds.
 #include "index/index_am.h"
 #include "ivf/ivf.h"
 
@@ -23,7 +24,8 @@ void ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost
 	const IvfSettings &settings = IvfSettingsOf(index);
 	index_close(index, NoLock);
 
-	double ratio = Min(1.0, double(settings.probes) / Max(meta.lists, 1));
+	double rounds = path->indexorderbys == NIL ? 2 : 1;
+	double ratio = Min(1.0, rounds * settings.probes / Max(meta.lists, 1));
 	GenericCosts costs;
 	memset(&costs, 0, sizeof costs);
 	double tuples = Max(path->indexinfo->tuples, 1.0);

@@ -12,10 +12,31 @@
 // relaxed_order, running out of candidates probes the next `probes` lists,
 // up to max_probes lists in all. Distances are not rechecked by the
 // executor: the order is ours.
+//
+// Range search (WHERE embedding <<->> sphere(q, r), index/index_range.h):
+// without ORDER BY the lists are ranked by their distance to the first
+// sphere's center. A sphere centred on the scan's query bounds it:
+// candidates past the bound are not returned; quantized candidates are
+// always re-ranked from the heap first (ivf.rerank = 0 too), so the bound
+// compares exact distances, except for an expression index (no column to
+// read), which compares the quantizer's estimates. A probed batch stops at
+// its first chunk past the radius (flat: sorted, so the rest are farther;
+// re-ranked: a chunk with no row within it, whose estimates are all past
+// the radius by more than twice the largest overestimate seen). Which lists, whatever
+// ivf.iterative_scan and ivf.max_probes say:
+// - l2 and cosine: every list whose cell can reach the sphere, `probes` at
+//   a time (KeepReachableLists), so a range scan of flat lists finds every
+//   row within the radius whatever ivf.probes is;
+// - inner product (a sphere is then a half-space, which reaches any cell):
+//   the next `probes` lists as long as the last round found a row within
+//   the radius, up to every list (ivf.probes = lists finds every row).
+// Every row a range scan returns is rechecked by the executor (xs_recheck).
 #include "ivf/ivf.h"
 
 #include <algorithm>
+#include <cmath>
 
+#include "index/index_range.h"
 #include "pg/cpp_boundary.h"
 
 extern "C" {
@@ -54,6 +75,13 @@ struct IvfScanOpaque {
 	bool started;
 	IndexFetchTableData *fetch;  // heap access for re-ranking
 	TupleTableSlot *slot;
+	VdbRange range;       // the scan's range keys
+	float bound;          // scores (exact, or the estimates when not re-ranked) past it are not returned
+	float estimate_bound;  // the same bound on the quantizer's scale
+	float max_overestimate;   // of the quantizer, by the rows re-ranked so far (AfterRefill)
+	float exact_to_estimate;  // added to an exact score, puts it on the estimates' scale
+	size_t round_hits;    // candidates within the bound in this round's probed lists
+	bool reachable_only;  // list_order holds only the lists that can reach the sphere
 };
 
 void DeleteScanState(void *arg) {
@@ -126,8 +154,13 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 bool ProbeMore(IndexScanDesc scan) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
 	IvfScanState *state = so->state;
-	uint32 limit = so->meta.lists;
-	if (so->started) {
+	uint32 limit = uint32(state->list_order.size());
+	if (so->started && so->reachable_only) {
+		// every list left may hold a row within the radius
+	} else if (so->started && std::isfinite(so->bound)) {
+		if (so->round_hits == 0)
+			return false;  // the frontier is past the radius
+	} else if (so->started) {
 		if (so->settings->iterative_scan == IVF_ITERATIVE_OFF)
 			return false;
 		limit = Min(limit, uint32(so->settings->max_probes));
@@ -136,6 +169,7 @@ bool ProbeMore(IndexScanDesc scan) {
 	if (end <= so->probed)
 		return false;
 	so->started = true;
+	so->round_hits = 0;
 	state->batch.clear();
 	so->batch_next = 0;
 	for (; so->probed < end; so->probed++)
@@ -166,8 +200,9 @@ bool ExactScore(IndexScanDesc scan, ItemPointerData tid, float *score) {
 }
 
 // How many candidates of this scan are re-ranked from the heap at a time:
-// ivf.rerank (-1: the quantizer's default; flat lists need none), and none
-// for an expression index (no column to read the exact value from).
+// ivf.rerank (-1: the quantizer's default; flat lists need none; a range
+// scan re-ranks with the default when it is 0), and none for an expression
+// index (no column to read the exact value from).
 size_t RerankCount(IndexScanDesc scan) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
 	vdb::IvfQuantizer quantizer = vdb::IvfQuantizer(so->meta.quantizer);
@@ -175,7 +210,37 @@ size_t RerankCount(IndexScanDesc scan) {
 	    scan->indexRelation->rd_index->indkey.values[0] == 0)
 		return 0;
 	int setting = so->settings->rerank;
+	if (setting == 0 && so->range.active)
+		setting = -1;
 	return setting >= 0 ? size_t(setting) : vdb::DefaultRerank(quantizer);
+}
+
+// Counts the ready chunk's candidates within a range scan's bound into
+// round_hits, and ends the batch where its frontier is past the bound (see
+// the top of this file). `nearest_estimate`: for a re-ranked chunk, the
+// smallest estimate it was chosen by (NaN when the chunk was not
+// re-ranked: then its scores order the whole batch, estimates or exact flat
+// scores, so a chunk ending past the bound has nothing within it after). A
+// re-ranked chunk ends the batch when no row of it is within the radius
+// and even its nearest estimate is past the estimate bound by more than
+// twice the largest overestimate (estimate - exact) the scan has seen: a
+// row within the radius has an estimate below that, unless the quantizer
+// errs much more on it than on every row re-ranked so far (at 16
+// dimensions, RaBitQ lost 0.7% of the rows within the radius without the
+// margin).
+void AfterRefill(IvfScanOpaque *so, float nearest_estimate) {
+	IvfScanState *state = so->state;
+	if (!std::isfinite(so->bound))
+		return;
+	size_t hits = 0;
+	for (const Candidate &c : state->ready)
+		hits += c.score <= so->bound;
+	so->round_hits += hits;
+	bool past = std::isnan(nearest_estimate)
+	                ? !state->ready.empty() && state->ready.back().score > so->bound
+	                : hits == 0 && nearest_estimate > so->estimate_bound + 2 * so->max_overestimate;
+	if (past)
+		so->batch_next = state->batch.size();
 }
 
 // Candidates handed out at a time when they are not re-ranked: a LIMIT 10
@@ -202,17 +267,65 @@ void Refill(IndexScanDesc scan) {
 			std::sort(state->ready.begin(), state->ready.end(), CandidateLess);
 		});
 		so->batch_next += take;
+		AfterRefill(so, NAN);
 		return;
 	}
+	float nearest_estimate = INFINITY;
 	for (size_t i = 0; i < take; i++) {
 		Candidate c = state->batch[so->batch_next + i];
 		if ((i & 63) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (ExactScore(scan, c.tid, &c.score))
-			vdb::RunCpp("ivf scan", [&] { state->ready.push_back(c); });
+		float estimate = c.score;
+		nearest_estimate = Min(nearest_estimate, estimate);
+		if (!ExactScore(scan, c.tid, &c.score))
+			continue;
+		so->max_overestimate = Max(so->max_overestimate, estimate - (c.score + so->exact_to_estimate));
+		vdb::RunCpp("ivf scan", [&] { state->ready.push_back(c); });
 	}
 	so->batch_next += take;
 	vdb::RunCpp("ivf scan", [&] { std::sort(state->ready.begin(), state->ready.end(), CandidateLess); });
+	AfterRefill(so, nearest_estimate);
+}
+
+// A row is in the list of its nearest centroid (k-means assigns it so; for
+// cosine, rows and centroids are unit vectors, where the nearest by inner
+// product is the nearest in L2), so list j can hold a row within L2
+// distance rho of the query q only if q is nearer than rho to the bisector
+// between c_j and q's nearest centroid c_1:
+//   (|q - c_j|^2 - |q - c_1|^2) / (2 |c_j - c_1|) < rho.
+// For l2 and cosine indexes, keeps in list_order (nearest first) only the
+// lists that pass and returns true; false for inner product, whose spheres
+// are half-spaces.
+bool KeepReachableLists(IvfScanOpaque *so) {
+	const vdb::ElementMetric &metric = so->index->coder.metric();
+	double rho;
+	if (metric.kind == vdb::MetricKind::kL2)
+		rho = so->range.radius;
+	else if (metric.kind == vdb::MetricKind::kCosine)
+		rho = std::sqrt(2 * Max(so->range.radius, 0.0));  // |a - b|^2 = 2 cosine distance on the unit sphere
+	else
+		return false;
+	std::vector<uint32_t> &order = so->state->list_order;
+	if (order.empty())
+		return true;
+	rho = rho * (1 + 1e-4) + 1e-6;  // the distances below are rounded to float
+	bool unit_dot = vdb::ElementScale(metric) == vdb::RangeScale::kElementUnitDot;
+	// The squared L2 distance a metric distance stands for.
+	auto squared = [&](double d) { return metric.kind == vdb::MetricKind::kL2 ? d : unit_dot ? 2 + 2 * d : 2 * d; };
+	const std::vector<uint8_t> &centroids = so->index->centroids.elements;
+	auto centroid = [&](uint32_t list) { return &centroids[size_t(list) * metric.bytes]; };
+	const uint8_t *query = so->state->query.data();
+	const uint8_t *nearest = centroid(order[0]);
+	double nearest_squared = squared(metric.Distance(query, nearest));
+	size_t kept = 0;
+	for (uint32_t list : order) {
+		double apart = std::sqrt(Max(squared(metric.Distance(centroid(list), nearest)), 0.0));
+		double to_bisector = apart > 0 ? (squared(metric.Distance(query, centroid(list))) - nearest_squared) / (2 * apart) : 0;
+		if (to_bisector < rho)
+			order[kept++] = list;
+	}
+	order.resize(kept);
+	return true;
 }
 
 }  // namespace
@@ -240,6 +353,8 @@ IndexScanDesc ivfbeginscan(Relation index, int nkeys, int norderbys) {
 void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
 	IvfScanState *state = so->state;
+	if (keys != NULL && scan->numberOfKeys > 0)
+		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
 	if (orderbys != NULL && scan->numberOfOrderBys > 0)
 		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
 	so->probed = 0;
@@ -254,10 +369,24 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	// ORDER BY distance to NULL orders nothing: any order is right, so scan
 	// from the zero vector, as pgvector does.
 	memset(state->query.data(), 0, metric.bytes);
-	if (scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL)) {
+	bool ordered = scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL);
+	if (ordered) {
 		VdbCheckQueryDims(metric, scan->orderByData[0].sk_argument, true);
 		VdbDatumToElement(scan->indexRelation, metric, scan->orderByData[0].sk_argument, state->query.data());
 	}
+	so->range = VdbReadRange(scan->indexRelation, metric, scan->keyData, scan->numberOfKeys, state->query.data(),
+	                         !ordered);
+	// Re-ranked and flat scores are the metric's exact distances; the
+	// quantizers' estimates rank cosine by the inner product of unit vectors.
+	bool exact = RerankCount(scan) > 0 || vdb::IvfQuantizer(so->meta.quantizer) == vdb::IvfQuantizer::kFlat;
+	vdb::RangeBound bound =
+	    VdbRangeBound(so->range, metric.kind, exact ? vdb::ElementScale(metric) : vdb::RangeScale::kElementUnitDot);
+	so->bound = bound.empty ? -INFINITY : bound.bound;
+	so->estimate_bound = VdbRangeBound(so->range, metric.kind, vdb::RangeScale::kElementUnitDot).bound;
+	so->max_overestimate = 0;
+	// float16 cosine scores the cosine distance, its estimates minus one.
+	bool cosine_distance = metric.kind == vdb::MetricKind::kCosine && vdb::ElementScale(metric) == vdb::RangeScale::kElement;
+	so->exact_to_estimate = cosine_distance ? -1 : 0;
 	uint32 lists = so->meta.lists;
 	vdb::RunCpp("ivf scan", [&] {
 		coder.PrepareQuery(state->query.data(), &state->list_query);
@@ -270,21 +399,27 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 		for (uint32 i = 0; i < lists; i++)
 			state->list_order[i] = ranked[i].second;
 	});
+	vdb::RunCpp("ivf scan", [&] { so->reachable_only = std::isfinite(so->bound) && KeepReachableLists(so); });
 }
 
 bool ivfgettuple(IndexScanDesc scan, ScanDirection direction) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
-	if (scan->numberOfOrderBys == 0)
+	if (scan->numberOfOrderBys == 0 && !so->range.active)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("cannot scan %s index without order", IvfIsFlatAm(scan->indexRelation) ? "ivfflat" : "ivf"),
-		                errhint("Use ORDER BY the distance operator with a LIMIT.")));
+		                errhint("Use ORDER BY the distance operator with a LIMIT, or a range operator such as <<->>.")));
 	if (!ScanDirectionIsForward(direction))
 		elog(ERROR, "ivf index scans only go forward");
+	if (so->bound == -INFINITY)  // a sphere that contains nothing
+		return false;
 	IvfScanState *state = so->state;
 	for (;;) {
 		if (so->ready_next < state->ready.size()) {
-			scan->xs_heaptid = state->ready[so->ready_next++].tid;
-			scan->xs_recheck = false;
+			const Candidate &c = state->ready[so->ready_next++];
+			if (c.score > so->bound)
+				continue;
+			scan->xs_heaptid = c.tid;
+			scan->xs_recheck = so->range.active;
 			scan->xs_recheckorderby = false;
 			return true;
 		}
