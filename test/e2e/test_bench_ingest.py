@@ -11,6 +11,7 @@ from vdbbench import ingest, sections
 def stat(engine, index, mode, rows, before=float("nan"), after=float("nan")):
     return ingest.IngestStat(engine, index, mode, 4, 20, rows, 1.5, 9.0, 1234.0, "p", 40, before, after,
                              merged=100 if mode == ingest.FASTUPDATE else 0, merge_s=2.0,
+                             merged_by="worker" if mode == ingest.FASTUPDATE else "",
                              load_start=1.0, load_end=3.0)
 
 
@@ -56,10 +57,10 @@ class Ingest(unittest.TestCase):
         self.assertIn("goal ≥ 5×: missed", lines[1])
         md = ingest.render(stats, "bench/bench.py --ingest", "Test CPU")
         self.assertTrue(md.startswith(ingest.MARK) and md.rstrip().endswith(ingest.MARK))
-        self.assertIn("| vector_db | no vector index | — | 10,000 | 1.5 | 9.0 | 1,234 | — | — | — | — | — | 1.0 → 3.0 |", md)
-        self.assertIn("| vector_db | hnsw m=16 fastupdate=on | fastupdate = on | 6,000 | 1.5 | 9.0 | 1,234 | 100 | 2.0 "
+        self.assertIn("| vector_db | no vector index | — | 10,000 | 1.5 | 9.0 | 1,234 | — | — | — | — | — | — | 1.0 → 3.0 |", md)
+        self.assertIn("| vector_db | hnsw m=16 fastupdate=on | fastupdate = on | 6,000 | 1.5 | 9.0 | 1,234 | 100 | worker | 2.0 "
                       "| p=40 | 0.9950 | 0.9900 | 1.0 → 3.0 |", md)
-        self.assertIn("| pgvector | hnsw m=16 | plain inserts | 1,000 | 1.5 | 9.0 | 1,234 | — | — | p=40 | 0.9960 |", md)
+        self.assertIn("| pgvector | hnsw m=16 | plain inserts | 1,000 | 1.5 | 9.0 | 1,234 | — | — | — | p=40 | 0.9960 |", md)
 
     def test_without_pgvector_there_is_no_ratio(self):
         lines = ingest.ratio_lines([stat("vector_db", "hnsw m=16", ingest.FASTUPDATE, 1000, 0.99, 0.99)])
