@@ -198,7 +198,8 @@ def measure(eng, ds, gt, params, say):
         conn.close()
     eng.drop_index()
     workers = eng.name == "vector_db" and workers_running(eng)
-    say(f"  {eng.name}: background workers {'running' if workers else 'not running'}")
+    if eng.name == "vector_db":
+        say(f"  vector_db: background workers {'running' if workers else 'not running'}")
     stats = []
     with tempfile.TemporaryDirectory(prefix="ingest-bench-") as work:
         os.chmod(work, 0o777)
