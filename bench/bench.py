@@ -18,7 +18,7 @@ import sys
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, engines, report, vacuum_inserts  # noqa: E402
+from vdbbench import dataset, engines, ingest, report, sections, vacuum_inserts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
@@ -43,6 +43,10 @@ def parse_args(argv):
     ap.add_argument("--vacuum-inserts", type=int, nargs="?", const=2, default=None, metavar="CLIENTS",
                     help="only measure insert latency (CLIENTS pgbench clients, default 2) while VACUUM repairs "
                          "an HNSW index after half its rows were deleted; replaces that section of the report")
+    ap.add_argument("--ingest", action="store_true",
+                    help="only measure fast ingest (single-row INSERTs by 4 pgbench clients for 20 s into each "
+                         "vector index, recall before and after the merge); replaces that section of the report")
+    ap.add_argument("--no-ingest", action="store_true", help="leave the ingest measurement out of a full run")
     ap.add_argument("--filtered", action="store_true",
                     help="also sweep WHERE label = x queries (x the query's class): recall and rows returned")
     ap.add_argument("--set", action="append", default=[], metavar="GUC=VALUE",
@@ -281,9 +285,32 @@ def machine_meta(args):
             "memory": f"{mem_kb / 2**20:.0f} GiB", "server": server, "settings": settings}
 
 
-def run_vacuum_inserts(args, ds, argv):
-    """--vacuum-inserts: that one measurement for each SQL engine."""
+def machine_line(args):
+    meta = machine_meta(args)
+    return "; ".join(str(v) for k, v in meta.items() if k in ("machine", "cpus", "memory", "server", "settings"))
+
+
+def run_ingest(args, ds, gt, pg, argv):
+    """The ingest measurement on each prepared SQL engine (its `items`
+    loaded, no vector index), written to its section of the report."""
+    say(f"== fast ingest: {ingest.CLIENTS} clients, {ingest.SECONDS} s per index")
     stats = []
+    for eng in pg:
+        say(f"== {eng.name} ({eng.extension} {eng.version}): ingest")
+        params = [(p,) for p in eng.encode(ds.test[:args.queries])]
+        stats += ingest.measure(eng, ds, gt[:len(params)], params, say)
+    for line in ingest.ratio_lines(stats):
+        say(line)
+    if stats and args.report:
+        sections.write_section(args.report, ingest.render(stats, shown_command(argv), machine_line(args)),
+                               ingest.MARK)
+        say(f"wrote {args.report}")
+
+
+def loaded_engines(args, ds):
+    """The SQL engines installed in the server, each in a fresh database
+    with the table loaded (for a measurement run on its own)."""
+    pg = []
     for name in args.engines:
         if name not in PG_ENGINES:
             continue
@@ -291,13 +318,27 @@ def run_vacuum_inserts(args, ds, argv):
         if not eng.available() or eng.create_database():
             say(f"== {name}: not installed in this server; skipped")
             continue
-        say(f"== {name} ({eng.extension} {eng.version}): VACUUM beside {args.vacuum_inserts} inserting clients")
         eng.load(ds)
+        pg.append(eng)
+    return pg
+
+
+def ingest_only(args, ds, argv):
+    """--ingest: that one measurement, on freshly loaded tables."""
+    _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
+    run_ingest(args, ds, gt, loaded_engines(args, ds), argv)
+    return 0
+
+
+def run_vacuum_inserts(args, ds, argv):
+    """--vacuum-inserts: that one measurement for each SQL engine."""
+    stats = []
+    for eng in loaded_engines(args, ds):
+        say(f"== {eng.name} ({eng.extension} {eng.version}): VACUUM beside {args.vacuum_inserts} inserting clients")
         stats.append(vacuum_inserts.measure(eng, ds, args.vacuum_inserts, say))
     if stats and args.report:
-        meta = machine_meta(args)
-        machine = "; ".join(str(v) for k, v in meta.items() if k in ("machine", "cpus", "memory", "server", "settings"))
-        vacuum_inserts.write_section(args.report, vacuum_inserts.render(stats, shown_command(argv), machine))
+        sections.write_section(args.report, vacuum_inserts.render(stats, shown_command(argv), machine_line(args)),
+                               vacuum_inserts.MARK)
         say(f"wrote {args.report}")
     return 0
 
@@ -309,6 +350,8 @@ def main(argv=None):
     say(f"data: {ds.name}, {len(ds.train):,} rows, {len(ds.test):,} queries")
     if args.vacuum_inserts:
         return run_vacuum_inserts(args, ds, sys.argv[1:] if argv is None else argv)
+    if args.ingest:
+        return ingest_only(args, ds, sys.argv[1:] if argv is None else argv)
     _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
     filtered_gt = None
     if args.filtered:
@@ -323,6 +366,8 @@ def main(argv=None):
             run_library(args, run, name, ds, gt)
     if args.scale:
         run_scale(args, run)
+    if pg and not args.no_ingest:
+        run_ingest(args, ds, gt, pg, sys.argv[1:] if argv is None else argv)
 
     os.makedirs(args.results_dir, exist_ok=True)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
@@ -340,11 +385,13 @@ def main(argv=None):
             floors = [p for p in run.extras if p.index.startswith("floor")]
             report.plot(run.points, args.plot, f"{ds.name}, recall@10 vs QPS, {args.clients} client(s)", floors)
             plot_name = os.path.relpath(args.plot, os.path.dirname(args.report))
-        kept = vacuum_inserts.section_of(open(args.report).read()) if os.path.exists(args.report) else ""
+        old = open(args.report).read() if os.path.exists(args.report) else ""
+        text = report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
+                             (run.scale_builds, run.scale_points) if args.scale else (), plot_name)
+        for mark in (vacuum_inserts.MARK, ingest.MARK):
+            text = sections.with_section(text, sections.section_of(old, mark), mark)
         with open(args.report, "w") as f:
-            f.write(vacuum_inserts.with_section(
-                report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
-                              (run.scale_builds, run.scale_points) if args.scale else (), plot_name), kept))
+            f.write(text)
         say(f"wrote {args.report}" + (f" and {args.plot}" if plot_name else ""))
     return 0
 

@@ -8,6 +8,10 @@
 # /tmp when the postgres OS user cannot reach the tree. BENCH_PG_BIN names
 # another PostgreSQL 15 bin directory to run instead (e.g. a private copy
 # with vector_db and pgvector installed, on a machine shared with others).
+# BENCH_WORKERS=1 preloads vector_db, so that its background workers run
+# (every second) and merge what fast ingest leaves pending; pgvector cannot
+# be created in such a server (both libraries define hnsw.ef_search), so
+# it goes with --engines vector_db.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
@@ -21,11 +25,14 @@ make_pg_dir "$base"
 cluster_stop "$SYSTEM_PG_BIN" "$datadir" || true
 rm -rf "$datadir"
 port=$(free_port)
+workers=()
+[ "${BENCH_WORKERS:-0}" = 0 ] || workers=("shared_preload_libraries = 'vector_db'" "vector_db.naptime = 1")
 cluster_start "$SYSTEM_PG_BIN" "$datadir" "$port" \
 	"shared_buffers = 4GB" \
 	"maintenance_work_mem = 4GB" \
 	"max_parallel_maintenance_workers = 1" \
-	"jit = off"
+	"jit = off" \
+	"${workers[@]}"
 # Throwaway: stopped and deleted at the end (KEEP_BENCH_CLUSTER=1 keeps the data).
 finish() {
 	cluster_stop "$SYSTEM_PG_BIN" "$datadir"

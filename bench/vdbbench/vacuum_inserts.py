@@ -10,9 +10,7 @@ transaction's latency (`-l`); the transactions that ended while VACUUM ran
 are counted. pgbench runs in rounds of ROUND_S seconds until VACUUM is over,
 since how long VACUUM takes is what differs.
 """
-import glob
 import os
-import subprocess
 import tempfile
 import threading
 import time
@@ -21,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import engines, load
+from . import engines, load, pgbench
 
 ROUND_S = 10
 SCRIPT = ("\\set q random(0, {last})\n"
@@ -43,30 +41,8 @@ class VacuumStat:
     max_ms: float
     quiet_p999_ms: float  # the same clients for ROUND_S seconds after VACUUM, for the machine's own tail
     quiet_max_ms: float
-
-
-def _libpq_args(dsn):
-    """pgbench's -h/-p/-U/dbname from a key=value libpq string."""
-    kv = dict(part.split("=", 1) for part in dsn.split())
-    out = []
-    for key, flag in (("host", "-h"), ("port", "-p"), ("user", "-U")):
-        if key in kv:
-            out += [flag, kv[key]]
-    return out + [kv["dbname"]]
-
-
-def _read_logs(prefix, since, until):
-    """Latencies (ms) of the logged transactions that ended in [since, until]."""
-    out = []
-    for path in glob.glob(prefix + ".*"):
-        with open(path) as f:
-            for line in f:
-                fields = line.split()
-                # client_id transaction_no time script_no time_epoch time_us
-                ended = int(fields[4]) + int(fields[5]) / 1e6
-                if since <= ended <= until:
-                    out.append(int(fields[2]) / 1000.0)
-    return np.array(out)
+    load_start: float = float("nan")  # the machine's 1-minute load average as it began and ended
+    load_end: float = float("nan")
 
 
 def measure(eng, ds, clients, say):
@@ -86,6 +62,7 @@ def measure(eng, ds, clients, say):
         cur.execute("DROP SEQUENCE IF EXISTS vacuum_bench_ids")
         cur.execute(f"CREATE SEQUENCE vacuum_bench_ids START {engines.INSERT_BASE_ID}")
         cur.execute("DELETE FROM items WHERE id %% 2 = 0 AND id < %s", (engines.INSERT_BASE_ID,))
+    load_start = pgbench.load_average()
     with tempfile.TemporaryDirectory(prefix="vacuum-bench-") as work:
         os.chmod(work, 0o777)
         script = os.path.join(work, "insert.sql")
@@ -107,25 +84,21 @@ def measure(eng, ds, clients, say):
         vacuum_thread.start()
         rounds = 0
         while not done.is_set():
-            subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(clients), "-T", str(ROUND_S),
-                            "-f", script, "-l", "--log-prefix", f"{prefix}{rounds}"] + _libpq_args(eng.dsn),
-                           cwd=work, check=True, capture_output=True)
+            pgbench.run(eng.dsn, script, clients, ROUND_S, f"{prefix}{rounds}", work)
             rounds += 1
         vacuum_thread.join()
-        lat = np.concatenate([_read_logs(f"{prefix}{r}", span["start"], span["end"]) for r in range(rounds)])
-        subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(clients), "-T", str(ROUND_S),
-                        "-f", script, "-l", "--log-prefix", f"{prefix}quiet"] + _libpq_args(eng.dsn),
-                       cwd=work, check=True, capture_output=True)
-        quiet = _read_logs(f"{prefix}quiet", 0, float("inf"))
+        lat = np.concatenate([pgbench.read_logs(f"{prefix}{r}", span["start"], span["end"]) for r in range(rounds)])
+        pgbench.run(eng.dsn, script, clients, ROUND_S, f"{prefix}quiet", work)
+        quiet = pgbench.read_logs(f"{prefix}quiet")
     if len(lat) == 0:
         lat = np.array([float("nan")])
     stat = VacuumStat(eng.name, cfg.name, clients, span["end"] - span["start"], int(np.isfinite(lat).sum()),
                       float(np.percentile(lat, 50)), float(np.percentile(lat, 99)),
                       float(np.percentile(lat, 99.9)), float(lat.max()),
-                      float(np.percentile(quiet, 99.9)), float(quiet.max()))
+                      float(np.percentile(quiet, 99.9)), float(quiet.max()), load_start, pgbench.load_average())
     say(f"  {eng.name}: VACUUM {stat.vacuum_s:.1f} s; {stat.inserts:,} inserts meanwhile, "
         f"p99.9 {stat.p999_ms:.1f} ms, max {stat.max_ms:.1f} ms (after it: {stat.quiet_p999_ms:.1f}, "
-        f"{stat.quiet_max_ms:.1f} ms)")
+        f"{stat.quiet_max_ms:.1f} ms); load average {stat.load_start:.1f} → {stat.load_end:.1f}")
     return stat
 
 
@@ -137,14 +110,15 @@ def render(stats, command, machine):
              f"{stats[0].clients} pgbench clients insert single rows. Latency of the inserts that ended "
              "while VACUUM ran (pgbench `-l`, every transaction); \"after\": the same clients for "
              f"{ROUND_S} s once VACUUM is over, the tail the machine gives inserts without it. "
-             "Goal for vector_db: p99.9 ≤ 50 ms, max ≤ 200 ms.", "",
+             "Goal for vector_db: p99.9 ≤ 50 ms, max ≤ 200 ms. Load average: the machine's 1-minute "
+             "load as the engine's measurement began and ended.", "",
              "| engine | VACUUM (s) | inserts meanwhile | inserts/s | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) "
-             "| p99.9 after (ms) | max after (ms) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| p99.9 after (ms) | max after (ms) | load average |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for s in stats:
         lines.append(f"| {s.engine} | {s.vacuum_s:.1f} | {s.inserts:,} | {s.inserts / s.vacuum_s:,.0f} | "
                      f"{s.p50_ms:.1f} | {s.p99_ms:.1f} | {s.p999_ms:.1f} | {s.max_ms:.1f} | "
-                     f"{s.quiet_p999_ms:.1f} | {s.quiet_max_ms:.1f} |")
+                     f"{s.quiet_p999_ms:.1f} | {s.quiet_max_ms:.1f} | {s.load_start:.1f} → {s.load_end:.1f} |")
     by = {s.engine: s for s in stats}
     if "vector_db" in by and "pgvector" in by:
         ours, theirs = by["vector_db"], by["pgvector"]
@@ -152,28 +126,6 @@ def render(stats, command, machine):
                      f"{(ours.inserts / ours.vacuum_s) / (theirs.inserts / theirs.vacuum_s):.2f} | "
                      f"{ours.p50_ms / theirs.p50_ms:.2f} | {ours.p99_ms / theirs.p99_ms:.2f} | "
                      f"{ours.p999_ms / theirs.p999_ms:.2f} | {ours.max_ms / theirs.max_ms:.2f} | "
-                     f"{ours.quiet_p999_ms / theirs.quiet_p999_ms:.2f} | {ours.quiet_max_ms / theirs.quiet_max_ms:.2f} |")
+                     f"{ours.quiet_p999_ms / theirs.quiet_p999_ms:.2f} | {ours.quiet_max_ms / theirs.quiet_max_ms:.2f} | |")
     lines += ["", f"Command: `{command}`. Machine: {machine}.", MARK, ""]
     return "\n".join(lines)
-
-
-def write_section(report_path, section):
-    """Puts the section into the report in place of an earlier one (or at
-    the end)."""
-    text = open(report_path).read() if os.path.exists(report_path) else ""
-    with open(report_path, "w") as f:
-        f.write(with_section(text, section))
-
-
-def section_of(text):
-    """The VACUUM section of a report's text, "" when it has none."""
-    parts = text.split(MARK)
-    return MARK + parts[1] + MARK + "\n" if len(parts) >= 3 else ""
-
-
-def with_section(text, section):
-    """`text` with its VACUUM section (if any) replaced by `section`, which
-    goes at the end."""
-    parts = text.split(MARK)
-    rest = parts[0] + MARK.join(parts[2:]).lstrip("\n") if len(parts) >= 3 else text
-    return rest.rstrip("\n") + "\n\n" + section if section else rest
