@@ -219,9 +219,11 @@ size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const s
 // The same without holding the graph write lock for long (lock protocol in
 // hnsw_reach.cpp): walks without it, then attaches what the walk missed a
 // few nodes per hold. The caller must not hold the lock. Returns how many
-// nodes the walk found unreached.
-size_t HnswRelinkUnreached(Relation index, const std::vector<uint8_t> *deleted, HnswReachScratch &s, void *element,
-                           void *spill);
+// nodes the walk found unreached. The walk starts from node `from` with
+// its level `from_level` as the entry point (VACUUM's next one, before it
+// is written), or from the metapage's when `from` is HNSW_NO_NODE.
+size_t HnswRelinkUnreached(Relation index, uint32 from, int from_level, const std::vector<uint8_t> *deleted,
+                           HnswReachScratch &s, void *element, void *spill);
 
 // Adds one element to the index on its pages (aminsert, and builds that ran
 // out of memory). Takes the graph write lock itself. `pending` appends it

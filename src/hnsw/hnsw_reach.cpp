@@ -122,9 +122,18 @@ constexpr size_t kAttachBatch = 16;
 
 }  // namespace
 
-size_t HnswRelinkUnreached(Relation index, const std::vector<uint8_t> *deleted, HnswReachScratch &s, void *element,
-                           void *spill) {
+// Sets the entry point a relinking walk starts from (see HnswRelinkUnreached).
+static void StartFrom(HnswMetaPageData &meta, uint32 from, int from_level) {
+	if (from == HNSW_NO_NODE)
+		return;
+	meta.entry_point = from;
+	meta.max_level = from_level;
+}
+
+size_t HnswRelinkUnreached(Relation index, uint32 from, int from_level, const std::vector<uint8_t> *deleted,
+                           HnswReachScratch &s, void *element, void *spill) {
 	HnswMetaPageData meta = HnswReadMeta(index);
+	StartFrom(meta, from, from_level);
 	PageReach walk{index, &meta, deleted, element, spill, HnswMetric(meta), {}};
 	vdb::RunCpp("hnsw reachability", [&] { vdb::FindUnreached(walk, meta.entry_point, s.walk, s.roots); });
 	VDB_FAULT_POINT("hnsw-reach-walked");
@@ -133,6 +142,7 @@ size_t HnswRelinkUnreached(Relation index, const std::vector<uint8_t> *deleted, 
 		CHECK_FOR_INTERRUPTS();
 		LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 		HnswMetaPageData now = HnswReadMeta(index);
+		StartFrom(now, from, from_level);
 		PageReach reach{index, &now, deleted, element, spill, HnswMetric(now), {}};
 		size_t end = Min(roots, done + kAttachBatch), next = end;
 		vdb::RunCpp("hnsw reachability",

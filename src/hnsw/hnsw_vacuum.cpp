@@ -9,9 +9,12 @@
 //    that level, chosen by the linker's heuristic (vdb::ChooseLinks, as
 //    the build and inserts choose, core/hnsw/link.h) from its surviving links
 //    plus the flagged nodes' live links (their neighbourhood, which is where
-//    the lost paths led). A flagged entry point is then replaced by a live
-//    node of the highest level, and every live node that a walk over level 0
-//    from the entry point does not reach is linked back (hnsw_reach.cpp).
+//    the lost paths led). Then every live node that a walk over level 0
+//    from the next entry point (the entry point, or a live node of the
+//    highest level when it is flagged) does not reach is linked back
+//    (hnsw_reach.cpp), and only then does a flagged entry point give way to
+//    it: no WAL record leaves a row that searches from the entry point
+//    cannot reach.
 // 3. Free: flagged nodes, now without a link to them, lose their own lists
 //    and then become HNSW_NODE_FREE slots that the next inserts reuse.
 //
@@ -32,7 +35,9 @@
 //   pass ends at the node count read then. Flagged nodes keep their lists
 //   (inserts may still pass through them) and no slot is freed or reused
 //   meanwhile: only VACUUM frees, and only in pass 3.
-// - The entry point is replaced under the lock, in one short hold.
+// - The next entry point is chosen, and later written, under the lock, in
+//   one short hold each. An insert that raises the graph in between makes
+//   its node the entry point instead; the walk then runs again from it.
 // - The reachability pass walks without the lock and attaches what it
 //   missed a few nodes per hold (HnswRelinkUnreached).
 // - Pass 3 sets slots free under buffer locks alone: no list links to them
@@ -263,26 +268,41 @@ uint32 RepairGraph(Relation index, HnswMetaPageData &meta, VacuumScratch *s, int
 	return top;
 }
 
-// Pass 2b: a flagged entry point gives way to `top` (or, when the repair
-// saw no live node, to one inserted since), in one short hold of the lock.
-void ReplaceEntryPoint(Relation index, const VacuumScratch *s, uint32 top, int top_level) {
+// Pass 2b: where searches start once the vacuum is over: the entry point,
+// or, when it is flagged, `top` (or, when the repair saw no live node, one
+// inserted since). Sets *level to its level.
+uint32 NextEntryPoint(Relation index, const VacuumScratch *s, uint32 top, int *level) {
+	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	HnswMetaPageData now = HnswReadMeta(index);
+	if (now.entry_point == HNSW_NO_NODE || now.entry_point >= s->deleted.size() || !s->deleted[now.entry_point]) {
+		top = now.entry_point;
+		*level = now.max_level;
+	}
+	// Not a pending node: it has no links yet.
+	for (uint32 id = uint32(s->deleted.size()); top == HNSW_NO_NODE && id < HnswPendingStart(now); id++) {
+		HnswNodeInfo info;
+		HnswReadNode(index, now.geometry, id, 0, NULL, &info);
+		if ((info.flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0) {
+			top = id;
+			*level = info.level;
+		}
+	}
+	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	return top;
+}
+
+// Pass 2d: a flagged entry point gives way to `next` (NextEntryPoint's), in
+// one short hold of the lock. Returns the entry point now.
+uint32 ReplaceEntryPoint(Relation index, const VacuumScratch *s, uint32 next, int level) {
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData now = HnswReadMeta(index);
 	if (now.entry_point != HNSW_NO_NODE && now.entry_point < s->deleted.size() && s->deleted[now.entry_point]) {
-		// Not a pending node: it has no links yet.
-		for (uint32 id = uint32(s->deleted.size()); top == HNSW_NO_NODE && id < HnswPendingStart(now); id++) {
-			HnswNodeInfo info;
-			HnswReadNode(index, now.geometry, id, 0, NULL, &info);
-			if ((info.flags & (HNSW_NODE_FREE | HNSW_NODE_DELETED)) == 0) {
-				top = id;
-				top_level = info.level;
-			}
-		}
-		now.entry_point = top;
-		now.max_level = top_level;
+		now.entry_point = next;
+		now.max_level = level;
 		HnswWriteMeta(index, now);
 	}
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	return now.entry_point;
 }
 
 // Calls edit(page, record) for every flagged node, one WAL record per graph
@@ -362,13 +382,21 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	int top_level;
 	uint32 top = RepairGraph(index, meta, s, &top_level);
 	VDB_FAULT_POINT("hnsw-vacuum-repaired");
-	// The entry point leaves a flagged node before any node is freed: an
-	// ERROR or a crash part way through pass 3 must not leave searches
-	// starting on a free slot (test 030 makes one there).
-	ReplaceEntryPoint(index, s, top, top_level);
 	// The repair keeps paths around each flagged node, not the reachability
-	// of the whole graph: link back every live node no walk reaches.
-	HnswRelinkUnreached(index, &s->deleted, s->pages.reach, s->pages.element.data(), s->pages.spill.data());
+	// of the whole graph: pass 2c links back every live node that no walk
+	// from the next entry point reaches. It runs before searches start
+	// there: a crash (or an ERROR) after the switch but before the relinking
+	// left rows no search found until the next VACUUM (test 077 recovers to
+	// every WAL record of a VACUUM). The entry point leaves a flagged node
+	// before any node is freed: an ERROR or a crash part way through pass 3
+	// must not leave searches starting on a free slot (test 030 makes one
+	// there).
+	uint32 next = NextEntryPoint(index, s, top, &top_level);
+	HnswRelinkUnreached(index, next, top_level, &s->deleted, s->pages.reach, s->pages.element.data(), s->pages.spill.data());
+	if (ReplaceEntryPoint(index, s, next, top_level) != next) {
+		// An insert raised the graph meanwhile: its node is the entry point.
+		HnswRelinkUnreached(index, HNSW_NO_NODE, 0, &s->deleted, s->pages.reach, s->pages.element.data(), s->pages.spill.data());
+	}
 	uint32 first_group;
 	uint32 freed = FreeFlaggedNodes(index, meta, s, &first_group);
 	VDB_FAULT_POINT("hnsw-vacuum-freed");

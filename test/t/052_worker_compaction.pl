@@ -7,29 +7,20 @@
 # nothing to give back is left as it is.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use worker_common;
 
-my $node = PostgreSQL::Test::Cluster->new('compaction');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'vector_db'
-vector_db.naptime = 1
-autovacuum = off
-});
-$node->start;
-
+my $node = start_worker_node('compaction', 2000, 0.5);
 $node->safe_psql('postgres', q{
-CREATE EXTENSION vector_db;
 SET client_min_messages = warning;
-SELECT setseed(0.5);
-CREATE TABLE items (id int PRIMARY KEY, v vector(16));
-INSERT INTO items SELECT i, (SELECT array_agg(random() - 0.5)::float4[] FROM generate_series(1, 16) WHERE i > 0)::vector
-FROM generate_series(1, 2000) i;
 CREATE INDEX items_hnsw ON items USING hnsw (v vector_l2_ops) WITH (m = 8, ef_construction = 32);
 -- Wide rows, so that the lists' pages, not their last partial pages, make
 -- up most of the ivfflat index (IvfCompactionDue).
+SELECT setseed(0.75);
 CREATE TABLE wide (id int PRIMARY KEY, v vector(64));
 INSERT INTO wide SELECT i, (SELECT array_agg(random() - 0.5)::float4[] FROM generate_series(1, 64) WHERE i > 0)::vector
 FROM generate_series(1, 2000) i;

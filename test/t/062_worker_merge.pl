@@ -9,25 +9,15 @@
 # every row is found through the graph alone.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use worker_common;
 
-my $node = PostgreSQL::Test::Cluster->new('merge');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'vector_db'
-vector_db.naptime = 1
-autovacuum = off
-});
-$node->start;
-
+my $node = start_worker_node('merge', 500, 0.25);
 $node->safe_psql('postgres', q{
-CREATE EXTENSION vector_db;
-SELECT setseed(0.25);
-CREATE TABLE items (id int PRIMARY KEY, v vector(16));
-INSERT INTO items SELECT i, (SELECT array_agg(random() - 0.5)::float4[] FROM generate_series(1, 16) WHERE i > 0)::vector
-FROM generate_series(1, 500) i;
 CREATE INDEX items_hnsw ON items USING hnsw (v vector_l2_ops)
 	WITH (m = 8, ef_construction = 32, fastupdate = on, pending_list_limit = 65536);
 });

@@ -144,17 +144,27 @@ void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratc
 }
 
 // The ef nearest nodes to the accessor's query: greedy descent from the
-// entry point through the upper levels, then a best-first search of level 0.
+// entry point through the upper levels, then a best-first search of level 0
+// from where the descent ended and from the entry point itself. Every live
+// node is kept reachable on level 0 from the entry point (reachability.h,
+// and what vector_db_index_check verifies), not from wherever a descent
+// ends: while VACUUM repairs the graph, a region may hang only off its
+// flagged entry point, which no other node links to any more, and a crash
+// there left rows that searches never reached (test 077). The entry point
+// is far from most queries, so it costs one expansion at most.
 template <typename G>
 void SearchGraph(G &graph, uint32_t entry, int max_level, size_t node_count, size_t ef,
                  SearchScratch &scratch) {
 	scratch.results.clear();
 	if (entry == kInvalidNode)
 		return;
-	Candidate from{graph.Distance(entry), entry};
+	Candidate start{graph.Distance(entry), entry};
+	Candidate from = start;
 	for (int level = max_level; level > 0; level--)
 		from = GreedyClosest(graph, from, level, scratch);
 	scratch.results.push_back(from);
+	if (from.id != entry)
+		scratch.results.push_back(start);
 	SearchLayer(graph, node_count, ef, 0, scratch);
 }
 
