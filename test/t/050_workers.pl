@@ -66,10 +66,16 @@ SELECT count(*) = 1 FROM vector_db_worker_activity
 WHERE datname = 'other' AND task = 'test' AND relation = 'public.items_hnsw'}),
 	'another database gets a worker of its own at the same time');
 
-# SIGTERM cancels the task; the launcher starts the next worker.
-my $victim = $node->safe_psql('postgres',
-	q{SELECT pid FROM vector_db_worker_activity WHERE datname = 'postgres' AND task = 'test'});
-$node->safe_psql('postgres', "SELECT pg_terminate_backend($victim)");
+# SIGTERM cancels the task; the launcher starts the next worker. The worker
+# is found and signalled in one statement: between two tasks it shows none.
+my $victim = '';
+ok(poll_until(sub {
+	$victim = $node->safe_psql('postgres', q{
+WITH busy AS MATERIALIZED (
+  SELECT pid FROM vector_db_worker_activity WHERE datname = 'postgres' AND task = 'test' LIMIT 1)
+SELECT pid FROM busy WHERE pg_terminate_backend(pid)});
+	return $victim ne '';
+}), 'a worker in the middle of its task gets a SIGTERM');
 ok($node->poll_query_until('postgres', qq{
 SELECT count(*) = 1 FROM vector_db_worker_activity
 WHERE datname = 'postgres' AND task = 'test' AND pid <> $victim}),
