@@ -11,6 +11,7 @@
 #include "core/ivf/page_check.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"
+#include "index/index_options.h"
 #include "index/index_stats.h"
 #include "ivf/ivf_pages.h"
 
@@ -54,6 +55,7 @@ struct IvfOptions {
 	int pq_m;   // 0: DefaultPqM
 	int pq_bits;
 	int quantizer_offset;  // string: flat | sq8 | pq | rabitq
+	VdbPendingOptions pending;  // fastupdate, pending_list_limit (both AMs)
 };
 
 struct IvfBuildOptions {
@@ -97,6 +99,46 @@ void IvfCompact(Relation heap, Relation index);
 // of the data pages the index has now.
 bool IvfCompactionDue(Relation index);
 
+// --- ivf_pending.cpp: the pending area (fastupdate; docs/ivf.md, "Fast
+// ingest") ---
+
+// Where the parts of a pending page lie for elements of `element_bytes`.
+struct IvfPendingShape {
+	uint32 element_bytes;
+	uint32 stride;  // of a tuple: IvfTupleHeader, then the element
+	uint32 per_page;
+};
+IvfPendingShape IvfPendingShapeOf(uint32 element_bytes);
+inline IvfTupleHeader *IvfPendingTuple(Page page, const IvfPendingShape &shape, uint32 i) {
+	return (IvfTupleHeader *) ((char *) page + IVF_DATA_START + i * shape.stride);
+}
+inline const void *IvfPendingElement(const IvfTupleHeader *tuple) { return tuple + 1; }
+// A pending tuple that a merge moves into a list: its page, locked
+// exclusively by the caller, and its slot.
+struct IvfPendingSlot {
+	Buffer buffer;
+	uint32 slot;
+	const IvfPendingShape *shape;
+};
+
+VdbPendingOptions IvfGetPendingOptions(Relation index);
+// Appends a row's element (the column's encoding, unquantized) to the
+// pending area: one WAL record. Returns the area's pages after it.
+uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointer tid, const void *element);
+// Calls visit on every page of the pending area in chain order, the page
+// locked in lock_mode; a page detached meanwhile sends the walk back to the
+// metapage's head, past every page visited already.
+void IvfWalkPending(Relation index, int lock_mode, void (*visit)(Buffer buffer, void *arg), void *arg);
+// Merges the pending area into the lists, up to the page that was its last
+// when the merge began; returns the rows merged. Without `wait` it returns
+// 0 at once when another merge is under way.
+int64 IvfMergePending(Relation index, bool wait);
+// Whether anything is pending (the workers' merge task).
+bool IvfPendingMergeDue(Relation index);
+// The merge lock: merges hold it exclusively, the index check shared.
+void IvfLockMerges(Relation index, LOCKMODE mode);
+void IvfUnlockMerges(Relation index, LOCKMODE mode);
+
 // --- ivf_storage.cpp ---
 
 // The metapage, checked and copied out.
@@ -139,8 +181,12 @@ uint32 IvfNearestList(const vdb::ElementMetric &metric, const IvfCentroids &cent
 // Formats an empty data page.
 void IvfInitDataPage(Page page);
 
-// Adds one tuple (aminsert): WAL-logged, finds room from the list's insert page.
-void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code);
+
+// Adds one tuple (aminsert): WAL-logged, finds room from the list's insert
+// page. With `from`, the same WAL record flags that pending tuple
+// IVF_PENDING_GONE (a merge: the row leaves the area as it enters the list).
+void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code,
+                    const IvfPendingSlot *from = NULL);
 
 // Raises pgvector's ERROR (54000) when a column has more dimensions than an
 // ivf element holds (IVF_MAX_ELEMENT_BYTES: 2,000 for vector, 4,000 for

@@ -6,8 +6,12 @@
 //                      opaque aux: rows inserted since training (see flags)
 //   data pages         chained per list: IvfDataHeader, then fixed-size tuples
 //                      (heap TID, code) packed from the start
-//   free pages         data pages a compaction retired (ivf_rewrite.cpp),
-//                      in the FSM until it reuses them or truncates them
+//   pending pages      the pending area (fastupdate, ivf_pending.cpp): one
+//                      chain from the metapage, IvfDataHeader, then
+//                      fixed-size tuples (heap TID, flags, raw element)
+//   free pages         data pages a compaction retired (ivf_rewrite.cpp) and
+//                      pending pages a merge emptied, in the FSM until a
+//                      compaction reuses them or truncates them
 //
 // Every page carries VdbPageOpaque with its kind. Centroid entries never move,
 // so list i's entry is found by arithmetic.
@@ -16,6 +20,7 @@
 #include "index/index_pages.h"
 
 extern "C" {
+#include "datatype/timestamp.h"
 #include "storage/itemptr.h"
 }
 
@@ -28,6 +33,7 @@ extern "C" {
 #define IVF_PAGE_CENTROID 3
 #define IVF_PAGE_DATA 4
 #define IVF_PAGE_FREE 5
+#define IVF_PAGE_PENDING 6
 
 struct IvfMetaPageData {
 	VdbMetaHeader header;
@@ -48,6 +54,14 @@ struct IvfMetaPageData {
 	// Added after 0.1.0: an index built before reads 0 here (PageInit zeroes
 	// the metapage past the struct it wrote).
 	uint32 flags;  // IVF_META_*
+	// The pending area (fastupdate, ivf_pending.cpp); added after 0.1.0 too,
+	// so an older index reads an empty area and no merge yet. Block 0 (the
+	// metapage's) in pending_head means no pending page.
+	BlockNumber pending_head;  // first page of the chain, merged first
+	BlockNumber pending_tail;  // last page, where inserts append
+	uint32 pending_pages;      // pages in the chain (pending_list_limit)
+	uint32 pending_unused;
+	TimestampTz last_merge;    // when a merge last emptied a page; 0: never
 };
 
 // Each centroid page's opaque aux counts the rows inserted into its lists
@@ -72,8 +86,11 @@ struct IvfDataHeader {
 
 struct IvfTupleHeader {
 	ItemPointerData tid;
-	uint16 unused;
+	uint16 flags;  // 0 on list pages; on pending pages IVF_PENDING_GONE or 0
 };
+// A pending tuple no longer pending: merged into its list (in the same WAL
+// record) or removed by VACUUM. Scans and merges skip it.
+#define IVF_PENDING_GONE 0x1
 #define IVF_TUPLE_CODE(tuple) ((uint8 *) (tuple) + sizeof(IvfTupleHeader))
 
 #define IVF_DATA_START (VDB_PAGE_DATA_OFFSET + uint32(sizeof(IvfDataHeader)))

@@ -35,6 +35,15 @@
 // its list's lock, so a page an insert has just added is already linked)
 // and frees them.
 //
+// The pending area (fastupdate, ivf_pending.cpp) is merged first, so that
+// its rows are compacted with the others. Pending pages are in no list's
+// chain and not free: the orphan search leaves them alone. Pages a merge
+// freed are reused like any free page; a scan may still hold the number of
+// one it is about to read (it then finds no pending page there and starts
+// its walk again), but must not find it truncated: the truncation waits for
+// every transaction that held a lock on the index when the compaction
+// began, unless a list switch has waited for them already.
+//
 // Inserts still extend the relation for new list pages: only the rewriter,
 // which holds the locks above, reuses free pages, so a data page no list
 // reaches can only be an orphan. A hot standby has no such wait (step 4):
@@ -72,7 +81,16 @@ struct Rewriter {
 	BlockNumber map_blocks;
 	BlockNumber lowest;  // no free page below it
 	BlockNumber free_pages;
+	bool waited;  // for the index's lockers, since BeginRewrite
 };
+
+// Waits until every transaction that holds a lock on the index now has ended.
+void WaitForScans(Rewriter *rw) {
+	LOCKTAG tag;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, RelationGetRelid(rw->index));
+	WaitForLockers(tag, AccessExclusiveLock, false);
+	rw->waited = true;
+}
 
 // The new chain being written: one page image, then its block.
 struct ListWriter {
@@ -266,9 +284,7 @@ void RewriteList(Rewriter *rw, uint32 list, bool drop_dead) {
 	VDB_FAULT_POINT("ivf-compact-switched");
 
 	if (seen_count > 0) {
-		LOCKTAG tag;
-		SET_LOCKTAG_RELATION(tag, MyDatabaseId, RelationGetRelid(rw->index));
-		WaitForLockers(tag, AccessExclusiveLock, false);
+		WaitForScans(rw);
 		for (uint32 i = 0; i < seen_count; i++)
 			FreePage(rw, seen[i].block);
 	}
@@ -338,6 +354,9 @@ Rewriter *BeginRewrite(Relation heap, Relation index) {
 
 // Cuts the free pages at the end off, with no insert extending meanwhile.
 void TruncateFreeTail(Rewriter *rw) {
+	BlockNumber end = RelationGetNumberOfBlocks(rw->index);
+	if (!rw->waited && end > rw->first_data && end - 1 < rw->map_blocks && rw->free_map[end - 1])
+		WaitForScans(rw);
 	LockRelationForExtension(rw->index, ExclusiveLock);
 	BlockNumber blocks = RelationGetNumberOfBlocks(rw->index);
 	BlockNumber keep = blocks;
@@ -355,6 +374,7 @@ void TruncateFreeTail(Rewriter *rw) {
 }  // namespace
 
 void IvfCompact(Relation heap, Relation index) {
+	IvfMergePending(index, true);
 	Rewriter *rw = BeginRewrite(heap, index);
 	uint32 lists = rw->meta.lists;
 	for (uint32 list = 0; list < lists; list++)

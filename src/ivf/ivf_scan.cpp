@@ -12,6 +12,14 @@
 // relaxed_order, running out of candidates probes the next `probes` lists,
 // up to max_probes lists in all. Distances are not rechecked by the
 // executor: the order is ours.
+//
+// The pending area (fastupdate, ivf_pending.cpp) is read once, before the
+// first list is probed: every pending row gets its exact distance and joins
+// the first batch, so it comes out in distance order among the first
+// lists' candidates (re-ranked like them when the lists are quantized; an
+// exact distance is on the scale of the estimates: squared L2 or the
+// negative inner product). A list tuple whose TID was pending when the area
+// was read is one a merge moved since: it is dropped, so no row comes twice.
 #include "ivf/ivf.h"
 
 #include <algorithm>
@@ -31,6 +39,7 @@ namespace {
 struct Candidate {
 	float score;
 	ItemPointerData tid;
+	bool pending;  // from the pending area
 };
 
 // The C++ side of a scan; freed by a memory-context callback on ERROR too.
@@ -41,6 +50,7 @@ struct IvfScanState {
 	std::vector<uint32_t> list_order;  // lists nearest first
 	std::vector<Candidate> batch;      // scored candidates of the probed lists
 	std::vector<Candidate> ready;      // what gettuple returns next
+	std::vector<ItemPointerData> pending_tids;  // of the pending area, sorted
 };
 
 struct IvfScanOpaque {
@@ -63,6 +73,44 @@ void DeleteScanState(void *arg) {
 }
 
 bool CandidateLess(const Candidate &a, const Candidate &b) { return a.score < b.score; }
+
+bool TidLess(const ItemPointerData &a, const ItemPointerData &b) {
+	return ItemPointerCompare((ItemPointer) &a, (ItemPointer) &b) < 0;
+}
+
+// A list tuple of a row the scan met in the pending area (merged since).
+bool MetInPending(const IvfScanState *state, const Candidate &c) {
+	return !c.pending && !state->pending_tids.empty() &&
+	       std::binary_search(state->pending_tids.begin(), state->pending_tids.end(), c.tid, TidLess);
+}
+
+// Scores the rows still pending on one page of the area (IvfWalkPending).
+void ScorePendingPage(Buffer buffer, void *arg) {
+	IvfScanOpaque *so = (IvfScanOpaque *) arg;
+	IvfScanState *state = so->state;
+	Page page = BufferGetPage(buffer);
+	IvfPendingShape shape = IvfPendingShapeOf(uint32(so->index->coder.metric().bytes));
+	uint32 count = Min(IvfPageHeader(page)->count, shape.per_page);
+	const vdb::ElementMetric &metric = so->index->coder.metric();
+	vdb::RunCpp("ivf scan", [&] {
+		for (uint32 i = 0; i < count; i++) {
+			const IvfTupleHeader *tuple = IvfPendingTuple(page, shape, i);
+			if (tuple->flags & IVF_PENDING_GONE)
+				continue;
+			float score = metric.Distance(state->query.data(), IvfPendingElement(tuple));
+			state->batch.push_back(Candidate{score, tuple->tid, true});
+			state->pending_tids.push_back(tuple->tid);
+		}
+	});
+}
+
+// Reads the pending area into the (empty) first batch.
+void CollectPending(Relation index, IvfScanOpaque *so) {
+	IvfScanState *state = so->state;
+	state->pending_tids.clear();
+	IvfWalkPending(index, BUFFER_LOCK_SHARE, ScorePendingPage, so);
+	vdb::RunCpp("ivf scan", [&] { std::sort(state->pending_tids.begin(), state->pending_tids.end(), TidLess); });
+}
 
 // A page share-locked, through the index's buffer hints (grown to cover
 // blocks added since they were sized).
@@ -114,7 +162,8 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 				IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
 				if (i + kPrefetchAhead < count)
 					PrefetchTuple(IvfPageTuple(page, meta, i + kPrefetchAhead), meta.tuple_size);
-				state->batch.push_back(Candidate{coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid});
+				state->batch.push_back(
+					Candidate{coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid, false});
 			}
 		});
 		block = header->next;
@@ -135,9 +184,11 @@ bool ProbeMore(IndexScanDesc scan) {
 	uint32 end = Min(limit, so->probed + uint32(so->settings->probes));
 	if (end <= so->probed)
 		return false;
-	so->started = true;
 	state->batch.clear();
 	so->batch_next = 0;
+	if (!so->started)
+		CollectPending(scan->indexRelation, so);
+	so->started = true;
 	for (; so->probed < end; so->probed++)
 		ProbeList(scan->indexRelation, so, state->list_order[so->probed]);
 	return true;
@@ -199,6 +250,9 @@ void Refill(IndexScanDesc scan) {
 	if (!rerank) {
 		vdb::RunCpp("ivf scan", [&] {
 			state->ready.assign(first, first + take);
+			state->ready.erase(std::remove_if(state->ready.begin(), state->ready.end(),
+			                                  [&](const Candidate &c) { return MetInPending(state, c); }),
+			                   state->ready.end());
 			std::sort(state->ready.begin(), state->ready.end(), CandidateLess);
 		});
 		so->batch_next += take;
@@ -208,7 +262,7 @@ void Refill(IndexScanDesc scan) {
 		Candidate c = state->batch[so->batch_next + i];
 		if ((i & 63) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (ExactScore(scan, c.tid, &c.score))
+		if (!MetInPending(state, c) && ExactScore(scan, c.tid, &c.score))
 			vdb::RunCpp("ivf scan", [&] { state->ready.push_back(c); });
 	}
 	so->batch_next += take;
@@ -248,6 +302,7 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	so->ready_next = 0;
 	state->batch.clear();
 	state->ready.clear();
+	state->pending_tids.clear();
 	const vdb::IvfCoder &coder = so->index->coder;
 	const vdb::ElementMetric &metric = coder.metric();
 	const std::vector<uint8_t> &centroids = so->index->centroids.elements;

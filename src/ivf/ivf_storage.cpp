@@ -195,8 +195,10 @@ void IvfInitDataPage(Page page) {
 
 // Holds the list's centroid page exclusively, which serialises inserts into
 // the list; walks from the insert page to the first with room, or links a
-// new page at the end of the chain. One GenericXLog record.
-void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code) {
+// new page at the end of the chain. One GenericXLog record, of four pages
+// at most: the entry page, two data pages, and `from`'s pending page.
+void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code,
+                    const IvfPendingSlot *from) {
 	BlockNumber entry_block = IvfEntryBlock(meta, list);
 	Buffer entry_buffer = VdbReadBuffer(index, entry_block, BUFFER_LOCK_EXCLUSIVE);
 	VdbCheckPageKind(index, BufferGetPage(entry_buffer), entry_block, IVF_PAGE_CENTROID);
@@ -237,7 +239,7 @@ void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	IvfDataHeader *header = IvfPageHeader(target);
 	IvfTupleHeader *tuple = IvfPageTuple(target, meta, header->count);
 	tuple->tid = *tid;
-	tuple->unused = 0;
+	tuple->flags = 0;
 	memcpy(IVF_TUPLE_CODE(tuple), code, meta.code_size);
 	header->count++;
 	e->insert = block;
@@ -246,6 +248,10 @@ void IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	// this record already, so counting costs nothing more.
 	if (VdbPageGetOpaque(entry_page)->aux < PG_UINT32_MAX)
 		VdbPageGetOpaque(entry_page)->aux++;
+	if (from != NULL) {
+		Page pending = edit.Register(from->buffer);
+		IvfPendingTuple(pending, *from->shape, from->slot)->flags |= IVF_PENDING_GONE;
+	}
 	edit.Finish();
 	if (BufferIsValid(fresh))
 		UnlockReleaseBuffer(fresh);
