@@ -178,8 +178,9 @@ uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointe
 		tail = VdbReadBuffer(index, meta.pending_tail, BUFFER_LOCK_EXCLUSIVE);
 		VdbCheckPageKind(index, BufferGetPage(tail), meta.pending_tail, IVF_PAGE_PENDING);
 	}
+	// The metapage joins the record only when a page joins the chain: most
+	// appends log the tail page alone.
 	VdbPageEdit edit(index);
-	Page meta_page = edit.Register(meta_buffer);
 	Page target;
 	Buffer fresh = InvalidBuffer;
 	if (BufferIsValid(tail) && IvfPageHeader(BufferGetPage(tail))->count < shape.per_page) {
@@ -198,7 +199,7 @@ uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointe
 			meta.pending_head = block;
 		meta.pending_tail = block;
 		meta.pending_pages++;
-		WriteMeta(meta_page, meta);
+		WriteMeta(edit.Register(meta_buffer), meta);
 	}
 	IvfDataHeader *header = IvfPageHeader(target);
 	IvfTupleHeader *tuple = IvfPendingTuple(target, shape, header->count);
