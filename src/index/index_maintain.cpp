@@ -177,7 +177,7 @@ VDB_FUNCTION(vector_db_compact) {
 
 bool VdbMergeDue(Relation index) {
 	const VdbCompaction *ops = compactions.Find(index);
-	return index->rd_index->indisvalid && ops->merge_due != NULL && ops->merge_due(index);
+	return index->rd_index->indisvalid && ops->merge_due(index);
 }
 
 void VdbMergeOpened(Relation index) {
@@ -190,12 +190,7 @@ VDB_FUNCTION(vector_db_merge) {
 	CheckPrivileges(VdbIndexTable(index_oid), index_oid, "merge");
 	Relation heap;
 	Relation index = OpenIndexAndTable(index_oid, RowExclusiveLock, "merge", &heap);
-	const VdbCompaction *ops = compactions.Find(index);
-	if (ops->merge == NULL)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("index \"%s\" has no pending area", RelationGetRelationName(index)),
-		                errdetail("Only hnsw indexes have one.")));
-	int64 merged = ops->merge(index);
+	int64 merged = compactions.Find(index)->merge(index);
 	index_close(index, RowExclusiveLock);
 	table_close(heap, RowExclusiveLock);
 	PG_RETURN_INT64(merged);

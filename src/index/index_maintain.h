@@ -30,8 +30,8 @@ extern "C" {
 // function, or a worker that takes the same locks). `merge` merges every
 // entry pending in the index and returns how many; `merge_due` says whether
 // the pending area is over its limit (pending_list_limit). Both get the
-// index and its table locked at least ROW EXCLUSIVE; both are NULL for an
-// AM without a pending area.
+// index and its table locked at least ROW EXCLUSIVE (every AM of ours has
+// a pending area).
 // `rebalance` retrains an ivf index's lists and rewrites them (NULL for an
 // AM without lists), `rebalance_due` says whether they drifted past the
 // vector_db.rebalance_* thresholds; both get the locks `compact` gets.
@@ -58,8 +58,8 @@ int64 VdbCompactIndex(Oid index_oid);
 // running it.
 bool VdbCompactionDue(Relation index);
 void VdbCompactOpened(Relation index);
-// The same for the merge of the pending area (never due for an AM without
-// one). The merge needs no more than ROW EXCLUSIVE on both.
+// The same for the merge of the pending area. The merge needs no more than
+// ROW EXCLUSIVE on both.
 bool VdbMergeDue(Relation index);
 void VdbMergeOpened(Relation index);
 

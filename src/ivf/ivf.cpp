@@ -40,9 +40,6 @@ const VdbIntOption ivf_options[] = {
 	{"pq_bits", "Bits per PQ sub-quantizer code", 8, 8, 8, offsetof(IvfOptions, pq_bits)},
 };
 
-const relopt_parse_elt ivf_string_options[] = {
-	{"quantizer", RELOPT_TYPE_STRING, offsetof(IvfOptions, quantizer_offset)},
-};
 
 const struct {
 	const char *name;
@@ -77,14 +74,20 @@ const struct config_enum_entry iterative_scan_options[] = {
 	{NULL, 0, false},
 };
 
+// Both AMs take fastupdate and pending_list_limit (ivf_pending.cpp); ivf
+// its quantizer too.
 bytea *ivfflatoptions(Datum reloptions, bool validate) {
+	relopt_parse_elt extra[2];
+	VdbPendingParseElts(offsetof(IvfOptions, pending), extra);
 	return VdbParseIntOptions(reloptions, validate, ivfflat_relopt_kind, ivfflat_options,
-	                          lengthof(ivfflat_options), sizeof(IvfOptions));
+	                          lengthof(ivfflat_options), sizeof(IvfOptions), extra, lengthof(extra));
 }
 
 bytea *ivfoptions(Datum reloptions, bool validate) {
+	relopt_parse_elt extra[3] = {{"quantizer", RELOPT_TYPE_STRING, offsetof(IvfOptions, quantizer_offset)}};
+	VdbPendingParseElts(offsetof(IvfOptions, pending), &extra[1]);
 	return VdbParseIntOptions(reloptions, validate, ivf_relopt_kind, ivf_options, lengthof(ivf_options),
-	                          sizeof(IvfOptions), ivf_string_options, lengthof(ivf_string_options));
+	                          sizeof(IvfOptions), extra, lengthof(extra));
 }
 
 char *ivfbuildphasename(int64 phase) {
@@ -170,6 +173,8 @@ void IvfInit(void) {
 	ivf_relopt_kind = VdbRegisterIntOptions(ivf_options, lengthof(ivf_options));
 	add_string_reloption(ivf_relopt_kind, "quantizer", "Codes kept in the lists: flat, sq8, pq or rabitq", "flat",
 	                     ValidateQuantizer, AccessExclusiveLock);
+	VdbRegisterPendingOptions(ivfflat_relopt_kind);
+	VdbRegisterPendingOptions(ivf_relopt_kind);
 	DefineSettings("ivfflat", &ivfflat_settings, false);
 	DefineSettings("ivf", &ivf_settings, true);
 	DefineCustomRealVariable("ivf.compaction_threshold",
@@ -193,7 +198,12 @@ void IvfInit(void) {
 	VdbRegisterIndexChecker("ivf", IvfCheckIndex);
 	VdbRegisterIndexStats("ivfflat", IvfGatherStats);
 	VdbRegisterIndexStats("ivf", IvfGatherStats);
-	static const VdbCompaction compaction{IvfCompact, IvfCompactionDue, NULL, NULL, IvfRebalance, IvfRebalanceDue};
+	static const VdbCompaction compaction{IvfCompact,
+	                                      IvfCompactionDue,
+	                                      [](Relation index) { return IvfMergePending(index, true); },
+	                                      IvfPendingMergeDue,
+	                                      IvfRebalance,
+	                                      IvfRebalanceDue};
 	VdbRegisterIndexCompaction("ivfflat", &compaction);
 	VdbRegisterIndexCompaction("ivf", &compaction);
 }

@@ -11,6 +11,7 @@
 #include "core/ivf/page_check.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"
+#include "index/index_options.h"
 #include "index/index_stats.h"
 #include "ivf/ivf_pages.h"
 
@@ -54,6 +55,7 @@ struct IvfOptions {
 	int pq_m;   // 0: DefaultPqM
 	int pq_bits;
 	int quantizer_offset;  // string: flat | sq8 | pq | rabitq
+	VdbPendingOptions pending;  // fastupdate, pending_list_limit (both AMs)
 };
 
 struct IvfBuildOptions {
@@ -129,6 +131,47 @@ const IvfCentroids &IvfTrainedCentroids(const IvfBuildState *state);
 // its list.
 uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid, uint8 *tuple);
 
+// --- ivf_pending.cpp: the pending area (fastupdate; docs/ivf.md, "Fast
+// ingest") ---
+
+// Where the parts of a pending page lie for elements of `element_bytes`.
+struct IvfPendingShape {
+	uint32 element_bytes;
+	uint32 stride;  // of a tuple: IvfTupleHeader, then the element
+	uint32 per_page;
+};
+IvfPendingShape IvfPendingShapeOf(uint32 element_bytes);
+inline IvfTupleHeader *IvfPendingTuple(Page page, const IvfPendingShape &shape, uint32 i) {
+	return (IvfTupleHeader *) ((char *) page + IVF_DATA_START + i * shape.stride);
+}
+inline const void *IvfPendingElement(const IvfTupleHeader *tuple) { return tuple + 1; }
+// A pending tuple that a merge moves into a list (IvfAppendTuple's `from`):
+// its page and slot, and whether the append moved it.
+struct IvfPendingSlot {
+	BlockNumber block;
+	uint32 slot;
+	const IvfPendingShape *shape;
+	bool moved;  // out: false when VACUUM had flagged it gone first
+};
+
+VdbPendingOptions IvfGetPendingOptions(Relation index);
+// Appends a row's element (the column's encoding, unquantized) to the
+// pending area: one WAL record. Returns the area's pages after it.
+uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointer tid, const void *element);
+// Calls visit on every page of the pending area in chain order, the page
+// locked in lock_mode; a page detached meanwhile sends the walk back to the
+// metapage's head, past every page visited already.
+void IvfWalkPending(Relation index, int lock_mode, void (*visit)(Buffer buffer, void *arg), void *arg);
+// Merges the pending area into the lists, up to the page that was its last
+// when the merge began; returns the rows merged. Without `wait` it returns
+// 0 at once when another merge is under way.
+int64 IvfMergePending(Relation index, bool wait);
+// Whether anything is pending (the workers' merge task).
+bool IvfPendingMergeDue(Relation index);
+// The merge lock: merges hold it exclusively, the index check shared.
+void IvfLockMerges(Relation index, LOCKMODE mode);
+void IvfUnlockMerges(Relation index, LOCKMODE mode);
+
 // --- ivf_storage.cpp ---
 
 // The metapage, checked and copied out.
@@ -184,8 +227,16 @@ void IvfInitDataPage(Page page);
 // Adds one tuple (aminsert): WAL-logged, finds room from the list's insert
 // page. False, and nothing added, when a rebalance has switched the index
 // away from `meta`'s generation since: encode the row again for the state
-// IvfGetIndexState now returns.
-bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code);
+// IvfGetIndexState now returns. With `from` (a merge), the pending page is
+// locked after the metapage and, if the tuple is still pending, the same WAL
+// record flags it IVF_PENDING_GONE (the row leaves the area as it enters the
+// list; from->moved); if VACUUM flagged it first, nothing is added.
+bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code,
+                    IvfPendingSlot *from = NULL);
+// Writes a rebalance's new layout (`layout`: geometry, state and centroid
+// pages, generation) into the metapage, which the caller holds exclusively
+// and has registered, keeping the pending area's fields as they are there.
+void IvfWriteLayout(Page meta_page, const IvfMetaPageData &layout);
 
 // Raises pgvector's ERROR (54000) when a column has more dimensions than an
 // ivf element holds (IVF_MAX_ELEMENT_BYTES: 2,000 for vector, 4,000 for

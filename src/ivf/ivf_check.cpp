@@ -11,6 +11,13 @@
 // table lock the dispatch takes. Chains of other lists may grow meanwhile,
 // onto blocks past the end the check started with.
 //
+// The pending area (fastupdate, ivf_pending.cpp) is checked first, with
+// merges kept out (the merge lock, shared) for the whole check, so that no
+// row moves from the area to a list meanwhile: its chain (pending pages
+// only, in no list's chain, as many as the metapage counts up to the tail
+// it names), each page's count and flags, and the heap TIDs of the rows
+// still pending. Inserts may append to it meanwhile.
+//
 // Every array lives in palloc'd memory and no C++ object with a destructor
 // is alive here: an XX002 (a longjmp) may leave from any point.
 #include "ivf/ivf.h"
@@ -36,8 +43,8 @@ struct Check {
 	VdbIndexedTids *indexed;
 };
 
-// Marks a block of list `list`'s chain.
-void See(Check &c, uint32 list, BlockNumber block) {
+// Marks a block of a chain; the problem when there is one.
+const char *Mark(Check &c, BlockNumber block) {
 	if (block >= c.nblocks) {
 		BlockNumber now = RelationGetNumberOfBlocks(c.index);
 		if (block < now) {
@@ -47,10 +54,17 @@ void See(Check &c, uint32 list, BlockNumber block) {
 		}
 	}
 	if (block >= c.nblocks || IvfIsLayoutPage(*c.meta, block))
-		Corrupted(c.index, list, "chain points outside the data pages", block);
+		return "chain points outside the data pages";
 	if (c.seen[block])
-		Corrupted(c.index, list, "data page reached twice", block);
+		return "data page reached twice";
 	c.seen[block] = true;
+	return NULL;
+}
+
+// Marks a block of list `list`'s chain.
+void See(Check &c, uint32 list, BlockNumber block) {
+	if (const char *problem = Mark(c, block))
+		Corrupted(c.index, list, problem, block);
 }
 
 void CheckList(Check &c, uint32 list) {
@@ -89,6 +103,55 @@ void CheckList(Check &c, uint32 list) {
 		Corrupted(c.index, list, "row count differs from the tuples on its pages", entry.rows);
 }
 
+void PendingCorrupted(Relation index, BlockNumber block, const char *what, uint32 value) {
+	ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+	                errmsg("ivf index \"%s\" is corrupted", RelationGetRelationName(index)),
+	                errdetail("Pending area, page %u: %s (%u).", block, what, value)));
+}
+
+void CheckPending(Check &c, const vdb::ElementMetric &metric) {
+	IvfMetaPageData meta = IvfReadMeta(c.index);  // fresh: the area's fields change
+	IvfPendingShape shape = IvfPendingShapeOf(uint32(metric.bytes));
+	if (meta.pending_head == 0) {
+		if (meta.pending_tail != 0 || meta.pending_pages != 0)
+			PendingCorrupted(c.index, 0, "empty area with pages counted", meta.pending_pages);
+		return;
+	}
+	uint32 pages = 0;
+	bool tail_found = false;
+	for (BlockNumber block = meta.pending_head; BlockNumberIsValid(block);) {
+		CHECK_FOR_INTERRUPTS();
+		if (const char *problem = Mark(c, block))
+			PendingCorrupted(c.index, block, problem, block);
+		if (!tail_found)
+			pages++;
+		tail_found = tail_found || block == meta.pending_tail;
+		Buffer buffer = VdbReadBuffer(c.index, block, BUFFER_LOCK_SHARE);
+		Page page = BufferGetPage(buffer);
+		VdbCheckPageKind(c.index, page, block, IVF_PAGE_PENDING);
+		IvfDataHeader *header = IvfPageHeader(page);
+		if (header->count > shape.per_page)
+			PendingCorrupted(c.index, block, "more tuples than fit", header->count);
+		for (uint32 i = 0; i < header->count; i++) {
+			IvfTupleHeader *tuple = IvfPendingTuple(page, shape, i);
+			if ((tuple->flags & ~IVF_PENDING_GONE) != 0)
+				PendingCorrupted(c.index, block, "unknown tuple flags", tuple->flags);
+			if (tuple->flags & IVF_PENDING_GONE)
+				continue;
+			if (!ItemPointerIsValid(&tuple->tid))
+				PendingCorrupted(c.index, block, "invalid heap TID in tuple", i);
+			if (c.indexed != NULL)
+				VdbAddIndexedTid(c.indexed, tuple->tid);
+		}
+		block = header->next;
+		UnlockReleaseBuffer(buffer);
+	}
+	if (!tail_found)
+		PendingCorrupted(c.index, meta.pending_tail, "tail not in the chain", meta.pending_tail);
+	if (pages != meta.pending_pages)
+		PendingCorrupted(c.index, meta.pending_head, "pages differ from the metapage's count", meta.pending_pages);
+}
+
 }  // namespace
 
 void IvfCheckIndex(Relation index, VdbIndexedTids *indexed) {
@@ -109,7 +172,10 @@ void IvfCheckIndex(Relation index, VdbIndexedTids *indexed) {
 	if (uint64(meta.centroid_start) + IvfCentroidPages(meta) > c.nblocks)
 		Corrupted(index, 0, "centroid pages beyond the end of the index", meta.centroid_start);
 	c.seen = (bool *) palloc0(Max(c.nblocks, 1) * sizeof(bool));
+	IvfLockMerges(index, ShareLock);
+	CheckPending(c, state->coder.metric());
 	for (uint32 list = 0; list < meta.lists; list++)
 		CheckList(c, list);
+	IvfUnlockMerges(index, ShareLock);
 	pfree(c.seen);
 }

@@ -11,6 +11,11 @@
 // lands in the old lists before the switch, where the copy finds it, or in
 // the new ones after it; an insert that encoded for the old centroids and
 // finds the new ones encodes again.
+//
+// With fastupdate on, the row's element is appended to the pending area
+// instead (ivf_pending.cpp): raw, so a rebalance does not concern it; the
+// merge encodes it later, and the insert that finds the area past
+// pending_list_limit merges it, unless another merge is under way.
 #include "ivf/ivf.h"
 
 #include "pg/cpp_boundary.h"
@@ -20,6 +25,19 @@ bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid
                IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo *info) {
 	if (isnull[0])
 		return false;
+	VdbPendingOptions options = IvfGetPendingOptions(index);
+	if (options.fastupdate) {
+		const vdb::ElementMetric &metric = IvfGetIndexState(index)->coder.metric();
+		char *element = (char *) palloc(metric.bytes);
+		if (VdbDatumToElement(index, metric, values[0], element)) {
+			uint32 pages = IvfAppendPending(index, IvfPendingShapeOf(uint32(metric.bytes)), heap_tid, element);
+			VDB_FAULT_POINT("ivf-insert");
+			if (uint64(pages) * (BLCKSZ / 1024) > uint64(options.pending_list_limit))
+				IvfMergePending(index, false);
+		}
+		pfree(element);
+		return false;
+	}
 	for (;;) {
 		const IvfIndexState *state = IvfGetIndexState(index);
 		const IvfMetaPageData &meta = state->meta;

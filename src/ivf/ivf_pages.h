@@ -8,8 +8,12 @@
 //                      opaque aux: rows inserted since training (see flags)
 //   data pages         chained per list: IvfDataHeader, then fixed-size tuples
 //                      (heap TID, code) packed from the start
-//   free pages         data pages a compaction retired (ivf_rewrite.cpp),
-//                      in the FSM until it reuses them or truncates them
+//   pending pages      the pending area (fastupdate, ivf_pending.cpp): one
+//                      chain from the metapage, IvfDataHeader, then
+//                      fixed-size tuples (heap TID, flags, raw element)
+//   free pages         data pages a compaction retired (ivf_rewrite.cpp) and
+//                      pending pages a merge emptied, in the FSM until a
+//                      compaction reuses them or truncates them
 //
 // Every page carries VdbPageOpaque with its kind. Centroid entries never move
 // within a layout, so list i's entry is found by arithmetic. A build puts the
@@ -21,6 +25,7 @@
 #include "index/index_pages.h"
 
 extern "C" {
+#include "datatype/timestamp.h"
 #include "storage/itemptr.h"
 }
 
@@ -33,6 +38,7 @@ extern "C" {
 #define IVF_PAGE_CENTROID 3
 #define IVF_PAGE_DATA 4
 #define IVF_PAGE_FREE 5
+#define IVF_PAGE_PENDING 6
 
 struct IvfMetaPageData {
 	VdbMetaHeader header;
@@ -57,8 +63,21 @@ struct IvfMetaPageData {
 	// switches the index to new centroids, state and centroid pages, which
 	// then lie anywhere in the file. Backends' cached states (ivf_cache.cpp)
 	// compare it; 0 in an index never rebalanced or built before it existed.
+	// The rebalance rewrites only the layout fields above and this one
+	// (IvfWriteLayout): the pending area's below are the merge's and appends'.
 	uint32 generation;
+	// The pending area (fastupdate, ivf_pending.cpp); added after 0.1.0 too,
+	// so an older index reads an empty area and no merge yet. Block 0 (the
+	// metapage's) in pending_head means no pending page.
+	BlockNumber pending_head;  // first page of the chain, merged first
+	BlockNumber pending_tail;  // last page, where inserts append
+	uint32 pending_pages;      // pages in the chain (pending_list_limit)
+	TimestampTz last_merge;    // when a merge last emptied a page; 0: never
 };
+// generation fills what would be padding before last_merge: no hole, and
+// nothing moves for the fields an older index has.
+static_assert(offsetof(IvfMetaPageData, last_merge) == offsetof(IvfMetaPageData, pending_pages) + sizeof(uint32),
+              "IvfMetaPageData has padding before last_merge");
 
 // Each centroid page's opaque aux counts the rows inserted into its lists
 // since the centroids were trained (IvfAppendTuple): their sum is the rows
@@ -82,8 +101,11 @@ struct IvfDataHeader {
 
 struct IvfTupleHeader {
 	ItemPointerData tid;
-	uint16 unused;
+	uint16 flags;  // 0 on list pages; on pending pages IVF_PENDING_GONE or 0
 };
+// A pending tuple no longer pending: merged into its list (in the same WAL
+// record) or removed by VACUUM. Scans and merges skip it.
+#define IVF_PENDING_GONE 0x1
 #define IVF_TUPLE_CODE(tuple) ((uint8 *) (tuple) + sizeof(IvfTupleHeader))
 
 #define IVF_DATA_START (VDB_PAGE_DATA_OFFSET + uint32(sizeof(IvfDataHeader)))

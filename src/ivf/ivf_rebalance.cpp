@@ -40,6 +40,13 @@
 //     are moved down (IvfPackLists), and free pages at the end are
 //     truncated. The index ends about the size of a fresh build.
 //
+// The pending area (fastupdate) is merged first, as compaction merges it,
+// unless a merge is running already; pending pages are no part of a layout
+// and neither copied nor freed. Rows appended to it meanwhile wait for the
+// next merge, which encodes them for whatever lists the metapage names
+// then: a merge appends as an insert does (generation check under the
+// metapage's share lock).
+//
 // A crash or an ERROR before the switch leaves the old layout in use and the
 // new pages unreached; after it, the new layout in use and the old pages
 // unreached. Unreached pages are orphans, which the next compaction or
@@ -251,7 +258,7 @@ void Switch(Rebalance *rb, Buffer meta_buffer) {
 		UnlockReleaseBuffer(buffer);
 	}
 	VdbPageEdit edit(rw->index);
-	memcpy(PageGetContents(edit.Register(meta_buffer)), &fresh, sizeof fresh);
+	IvfWriteLayout(edit.Register(meta_buffer), fresh);
 	edit.Finish();
 }
 
@@ -293,7 +300,7 @@ void MoveLayoutDown(Rebalance *rb) {
 	if (moved) {
 		to.generation++;
 		VdbPageEdit edit(rw->index);
-		memcpy(PageGetContents(edit.Register(meta_buffer)), &to, sizeof to);
+		IvfWriteLayout(edit.Register(meta_buffer), to);
 		edit.Finish();
 	}
 	UnlockReleaseBuffer(meta_buffer);
@@ -344,6 +351,15 @@ void IvfRebalance(Relation heap, Relation index) {
 	bool pushed = !ActiveSnapshotSet();
 	if (pushed)
 		PushActiveSnapshot(GetTransactionSnapshot());
+	// The pending area first (fastupdate), as compaction does: its rows are
+	// then sampled and rewritten with the others. Unless another merge is
+	// under way: rather than wait for it, the rebalance goes on, and that
+	// merge appends as inserts do, into the old lists before the switch
+	// (copied like the rest) or the new ones after it; one that encoded a
+	// row for the old lists finds the generation changed and encodes it
+	// again (ivf_pending.cpp). Rows pending meanwhile are raw elements, which
+	// new centroids do not concern.
+	IvfMergePending(index, false);
 	Rebalance *rb = BeginRebalance(heap, index);
 	IvfRewriter *rw = rb->rw;
 	const IvfMetaPageData old = rw->meta;

@@ -37,6 +37,16 @@
 // its list's lock, so a page an insert has just added is already linked)
 // and frees them.
 //
+// The pending area (fastupdate, ivf_pending.cpp) is merged first, so that
+// its rows are compacted with the others. Pending pages are in no list's
+// chain and not free: the orphan search leaves them alone (it frees only
+// unreached data, state and centroid pages). Pages a merge freed are reused
+// like any free page; a scan may still hold the number of one it is about
+// to read (it then finds no pending page there and starts its walk again),
+// but must not find it truncated: the truncation waits for every
+// transaction that held a lock on the index when the rewrite began, unless
+// a switch has waited for them already.
+//
 // Inserts still extend the relation for new list pages: only the rewriter,
 // which holds the locks above, reuses free pages, so a data page no list
 // reaches can only be an orphan. Hot standbys wait in step 4 as well
@@ -226,6 +236,7 @@ BlockNumber IvfTakeRun(IvfRewriter *rw, BlockNumber pages, BlockNumber below,
 
 void IvfWaitForScans(IvfRewriter *rw) {
 	VdbWaitForEarlierScans(rw->index, RelationGetRelid(rw->index));
+	rw->waited = true;
 }
 
 IvfListWriter *IvfNewWriter(void) {
@@ -371,6 +382,7 @@ IvfRewriter *IvfBeginRewrite(Relation heap, Relation index) {
 		Page page = BufferGetPage(buffer);
 		uint16 kind = PageIsNew(page) ? 0 : VdbPageGetOpaque(page)->page_kind;
 		UnlockReleaseBuffer(buffer);
+		// Pending pages (the metapage's pending chain) are never orphans.
 		if (kind == 0 || kind == IVF_PAGE_FREE)
 			MarkFree(rw, block);
 		else if (kind == IVF_PAGE_DATA || kind == IVF_PAGE_STATE || kind == IVF_PAGE_CENTROID)
@@ -381,8 +393,12 @@ IvfRewriter *IvfBeginRewrite(Relation heap, Relation index) {
 }
 
 // Cuts the free pages at the end off, with no insert extending meanwhile,
-// and frees the rewriter.
+// and frees the rewriter. Unless a switch has waited already, it first
+// waits for earlier scans: a page a merge freed may be among them.
 void IvfEndRewrite(IvfRewriter *rw) {
+	BlockNumber end = RelationGetNumberOfBlocks(rw->index);
+	if (!rw->waited && end > IVF_METAPAGE_BLKNO + 1 && end - 1 < rw->map_blocks && rw->free_map[end - 1])
+		IvfWaitForScans(rw);
 	LockRelationForExtension(rw->index, ExclusiveLock);
 	BlockNumber blocks = RelationGetNumberOfBlocks(rw->index);
 	BlockNumber keep = blocks;
@@ -407,6 +423,7 @@ void IvfPackLists(IvfRewriter *rw) {
 }
 
 void IvfCompact(Relation heap, Relation index) {
+	IvfMergePending(index, true);
 	IvfRewriter *rw = IvfBeginRewrite(heap, index);
 	for (uint32 list = 0; list < rw->meta.lists; list++)
 		RewriteList(rw, list, true);

@@ -31,6 +31,7 @@ struct IvfRewriter {
 	BlockNumber map_blocks;
 	BlockNumber lowest;  // no free page below it
 	BlockNumber free_pages;
+	bool waited;  // for the index's earlier scans, since IvfBeginRewrite
 };
 
 // A new chain being written: one page image, then its block.

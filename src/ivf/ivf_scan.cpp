@@ -31,6 +31,14 @@
 //   the next `probes` lists as long as the last round found a row within
 //   the radius, up to every list (ivf.probes = lists finds every row).
 // Every row a range scan returns is rechecked by the executor (xs_recheck).
+//
+// The pending area (fastupdate, ivf_pending.cpp) is read once, before the
+// first list is probed: every pending row gets its exact distance and joins
+// the first batch, so it comes out in distance order among the first
+// lists' candidates (re-ranked like them when the lists are quantized; an
+// exact distance is on the scale of the estimates: squared L2 or the
+// negative inner product). A list tuple whose TID was pending when the area
+// was read is one a merge moved since: it is dropped, so no row comes twice.
 #include "ivf/ivf.h"
 
 #include <algorithm>
@@ -52,6 +60,7 @@ namespace {
 struct Candidate {
 	float score;
 	ItemPointerData tid;
+	bool pending;  // from the pending area
 };
 
 // The C++ side of a scan; freed by a memory-context callback on ERROR too.
@@ -62,6 +71,7 @@ struct IvfScanState {
 	std::vector<uint32_t> list_order;  // lists nearest first
 	std::vector<Candidate> batch;      // scored candidates of the probed lists
 	std::vector<Candidate> ready;      // what gettuple returns next
+	std::vector<ItemPointerData> pending_tids;  // of the pending area, sorted
 };
 
 struct IvfScanOpaque {
@@ -91,6 +101,44 @@ void DeleteScanState(void *arg) {
 }
 
 bool CandidateLess(const Candidate &a, const Candidate &b) { return a.score < b.score; }
+
+bool TidLess(const ItemPointerData &a, const ItemPointerData &b) {
+	return ItemPointerCompare((ItemPointer) &a, (ItemPointer) &b) < 0;
+}
+
+// A list tuple of a row the scan met in the pending area (merged since).
+bool MetInPending(const IvfScanState *state, const Candidate &c) {
+	return !c.pending && !state->pending_tids.empty() &&
+	       std::binary_search(state->pending_tids.begin(), state->pending_tids.end(), c.tid, TidLess);
+}
+
+// Scores the rows still pending on one page of the area (IvfWalkPending).
+void ScorePendingPage(Buffer buffer, void *arg) {
+	IvfScanOpaque *so = (IvfScanOpaque *) arg;
+	IvfScanState *state = so->state;
+	Page page = BufferGetPage(buffer);
+	IvfPendingShape shape = IvfPendingShapeOf(uint32(so->index->coder.metric().bytes));
+	uint32 count = Min(IvfPageHeader(page)->count, shape.per_page);
+	const vdb::ElementMetric &metric = so->index->coder.metric();
+	vdb::RunCpp("ivf scan", [&] {
+		for (uint32 i = 0; i < count; i++) {
+			const IvfTupleHeader *tuple = IvfPendingTuple(page, shape, i);
+			if (tuple->flags & IVF_PENDING_GONE)
+				continue;
+			float score = metric.Distance(state->query.data(), IvfPendingElement(tuple));
+			state->batch.push_back(Candidate{score, tuple->tid, true});
+			state->pending_tids.push_back(tuple->tid);
+		}
+	});
+}
+
+// Reads the pending area into the (empty) first batch.
+void CollectPending(Relation index, IvfScanOpaque *so) {
+	IvfScanState *state = so->state;
+	state->pending_tids.clear();
+	IvfWalkPending(index, BUFFER_LOCK_SHARE, ScorePendingPage, so);
+	vdb::RunCpp("ivf scan", [&] { std::sort(state->pending_tids.begin(), state->pending_tids.end(), TidLess); });
+}
 
 // A page share-locked, through the index's buffer hints (grown to cover
 // blocks added since they were sized).
@@ -142,7 +190,8 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 				IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
 				if (i + kPrefetchAhead < count)
 					PrefetchTuple(IvfPageTuple(page, meta, i + kPrefetchAhead), meta.tuple_size);
-				state->batch.push_back(Candidate{coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid});
+				state->batch.push_back(
+					Candidate{coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid, false});
 			}
 		});
 		block = header->next;
@@ -150,27 +199,66 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 	}
 }
 
+bool KeepReachableLists(IvfScanOpaque *so);
+
+// Takes the index's layout as it is now (a rebalance may have switched it
+// since the scan began: the metric, and so the query, stay), and ranks the
+// lists for the query.
+void TakeLayout(IndexScanDesc scan) {
+	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
+	IvfScanState *state = so->state;
+	so->index = IvfGetIndexState(scan->indexRelation);
+	so->meta = so->index->meta;
+	const vdb::IvfCoder &coder = so->index->coder;
+	const vdb::ElementMetric &metric = coder.metric();
+	const std::vector<uint8_t> &centroids = so->index->centroids.elements;
+	uint32 lists = so->meta.lists;
+	vdb::RunCpp("ivf scan", [&] {
+		coder.PrepareQuery(state->query.data(), &state->list_query);
+		std::vector<std::pair<float, uint32_t>> ranked(lists);
+		for (uint32 list = 0; list < lists; list++)
+			ranked[list] = std::make_pair(metric.Distance(state->query.data(), &centroids[size_t(list) * metric.bytes]),
+			                              list);
+		std::sort(ranked.begin(), ranked.end());
+		state->list_order.resize(lists);
+		for (uint32 i = 0; i < lists; i++)
+			state->list_order[i] = ranked[i].second;
+	});
+	vdb::RunCpp("ivf scan", [&] { so->reachable_only = std::isfinite(so->bound) && KeepReachableLists(so); });
+}
+
 // Probes the next lists (probes of them, within max_probes once iterating).
+// The first call reads the pending area first, then takes the layout (lists,
+// centroids): a row a merge moves in between is met in the area; one moved
+// before is in the layout taken after, even when a rebalance switched the
+// lists since the scan began (a switch carries what the old lists held).
 bool ProbeMore(IndexScanDesc scan) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
 	IvfScanState *state = so->state;
-	uint32 limit = uint32(state->list_order.size());
-	if (so->started && so->reachable_only) {
-		// every list left may hold a row within the radius
-	} else if (so->started && std::isfinite(so->bound)) {
+	uint32 limit;
+	if (!so->started) {
+		state->batch.clear();
+		CollectPending(scan->indexRelation, so);
+		TakeLayout(scan);
+		limit = uint32(state->list_order.size());
+	} else if (so->reachable_only) {
+		limit = uint32(state->list_order.size());  // every list left may hold a row within the radius
+	} else if (std::isfinite(so->bound)) {
 		if (so->round_hits == 0)
 			return false;  // the frontier is past the radius
-	} else if (so->started) {
+		limit = uint32(state->list_order.size());
+	} else {
 		if (so->settings->iterative_scan == IVF_ITERATIVE_OFF)
 			return false;
-		limit = Min(limit, uint32(so->settings->max_probes));
+		limit = Min(uint32(state->list_order.size()), uint32(so->settings->max_probes));
 	}
 	uint32 end = Min(limit, so->probed + uint32(so->settings->probes));
-	if (end <= so->probed)
-		return false;
+	if (end <= so->probed && so->started)
+		return false;  // (the first call goes on: the batch holds the pending rows)
+	if (so->started)
+		state->batch.clear();
 	so->started = true;
 	so->round_hits = 0;
-	state->batch.clear();
 	so->batch_next = 0;
 	for (; so->probed < end; so->probed++)
 		ProbeList(scan->indexRelation, so, state->list_order[so->probed]);
@@ -264,6 +352,9 @@ void Refill(IndexScanDesc scan) {
 	if (!rerank) {
 		vdb::RunCpp("ivf scan", [&] {
 			state->ready.assign(first, first + take);
+			state->ready.erase(std::remove_if(state->ready.begin(), state->ready.end(),
+			                                  [&](const Candidate &c) { return MetInPending(state, c); }),
+			                   state->ready.end());
 			std::sort(state->ready.begin(), state->ready.end(), CandidateLess);
 		});
 		so->batch_next += take;
@@ -277,7 +368,7 @@ void Refill(IndexScanDesc scan) {
 			CHECK_FOR_INTERRUPTS();
 		float estimate = c.score;
 		nearest_estimate = Min(nearest_estimate, estimate);
-		if (!ExactScore(scan, c.tid, &c.score))
+		if (MetInPending(state, c) || !ExactScore(scan, c.tid, &c.score))
 			continue;
 		so->max_overestimate = Max(so->max_overestimate, estimate - (c.score + so->exact_to_estimate));
 		vdb::RunCpp("ivf scan", [&] { state->ready.push_back(c); });
@@ -363,9 +454,8 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	so->ready_next = 0;
 	state->batch.clear();
 	state->ready.clear();
-	const vdb::IvfCoder &coder = so->index->coder;
-	const vdb::ElementMetric &metric = coder.metric();
-	const std::vector<uint8_t> &centroids = so->index->centroids.elements;
+	state->pending_tids.clear();
+	const vdb::ElementMetric &metric = so->index->coder.metric();
 	// ORDER BY distance to NULL orders nothing: any order is right, so scan
 	// from the zero vector, as pgvector does.
 	memset(state->query.data(), 0, metric.bytes);
@@ -387,19 +477,6 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	// float16 cosine scores the cosine distance, its estimates minus one.
 	bool cosine_distance = metric.kind == vdb::MetricKind::kCosine && vdb::ElementScale(metric) == vdb::RangeScale::kElement;
 	so->exact_to_estimate = cosine_distance ? -1 : 0;
-	uint32 lists = so->meta.lists;
-	vdb::RunCpp("ivf scan", [&] {
-		coder.PrepareQuery(state->query.data(), &state->list_query);
-		std::vector<std::pair<float, uint32_t>> ranked(lists);
-		for (uint32 list = 0; list < lists; list++)
-			ranked[list] = std::make_pair(metric.Distance(state->query.data(), &centroids[size_t(list) * metric.bytes]),
-			                              list);
-		std::sort(ranked.begin(), ranked.end());
-		state->list_order.resize(lists);
-		for (uint32 i = 0; i < lists; i++)
-			state->list_order[i] = ranked[i].second;
-	});
-	vdb::RunCpp("ivf scan", [&] { so->reachable_only = std::isfinite(so->bound) && KeepReachableLists(so); });
 }
 
 bool ivfgettuple(IndexScanDesc scan, ScanDirection direction) {

@@ -208,14 +208,31 @@ void IvfInitDataPage(Page page) {
 }
 
 // Holds the metapage shared (the rebalance switches layouts under its
-// exclusive lock) and the list's centroid page exclusively, which serialises
-// inserts into the list; walks from the insert page to the first with room,
-// or links a new page at the end of the chain. One GenericXLog record.
-bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code) {
+// exclusive lock), then `from`'s pending page exclusively (a merge; after
+// the metapage, the order of ivf_pending.cpp), then the list's centroid page
+// exclusively, which serialises inserts into the list; walks from the insert
+// page to the first with room, or links a new page at the end of the chain.
+// One GenericXLog record, of four pages at most: the entry page, two data
+// pages, and `from`'s pending page.
+bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code,
+                    IvfPendingSlot *from) {
 	Buffer meta_buffer = VdbReadBuffer(index, IVF_METAPAGE_BLKNO, BUFFER_LOCK_SHARE);
 	if (((IvfMetaPageData *) PageGetContents(BufferGetPage(meta_buffer)))->generation != meta.generation) {
 		UnlockReleaseBuffer(meta_buffer);
 		return false;
+	}
+	Buffer pending_buffer = InvalidBuffer;
+	if (from != NULL) {
+		pending_buffer = VdbReadBuffer(index, from->block, BUFFER_LOCK_EXCLUSIVE);
+		VdbCheckPageKind(index, BufferGetPage(pending_buffer), from->block, IVF_PAGE_PENDING);
+		// VACUUM may have flagged it since (its row is dead): leave it.
+		from->moved =
+			(IvfPendingTuple(BufferGetPage(pending_buffer), *from->shape, from->slot)->flags & IVF_PENDING_GONE) == 0;
+		if (!from->moved) {
+			UnlockReleaseBuffer(pending_buffer);
+			UnlockReleaseBuffer(meta_buffer);
+			return true;
+		}
 	}
 	BlockNumber entry_block = IvfEntryBlock(meta, list);
 	Buffer entry_buffer = VdbReadBuffer(index, entry_block, BUFFER_LOCK_EXCLUSIVE);
@@ -257,7 +274,7 @@ bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	IvfDataHeader *header = IvfPageHeader(target);
 	IvfTupleHeader *tuple = IvfPageTuple(target, meta, header->count);
 	tuple->tid = *tid;
-	tuple->unused = 0;
+	tuple->flags = 0;
 	memcpy(IVF_TUPLE_CODE(tuple), code, meta.code_size);
 	header->count++;
 	e->insert = block;
@@ -266,12 +283,26 @@ bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	// this record already, so counting costs nothing more.
 	if (VdbPageGetOpaque(entry_page)->aux < PG_UINT32_MAX)
 		VdbPageGetOpaque(entry_page)->aux++;
+	if (from != NULL)
+		IvfPendingTuple(edit.Register(pending_buffer), *from->shape, from->slot)->flags |= IVF_PENDING_GONE;
 	edit.Finish();
 	if (BufferIsValid(fresh))
 		UnlockReleaseBuffer(fresh);
 	if (BufferIsValid(buffer))
 		UnlockReleaseBuffer(buffer);
 	UnlockReleaseBuffer(entry_buffer);
+	if (BufferIsValid(pending_buffer))
+		UnlockReleaseBuffer(pending_buffer);
 	UnlockReleaseBuffer(meta_buffer);
 	return true;
+}
+
+void IvfWriteLayout(Page meta_page, const IvfMetaPageData &layout) {
+	IvfMetaPageData *now = (IvfMetaPageData *) PageGetContents(meta_page);
+	IvfMetaPageData written = layout;
+	written.pending_head = now->pending_head;
+	written.pending_tail = now->pending_tail;
+	written.pending_pages = now->pending_pages;
+	written.last_merge = now->last_merge;
+	memcpy(now, &written, sizeof written);
 }

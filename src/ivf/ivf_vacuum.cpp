@@ -6,6 +6,12 @@
 // back to the first page that has room, so later inserts fill the holes
 // before the chain grows. Centroids are not retrained; pages are never
 // unlinked (an emptied page stays in its chain and is refilled).
+//
+// The pending area (fastupdate, ivf_pending.cpp) comes first: the pending
+// tuples of dead rows are flagged gone, one WAL record per page, before
+// any list is walked, so that a row a merge moves meanwhile is either
+// flagged here (and never moved) or in its list before VACUUM walks it.
+// amvacuumcleanup then merges what is left pending.
 #include "ivf/ivf.h"
 #include "index/index_am.h"
 #include "pg/fault.h"
@@ -49,6 +55,44 @@ uint32 VacuumPage(Relation index, const IvfMetaPageData &meta, uint32 list, Buff
 	return count - kept;
 }
 
+struct PendingVacuum {
+	Relation index;
+	IvfPendingShape shape;
+	IndexBulkDeleteCallback callback;
+	void *callback_state;
+	IndexBulkDeleteResult *stats;
+};
+
+// Flags the pending tuples of dead rows on one page (locked exclusively).
+void VacuumPendingPage(Buffer buffer, void *arg) {
+	PendingVacuum *pv = (PendingVacuum *) arg;
+	Page page = BufferGetPage(buffer);
+	uint32 count = Min(IvfPageHeader(page)->count, pv->shape.per_page);
+	bool *dead = (bool *) palloc0(Max(count, 1) * sizeof(bool));
+	uint32 dead_count = 0;
+	for (uint32 i = 0; i < count; i++) {
+		IvfTupleHeader *tuple = IvfPendingTuple(page, pv->shape, i);
+		if (tuple->flags & IVF_PENDING_GONE)
+			continue;
+		dead[i] = pv->callback(&tuple->tid, pv->callback_state);
+		dead_count += dead[i];
+	}
+	pv->stats->tuples_removed += dead_count;
+	if (dead_count > 0) {
+		VdbPageEdit edit(pv->index);
+		Page copy = edit.Register(buffer);
+		for (uint32 i = 0; i < count; i++)
+			if (dead[i])
+				IvfPendingTuple(copy, pv->shape, i)->flags |= IVF_PENDING_GONE;
+		edit.Finish();
+	}
+	for (uint32 i = 0; i < count; i++)
+		if ((IvfPendingTuple(page, pv->shape, i)->flags & IVF_PENDING_GONE) == 0)
+			pv->stats->num_index_tuples++;
+	pfree(dead);
+	VDB_FAULT_POINT("ivf-vacuum-pending");
+}
+
 }  // namespace
 
 IndexBulkDeleteResult *ivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
@@ -57,6 +101,8 @@ IndexBulkDeleteResult *ivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 	if (stats == NULL)
 		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
 	IvfMetaPageData meta = IvfReadMeta(index);
+	PendingVacuum pv{index, IvfPendingShapeOf(uint32(IvfMetric(meta).bytes)), callback, callback_state, stats};
+	IvfWalkPending(index, BUFFER_LOCK_EXCLUSIVE, VacuumPendingPage, &pv);
 	for (uint32 list = 0; list < meta.lists; list++) {
 		BlockNumber entry_block = IvfEntryBlock(meta, list);
 		Buffer entry_buffer = VdbReadBuffer(index, entry_block, BUFFER_LOCK_SHARE);
@@ -102,10 +148,12 @@ IndexBulkDeleteResult *ivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 	return stats;
 }
 
-// Reports the index's size; counts the rows when no bulk delete ran.
+// Merges the pending area, reports the index's size; counts the rows when
+// no bulk delete ran.
 IndexBulkDeleteResult *ivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats) {
 	if (info->analyze_only)
 		return stats;
+	IvfMergePending(info->index, true);
 	if (stats == NULL) {
 		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
 		IvfMetaPageData meta = IvfReadMeta(info->index);

@@ -24,17 +24,7 @@ SET enable_seqscan = off;
 SET hnsw.ef_search = 100;
 SELECT string_agg(id::text, ',') FROM (SELECT id FROM items ORDER BY v <-> '[0.1,-0.2,0.3,-0.4,0.1,0.2,0,0]' LIMIT 10) s;
 };
-for my $round (1 .. 2) {
-	my $base = 1000 + $round * 1000;
-	fill_random($primary, 'postgres', 'items', 'vector', 8, $base, $base + 400);
-	standby_matches_primary($primary, $standby, 'postgres', $query, "round $round, pending");
-	cmp_ok($primary->safe_psql('postgres', "SELECT vector_db_merge('idx')"), '>', 0, "round $round: rows were pending");
-	standby_matches_primary($primary, $standby, 'postgres', $query, "round $round, merged");
-	fill_random($primary, 'postgres', 'items', 'vector', 8, $base + 401, $base + 600);
-	$primary->safe_psql('postgres', "DELETE FROM items WHERE id % 5 = $round");
-	$primary->safe_psql('postgres', 'VACUUM items');
-	standby_matches_primary($primary, $standby, 'postgres', $query, "round $round, vacuumed");
-}
+pending_standby_rounds($primary, $standby, 'idx', $query);
 is($primary->safe_psql('postgres', "SELECT vector_db_merge('idx')"), '0', 'VACUUM merged everything');
 check_index($primary, 'postgres', 'primary');
 check_index($standby, 'postgres', 'standby');

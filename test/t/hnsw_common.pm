@@ -11,7 +11,7 @@ use Test::More;
 our @EXPORT = qw(create_recall_function fill_random measure_recall check_index standby_checks_and_stop
                  start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path
                  recall_on_build_paths standby_matches_primary standby_scan_conflicts cancel_build_in_phase
-                 init_for_page_edits);
+                 init_for_page_edits pending_standby_rounds);
 
 # Initialises a cluster whose test edits index pages on disk: without data
 # checksums, which initdb turns on by default from PostgreSQL 18 (an edited
@@ -205,6 +205,27 @@ sub standby_scan_conflicts {
 	ok($standby->poll_query_until('postgres', "SELECT confl_lock > $before $conflicts"),
 		"$what: a standby scan still in its transaction was ended by a lock conflict");
 	$reader->quit;
+}
+
+# The rounds of the pending-area standby tests (061 hnsw, 064 ivf) on
+# items(id, v vector(8)) indexed by $index with fastupdate on: rows appended
+# to the pending area, then merged by vector_db_merge, then more appended,
+# some deleted and VACUUM run; after each step the standby returns the
+# primary's top 10 for $query.
+sub pending_standby_rounds {
+	my ($primary, $standby, $index, $query) = @_;
+	for my $round (1 .. 2) {
+		my $base = 1000 + $round * 1000;
+		fill_random($primary, 'postgres', 'items', 'vector', 8, $base, $base + 400);
+		standby_matches_primary($primary, $standby, 'postgres', $query, "round $round, pending");
+		cmp_ok($primary->safe_psql('postgres', "SELECT vector_db_merge('$index')"), '>', 0,
+			"round $round: rows were pending");
+		standby_matches_primary($primary, $standby, 'postgres', $query, "round $round, merged");
+		fill_random($primary, 'postgres', 'items', 'vector', 8, $base + 401, $base + 600);
+		$primary->safe_psql('postgres', "DELETE FROM items WHERE id % 5 = $round");
+		$primary->safe_psql('postgres', 'VACUUM items');
+		standby_matches_primary($primary, $standby, 'postgres', $query, "round $round, vacuumed");
+	}
 }
 
 # Runs $settings and then $create (a CREATE INDEX) in a background session,
