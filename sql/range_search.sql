@@ -143,6 +143,16 @@ CREATE INDEX rs_ivf_rabitq ON rs USING ivf (v vector_cosine_ops) WITH (lists = 8
 SELECT * FROM range_diff($$v <<=>> sphere('[0.5,0.5,0.5]'::vector, 0.02)$$);
 SELECT try($$SELECT count(*) FROM rs WHERE v <<=>> sphere('[1,2]'::vector, 1)$$);
 DROP INDEX rs_ivf_rabitq;
+-- Rows still in the pending area (fastupdate) are found by a range scan,
+-- exactly once.
+CREATE INDEX rs_ivf_pending ON rs USING ivf (v) WITH (lists = 8, fastupdate = on);
+INSERT INTO rs SELECT 100000 + i, ARRAY[0.5 + i / 1000.0, 0.5, 0.5]::vector(3) FROM generate_series(1, 20) i;
+SELECT pending FROM vector_db_index_stats('rs_ivf_pending');
+SELECT * FROM range_diff($$v <<->> sphere('[0.5,0.5,0.5]'::vector, 0.3)$$);
+SELECT * FROM range_diff($$v <<->> sphere('[0.51,0.5,0.5]'::vector, 0.0101)$$);
+SELECT count(*) AS found, count(DISTINCT id) AS distinct_rows FROM rs WHERE v <<->> sphere('[0.51,0.5,0.5]'::vector, 0.0101) AND id > 100000;
+DROP INDEX rs_ivf_pending;
+DELETE FROM rs WHERE id > 100000;
 RESET enable_seqscan;
 
 -- The planner: the index for a sphere on a large enough table, a sequential
