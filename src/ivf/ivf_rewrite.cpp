@@ -26,9 +26,10 @@
 //     its pages free (IVF_PAGE_FREE, WAL-logged) and record them in the FSM.
 // New pages are taken lowest block first from the free pages, else by
 // extending. When every list is done, lists with a page past where the
-// packed index would end are rewritten once more into the free pages below,
-// and free pages at the end are truncated (under the relation extension
-// lock, so no insert extends meanwhile).
+// packed index would end are rewritten once more into the free pages below
+// (one with pages on both sides of that end twice: out past it, which frees
+// its pages below, then back in), and free pages at the end are truncated
+// (under the relation extension lock, so no insert extends meanwhile).
 //
 // A crash or ERROR at any point leaves every list on its old chain or its
 // new one. Pages of an unfinished copy, or the old chain of a switched list
@@ -142,17 +143,16 @@ void RewriteList(IvfRewriter *rw, uint32 list, bool drop_dead) {
 		pfree(dead);
 }
 
-// Whether a page of the list's chain lies at or past `end`.
-bool ListReaches(IvfRewriter *rw, uint32 list, BlockNumber end) {
+// Counts the pages of the list's chain below `end` and at or past it.
+void CountListPages(IvfRewriter *rw, uint32 list, BlockNumber end, BlockNumber *below, BlockNumber *past) {
+	*below = *past = 0;
 	for (BlockNumber block = IvfListFirst(rw, list); BlockNumberIsValid(block);) {
-		if (block >= end)
-			return true;
+		(block < end ? *below : *past) += 1;
 		Buffer buffer = VdbReadBuffer(rw->index, block, BUFFER_LOCK_SHARE);
 		VdbCheckPageKind(rw->index, BufferGetPage(buffer), block, IVF_PAGE_DATA);
 		block = IvfPageHeader(BufferGetPage(buffer))->next;
 		UnlockReleaseBuffer(buffer);
 	}
-	return false;
 }
 
 }  // namespace
@@ -416,10 +416,26 @@ void IvfEndRewrite(IvfRewriter *rw) {
 
 void IvfPackLists(IvfRewriter *rw) {
 	// Where the index would end with every used page packed at the front.
+	// The free pages below it are as many as the used pages past it, so
+	// each list past it fits below, but only once its own pages below it
+	// are free: a copy frees the old chain after it is done. A list with
+	// pages on both sides is therefore first moved out, into free pages
+	// past `end` (taken lowest first from there, the pages below skipped
+	// for that copy), then back in.
 	BlockNumber end = RelationGetNumberOfBlocks(rw->index) - rw->free_pages;
-	for (uint32 list = 0; list < rw->meta.lists; list++)
-		if (ListReaches(rw, list, end))
+	for (uint32 list = 0; list < rw->meta.lists; list++) {
+		BlockNumber below, past;
+		CountListPages(rw, list, end, &below, &past);
+		if (past == 0)
+			continue;
+		if (below > 0) {
+			BlockNumber lowest = rw->lowest;
+			rw->lowest = Max(lowest, end);
 			RewriteList(rw, list, false);
+			rw->lowest = Min(lowest, rw->lowest);
+		}
+		RewriteList(rw, list, false);
+	}
 }
 
 void IvfCompact(Relation heap, Relation index) {
