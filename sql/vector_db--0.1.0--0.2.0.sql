@@ -104,6 +104,7 @@ BEGIN
 	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
 		GRANT EXECUTE ON FUNCTION vector_db_rebalance(regclass) TO pg_maintain;
 	END IF;
+END $$;
 
 -- Range search: sphere_vector, sphere_halfvec, sphere() and the operators
 -- <<->>, <<#>>, <<=>>, members of the hnsw, ivfflat and ivf families at
