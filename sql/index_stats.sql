@@ -5,11 +5,12 @@
 CREATE FUNCTION stats_row(idx regclass) RETURNS TABLE (
 	pending bigint, live bigint, deleted bigint, pages_match boolean, free_pages bigint,
 	no_merge boolean, no_compaction boolean, lists integer, list_imbalance double precision,
-	rows_since_training bigint) LANGUAGE sql AS $$
+	rows_since_training bigint, rows_out_of_range bigint) LANGUAGE sql AS $$
 	SELECT s.pending, s.live, s.deleted,
 	       s.pages = pg_relation_size(idx) / current_setting('block_size')::int,
 	       s.free_pages, s.last_merge IS NULL, s.last_compaction IS NULL, s.lists,
-	       round(s.list_imbalance::numeric, 6)::float8, s.rows_since_training
+	       round(s.list_imbalance::numeric, 6)::float8, s.rows_since_training,
+	       s.rows_out_of_range
 	FROM vector_db_index_stats(idx) s $$;
 
 -- Two clusters far apart, 50 rows each: two lists split them exactly.
@@ -22,7 +23,8 @@ CREATE INDEX stats_ivf ON stats_items USING ivf (v vector_l2_ops) WITH (lists = 
 
 -- After the build: every row live, nothing pending, deleted or free; the
 -- two lists hold 50 rows each; no row inserted since training; nothing has
--- been merged or compacted; hnsw has no lists.
+-- been merged or compacted; hnsw has no lists; only sq8 has a range to be
+-- out of.
 SELECT * FROM stats_row('stats_hnsw');
 SELECT * FROM stats_row('stats_ivfflat');
 SELECT * FROM stats_row('stats_ivf');
@@ -33,6 +35,16 @@ INSERT INTO stats_items SELECT i, ARRAY[i % 7, i % 2, 1]::vector FROM generate_s
 SELECT live, lists, list_imbalance, rows_since_training FROM stats_row('stats_ivfflat');
 SELECT live, lists, list_imbalance, rows_since_training FROM stats_row('stats_ivf');
 SELECT live, deleted, free_pages FROM stats_row('stats_hnsw');
+
+-- Those rows lie inside the range the sq8 quantizer was trained on (every
+-- dimension spans 0 to about 1000); 3 rows with a value far past it, and 2
+-- past it by less than a tenth of the width, are added; only the 3 count.
+SELECT rows_out_of_range FROM stats_row('stats_ivf');
+INSERT INTO stats_items VALUES (201, '[5000,0,0]'), (202, '[0,-900,0]'), (203, '[0,0,1500]'),
+	(204, '[1090,0,0]'), (205, '[0,0,-90]');
+SELECT rows_since_training, rows_out_of_range FROM stats_row('stats_ivf');
+SELECT rows_since_training, rows_out_of_range FROM stats_row('stats_ivfflat');
+DELETE FROM stats_items WHERE id > 200;
 
 -- DELETE alone changes nothing the index knows; VACUUM removes the entries.
 -- The second cluster's list is then empty: its one data page holds nothing.

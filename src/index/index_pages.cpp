@@ -27,7 +27,7 @@ void VdbInitPage(Page page, uint16 kind) {
 	PageInit(page, BLCKSZ, sizeof(VdbPageOpaque));
 	VdbPageOpaque *opaque = VdbPageGetOpaque(page);
 	opaque->page_kind = kind;
-	opaque->flags = 0;
+	opaque->aux16 = 0;
 	opaque->aux = 0;
 	((PageHeader) page)->pd_lower = ((PageHeader) page)->pd_upper;
 }

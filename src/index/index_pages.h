@@ -17,8 +17,8 @@ extern "C" {
 // Special space of every page of our indexes.
 struct VdbPageOpaque {
 	uint16 page_kind;  // one of the AM's page kinds, never 0 on an initialised page
-	uint16 flags;
-	uint32 aux;  // per-kind counter (e.g. bytes used of an area)
+	uint16 aux16;  // a second per-kind counter, 0 where the kind keeps none
+	uint32 aux;    // per-kind counter (e.g. bytes used of an area)
 };
 
 #define VdbPageGetOpaque(page) ((VdbPageOpaque *) PageGetSpecialPointer(page))

@@ -31,6 +31,7 @@ enum Column {
 	kLists,
 	kListImbalance,
 	kRowsSinceTraining,
+	kRowsOutOfRange,
 	kColumns
 };
 
@@ -92,5 +93,7 @@ VDB_FUNCTION(vector_db_index_stats) {
 	nulls[kListImbalance] = !stats.has_list_imbalance;
 	values[kRowsSinceTraining] = Int64GetDatum(stats.rows_since_training);
 	nulls[kRowsSinceTraining] = !stats.has_rows_since_training;
+	values[kRowsOutOfRange] = Int64GetDatum(stats.rows_out_of_range);
+	nulls[kRowsOutOfRange] = !stats.has_rows_out_of_range;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

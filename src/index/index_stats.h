@@ -37,6 +37,8 @@ struct VdbIndexStats {
 	double list_imbalance;    // rows of the largest list / mean rows per list
 	bool has_rows_since_training;
 	int64 rows_since_training;  // rows inserted since the centroids were trained
+	bool has_rows_out_of_range;  // ivf with quantizer sq8 only
+	int64 rows_out_of_range;     // of those, the rows outside the quantizer's trained range
 };
 
 // index is open with AccessShareLock; stats is zeroed, pages already set.

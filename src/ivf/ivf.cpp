@@ -194,6 +194,13 @@ void IvfInit(void) {
 	                         "were trained reach this fraction of its rows",
 	                         "0 turns this rule off.", &ivf_rebalance_fraction, ivf_rebalance_fraction, 0.0, 1e6,
 	                         PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("vector_db.rebalance_out_of_range",
+	                         "A rebalance of an ivf index with quantizer sq8 is due when the rows added outside "
+	                         "its quantizer's trained range reach this fraction of its rows",
+	                         "0 turns this rule off. A row is outside when one of its values lies beyond the "
+	                         "range by more than a tenth of the range's width.",
+	                         &ivf_rebalance_out_of_range, ivf_rebalance_out_of_range, 0.0, 1e6, PGC_SIGHUP, 0,
+	                         NULL, NULL, NULL);
 	VdbRegisterIndexChecker("ivfflat", IvfCheckIndex);
 	VdbRegisterIndexChecker("ivf", IvfCheckIndex);
 	VdbRegisterIndexStats("ivfflat", IvfGatherStats);

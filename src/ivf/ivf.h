@@ -105,11 +105,26 @@ bool IvfCompactionDue(Relation index);
 // Retrains the centroids and the quantizer on a sample of the index's rows
 // and rewrites every list against them, online (docs/ivf.md, "Rebalancing").
 void IvfRebalance(Relation heap, Relation index);
-// Whether the lists drifted past vector_db.rebalance_imbalance or
-// vector_db.rebalance_fraction since the centroids were trained.
+// Whether the lists drifted past vector_db.rebalance_imbalance,
+// vector_db.rebalance_fraction or vector_db.rebalance_out_of_range since
+// the centroids were trained.
 bool IvfRebalanceDue(Relation index);
 extern double ivf_rebalance_imbalance;
 extern double ivf_rebalance_fraction;
+extern double ivf_rebalance_out_of_range;
+
+// --- ivf_stats.cpp ---
+
+// What the centroid pages count (ivf_pages.h), summed over pages.
+struct IvfListCounts {
+	int64 rows;          // the lists' rows
+	int64 largest;       // rows of the largest list
+	int64 inserted;      // rows added since training
+	int64 out_of_range;  // of those, rows outside the quantizer's range
+};
+// Adds centroid page `block` (share-locked) to *counts.
+void IvfCountCentroidPage(Relation index, const IvfMetaPageData &meta, BlockNumber block, Page page,
+                          IvfListCounts *counts);
 
 // --- ivf_build.cpp: sampling and training, as CREATE INDEX does them, for
 // the rebalance too. The state is freed with the current memory context. ---
@@ -231,8 +246,13 @@ void IvfInitDataPage(Page page);
 // locked after the metapage and, if the tuple is still pending, the same WAL
 // record flags it IVF_PENDING_GONE (the row leaves the area as it enters the
 // list; from->moved); if VACUUM flagged it first, nothing is added.
+// `fits`: whether the code fits the quantizer's range (IvfEncodeRow); the
+// rows that do not are counted (ivf_pages.h).
 bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code,
-                    IvfPendingSlot *from = NULL);
+                    bool fits, IvfPendingSlot *from = NULL);
+// An insert's or a merge's row for the state's lists: the nearest list,
+// returned, and the code against its centroid; *fits as IvfCoder::Encode.
+uint32 IvfEncodeRow(const IvfIndexState *state, const char *element, uint8 *code, bool *fits);
 // Writes a rebalance's new layout (`layout`: geometry, state and centroid
 // pages, generation) into the metapage, which the caller holds exclusively
 // and has registered, keeping the pending area's fields as they are there.

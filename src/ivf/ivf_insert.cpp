@@ -45,15 +45,12 @@ bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid
 		char *element = (char *) palloc(metric.bytes);
 		uint8 *code = (uint8 *) palloc(meta.code_size);
 		bool indexed = VdbDatumToElement(index, metric, values[0], element);
-		uint32 list = 0;
-		if (indexed)
-			vdb::RunCpp("ivf insert", [&] {
-				list = IvfNearestList(metric, state->centroids, meta.lists, element);
-				const float *centroid =
-					state->centroids.floats.empty() ? NULL : &state->centroids.floats[size_t(list) * meta.dims];
-				state->coder.Encode(element, centroid, code);
-			});
-		bool current = !indexed || IvfAppendTuple(index, meta, list, heap_tid, code);
+		bool current = true;
+		if (indexed) {
+			bool fits;
+			uint32 list = IvfEncodeRow(state, element, code, &fits);
+			current = IvfAppendTuple(index, meta, list, heap_tid, code, fits);
+		}
 		pfree(element);
 		pfree(code);
 		if (current)
@@ -61,4 +58,15 @@ bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid
 	}
 	VDB_FAULT_POINT("ivf-insert");
 	return false;
+}
+
+uint32 IvfEncodeRow(const IvfIndexState *state, const char *element, uint8 *code, bool *fits) {
+	uint32 list = 0;
+	vdb::RunCpp("ivf encode", [&] {
+		list = IvfNearestList(state->coder.metric(), state->centroids, state->meta.lists, element);
+		const float *centroid =
+		    state->centroids.floats.empty() ? NULL : &state->centroids.floats[size_t(list) * state->meta.dims];
+		*fits = state->coder.Encode(element, centroid, code);
+	});
+	return list;
 }

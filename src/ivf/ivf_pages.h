@@ -82,7 +82,9 @@ static_assert(offsetof(IvfMetaPageData, last_merge) == offsetof(IvfMetaPageData,
 // Each centroid page's opaque aux counts the rows inserted into its lists
 // since the centroids were trained (IvfAppendTuple): their sum is the rows
 // added since training. Without the flag (indexes built before the counter
-// existed) the counts started late and are not reported.
+// existed) the counts started late and are not reported. Its aux16 counts
+// those of the rows that did not fit the quantizer's trained range
+// (saturating at 65535 a page; 0 in older indexes, where it was unused).
 #define IVF_META_COUNTS_INSERTS 0x1
 
 // A list: its chain of data pages and its centroid (element encoding) after it.

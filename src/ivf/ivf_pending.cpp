@@ -112,15 +112,9 @@ bool AllGone(Page page, const IvfPendingShape &shape) {
 bool MergeRow(Relation index, const IvfIndexState **state, IvfPendingSlot *from, ItemPointer tid,
               const char *element, uint8 *code) {
 	for (;;) {
-		const IvfIndexState *s = *state;
-		uint32 list = 0;
-		vdb::RunCpp("ivf merge", [&] {
-			list = IvfNearestList(s->coder.metric(), s->centroids, s->meta.lists, element);
-			const float *centroid =
-				s->centroids.floats.empty() ? NULL : &s->centroids.floats[size_t(list) * s->meta.dims];
-			s->coder.Encode(element, centroid, code);
-		});
-		if (IvfAppendTuple(index, s->meta, list, tid, code, from))
+		bool fits;
+		uint32 list = IvfEncodeRow(*state, element, code, &fits);
+		if (IvfAppendTuple(index, (*state)->meta, list, tid, code, fits, from))
 			return from->moved;
 		// A rebalance keeps the tuple size (ivf_rebalance.cpp), so `code`
 		// still fits.

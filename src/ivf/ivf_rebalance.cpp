@@ -69,6 +69,7 @@ extern "C" {
 
 double ivf_rebalance_imbalance = 4.0;
 double ivf_rebalance_fraction = 0.5;
+double ivf_rebalance_out_of_range = 0.05;
 
 namespace {
 
@@ -415,24 +416,21 @@ void IvfRebalance(Relation heap, Relation index) {
 
 bool IvfRebalanceDue(Relation index) {
 	IvfMetaPageData meta = IvfReadMeta(index);
-	int64 rows = 0, largest = 0, inserted = 0;
-	for (uint32 list = 0; list < meta.lists;) {
-		BlockNumber block = IvfEntryBlock(meta, list);
+	IvfListCounts counts = {};
+	for (BlockNumber block = meta.centroid_start; block < meta.centroid_start + IvfCentroidPages(meta); block++) {
 		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
-		Page page = BufferGetPage(buffer);
-		VdbCheckPageKind(index, page, block, IVF_PAGE_CENTROID);
-		inserted += VdbPageGetOpaque(page)->aux;
-		for (; list < meta.lists && IvfEntryBlock(meta, list) == block; list++) {
-			int64 list_rows = IvfPageEntry(page, meta, list)->rows;
-			rows += list_rows;
-			largest = Max(largest, list_rows);
-		}
+		IvfCountCentroidPage(index, meta, block, BufferGetPage(buffer), &counts);
 		UnlockReleaseBuffer(buffer);
 	}
+	int64 rows = counts.rows, largest = counts.largest, inserted = counts.inserted;
 	bool counted = (meta.flags & IVF_META_COUNTS_INSERTS) != 0;
 	if (rows == 0)
 		return false;
 	if (counted && ivf_rebalance_fraction > 0 && double(inserted) >= ivf_rebalance_fraction * double(rows))
+		return true;
+	// Rows the quantizer clamps lose their distances' precision, whatever
+	// the lists' balance (sq8; the count is 0 for other codes).
+	if (ivf_rebalance_out_of_range > 0 && double(counts.out_of_range) >= ivf_rebalance_out_of_range * double(rows))
 		return true;
 	// Uneven lists are worth retraining only when enough rows are new (a
 	// tenth), so that data whose best clustering is uneven is not retrained

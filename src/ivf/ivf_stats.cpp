@@ -10,7 +10,8 @@
 // but keeps them in their list's chain). The list imbalance is the largest
 // list's rows over the mean rows per list; rows added since training is the
 // sum of the centroid pages' insert counters (ivf_pages.h), NULL for an
-// index built before they existed.
+// index built before they existed, and rows out of range the sum of their
+// out-of-range counters, for sq8 only (other codes have no range).
 //
 // Pending rows are the tuples of pending pages (fastupdate,
 // ivf_pending.cpp) not flagged gone, counted in live too: scans return
@@ -29,8 +30,7 @@ extern "C" {
 void IvfGatherStats(Relation index, VdbIndexStats *stats) {
 	IvfMetaPageData meta = IvfReadMeta(index);
 	BlockNumber centroid_end = IvfEntryBlock(meta, meta.lists - 1) + 1;
-	int64 largest = 0;
-	int64 inserted = 0;
+	IvfListCounts counts = {};
 	IvfPendingShape shape = IvfPendingShapeOf(uint32(IvfMetric(meta).bytes));
 	for (BlockNumber block = IVF_METAPAGE_BLKNO + 1; block < stats->pages; block++) {
 		CHECK_FOR_INTERRUPTS();
@@ -39,14 +39,7 @@ void IvfGatherStats(Relation index, VdbIndexStats *stats) {
 		if (VdbPageHoldsNothing(index, block, page)) {
 			stats->free_pages++;
 		} else if (block >= meta.centroid_start && block < centroid_end) {
-			VdbCheckPageKind(index, page, block, IVF_PAGE_CENTROID);
-			inserted += VdbPageGetOpaque(page)->aux;
-			uint32 list = (block - meta.centroid_start) * meta.entries_per_page;
-			for (; list < meta.lists && IvfEntryBlock(meta, list) == block; list++) {
-				int64 rows = IvfPageEntry(page, meta, list)->rows;
-				stats->live += rows;
-				largest = Max(largest, rows);
-			}
+			IvfCountCentroidPage(index, meta, block, page, &counts);
 		} else if (VdbPageGetOpaque(page)->page_kind == IVF_PAGE_DATA && IvfPageHeader(page)->count == 0) {
 			stats->free_pages++;
 		} else if (VdbPageGetOpaque(page)->page_kind == IVF_PAGE_PENDING) {
@@ -61,11 +54,27 @@ void IvfGatherStats(Relation index, VdbIndexStats *stats) {
 	stats->last_merge = meta.last_merge;
 	stats->has_lists = true;
 	stats->lists = int32(meta.lists);
-	stats->has_list_imbalance = stats->live > 0;
+	stats->live = counts.rows + stats->pending;
+	stats->has_list_imbalance = counts.rows > 0;
 	if (stats->has_list_imbalance)
-		stats->list_imbalance = double(largest) / (double(stats->live) / meta.lists);
-	stats->live += stats->pending;
+		stats->list_imbalance = double(counts.largest) / (double(counts.rows) / meta.lists);
 	stats->has_rows_since_training = (meta.flags & IVF_META_COUNTS_INSERTS) != 0;
 	if (stats->has_rows_since_training)
-		stats->rows_since_training = inserted;
+		stats->rows_since_training = counts.inserted;
+	stats->has_rows_out_of_range = meta.quantizer == uint8(vdb::IvfQuantizer::kSq8);
+	if (stats->has_rows_out_of_range)
+		stats->rows_out_of_range = counts.out_of_range;
+}
+
+void IvfCountCentroidPage(Relation index, const IvfMetaPageData &meta, BlockNumber block, Page page,
+                          IvfListCounts *counts) {
+	VdbCheckPageKind(index, page, block, IVF_PAGE_CENTROID);
+	counts->inserted += VdbPageGetOpaque(page)->aux;
+	counts->out_of_range += VdbPageGetOpaque(page)->aux16;
+	for (uint32 list = (block - meta.centroid_start) * meta.entries_per_page;
+	     list < meta.lists && IvfEntryBlock(meta, list) == block; list++) {
+		int64 rows = IvfPageEntry(page, meta, list)->rows;
+		counts->rows += rows;
+		counts->largest = Max(counts->largest, rows);
+	}
 }

@@ -215,7 +215,7 @@ void IvfInitDataPage(Page page) {
 // One GenericXLog record, of four pages at most: the entry page, two data
 // pages, and `from`'s pending page.
 bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code,
-                    IvfPendingSlot *from) {
+                    bool fits, IvfPendingSlot *from) {
 	Buffer meta_buffer = VdbReadBuffer(index, IVF_METAPAGE_BLKNO, BUFFER_LOCK_SHARE);
 	if (((IvfMetaPageData *) PageGetContents(BufferGetPage(meta_buffer)))->generation != meta.generation) {
 		UnlockReleaseBuffer(meta_buffer);
@@ -279,10 +279,15 @@ bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	header->count++;
 	e->insert = block;
 	e->rows++;
-	// Rows added since training, for vector_db_index_stats: the page is in
-	// this record already, so counting costs nothing more.
-	if (VdbPageGetOpaque(entry_page)->aux < PG_UINT32_MAX)
-		VdbPageGetOpaque(entry_page)->aux++;
+	// Rows added since training, and those of them that did not fit the
+	// quantizer's range, for vector_db_index_stats and the rebalance's
+	// rules: the page is in this record already, so counting costs nothing
+	// more.
+	VdbPageOpaque *counts = VdbPageGetOpaque(entry_page);
+	if (counts->aux < PG_UINT32_MAX)
+		counts->aux++;
+	if (!fits && counts->aux16 < PG_UINT16_MAX)
+		counts->aux16++;
 	if (from != NULL)
 		IvfPendingTuple(edit.Register(pending_buffer), *from->shape, from->slot)->flags |= IVF_PENDING_GONE;
 	edit.Finish();

@@ -25,7 +25,7 @@ TEST(PerDimensionSq8, ReconstructionErrorIsAtMostHalfAStep) {
 	std::vector<uint8_t> code(sq.code_size());
 	std::vector<float> back(d);
 	for (size_t i = 0; i < n; i++) {
-		sq.Encode(&x[i * d], code.data());
+		ASSERT_TRUE(sq.Encode(&x[i * d], code.data())) << "a training row fits the range";
 		sq.Decode(code.data(), back.data());
 		for (size_t j = 0; j < d; j++)
 			ASSERT_LE(std::fabs(back[j] - x[i * d + j]), (hi[j] - lo[j]) / 255 / 2 * 1.001f + 1e-6f);
@@ -38,7 +38,7 @@ TEST(PerDimensionSq8, ClampsValuesOutsideTheTrainedRange) {
 	ASSERT_TRUE(PerDimensionSq8Quantizer::Train(x.data(), 2, 2, &sq).ok());
 	float outside[2] = {-5, 100};
 	uint8_t code[2 + sizeof(float)];
-	sq.Encode(outside, code);
+	EXPECT_FALSE(sq.Encode(outside, code));
 	EXPECT_EQ(code[0], 0);
 	EXPECT_EQ(code[1], 255);
 	float back[2];
@@ -47,15 +47,33 @@ TEST(PerDimensionSq8, ClampsValuesOutsideTheTrainedRange) {
 	EXPECT_FLOAT_EQ(back[1], 20);
 }
 
+// Dimension 0 spans [0, 1] and dimension 1 [10, 20]: a value past an end
+// by up to a tenth of the width fits, one further does not.
+TEST(PerDimensionSq8, RowsFitTheRangeWithinATenthOfItsWidth) {
+	std::vector<float> x = {0, 10, 1, 20};
+	PerDimensionSq8Quantizer sq;
+	ASSERT_TRUE(PerDimensionSq8Quantizer::Train(x.data(), 2, 2, &sq).ok());
+	uint8_t code[2 + sizeof(float)];
+	float edges[][2] = {{-0.09f, 10}, {1.09f, 20}, {0.5f, 9.1f}, {0.5f, 20.9f}};
+	for (const auto &row : edges)
+		EXPECT_TRUE(sq.Encode(row, code)) << row[0] << ", " << row[1];
+	float beyond[][2] = {{-0.11f, 15}, {1.11f, 15}, {0.5f, 8.9f}, {0.5f, 21.1f}};
+	for (const auto &row : beyond)
+		EXPECT_FALSE(sq.Encode(row, code)) << row[0] << ", " << row[1];
+}
+
 TEST(PerDimensionSq8, ConstantDimensionsEncodeExactly) {
 	std::vector<float> x = {3, 1, 3, 2, 3, 5};
 	PerDimensionSq8Quantizer sq;
 	ASSERT_TRUE(PerDimensionSq8Quantizer::Train(x.data(), 3, 2, &sq).ok());
 	uint8_t code[2 + sizeof(float)];
 	float back[2];
-	sq.Encode(&x[2], code);
+	EXPECT_TRUE(sq.Encode(&x[2], code));
 	sq.Decode(code, back);
 	EXPECT_FLOAT_EQ(back[0], 3);
+	// Any other value of a constant dimension is lost to the clamp.
+	float other[2] = {3.5f, 2};
+	EXPECT_FALSE(sq.Encode(other, code));
 }
 
 // The asymmetric distances are those to the decoded vector.

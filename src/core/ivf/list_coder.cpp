@@ -238,18 +238,17 @@ void IvfCoder::ToQuantizerInput(const void *element, float *out) const {
 	}
 }
 
-void IvfCoder::Encode(const void *element, const float *centroid, uint8_t *code) const {
+bool IvfCoder::Encode(const void *element, const float *centroid, uint8_t *code) const {
 	if (kind_ == IvfQuantizer::kFlat) {
 		memcpy(code, element, metric_.bytes);
-		return;
+		return true;
 	}
 	size_t d = metric_.dims;
 	scratch_.resize(d);
 	ToQuantizerInput(element, scratch_.data());
 	switch (kind_) {
 	case IvfQuantizer::kSq8:
-		sq8_->Encode(scratch_.data(), code);
-		break;
+		return sq8_->Encode(scratch_.data(), code);
 	case IvfQuantizer::kPq:
 		residual_.resize(d);
 		for (size_t j = 0; j < d; j++)
@@ -269,6 +268,7 @@ void IvfCoder::Encode(const void *element, const float *centroid, uint8_t *code)
 	default:
 		break;
 	}
+	return true;
 }
 
 // The parts of the query state that do not depend on the list.

@@ -65,7 +65,9 @@ public:
 	std::vector<uint8_t> Serialize() const;
 
 	// element: the prepared element (metric encoding); centroid: float32.
-	void Encode(const void *element, const float *centroid, uint8_t *code) const;
+	// Returns whether the element fits the quantizer's trained range (SQ8's
+	// Encode); other codes have no range and always fit.
+	bool Encode(const void *element, const float *centroid, uint8_t *code) const;
 	// Readies the query state for a prepared query element (once per query),
 	// then for each list probed (its float32 centroid).
 	void PrepareQuery(const void *element, IvfListQuery *out) const;

@@ -30,18 +30,24 @@ Status PerDimensionSq8Quantizer::Train(const float *x, size_t n, size_t d, PerDi
 	return Status::Ok();
 }
 
-// Rounds to the nearest level (the error per dimension is at most step / 2)
-// and appends the decoded vector's squared length relative to the minimum.
-void PerDimensionSq8Quantizer::Encode(const float *x, uint8_t *code) const {
+// Rounds to the nearest level (the error per dimension is at most step / 2
+// inside the range) and appends the decoded vector's squared length
+// relative to the minimum.
+bool PerDimensionSq8Quantizer::Encode(const float *x, uint8_t *code) const {
+	constexpr float kSlackLevels = 255.0f * kRangeSlack;
+	bool fits = true;
 	double length = 0;
 	for (size_t j = 0; j < min_.size(); j++) {
 		float level = step_[j] > 0 ? (x[j] - min_[j]) / step_[j] : 0.0f;
+		if (step_[j] > 0 ? level < -kSlackLevels || level > 255.0f + kSlackLevels : x[j] != min_[j])
+			fits = false;
 		code[j] = uint8_t(std::lrint(std::min(255.0f, std::max(0.0f, level))));
 		double offset = double(step_[j]) * code[j];
 		length += offset * offset;
 	}
 	float stored = float(length);
 	memcpy(code + min_.size(), &stored, sizeof stored);
+	return fits;
 }
 
 void PerDimensionSq8Quantizer::Decode(const uint8_t *code, float *x) const {

@@ -32,6 +32,11 @@ struct PerDimensionSq8Query {
 class PerDimensionSq8Quantizer {
 public:
 	static constexpr uint8_t kFormatVersion = 2;  // 2: codes carry |x' - min|^2
+	// A value this far past either end of its dimension's range, as a
+	// fraction of the range's width, no longer fits it (Encode). Below it the
+	// clamped code is off by at most 26 levels of 255, which the exact
+	// re-rank absorbs; past it, rows crowd onto the end level.
+	static constexpr float kRangeSlack = 0.1f;
 
 	// Learns each dimension's range from n row-major vectors.
 	static Status Train(const float *x, size_t n, size_t d, PerDimensionSq8Quantizer *out);
@@ -39,8 +44,11 @@ public:
 	size_t dims() const { return min_.size(); }
 	size_t code_size() const { return min_.size() + sizeof(float); }
 
-	// Values outside the trained range are clamped to it.
-	void Encode(const float *x, uint8_t *code) const;
+	// Values outside the trained range are clamped to it. Returns whether x
+	// fits the range: false when a dimension lies beyond it by more than
+	// kRangeSlack of its width (or off a constant dimension's value), the
+	// sign that the data drifted from what the quantizer was trained on.
+	bool Encode(const float *x, uint8_t *code) const;
 	void Decode(const uint8_t *code, float *x) const;
 
 	// Cosine: pass unit vectors and kInnerProduct (1 + the result is cosine distance).
