@@ -18,7 +18,7 @@ import sys
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, engines, ingest, report, sections, vacuum_inserts  # noqa: E402
+from vdbbench import dataset, drift, engines, ingest, report, sections, vacuum_inserts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
@@ -47,6 +47,9 @@ def parse_args(argv):
                     help="only measure fast ingest (single-row INSERTs by 4 pgbench clients for 20 s into each "
                          "vector index, recall before and after the merge); replaces that section of the report")
     ap.add_argument("--no-ingest", action="store_true", help="leave the ingest measurement out of a full run")
+    ap.add_argument("--drift", action="store_true",
+                    help="only measure IVF drift recovery (half the rows replaced by other classes; recall "
+                         "drifted, rebalanced and after REINDEX); replaces that section of the report")
     ap.add_argument("--filtered", action="store_true",
                     help="also sweep WHERE label = x queries (x the query's class): recall and rows returned")
     ap.add_argument("--set", action="append", default=[], metavar="GUC=VALUE",
@@ -343,6 +346,20 @@ def run_vacuum_inserts(args, ds, argv):
     return 0
 
 
+def run_drift(args, ds, argv):
+    """--drift: that one measurement for each SQL engine."""
+    stats = []
+    for eng in loaded_engines(args, ds):
+        say(f"== {eng.name} ({eng.extension} {eng.version}): IVF drift recovery")
+        stats += drift.measure(eng, ds, say)
+    for line in drift.goal_lines(stats):
+        say(line)
+    if stats and args.report:
+        sections.write_section(args.report, drift.render(stats, shown_command(argv), machine_line(args)), drift.MARK)
+        say(f"wrote {args.report}")
+    return 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -352,6 +369,8 @@ def main(argv=None):
         return run_vacuum_inserts(args, ds, sys.argv[1:] if argv is None else argv)
     if args.ingest:
         return ingest_only(args, ds, sys.argv[1:] if argv is None else argv)
+    if args.drift:
+        return run_drift(args, ds, sys.argv[1:] if argv is None else argv)
     _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
     filtered_gt = None
     if args.filtered:
@@ -388,7 +407,7 @@ def main(argv=None):
         old = open(args.report).read() if os.path.exists(args.report) else ""
         text = report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
                              (run.scale_builds, run.scale_points) if args.scale else (), plot_name)
-        for mark in (vacuum_inserts.MARK, ingest.MARK):
+        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK):
             text = sections.with_section(text, sections.section_of(old, mark), mark)
         with open(args.report, "w") as f:
             f.write(text)
