@@ -52,7 +52,7 @@ def parse_args(argv):
                     help="only measure range search (vector_db's hnsw and ivf against the exact scan, radii of "
                          "about 10, 100 and 1,000 rows); replaces that section of the report")
     ap.add_argument("--tenants", action="store_true",
-                    help="only measure multi-tenant search (a LIST partition per tenant against one table, "
+                    help="only measure multi-tenant search (a LIST partition per tenant, HASH partitions, one table; "
                          "vector_db and pgvector); replaces that section of the report")
     ap.add_argument("--section-rows", type=int, default=None, metavar="N",
                     help="--range and --tenants: use the first N training rows (default all 60,000)")

@@ -12,6 +12,8 @@ tenant's rows.
 Layouts, in each engine's database:
   list   items_t PARTITION BY LIST (label), a partition per tenant, an
          hnsw index created on each partition (no partitioned index);
+  hash   items_t PARTITION BY HASH (label) into HASH_PARTITIONS, each with
+         its own hnsw index and a btree on label;
   table  the harness's items with an hnsw index and a btree on label.
 Plans: the planner's (which takes a sequential or bitmap scan and a sort
 for a small tenant when that is cheaper), with custom plans (plan_cache_mode =
@@ -32,6 +34,7 @@ from .measure import SqlSearch, make_point, timed_loop
 
 MARK = "<!-- tenants -->"
 TENANTS = 100
+HASH_PARTITIONS = 8
 EF_SEARCH = (40, 100)
 BUILD = "hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)"
 
@@ -55,17 +58,30 @@ class TenantStat:
     load: str            # the 1-minute load average as the point began and ended
 
 
-def create_list_layout(eng):
-    """items_t, a partition per tenant filled from items, each indexed."""
+def create_partitioned(eng, strategy, bounds, btree):
+    """items_t partitioned BY `strategy` (label), a partition per bound
+    (FOR VALUES ...) filled from items, each with its own hnsw index (and
+    a btree on label when `btree`)."""
     with eng.session() as cur:
         cur.execute("DROP TABLE IF EXISTS items_t")
-        cur.execute("CREATE TABLE items_t (LIKE items) PARTITION BY LIST (label)")
-        for t in range(TENANTS):
-            cur.execute(f"CREATE TABLE items_t_{t} PARTITION OF items_t FOR VALUES IN ({t})")
+        cur.execute(f"CREATE TABLE items_t (LIKE items) PARTITION BY {strategy} (label)")
+        for i, bound in enumerate(bounds):
+            cur.execute(f"CREATE TABLE items_t_{i} PARTITION OF items_t FOR VALUES {bound}")
         cur.execute("INSERT INTO items_t SELECT * FROM items")
-        for t in range(TENANTS):
-            cur.execute(f"CREATE INDEX items_t_{t}_hnsw ON items_t_{t} USING {BUILD}")
+        for i in range(len(bounds)):
+            cur.execute(f"CREATE INDEX items_t_{i}_hnsw ON items_t_{i} USING {BUILD}")
+            if btree:
+                cur.execute(f"CREATE INDEX items_t_{i}_label ON items_t_{i} (label)")
         cur.execute("ANALYZE items_t")
+
+
+def create_list_layout(eng):
+    create_partitioned(eng, "LIST", [f"IN ({t})" for t in range(TENANTS)], btree=False)
+
+
+def create_hash_layout(eng):
+    create_partitioned(eng, "HASH", [f"WITH (MODULUS {HASH_PARTITIONS}, REMAINDER {r})"
+                                     for r in range(HASH_PARTITIONS)], btree=True)
 
 
 def create_table_layout(eng):
@@ -90,7 +106,8 @@ def measure(eng, ds, queries, say):
     and ds.gt the tenant-filtered exact top-10."""
     params = [(p, str(int(t)).encode()) for p, t in zip(eng.encode(ds.test[:queries]), ds.test_labels)]
     stats = []
-    for layout, create, table in (("list", create_list_layout, "items_t"), ("table", create_table_layout, "items")):
+    for layout, create, table in (("list", create_list_layout, "items_t"), ("hash", create_hash_layout, "items_t"),
+                                  ("table", create_table_layout, "items")):
         create(eng)
         sql = f"SELECT id FROM {table} WHERE label = $2 ORDER BY embedding <-> $1 LIMIT 10"
         for name, settings in plans():
@@ -120,14 +137,21 @@ def best(stats, engine, layout=None):
     return max(ok, key=lambda s: s.qps) if ok else None
 
 
-def ratio_lines(stats):
-    ours, theirs = best(stats, "vector_db", "list"), best(stats, "pgvector")
+def ratio_line(what, ours, what_theirs, theirs):
     if ours is None or theirs is None:
-        return ["- no ratio: " + ("vector_db's LIST layout" if ours is None else "pgvector") +
-                " has no point with recall@10 >= 0.95 and 10 rows on every query in this run"]
-    return [f"- vector_db, LIST layout ({ours.plan}): {ours.qps / theirs.qps:.2f}× the QPS of pgvector's best plan "
-            f"({theirs.layout}, {theirs.plan}): {ours.qps:,.0f} / {theirs.qps:,.0f} QPS, recall@10 "
-            f"{ours.recall:.4f} / {theirs.recall:.4f}"]
+        return (f"- {what} against {what_theirs}: no ratio, {what if ours is None else what_theirs} has no point "
+                "with recall@10 >= 0.95 and 10 rows on every query in this run")
+    return (f"- {what} ({ours.plan}): {ours.qps / theirs.qps:.2f}× the QPS of {what_theirs} ({theirs.layout}, "
+            f"{theirs.plan}): {ours.qps:,.0f} / {theirs.qps:,.0f} QPS, recall@10 {ours.recall:.4f} / "
+            f"{theirs.recall:.4f}")
+
+
+def ratio_lines(stats):
+    """vector_db's LIST layout against pgvector's best plan, and against
+    vector_db's HASH layout."""
+    ours = best(stats, "vector_db", "list")
+    return [ratio_line("vector_db, LIST layout", ours, "pgvector's best plan", best(stats, "pgvector")),
+            ratio_line("vector_db, LIST layout", ours, "vector_db's HASH layout", best(stats, "vector_db", "hash"))]
 
 
 def render(stats, rows, command, machine):
@@ -135,8 +159,9 @@ def render(stats, rows, command, machine):
              f"Fashion-MNIST ({rows:,} rows × 784) split into {TENANTS} tenants of uneven sizes by a fixed rule "
              "(bench/vdbbench/tenants.py: 10% of the rows down to 0.5%); each query searches one tenant: "
              "`WHERE label = $2 ORDER BY embedding <-> $1 LIMIT 10`, with custom plans. Layouts: `list`, a LIST "
-             "partition per tenant with its own hnsw index (m 16, ef_construction 64); `table`, one table with "
-             "an hnsw index and a btree on the tenant. Recall@10 against each tenant's exact top-10; min rows: "
+             "partition per tenant with its own hnsw index (m 16, ef_construction 64); `hash`, "
+             f"{HASH_PARTITIONS} HASH partitions, each with an hnsw index and a btree on the tenant; `table`, one "
+             "table with an hnsw index and a btree on the tenant. Recall@10 against each tenant's exact top-10; min rows: "
              "the fewest rows a query returned.", "",
              "| engine | layout | plan | queries | recall@10 | min rows | QPS | p50 (ms) | load average |",
              "|---|---|---|---:|---:|---:|---:|---:|---|"]

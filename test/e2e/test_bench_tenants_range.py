@@ -47,10 +47,12 @@ class Tenants(unittest.TestCase):
         s = [tstat("pgvector", "table", "fast but short", 0.99, 9, 900.0),
              tstat("pgvector", "table", "fast but poor", 0.90, 10, 800.0),
              tstat("pgvector", "list", "good", 0.97, 10, 100.0),
-             tstat("vector_db", "list", "ours", 0.98, 10, 300.0)]
+             tstat("vector_db", "list", "ours", 0.98, 10, 300.0),
+             tstat("vector_db", "hash", "hashed", 0.99, 10, 150.0)]
         self.assertEqual(tenants.best(s, "pgvector").plan, "good")
-        (line,) = tenants.ratio_lines(s)
-        self.assertIn("3.00×", line)
+        against_pgvector, against_hash = tenants.ratio_lines(s)
+        self.assertIn("3.00× the QPS of pgvector's best plan", against_pgvector)
+        self.assertIn("2.00× the QPS of vector_db's HASH layout", against_hash)
         self.assertIn("no ratio", tenants.ratio_lines(s[:3])[0])
 
 
