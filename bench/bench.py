@@ -389,10 +389,10 @@ def run_tenants(args, ds, argv):
     ds.train_labels = tenants.tenant_of(np.arange(len(ds.train)))
     ds.test_labels = tenants.tenant_of(np.arange(len(ds.test)))
     _, ds.gt = dataset.ground_truth(args.results_dir, ds.train, ds.test, 10, ds.train_labels, ds.test_labels)
-    stats = []
-    for eng in loaded_engines(args, ds):
-        say(f"== {eng.name} ({eng.extension} {eng.version}): {tenants.TENANTS} tenants on {len(ds.train):,} rows")
-        stats += tenants.measure(eng, ds, args.section_queries, say)
+    engs = loaded_engines(args, ds)
+    say(f"== {', '.join(f'{e.name} ({e.extension} {e.version})' for e in engs)}: {tenants.TENANTS} tenants on "
+        f"{len(ds.train):,} rows")
+    stats = tenants.measure(engs, ds, args.section_queries, say)
     return report_section(args, tenants, stats, len(ds.train), argv)
 
 
