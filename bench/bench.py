@@ -15,10 +15,11 @@ import platform
 import subprocess
 import sys
 
+import numpy as np
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, drift, engines, ingest, report, sections, vacuum_inserts  # noqa: E402
+from vdbbench import dataset, drift, engines, ingest, rangesearch, report, sections, tenants, vacuum_inserts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
@@ -50,6 +51,16 @@ def parse_args(argv):
     ap.add_argument("--drift", action="store_true",
                     help="only measure IVF drift recovery (half the rows replaced by other classes; recall "
                          "drifted, rebalanced and after REINDEX); replaces that section of the report")
+    ap.add_argument("--range", action="store_true",
+                    help="only measure range search (vector_db's hnsw and ivf against the exact scan, radii of "
+                         "about 10, 100 and 1,000 rows); replaces that section of the report")
+    ap.add_argument("--tenants", action="store_true",
+                    help="only measure multi-tenant search (a LIST partition per tenant, HASH partitions, one table; "
+                         "vector_db and pgvector); replaces that section of the report")
+    ap.add_argument("--section-rows", type=int, default=None, metavar="N",
+                    help="--range and --tenants: use the first N training rows (default all 60,000)")
+    ap.add_argument("--section-queries", type=int, default=300, metavar="N",
+                    help="--range and --tenants: queries per point (default 300; the exact scan gets a third)")
     ap.add_argument("--filtered", action="store_true",
                     help="also sweep WHERE label = x queries (x the query's class): recall and rows returned")
     ap.add_argument("--set", action="append", default=[], metavar="GUC=VALUE",
@@ -346,18 +357,55 @@ def run_vacuum_inserts(args, ds, argv):
     return 0
 
 
+def section_dataset(args, ds):
+    """The data of --range and --tenants: the first --section-rows rows."""
+    n = args.section_rows or len(ds.train)
+    return dataset.Dataset(f"{ds.name}-{n}", ds.train[:n], ds.test[:args.section_queries])
+
+
+def report_section(args, module, stats, rows, argv):
+    """Prints the ratios of a section's module (rangesearch, tenants) and
+    writes its section of the report."""
+    for line in module.ratio_lines(stats):
+        say(line)
+    if stats and args.report:
+        sections.write_section(args.report, module.render(stats, rows, shown_command(argv), machine_line(args)),
+                               module.MARK)
+        say(f"wrote {args.report}")
+    return 0
+
+
 def run_drift(args, ds, argv):
     """--drift: that one measurement for each SQL engine."""
     stats = []
     for eng in loaded_engines(args, ds):
         say(f"== {eng.name} ({eng.extension} {eng.version}): IVF drift recovery")
         stats += drift.measure(eng, ds, say)
-    for line in drift.goal_lines(stats):
-        say(line)
-    if stats and args.report:
-        sections.write_section(args.report, drift.render(stats, shown_command(argv), machine_line(args)), drift.MARK)
-        say(f"wrote {args.report}")
-    return 0
+    return report_section(args, drift, stats, len(ds.train), argv)
+
+
+def run_range(args, ds, argv):
+    """--range: vector_db only (pgvector has no range search)."""
+    ds = section_dataset(args, ds)
+    args.engines = ["vector_db"]
+    stats = []
+    for eng in loaded_engines(args, ds):
+        say(f"== {eng.name} ({eng.extension} {eng.version}): range search on {len(ds.train):,} rows")
+        stats = rangesearch.measure(eng, ds, args.section_queries, max(1, args.section_queries // 3), say)
+    return report_section(args, rangesearch, stats, len(ds.train), argv)
+
+
+def run_tenants(args, ds, argv):
+    """--tenants: each SQL engine on the same tenants."""
+    ds = section_dataset(args, ds)
+    ds.train_labels = tenants.tenant_of(np.arange(len(ds.train)))
+    ds.test_labels = tenants.tenant_of(np.arange(len(ds.test)))
+    _, ds.gt = dataset.ground_truth(args.results_dir, ds.train, ds.test, 10, ds.train_labels, ds.test_labels)
+    engs = loaded_engines(args, ds)
+    say(f"== {', '.join(f'{e.name} ({e.extension} {e.version})' for e in engs)}: {tenants.TENANTS} tenants on "
+        f"{len(ds.train):,} rows")
+    stats = tenants.measure(engs, ds, args.section_queries, say)
+    return report_section(args, tenants, stats, len(ds.train), argv)
 
 
 def main(argv=None):
@@ -371,6 +419,10 @@ def main(argv=None):
         return ingest_only(args, ds, sys.argv[1:] if argv is None else argv)
     if args.drift:
         return run_drift(args, ds, sys.argv[1:] if argv is None else argv)
+    if args.range:
+        return run_range(args, ds, sys.argv[1:] if argv is None else argv)
+    if args.tenants:
+        return run_tenants(args, ds, sys.argv[1:] if argv is None else argv)
     _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
     filtered_gt = None
     if args.filtered:
@@ -407,7 +459,7 @@ def main(argv=None):
         old = open(args.report).read() if os.path.exists(args.report) else ""
         text = report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
                              (run.scale_builds, run.scale_points) if args.scale else (), plot_name)
-        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK):
+        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, tenants.MARK):
             text = sections.with_section(text, sections.section_of(old, mark), mark)
         with open(args.report, "w") as f:
             f.write(text)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dataset, engines, pgbench
+from . import dataset, engines, pgbench, sections
 
 MARK = "<!-- ivf-drift -->"
 LISTS = 245
@@ -146,10 +146,10 @@ def measure(eng, ds, say):
     return stats
 
 
-def render(stats, command, machine):
+def render(stats, rows, command, machine):
     """The report section, between MARK lines (kept by later full runs)."""
     lines = [MARK, "## IVF drift recovery", "",
-             f"Fashion-MNIST: each index is built on the rows of classes 0–4, then half of them are replaced "
+             f"Fashion-MNIST ({rows:,} rows): each index is built on the rows of classes 0–4, then half of them are replaced "
              f"by rows of classes 5–9 (the data's other clusters), and recall@10 at probes {PROBES} "
              f"({LISTS} lists, {QUERIES:,} test images of all classes) is measured against the exact top-10 "
              "of the table as it is at each step: as built ('trained'), after the replacement "
@@ -165,11 +165,12 @@ def render(stats, command, machine):
                      f"{s.drifted:.4f} | {_fmt(s.rebalanced)} | {s.rebalanced_by or '—'} | "
                      f"{_fmt(s.rebalance_s, '.1f')} | {s.fresh:.4f} | {s.reindex_s:.1f} | "
                      f"{s.load_start:.1f} → {s.load_end:.1f} |")
-    lines += [""] + goal_lines(stats) + ["", f"Command: `{command}`. Machine: {machine}.", MARK, ""]
+    lines += sections.closing_lines(ratio_lines(stats), command, machine, MARK)
     return "\n".join(lines)
 
 
-def goal_lines(stats):
+def ratio_lines(stats):
+    """vector_db's rebalanced recall against its fresh build's."""
     out = []
     for s in stats:
         if s.engine != "vector_db":

@@ -24,3 +24,9 @@ def write_section(report_path, section, mark):
     text = open(report_path).read() if os.path.exists(report_path) else ""
     with open(report_path, "w") as f:
         f.write(with_section(text, section, mark))
+
+
+def closing_lines(ratios, command, machine, mark):
+    """The end of a section: its ratio lines, the command and the machine,
+    and the closing marker."""
+    return [""] + ratios + ["", f"Command: `{command}`. Machine: {machine}.", mark, ""]

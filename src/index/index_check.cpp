@@ -31,6 +31,7 @@ extern "C" {
 #include "storage/bufmgr.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 }
@@ -94,6 +95,16 @@ Oid VdbIndexTable(Oid index_oid) {
 		if (name == NULL)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", index_oid)));
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", name)));
+	}
+	// A partitioned index (CREATE INDEX on a partitioned table) has no
+	// pages: its partitions' indexes hold the entries, one by one.
+	if (get_rel_relkind(index_oid) == RELKIND_PARTITIONED_INDEX) {
+		const char *name = get_rel_name(index_oid);
+		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is a partitioned index", name),
+		                errdetail("A partitioned index has no entries of its own; the index of each partition has."),
+		                errhint("Call the function on each partition's index: SELECT relid FROM "
+		                        "pg_partition_tree('%s') WHERE isleaf lists them.",
+		                        quote_qualified_identifier(get_namespace_name(get_rel_namespace(index_oid)), name))));
 	}
 	return heap_oid;
 }

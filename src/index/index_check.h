@@ -44,7 +44,8 @@ typedef void (*VdbIndexChecker)(Relation index, VdbIndexedTids *indexed);
 void VdbRegisterIndexChecker(const char *am_name, VdbIndexChecker checker);
 
 // The table of an index, taking no lock; 42P01 when the OID names no
-// relation, 42809 when it names no index.
+// relation, 42809 when it names no index or a partitioned index (which has
+// no pages: the SQL functions work on the index of one partition).
 Oid VdbIndexTable(Oid index_oid);
 
 // Whether the current user may check or inspect the indexes of a table: its

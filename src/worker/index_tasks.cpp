@@ -65,7 +65,8 @@ struct IndexRef {
 };
 
 // The valid, permanent or unlogged vector_db indexes of the database (other
-// sessions' temporary ones cannot be read), as IndexRef * in cxt.
+// sessions' temporary ones cannot be read), partitions' indexes included,
+// as IndexRef * in cxt.
 List *ListIndexes(MemoryContext cxt) {
 	List *result = NIL;
 	StartTransactionCommand();
@@ -78,6 +79,9 @@ List *ListIndexes(MemoryContext cxt) {
 	    " JOIN pg_catalog.pg_am a ON a.oid OPERATOR(pg_catalog.=) c.relam"
 	    " WHERE a.amname OPERATOR(pg_catalog.=) ANY ('{hnsw,ivfflat,ivf}'::pg_catalog.name[])"
 	    " AND i.indisvalid AND i.indisready AND c.relpersistence OPERATOR(pg_catalog.<>) 't'"
+	    // Not a partitioned index: it has no pages, its partitions' indexes
+	    // (listed themselves) do.
+	    " AND c.relkind OPERATOR(pg_catalog.=) 'i'"
 	    " ORDER BY 1",
 	    true, 0);
 	if (rc != SPI_OK_SELECT)

@@ -9,9 +9,12 @@
 # holds it for vector_db.test_index_task milliseconds.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use worker_common;
 
 my $node = PostgreSQL::Test::Cluster->new('workers');
 $node->init;
@@ -116,15 +119,3 @@ $holder->quit;
 $node->stop;
 done_testing();
 
-# Polls a condition for up to the default timeout.
-sub poll_until
-{
-	my ($cond) = @_;
-	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
-	while (time() < $deadline)
-	{
-		return 1 if $cond->();
-		select(undef, undef, undef, 0.1);
-	}
-	return 0;
-}

@@ -6,8 +6,9 @@ use strict;
 use warnings;
 use Exporter 'import';
 use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
 
-our @EXPORT = qw(start_worker_node);
+our @EXPORT = qw(start_worker_node poll_until);
 
 # A started node with vector_db preloaded and its workers napping 1 s
 # (autovacuum off, so that only the test and the workers touch the
@@ -31,6 +32,19 @@ INSERT INTO items SELECT i, (SELECT array_agg(random() - 0.5)::float4[] FROM gen
 FROM generate_series(1, $rows) i;
 });
 	return $node;
+}
+
+# Polls a condition for up to the default timeout; whether it became true.
+sub poll_until
+{
+	my ($cond) = @_;
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+	while (time() < $deadline)
+	{
+		return 1 if $cond->();
+		select(undef, undef, undef, 0.1);
+	}
+	return 0;
 }
 
 1;
