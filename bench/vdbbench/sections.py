@@ -1,6 +1,6 @@
 """Sections of docs/benchmarks.md that a measurement of their own writes
-(VACUUM beside inserts, ingest, IVF drift): each lies between two copies of its marker
-line, and a later full run or another section's run keeps it as it is."""
+(VACUUM beside inserts, ingest, IVF drift, range search, tenants): each lies
+between two copies of its marker line, and a later full run or another section's run keeps it as it is."""
 import os
 
 
