@@ -6,7 +6,10 @@
 # re-ranked) the index finds every row exact search finds, in exact order
 # (the same distances), and vector_db_index_check (heapallindexed) passes;
 # after the build, after inserts into the lists and into the pending area,
-# after deletes and VACUUM, and after a compaction and a rebalance.
+# after deletes and VACUUM, and after a compaction and a rebalance. A
+# streaming standby replays it all, checking every generic WAL record
+# against the page it rebuilds, and then returns the primary's rows and
+# passes the check too.
 use strict;
 use warnings;
 use FindBin;
@@ -15,11 +18,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use hnsw_common;
+use ivf_common;
 
-my $node = PostgreSQL::Test::Cluster->new('ivf_dims');
-$node->init;
-$node->append_conf('postgresql.conf', "maintenance_work_mem = '256MB'");
-$node->start;
+my ($node, $standby) = start_primary_and_standby('ivf_dims_');
 $node->safe_psql('postgres', 'CREATE EXTENSION vector_db');
 create_recall_function($node, 'postgres');
 
@@ -69,8 +70,14 @@ for my $case (@cases) {
 	$node->safe_psql('postgres',
 		"DELETE FROM items WHERE id % 5 = 0; SELECT vector_db_compact('idx'); SELECT vector_db_rebalance('idx')");
 	exact($settings, "$what, after compaction and rebalance");
+	standby_matches_primary($node, $standby, 'postgres',
+		"$settings SET enable_seqscan = off; SELECT id FROM items ORDER BY v <-> (SELECT v FROM queries WHERE id = 1) LIMIT 10",
+		$what);
+	check_ivf_indexes($standby, 'postgres', "$what, standby");
 	$node->safe_psql('postgres', 'DROP TABLE items, queries');
 }
 
+ok(!$standby->log_contains('inconsistent page found'), 'no inconsistent page during replay');
+$standby->stop;
 $node->stop;
 done_testing();
