@@ -66,6 +66,16 @@ DROP INDEX ivf_dims_q_half;
 RESET ivf.probes;
 RESET ivf.rerank;
 
+-- An unlogged table's index writes its init fork beside the index: the
+-- metapage, 8 state pages holding the list's (zero) 64,000-byte centroid,
+-- and the centroid page with its entry.
+CREATE UNLOGGED TABLE ivf_dims_unlogged (id int, v vector(16000));
+CREATE INDEX ivf_dims_unlogged_idx ON ivf_dims_unlogged USING ivfflat (v) WITH (lists = 1);
+INSERT INTO ivf_dims_unlogged SELECT id, v FROM ivf_dims_items WHERE id <= 3;
+SELECT same_order('ivf_dims_unlogged', 'v', '<->', v, 3) AS unlogged FROM ivf_dims_q;
+SELECT pg_relation_size('ivf_dims_unlogged_idx', 'init') = 10 * current_setting('block_size')::int AS init_fork_pages;
+DROP TABLE ivf_dims_unlogged;
+
 -- Past the limit: the types stop at 16,000 dimensions (22023) before any
 -- index does; bit columns at hnsw's 64,000, with pgvector's message (54000).
 SELECT try($$CREATE TABLE ivf_dims_wide (v vector(16001))$$);
