@@ -115,16 +115,9 @@ int NextLevel(BuildState *state, uint32 id) {
 
 // Copies an element into the group's pages at its stream position.
 void WriteElement(Page *pages, const HnswGeometry &g, BlockNumber first_block, uint32 id, const void *element) {
-	HnswStreamPos pos = HnswElementPos(g, id);
-	const char *in = (const char *) element;
-	uint32 left = g.element_bytes;
-	while (left > 0) {
-		uint32 piece = Min(left, pos.contiguous);
-		memcpy(pages[pos.block - first_block] + pos.offset, in, piece);
-		in += piece;
-		left -= piece;
-		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
-	}
+	VdbForEachSpanPiece(HnswElementPos(g, id), g.element_bytes, [&](VdbSpanPos pos, uint32 piece, uint32 done) {
+		memcpy(pages[pos.block - first_block] + pos.offset, (const char *) element + done, piece);
+	});
 }
 
 // Formats one group's pages from the in-memory graph.

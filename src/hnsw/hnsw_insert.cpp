@@ -163,20 +163,13 @@ int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid,
 }  // namespace
 
 void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored) {
-	HnswStreamPos pos = HnswElementPos(g, id);
-	const char *in = (const char *) stored;
-	uint32 left = g.element_bytes;
-	while (left > 0) {
-		uint32 piece = Min(left, pos.contiguous);
+	VdbForEachSpanPiece(HnswElementPos(g, id), g.element_bytes, [&](VdbSpanPos pos, uint32 piece, uint32 done) {
 		Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_EXCLUSIVE);
 		VdbPageEdit edit(index);
-		memcpy(edit.Register(buffer) + pos.offset, in, piece);
+		memcpy(edit.Register(buffer) + pos.offset, (const char *) stored + done, piece);
 		edit.Finish();
 		UnlockReleaseBuffer(buffer);
-		in += piece;
-		left -= piece;
-		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
-	}
+	});
 }
 
 namespace {

@@ -169,20 +169,14 @@ inline const uint32 *HnswPageLinks(Page page, const HnswGeometry &g, const HnswN
 }
 
 // Where an element's bytes start, and how many of them lie on that page.
-struct HnswStreamPos {
-	BlockNumber block;
-	uint32 offset;
-	uint32 contiguous;
-};
-
-inline HnswStreamPos HnswElementPos(const HnswGeometry &g, uint32 id) {
+inline VdbSpanPos HnswElementPos(const HnswGeometry &g, uint32 id) {
 	uint64 offset = uint64(id % g.group_nodes) * g.element_bytes;
 	uint32 first_capacity = VDB_PAGE_DATA_END - g.vector_area_offset;
 	BlockNumber graph = HnswGraphBlock(g, id);
 	if (offset < first_capacity)
-		return HnswStreamPos{graph, uint32(g.vector_area_offset + offset), uint32(first_capacity - offset)};
+		return VdbSpanPos{graph, uint32(g.vector_area_offset + offset), uint32(first_capacity - offset)};
 	offset -= first_capacity;
 	uint32 in_page = uint32(offset % VDB_PAGE_DATA_SIZE);
-	return HnswStreamPos{BlockNumber(graph + 1 + offset / VDB_PAGE_DATA_SIZE), VDB_PAGE_DATA_OFFSET + in_page,
+	return VdbSpanPos{BlockNumber(graph + 1 + offset / VDB_PAGE_DATA_SIZE), VDB_PAGE_DATA_OFFSET + in_page,
 	                     uint32(VDB_PAGE_DATA_SIZE - in_page)};
 }

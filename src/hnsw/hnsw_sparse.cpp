@@ -55,7 +55,7 @@ bool LocatorFits(const HnswGeometry &g, const HnswSparseLocator &loc) {
 }
 
 HnswSparseLocator ReadLocator(Relation index, const HnswGeometry &g, uint32 id, HnswBufferHints *hints) {
-	HnswStreamPos pos = HnswElementPos(g, id);
+	VdbSpanPos pos = HnswElementPos(g, id);
 	Buffer buffer = VdbReadHinted(index, pos.block, hints);
 	HnswSparseLocator loc;
 	memcpy(&loc, BufferGetPage(buffer) + pos.offset, sizeof loc);

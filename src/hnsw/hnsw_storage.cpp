@@ -162,15 +162,11 @@ namespace {
 // element id on one page, in order, each page share-locked in turn.
 template <typename Use>
 void ForEachPiece(Relation index, const HnswGeometry &g, uint32 id, HnswBufferHints *hints, Use use) {
-	HnswStreamPos pos = HnswElementPos(g, id);
-	for (uint32 done = 0; done < g.element_bytes;) {
-		uint32 piece = Min(g.element_bytes - done, pos.contiguous);
+	VdbForEachSpanPiece(HnswElementPos(g, id), g.element_bytes, [&](VdbSpanPos pos, uint32 piece, uint32 done) {
 		Buffer buffer = VdbReadHinted(index, pos.block, hints);
 		use(BufferGetPage(buffer) + pos.offset, piece, done);
 		UnlockReleaseBuffer(buffer);
-		done += piece;
-		pos = HnswStreamPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
-	}
+	});
 }
 
 }  // namespace
@@ -183,7 +179,7 @@ void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst
 }
 
 void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
-	HnswStreamPos pos = HnswElementPos(g, id);
+	VdbSpanPos pos = HnswElementPos(g, id);
 	VdbPrefetchHinted(hints, pos.block, pos.offset, Min(pos.contiguous, g.element_bytes));
 }
 
@@ -217,7 +213,7 @@ namespace {
 template <typename Use>
 auto WithStoredElement(Relation index, const HnswGeometry &g, uint32 id, void *scratch, HnswBufferHints *hints,
                        Use use) {
-	HnswStreamPos pos = HnswElementPos(g, id);
+	VdbSpanPos pos = HnswElementPos(g, id);
 	if (pos.contiguous < g.element_bytes) {
 		HnswReadElement(index, g, id, scratch, hints);
 		return use((const void *) scratch);

@@ -67,6 +67,31 @@ private:
 	GenericXLogState *state_;
 };
 
+// Where a byte span starts that may run on past its page: `contiguous`
+// bytes at `offset` of `block`, then the data areas of block + 1, block + 2
+// and so on, each whole. HNSW's vector stream and IVF's element runs store
+// elements longer than the room left on a page (up to a page per 8,160
+// bytes: 8 pages for 16,000 float32 dimensions) this way.
+struct VdbSpanPos {
+	BlockNumber block;
+	uint32 offset;
+	uint32 contiguous;
+};
+
+// Calls piece(pos, bytes, done) for each page the `bytes` bytes from `pos`
+// cover, in order: `bytes` of the span lie at pos.offset of pos.block, and
+// `done` bytes came before them. Arithmetic only: the caller reads, writes
+// and locks the pages.
+template <typename Piece>
+void VdbForEachSpanPiece(VdbSpanPos pos, uint32 bytes, Piece piece) {
+	for (uint32 done = 0; done < bytes;) {
+		uint32 here = Min(bytes - done, pos.contiguous);
+		piece(pos, here, done);
+		done += here;
+		pos = VdbSpanPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
+	}
+}
+
 // Reads a block for reading or writing (pinned and locked in the given mode).
 Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode);
 

@@ -25,9 +25,6 @@ extern "C" {
 #define IVF_MIN_LISTS 1
 #define IVF_MAX_LISTS 32768
 #define IVFFLAT_DEFAULT_LISTS 100
-// pgvector's limits: 2000 float32, 4000 float16 or 64000 bit dimensions, so
-// that a list tuple and a centroid entry each fit on one page.
-#define IVF_MAX_ELEMENT_BYTES 8000
 
 // Build phases shown in pg_stat_progress_create_index (pgvector's numbers).
 #define IVF_PHASE_KMEANS 2
@@ -152,14 +149,22 @@ uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid
 // Where the parts of a pending page lie for elements of `element_bytes`.
 struct IvfPendingShape {
 	uint32 element_bytes;
-	uint32 stride;  // of a tuple: IvfTupleHeader, then the element
+	uint32 stride;  // of a tuple: IvfTupleHeader, then the element or its IvfRunRef
 	uint32 per_page;
+	bool in_run;  // the element is too long for a page: tuples hold IvfRunRefs
 };
 IvfPendingShape IvfPendingShapeOf(uint32 element_bytes);
 inline IvfTupleHeader *IvfPendingTuple(Page page, const IvfPendingShape &shape, uint32 i) {
 	return (IvfTupleHeader *) ((char *) page + IVF_DATA_START + i * shape.stride);
 }
 inline const void *IvfPendingElement(const IvfTupleHeader *tuple) { return tuple + 1; }
+// A pending tuple's element: in place, or read from its run into scratch
+// (shape.element_bytes). The caller holds the tuple's page locked.
+const void *IvfPendingElementOf(Relation index, const IvfPendingShape &shape, const IvfTupleHeader *tuple,
+                                void *scratch);
+// Frees the run of a pending tuple just flagged IVF_PENDING_GONE (nothing
+// for an element in place); the caller still holds its page.
+void IvfFreePendingRun(Relation index, const IvfPendingShape &shape, const IvfTupleHeader *tuple);
 // A pending tuple that a merge moves into a list (IvfAppendTuple's `from`):
 // its page and slot, and whether the append moved it.
 struct IvfPendingSlot {
@@ -186,6 +191,42 @@ bool IvfPendingMergeDue(Relation index);
 // The merge lock: merges hold it exclusively, the index check shared.
 void IvfLockMerges(Relation index, LOCKMODE mode);
 void IvfUnlockMerges(Relation index, LOCKMODE mode);
+
+// --- ivf_run.cpp: element runs (ivf_pages.h) and byte streams over
+// consecutive pages (runs and the quantizer state pages) ---
+
+// Pages of a stream of `bytes` bytes.
+uint32 IvfStreamPages(uint32 bytes);
+// Formats page `i` of a stream of `size` bytes as a page of `kind`.
+void IvfFillStreamPage(Page page, BlockNumber i, uint16 kind, const void *bytes, uint32 size);
+// A stream's bytes, for IvfInitRunPage (an init of IvfExtendRun and IvfTakeRun).
+struct IvfRunSource {
+	const void *bytes;
+	uint32 size;
+	uint16 kind;
+};
+void IvfInitRunPage(Page page, BlockNumber i, void *arg);
+// `pages` new consecutive blocks at the end, each formatted by init and
+// WAL-logged as a full image (or, without `logged`, in a build, which logs
+// the whole index at its end); returns the first.
+BlockNumber IvfExtendRun(Relation index, BlockNumber pages, void (*init)(Page page, BlockNumber i, void *arg),
+                         void *arg, bool logged);
+// Reads `bytes` bytes of a stream from block `first` on, its pages of `kind`.
+void IvfReadStream(Relation index, BlockNumber first, uint32 bytes, uint16 kind, void *dst, VdbBufferHints *hints);
+// Writes a run of new pages at the end.
+IvfRunRef IvfWriteRun(Relation index, const void *bytes, uint32 size, bool logged);
+// Reads a run of `expected` bytes into dst (XX002 when it is not one).
+void IvfReadRun(Relation index, const IvfRunRef &ref, uint32 expected, void *dst, VdbBufferHints *hints);
+// Frees a run outside a rewrite: IVF_PAGE_FREE, WAL-logged, and in the FSM.
+void IvfFreeRun(Relation index, const IvfRunRef &ref);
+// A list tuple's code: in place, or read from its run into scratch
+// (code_size bytes). The caller holds the tuple's page locked.
+const uint8 *IvfTupleCode(Relation index, const IvfMetaPageData &meta, const IvfTupleHeader *tuple, uint8 *scratch,
+                          VdbBufferHints *hints);
+// Turns a whole tuple (IvfCodeTupleSize) into its form on a page
+// (meta.tuple_size): a copy, or the header and the ref of a new run.
+void IvfStoreTuple(Relation index, const IvfMetaPageData &meta, const IvfTupleHeader *whole, IvfTupleHeader *stored,
+                   bool logged);
 
 // --- ivf_storage.cpp ---
 
@@ -222,6 +263,12 @@ const IvfIndexState *IvfGetIndexState(Relation index);
 // The metapage's generation (ivf_pages.h), under a moment's share lock.
 uint32 IvfReadGeneration(Relation index);
 
+// The bytes of the state pages: the quantizer's state, then, when they do
+// not fit the entries (IvfCentroidsInState), every centroid; and that
+// stream, palloc'd, from a trained quantizer and centroids.
+uint32 IvfStateBytes(const IvfMetaPageData &meta, size_t coder_bytes, size_t element_bytes);
+char *IvfStateStream(const IvfMetaPageData &meta, const std::vector<uint8_t> &coder, const IvfCentroids &centroids);
+
 // Blocks of the quantizer state and of the centroid entries.
 BlockNumber IvfStatePages(const IvfMetaPageData &meta);
 BlockNumber IvfCentroidPages(const IvfMetaPageData &meta);
@@ -257,11 +304,6 @@ uint32 IvfEncodeRow(const IvfIndexState *state, const char *element, uint8 *code
 // pages, generation) into the metapage, which the caller holds exclusively
 // and has registered, keeping the pending area's fields as they are there.
 void IvfWriteLayout(Page meta_page, const IvfMetaPageData &layout);
-
-// Raises pgvector's ERROR (54000) when a column has more dimensions than an
-// ivf element holds (IVF_MAX_ELEMENT_BYTES: 2,000 for vector, 4,000 for
-// halfvec, 64,000 for bit), before a build does any work.
-void IvfCheckDims(Relation index, const VdbIndexMetric &metric);
 
 // The metapage for an index of `lists` lists, zero bytes of state.
 IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quantizer, uint32 lists,

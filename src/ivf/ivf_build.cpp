@@ -137,16 +137,22 @@ void FlushLists(IvfBuildState *state) {
 	const IvfMetaPageData &meta = state->meta;
 	for (uint32 list = 0; list < meta.lists; list++) {
 		std::vector<uint8_t> &tuples = m->pending[list];
-		size_t count = tuples.size() / meta.tuple_size;
+		uint32 whole = IvfCodeTupleSize(meta.code_size);
+		size_t count = tuples.size() / whole;
 		for (size_t done = 0; done < count;) {
 			CHECK_FOR_INTERRUPTS();
+			uint32 n = uint32(Min(size_t(meta.tuples_per_page), count - done));
+			// Runs first, so that no page is held locked while they extend the index.
+			PGAlignedBlock image;
+			IvfInitDataPage(image.data);
+			for (uint32 i = 0; i < n; i++)
+				IvfStoreTuple(state->index, meta, (const IvfTupleHeader *) &tuples[(done + i) * whole],
+				              IvfPageTuple(image.data, meta, i), false);
+			IvfPageHeader(image.data)->count = n;
 			Buffer buffer = VdbNewBuffer(state->index, MAIN_FORKNUM);
 			BlockNumber block = BufferGetBlockNumber(buffer);
 			Page page = BufferGetPage(buffer);
-			IvfInitDataPage(page);
-			uint32 n = uint32(Min(size_t(meta.tuples_per_page), count - done));
-			memcpy(IvfPageTuple(page, meta, 0), &tuples[done * meta.tuple_size], size_t(n) * meta.tuple_size);
-			IvfPageHeader(page)->count = n;
+			memcpy(page, image.data, BLCKSZ);
 			MarkBufferDirty(buffer);
 			UnlockReleaseBuffer(buffer);
 			if (BlockNumberIsValid(m->last[list])) {
@@ -191,12 +197,12 @@ void AddPending(IvfBuildState *state, uint32 list, const uint8 *tuple) {
 		elog(ERROR, "ivf build received list %u of %u", list, meta.lists);
 	vdb::RunCpp("ivf build", [&] {
 		std::vector<uint8_t> &tuples = state->memory->pending[list];
-		tuples.insert(tuples.end(), tuple, tuple + meta.tuple_size);
+		tuples.insert(tuples.end(), tuple, tuple + IvfCodeTupleSize(meta.code_size));
 	});
 	state->index_tuples++;
 	if ((int64(state->index_tuples) & 1023) == 0)
 		VdbProgressTuplesDone(int64(state->index_tuples));
-	state->pending_bytes += meta.tuple_size;
+	state->pending_bytes += IvfCodeTupleSize(meta.code_size);
 	if (state->pending_bytes > state->budget)
 		FlushLists(state);
 }
@@ -213,7 +219,7 @@ void DrainQueues(IvfBuildState *state, bool wait) {
 			void *data;
 			shm_mq_result result;
 			while ((result = shm_mq_receive(state->queues[i], &bytes, &data, true)) == SHM_MQ_SUCCESS) {
-				if (bytes != sizeof(uint32) + state->meta.tuple_size)
+				if (bytes != sizeof(uint32) + IvfCodeTupleSize(state->meta.code_size))
 					elog(ERROR, "ivf build received a message of %zu bytes", bytes);
 				uint32 list;
 				memcpy(&list, data, sizeof list);
@@ -251,7 +257,8 @@ void WorkerAssignCallback(Relation index, ItemPointer tid, Datum *values, bool *
 		return;
 	uint32 list = EncodeRow(state, tid, state->message + sizeof(uint32));
 	memcpy(state->message, &list, sizeof list);
-	if (shm_mq_send(state->send, sizeof(uint32) + state->meta.tuple_size, state->message, false, true) !=
+	if (shm_mq_send(state->send, sizeof(uint32) + IvfCodeTupleSize(state->meta.code_size), state->message, false,
+	                true) !=
 	    SHM_MQ_SUCCESS)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("ivf build leader stopped receiving")));
 }
@@ -339,18 +346,11 @@ uint32 Train(IvfBuildState *state, const IvfBuildOptions &options, uint32 lists,
 void WriteHeaderPages(IvfBuildState *state) {
 	IvfBuildMemory *m = state->memory;
 	IvfMetaPageData &meta = state->meta;
-	const uint8_t *bytes = m->coder_bytes.data();
-	meta.state_bytes = uint32(m->coder_bytes.size());
-	for (uint32 done = 0; done < meta.state_bytes;) {
-		Buffer buffer = VdbNewBuffer(state->index, MAIN_FORKNUM);
-		Page page = BufferGetPage(buffer);
-		VdbInitPage(page, IVF_PAGE_STATE);
-		uint32 piece = Min(meta.state_bytes - done, VDB_PAGE_DATA_SIZE);
-		memcpy((char *) page + VDB_PAGE_DATA_OFFSET, &bytes[done], piece);
-		done += piece;
-		MarkBufferDirty(buffer);
-		UnlockReleaseBuffer(buffer);
-	}
+	IvfRunSource source{IvfStateStream(meta, m->coder_bytes, m->centroids), meta.state_bytes, IVF_PAGE_STATE};
+	BlockNumber first = IvfExtendRun(state->index, IvfStatePages(meta), IvfInitRunPage, &source, false);
+	if (BlockNumberIsValid(first))
+		meta.state_start = first;
+	pfree((void *) source.bytes);
 	meta.centroid_start = RelationGetNumberOfBlocks(state->index);
 	uint32 pages = (meta.lists + meta.entries_per_page - 1) / meta.entries_per_page;
 	for (uint32 i = 0; i < pages; i++) {
@@ -369,8 +369,9 @@ void WriteEntries(IvfBuildState *state) {
 		Buffer buffer = VdbReadBuffer(state->index, IvfEntryBlock(meta, list), BUFFER_LOCK_EXCLUSIVE);
 		IvfListEntry *entry = IvfPageEntry(BufferGetPage(buffer), meta, list);
 		*entry = m->entries[list];
-		memcpy(IVF_ENTRY_CENTROID(entry), &m->centroids.elements[size_t(list) * state->metric.bytes],
-		       state->metric.bytes);
+		if (!IvfCentroidsInState(meta))
+			memcpy(IVF_ENTRY_CENTROID(entry), &m->centroids.elements[size_t(list) * state->metric.bytes],
+			       state->metric.bytes);
 		MarkBufferDirty(buffer);
 		UnlockReleaseBuffer(buffer);
 	}
@@ -407,7 +408,7 @@ IvfBuildState *NewBuildState(Relation index, const vdb::ElementMetric &metric) {
 
 // Bytes of one worker's queue: room for many tuples of any size.
 Size QueueBytes(const IvfMetaPageData &meta) {
-	return Max(Size(1) << 20, Size(64) * MAXALIGN(sizeof(uint32) + meta.tuple_size + sizeof(Size)));
+	return Max(Size(1) << 20, Size(64) * MAXALIGN(sizeof(uint32) + IvfCodeTupleSize(meta.code_size) + sizeof(Size)));
 }
 
 // The assign pass over the whole heap, by the leader and any workers.
@@ -441,7 +442,7 @@ void AssignAll(IvfBuildState *state, Relation heap, IndexInfo *info, vdb::IvfQua
 		}
 	}
 
-	state->message = (uint8 *) palloc0(sizeof(uint32) + meta.tuple_size);
+	state->message = (uint8 *) palloc0(sizeof(uint32) + IvfCodeTupleSize(meta.code_size));
 	TableScanDesc scan = VdbParallelLaunch(build, heap, IvfIsFlatAm(state->index) ? "ivfflat" : "ivf");
 	VDB_FAULT_POINT("ivf-build-launched");
 	state->queue_count = build->workers;
@@ -516,7 +517,8 @@ const IvfMetaPageData &IvfTrain(IvfBuildState *state, vdb::IvfQuantizer quantize
 	lists = Train(state, IvfGetOptions(state->index), lists, quantizer);
 	state->meta = IvfMakeMeta(VdbResolveIndexMetric(state->index), quantizer, lists,
 	                          uint32(state->memory->coder.code_size()));
-	state->meta.state_bytes = uint32(state->memory->coder_bytes.size());
+	state->meta.state_bytes =
+		IvfStateBytes(state->meta, state->memory->coder_bytes.size(), state->metric.bytes);
 	return state->meta;
 }
 
@@ -537,7 +539,6 @@ IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
 	VdbIndexMetric metric = VdbResolveIndexMetric(index);
-	IvfCheckDims(index, metric);
 	IvfBuildOptions options = IvfGetOptions(index);
 	vdb::IvfQuantizer quantizer = CheckedQuantizer(index, metric, options);
 	// Checks the geometry before any work; the real metapage comes after training.
@@ -604,7 +605,7 @@ extern "C" PGDLLEXPORT void vdb_ivf_build_worker_main(dsm_segment *segment, shm_
 		memcpy(m->centroids.floats.data(), centroids + elements, floats * sizeof(float));
 	});
 	RaiseStatus(failure, "ivf build worker");
-	state->message = (uint8 *) palloc0(sizeof(uint32) + shared->meta.tuple_size);
+	state->message = (uint8 *) palloc0(sizeof(uint32) + IvfCodeTupleSize(shared->meta.code_size));
 	shm_mq *mq = (shm_mq *) ((char *) worker.chunks[kChunkQueues] + size_t(ParallelWorkerNumber) * shared->queue_bytes);
 	shm_mq_set_sender(mq, MyProc);
 	state->send = shm_mq_attach(mq, segment, NULL);
@@ -621,7 +622,17 @@ extern "C" PGDLLEXPORT void vdb_ivf_build_worker_main(dsm_segment *segment, shm_
 void ivfbuildempty(Relation index) {
 	VdbIndexMetric metric = VdbResolveIndexMetric(index);
 	IvfMetaPageData meta = IvfMakeMeta(metric, vdb::IvfQuantizer::kFlat, 1, uint32(VdbElementMetric(metric).bytes));
+	// A centroid too long for its entry lies in the state pages: zeros, as
+	// in an entry.
+	meta.state_bytes = IvfStateBytes(meta, 0, VdbElementMetric(metric).bytes);
+	meta.centroid_start = meta.state_start + IvfStatePages(meta);
 	Buffer meta_buffer = NewMetaPage(index, INIT_FORKNUM, meta);
+	for (BlockNumber i = 0; i < IvfStatePages(meta); i++) {
+		Buffer buffer = VdbNewBuffer(index, INIT_FORKNUM);
+		VdbInitPage(BufferGetPage(buffer), IVF_PAGE_STATE);
+		MarkBufferDirty(buffer);
+		UnlockReleaseBuffer(buffer);
+	}
 	Buffer buffer = VdbNewBuffer(index, INIT_FORKNUM);
 	Assert(BufferGetBlockNumber(buffer) == meta.centroid_start);
 	Page page = BufferGetPage(buffer);
@@ -630,5 +641,5 @@ void ivfbuildempty(Relation index) {
 	MarkBufferDirty(buffer);
 	UnlockReleaseBuffer(buffer);
 	UnlockReleaseBuffer(meta_buffer);
-	log_newpage_range(index, INIT_FORKNUM, 0, 2, true);
+	log_newpage_range(index, INIT_FORKNUM, 0, meta.centroid_start + 1, true);
 }

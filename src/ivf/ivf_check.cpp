@@ -18,6 +18,10 @@
 // it names), each page's count and flags, and the heap TIDs of the rows
 // still pending. Inserts may append to it meanwhile.
 //
+// Codes and pending elements that span pages (ivf_run.cpp) are checked as
+// chains are: each run page of its kind, reached from one tuple only, and
+// the run as long as the code or element.
+//
 // Every array lives in palloc'd memory and no C++ object with a destructor
 // is alive here: an XX002 (a longjmp) may leave from any point.
 #include "ivf/ivf.h"
@@ -61,6 +65,27 @@ const char *Mark(Check &c, BlockNumber block) {
 	return NULL;
 }
 
+// Checks the run a tuple refers to (ivf_run.cpp): `expected` bytes on run
+// pages, none reached before by any chain or run. The problem, and the
+// block, when there is one.
+const char *CheckRun(Check &c, const IvfRunRef &ref, uint32 expected, BlockNumber *where) {
+	*where = ref.first;
+	if (ref.bytes != expected)
+		return "element run of the wrong length";
+	for (BlockNumber i = 0; i < IvfStreamPages(ref.bytes); i++) {
+		*where = ref.first + i;
+		if (const char *problem = Mark(c, ref.first + i))
+			return problem;
+		Buffer buffer = VdbReadBuffer(c.index, ref.first + i, BUFFER_LOCK_SHARE);
+		Page page = BufferGetPage(buffer);
+		bool run = !PageIsNew(page) && VdbPageGetOpaque(page)->page_kind == IVF_PAGE_RUN;
+		UnlockReleaseBuffer(buffer);
+		if (!run)
+			return "element run page of another kind";
+	}
+	return NULL;
+}
+
 // Marks a block of list `list`'s chain.
 void See(Check &c, uint32 list, BlockNumber block) {
 	if (const char *problem = Mark(c, block))
@@ -92,6 +117,11 @@ void CheckList(Check &c, uint32 list) {
 		if (c.indexed != NULL)
 			for (uint32 i = 0; i < header->count; i++)
 				VdbAddIndexedTid(c.indexed, IvfPageTuple(page, meta, i)->tid);
+		for (uint32 i = 0; IvfCodeInRun(meta) && i < header->count; i++) {
+			BlockNumber where;
+			if (const char *problem = CheckRun(c, *IvfTupleRun(IvfPageTuple(page, meta, i)), meta.code_size, &where))
+				Corrupted(c.index, list, problem, where);
+		}
 		rows += header->count;
 		block = header->next;
 		UnlockReleaseBuffer(buffer);
@@ -140,6 +170,11 @@ void CheckPending(Check &c, const vdb::ElementMetric &metric) {
 				continue;
 			if (!ItemPointerIsValid(&tuple->tid))
 				PendingCorrupted(c.index, block, "invalid heap TID in tuple", i);
+			BlockNumber where;
+			if (shape.in_run)
+				if (const char *problem =
+				        CheckRun(c, *(const IvfRunRef *) IvfPendingElement(tuple), shape.element_bytes, &where))
+					PendingCorrupted(c.index, block, problem, where);
 			if (c.indexed != NULL)
 				VdbAddIndexedTid(c.indexed, tuple->tid);
 		}

@@ -11,9 +11,24 @@
 //   pending pages      the pending area (fastupdate, ivf_pending.cpp): one
 //                      chain from the metapage, IvfDataHeader, then
 //                      fixed-size tuples (heap TID, flags, raw element)
+//   run pages          an element run: one code or pending element too long
+//                      for a tuple on a page (16,000 float32 dimensions:
+//                      64,000 bytes), laid end to end over consecutive
+//                      blocks; the tuple holds an IvfRunRef to it instead
+//                      (ivf_run.cpp)
 //   free pages         data pages a compaction retired (ivf_rewrite.cpp) and
 //                      pending pages a merge emptied, in the FSM until a
 //                      compaction reuses them or truncates them
+//
+// Whether a part spans pages follows from its size alone, so an index made
+// before runs existed (2,000 float32 dimensions at most) reads as it was:
+// - a list tuple holds its code when header and code fit a data page, else
+//   an IvfRunRef (IvfCodeInRun);
+// - a pending tuple likewise holds its element or a ref (IvfPendingShape);
+// - a centroid entry holds its centroid when both fit a page; else the
+//   entry is only the IvfListEntry and every centroid follows the
+//   quantizer's state in the state pages, list after list
+//   (IvfCentroidsInState).
 //
 // Every page carries VdbPageOpaque with its kind. Centroid entries never move
 // within a layout, so list i's entry is found by arithmetic. A build puts the
@@ -39,6 +54,7 @@ extern "C" {
 #define IVF_PAGE_DATA 4
 #define IVF_PAGE_FREE 5
 #define IVF_PAGE_PENDING 6
+#define IVF_PAGE_RUN 7
 
 struct IvfMetaPageData {
 	VdbMetaHeader header;
@@ -110,6 +126,16 @@ struct IvfTupleHeader {
 #define IVF_PENDING_GONE 0x1
 #define IVF_TUPLE_CODE(tuple) ((uint8 *) (tuple) + sizeof(IvfTupleHeader))
 
+// Where a code or element that spans pages lies: `bytes` bytes from the data
+// area of block `first` on, through the blocks after it (IVF_PAGE_RUN).
+// Written before the tuple that refers to it and never changed after; freed
+// (IVF_PAGE_FREE) by whoever removes the tuple, under the lock of the
+// tuple's page, which every reader of the run holds while it reads.
+struct IvfRunRef {
+	BlockNumber first;
+	uint32 bytes;
+};
+
 #define IVF_DATA_START (VDB_PAGE_DATA_OFFSET + uint32(sizeof(IvfDataHeader)))
 #define IVF_DATA_CAPACITY (VDB_PAGE_DATA_END - IVF_DATA_START)
 
@@ -117,3 +143,10 @@ inline IvfDataHeader *IvfPageHeader(Page page) { return (IvfDataHeader *) ((char
 inline IvfTupleHeader *IvfPageTuple(Page page, const IvfMetaPageData &meta, uint32 i) {
 	return (IvfTupleHeader *) ((char *) page + IVF_DATA_START + i * meta.tuple_size);
 }
+
+// The size of a list tuple with its code in place: in memory (builds and
+// rewrites handle whole tuples), and on a page unless IvfCodeInRun.
+inline uint32 IvfCodeTupleSize(uint32 code_size) { return uint32(sizeof(IvfTupleHeader) + TYPEALIGN(8, code_size)); }
+inline bool IvfCodeInRun(const IvfMetaPageData &meta) { return IvfCodeTupleSize(meta.code_size) > IVF_DATA_CAPACITY; }
+inline bool IvfCentroidsInState(const IvfMetaPageData &meta) { return meta.entry_size == sizeof(IvfListEntry); }
+inline const IvfRunRef *IvfTupleRun(const IvfTupleHeader *tuple) { return (const IvfRunRef *) (tuple + 1); }

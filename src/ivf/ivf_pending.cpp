@@ -140,10 +140,14 @@ int64 MergePage(Relation index, const IvfIndexState **state, const IvfPendingSha
 		IvfTupleHeader *tuple = IvfPendingTuple(page, shape, slot);
 		bool gone = (tuple->flags & IVF_PENDING_GONE) != 0;
 		ItemPointerData tid = tuple->tid;
-		memcpy(element, IvfPendingElement(tuple), shape.element_bytes);
-		UnlockReleaseBuffer(buffer);
-		if (gone)
+		if (gone) {
+			UnlockReleaseBuffer(buffer);
 			continue;
+		}
+		const void *stored = IvfPendingElementOf(index, shape, tuple, element);
+		if (stored != element)
+			memcpy(element, stored, shape.element_bytes);
+		UnlockReleaseBuffer(buffer);
 		IvfPendingSlot from{block, slot, &shape, false};
 		if (MergeRow(index, state, &from, &tid, element, code))
 			merged++;
@@ -170,9 +174,23 @@ int64 MergePage(Relation index, const IvfIndexState **state, const IvfPendingSha
 IvfPendingShape IvfPendingShapeOf(uint32 element_bytes) {
 	IvfPendingShape shape;
 	shape.element_bytes = element_bytes;
-	shape.stride = uint32(sizeof(IvfTupleHeader) + TYPEALIGN(8, element_bytes));
-	shape.per_page = IVF_DATA_CAPACITY / shape.stride;  // >= 1: elements are at most IVF_MAX_ELEMENT_BYTES
+	shape.in_run = IvfCodeTupleSize(element_bytes) > IVF_DATA_CAPACITY;
+	shape.stride = IvfCodeTupleSize(shape.in_run ? sizeof(IvfRunRef) : element_bytes);
+	shape.per_page = IVF_DATA_CAPACITY / shape.stride;
 	return shape;
+}
+
+const void *IvfPendingElementOf(Relation index, const IvfPendingShape &shape, const IvfTupleHeader *tuple,
+                                void *scratch) {
+	if (!shape.in_run)
+		return IvfPendingElement(tuple);
+	IvfReadRun(index, *(const IvfRunRef *) IvfPendingElement(tuple), shape.element_bytes, scratch, NULL);
+	return scratch;
+}
+
+void IvfFreePendingRun(Relation index, const IvfPendingShape &shape, const IvfTupleHeader *tuple) {
+	if (shape.in_run)
+		IvfFreeRun(index, *(const IvfRunRef *) IvfPendingElement(tuple));
 }
 
 void IvfLockMerges(Relation index, LOCKMODE mode) { LockPage(index, IVF_MERGE_LOCK_BLKNO, mode); }
@@ -180,6 +198,12 @@ void IvfLockMerges(Relation index, LOCKMODE mode) { LockPage(index, IVF_MERGE_LO
 void IvfUnlockMerges(Relation index, LOCKMODE mode) { UnlockPage(index, IVF_MERGE_LOCK_BLKNO, mode); }
 
 uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointer tid, const void *element) {
+	// An element that spans pages goes to its run first (ivf_run.cpp).
+	IvfRunRef run;
+	if (shape.in_run) {
+		run = IvfWriteRun(index, element, shape.element_bytes, true);
+		element = &run;
+	}
 	IvfMetaPageData meta;
 	Buffer meta_buffer = LockMeta(index, &meta);
 	Buffer tail = InvalidBuffer;
@@ -214,7 +238,7 @@ uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointe
 	IvfTupleHeader *tuple = IvfPendingTuple(target, shape, header->count);
 	tuple->tid = *tid;
 	tuple->flags = 0;
-	memcpy((char *) IvfPendingElement(tuple), element, shape.element_bytes);
+	memcpy((char *) IvfPendingElement(tuple), element, shape.in_run ? sizeof(IvfRunRef) : shape.element_bytes);
 	header->count++;
 	edit.Finish();
 	if (BufferIsValid(fresh))

@@ -129,7 +129,7 @@ bool LoadElement(Rebalance *rb, const IvfTupleHeader *tuple) {
 // Writes every new list's buffered tuples to the end of its chain.
 void FlushLists(Rebalance *rb) {
 	IvfRewriter *rw = rb->rw;
-	uint32 size = rb->fresh.tuple_size;
+	uint32 size = IvfCodeTupleSize(rb->fresh.code_size);  // whole tuples
 	for (uint32 list = 0; list < rb->fresh.lists; list++) {
 		NewList *l = &rb->lists[list];
 		if (l->count == 0)
@@ -170,7 +170,7 @@ void TakeRow(void *arg, const IvfTupleHeader *tuple) {
 	ItemPointerData tid = tuple->tid;
 	uint32 list = IvfEncodeTuple(rb->trainer, rb->element, &tid, rb->tuple);
 	NewList *l = &rb->lists[list];
-	uint32 size = rb->fresh.tuple_size;
+	uint32 size = IvfCodeTupleSize(rb->fresh.code_size);  // whole tuples
 	if (l->count == l->cap) {
 		l->cap = Max(16, l->cap * 2);
 		l->tuples = l->tuples == NULL ? (uint8 *) palloc(size_t(l->cap) * size)
@@ -196,13 +196,6 @@ void WalkLists(Rebalance *rb, bool drop_dead) {
 	}
 }
 
-void InitStatePage(Page page, BlockNumber i, void *arg) {
-	Rebalance *rb = (Rebalance *) arg;
-	const std::vector<uint8_t> &bytes = IvfTrainedState(rb->trainer);
-	VdbInitPage(page, IVF_PAGE_STATE);
-	uint32 done = i * VDB_PAGE_DATA_SIZE;
-	memcpy((char *) page + VDB_PAGE_DATA_OFFSET, bytes.data() + done, Min(rb->fresh.state_bytes - done, VDB_PAGE_DATA_SIZE));
-}
 
 // Empty entries and the centroids; step 4 fills the entries in.
 void InitCentroidPage(Page page, BlockNumber i, void *arg) {
@@ -216,7 +209,8 @@ void InitCentroidPage(Page page, BlockNumber i, void *arg) {
 		IvfListEntry *entry = (IvfListEntry *) ((char *) page + VDB_PAGE_DATA_OFFSET +
 		                                        (list % fresh.entries_per_page) * fresh.entry_size);
 		*entry = IvfListEntry{InvalidBlockNumber, InvalidBlockNumber, 0};
-		memcpy(IVF_ENTRY_CENTROID(entry), &centroids.elements[size_t(list) * bytes], bytes);
+		if (!IvfCentroidsInState(fresh))
+			memcpy(IVF_ENTRY_CENTROID(entry), &centroids.elements[size_t(list) * bytes], bytes);
 	}
 }
 
@@ -324,7 +318,7 @@ Rebalance *BeginRebalance(Relation heap, Relation index) {
 	const IvfMetaPageData &old = rb->rw->meta;
 	rb->metric = IvfMetric(old);
 	rb->element = (char *) palloc(Max(rb->metric.bytes, old.code_size));
-	rb->tuple = (uint8 *) palloc0(old.tuple_size);
+	rb->tuple = (uint8 *) palloc0(IvfCodeTupleSize(old.code_size));
 	rb->info = BuildIndexInfo(index);
 	rb->estate = CreateExecutorState();
 	rb->slot = table_slot_create(heap, NULL);
@@ -375,7 +369,10 @@ void IvfRebalance(Relation heap, Relation index) {
 	// Step 2.
 	IvfMetaPageData &fresh = rb->fresh;
 	fresh.generation = old.generation + 1;
-	fresh.state_start = IvfTakeRun(rw, IvfStatePages(fresh), InvalidBlockNumber, InitStatePage, rb);
+	IvfRunSource state{IvfStateStream(fresh, IvfTrainedState(rb->trainer), IvfTrainedCentroids(rb->trainer)),
+	                   fresh.state_bytes, IVF_PAGE_STATE};
+	fresh.state_start = IvfTakeRun(rw, IvfStatePages(fresh), InvalidBlockNumber, IvfInitRunPage, &state);
+	pfree((void *) state.bytes);
 	fresh.centroid_start = IvfTakeRun(rw, IvfCentroidPages(fresh), InvalidBlockNumber, InitCentroidPage, rb);
 	if (!BlockNumberIsValid(fresh.state_start))
 		fresh.state_start = fresh.centroid_start;
@@ -402,7 +399,7 @@ void IvfRebalance(Relation heap, Relation index) {
 	IvfWaitForScans(rw);
 	for (uint32 list = 0; list < old.lists; list++)
 		for (uint32 i = 0; i < rb->seen[list]->count; i++) {
-			IvfFreePage(rw, rb->seen[list]->pages[i].block);
+			IvfFreeChainPage(rw, rb->seen[list]->pages[i]);
 			VDB_FAULT_POINT("ivf-rebalance-freeing");
 		}
 	FreeLayoutPages(rw, old);

@@ -48,6 +48,11 @@
 // transaction that held a lock on the index when the rewrite began, unless
 // a switch has waited for them already.
 //
+// Element runs (wide vectors, ivf_run.cpp) are copied with their tuples and
+// freed with the old chain after the wait of step 4. Run pages are never
+// taken for orphans: an insert writes its run before the tuple that
+// reaches it, so a run no tuple reaches may be one about to be.
+//
 // Inserts still extend the relation for new list pages: only the rewriter,
 // which holds the locks above, reuses free pages, so a data page no list
 // reaches can only be an orphan. Hot standbys wait in step 4 as well
@@ -134,7 +139,7 @@ void RewriteList(IvfRewriter *rw, uint32 list, bool drop_dead) {
 	if (seen->count > 0) {
 		IvfWaitForScans(rw);
 		for (uint32 i = 0; i < seen->count; i++)
-			IvfFreePage(rw, seen->pages[i].block);
+			IvfFreeChainPage(rw, seen->pages[i]);
 	}
 	pfree(seen->pages);
 	pfree(seen);
@@ -164,7 +169,7 @@ void IvfFreePage(IvfRewriter *rw, BlockNumber block) {
 	Buffer buffer = VdbReadBuffer(rw->index, block, BUFFER_LOCK_EXCLUSIVE);
 	Page page = BufferGetPage(buffer);
 	uint16 kind = PageIsNew(page) ? 0 : VdbPageGetOpaque(page)->page_kind;
-	if (kind == IVF_PAGE_DATA || kind == IVF_PAGE_STATE || kind == IVF_PAGE_CENTROID) {
+	if (kind == IVF_PAGE_DATA || kind == IVF_PAGE_STATE || kind == IVF_PAGE_CENTROID || kind == IVF_PAGE_RUN) {
 		VdbPageEdit edit(rw->index);
 		Page copy = edit.Register(buffer);
 		IvfInitDataPage(copy);
@@ -173,6 +178,22 @@ void IvfFreePage(IvfRewriter *rw, BlockNumber block) {
 	}
 	UnlockReleaseBuffer(buffer);
 	MarkFree(rw, block);
+}
+
+void IvfFreeChainPage(IvfRewriter *rw, const IvfSeenPage &seen) {
+	if (IvfCodeInRun(rw->meta)) {
+		IvfRunRef *runs = (IvfRunRef *) palloc(Max(seen.count, 1) * sizeof(IvfRunRef));
+		Buffer buffer = VdbReadBuffer(rw->index, seen.block, BUFFER_LOCK_SHARE);
+		VdbCheckPageKind(rw->index, BufferGetPage(buffer), seen.block, IVF_PAGE_DATA);
+		for (uint32 i = 0; i < seen.count; i++)
+			runs[i] = *IvfTupleRun(IvfPageTuple(BufferGetPage(buffer), rw->meta, i));
+		UnlockReleaseBuffer(buffer);
+		for (uint32 i = 0; i < seen.count; i++)
+			for (BlockNumber page = 0; page < IvfStreamPages(runs[i].bytes); page++)
+				IvfFreePage(rw, runs[i].first + page);
+		pfree(runs);
+	}
+	IvfFreePage(rw, seen.block);
 }
 
 Buffer IvfTakePage(IvfRewriter *rw) {
@@ -197,9 +218,7 @@ BlockNumber IvfTakeRun(IvfRewriter *rw, BlockNumber pages, BlockNumber below,
                        void (*init)(Page page, BlockNumber i, void *arg), void *arg) {
 	if (pages == 0)
 		return InvalidBlockNumber;
-	// The lowest run of free pages long enough, else new pages at the end:
-	// the extension lock (which VdbNewBuffer takes again, as its holder may)
-	// keeps inserts from extending between them.
+	// The lowest run of free pages long enough, else new pages at the end.
 	BlockNumber first = InvalidBlockNumber;
 	BlockNumber limit = Min(rw->map_blocks, below);
 	for (BlockNumber block = rw->lowest, run = 0; block < limit && !BlockNumberIsValid(first); block++) {
@@ -207,30 +226,18 @@ BlockNumber IvfTakeRun(IvfRewriter *rw, BlockNumber pages, BlockNumber below,
 		if (run == pages && block + 1 - pages < below)
 			first = block + 1 - pages;
 	}
-	if (!BlockNumberIsValid(first) && BlockNumberIsValid(below))
-		return InvalidBlockNumber;
-	bool extend = !BlockNumberIsValid(first);
-	if (extend)
-		LockRelationForExtension(rw->index, ExclusiveLock);
+	if (!BlockNumberIsValid(first))
+		return BlockNumberIsValid(below) ? InvalidBlockNumber : IvfExtendRun(rw->index, pages, init, arg, true);
 	for (BlockNumber i = 0; i < pages; i++) {
-		Buffer buffer;
-		if (extend) {
-			buffer = VdbNewBuffer(rw->index, MAIN_FORKNUM);
-			if (i == 0)
-				first = BufferGetBlockNumber(buffer);
-		} else {
-			buffer = VdbReadBuffer(rw->index, first + i, BUFFER_LOCK_EXCLUSIVE);
-			if (!IsReusable(BufferGetPage(buffer)))
-				elog(ERROR, "ivf free page %u was reused", first + i);
-			TakeFree(rw, first + i);
-		}
+		Buffer buffer = VdbReadBuffer(rw->index, first + i, BUFFER_LOCK_EXCLUSIVE);
+		if (!IsReusable(BufferGetPage(buffer)))
+			elog(ERROR, "ivf free page %u was reused", first + i);
+		TakeFree(rw, first + i);
 		VdbPageEdit edit(rw->index);
 		init(edit.Register(buffer, true), i, arg);
 		edit.Finish();
 		UnlockReleaseBuffer(buffer);
 	}
-	if (extend)
-		UnlockRelationForExtension(rw->index, ExclusiveLock);
 	return first;
 }
 
@@ -270,7 +277,17 @@ void IvfWriterAdd(IvfRewriter *rw, IvfListWriter *w, const IvfTupleHeader *tuple
 		IvfInitDataPage(w->image.data);
 	}
 	IvfDataHeader *header = IvfPageHeader(w->image.data);
-	memcpy(IvfPageTuple(w->image.data, meta, header->count), tuple, meta.tuple_size);
+	IvfTupleHeader *stored = IvfPageTuple(w->image.data, meta, header->count);
+	if (IvfCodeInRun(meta)) {
+		// A new run for the code, from the free pages like the chain's.
+		IvfRunSource source{IVF_TUPLE_CODE(tuple), meta.code_size, IVF_PAGE_RUN};
+		*stored = *tuple;
+		IvfRunRef ref{IvfTakeRun(rw, IvfStreamPages(meta.code_size), InvalidBlockNumber, IvfInitRunPage, &source),
+		              meta.code_size};
+		memcpy(IVF_TUPLE_CODE(stored), &ref, sizeof ref);
+	} else {
+		memcpy(stored, tuple, meta.tuple_size);
+	}
 	header->count++;
 	w->rows++;
 }
@@ -303,8 +320,17 @@ void IvfCopyChain(IvfRewriter *rw, BlockNumber first, IvfSeenChain *seen, const 
 		uint32 from = position < seen->count ? seen->pages[position].count : 0;
 		for (uint32 i = from; i < count; i++) {
 			IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
-			if (!IsDead(dead, dead_count, &tuple->tid))
-				sink(arg, tuple);
+			if (IsDead(dead, dead_count, &tuple->tid))
+				continue;
+			if (IvfCodeInRun(meta)) {
+				// The whole tuple, its code read from its run under this page's lock.
+				*rw->whole = *tuple;
+				const uint8 *code = IvfTupleCode(rw->index, meta, tuple, IVF_TUPLE_CODE(rw->whole), NULL);
+				Assert(code == IVF_TUPLE_CODE(rw->whole));
+				(void) code;
+				tuple = rw->whole;
+			}
+			sink(arg, tuple);
 		}
 		if (position == seen->cap) {
 			seen->cap *= 2;
@@ -354,6 +380,7 @@ IvfRewriter *IvfBeginRewrite(Relation heap, Relation index) {
 	rw->index = index;
 	rw->meta = IvfReadMeta(index);
 	const IvfMetaPageData &meta = rw->meta;
+	rw->whole = (IvfTupleHeader *) palloc0(IvfCodeTupleSize(meta.code_size));
 	BlockNumber blocks = RelationGetNumberOfBlocks(index);
 	rw->map_blocks = Max(blocks, 1);
 	rw->free_map = (bool *) palloc0(rw->map_blocks * sizeof(bool));
@@ -410,6 +437,7 @@ void IvfEndRewrite(IvfRewriter *rw) {
 	}
 	UnlockRelationForExtension(rw->index, ExclusiveLock);
 	IndexFreeSpaceMapVacuum(rw->index);
+	pfree(rw->whole);
 	pfree(rw->free_map);
 	pfree(rw);
 }
@@ -459,7 +487,10 @@ bool IvfCompactionDue(Relation index) {
 		rows += IvfPageEntry(BufferGetPage(buffer), meta, list)->rows;
 		UnlockReleaseBuffer(buffer);
 	}
-	// Packed, the rows would fill this many pages (each list's last one partly).
+	// Packed, the rows would fill this many pages (each list's last one
+	// partly), and their codes' runs as many as they have now.
 	double packed = double(rows) / meta.tuples_per_page + meta.lists;
+	if (IvfCodeInRun(meta))
+		packed += double(rows) * IvfStreamPages(meta.code_size);
 	return packed < ivf_compaction_threshold * (blocks - layout);
 }

@@ -32,6 +32,7 @@ struct IvfRewriter {
 	BlockNumber lowest;  // no free page below it
 	BlockNumber free_pages;
 	bool waited;  // for the index's earlier scans, since IvfBeginRewrite
+	IvfTupleHeader *whole;  // a tuple with its code in place (IvfCodeTupleSize)
 };
 
 // A new chain being written: one page image, then its block.
@@ -64,12 +65,16 @@ BlockNumber IvfTakeRun(IvfRewriter *rw, BlockNumber pages, BlockNumber below,
 // Marks a page that no scan can reach any more free (WAL-logged) and records
 // it in the free space map.
 void IvfFreePage(IvfRewriter *rw, BlockNumber block);
+// Frees a page of a retired chain (IvfFreePage) and, first, the runs of the
+// codes of its `count` tuples (ivf_run.cpp).
+void IvfFreeChainPage(IvfRewriter *rw, const IvfSeenPage &seen);
 // Waits until no transaction that could have read the pages of a replaced
 // chain or layout is still running, on hot standbys too
 // (VdbWaitForEarlierScans).
 void IvfWaitForScans(IvfRewriter *rw);
 
-// Appends a tuple to the writer's chain, and finishes the chain (writes its
+// Appends a whole tuple (its code in place) to the writer's chain, its
+// code in a new run when it spans pages, and finishes the chain (writes its
 // last image; `next` links it on).
 void IvfWriterAdd(IvfRewriter *rw, IvfListWriter *w, const IvfTupleHeader *tuple);
 void IvfWriterFinish(IvfRewriter *rw, IvfListWriter *w, BlockNumber next);
@@ -77,7 +82,7 @@ IvfListWriter *IvfNewWriter(void);
 
 // The chain's heap TIDs whose rows are dead, sorted (palloc'd, *count).
 ItemPointerData *IvfDeadTids(IvfRewriter *rw, BlockNumber first, uint32 *count);
-// Walks the chain from `first`, handing `sink` each tuple past what `seen`
+// Walks the chain from `first`, handing `sink` each whole tuple past what `seen`
 // says an earlier walk handed (every tuple of a page it did not see), except
 // the dead ones, and updates `seen`. Chains only grow at their ends, and
 // pages only by appends, while the caller's locks keep VACUUM out.

@@ -75,6 +75,7 @@ struct IvfScanState {
 };
 
 struct IvfScanOpaque {
+	Relation relation;
 	IvfScanState *state;
 	const IvfIndexState *index;  // cached: centroids, coder
 	IvfMetaPageData meta;
@@ -120,16 +121,28 @@ void ScorePendingPage(Buffer buffer, void *arg) {
 	IvfPendingShape shape = IvfPendingShapeOf(uint32(so->index->coder.metric().bytes));
 	uint32 count = Min(IvfPageHeader(page)->count, shape.per_page);
 	const vdb::ElementMetric &metric = so->index->coder.metric();
-	vdb::RunCpp("ivf scan", [&] {
-		for (uint32 i = 0; i < count; i++) {
-			const IvfTupleHeader *tuple = IvfPendingTuple(page, shape, i);
-			if (tuple->flags & IVF_PENDING_GONE)
-				continue;
-			float score = metric.Distance(state->query.data(), IvfPendingElement(tuple));
-			state->batch.push_back(Candidate{score, tuple->tid, true});
-			state->pending_tids.push_back(tuple->tid);
-		}
-	});
+	// Elements that span pages are read (which may raise an ERROR) one at a
+	// time outside the C++ part.
+	void *scratch = shape.in_run ? palloc(shape.element_bytes) : NULL;
+	for (uint32 from = 0; from < count;) {
+		const void *element = NULL;
+		if (shape.in_run && (IvfPendingTuple(page, shape, from)->flags & IVF_PENDING_GONE) == 0)
+			element = IvfPendingElementOf(so->relation, shape, IvfPendingTuple(page, shape, from), scratch);
+		uint32 to = shape.in_run ? from + 1 : count;
+		vdb::RunCpp("ivf scan", [&] {
+			for (uint32 i = from; i < to; i++) {
+				const IvfTupleHeader *tuple = IvfPendingTuple(page, shape, i);
+				if (tuple->flags & IVF_PENDING_GONE)
+					continue;
+				float score = metric.Distance(state->query.data(), shape.in_run ? element : IvfPendingElement(tuple));
+				state->batch.push_back(Candidate{score, tuple->tid, true});
+				state->pending_tids.push_back(tuple->tid);
+			}
+		});
+		from = to;
+	}
+	if (scratch != NULL)
+		pfree(scratch);
 }
 
 // Reads the pending area into the (empty) first batch.
@@ -178,6 +191,8 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 	std::vector<Candidate> &batch = state->batch;
 	if (batch.capacity() < batch.size() + rows)
 		vdb::RunCpp("ivf scan", [&] { batch.reserve(Max(2 * batch.capacity(), batch.size() + rows)); });
+	bool in_run = IvfCodeInRun(meta);
+	uint8 *scratch = in_run ? (uint8 *) palloc(meta.code_size) : NULL;
 	while (BlockNumberIsValid(block)) {
 		CHECK_FOR_INTERRUPTS();
 		Buffer buffer = ReadListPage(index, so, block);
@@ -185,18 +200,32 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 		VdbCheckPageKind(index, page, block, IVF_PAGE_DATA);
 		IvfDataHeader *header = IvfPageHeader(page);
 		uint32 count = Min(header->count, meta.tuples_per_page);
-		vdb::RunCpp("ivf scan", [&] {
+		if (in_run) {
+			// Each code read from its run (which may raise an ERROR) outside
+			// the C++ part, under this page's lock (ivf_run.cpp).
 			for (uint32 i = 0; i < count; i++) {
 				IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
-				if (i + kPrefetchAhead < count)
-					PrefetchTuple(IvfPageTuple(page, meta, i + kPrefetchAhead), meta.tuple_size);
-				state->batch.push_back(
-					Candidate{coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid, false});
+				const uint8 *code = IvfTupleCode(index, meta, tuple, scratch, &so->index->hints);
+				vdb::RunCpp("ivf scan", [&] {
+					state->batch.push_back(Candidate{coder.Score(state->list_query, code), tuple->tid, false});
+				});
 			}
-		});
+		} else {
+			vdb::RunCpp("ivf scan", [&] {
+				for (uint32 i = 0; i < count; i++) {
+					IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
+					if (i + kPrefetchAhead < count)
+						PrefetchTuple(IvfPageTuple(page, meta, i + kPrefetchAhead), meta.tuple_size);
+					state->batch.push_back(
+						Candidate{coder.Score(state->list_query, IVF_TUPLE_CODE(tuple)), tuple->tid, false});
+				}
+			});
+		}
 		block = header->next;
 		UnlockReleaseBuffer(buffer);
 	}
+	if (scratch != NULL)
+		pfree(scratch);
 }
 
 bool KeepReachableLists(IvfScanOpaque *so);
@@ -424,6 +453,7 @@ bool KeepReachableLists(IvfScanOpaque *so) {
 IndexScanDesc ivfbeginscan(Relation index, int nkeys, int norderbys) {
 	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
 	IvfScanOpaque *so = (IvfScanOpaque *) palloc0(sizeof(IvfScanOpaque));
+	so->relation = index;
 	so->index = IvfGetIndexState(index);
 	so->meta = so->index->meta;
 	so->settings = &IvfSettingsOf(index);

@@ -20,15 +20,6 @@ void Corrupted(Relation index, const char *detail) {
 
 }  // namespace
 
-void IvfCheckDims(Relation index, const VdbIndexMetric &metric) {
-	int bits_per_dim = metric.type == vdb::ElementType::kFloat32 ? 32 : metric.type == vdb::ElementType::kFloat16 ? 16 : 1;
-	int max_dims = IVF_MAX_ELEMENT_BYTES * 8 / bits_per_dim;
-	if (metric.dims > max_dims)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-		                errmsg("column cannot have more than %d dimensions for %s index", max_dims,
-		                       IvfIsFlatAm(index) ? "ivfflat" : "ivf")));
-}
-
 IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quantizer, uint32 lists,
                             uint32 code_size) {
 	vdb::ElementMetric element = VdbElementMetric(metric);
@@ -41,14 +32,14 @@ IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quan
 	meta.quantizer = uint8(quantizer);
 	meta.lists = lists;
 	meta.code_size = code_size;
-	meta.tuple_size = uint32(sizeof(IvfTupleHeader) + TYPEALIGN(8, code_size));
-	meta.tuples_per_page = meta.tuple_size <= IVF_DATA_CAPACITY ? IVF_DATA_CAPACITY / meta.tuple_size : 0;
+	// Parts too long for a page span pages (ivf_pages.h): codes and pending
+	// elements in runs, centroids in the state pages.
+	meta.tuple_size = IvfCodeInRun(meta) ? IvfCodeTupleSize(sizeof(IvfRunRef)) : IvfCodeTupleSize(code_size);
+	meta.tuples_per_page = IVF_DATA_CAPACITY / meta.tuple_size;
 	meta.entry_size = uint32(sizeof(IvfListEntry) + TYPEALIGN(4, element.bytes));
-	meta.entries_per_page = meta.entry_size <= VDB_PAGE_DATA_SIZE ? VDB_PAGE_DATA_SIZE / meta.entry_size : 0;
-	if (element.bytes > IVF_MAX_ELEMENT_BYTES || meta.tuples_per_page == 0 || meta.entries_per_page == 0)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-		                errmsg("column cannot have %d dimensions for an ivf index", metric.dims),
-		                errhint("vector columns allow up to 2000 dimensions, halfvec 4000, bit 64000.")));
+	if (meta.entry_size > VDB_PAGE_DATA_SIZE)
+		meta.entry_size = sizeof(IvfListEntry);
+	meta.entries_per_page = VDB_PAGE_DATA_SIZE / meta.entry_size;
 	meta.state_start = IVF_METAPAGE_BLKNO + 1;
 	meta.centroid_start = meta.state_start;
 	meta.flags = IVF_META_COUNTS_INSERTS;
@@ -72,7 +63,8 @@ IvfMetaPageData IvfReadMeta(Relation index) {
 	VdbReadMetaPage(index, IVF_METAPAGE_BLKNO, IVF_PAGE_META, IVF_MAGIC, IVF_VERSION, &meta, sizeof meta);
 	// Every reader computes page offsets from these (in 64 bits: they may be anything).
 	if (vdb::CheckIvfPageShape(IvfShape(meta), BLCKSZ) ||
-	    meta.tuple_size < sizeof(IvfTupleHeader) + uint64(meta.code_size) || meta.entries_per_page == 0 ||
+	    meta.tuple_size < sizeof(IvfTupleHeader) + (IvfCodeInRun(meta) ? sizeof(IvfRunRef) : uint64(meta.code_size)) ||
+	    meta.entries_per_page == 0 ||
 	    meta.entry_size < sizeof(IvfListEntry) || uint64(meta.entries_per_page) * meta.entry_size > VDB_PAGE_DATA_SIZE ||
 	    meta.lists == 0 || meta.lists > IVF_MAX_LISTS)
 		Corrupted(index, "Metapage geometry is impossible.");
@@ -93,22 +85,19 @@ namespace {
 // The quantizer state bytes, palloc'd (none for flat lists).
 char *ReadStateBytes(Relation index, const IvfMetaPageData &meta) {
 	char *bytes = (char *) palloc(Max(meta.state_bytes, 1));
-	uint32 done = 0;
-	for (BlockNumber block = meta.state_start; done < meta.state_bytes; block++) {
-		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
-		Page page = BufferGetPage(buffer);
-		VdbCheckPageKind(index, page, block, IVF_PAGE_STATE);
-		uint32 piece = Min(meta.state_bytes - done, VDB_PAGE_DATA_SIZE);
-		memcpy(bytes + done, (char *) page + VDB_PAGE_DATA_OFFSET, piece);
-		done += piece;
-		UnlockReleaseBuffer(buffer);
-	}
+	IvfReadStream(index, meta.state_start, meta.state_bytes, IVF_PAGE_STATE, bytes, NULL);
 	return bytes;
 }
 
-// Every list's centroid in the column's encoding, entry order, palloc'd.
-char *ReadCentroidBytes(Relation index, const IvfMetaPageData &meta, size_t element_bytes) {
+// Every list's centroid in the column's encoding, entry order, palloc'd:
+// from the entries, or from the end of the state bytes.
+char *ReadCentroidBytes(Relation index, const IvfMetaPageData &meta, size_t element_bytes, const char *state_bytes) {
 	char *out = (char *) palloc(Max(size_t(meta.lists) * element_bytes, 1));
+	if (IvfCentroidsInState(meta)) {
+		size_t bytes = size_t(meta.lists) * element_bytes;
+		memcpy(out, state_bytes + meta.state_bytes - bytes, bytes);
+		return out;
+	}
 	for (uint32 list = 0; list < meta.lists;) {
 		BlockNumber block = IvfEntryBlock(meta, list);
 		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
@@ -129,17 +118,20 @@ char *ReadCentroidBytes(Relation index, const IvfMetaPageData &meta, size_t elem
 IvfIndexState *IvfLoadIndexState(Relation index) {
 	IvfMetaPageData meta = IvfReadMeta(index);
 	vdb::ElementMetric metric = IvfMetric(meta);
-	if (meta.entry_size < sizeof(IvfListEntry) + uint64(metric.bytes))
+	uint64 centroids_in_state = IvfCentroidsInState(meta) ? uint64(meta.lists) * metric.bytes : 0;
+	if ((centroids_in_state == 0 && meta.entry_size < sizeof(IvfListEntry) + uint64(metric.bytes)) ||
+	    centroids_in_state > meta.state_bytes)
 		Corrupted(index, "Metapage geometry is impossible.");
+	uint32 coder_bytes = meta.state_bytes - uint32(centroids_in_state);
 	char *state_bytes = ReadStateBytes(index, meta);
-	char *centroid_bytes = ReadCentroidBytes(index, meta, metric.bytes);
+	char *centroid_bytes = ReadCentroidBytes(index, meta, metric.bytes, state_bytes);
 	IvfIndexState *state = NULL;
 	char problem[256] = "";
 	vdb::RunCpp("ivf index load", [&] {
 		std::unique_ptr<IvfIndexState> loaded(new IvfIndexState());
 		loaded->meta = meta;
 		vdb::Status status = vdb::IvfCoder::Load(vdb::IvfQuantizer(meta.quantizer), metric,
-		                                         (const uint8_t *) state_bytes, meta.state_bytes, &loaded->coder);
+		                                         (const uint8_t *) state_bytes, coder_bytes, &loaded->coder);
 		if (!status.ok()) {
 			strlcpy(problem, status.message.c_str(), sizeof problem);
 			return;
@@ -164,8 +156,18 @@ IvfIndexState *IvfLoadIndexState(Relation index) {
 	return state;
 }
 
-BlockNumber IvfStatePages(const IvfMetaPageData &meta) {
-	return (meta.state_bytes + VDB_PAGE_DATA_SIZE - 1) / VDB_PAGE_DATA_SIZE;
+BlockNumber IvfStatePages(const IvfMetaPageData &meta) { return IvfStreamPages(meta.state_bytes); }
+
+uint32 IvfStateBytes(const IvfMetaPageData &meta, size_t coder_bytes, size_t element_bytes) {
+	return uint32(coder_bytes + (IvfCentroidsInState(meta) ? size_t(meta.lists) * element_bytes : 0));
+}
+
+char *IvfStateStream(const IvfMetaPageData &meta, const std::vector<uint8_t> &coder, const IvfCentroids &centroids) {
+	char *bytes = (char *) palloc(Max(meta.state_bytes, 1));
+	memcpy(bytes, coder.data(), coder.size());
+	if (IvfCentroidsInState(meta))
+		memcpy(bytes + coder.size(), centroids.elements.data(), meta.state_bytes - coder.size());
+	return bytes;
 }
 
 BlockNumber IvfCentroidPages(const IvfMetaPageData &meta) {
@@ -213,12 +215,21 @@ void IvfInitDataPage(Page page) {
 // exclusively, which serialises inserts into the list; walks from the insert
 // page to the first with room, or links a new page at the end of the chain.
 // One GenericXLog record, of four pages at most: the entry page, two data
-// pages, and `from`'s pending page.
+// pages, and `from`'s pending page. A code that spans pages is written to
+// its run first, in records of its own, and freed again when the tuple is
+// not added after all.
 bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code,
                     bool fits, IvfPendingSlot *from) {
+	IvfRunRef run{InvalidBlockNumber, 0};
+	if (IvfCodeInRun(meta)) {
+		run = IvfWriteRun(index, code, meta.code_size, true);
+		code = (const uint8 *) &run;
+	}
 	Buffer meta_buffer = VdbReadBuffer(index, IVF_METAPAGE_BLKNO, BUFFER_LOCK_SHARE);
 	if (((IvfMetaPageData *) PageGetContents(BufferGetPage(meta_buffer)))->generation != meta.generation) {
 		UnlockReleaseBuffer(meta_buffer);
+		if (BlockNumberIsValid(run.first))
+			IvfFreeRun(index, run);
 		return false;
 	}
 	Buffer pending_buffer = InvalidBuffer;
@@ -231,6 +242,8 @@ bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 		if (!from->moved) {
 			UnlockReleaseBuffer(pending_buffer);
 			UnlockReleaseBuffer(meta_buffer);
+			if (BlockNumberIsValid(run.first))
+				IvfFreeRun(index, run);
 			return true;
 		}
 	}
@@ -275,7 +288,7 @@ bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	IvfTupleHeader *tuple = IvfPageTuple(target, meta, header->count);
 	tuple->tid = *tid;
 	tuple->flags = 0;
-	memcpy(IVF_TUPLE_CODE(tuple), code, meta.code_size);
+	memcpy(IVF_TUPLE_CODE(tuple), code, IvfCodeInRun(meta) ? sizeof(IvfRunRef) : meta.code_size);
 	header->count++;
 	e->insert = block;
 	e->rows++;
@@ -296,8 +309,12 @@ bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	if (BufferIsValid(buffer))
 		UnlockReleaseBuffer(buffer);
 	UnlockReleaseBuffer(entry_buffer);
-	if (BufferIsValid(pending_buffer))
+	if (BufferIsValid(pending_buffer)) {
+		// The row has left the pending area: so has its element's run.
+		IvfFreePendingRun(index, *from->shape,
+		                  IvfPendingTuple(BufferGetPage(pending_buffer), *from->shape, from->slot));
 		UnlockReleaseBuffer(pending_buffer);
+	}
 	UnlockReleaseBuffer(meta_buffer);
 	return true;
 }

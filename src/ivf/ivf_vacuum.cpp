@@ -35,13 +35,20 @@ uint32 VacuumPage(Relation index, const IvfMetaPageData &meta, uint32 list, Buff
 			dead++;
 	if (dead == 0)
 		return 0;
+	// The runs of the codes that go (ivf_run.cpp), remembered before the
+	// page's tuples move; freed once they are off the page.
+	IvfRunRef *runs = IvfCodeInRun(meta) ? (IvfRunRef *) palloc(dead * sizeof(IvfRunRef)) : NULL;
+	uint32 run_count = 0;
 	VdbPageEdit edit(index);
 	Page copy = edit.Register(buffer);
 	uint32 kept = 0;
 	for (uint32 i = 0; i < count; i++) {
 		IvfTupleHeader *tuple = IvfPageTuple(copy, meta, i);
-		if (callback(&tuple->tid, callback_state))
+		if (callback(&tuple->tid, callback_state)) {
+			if (runs != NULL && run_count < dead)
+				runs[run_count++] = *IvfTupleRun(tuple);
 			continue;
+		}
 		if (kept != i)
 			memmove(IvfPageTuple(copy, meta, kept), tuple, meta.tuple_size);
 		kept++;
@@ -52,6 +59,10 @@ uint32 VacuumPage(Relation index, const IvfMetaPageData &meta, uint32 list, Buff
 	IvfListEntry *entry = IvfPageEntry(edit.Register(entry_buffer), meta, list);
 	entry->rows = entry->rows >= count - kept ? entry->rows - (count - kept) : 0;
 	edit.Finish();
+	for (uint32 i = 0; i < run_count; i++)
+		IvfFreeRun(index, runs[i]);
+	if (runs != NULL)
+		pfree(runs);
 	return count - kept;
 }
 
@@ -85,6 +96,9 @@ void VacuumPendingPage(Buffer buffer, void *arg) {
 			if (dead[i])
 				IvfPendingTuple(copy, pv->shape, i)->flags |= IVF_PENDING_GONE;
 		edit.Finish();
+		for (uint32 i = 0; i < count; i++)
+			if (dead[i])
+				IvfFreePendingRun(pv->index, pv->shape, IvfPendingTuple(page, pv->shape, i));
 	}
 	for (uint32 i = 0; i < count; i++)
 		if ((IvfPendingTuple(page, pv->shape, i)->flags & IVF_PENDING_GONE) == 0)
