@@ -5,9 +5,9 @@
 # after every one of them. check_every_prefix takes a base backup, runs the
 # operation, lists the WAL records it wrote that touch the index
 # (pg_waldump over the archived WAL: block references to the index's file,
-# and its truncations), and for each one recovers a copy of the backup up
-# to and including that record (recovery_target_lsn, inclusive, paused
-# there as a hot standby) and checks the index there: vector_db_index_check
+# and its truncations), and for each one has a copy of the backup recover
+# up to and including that record (a hot standby given the WAL up to the
+# next record only) and checks the index there: vector_db_index_check
 # passes, and one index scan with every list probed (or an iterative hnsw
 # scan that goes on until it has visited every node it reaches) returns
 # each row a sequential scan returns, once.
