@@ -31,10 +31,5 @@ for my $round (1 .. 4) {
 	fill_random($primary, 'postgres', 'items', 'vector', 8, $base + 501, $base + 700);
 	standby_matches_primary($primary, $standby, 'postgres', $query, "round $round");
 }
-check_index($primary, 'postgres', 'primary');
-check_index($standby, 'postgres', 'standby');
-ok(!$standby->log_contains('inconsistent page found'), 'no inconsistent page during replay');
-
-$standby->stop;
-$primary->stop;
+standby_checks_and_stop($primary, $standby);
 done_testing();

@@ -41,10 +41,5 @@ INSERT INTO items SELECT i, random_sparse(2000, 5 + i % 400) FROM generate_serie
 });
 	standby_matches_primary($primary, $standby, 'postgres', $query, "round $round");
 }
-check_index($primary, 'postgres', 'primary');
-check_index($standby, 'postgres', 'standby');
-ok(!$standby->log_contains('inconsistent page found'), 'no inconsistent page during replay');
-
-$standby->stop;
-$primary->stop;
+standby_checks_and_stop($primary, $standby);
 done_testing();

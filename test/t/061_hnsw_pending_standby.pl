@@ -26,10 +26,5 @@ SELECT string_agg(id::text, ',') FROM (SELECT id FROM items ORDER BY v <-> '[0.1
 };
 pending_standby_rounds($primary, $standby, 'idx', $query);
 is($primary->safe_psql('postgres', "SELECT vector_db_merge('idx')"), '0', 'VACUUM merged everything');
-check_index($primary, 'postgres', 'primary');
-check_index($standby, 'postgres', 'standby');
-ok(!$standby->log_contains('inconsistent page found'), 'no inconsistent page during replay');
-
-$standby->stop;
-$primary->stop;
+standby_checks_and_stop($primary, $standby);
 done_testing();

@@ -12,7 +12,6 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use hnsw_common;
-use ivf_common;
 
 my ($primary, $standby) = start_primary_and_standby('ivf_pending_');
 
@@ -39,10 +38,5 @@ $primary->safe_psql('postgres', "SELECT vector_db_compact('idx')");
 standby_matches_primary($primary, $standby, 'postgres', $query, 'compacted');
 is($primary->safe_psql('postgres', "SELECT pending FROM vector_db_index_stats('idx')"), '0',
 	'the compaction merged everything');
-check_ivf_indexes($primary, 'postgres', 'primary');
-check_ivf_indexes($standby, 'postgres', 'standby');
-ok(!$standby->log_contains('inconsistent page found'), 'no inconsistent page during replay');
-
-$standby->stop;
-$primary->stop;
+standby_checks_and_stop($primary, $standby);
 done_testing();

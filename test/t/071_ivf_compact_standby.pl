@@ -49,10 +49,5 @@ fill_random($primary, 'postgres', 'items', 'vector', 32, 7001, 7600);
 for my $am (sort keys %index) {
 	standby_matches_primary($primary, $standby, 'postgres', $queries{$am}, "$am after inserts");
 }
-check_ivf_indexes($primary, 'postgres', 'primary after inserts');
-check_ivf_indexes($standby, 'postgres', 'standby after inserts');
-ok(!$standby->log_contains('inconsistent page found'), 'no inconsistent page during replay');
-
-$standby->stop;
-$primary->stop;
+standby_checks_and_stop($primary, $standby, 'after inserts');
 done_testing();

@@ -13,25 +13,10 @@ use lib $FindBin::RealBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use hnsw_common;
 use wal_prefix_common;
 
 my $node = start_wal_node('ivf_prefix');
-
 # Wide rows (64 dimensions): each list spans a few pages.
-$node->safe_psql('postgres', 'CREATE TABLE items (id int PRIMARY KEY, v vector(64))');
-fill_random($node, 'postgres', 'items', 'vector', 64, 1, 120);
-$node->safe_psql('postgres', q{
-CREATE INDEX items_idx ON items USING ivfflat (v vector_l2_ops) WITH (lists = 2);
-DELETE FROM items WHERE id % 3 <> 0;
-});
-check_every_prefix($node, 'vacuum', 'items', 'items_idx', 'VACUUM items');
-# Rows appended after the VACUUM, so that the lists end on new pages too.
-fill_random($node, 'postgres', 'items', 'vector', 64, 121, 150);
-my $before = $node->safe_psql('postgres', "SELECT pg_relation_size('items_idx')");
-check_every_prefix($node, 'compact', 'items', 'items_idx', "SELECT vector_db_compact('items_idx')");
-cmp_ok($node->safe_psql('postgres', "SELECT pg_relation_size('items_idx')"), '<', $before,
-	'the compaction gave pages back (its truncation is among the records tested)');
-
+check_vacuum_then_compaction($node, 'items', 64, 120, 'ivfflat (v vector_l2_ops) WITH (lists = 2)');
 $node->stop;
 done_testing();

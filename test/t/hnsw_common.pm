@@ -8,7 +8,7 @@ use warnings;
 use Exporter 'import';
 use Test::More;
 
-our @EXPORT = qw(create_recall_function fill_random measure_recall check_index standby_checks_and_stop
+our @EXPORT = qw(create_recall_function fill_random measure_recall check_indexes check_index standby_checks_and_stop
                  start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path
                  recall_on_build_paths standby_matches_primary standby_scan_conflicts cancel_build_in_phase
                  init_for_page_edits pending_standby_rounds);
@@ -95,12 +95,22 @@ sub measure_recall {
 	return $node->safe_psql($db, "SET hnsw.ef_search = $ef; SELECT recall('$tab', '$col', '$op', '$queries', 10)");
 }
 
-# vector_db_index_check with heapallindexed on every hnsw index of the database.
+# vector_db_index_check with heapallindexed on every index of the database
+# whose access method is one of @ams (all of vector_db's when none is
+# named); returns how many it checked.
+sub check_indexes {
+	my ($node, $db, $name, @ams) = @_;
+	my $names = join(', ', map { "'$_'" } (@ams ? @ams : qw(hnsw ivfflat ivf)));
+	my ($ret, $out, $err) = $node->psql($db,
+		"SELECT count(vector_db_index_check(c.oid, true)) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE a.amname IN ($names)");
+	is($ret, 0, "$name: vector_db_index_check passes") or diag($err);
+	return $out;
+}
+
+# The same on every hnsw index.
 sub check_index {
 	my ($node, $db, $name) = @_;
-	my ($ret, $out, $err) = $node->psql($db,
-		"SELECT count(vector_db_index_check(c.oid, true)) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'hnsw'");
-	is($ret, 0, "$name: vector_db_index_check passes") or diag($err);
+	return check_indexes($node, $db, $name, 'hnsw');
 }
 
 # A started primary and a streaming standby made from its backup, both
@@ -164,13 +174,16 @@ sub create_index_on_path {
 	}
 }
 
-# The end of a standby test: the index check passes on both nodes, the
-# standby replayed no page that differed from the one it rebuilt, and both
-# stop.
+# The end of a standby test: the index check passes on every vector_db
+# index (hnsw, ivfflat, ivf) on both nodes, which have the same number of
+# them, at least one; the standby replayed no page that differed from the
+# one it rebuilt; both stop. `when` (optional) ends the checks' names.
 sub standby_checks_and_stop {
-	my ($primary, $standby) = @_;
-	check_index($primary, 'postgres', 'primary');
-	check_index($standby, 'postgres', 'standby');
+	my ($primary, $standby, $when) = @_;
+	my $suffix = defined $when ? " $when" : '';
+	my $checked = check_indexes($primary, 'postgres', "primary$suffix");
+	cmp_ok($checked, '>', 0, "primary$suffix: indexes checked");
+	is(check_indexes($standby, 'postgres', "standby$suffix"), $checked, "standby$suffix: the same indexes checked");
 	ok(!$standby->log_contains('inconsistent page found'), 'no inconsistent page during replay');
 	$standby->stop;
 	$primary->stop;

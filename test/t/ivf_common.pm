@@ -9,13 +9,11 @@ use Test::More;
 
 our @EXPORT = qw(check_ivf_indexes ivf_recall);
 
-# vector_db_index_check with heapallindexed on every ivfflat and ivf index.
+# vector_db_index_check with heapallindexed on every ivfflat and ivf index
+# (hnsw_common's check_indexes).
 sub check_ivf_indexes {
 	my ($node, $db, $name) = @_;
-	my ($ret, $out, $err) = $node->psql($db,
-		"SELECT count(vector_db_index_check(c.oid, true)) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE a.amname IN ('ivfflat', 'ivf')");
-	is($ret, 0, "$name: vector_db_index_check passes") or diag($err);
-	return $out;
+	return hnsw_common::check_indexes($node, $db, $name, 'ivfflat', 'ivf');
 }
 
 # Mean recall@10 over the queries table with the given settings.
