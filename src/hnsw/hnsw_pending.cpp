@@ -66,8 +66,12 @@ bool HnswPendingMergeDue(Relation index) {
 }
 
 int64 HnswMergePendingLocked(Relation index, int64 max_nodes) {
+	// Only the nodes pending now, as GIN's cleanup stops at the tail it
+	// found: appends go on beside a merge, and one that chased them would
+	// not end while the inserts outpace it (a VACUUM never would).
+	int64 left = Min(max_nodes, int64(HnswReadMeta(index).pending_span));
 	int64 merged = 0;
-	while (merged < max_nodes) {
+	for (; left > 0; left--) {
 		CHECK_FOR_INTERRUPTS();
 		HnswMetaPageData meta = HnswReadMeta(index);
 		if (meta.pending_span == 0)
