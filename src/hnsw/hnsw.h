@@ -271,11 +271,11 @@ double HnswPendingKilobytes(const HnswMetaPageData &meta);
 // nap what the inserts appended since; past pending_list_limit inserts
 // merge a few nodes each, see hnswinsert).
 bool HnswPendingMergeDue(Relation index);
-// Merges up to max_nodes pending nodes into the graph, first in first,
-// of those pending when it starts (appends go on meanwhile and wait for the
-// next merge); returns how many. Takes the merge lock: waits for it, or (wait false)
-// returns 0 when another merge or a VACUUM holds it. The caller holds the
-// index with at least RowExclusiveLock.
+// Merges up to max_nodes pending nodes into the graph, first in first, of
+// those pending when it starts (appends go on meanwhile and wait for the
+// next merge); returns how many. Takes the merge lock: waits for it, or
+// (wait false) returns 0 when another merge or a VACUUM holds it. The
+// caller holds the index with at least RowExclusiveLock.
 int64 HnswMergePending(Relation index, int64 max_nodes, bool wait);
 // The same for a caller that holds the merge lock (VACUUM).
 int64 HnswMergePendingLocked(Relation index, int64 max_nodes);
