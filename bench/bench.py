@@ -44,6 +44,9 @@ def parse_args(argv):
     ap.add_argument("--vacuum-inserts", type=int, nargs="?", const=2, default=None, metavar="CLIENTS",
                     help="only measure insert latency (CLIENTS pgbench clients, default 2) while VACUUM repairs "
                          "an HNSW index after half its rows were deleted; replaces that section of the report")
+    ap.add_argument("--vacuum-fastupdate", action="store_true",
+                    help="with --vacuum-inserts: vector_db's index WITH (fastupdate = on), so inserts append to "
+                         "its pending area beside VACUUM")
     ap.add_argument("--ingest", action="store_true",
                     help="only measure fast ingest (single-row INSERTs by 4 pgbench clients for 20 s into each "
                          "vector index, recall before and after the merge); replaces that section of the report")
@@ -349,7 +352,7 @@ def run_vacuum_inserts(args, ds, argv):
     stats = []
     for eng in loaded_engines(args, ds):
         say(f"== {eng.name} ({eng.extension} {eng.version}): VACUUM beside {args.vacuum_inserts} inserting clients")
-        stats.append(vacuum_inserts.measure(eng, ds, args.vacuum_inserts, say))
+        stats.append(vacuum_inserts.measure(eng, ds, args.vacuum_inserts, say, args.vacuum_fastupdate))
     if stats and args.report:
         sections.write_section(args.report, vacuum_inserts.render(stats, shown_command(argv), machine_line(args)),
                                vacuum_inserts.MARK)

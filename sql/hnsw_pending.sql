@@ -58,11 +58,32 @@ INSERT INTO pend SELECT i, ARRAY[sin(i), cos(i * 1.7), sin(i * 0.3)]::vector FRO
 SELECT vector_db_merge('pend_idx') AS nothing_pending;
 SELECT exact_order('[0.1,0.2,0.3]', 20) AS off_top20;
 
--- A small limit: the insert that finds the area over it merges it.
+-- A small limit: an insert that finds the area over it merges a few of the
+-- oldest nodes (8, HNSW_INLINE_MERGE_NODES), never the whole area. One row
+-- at a time, the area shrinks by at most 7 at an insert (+1 appended, -8
+-- merged), and inserts past the limit do merge.
 ALTER INDEX pend_idx SET (fastupdate = on, pending_list_limit = 64);
-INSERT INTO pend SELECT i, ARRAY[sin(i), cos(i * 1.7), sin(i * 0.3)]::vector FROM generate_series(141, 3000) i;
+CREATE TEMP TABLE pend_trace (id int, pending bigint);
+DO $$
+BEGIN
+	FOR i IN 141..1000 LOOP
+		INSERT INTO pend VALUES (i, ARRAY[sin(i), cos(i * 1.7), sin(i * 0.3)]::vector);
+		INSERT INTO pend_trace SELECT i, pending FROM vector_db_index_stats('pend_idx');
+	END LOOP;
+END $$;
+SELECT bool_and(change >= -7) AS at_most_8_merged_per_insert, bool_or(change < 0) AS inserts_merged
+FROM (SELECT pending - lag(pending) OVER (ORDER BY id) AS change FROM pend_trace) c;
+INSERT INTO pend SELECT i, ARRAY[sin(i), cos(i * 1.7), sin(i * 0.3)]::vector FROM generate_series(1001, 3000) i;
 SELECT vector_db_merge('pend_idx') < 2000 AS inserts_merged_most;
 SELECT vector_db_index_check('pend_idx', true);
+SELECT exact_order('[0.1,0.2,0.3]', 50) AS bounded_merge_top50;
+-- Every row exactly once, through the graph (an iterative scan to the end).
+SET enable_seqscan = off;
+SET hnsw.iterative_scan = relaxed_order;
+SELECT count(*) = (SELECT count(*) FROM pend) AND count(DISTINCT id) = count(*) AS every_row_once
+FROM (SELECT id FROM pend ORDER BY v <-> '[0.1,0.2,0.3]' LIMIT 100000) s;
+RESET hnsw.iterative_scan;
+RESET enable_seqscan;
 
 -- Compaction moves the highest ids, where the pending area is: it merges
 -- the area first, then moves the nodes into the slots VACUUM freed.

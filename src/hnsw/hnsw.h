@@ -21,6 +21,7 @@ extern "C" {
 #include "access/genam.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
+#include "storage/lockdefs.h"
 }
 
 #define HNSW_DEFAULT_M 16
@@ -94,8 +95,27 @@ vdb::HnswPageShape HnswShape(const HnswGeometry &g);
 // XX002 unless node id's record (on its graph page `page`) passes
 // vdb::CheckHnswNodeRecord; called before any count or offset of it is used.
 void HnswCheckRecord(Relation index, Page page, const HnswGeometry &g, uint32 id);
-// Writes the metapage contents (one GenericXLog record).
+// Writes the metapage contents (one GenericXLog record); the caller holds
+// the append lock (HNSW_APPEND_LOCK_BLKNO) and read the copy under it.
 void HnswWriteMeta(Relation index, const HnswMetaPageData &meta);
+// Take and release the append lock (exclusive, or share for a reader that
+// needs the node count to hold still).
+void HnswLockAppends(Relation index, LOCKMODE mode);
+void HnswUnlockAppends(Relation index, LOCKMODE mode);
+// Metapage read-modify-write by a writer that does not append: under the
+// append lock, reads the metapage, lets change() edit the copy, and writes
+// it if change() returns true. Appends change node_count, pending_span and
+// pool_block meanwhile, so a copy read before the lock must not be written.
+// Returns the metapage as it now is.
+template <typename Change>
+HnswMetaPageData HnswEditMeta(Relation index, Change change) {
+	HnswLockAppends(index, ExclusiveLock);
+	HnswMetaPageData meta = HnswReadMeta(index);
+	if (change(meta))
+		HnswWriteMeta(index, meta);
+	HnswUnlockAppends(index, ExclusiveLock);
+	return meta;
+}
 // A metapage for a new index, with no nodes.
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer);
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
@@ -240,16 +260,22 @@ void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group);
 
 // --- hnsw_pending.cpp: the pending area (fastupdate) and its merge ---
 
+// Pending nodes that an INSERT finding the area past pending_list_limit
+// merges (hnswinsert): about as much work as that many plain inserts, so
+// the INSERT that notices never stalls (docs/hnsw.md, "Fast ingest").
+#define HNSW_INLINE_MERGE_NODES 8
+
 // Size of the pending area, as pending_list_limit counts it.
 double HnswPendingKilobytes(const HnswMetaPageData &meta);
 // Whether anything is pending (for a background worker, which merges every
-// nap what the inserts appended since; pending_list_limit bounds the area
-// when no worker keeps up, see hnswinsert).
+// nap what the inserts appended since; past pending_list_limit inserts
+// merge a few nodes each, see hnswinsert).
 bool HnswPendingMergeDue(Relation index);
-// Merges up to max_nodes pending nodes into the graph, first in first;
-// returns how many. Takes the merge lock: waits for it, or (wait false)
-// returns 0 when another merge or a VACUUM holds it. The caller holds the
-// index with at least RowExclusiveLock.
+// Merges up to max_nodes pending nodes into the graph, first in first, of
+// those pending when it starts (appends go on meanwhile and wait for the
+// next merge); returns how many. Takes the merge lock: waits for it, or
+// (wait false) returns 0 when another merge or a VACUUM holds it. The
+// caller holds the index with at least RowExclusiveLock.
 int64 HnswMergePending(Relation index, int64 max_nodes, bool wait);
 // The same for a caller that holds the merge lock (VACUUM).
 int64 HnswMergePendingLocked(Relation index, int64 max_nodes);

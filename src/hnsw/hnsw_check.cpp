@@ -216,6 +216,8 @@ void CheckReachable(Check &c, uint32 live) {
 
 void HnswCheckIndex(Relation index, VdbIndexedTids *indexed) {
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ShareLock);
+	// Appends too wait: the node count and the sparse pool hold still.
+	HnswLockAppends(index, ShareLock);
 	Check c{};
 	c.index = index;
 	c.meta = HnswReadMeta(index);
@@ -245,6 +247,7 @@ void HnswCheckIndex(Relation index, VdbIndexedTids *indexed) {
 				HnswSparseCheckElement(index, c.meta, id);
 	CheckEntryPoint(c, live);
 	CheckReachable(c, live);
+	HnswUnlockAppends(index, ShareLock);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ShareLock);
 	pfree(c.nodes);
 	pfree(c.stamps);

@@ -265,6 +265,9 @@ void MoveNodes(Relation index, CompactScratch *s) {
 	for (size_t start = 0; start < s->moves.size(); start += kMovesPerLock) {
 		VdbVacuumDelayPoint();
 		LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+		// A sparse move appends its element to the pool, as appends do, and
+		// the batch writes its copy of the metapage: no append meanwhile.
+		HnswLockAppends(index, ExclusiveLock);
 		HnswMetaPageData meta = HnswReadMeta(index);
 		uint32 entry = meta.entry_point, pool_block = meta.pool_block;
 		for (size_t i = start; i < Min(s->moves.size(), start + kMovesPerLock); i++) {
@@ -277,6 +280,7 @@ void MoveNodes(Relation index, CompactScratch *s) {
 		// HnswSparseStore wrote pool_block itself.
 		if (meta.entry_point != entry || meta.pool_block != pool_block)
 			HnswWriteMeta(index, meta);
+		HnswUnlockAppends(index, ExclusiveLock);
 		UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 		VDB_FAULT_POINT("hnsw-compact-moved");
 	}
@@ -319,12 +323,13 @@ void Redirect(Relation index, const CompactScratch *s) {
 	for (uint32 group = 0;;) {
 		VdbVacuumDelayPoint();
 		LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-		HnswMetaPageData meta = HnswReadMeta(index);
 		// A crash may have come between a move and its metapage write.
-		if (meta.entry_point < s->forward.size() && s->forward[meta.entry_point] != HNSW_NO_NODE) {
-			meta.entry_point = s->forward[meta.entry_point];
-			HnswWriteMeta(index, meta);
-		}
+		HnswMetaPageData meta = HnswEditMeta(index, [s](HnswMetaPageData &now) {
+			if (now.entry_point >= s->forward.size() || s->forward[now.entry_point] == HNSW_NO_NODE)
+				return false;
+			now.entry_point = s->forward[now.entry_point];
+			return true;
+		});
 		uint32 end = Min(GroupCount(meta), group + kGroupsPerLock);
 		for (; group < end; group++)
 			EditGraphPage(index, meta.geometry, group,
@@ -384,8 +389,10 @@ void RetireForwarders(Relation index, CompactScratch *s) {
 }
 
 // node_count drops to one past the highest used slot; the free-slot count
-// and hint are counted again (under the write lock: no insert claims a slot
-// meanwhile; share locks only, so scans go on).
+// and hint are counted again (under the write lock: no linked insert claims
+// a slot meanwhile; share locks only, so scans go on). Appends may add
+// nodes past the count read here: then the count stays, as it does while
+// any node is pending (the pending area is the last ids).
 void ShrinkNodeCount(Relation index) {
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData meta = HnswReadMeta(index);
@@ -404,13 +411,15 @@ void ShrinkNodeCount(Relation index) {
 			}
 		UnlockReleaseBuffer(buffer);
 	}
-	if (meta.pending_span > 0)  // the pending area is the last ids: they stay
-		count = meta.node_count;
-	meta.node_count = count;
-	meta.free_nodes = count - used;  // the free slots below the new count
-	meta.free_hint_group = first_free < count ? HnswGroup(g, first_free) : GroupCount(meta);
-	meta.last_compaction = GetCurrentTimestamp();
-	HnswWriteMeta(index, meta);
+	uint32 surveyed = meta.node_count;
+	HnswEditMeta(index, [&](HnswMetaPageData &now) {
+		// Appended nodes past the survey are neither free nor counted in used.
+		now.node_count = now.pending_span > 0 || now.node_count != surveyed ? now.node_count : count;
+		now.free_nodes = Min(now.node_count, surveyed) - used;  // the free slots below the count
+		now.free_hint_group = first_free < now.node_count ? HnswGroup(g, first_free) : GroupCount(now);
+		now.last_compaction = GetCurrentTimestamp();
+		return true;
+	});
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 

@@ -10,7 +10,11 @@
 // HnswAttachNode), so a list VACUUM repaired stays repaired.
 // Readers never take the lock; they see each page change atomically under
 // the buffer lock, and a new node becomes reachable only after its record
-// and vector are on their pages.
+// and vector are on their pages. Claiming a slot takes the append lock
+// (HNSW_APPEND_LOCK_BLKNO) too, for its few page writes: with fastupdate an
+// insert takes that lock alone and appends its node unlinked
+// (hnsw_pending.cpp), so appends never wait for a merge's or VACUUM's graph
+// work.
 //
 // Steps: search the graph for ef_construction candidates per level
 // (vdb::FindCandidates); then, under the lock, take a slot (a free one left
@@ -269,58 +273,53 @@ void FindCandidates(Relation index, const HnswMetaPageData &meta, const vdb::Ele
 
 namespace {
 
-enum class Place {
-	kLinked,   // a new node, linked into the graph
-	kPending,  // a new node appended to the pending area, unlinked
-	kMerge,    // the first pending node, linked now (again, after a crash)
-};
-
-// Places an element under the graph write lock; for kLinked and kMerge,
-// s holds its candidates, found on the graph as `seen` was. A merge links
-// node merge_id, whose element and TID are on its pages already: every
-// step below can be redone, and only the last one, the metapage write,
-// takes the node out of the pending area.
-void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::ElementMetric &metric, InsertScratch &s,
-                 int level, const void *element, ItemPointer tid, Place how, uint32 merge_id) {
+// Claims a slot for a new node, writes its element and record and counts
+// it in the metapage, under the append lock (taken here): appends hold no
+// other lock, linked inserts hold the graph write lock too, and neither
+// hands out an id the other has. A linked insert (*pending false) becomes
+// an append while the pending area is not empty: the area is the ids at
+// the end, and the next merge links it. Sets *level to the level the slot
+// could give and returns the metapage as written.
+HnswMetaPageData ClaimNode(Relation index, InsertScratch &s, const void *element, ItemPointer tid, int *level,
+                           bool *pending, uint32 *claimed) {
+	HnswLockAppends(index, ExclusiveLock);
 	HnswMetaPageData meta = HnswReadMeta(index);
 	const HnswGeometry &g = meta.geometry;
-	uint32 id = merge_id;
-	if (how == Place::kMerge) {
-		if (merge_id != HnswPendingStart(meta))
-			elog(ERROR, "hnsw index \"%s\": merging node %u, but the pending area starts at %u",
-			     RelationGetRelationName(index), merge_id, HnswPendingStart(meta));
-		// Linked through this copy, the node is live to the reachability
-		// code (hnsw_reach.cpp), which leaves the pending area alone.
-		meta.pending_span--;
-	} else {
-		// The pending area is the ids at the end: while it is not empty, a new
-		// node joins it (and the next merge links it).
-		if (meta.pending_span > 0)
-			how = Place::kPending;
-		id = how == Place::kLinked && meta.free_nodes > 0 ? FindFreeSlot(index, meta) : HNSW_NO_NODE;
-		bool fresh = id == HNSW_NO_NODE;
-		if (fresh)
-			id = meta.node_count++;
-		else
-			meta.free_nodes--;
-		if (how == Place::kPending)
-			meta.pending_span++;
-		if (fresh && id % g.group_nodes == 0 && !HnswPoolReached(meta, HnswGroup(g, id)))
-			HnswAddGroup(index, g, HnswGroup(g, id));
-		if (g.pool_pages > 0)
-			HnswSparseStore(index, meta, id, element);
-		else {
-			HnswEncodeElement(meta, element, s.pages.spill.data());
-			HnswWriteElement(index, g, id, s.pages.spill.data());
-		}
-		level = ClaimSlot(index, g, id, tid, level);
-		// The metapage counts the node before any link to it is logged: WAL is
-		// replayed in order, so after a crash no link can point past node_count.
-		HnswWriteMeta(index, meta);
-		VDB_FAULT_POINT("hnsw-insert-slot");
-		if (how == Place::kPending)
-			return;
+	*pending |= meta.pending_span > 0;
+	uint32 id = !*pending && meta.free_nodes > 0 ? FindFreeSlot(index, meta) : HNSW_NO_NODE;
+	bool fresh = id == HNSW_NO_NODE;
+	if (fresh)
+		id = meta.node_count++;
+	else
+		meta.free_nodes--;
+	if (*pending)
+		meta.pending_span++;
+	if (fresh && id % g.group_nodes == 0 && !HnswPoolReached(meta, HnswGroup(g, id)))
+		HnswAddGroup(index, g, HnswGroup(g, id));
+	if (g.pool_pages > 0)
+		HnswSparseStore(index, meta, id, element);
+	else {
+		HnswEncodeElement(meta, element, s.pages.spill.data());
+		HnswWriteElement(index, g, id, s.pages.spill.data());
 	}
+	*level = ClaimSlot(index, g, id, tid, *level);
+	// The metapage counts the node before any link to it is logged: WAL is
+	// replayed in order, so after a crash no link can point past node_count.
+	HnswWriteMeta(index, meta);
+	VDB_FAULT_POINT("hnsw-insert-slot");
+	HnswUnlockAppends(index, ExclusiveLock);
+	*claimed = id;
+	return meta;
+}
+
+// Links node id under the graph write lock (the caller holds it); s holds
+// its candidates, found on the graph as `seen` was, and meta is the
+// metapage as the caller read it under the lock. A merge links a pending
+// node whose element and TID are on its pages already: every step below
+// can be redone, and only the last one, the metapage write, takes the node
+// out of the pending area.
+void LinkLocked(Relation index, HnswMetaPageData &meta, const HnswMetaPageData &seen, const vdb::ElementMetric &metric,
+                InsertScratch &s, int level, const void *element, uint32 id, bool merge) {
 	if (meta.entry_point != seen.entry_point || meta.max_level != seen.max_level)
 		FindCandidates(index, meta, metric, element, level, s);
 	s.pages.reach.walk_needed = false;
@@ -339,7 +338,8 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 		HnswAttachNode(index, meta, id, s.hosts, s.pages.reach);
 	}
 	VDB_FAULT_POINT("hnsw-insert-linked");
-	if (meta.entry_point == HNSW_NO_NODE || level > meta.max_level) {
+	bool raised = meta.entry_point == HNSW_NO_NODE || level > meta.max_level;
+	if (raised) {
 		// Searches start at the entry point, and the old one may have no link
 		// to it (nothing needed one): the new entry point, or one of the
 		// nodes it links to, links to the old one, so the new root reaches
@@ -361,11 +361,22 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 		elog(DEBUG1, "hnsw index \"%s\": no place near, so a walk linked back %zu nodes",
 		     RelationGetRelationName(index), linked);
 	}
-	if (how == Place::kMerge) {
+	if (merge)
 		VDB_FAULT_POINT("hnsw-merge-linked");
-		meta.last_merge = GetCurrentTimestamp();
-	}
-	HnswWriteMeta(index, meta);
+	if (!raised && !merge)
+		return;
+	// Appends moved node_count and pending_span on meanwhile: the entry
+	// point (only ever changed under the graph write lock) and the merge go
+	// onto the metapage as it is now.
+	HnswEditMeta(index, [&](HnswMetaPageData &now) {
+		now.entry_point = meta.entry_point;
+		now.max_level = meta.max_level;
+		if (merge) {
+			now.pending_span--;
+			now.last_merge = GetCurrentTimestamp();
+		}
+		return true;
+	});
 }
 
 }  // namespace
@@ -376,16 +387,23 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 // in between (another insert raised the graph), the search is redone under
 // the lock. Nodes inserted meanwhile are not among our candidates, which
 // costs a little graph quality, never a lost link: every link list is read
-// and rewritten under the lock.
+// and rewritten under the lock. An append (pending) takes the append lock
+// only, for ClaimNode's few page writes.
 void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending) {
 	HnswMetaPageData seen = HnswReadMeta(index);
 	vdb::ElementMetric metric = HnswMetric(seen);
 	InsertScratch &s = Scratch(seen);
 	int level = RandomLevel(seen.m);
-	if (!pending)
-		FindCandidates(index, seen, metric, element, level, s);
+	uint32 id;
+	if (pending) {
+		ClaimNode(index, s, element, tid, &level, &pending, &id);
+		return;
+	}
+	FindCandidates(index, seen, metric, element, level, s);
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	PlaceLocked(index, seen, metric, s, level, element, tid, pending ? Place::kPending : Place::kLinked, 0);
+	HnswMetaPageData meta = ClaimNode(index, s, element, tid, &level, &pending, &id);
+	if (!pending)
+		LinkLocked(index, meta, seen, metric, s, level, element, id, false);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 
@@ -400,7 +418,14 @@ void HnswMergeNode(Relation index, uint32 id) {
 	HnswLoadElement(index, seen, id, s.merging.data(), s.pages.spill.data());
 	FindCandidates(index, seen, metric, s.merging.data(), info.level, s);
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	PlaceLocked(index, seen, metric, s, info.level, s.merging.data(), &info.tid, Place::kMerge, id);
+	HnswMetaPageData meta = HnswReadMeta(index);
+	if (id != HnswPendingStart(meta))
+		elog(ERROR, "hnsw index \"%s\": merging node %u, but the pending area starts at %u",
+		     RelationGetRelationName(index), id, HnswPendingStart(meta));
+	// Linked through this copy, the node is live to the reachability code
+	// (hnsw_reach.cpp), which leaves the pending area alone.
+	meta.pending_span--;
+	LinkLocked(index, meta, seen, metric, s, info.level, s.merging.data(), id, true);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 
@@ -415,10 +440,11 @@ bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_ti
 	if (VdbDatumToElement(index, metric, values[0], element))
 		HnswInsertElement(index, element, heap_tid, options.fastupdate);
 	pfree(element);
-	// As GIN: past the limit, the insert that notices merges what is pending
-	// now, unless another merge (or a VACUUM) is under way. Rows that come
-	// meanwhile wait for the next one.
+	// Past the limit, the insert that notices merges a few of the oldest
+	// pending nodes, unless another merge (or a VACUUM) is under way: never
+	// the whole area, which stalled that one INSERT for seconds (docs/hnsw.md,
+	// "Fast ingest").
 	if (options.fastupdate && HnswPendingKilobytes(meta) > options.pending_list_limit)
-		HnswMergePending(index, HnswReadMeta(index).pending_span, false);
+		HnswMergePending(index, HNSW_INLINE_MERGE_NODES, false);
 	return false;
 }

@@ -49,6 +49,12 @@ extern "C" {
 // Heavyweight lock (on this pseudo page) held by whoever merges the pending
 // area or vacuums the index, so one at a time; never by inserts or scans.
 #define HNSW_MERGE_LOCK_BLKNO 1
+// Heavyweight lock (on this pseudo page) held by an append to the pending
+// area for its few page writes, and by every other writer of the metapage
+// for its read-modify-write: appends take no other lock, so they never wait
+// for a merge's or VACUUM's graph work (hnsw_pending.cpp). Always the last
+// of the three to be taken.
+#define HNSW_APPEND_LOCK_BLKNO 2
 
 // How the vector stream stores elements.
 #define HNSW_QUANTIZER_FLAT 0  // as the metric compares them (float32, float16, bits)

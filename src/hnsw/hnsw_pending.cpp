@@ -1,9 +1,9 @@
 // The pending area of an hnsw index (fastupdate) and its merge.
 //
 // An insert with fastupdate on does the cheap half of an insert only: under
-// the graph write lock, for a few page writes and no search, it appends its
-// node at the end of the ids (element, TID, a drawn level) and leaves it
-// unlinked. The last meta.pending_span ids are the pending area. Its pages
+// the append lock (HNSW_APPEND_LOCK_BLKNO, not the graph write lock), for a
+// few page writes and no search, it appends its node at the end of the ids
+// (element, TID, a drawn level) and leaves it unlinked. The last meta.pending_span ids are the pending area. Its pages
 // are the graph's own group pages, so nothing about the layout changes, and
 // a merge is the on-page insert's second half (HnswMergeNode) run later.
 //
@@ -13,9 +13,12 @@
 // checker expects them unreachable.
 //
 // A merge links the pending nodes in id order, one node per hold of the
-// graph write lock, so inserts and vacuum's repair wait for one node's
-// linking at most. A node leaves the area only with the metapage write that
-// ends its merge: a crash before it leaves the node pending, and the next
+// graph write lock, so linked inserts and vacuum's repair wait for one
+// node's linking at most, and appends not at all: the area's start is the
+// merge's alone (one merge at a time, below), its end the appends', and
+// the metapage write that moves the start re-reads the metapage under the
+// append lock (HnswEditMeta). A node leaves the area only with that write,
+// which ends its merge: a crash before it leaves the node pending, and the next
 // merge links it again (every link write is idempotent: a list is chosen
 // afresh, and a back link already there is not added twice); a crash after
 // it leaves the node linked. Each row stays findable exactly once: a scan
@@ -26,7 +29,7 @@
 // `merge` task whenever anything is pending (worker/index_tasks.cpp),
 // compaction before it moves anything (hnsw_compact.cpp: the pending area
 // is the highest ids), and an insert that finds the area over
-// pending_list_limit (see hnswinsert). One at a time: the merge lock
+// pending_list_limit (HNSW_INLINE_MERGE_NODES of it, see hnswinsert). One at a time: the merge lock
 // (HNSW_MERGE_LOCK_BLKNO), which VACUUM's bulk delete holds as well, since
 // a merge must not link a node that its pass is about to free.
 #include "hnsw/hnsw.h"
@@ -43,13 +46,12 @@ namespace {
 // Drops the first pending node (vacuum flagged or freed it) from the area
 // without linking it.
 void SkipFirstPending(Relation index, uint32 id) {
-	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	HnswMetaPageData meta = HnswReadMeta(index);
-	if (meta.pending_span > 0 && HnswPendingStart(meta) == id) {
+	HnswEditMeta(index, [id](HnswMetaPageData &meta) {
+		if (meta.pending_span == 0 || HnswPendingStart(meta) != id)
+			return false;
 		meta.pending_span--;
-		HnswWriteMeta(index, meta);
-	}
-	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+		return true;
+	});
 }
 
 }  // namespace
@@ -64,8 +66,12 @@ bool HnswPendingMergeDue(Relation index) {
 }
 
 int64 HnswMergePendingLocked(Relation index, int64 max_nodes) {
+	// Only the nodes pending now, as GIN's cleanup stops at the tail it
+	// found: appends go on beside a merge, and one that chased them would
+	// not end while the inserts outpace it (a VACUUM never would).
+	int64 left = Min(max_nodes, int64(HnswReadMeta(index).pending_span));
 	int64 merged = 0;
-	while (merged < max_nodes) {
+	for (; left > 0; left--) {
 		CHECK_FOR_INTERRUPTS();
 		HnswMetaPageData meta = HnswReadMeta(index);
 		if (meta.pending_span == 0)

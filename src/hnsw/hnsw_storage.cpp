@@ -9,6 +9,10 @@
 
 #include "pg/cpp_boundary.h"
 
+extern "C" {
+#include "storage/lmgr.h"
+}
+
 namespace {
 
 uint32 AlignUp(uint32 value, uint32 to) { return (value + to - 1) / to * to; }
@@ -106,6 +110,10 @@ void HnswWriteMeta(Relation index, const HnswMetaPageData &meta) {
 	edit.Finish();
 	UnlockReleaseBuffer(buffer);
 }
+
+void HnswLockAppends(Relation index, LOCKMODE mode) { LockPage(index, HNSW_APPEND_LOCK_BLKNO, mode); }
+
+void HnswUnlockAppends(Relation index, LOCKMODE mode) { UnlockPage(index, HNSW_APPEND_LOCK_BLKNO, mode); }
 
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer) {
 	VdbInitPage(page, HNSW_PAGE_META);

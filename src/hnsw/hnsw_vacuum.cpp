@@ -43,7 +43,8 @@
 // - Pass 3 sets slots free under buffer locks alone: no list links to them
 //   and inserts read a slot's flags under the lock before using it. The
 //   metapage's free count, which inserts also rewrite, is updated under the
-//   lock.
+//   lock and the append lock (as every metapage write by a writer that does
+//   not append: HnswEditMeta, hnsw_pending.cpp).
 // No lock is held across vacuum_delay_point, which may sleep. The merge
 // lock (HNSW_MERGE_LOCK_BLKNO) is the exception: held for the whole bulk
 // delete, it keeps merges of the pending area out (hnsw_pending.cpp), never
@@ -295,12 +296,13 @@ uint32 NextEntryPoint(Relation index, const VacuumScratch *s, uint32 top, int *l
 // one short hold of the lock. Returns the entry point now.
 uint32 ReplaceEntryPoint(Relation index, const VacuumScratch *s, uint32 next, int level) {
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	HnswMetaPageData now = HnswReadMeta(index);
-	if (now.entry_point != HNSW_NO_NODE && now.entry_point < s->deleted.size() && s->deleted[now.entry_point]) {
-		now.entry_point = next;
-		now.max_level = level;
-		HnswWriteMeta(index, now);
-	}
+	HnswMetaPageData now = HnswEditMeta(index, [&](HnswMetaPageData &meta) {
+		if (meta.entry_point == HNSW_NO_NODE || meta.entry_point >= s->deleted.size() || !s->deleted[meta.entry_point])
+			return false;
+		meta.entry_point = next;
+		meta.max_level = level;
+		return true;
+	});
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	return now.entry_point;
 }
@@ -404,10 +406,11 @@ IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResu
 	// free_nodes and free_hint_group are hints: slots freed before an ERROR
 	// or a crash here may go unused (space, never a row).
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	HnswMetaPageData now = HnswReadMeta(index);
-	now.free_nodes += freed;
-	now.free_hint_group = Min(now.free_hint_group, first_group);
-	HnswWriteMeta(index, now);
+	HnswEditMeta(index, [&](HnswMetaPageData &now) {
+		now.free_nodes += freed;
+		now.free_hint_group = Min(now.free_hint_group, first_group);
+		return true;
+	});
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	UnlockPage(index, HNSW_MERGE_LOCK_BLKNO, ExclusiveLock);
 	return stats;
