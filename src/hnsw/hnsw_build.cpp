@@ -33,6 +33,7 @@
 // With no workers the leader adds rows in heap order with levels from the
 // seed and links alone, so the graph depends only on the seed.
 #include "hnsw/hnsw.h"
+#include "hnsw/hnsw_filter.h"
 
 #include "core/hnsw/graph.h"
 #include "index/index_progress.h"
@@ -395,6 +396,7 @@ extern "C" PGDLLEXPORT void vdb_hnsw_build_worker_main(dsm_segment *segment, shm
 IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+	HnswFilterColumns(index);
 	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 	vdb::ElementMetric element_metric = VdbElementMetric(metric);
@@ -455,6 +457,7 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 // The init fork of an unlogged index: a metapage with no nodes, WAL-logged
 // so that a standby or crash recovery can recreate the empty index.
 void hnswbuildempty(Relation index) {
+	HnswFilterColumns(index);
 	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 	Buffer meta = VdbNewBuffer(index, INIT_FORKNUM);

@@ -53,6 +53,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "hnsw/hnsw_filter.h"
 #include "index/index_range.h"
 #include "pg/cpp_boundary.h"
 
@@ -112,6 +113,7 @@ struct HnswScanOpaque {
 	size_t visited;        // nodes taken, for hnsw.max_scan_tuples
 	float last_distance;   // of the last node returned
 	VdbRange range;        // the scan's range keys
+	bool filtered;         // the scan has keys on filter columns (hnsw/hnsw_filter.h)
 	float bound;           // nodes farther than this are not returned (INFINITY: no bound)
 };
 
@@ -261,6 +263,9 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 	}
 	so->range = VdbReadRange(scan->indexRelation, so->metric, scan->keyData, scan->numberOfKeys, query, !ordered);
 	so->query = HnswPrepareQuery(so->meta, so->metric, query);
+	so->filtered = false;
+	for (int i = 0; i < scan->numberOfKeys; i++)
+		so->filtered |= HnswIsFilterStrategy(scan->keyData[i].sk_strategy);
 	// sq8 distances are to reconstructions: ordering and the range bound
 	// both use lower bounds of the operator's value.
 	so->recheck = (ordered || so->range.active) && so->query.sq8;
@@ -337,7 +342,7 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 				continue;
 			so->last_distance = Max(so->last_distance, c.distance);
 			scan->xs_heaptid = info.tid;
-			scan->xs_recheck = so->range.active;
+			scan->xs_recheck = so->range.active || so->filtered;
 			scan->xs_recheckorderby = so->recheck && scan->numberOfOrderBys > 0;
 			if (scan->xs_recheckorderby) {
 				scan->xs_orderbyvals[0] = Float8GetDatum(double(c.distance));
