@@ -5,9 +5,13 @@
 // at 4 and containment @> at 5; strategies 1 and 2 are the vector column's.
 #pragma once
 
+#include <vector>
+
+#include "core/hnsw/filter.h"
 #include "pg/pg.h"
 
 extern "C" {
+#include "access/skey.h"
 #include "utils/rel.h"
 }
 
@@ -23,3 +27,14 @@ inline bool HnswIsFilterStrategy(int strategy) {
 // unless the vector column comes first and is the only one, and, with
 // filter columns, unless its elements have a fixed size (not sparsevec).
 int HnswFilterColumns(Relation index);
+
+// The filter words of a row (core/hnsw/filter.h): for each of the `columns`
+// filter columns (values[1..]), its value's hash, a label array's
+// signature, or 0 for NULL (a NULL matches no qual; a node whose word is 0
+// by chance passes and the recheck drops it).
+void HnswFilterWords(Relation index, int columns, const Datum *values, const bool *isnull, uint64 *words);
+
+// The scan's keys on filter columns as the core tests them (cleared
+// first). Returns false when a key can match no row (a NULL argument, an
+// empty = ANY or && array), in which case the scan returns nothing.
+bool HnswFilterKeys(Relation index, ScanKey keys, int nkeys, std::vector<vdb::FilterKey> &out);

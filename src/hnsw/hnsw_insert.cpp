@@ -20,6 +20,7 @@
 // list), the build's linker (core/hnsw/link.h) over the pages
 // (hnsw_link.h); then make sure one of them still links to the node
 // (hnsw_reach.cpp).
+#include "hnsw/hnsw_filter.h"
 #include "hnsw/hnsw_link.h"
 
 #include <cmath>
@@ -288,7 +289,8 @@ enum class Place {
 // step below can be redone, and only the last one, the metapage write,
 // takes the node out of the pending area.
 void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::ElementMetric &metric, InsertScratch &s,
-                 int level, const void *element, ItemPointer tid, Place how, uint32 merge_id) {
+                 int level, const void *element, ItemPointer tid, Place how, uint32 merge_id,
+                 const uint64 *filters = NULL) {
 	HnswMetaPageData meta = HnswReadMeta(index);
 	const HnswGeometry &g = meta.geometry;
 	uint32 id = merge_id;
@@ -317,7 +319,7 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 		if (g.pool_pages > 0)
 			HnswSparseStore(index, meta, id, element);
 		else {
-			HnswEncodeElement(meta, element, s.pages.spill.data());
+			HnswEncodeElement(meta, element, filters, s.pages.spill.data());
 			HnswWriteElement(index, g, id, s.pages.spill.data());
 		}
 		level = ClaimSlot(index, g, id, tid, level);
@@ -384,7 +386,7 @@ void PlaceLocked(Relation index, const HnswMetaPageData &seen, const vdb::Elemen
 // the lock. Nodes inserted meanwhile are not among our candidates, which
 // costs a little graph quality, never a lost link: every link list is read
 // and rewritten under the lock.
-void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending) {
+void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending, const uint64 *filters) {
 	HnswMetaPageData seen = HnswReadMeta(index);
 	vdb::ElementMetric metric = HnswMetric(seen);
 	InsertScratch &s = Scratch(seen);
@@ -392,7 +394,7 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid, boo
 	if (!pending)
 		FindCandidates(index, seen, metric, element, level, s);
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	PlaceLocked(index, seen, metric, s, level, element, tid, pending ? Place::kPending : Place::kLinked, 0);
+	PlaceLocked(index, seen, metric, s, level, element, tid, pending ? Place::kPending : Place::kLinked, 0, filters);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 
@@ -418,9 +420,11 @@ bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_ti
 	HnswMetaPageData meta = HnswReadMeta(index);
 	vdb::ElementMetric metric = HnswMetric(meta);
 	char *element = (char *) palloc(metric.bytes);
+	uint64 filters[INDEX_MAX_KEYS];
+	HnswFilterWords(index, meta.filter_columns, values, isnull, filters);
 	VdbPendingOptions options = VdbGetPendingOptions(index, offsetof(HnswOptions, pending));
 	if (VdbDatumToElement(index, metric, values[0], element))
-		HnswInsertElement(index, element, heap_tid, options.fastupdate);
+		HnswInsertElement(index, element, heap_tid, options.fastupdate, filters);
 	pfree(element);
 	// As GIN: past the limit, the insert that notices merges what is pending
 	// now, unless another merge (or a VACUUM) is under way. Rows that come
