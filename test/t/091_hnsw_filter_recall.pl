@@ -21,7 +21,7 @@ $node->safe_psql('postgres', 'CREATE EXTENSION vector_db');
 $node->safe_psql('postgres', 'CREATE TABLE items (id int, v vector(16), t10 int, t100 bigint, labels int[]); '
 	  . 'CREATE TABLE staging (id int, v vector(16)); CREATE TABLE queries (id int, v vector(16))');
 fill_random($node, 'postgres', 'staging (id, v)', 'vector', 16, 1, 3000);
-fill_random($node, 'postgres', 'queries (id, v)', 'vector', 16, 1, 20);
+fill_random($node, 'postgres', 'queries (id, v)', 'vector', 16, 1, 10);
 # t10: 10 values (10% each); t100: 100 values (1%); labels: 2 of 50.
 sub add_rows {
 	my ($first, $last) = @_;
@@ -59,7 +59,9 @@ my @quals = (
 	[ '10% equality',  't10 = 3' ],
 	[ '1% equality',   't100 = 42' ],
 	[ '1% bigint = int', 't100 = 7::int' ],
-	[ '2% = ANY',      't100 = ANY(\'{5,17}\')' ],
+	# PostgreSQL 15 and 16 keep = ANY on a later index column as a Filter
+	# above an ordered scan (docs/hnsw.md): there an iterative scan feeds it.
+	[ '2% = ANY',      't100 = ANY(\'{5,17}\')', 'SET hnsw.iterative_scan = relaxed_order;' ],
 	[ '4% overlap',    'labels && \'{3}\'' ],
 	[ '0.4% both',     't10 = 3 AND labels && \'{3,4}\'' ],
 );
@@ -69,8 +71,10 @@ sub check_all {
 		"SET enable_seqscan = off; EXPLAIN (COSTS OFF) SELECT id FROM items WHERE t10 = 3 ORDER BY v <-> (SELECT v FROM queries LIMIT 1) LIMIT 10");
 	like($plan, qr/Index Cond: \(t10 = 3\)/, "$when: the filter is an index condition");
 	for my $qual (@quals) {
-		my ($name, $sql) = @$qual;
-		my ($short, $recall) = split / /, $node->safe_psql('postgres', "SELECT filtered_recall(\$q\$$sql\$q\$)");
+		my ($name, $sql, $settings) = @$qual;
+		$settings //= '';
+		my ($short, $recall) =
+		  split / /, $node->safe_psql('postgres', "$settings SELECT filtered_recall(\$q\$$sql\$q\$)");
 		is($short, 0, "$when, $name: 10 rows on every query");
 		cmp_ok($recall, '>=', 0.95, "$when, $name: recall $recall");
 	}
