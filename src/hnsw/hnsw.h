@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/element/per_vector_sq8.h"
+#include "core/hnsw/filter.h"
 #include "core/hnsw/graph.h"
 #include "core/hnsw/node_check.h"
 #include "core/hnsw/reachability.h"
@@ -117,7 +118,9 @@ HnswMetaPageData HnswEditMeta(Relation index, Change change) {
 	return meta;
 }
 // A metapage for a new index, with no nodes.
-void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer);
+// filter_columns: hnsw_filter.h.
+void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer,
+                  int filter_columns);
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
 // Bytes of one element in the stream.
 uint32 HnswStoredBytes(const vdb::ElementMetric &metric, uint8 quantizer);
@@ -135,8 +138,12 @@ void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst
 // Copies element id into dst as the metric compares it (sq8 decoded: an
 // approximation); scratch holds element_bytes.
 void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch);
-// The stored form of an element (dst: element_bytes).
-void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, void *dst);
+// The stored form of an element with its filter words (one per filter
+// column, NULL when there are none) after it (dst: element_bytes).
+void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, const uint64 *filters, void *dst);
+// Copies node id's filter words (meta.filter_columns of them) into words.
+void HnswReadFilterWords(Relation index, const HnswMetaPageData &meta, uint32 id, uint64 *words,
+                         HnswBufferHints *hints = NULL);
 
 // An element as the query of many distances to stored elements.
 struct HnswQuery {
@@ -186,7 +193,14 @@ struct HnswPageGraph {
 	void *scratch;  // element_bytes, for vectors that span pages
 	HnswBufferHints *hints;
 
+	const std::vector<vdb::FilterKey> *filters = nullptr;  // a filtered scan's keys (hnsw_filter.h)
+	uint64 *words = nullptr;                               // room for meta->filter_columns words
+
 	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *query, id, scratch, hints); }
+	bool Passes(uint32_t id) {
+		HnswReadFilterWords(index, *meta, id, words, hints);
+		return vdb::FilterPasses(*filters, words);
+	}
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
 		HnswReadNode(index, meta->geometry, id, level, &out, NULL, hints);
 		HnswCheckLinkIds(index, *meta, id, out);
@@ -249,7 +263,9 @@ size_t HnswRelinkUnreached(Relation index, uint32 from, int from_level, const st
 // out of memory). Takes the graph write lock itself. `pending` appends it
 // to the pending area, unlinked (fastupdate), as does any insert while that
 // area is not empty.
-void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending = false);
+// `filters`: its filter words (hnsw_filter.h), NULL when the index has none.
+void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending = false,
+                       const uint64 *filters = NULL);
 // Links the first pending node into the graph and takes it out of the
 // pending area (hnsw_pending.cpp holds the merge lock). Takes the graph
 // write lock itself.

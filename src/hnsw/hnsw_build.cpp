@@ -33,6 +33,7 @@
 // With no workers the leader adds rows in heap order with levels from the
 // seed and links alone, so the graph depends only on the seed.
 #include "hnsw/hnsw.h"
+#include "hnsw/hnsw_filter.h"
 
 #include "core/hnsw/graph.h"
 #include "index/index_progress.h"
@@ -65,7 +66,8 @@ struct HnswBuildShared {
 	pg_atomic_uint32 full;     // someone found the arena full
 };
 
-enum HnswChunk { kChunkShared, kChunkGraph, kChunkTids, kChunkUpperUse, kChunks };
+// kChunkFilters: each node's filter words (hnsw_filter.h), by id.
+enum HnswChunk { kChunkShared, kChunkGraph, kChunkTids, kChunkUpperUse, kChunkFilters, kChunks };
 
 // One participant's view of the build (plain data: freed with its context).
 struct BuildState {
@@ -77,6 +79,7 @@ struct BuildState {
 	HnswBuildShared *shared;
 	vdb::ArenaGraph *graph;
 	ItemPointerData *tids;
+	uint64 *filters;              // meta.filter_columns words per node
 	pg_atomic_uint32 *upper_use;  // per group: upper-area bytes promised
 	vdb::ElementMetric metric;         // of the indexed values
 	vdb::ElementMetric stored_metric;  // of the elements as stored (and as the graph holds them)
@@ -113,9 +116,12 @@ int NextLevel(BuildState *state, uint32 id) {
 	}
 }
 
-// Copies an element into the group's pages at its stream position.
-void WriteElement(Page *pages, const HnswGeometry &g, BlockNumber first_block, uint32 id, const void *element) {
-	VdbForEachSpanPiece(HnswElementPos(g, id), g.element_bytes, [&](VdbSpanPos pos, uint32 piece, uint32 done) {
+// Copies `bytes` bytes into the group's pages at element id's stream
+// position plus `from` (its filter words follow its vector).
+void WriteElement(Page *pages, const HnswGeometry &g, BlockNumber first_block, uint32 id, const void *element,
+                  uint32 from, uint32 bytes) {
+	VdbSpanPos start = VdbSpanAdvance(HnswElementPos(g, id), from);
+	VdbForEachSpanPiece(start, bytes, [&](VdbSpanPos pos, uint32 piece, uint32 done) {
 		memcpy(pages[pos.block - first_block] + pos.offset, (const char *) element + done, piece);
 	});
 }
@@ -151,10 +157,14 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 				memcpy(upper->links, links.data(), links.size() * sizeof(uint32));
 			}
 		}
+		uint32 words = state->meta.filter_columns;
 		if (g.pool_pages > 0)
-			WriteElement(pages, g, first_block, id, &state->sparse->locators[id]);
+			WriteElement(pages, g, first_block, id, &state->sparse->locators[id], 0, g.element_bytes);
 		else
-			WriteElement(pages, g, first_block, id, graph.Element(id));
+			WriteElement(pages, g, first_block, id, graph.Element(id), 0, g.element_bytes - 8 * words);
+		if (words > 0)
+			WriteElement(pages, g, first_block, id, &state->filters[size_t(id) * words], g.element_bytes - 8 * words,
+			             8 * words);
 	}
 	if (g.pool_pages > 0)
 		HnswSparseFillPool(pages, g, group, graph, *state->sparse);
@@ -262,6 +272,9 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	state->heap_tuples++;
 	if (isnull[0] || !VdbDatumToElement(index, state->metric, values[0], state->element))
 		return;
+	uint32 words = state->shared->meta.filter_columns;
+	uint64 filters[INDEX_MAX_KEYS];
+	HnswFilterWords(index, words, values, isnull, filters);
 	state->index_tuples++;
 	uint64 indexed = pg_atomic_add_fetch_u64(&state->shared->indexed, 1);
 	if (state->leader && (int64(state->index_tuples) & 1023) == 0)
@@ -273,13 +286,15 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			// Sparse elements stay whole in the graph (their stream slot is a locator).
 			const char *stored = state->element;
 			if (state->shared->meta.geometry.pool_pages == 0) {
-				HnswEncodeElement(state->shared->meta, state->element, state->stored);
+				HnswEncodeElement(state->shared->meta, state->element, filters, state->stored);
 				stored = state->stored;
 			}
 			id = state->graph->Add(stored, [state](uint32_t id) { return NextLevel(state, id); });
 		});
 		if (id != vdb::kInvalidNode) {
 			state->tids[id] = *tid;
+			if (words > 0)
+				memcpy(&state->filters[size_t(id) * words], filters, 8 * words);
 			return;
 		}
 		if (pg_atomic_exchange_u32(&state->shared->full, 1) == 0)
@@ -293,7 +308,7 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	// lock) was seen not to keep a leader and its worker apart, and two of
 	// them then extended the index at once.
 	VdbParallelTake(state->common, &state->shared->inserting);
-	HnswInsertElement(index, state->element, tid);
+	HnswInsertElement(index, state->element, tid, false, filters);
 	VdbParallelGive(state->common, &state->shared->inserting);
 }
 
@@ -318,6 +333,7 @@ BuildState *NewBuildState(Relation heap, Relation index, VdbParallelShared *comm
 	state->shared = (HnswBuildShared *) chunks[kChunkShared];
 	state->metric = VdbElementMetric(VdbResolveIndexMetric(index, true));
 	state->tids = (ItemPointerData *) chunks[kChunkTids];
+	state->filters = (uint64 *) chunks[kChunkFilters];
 	state->upper_use = (pg_atomic_uint32 *) chunks[kChunkUpperUse];
 	state->stored_metric = HnswStoredMetric(state->shared->meta, state->metric);
 	state->element = (char *) palloc(state->metric.bytes);
@@ -388,13 +404,14 @@ extern "C" PGDLLEXPORT void vdb_hnsw_build_worker_main(dsm_segment *segment, shm
 IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+	int filter_columns = HnswFilterColumns(index);
 	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 	vdb::ElementMetric element_metric = VdbElementMetric(metric);
 
 	Buffer meta = VdbNewBuffer(index, MAIN_FORKNUM);
 	Assert(BufferGetBlockNumber(meta) == HNSW_METAPAGE_BLKNO);
-	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));
+	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric), filter_columns);
 	HnswMetaPageData meta_data;
 	memcpy(&meta_data, PageGetContents(BufferGetPage(meta)), sizeof meta_data);
 	MarkBufferDirty(meta);
@@ -404,7 +421,8 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	vdb::HnswParams params;
 	params.m = options.m;
 	params.ef_construction = options.ef_construction;
-	size_t node_bytes = vdb::ArenaGraph::BytesPerNode(stored_metric, params.m) + sizeof(ItemPointerData);
+	size_t node_bytes =
+	    vdb::ArenaGraph::BytesPerNode(stored_metric, params.m) + sizeof(ItemPointerData) + 8 * filter_columns;
 	ArenaPlan plan = PlanArena(heap, node_bytes, element_metric);
 	size_t capacity = plan.capacity;
 	size_t upper_lists = vdb::ArenaGraph::UpperListsFor(params.m, capacity);
@@ -414,6 +432,7 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	sizes[kChunkGraph] = vdb::ArenaGraph::BytesFor(stored_metric, params.m, capacity, upper_lists, plan.pool_bytes);
 	sizes[kChunkTids] = capacity * sizeof(ItemPointerData);
 	sizes[kChunkUpperUse] = groups * sizeof(pg_atomic_uint32);
+	sizes[kChunkFilters] = Max(capacity * 8 * filter_columns, sizeof(uint64));
 	VdbParallelBuild *build = VdbParallelBegin(heap, index, info, "vdb_hnsw_build_worker_main",
 	                                           VdbParallelPlanWorkers(heap, index), sizes, kChunks);
 
@@ -448,10 +467,11 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 // The init fork of an unlogged index: a metapage with no nodes, WAL-logged
 // so that a standby or crash recovery can recreate the empty index.
 void hnswbuildempty(Relation index) {
+	int filter_columns = HnswFilterColumns(index);
 	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 	Buffer meta = VdbNewBuffer(index, INIT_FORKNUM);
-	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric));
+	HnswInitMeta(BufferGetPage(meta), metric, options, HnswChooseQuantizer(index, metric), filter_columns);
 	MarkBufferDirty(meta);
 	UnlockReleaseBuffer(meta);
 	log_newpage_range(index, INIT_FORKNUM, 0, 1, true);

@@ -60,7 +60,8 @@ void CheckMeta(Relation index, const HnswMetaPageData &meta, const vdb::ElementM
 	    (meta.quantizer != HNSW_QUANTIZER_SQ8 || metric.type != vdb::ElementType::kFloat32))
 		HnswMetaCorrupted(index, "unknown quantizer", meta.quantizer);
 	HnswGeometry expected = metric.variable ? HnswSparseGeometry(meta.m, meta.geometry.pool_pages)
-	                                        : HnswComputeGeometry(meta.m, HnswStoredBytes(metric, meta.quantizer));
+	                                        : HnswComputeGeometry(meta.m, HnswStoredBytes(metric, meta.quantizer) +
+	                                                               8 * uint32(meta.filter_columns));
 	if (memcmp(&expected, &meta.geometry, sizeof expected) != 0)
 		HnswMetaCorrupted(index, "geometry does not match m and dimensions", meta.m);
 	const HnswGeometry &g = meta.geometry;

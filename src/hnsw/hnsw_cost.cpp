@@ -7,7 +7,12 @@
 // sequential scan + top-N sort where that is cheaper. A range scan
 // (WHERE embedding <<->> sphere(q, r) alone) visits about 2m nodes for each
 // of max(ef_search, four times the rows the sphere is estimated to hold): its
-// rounds double ef until three quarters of one are past the radius.
+// rounds double ef until three quarters of one are past the radius. Quals
+// on filter columns (hnsw_filter.h) make the walk measure about ef / s
+// nodes (s: their selectivity) to find ef that pass, at least the
+// unfiltered 2m * ef and at most its budget (max(hnsw.max_scan_tuples,
+// 2m * ef)), so at low selectivity a bitmap scan on another index plus a
+// sort, or a sequential scan, wins.
 #include "hnsw/hnsw.h"
 #include "index/index_am.h"
 
@@ -32,10 +37,28 @@ void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cos
 	memset(&costs, 0, sizeof costs);
 	double tuples = Max(path->indexinfo->tuples, 1.0);
 	double ef = hnsw_ef_search;
+	List *range = NIL;
+	List *filter = NIL;
+	ListCell *lc;
+	foreach (lc, path->indexclauses) {
+		IndexClause *clause = (IndexClause *) lfirst(lc);
+		List *quals = get_quals_from_indexclauses(list_make1(clause));
+		if (clause->indexcol == 0)
+			range = list_concat(range, quals);
+		else
+			filter = list_concat(filter, quals);
+	}
+	Index relid = path->indexinfo->rel->relid;
 	if (path->indexorderbys == NIL)
-		ef = Max(ef, 4 * tuples * clauselist_selectivity(root, get_quals_from_indexclauses(path->indexclauses),
-		                                                 path->indexinfo->rel->relid, JOIN_INNER, NULL));
-	costs.numIndexTuples = Min(tuples, 2.0 * m * ef);
+		ef = Max(ef, 4 * tuples * clauselist_selectivity(root, range, relid, JOIN_INNER, NULL));
+	double visits = 2.0 * m * ef;
+	if (filter != NIL) {
+		// A filtered walk measures nodes until ef of them pass, within its
+		// budget (hnsw_scan.cpp).
+		double passing = Max(clauselist_selectivity(root, filter, relid, JOIN_INNER, NULL), 1.0 / tuples);
+		visits = Min(Max(visits, ef / passing), Max(double(hnsw_max_scan_tuples), visits));
+	}
+	costs.numIndexTuples = Min(tuples, visits);
 	genericcostestimate(root, path, loop_count, &costs);
 
 	*startup_cost = costs.indexTotalCost;

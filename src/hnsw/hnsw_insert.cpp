@@ -24,6 +24,7 @@
 // list), the build's linker (core/hnsw/link.h) over the pages
 // (hnsw_link.h); then make sure one of them still links to the node
 // (hnsw_reach.cpp).
+#include "hnsw/hnsw_filter.h"
 #include "hnsw/hnsw_link.h"
 
 #include <cmath>
@@ -280,8 +281,8 @@ namespace {
 // an append while the pending area is not empty: the area is the ids at
 // the end, and the next merge links it. Sets *level to the level the slot
 // could give and returns the metapage as written.
-HnswMetaPageData ClaimNode(Relation index, InsertScratch &s, const void *element, ItemPointer tid, int *level,
-                           bool *pending, uint32 *claimed) {
+HnswMetaPageData ClaimNode(Relation index, InsertScratch &s, const void *element, const uint64 *filters,
+                           ItemPointer tid, int *level, bool *pending, uint32 *claimed) {
 	HnswLockAppends(index, ExclusiveLock);
 	HnswMetaPageData meta = HnswReadMeta(index);
 	const HnswGeometry &g = meta.geometry;
@@ -299,7 +300,7 @@ HnswMetaPageData ClaimNode(Relation index, InsertScratch &s, const void *element
 	if (g.pool_pages > 0)
 		HnswSparseStore(index, meta, id, element);
 	else {
-		HnswEncodeElement(meta, element, s.pages.spill.data());
+		HnswEncodeElement(meta, element, filters, s.pages.spill.data());
 		HnswWriteElement(index, g, id, s.pages.spill.data());
 	}
 	*level = ClaimSlot(index, g, id, tid, *level);
@@ -389,19 +390,19 @@ void LinkLocked(Relation index, HnswMetaPageData &meta, const HnswMetaPageData &
 // costs a little graph quality, never a lost link: every link list is read
 // and rewritten under the lock. An append (pending) takes the append lock
 // only, for ClaimNode's few page writes.
-void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending) {
+void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending, const uint64 *filters) {
 	HnswMetaPageData seen = HnswReadMeta(index);
 	vdb::ElementMetric metric = HnswMetric(seen);
 	InsertScratch &s = Scratch(seen);
 	int level = RandomLevel(seen.m);
 	uint32 id;
 	if (pending) {
-		ClaimNode(index, s, element, tid, &level, &pending, &id);
+		ClaimNode(index, s, element, filters, tid, &level, &pending, &id);
 		return;
 	}
 	FindCandidates(index, seen, metric, element, level, s);
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	HnswMetaPageData meta = ClaimNode(index, s, element, tid, &level, &pending, &id);
+	HnswMetaPageData meta = ClaimNode(index, s, element, filters, tid, &level, &pending, &id);
 	if (!pending)
 		LinkLocked(index, meta, seen, metric, s, level, element, id, false);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
@@ -436,9 +437,11 @@ bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_ti
 	HnswMetaPageData meta = HnswReadMeta(index);
 	vdb::ElementMetric metric = HnswMetric(meta);
 	char *element = (char *) palloc(metric.bytes);
+	uint64 filters[INDEX_MAX_KEYS];
+	HnswFilterWords(index, meta.filter_columns, values, isnull, filters);
 	VdbPendingOptions options = VdbGetPendingOptions(index, offsetof(HnswOptions, pending));
 	if (VdbDatumToElement(index, metric, values[0], element))
-		HnswInsertElement(index, element, heap_tid, options.fastupdate);
+		HnswInsertElement(index, element, heap_tid, options.fastupdate, filters);
 	pfree(element);
 	// Past the limit, the insert that notices merges a few of the oldest
 	// pending nodes, unless another merge (or a VACUUM) is under way: never

@@ -29,6 +29,12 @@
 // at the end and leaves it unlinked: the last pending_span node ids are
 // the pending area, which scans search exactly and merges link into the
 // graph (see hnsw_pending.cpp). Indexes made before it have a zero there.
+//
+// An index with filter columns (hnsw_filter.h) appends each node's filter
+// words to its element in the stream, so every path that writes or moves
+// an element (build, insert, pending append, compaction) carries them, and
+// the geometry only sees a longer element. Without filter columns the
+// stream is exactly as before.
 #pragma once
 
 #include "index/index_pages.h"
@@ -87,7 +93,10 @@ struct HnswMetaPageData {
 	uint16 m;
 	uint16 ef_construction;
 	uint8 quantizer;  // HNSW_QUANTIZER_*: how elements are stored
-	uint8 unused;
+	// Filter columns (hnsw_filter.h): each stream element is followed by one
+	// 64-bit word per filter column, counted in geometry.element_bytes. 0 on
+	// indexes made before them (this byte was unused, always 0).
+	uint8 filter_columns;
 	uint32 dims;
 	HnswGeometry geometry;
 	uint32 node_count;  // ids handed out so far (free slots included)
@@ -102,6 +111,11 @@ struct HnswMetaPageData {
 	int64 last_merge;
 	int64 last_compaction;
 };
+
+// Bytes of the vector part of a stream element (the rest: filter words).
+inline uint32 HnswVectorBytes(const HnswMetaPageData &meta) {
+	return meta.geometry.element_bytes - 8 * uint32(meta.filter_columns);
+}
 
 // The first id of the pending area (node_count when it is empty).
 inline uint32 HnswPendingStart(const HnswMetaPageData &meta) { return meta.node_count - meta.pending_span; }

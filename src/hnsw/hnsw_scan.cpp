@@ -47,12 +47,20 @@
 // ignores hnsw.iterative_scan and hnsw.max_scan_tuples (a range scan
 // returns every row it can find), not the memory limit. Every row a range
 // scan returns is rechecked by the executor (xs_recheck).
+//
+// Filter columns (hnsw_filter.h): their keys are tested on each node's
+// filter words during the walk (vdb::SearchLayerFiltered): a failing node
+// guides the search but is never a result, nor counted against ef, and
+// failing pending nodes are left out. The words are lossy (hashes, label
+// signatures), so such a scan sets xs_recheck and the executor decides
+// each row on its heap values.
 #include "hnsw/hnsw.h"
 
 #include <algorithm>
 #include <cmath>
 #include <unordered_set>
 
+#include "hnsw/hnsw_filter.h"
 #include "index/index_range.h"
 #include "pg/cpp_boundary.h"
 
@@ -77,6 +85,8 @@ struct ScanBuffers {
 	std::vector<vdb::Candidate> pending;  // every pending node, nearest first
 	std::vector<uint8_t> query;  // as the metric compares it
 	std::vector<uint8_t> spill;  // a stored element that spans pages
+	std::vector<vdb::FilterKey> filters;  // keys on filter columns (hnsw_filter.h)
+	std::vector<uint64_t> words;          // one node's filter words
 	HnswBufferHints hints;
 };
 
@@ -112,6 +122,8 @@ struct HnswScanOpaque {
 	size_t visited;        // nodes taken, for hnsw.max_scan_tuples
 	float last_distance;   // of the last node returned
 	VdbRange range;        // the scan's range keys
+	bool filtered;         // the scan has keys on filter columns (hnsw/hnsw_filter.h)
+	bool unmatchable;      // one of them matches no row
 	float bound;           // nodes farther than this are not returned (INFINITY: no bound)
 };
 
@@ -156,6 +168,11 @@ void CollectPending(IndexScanDesc scan) {
 		HnswReadNode(scan->indexRelation, meta.geometry, id, 0, NULL, &info);
 		if (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE))
 			continue;
+		if (so->filtered) {
+			HnswReadFilterWords(scan->indexRelation, meta, id, state->words.data());
+			if (!vdb::FilterPasses(state->filters, state->words.data()))
+				continue;
+		}
 		vdb::Candidate c{HnswElementDistance(scan->indexRelation, meta, so->query, id, state->spill.data()), id};
 		if (so->recheck)
 			c.distance = LowerBoundAsFloat(
@@ -182,11 +199,17 @@ void Search(IndexScanDesc scan, size_t ef) {
 	BlockNumber blocks = 1 + (so->meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
 	vdb::RunCpp("hnsw scan", [&] {
 		state->hints.Prepare(scan->indexRelation, blocks);
-		HnswPageGraph graph{scan->indexRelation, &so->meta, &so->query, state->spill.data(), &state->hints};
+		HnswPageGraph graph{scan->indexRelation, &so->meta, &so->query, state->spill.data(), &state->hints,
+		                    &state->filters, state->words.data()};
 		state->results.clear();
 		if (so->meta.entry_point != HNSW_NO_NODE) {  // else every node is pending
-			vdb::SearchGraph(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef,
-			                 state->search);
+			size_t max_links = HnswMaxLinks(so->meta, 0);
+			if (so->filtered)
+				vdb::SearchGraphFiltered(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef,
+				                         max_links, Max(size_t(hnsw_max_scan_tuples), ef * max_links), state->search);
+			else
+				vdb::SearchGraph(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef,
+				                 state->search);
 			state->results.assign(state->search.results.begin(), state->search.results.end());
 		}
 		if (so->recheck)
@@ -227,6 +250,7 @@ IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys) {
 		so->state = TakeBuffers();
 		so->state->query.resize(so->metric.bytes);
 		so->state->spill.resize(so->meta.geometry.element_bytes);
+		so->state->words.resize(Max(so->meta.filter_columns, 1));
 		so->state->search.neighbours.reserve(2 * so->meta.m);
 	});
 	MemoryContextCallback *cleanup = (MemoryContextCallback *) palloc(sizeof(MemoryContextCallback));
@@ -261,6 +285,8 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 	}
 	so->range = VdbReadRange(scan->indexRelation, so->metric, scan->keyData, scan->numberOfKeys, query, !ordered);
 	so->query = HnswPrepareQuery(so->meta, so->metric, query);
+	so->unmatchable = !HnswFilterKeys(scan->indexRelation, scan->keyData, scan->numberOfKeys, so->state->filters);
+	so->filtered = !so->state->filters.empty();
 	// sq8 distances are to reconstructions: ordering and the range bound
 	// both use lower bounds of the operator's value.
 	so->recheck = (ordered || so->range.active) && so->query.sq8;
@@ -276,7 +302,7 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 		                errhint("Use ORDER BY the distance operator with a LIMIT, or a range operator such as <<->>.")));
 	if (!ScanDirectionIsForward(direction))
 		elog(ERROR, "hnsw index scans only go forward");
-	if (so->bound == -INFINITY)  // a sphere that contains nothing
+	if (so->bound == -INFINITY || so->unmatchable)  // a sphere or a filter that contains nothing
 		return false;
 	ScanBuffers *state = so->state;
 	if (!so->searched) {
@@ -337,7 +363,7 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 				continue;
 			so->last_distance = Max(so->last_distance, c.distance);
 			scan->xs_heaptid = info.tid;
-			scan->xs_recheck = so->range.active;
+			scan->xs_recheck = so->range.active || so->filtered;
 			scan->xs_recheckorderby = so->recheck && scan->numberOfOrderBys > 0;
 			if (scan->xs_recheckorderby) {
 				scan->xs_orderbyvals[0] = Float8GetDatum(double(c.distance));

@@ -115,7 +115,8 @@ void HnswLockAppends(Relation index, LOCKMODE mode) { LockPage(index, HNSW_APPEN
 
 void HnswUnlockAppends(Relation index, LOCKMODE mode) { UnlockPage(index, HNSW_APPEND_LOCK_BLKNO, mode); }
 
-void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer) {
+void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer,
+                  int filter_columns) {
 	VdbInitPage(page, HNSW_PAGE_META);
 	HnswMetaPageData meta{};
 	meta.header = VdbMetaHeader{HNSW_MAGIC, HNSW_FORMAT_VERSION};
@@ -125,9 +126,11 @@ void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &op
 	meta.ef_construction = uint16(options.ef_construction);
 	meta.dims = uint32(metric.dims);
 	meta.quantizer = quantizer;
+	meta.filter_columns = uint8(filter_columns);
 	meta.geometry = metric.type == vdb::ElementType::kSparse
 	                    ? HnswSparseGeometry(options.m, HnswSparsePoolPages(options.m, 0))
-	                    : HnswComputeGeometry(options.m, HnswStoredBytes(VdbElementMetric(metric), quantizer));
+	                    : HnswComputeGeometry(options.m, HnswStoredBytes(VdbElementMetric(metric), quantizer) +
+	                                                         8 * uint32(filter_columns));
 	meta.node_count = 0;
 	meta.entry_point = HNSW_NO_NODE;
 	meta.max_level = -1;
@@ -167,12 +170,15 @@ void HnswInitGroupPages(Page *pages, const HnswGeometry &g) {
 namespace {
 
 // Calls use(bytes, length, offset into the element) for each piece of
-// element id on one page, in order, each page share-locked in turn.
+// bytes [from, end) of element id on one page, in order, each page
+// share-locked in turn.
 template <typename Use>
-void ForEachPiece(Relation index, const HnswGeometry &g, uint32 id, HnswBufferHints *hints, Use use) {
-	VdbForEachSpanPiece(HnswElementPos(g, id), g.element_bytes, [&](VdbSpanPos pos, uint32 piece, uint32 done) {
+void ForEachPiece(Relation index, const HnswGeometry &g, uint32 id, uint32 from, uint32 end, HnswBufferHints *hints,
+                  Use use) {
+	VdbSpanPos start = VdbSpanAdvance(HnswElementPos(g, id), from);
+	VdbForEachSpanPiece(start, end - from, [&](VdbSpanPos pos, uint32 piece, uint32 done) {
 		Buffer buffer = VdbReadHinted(index, pos.block, hints);
-		use(BufferGetPage(buffer) + pos.offset, piece, done);
+		use(BufferGetPage(buffer) + pos.offset, piece, from + done);
 		UnlockReleaseBuffer(buffer);
 	});
 }
@@ -182,8 +188,15 @@ void ForEachPiece(Relation index, const HnswGeometry &g, uint32 id, HnswBufferHi
 void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst, HnswBufferHints *hints) {
 	if (g.pool_pages > 0)
 		return HnswSparseRead(index, g, id, dst);
-	ForEachPiece(index, g, id, hints,
+	ForEachPiece(index, g, id, 0, g.element_bytes, hints,
 	             [&](const char *data, uint32 piece, uint32 done) { memcpy((char *) dst + done, data, piece); });
+}
+
+void HnswReadFilterWords(Relation index, const HnswMetaPageData &meta, uint32 id, uint64 *words,
+                         HnswBufferHints *hints) {
+	uint32 from = HnswVectorBytes(meta);
+	ForEachPiece(index, meta.geometry, id, from, meta.geometry.element_bytes, hints,
+	             [&](const char *data, uint32 piece, uint32 done) { memcpy((char *) words + done - from, data, piece); });
 }
 
 void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
@@ -193,18 +206,23 @@ void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints
 
 void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch) {
 	if (meta.quantizer != HNSW_QUANTIZER_SQ8) {
-		HnswReadElement(index, meta.geometry, id, dst);
+		if (meta.filter_columns == 0)
+			return HnswReadElement(index, meta.geometry, id, dst);
+		ForEachPiece(index, meta.geometry, id, 0, HnswVectorBytes(meta), NULL,
+		             [&](const char *data, uint32 piece, uint32 done) { memcpy((char *) dst + done, data, piece); });
 		return;
 	}
 	HnswReadElement(index, meta.geometry, id, scratch);
 	vdb::PerVectorSq8Decode(scratch, meta.dims, (float *) dst);
 }
 
-void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, void *dst) {
+void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, const uint64 *filters, void *dst) {
 	if (meta.quantizer == HNSW_QUANTIZER_SQ8)
 		vdb::PerVectorSq8Encode((const float *) element, meta.dims, dst);
 	else
-		memcpy(dst, element, meta.geometry.element_bytes);
+		memcpy(dst, element, HnswVectorBytes(meta));
+	if (meta.filter_columns > 0)
+		memcpy((char *) dst + HnswVectorBytes(meta), filters, 8 * meta.filter_columns);
 }
 
 HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetric &metric, const void *element) {
@@ -235,10 +253,10 @@ auto WithStoredElement(Relation index, const HnswGeometry &g, uint32 id, void *s
 // Sums a flat element's distance over its pieces on each page; no copy.
 // Pieces end on element boundaries: element sizes divide the 4-aligned page
 // and area sizes.
-float PieceWiseDistance(Relation index, const HnswGeometry &g, const vdb::ElementMetric &metric, const void *query,
-                        uint32 id, HnswBufferHints *hints) {
+float PieceWiseDistance(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
+                        const void *query, uint32 id, HnswBufferHints *hints) {
 	float distance = 0;
-	ForEachPiece(index, g, id, hints, [&](const char *data, uint32 piece, uint32 done) {
+	ForEachPiece(index, meta.geometry, id, 0, HnswVectorBytes(meta), hints, [&](const char *data, uint32 piece, uint32 done) {
 		distance += metric.PieceDistance((const char *) query + done, data, piece);
 	});
 	return distance;
@@ -256,7 +274,7 @@ float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const Hn
 			return vdb::PerVectorSq8Distance(query.prepared, element);
 		});
 	if (query.metric->additive && HnswElementPos(g, id).contiguous < g.element_bytes)
-		return PieceWiseDistance(index, g, *query.metric, query.element, id, hints);
+		return PieceWiseDistance(index, meta, *query.metric, query.element, id, hints);
 	return WithStoredElement(index, g, id, scratch, hints,
 	                         [&](const void *element) { return query.metric->Distance(query.element, element); });
 }

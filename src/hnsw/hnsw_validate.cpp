@@ -1,8 +1,11 @@
 // amvalidate for hnsw opclasses (run by amvalidate() and CREATE OPERATOR
-// CLASS checks in tests): every operator must be an ORDER BY operator at
-// strategy 1 or a range search operator (<<->> etc.) at strategy 2, and the
-// family must have the distance function (support 1).
+// CLASS checks in tests). A vector family: every operator is an ORDER BY
+// operator at strategy 1 or a range search operator (<<->> etc.) at
+// strategy 2, and the family has the distance function (support 1). A
+// filter family (hnsw/hnsw_filter.h): search operators at strategies 3 to
+// 5 only, and no support function.
 #include "hnsw/hnsw.h"
+#include "hnsw/hnsw_filter.h"
 #include "index/index_range.h"
 
 extern "C" {
@@ -23,6 +26,8 @@ bool hnswvalidate(Oid opclass) {
 
 	bool valid = true;
 	bool has_distance = false;
+	bool has_filter = false;
+	bool has_vector_op = false;
 	CatCList *procs = SearchSysCacheList1(AMPROCNUM, ObjectIdGetDatum(family));
 	for (int i = 0; i < procs->n_members; i++) {
 		Form_pg_amproc proc = (Form_pg_amproc) GETSTRUCT(&procs->members[i]->tuple);
@@ -40,14 +45,22 @@ bool hnswvalidate(Oid opclass) {
 		Form_pg_amop op = (Form_pg_amop) GETSTRUCT(&ops->members[i]->tuple);
 		bool order = op->amopstrategy == 1 && op->amoppurpose == AMOP_ORDER;
 		bool range = op->amopstrategy == VDB_RANGE_STRATEGY && op->amoppurpose == AMOP_SEARCH;
-		if (!order && !range) {
-			ereport(INFO, (errmsg("hnsw operator family has an operator that is neither ORDER BY strategy 1 nor "
-			                      "range search strategy 2")));
+		bool filter = HnswIsFilterStrategy(op->amopstrategy) && op->amoppurpose == AMOP_SEARCH;
+		has_filter |= filter;
+		has_vector_op |= order || range;
+		if (!order && !range && !filter) {
+			ereport(INFO, (errmsg("hnsw operator family has an operator that is neither ORDER BY strategy 1, "
+			                      "range search strategy 2 nor a filter strategy 3 to 5")));
 			valid = false;
 		}
 	}
 	ReleaseSysCacheList(ops);
-	if (!has_distance) {
+	if (has_filter) {
+		if (has_distance || has_vector_op) {
+			ereport(INFO, (errmsg("hnsw operator family mixes filter operators with vector ones")));
+			valid = false;
+		}
+	} else if (!has_distance) {
 		ereport(INFO, (errmsg("hnsw operator family lacks the distance support function")));
 		valid = false;
 	}

@@ -41,8 +41,14 @@ IndexAmRoutine *VdbNewIndexAmRoutine(void) {
 // disables itself: it loses even to a disabled sequential scan.
 bool VdbPriceOutUnordered(IndexPath *path, Cost *startup_cost, Cost *total_cost, Selectivity *selectivity,
                           double *correlation, double *pages) {
-	if (path->indexorderbys != NIL || path->indexclauses != NIL)
+	if (path->indexorderbys != NIL)
 		return false;
+	// A range condition is a clause on the vector column, the first; one on
+	// a filter column (hnsw/hnsw_filter.h) alone gives no order to walk by.
+	ListCell *lc;
+	foreach (lc, path->indexclauses)
+		if (((IndexClause *) lfirst(lc))->indexcol == 0)
+			return false;
 	*startup_cost = *total_cost = DBL_MAX;
 	*selectivity = 0;
 	*correlation = 0;

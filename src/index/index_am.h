@@ -18,7 +18,8 @@ extern "C" {
 IndexAmRoutine *VdbNewIndexAmRoutine(void);
 
 // Prices out an index path without ORDER BY distance and without a range
-// condition (a partial index whose predicate the query implies, say), whose
+// condition on the vector column (a partial index whose predicate the query
+// implies, or only filter-column quals, say), whose
 // scan would fail for want of an order, and returns true; false when the
 // path has either. See index_am.cpp.
 bool VdbPriceOutUnordered(IndexPath *path, Cost *startup_cost, Cost *total_cost, Selectivity *selectivity,

@@ -92,6 +92,15 @@ void VdbForEachSpanPiece(VdbSpanPos pos, uint32 bytes, Piece piece) {
 	}
 }
 
+// The position `skip` bytes further into the span that starts at `pos`.
+inline VdbSpanPos VdbSpanAdvance(VdbSpanPos pos, uint32 skip) {
+	while (skip >= pos.contiguous && skip > 0) {
+		skip -= pos.contiguous;
+		pos = VdbSpanPos{pos.block + 1, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_SIZE};
+	}
+	return VdbSpanPos{pos.block, pos.offset + skip, pos.contiguous - skip};
+}
+
 // Reads a block for reading or writing (pinned and locked in the given mode).
 Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode);
 

@@ -72,6 +72,8 @@ struct SearchScratch {
 	std::vector<Candidate> frontier;  // nodes still to expand, nearest on top
 	std::vector<Candidate> results;   // entry points in; the ef nearest, ascending, out
 	std::vector<uint32_t> neighbours;
+	std::vector<uint32_t> hops;        // a failing neighbour's neighbours (SearchLayerFiltered)
+	std::vector<Candidate> failing;    // an expansion's failing neighbours, nearest first
 };
 
 // Walks one level greedily from `from` to a local minimum (ef = 1).
@@ -91,6 +93,17 @@ Candidate GreedyClosest(G &graph, Candidate from, int level, SearchScratch &scra
 	return from;
 }
 
+// Starts a level's search: the entry points (scratch.results) visited and
+// in the frontier.
+inline void SeedFrontier(size_t node_count, SearchScratch &scratch) {
+	scratch.visited.Reset(node_count);
+	scratch.frontier.clear();
+	for (const Candidate &entry : scratch.results) {
+		scratch.visited.Insert(entry.id);
+		scratch.frontier.push_back(entry);
+	}
+}
+
 // Best-first search of one level. scratch.results holds the entry points on
 // entry and the (at most) ef nearest nodes found, nearest first, on return.
 // node_count sizes the visited set; ids beyond it are still handled.
@@ -98,12 +111,7 @@ template <typename G>
 void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratch &scratch) {
 	auto &frontier = scratch.frontier;
 	auto &results = scratch.results;
-	scratch.visited.Reset(node_count);
-	frontier.clear();
-	for (const Candidate &entry : results) {
-		scratch.visited.Insert(entry.id);
-		frontier.push_back(entry);
-	}
+	SeedFrontier(node_count, scratch);
 	std::make_heap(frontier.begin(), frontier.end(), NearestOnTop());
 	std::make_heap(results.begin(), results.end(), FarthestOnTop());
 	while (results.size() > ef) {
@@ -143,6 +151,103 @@ void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratc
 	std::sort_heap(results.begin(), results.end(), FarthestOnTop());
 }
 
+// SearchLayer on level 0 for a filtered scan (docs/hnsw.md, "Filter
+// columns"): the accessor also provides bool Passes(uint32_t id), and only
+// nodes that pass enter the results, so a full list holds ef of them. A
+// failing node still guides: it joins the frontier under the same rule as
+// any node (nearer than the farthest result, or the results not full). When
+// an expansion meets fewer than max_links / 2 passing neighbours, it goes on
+// through its failing neighbours, nearest first, to their neighbours
+// (ACORN-1's two hops), taking only those that pass (a filter test, no
+// distance, for the others) until it has max_links / 2 passing ones: at low
+// selectivity the walk then moves through the passing nodes' own subgraph
+// instead of fanning out over the failing ones. At most `budget` distances
+// are computed, which bounds the work when few nodes or none pass.
+template <typename G>
+void SearchLayerFiltered(G &graph, size_t node_count, size_t ef, size_t max_links, size_t budget,
+                         SearchScratch &scratch) {
+	auto &frontier = scratch.frontier;
+	auto &results = scratch.results;
+	SeedFrontier(node_count, scratch);
+	results.clear();
+	for (const Candidate &entry : frontier)
+		if (graph.Passes(entry.id))
+			results.push_back(entry);
+	std::make_heap(frontier.begin(), frontier.end(), NearestOnTop());
+	std::make_heap(results.begin(), results.end(), FarthestOnTop());
+	size_t measured = 0;
+	// Measures node id, then keeps it as a result (when it passes) and in
+	// the frontier by the usual bound; returns whether it is in the frontier.
+	auto consider = [&](uint32_t id, bool passes) {
+		float distance = graph.Distance(id);
+		measured++;
+		if (results.size() >= ef && !Nearer(Candidate{distance, id}, results.front()))
+			return Candidate{distance, kInvalidNode};
+		frontier.push_back(Candidate{distance, id});
+		std::push_heap(frontier.begin(), frontier.end(), NearestOnTop());
+		if (passes) {
+			results.push_back(Candidate{distance, id});
+			std::push_heap(results.begin(), results.end(), FarthestOnTop());
+			if (results.size() > ef) {
+				std::pop_heap(results.begin(), results.end(), FarthestOnTop());
+				results.pop_back();
+			}
+		}
+		return Candidate{distance, id};
+	};
+	while (!frontier.empty() && measured < budget) {
+		Candidate nearest = frontier.front();
+		if (results.size() >= ef && nearest.distance > results.front().distance)
+			break;
+		std::pop_heap(frontier.begin(), frontier.end(), NearestOnTop());
+		frontier.pop_back();
+		graph.Neighbours(nearest.id, 0, scratch.neighbours);
+		size_t passing = 0;
+		scratch.failing.clear();
+		for (uint32_t id : scratch.neighbours) {
+			if (!scratch.visited.Insert(id))
+				continue;
+			bool passes = graph.Passes(id);
+			passing += passes;
+			Candidate c = consider(id, passes);
+			if (!passes)
+				scratch.failing.push_back(Candidate{c.distance, id});
+		}
+		if (passing >= max_links / 2)
+			continue;
+		std::sort(scratch.failing.begin(), scratch.failing.end(), Nearer);
+		for (const Candidate &bridge : scratch.failing) {
+			graph.Neighbours(bridge.id, 0, scratch.hops);
+			for (uint32_t id : scratch.hops)
+				if (!scratch.visited.Contains(id) && graph.Passes(id)) {
+					scratch.visited.Insert(id);
+					passing++;
+					consider(id, true);
+				}
+			if (passing >= max_links / 2)
+				break;
+		}
+	}
+	std::sort_heap(results.begin(), results.end(), FarthestOnTop());
+}
+
+// The entry points of level 0 into scratch.results (SearchGraph); false
+// when the graph is empty.
+template <typename G>
+bool DescendToLevel0(G &graph, uint32_t entry, int max_level, SearchScratch &scratch) {
+	scratch.results.clear();
+	if (entry == kInvalidNode)
+		return false;
+	Candidate start{graph.Distance(entry), entry};
+	Candidate from = start;
+	for (int level = max_level; level > 0; level--)
+		from = GreedyClosest(graph, from, level, scratch);
+	scratch.results.push_back(from);
+	if (from.id != entry)
+		scratch.results.push_back(start);
+	return true;
+}
+
 // The ef nearest nodes to the accessor's query: greedy descent from the
 // entry point through the upper levels, then a best-first search of level 0
 // from where the descent ended and from the entry point itself. Every live
@@ -155,17 +260,17 @@ void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratc
 template <typename G>
 void SearchGraph(G &graph, uint32_t entry, int max_level, size_t node_count, size_t ef,
                  SearchScratch &scratch) {
-	scratch.results.clear();
-	if (entry == kInvalidNode)
-		return;
-	Candidate start{graph.Distance(entry), entry};
-	Candidate from = start;
-	for (int level = max_level; level > 0; level--)
-		from = GreedyClosest(graph, from, level, scratch);
-	scratch.results.push_back(from);
-	if (from.id != entry)
-		scratch.results.push_back(start);
-	SearchLayer(graph, node_count, ef, 0, scratch);
+	if (DescendToLevel0(graph, entry, max_level, scratch))
+		SearchLayer(graph, node_count, ef, 0, scratch);
+}
+
+// The same with level 0 searched by SearchLayerFiltered (the descent
+// through the upper levels ignores the filter: it only routes).
+template <typename G>
+void SearchGraphFiltered(G &graph, uint32_t entry, int max_level, size_t node_count, size_t ef,
+                         size_t max_links, size_t budget, SearchScratch &scratch) {
+	if (DescendToLevel0(graph, entry, max_level, scratch))
+		SearchLayerFiltered(graph, node_count, ef, max_links, budget, scratch);
 }
 
 // The neighbour-selection heuristic (algorithm 4 without extension): walk the

@@ -1,0 +1,83 @@
+-- Filter columns of hnsw indexes (docs/hnsw.md, "Filter columns"): the
+-- DDL, its errors, and results equal to an exact ORDER BY over the rows the
+-- quals keep, for each filter type and operator.
+SET client_min_messages = warning;
+CREATE TABLE filter_items (id int PRIMARY KEY, embedding vector(3), t2 int2, t4 int4, t8 int8,
+	tx text, tu uuid, tb bool, l4 int4[], l8 int8[], lt text[]);
+-- Every 10th row has NULL filter values, every 13th NULL label elements.
+INSERT INTO filter_items
+SELECT i, ARRAY[sin(i), cos(1.3 * i), sin(0.7 * i)],
+	CASE WHEN i % 10 <> 0 THEN i % 3 END, CASE WHEN i % 10 <> 0 THEN i % 4 END,
+	CASE WHEN i % 10 <> 0 THEN i % 5 END, CASE WHEN i % 10 <> 0 THEN 'k' || i % 6 END,
+	CASE WHEN i % 10 <> 0 THEN md5((i % 7)::text)::uuid END, CASE WHEN i % 10 <> 0 THEN i % 2 = 0 END,
+	CASE WHEN i % 10 <> 0 THEN ARRAY[i % 3, 3 + i % 4, CASE WHEN i % 13 <> 0 THEN 7 END] END,
+	CASE WHEN i % 10 <> 0 THEN ARRAY[i % 5, 5 + i % 2]::int8[] END,
+	CASE WHEN i % 10 <> 0 THEN ARRAY['a' || i % 3, 'b' || i % 4] END
+FROM generate_series(1, 300) i;
+CREATE INDEX filter_items_idx ON filter_items
+	USING hnsw (embedding vector_l2_ops, t2, t4, t8, tx, tu, tb, l4, l8, lt);
+SELECT opcname FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
+WHERE amname = 'hnsw' AND opcname LIKE '%filter_ops' ORDER BY 1;
+SELECT bool_and(amvalidate(c.oid)) FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod WHERE amname = 'hnsw';
+
+-- The vector column comes first, and only one.
+CREATE INDEX ON filter_items USING hnsw (t4, embedding);
+CREATE INDEX ON filter_items USING hnsw (embedding, embedding vector_ip_ops);
+CREATE INDEX ON filter_items USING hnsw (t4);
+-- A type without a filter operator class.
+CREATE INDEX ON filter_items USING hnsw (embedding, (t4::float8));
+CREATE TABLE filter_sparse (s sparsevec(3), t int);
+CREATE INDEX ON filter_sparse USING hnsw (s sparsevec_l2_ops, t);
+
+SET enable_seqscan = off;
+-- The quals reach the scan as index conditions.
+EXPLAIN (COSTS OFF) SELECT id FROM filter_items WHERE t4 = 2 AND l4 && '{1}'
+ORDER BY embedding <-> '[0.1,0.2,0.3]' LIMIT 5;
+-- Alone, a filter qual gives the walk no order: no hnsw scan.
+EXPLAIN (COSTS OFF) SELECT id FROM filter_items WHERE t4 = 2;
+
+-- got = the index scan's ids, want = the exact order (an ORDER BY the index
+-- cannot serve) over the rows the quals keep.
+CREATE FUNCTION filter_check(qual text, k int, query text = '[0.1,0.2,0.3]') RETURNS text AS $$
+DECLARE
+	got int[];
+	want int[];
+	plan text = '';
+	line text;
+BEGIN
+	FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM filter_items WHERE %s ORDER BY embedding <-> %L LIMIT %s',
+		qual, query, k) LOOP
+		plan := plan || line;
+	END LOOP;
+	EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM filter_items WHERE %s ORDER BY embedding <-> %L LIMIT %s) s',
+		qual, query, k) INTO got;
+	EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM filter_items WHERE %s ORDER BY (embedding <-> %L) + 0 LIMIT %s) s',
+		qual, query, k) INTO want;
+	RETURN CASE WHEN plan NOT LIKE '%Index Scan using filter_items_idx%' THEN 'no index scan: ' || plan
+		WHEN got IS NOT DISTINCT FROM want THEN 'equal, ' || coalesce(cardinality(got), 0) || ' rows'
+		ELSE format('got %s, want %s', got, want) END;
+END $$ LANGUAGE plpgsql;
+
+SELECT qual, filter_check(qual, 10) FROM unnest(ARRAY[
+	't2 = 1', 't4 = 2', 't8 = 3', 'tx = ''k1''', 'tu = md5(''3'')::uuid', 'tb', 'tb = false',
+	'l4 && ''{1}''', 'l4 && ''{1,5}''', 'l4 @> ''{1,4}''', 'l4 @> ''{7}''', 'l8 && ''{4}''', 'l8 @> ''{1,5}''',
+	'lt && ''{a2}''', 'lt @> ''{a1,b3}''', 'lt @> ''{}''', 'l4 && ''{}''',
+	't4 = ANY(''{1,3}'')', 't4 = ANY(''{1,NULL}'')', 'tx = ANY(''{k0,k5}'')', 't8 = ANY(''{}''::int8[])',
+	't4 = 1 AND l4 && ''{2}''', 't2 = 0 AND t4 = 0 AND tb', 't4 = 1 AND t4 = 2',
+	't4 = (SELECT NULL::int)', 'tx = ''none''', 't2 = 1::int8', 't8 = 3::int2']) qual;
+-- An iterative scan returns LIMIT rows while that many qualify, and every
+-- row that does when fewer do.
+SET hnsw.iterative_scan = relaxed_order;
+SELECT filter_check('t4 = 3', 60), filter_check('t4 = 3', 100);
+SELECT filter_check('t4 = 3 AND l8 && ''{1}''', 20);
+
+-- Inserts after the build carry their filter values.
+INSERT INTO filter_items
+SELECT i, ARRAY[sin(i), cos(1.3 * i), sin(0.7 * i)], i % 3, i % 4, i % 5, 'k' || i % 6, NULL, i % 2 = 0,
+	ARRAY[i % 3], ARRAY[i % 5]::int8[], ARRAY['a' || i % 3]
+FROM generate_series(301, 340) i;
+RESET hnsw.iterative_scan;
+SELECT filter_check('t4 = 1 AND l4 @> ''{2}''', 10), filter_check('tx = ''k2''', 10);
+
+DROP TABLE filter_items, filter_sparse;
+DROP FUNCTION filter_check;

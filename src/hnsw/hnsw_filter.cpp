@@ -1,0 +1,141 @@
+// Filter columns of an hnsw index: which columns an index may have, the
+// words a row's filter values become (core/hnsw/filter.h), and the scan
+// keys on them. Values hash with their type's extended hash function (the
+// default hash operator class's), under the column's collation, so a
+// query's value and a stored one agree exactly when = would say so.
+#include "hnsw/hnsw_filter.h"
+
+#include "index/index_metric.h"
+#include "pg/cpp_boundary.h"
+
+extern "C" {
+#include "access/genam.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+}
+
+int HnswFilterColumns(Relation index) {
+	int columns = IndexRelationGetNumberOfKeyAttributes(index);
+	if (columns == 1)
+		return 0;  // VdbResolveIndexMetric reports a column that is no vector
+	const char *name = RelationGetRelationName(index);
+	if (!OidIsValid(index_getprocid(index, 1, VDB_DISTANCE_PROC)))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("first column of hnsw index \"%s\" must be its vector column", name),
+		                errhint("List the filter columns after the vector column.")));
+	for (int attno = 2; attno <= columns; attno++)
+		if (OidIsValid(index_getprocid(index, attno, VDB_DISTANCE_PROC)))
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			                errmsg("hnsw index \"%s\" can have only one vector column", name),
+			                errdetail("Column %d has a vector operator class.", attno)));
+	if (VdbResolveIndexMetric(index, true).type == vdb::ElementType::kSparse)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("hnsw index \"%s\" on sparsevec cannot have filter columns", name)));
+	return columns - 1;
+}
+
+namespace {
+
+// How the values of index column `attno` (1-based) hash: the column's type,
+// or for a label array its element type.
+struct ColumnHash {
+	TypeCacheEntry *type;  // of a scalar, or of an array's elements
+	Oid collation;
+	bool array;
+};
+
+// `type`: of the values to hash when not the column's (a cross-type key of
+// the integer family, whose extended hash functions agree across int2, int4
+// and int8), else InvalidOid.
+ColumnHash HashOf(Relation index, int attno, Oid type = InvalidOid) {
+	if (!OidIsValid(type))
+		type = TupleDescAttr(RelationGetDescr(index), attno - 1)->atttypid;
+	Oid element = get_element_type(type);
+	ColumnHash hash{lookup_type_cache(OidIsValid(element) ? element : type, TYPECACHE_HASH_EXTENDED_PROC_FINFO),
+	                index->rd_indcollation[attno - 1], OidIsValid(element)};
+	if (!OidIsValid(hash.type->hash_extended_proc))
+		elog(ERROR, "type %u of hnsw filter column %d has no extended hash function", hash.type->type_id, attno);
+	return hash;
+}
+
+uint64 HashValue(const ColumnHash &hash, Datum value) {
+	return DatumGetUInt64(FunctionCall2Coll(&hash.type->hash_extended_proc_finfo, hash.collation, value,
+	                                        UInt64GetDatum(0)));
+}
+
+// The hashes of an array's non-NULL elements, palloc'd; *count of them.
+uint64 *ElementHashes(const ColumnHash &hash, Datum array, int *count) {
+	Datum *elements;
+	bool *nulls;
+	int n;
+	deconstruct_array(DatumGetArrayTypeP(array), hash.type->type_id, hash.type->typlen, hash.type->typbyval,
+	                  hash.type->typalign, &elements, &nulls, &n);
+	uint64 *hashes = (uint64 *) palloc(sizeof(uint64) * Max(n, 1));
+	*count = 0;
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			hashes[(*count)++] = HashValue(hash, elements[i]);
+	return hashes;
+}
+
+}  // namespace
+
+void HnswFilterWords(Relation index, int columns, const Datum *values, const bool *isnull, uint64 *words) {
+	for (int column = 0; column < columns; column++) {
+		int attno = column + 2;
+		words[column] = 0;
+		if (isnull[attno - 1])
+			continue;
+		ColumnHash hash = HashOf(index, attno);
+		if (!hash.array) {
+			words[column] = HashValue(hash, values[attno - 1]);
+			continue;
+		}
+		int count;
+		uint64 *hashes = ElementHashes(hash, values[attno - 1], &count);
+		for (int i = 0; i < count; i++)
+			words[column] |= vdb::LabelBits(hashes[i]);
+		pfree(hashes);
+	}
+}
+
+bool HnswFilterKeys(Relation index, ScanKey keys, int nkeys, std::vector<vdb::FilterKey> &out) {
+	vdb::RunCpp("hnsw filter keys", [&] { out.clear(); });
+	for (int i = 0; i < nkeys; i++) {
+		ScanKey key = &keys[i];
+		if (!HnswIsFilterStrategy(key->sk_strategy))
+			continue;
+		if (key->sk_flags & SK_ISNULL)
+			return false;
+		// An equality key's subtype is its argument's type (an = ANY array's
+		// element type); label keys compare arrays of the column's type.
+		ColumnHash hash =
+		    HashOf(index, key->sk_attno, key->sk_strategy == HNSW_FILTER_EQUAL ? key->sk_subtype : InvalidOid);
+		vdb::FilterKey::Kind kind = key->sk_strategy == HNSW_FILTER_EQUAL     ? vdb::FilterKey::kEqualsAny
+		                            : key->sk_strategy == HNSW_FILTER_OVERLAP ? vdb::FilterKey::kOverlaps
+		                                                                      : vdb::FilterKey::kContainsAll;
+		int count = 1;
+		uint64 single;
+		uint64 *hashes = &single;
+		if (kind == vdb::FilterKey::kEqualsAny && !(key->sk_flags & SK_SEARCHARRAY))
+			single = HashValue(hash, key->sk_argument);
+		else  // = ANY's array holds values of the column's type; && and @>'s, labels
+			hashes = ElementHashes(hash, key->sk_argument, &count);
+		if (count == 0 && kind != vdb::FilterKey::kContainsAll)
+			return false;
+		vdb::RunCpp("hnsw filter keys", [&] {
+			vdb::FilterKey filter{uint16_t(key->sk_attno - 2), kind, {}};
+			if (kind == vdb::FilterKey::kContainsAll) {
+				uint64_t all = 0;
+				for (int j = 0; j < count; j++)
+					all |= vdb::LabelBits(hashes[j]);
+				filter.values.push_back(all);
+			} else
+				for (int j = 0; j < count; j++)
+					filter.values.push_back(kind == vdb::FilterKey::kOverlaps ? vdb::LabelBits(hashes[j]) : hashes[j]);
+			out.push_back(std::move(filter));
+		});
+	}
+	return true;
+}
