@@ -68,12 +68,6 @@ def recall(eng, ds, cfg, params, present):
     return eng.sweep_point(ds, gt, params, cfg, PROBES, 1).recall
 
 
-def workers_running(eng):
-    with eng.session() as cur:
-        cur.execute("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'vector_db launcher')")
-        return cur.fetchone()[0]
-
-
 def rebalance(eng, workers):
     """Waits for a worker's rebalance (rows_since_training back to 0) when
     the workers run, else (or past WORKER_WAIT_S) rebalances by hand.
@@ -111,7 +105,7 @@ def measure(eng, ds, say):
     eng.drop_index()
     with eng.session() as cur:
         cur.execute("CREATE TABLE drift_saved AS SELECT * FROM items")
-    workers = eng.name == "vector_db" and workers_running(eng)
+    workers = eng.workers_running()
     stats = []
     try:
         for cfg in configs(eng.name, eng.access_methods()):

@@ -167,6 +167,15 @@ class PgEngine:
                 return f"extension {self.extension} has no vector type with <-> yet"
         return None
 
+    def workers_running(self):
+        """Whether vector_db's background workers run in this server (the
+        engine is vector_db and the server preloads it)."""
+        if self.name != "vector_db":
+            return False
+        with self.session() as cur:
+            cur.execute("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'vector_db launcher')")
+            return cur.fetchone()[0]
+
     def access_methods(self):
         """Index access methods of this database with a vector_l2_ops opclass."""
         with self.session() as cur:

@@ -154,12 +154,6 @@ def insert_for(eng, work, sources_count, name):
     return len(lat), float(np.percentile(lat, 50)), float(np.percentile(lat, 99)), float(lat.max())
 
 
-def workers_running(eng):
-    with eng.session() as cur:
-        cur.execute("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'vector_db launcher')")
-        return cur.fetchone()[0]
-
-
 def merge(eng, workers):
     """Waits until nothing is pending: for the workers' merge (when they
     run, up to WORKER_WAIT_S), then vector_db_merge for whatever is left.
@@ -197,7 +191,7 @@ def measure(eng, ds, gt, params, say):
     finally:
         conn.close()
     eng.drop_index()
-    workers = eng.name == "vector_db" and workers_running(eng)
+    workers = eng.workers_running()
     if eng.name == "vector_db":
         say(f"  vector_db: background workers {'running' if workers else 'not running'}")
     stats = []

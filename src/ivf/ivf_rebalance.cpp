@@ -419,11 +419,11 @@ bool IvfRebalanceDue(Relation index) {
 		IvfCountCentroidPage(index, meta, block, BufferGetPage(buffer), &counts);
 		UnlockReleaseBuffer(buffer);
 	}
-	int64 rows = counts.rows, largest = counts.largest, inserted = counts.inserted;
+	int64 rows = counts.rows;
 	bool counted = (meta.flags & IVF_META_COUNTS_INSERTS) != 0;
 	if (rows == 0)
 		return false;
-	if (counted && ivf_rebalance_fraction > 0 && double(inserted) >= ivf_rebalance_fraction * double(rows))
+	if (counted && ivf_rebalance_fraction > 0 && double(counts.inserted) >= ivf_rebalance_fraction * double(rows))
 		return true;
 	// Rows the quantizer clamps lose their distances' precision, whatever
 	// the lists' balance (sq8; the count is 0 for other codes).
@@ -432,7 +432,7 @@ bool IvfRebalanceDue(Relation index) {
 	// Uneven lists are worth retraining only when enough rows are new (a
 	// tenth), so that data whose best clustering is uneven is not retrained
 	// again every round, and only with rows enough to tell (ten a list).
-	bool changed = !counted || double(inserted) >= 0.1 * double(rows);
+	bool changed = !counted || double(counts.inserted) >= 0.1 * double(rows);
 	return ivf_rebalance_imbalance > 0 && changed && rows >= 10 * int64(meta.lists) &&
-	       double(largest) > ivf_rebalance_imbalance * (double(rows) / meta.lists);
+	       double(counts.largest) > ivf_rebalance_imbalance * (double(rows) / meta.lists);
 }
