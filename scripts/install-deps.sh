@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake git
   postgresql-15 postgresql-server-dev-15 postgresql-contrib
+  postgresql-15-periods postgresql-15-wal2json
   debhelper postgresql-server-dev-all dpkg-dev
   libfaiss-dev libopenblas-dev libopenblas0-openmp
   googletest libgtest-dev libbenchmark-dev
