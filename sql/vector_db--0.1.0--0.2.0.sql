@@ -195,3 +195,25 @@ CREATE OPERATOR CLASS int8_array_filter_ops DEFAULT FOR TYPE int8[] USING hnsw A
 CREATE OPERATOR CLASS text_array_filter_ops DEFAULT FOR TYPE text[] USING hnsw AS
 	OPERATOR 4 && (anyarray, anyarray),
 	OPERATOR 5 @> (anyarray, anyarray);
+
+-- The distance functions are priced by what they read, TOAST fetches
+-- included (src/type/distance_cost.cpp).
+CREATE FUNCTION vector_db_distance_support(internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+ALTER FUNCTION l2_distance(vector, vector) SUPPORT vector_db_distance_support;
+ALTER FUNCTION inner_product(vector, vector) SUPPORT vector_db_distance_support;
+ALTER FUNCTION cosine_distance(vector, vector) SUPPORT vector_db_distance_support;
+ALTER FUNCTION l1_distance(vector, vector) SUPPORT vector_db_distance_support;
+ALTER FUNCTION vector_negative_inner_product(vector, vector) SUPPORT vector_db_distance_support;
+ALTER FUNCTION l2_distance(halfvec, halfvec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION inner_product(halfvec, halfvec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION cosine_distance(halfvec, halfvec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION l1_distance(halfvec, halfvec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION halfvec_negative_inner_product(halfvec, halfvec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION l2_distance(sparsevec, sparsevec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION inner_product(sparsevec, sparsevec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION cosine_distance(sparsevec, sparsevec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION l1_distance(sparsevec, sparsevec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION sparsevec_negative_inner_product(sparsevec, sparsevec) SUPPORT vector_db_distance_support;
+ALTER FUNCTION hamming_distance(bit, bit) SUPPORT vector_db_distance_support;
+ALTER FUNCTION jaccard_distance(bit, bit) SUPPORT vector_db_distance_support;

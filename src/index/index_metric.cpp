@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/element/sparse_element.h"
+#include "pg/type_name.h"
 #include "type/vector.h"
 
 extern "C" {
@@ -46,26 +47,13 @@ bool MetricFromProc(const char *name, vdb::MetricKind *kind) {
 	return false;
 }
 
-// The type's catalog name, never schema-qualified. format_type_be()
-// qualifies a type whose schema is not on the search_path, and PostgreSQL 17
-// runs CREATE INDEX, REINDEX and VACUUM with search_path = pg_catalog,
-// pg_temp, so the indexed type is recognised by this name instead.
-char *BareTypeName(Oid type) {
-	HeapTuple tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for type %u", type);
-	char *name = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tuple))->typname));
-	ReleaseSysCache(tuple);
-	return name;
-}
-
 }  // namespace
 
 VdbIndexMetric VdbResolveIndexMetric(Relation index, bool allow_sparse) {
 	Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(index), 0);
 	const char *am = get_am_name(index->rd_rel->relam);
 	char *type_name = format_type_be(attr->atttypid);
-	char *bare_name = BareTypeName(attr->atttypid);
+	char *bare_name = VdbBareTypeName(attr->atttypid);
 	VdbIndexMetric metric;
 	int max_dims;
 	if (strcmp(bare_name, "vector") == 0) {
