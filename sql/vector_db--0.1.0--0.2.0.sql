@@ -195,3 +195,7 @@ CREATE OPERATOR CLASS int8_array_filter_ops DEFAULT FOR TYPE int8[] USING hnsw A
 CREATE OPERATOR CLASS text_array_filter_ops DEFAULT FOR TYPE text[] USING hnsw AS
 	OPERATOR 4 && (anyarray, anyarray),
 	OPERATOR 5 @> (anyarray, anyarray);
+
+-- Consistency levels on hot standbys (docs/operations.md#consistency-levels).
+CREATE FUNCTION vector_db_wait_for_lsn(lsn pg_lsn, timeout interval) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE;
