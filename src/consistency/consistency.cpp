@@ -6,8 +6,8 @@
 // and holds no buffer; the caller may hold an index's AccessShareLock (the
 // scan's), which is why the staleness wait is bounded.
 //
-// Staleness is PostgreSQL's own measure of the apply delay (what
-// GetReplicationApplyDelay reports to the primary), made conservative: zero
+// Staleness is PostgreSQL's own measure of the apply delay (that of
+// GetReplicationApplyDelay, which the WAL receiver logs), made conservative: zero
 // once replay has reached the end of the WAL the WAL receiver flushed, else
 // the time since the startup process began replaying the chunk of streamed
 // WAL it is in; unknown (nothing streamed yet, but WAL waiting) counts as
