@@ -44,9 +44,9 @@ sub state_now {
 my @rounds;
 for my $round (1 .. 3) {
 	my $base = 1000 * $round;
-	fill_random($primary, 'postgres', 'items', 'vector', 8, $base, $base + 150);
+	fill_random($primary, 'postgres', 'items', 'vector', 8, $base, $base + 100);
 	$primary->safe_psql('postgres', "DELETE FROM items WHERE id % 5 = $round; VACUUM items");
-	fill_random($primary, 'postgres', 'items', 'vector', 8, $base + 151, $base + 200);
+	fill_random($primary, 'postgres', 'items', 'vector', 8, $base + 101, $base + 130);
 	# The round's last commit lies before the time recorded, the next
 	# round's first commit after it.
 	push @rounds, state_now();
@@ -74,7 +74,7 @@ is($by_index[$_], $target->{exact}[$_],
 	"recovered $searches[$_][0] index: probe $searches[$_][1] returns the exact top 10 of the target time")
 	for 0 .. $#searches;
 # The recovered indexes keep taking writes.
-fill_random($recovered, 'postgres', 'items', 'vector', 8, 9001, 9100);
+fill_random($recovered, 'postgres', 'items', 'vector', 8, 9001, 9030);
 check_indexes($recovered, 'postgres', 'inserts after recovery', 'hnsw', 'ivf');
 $recovered->stop;
 $primary->stop;

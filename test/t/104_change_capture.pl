@@ -17,12 +17,15 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $publisher = PostgreSQL::Test::Cluster->new('cdc_publisher');
-$publisher->init(allows_streaming => 'logical');
-$publisher->start;
-my $subscriber = PostgreSQL::Test::Cluster->new('cdc_subscriber');
-$subscriber->init;
-$subscriber->start;
+# One cluster: the publisher is database postgres, the subscriber database
+# sub, each subscription on a slot made beforehand (a subscription cannot
+# make its slot on its own cluster).
+my $node = PostgreSQL::Test::Cluster->new('cdc');
+$node->init(allows_streaming => 'logical');
+$node->start;
+$node->safe_psql('postgres', 'CREATE DATABASE sub');
+sub on_publisher { return $node->safe_psql('postgres', @_) }
+sub on_subscriber { return $node->safe_psql('sub', @_) }
 
 my @modes = ('text', 'binary');
 my $columns = 'id int PRIMARY KEY, v vector(3), h halfvec(3), s sparsevec(6), b bit(8)';
@@ -37,26 +40,27 @@ FROM generate_series($first, $last) i";
 }
 my $setup = 'CREATE EXTENSION vector_db;';
 $setup .= "CREATE TABLE t_$_ ($columns);" for @modes;
-$subscriber->safe_psql('postgres', $setup);
-$publisher->safe_psql('postgres', $setup . join('', map {
+on_subscriber($setup);
+on_publisher($setup . join('', map {
 	"INSERT INTO t_$_ " . rows(1, 300, 0) . "; CREATE PUBLICATION pub_$_ FOR TABLE t_$_;" } @modes));
 # Some builds list the output plugins a slot may name (output_plugin_libraries).
-my $wal2json = -e $publisher->config_data('--pkglibdir') . '/wal2json.so';
-if ($wal2json && $publisher->safe_psql('postgres', "SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'")) {
-	$publisher->safe_psql('postgres', 'ALTER SYSTEM SET output_plugin_libraries = pgoutput, test_decoding, wal2json');
-	$publisher->reload;
+my $wal2json = -e $node->config_data('--pkglibdir') . '/wal2json.so';
+if ($wal2json && on_publisher("SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'")) {
+	on_publisher('ALTER SYSTEM SET output_plugin_libraries = pgoutput, test_decoding, wal2json');
+	$node->reload;
 }
 # Decoding starts where the slot is made: before the changes below.
-$publisher->safe_psql('postgres', "SELECT pg_create_logical_replication_slot('w2j', 'wal2json')") if $wal2json;
+on_publisher("SELECT pg_create_logical_replication_slot('w2j', 'wal2json')") if $wal2json;
 
-my $connstr = $publisher->connstr . ' dbname=postgres';
-$subscriber->safe_psql('postgres', join(";\n", map {
-	"CREATE SUBSCRIPTION sub_$_ CONNECTION '$connstr' PUBLICATION pub_$_ WITH (binary = "
+on_publisher(join('', map { "SELECT pg_create_logical_replication_slot('sub_$_', 'pgoutput');" } @modes));
+my $connstr = $node->connstr . ' dbname=postgres';
+on_subscriber(join(";\n", map {
+	"CREATE SUBSCRIPTION sub_$_ CONNECTION '$connstr' PUBLICATION pub_$_ WITH (create_slot = false, binary = "
 	  . ($_ eq 'binary' ? 'true' : 'false') . ')' } @modes));
-$subscriber->wait_for_subscription_sync($publisher, "sub_$_") for @modes;
+$node->wait_for_subscription_sync($node, "sub_$_", 'sub') for @modes;
 
 # Indexes built on the copied rows; the changes below reach them as inserts.
-$subscriber->safe_psql('postgres', join('', map { "
+on_subscriber(join('', map { "
 CREATE INDEX t_${_}_v ON t_$_ USING hnsw (v vector_l2_ops);
 CREATE INDEX t_${_}_s ON t_$_ USING hnsw (s sparsevec_l2_ops);
 CREATE INDEX t_${_}_b ON t_$_ USING hnsw (b bit_hamming_ops);
@@ -88,34 +92,34 @@ my @indexes = sort map { my $mode = $_; map { "t_${mode}_$_" } keys %queries } @
 sub same_as_publisher {
 	my ($when) = @_;
 	my $sql = join(";\n", map { $_->[1] } @checks);
-	my @expected = split /\n/, $publisher->safe_psql('postgres', $sql);
-	my @got = split /\n/, $subscriber->safe_psql('postgres', "$by_index $sql");
+	my @expected = split /\n/, on_publisher($sql);
+	my @got = split /\n/, on_subscriber("$by_index $sql");
 	is($got[$_], $expected[$_], "$when, $checks[$_][0]: the publisher's (exact), the subscriber's by index")
 		for 0 .. $#checks;
-	my $plans = $subscriber->safe_psql('postgres', "$by_index " . join('', map { "EXPLAIN (COSTS OFF) $_->[1];" }
+	my $plans = on_subscriber("$by_index " . join('', map { "EXPLAIN (COSTS OFF) $_->[1];" }
 		grep { $_->[0] =~ /top 10/ } @checks));
 	my @used = sort $plans =~ /Index Scan using (t_\w+)/g;
 	is(join(',', @used), join(',', @indexes),
 		"$when: each search used its column's index");
-	my ($ret, $out, $err) = $subscriber->psql('postgres',
+	my ($ret, $out, $err) = $node->psql('sub',
 		"SELECT count(vector_db_index_check(c.oid, true)) FROM pg_class c WHERE relname IN (" . join(', ', map { "'$_'" } @indexes) . ')');
 	is("$ret $out", '0 8', "$when: the 8 subscriber indexes pass vector_db_index_check") or diag($err);
 }
 same_as_publisher('after the initial copy');
 
-$publisher->safe_psql('postgres', join('', map { "INSERT INTO t_$_ " . rows(301, 400, 0) . ";
+on_publisher(join('', map { "INSERT INTO t_$_ " . rows(301, 400, 0) . ";
 UPDATE t_$_ t SET v = r.v, h = r.h, s = r.s, b = r.b FROM (" . rows(1, 300, 3) . ") r(id, v, h, s, b)
 WHERE t.id = r.id AND t.id % 4 = 0;
 DELETE FROM t_$_ WHERE id % 6 = 1;" } @modes));
-$publisher->wait_for_catchup("sub_$_") for @modes;
+$node->wait_for_catchup("sub_$_") for @modes;
 same_as_publisher('after inserts, updates and deletes');
 
 SKIP: {
 	skip 'wal2json is not installed', 4 unless $wal2json;
-	$publisher->safe_psql('postgres', q{
+	on_publisher(q{
 INSERT INTO t_text VALUES (100001, '[1,2.5,-3]', '[0.5,-1,2]', '{1:1.5,4:-2}/6', '10100101');
 UPDATE t_text SET v = '[-0.25,0,1e-3]' WHERE id = 100001;});
-	my @changes = map { decode_json($_) } split /\n/, $publisher->safe_psql('postgres',
+	my @changes = map { decode_json($_) } split /\n/, on_publisher(
 		"SELECT data FROM pg_logical_slot_get_changes('w2j', NULL, NULL, 'format-version', '2', 'add-tables', 'public.t_text')");
 	my ($insert) = grep { $_->{action} eq 'I' && ($_->{columns}[0]{value} // 0) == 100001 } @changes;
 	my ($update) = grep { $_->{action} eq 'U' && ($_->{columns}[0]{value} // 0) == 100001 } @changes;
@@ -129,6 +133,5 @@ UPDATE t_text SET v = '[-0.25,0,1e-3]' WHERE id = 100001;});
 	is($updated{v}, '[-0.25,0,0.001]', 'wal2json: an update shows the new vector');
 	cmp_ok(scalar(grep { $_->{action} eq 'D' } @changes), '>', 0, 'wal2json: the deletes were decoded too');
 }
-$subscriber->stop;
-$publisher->stop;
+$node->stop;
 done_testing();
