@@ -217,3 +217,7 @@ ALTER FUNCTION l1_distance(sparsevec, sparsevec) SUPPORT vector_db_distance_supp
 ALTER FUNCTION sparsevec_negative_inner_product(sparsevec, sparsevec) SUPPORT vector_db_distance_support;
 ALTER FUNCTION hamming_distance(bit, bit) SUPPORT vector_db_distance_support;
 ALTER FUNCTION jaccard_distance(bit, bit) SUPPORT vector_db_distance_support;
+
+-- Consistency levels on hot standbys (docs/operations.md#consistency-levels).
+CREATE FUNCTION vector_db_wait_for_lsn(lsn pg_lsn, timeout interval) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE;

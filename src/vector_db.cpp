@@ -3,6 +3,7 @@
 // postmaster that preloads us forks every backend from this state.
 #include "pg/pg.h"
 
+#include "consistency/consistency.h"
 #include "hnsw/hnsw.h"
 #include "ivf/ivf.h"
 #include "pg/fault.h"
@@ -18,4 +19,5 @@ void _PG_init(void) {
 	IvfInit();
 	VdbFaultInit();
 	VdbWorkerInit();
+	VdbConsistencyInit();
 }

@@ -60,6 +60,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "consistency/consistency.h"
 #include "hnsw/hnsw_filter.h"
 #include "index/index_range.h"
 #include "pg/cpp_boundary.h"
@@ -242,6 +243,7 @@ bool CanSearchFurther(HnswScanOpaque *so) {
 }  // namespace
 
 IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys) {
+	VdbCheckStandbyStaleness();
 	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
 	HnswScanOpaque *so = (HnswScanOpaque *) palloc0(sizeof(HnswScanOpaque));
 	so->meta = HnswReadMeta(index);

@@ -44,6 +44,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "consistency/consistency.h"
 #include "index/index_range.h"
 #include "pg/cpp_boundary.h"
 
@@ -451,6 +452,7 @@ bool KeepReachableLists(IvfScanOpaque *so) {
 }  // namespace
 
 IndexScanDesc ivfbeginscan(Relation index, int nkeys, int norderbys) {
+	VdbCheckStandbyStaleness();
 	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
 	IvfScanOpaque *so = (IvfScanOpaque *) palloc0(sizeof(IvfScanOpaque));
 	so->relation = index;
