@@ -23,6 +23,9 @@ use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('asof');
 $node->init;
+# enable_seqscan = off makes every plan cost more than jit_above_cost: JIT
+# would compile each search, which takes seconds.
+$node->append_conf('postgresql.conf', 'jit = off');
 $node->start;
 plan skip_all => 'the periods extension (postgresql-15-periods) is not installed'
   unless $node->safe_psql('postgres', q{SELECT count(*) FROM pg_available_extensions WHERE name = 'periods'});
