@@ -210,7 +210,8 @@ CREATE OPERATOR CLASS text_array_filter_ops DEFAULT FOR TYPE text[] USING hnsw A
 -- Brings the history table of a table with history in step with the table:
 -- creates each hnsw, ivfflat and ivf index the table has that the history
 -- lacks (same access method, columns, operator classes, options and
--- predicate; an index counts as present when its definition matches), and
+-- predicate; an index counts as present when its definition matches; an
+-- invalid index, e.g. a failed CREATE INDEX CONCURRENTLY, is skipped), and
 -- gives the history the table's row security (enabled, forced) and policies,
 -- so that a role sees the same rows of the past as of the present. Returns
 -- the number of indexes created. pg_get_indexdef names the table schema-
@@ -249,7 +250,7 @@ BEGIN
 			JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam
 			JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indrelid
 			JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-			WHERE i.indrelid IN ("table", hist) AND am.amname IN ('hnsw', 'ivfflat', 'ivf'))
+			WHERE i.indrelid IN ("table", hist) AND i.indisvalid AND am.amname IN ('hnsw', 'ivfflat', 'ivf'))
 		SELECT tail FROM defs WHERE indrelid OPERATOR(pg_catalog.=) "table"
 		EXCEPT
 		SELECT tail FROM defs WHERE indrelid OPERATOR(pg_catalog.=) hist
@@ -331,7 +332,8 @@ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_index i
 	               JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
 	               JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam
-	               WHERE i.indrelid OPERATOR(pg_catalog.=) "table" AND am.amname IN ('hnsw', 'ivfflat', 'ivf')) THEN
+	               WHERE i.indrelid OPERATOR(pg_catalog.=) "table" AND i.indisvalid
+	                 AND am.amname IN ('hnsw', 'ivfflat', 'ivf')) THEN
 		RAISE EXCEPTION 'table % has no vector index', "table"::pg_catalog.text USING ERRCODE := '55000',
 			DETAIL := 'A search as of a past time runs on the vector indexes of the table and its history.',
 			HINT := 'Create an hnsw, ivfflat or ivf index on the table first.';

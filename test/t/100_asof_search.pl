@@ -166,6 +166,10 @@ is($node->safe_psql('postgres', q{SET ROLE alice; SELECT count(*) > 0, bool_and(
 	't|t', 'alice reads only her rows of the history table');
 cmp_ok($node->safe_psql('postgres', q{SELECT count(*) FROM docs_history WHERE tenant <> 'alice'}), '>', 0,
 	'where the others\' rows are');
+is(as_curator(q{CREATE POLICY positive ON docs AS RESTRICTIVE FOR SELECT USING (id > 0);
+	SELECT vector_db_sync_history('docs');
+	SELECT string_agg(polname || ' ' || polpermissive, ', ' ORDER BY polname) FROM pg_policy WHERE polrelid = 'docs_history'::regclass}),
+	"0\nown_rows true, positive false", 'a policy added later reaches the history through vector_db_sync_history');
 
 # Refused, with their SQLSTATEs.
 $node->safe_psql('postgres', q{
