@@ -233,7 +233,7 @@ BEGIN
 		RAISE EXCEPTION 'table % has no history', "table"::pg_catalog.text USING ERRCODE := '55000',
 			HINT := 'Call vector_db_enable_history() first.';
 	END IF;
-	EXECUTE 'SELECT history_table_name FROM periods.system_versioning WHERE table_name = $1'
+	EXECUTE 'SELECT history_table_name FROM periods.system_versioning WHERE table_name OPERATOR(pg_catalog.=) $1'
 		INTO hist USING "table";
 	IF hist IS NULL THEN
 		RAISE EXCEPTION 'table % has no history', "table"::pg_catalog.text USING ERRCODE := '55000',
@@ -338,7 +338,7 @@ BEGIN
 			DETAIL := 'A search as of a past time runs on the vector indexes of the table and its history.',
 			HINT := 'Create an hnsw, ivfflat or ivf index on the table first.';
 	END IF;
-	EXECUTE 'SELECT history_table_name FROM periods.system_versioning WHERE table_name = $1'
+	EXECUTE 'SELECT history_table_name FROM periods.system_versioning WHERE table_name OPERATOR(pg_catalog.=) $1'
 		INTO hist USING "table";
 	IF hist IS NOT NULL THEN
 		RAISE EXCEPTION 'table % already has history', "table"::pg_catalog.text USING ERRCODE := '42710',
@@ -349,15 +349,15 @@ BEGIN
 		RAISE EXCEPTION 'retention must be a positive interval' USING ERRCODE := '22023';
 	END IF;
 
-	EXECUTE 'SELECT end_column_name FROM periods.periods WHERE table_name = $1 AND period_name = ''system_time'''
+	EXECUTE 'SELECT end_column_name FROM periods.periods WHERE table_name OPERATOR(pg_catalog.=) $1 AND period_name OPERATOR(pg_catalog.=) ''system_time'''
 		INTO end_column USING "table";
 	IF end_column IS NULL THEN
 		EXECUTE 'SELECT periods.add_system_time_period($1)' USING "table";
-		EXECUTE 'SELECT end_column_name FROM periods.periods WHERE table_name = $1 AND period_name = ''system_time'''
+		EXECUTE 'SELECT end_column_name FROM periods.periods WHERE table_name OPERATOR(pg_catalog.=) $1 AND period_name OPERATOR(pg_catalog.=) ''system_time'''
 			INTO end_column USING "table";
 	END IF;
 	EXECUTE 'SELECT periods.add_system_versioning($1)' USING "table";
-	EXECUTE 'SELECT history_table_name, view_name FROM periods.system_versioning WHERE table_name = $1'
+	EXECUTE 'SELECT history_table_name, view_name FROM periods.system_versioning WHERE table_name OPERATOR(pg_catalog.=) $1'
 		INTO hist, view USING "table";
 
 	EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_invoker = true)', view);
