@@ -14,7 +14,8 @@
 #   the cutoff, and searches as of later times stay exact.
 # - Row security: the history gets the table's policies; a non-owner role
 #   sees, as of a past time and in the history table itself, only its rows.
-# - The refused cases and their SQLSTATEs.
+# - The refused cases and their SQLSTATEs, among them retention on a history
+#   table with a trigger.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -177,7 +178,7 @@ CREATE TABLE noidx (id int, v vector(2));
 CREATE TABLE parted (id int, v vector(2)) PARTITION BY RANGE (id);
 CREATE TABLE part1 PARTITION OF parted FOR VALUES FROM (0) TO (10);
 CREATE VIEW a_view AS SELECT 1 AS x;
-GRANT SELECT ON noidx TO alice;
+CREATE FUNCTION keep_row() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;
 });
 my %refused = (
 	q{SELECT vector_db_enable_history('noidx')} => qr/ERROR:  55000: table noidx has no vector index/,
@@ -188,6 +189,11 @@ my %refused = (
 	q{SET ROLE alice; SELECT vector_db_enable_history('items')} => qr/ERROR:  42501: must be owner of table items/,
 	q{SET ROLE alice; SELECT vector_db_sync_history('items')} => qr/ERROR:  42501: must be owner of table items/,
 	q{SELECT vector_db_sync_history('noidx')} => qr/ERROR:  55000: table noidx has no history/,
+	# Retention deletes as periods' owner, so never with a trigger of the
+	# owner's on the history (here a superuser's, the owner may add none).
+	q{CREATE TRIGGER keep BEFORE DELETE ON items_history FOR EACH ROW EXECUTE FUNCTION keep_row();
+	  SET ROLE curator; SELECT vector_db_expire('items_history')}
+	  => qr/ERROR:  55000: cannot expire the history in "items_history", which has triggers or rules/,
 );
 my @sql = sort keys %refused;
 my ($ret, $out, $err) = $node->psql('postgres', join("\n", '\set VERBOSITY verbose', map { "$_;\nRESET ROLE;" } @sql), on_error_stop => 0);
