@@ -213,14 +213,17 @@ CREATE OPERATOR CLASS text_array_filter_ops DEFAULT FOR TYPE text[] USING hnsw A
 -- predicate; an index counts as present when its definition matches; an
 -- invalid index, e.g. a failed CREATE INDEX CONCURRENTLY, is skipped), and
 -- gives the history the table's row security (enabled, forced) and policies,
--- so that a role sees the same rows of the past as of the present. Returns
--- the number of indexes created. pg_get_indexdef names the table schema-
+-- so that a role sees the same rows of the past as of the present. periods'
+-- view runs with its owner's rights, which skip the row security of the
+-- owner's own tables: it is switched to the caller's rights. Returns the
+-- number of indexes created. pg_get_indexdef names the table schema-
 -- qualified: what follows "CREATE INDEX name ON schema.table " is the part
 -- two indexes share. (No comments inside the bodies: test/t/036 lints them.)
 CREATE FUNCTION vector_db_sync_history("table" regclass) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
 	hist regclass;
+	view regclass;
 	created integer := 0;
 	idx record;
 	pol record;
@@ -233,12 +236,13 @@ BEGIN
 		RAISE EXCEPTION 'table % has no history', "table"::pg_catalog.text USING ERRCODE := '55000',
 			HINT := 'Call vector_db_enable_history() first.';
 	END IF;
-	EXECUTE 'SELECT history_table_name FROM periods.system_versioning WHERE table_name OPERATOR(pg_catalog.=) $1'
-		INTO hist USING "table";
+	EXECUTE 'SELECT history_table_name, view_name FROM periods.system_versioning WHERE table_name OPERATOR(pg_catalog.=) $1'
+		INTO hist, view USING "table";
 	IF hist IS NULL THEN
 		RAISE EXCEPTION 'table % has no history', "table"::pg_catalog.text USING ERRCODE := '55000',
 			HINT := 'Call vector_db_enable_history() first.';
 	END IF;
+	EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_invoker = true)', view);
 
 	FOR idx IN
 		WITH defs AS (
@@ -291,12 +295,10 @@ END $$;
 -- Gives a table its history in one call: the periods extension's SYSTEM_TIME
 -- period (columns system_time_start and system_time_end) and system
 -- versioning (<table>_history, <table>_with_history, <table>__as_of and the
--- other functions), the view switched to the caller's rights, the history
--- in step with the table (vector_db_sync_history), and with retention, a TTL
--- on the history's system_time_end. Returns the history table. A SYSTEM_TIME
--- period the user added before is kept. periods' view runs with its owner's
--- rights, which skip the row security of the owner's own tables: switched
--- to the caller's rights, it applies it. vector_db is relocatable (and may
+-- other functions), the history in step with the table
+-- (vector_db_sync_history), and with retention, a TTL on the history's
+-- system_time_end. Returns the history table. A SYSTEM_TIME period the user
+-- added before is kept. vector_db is relocatable (and may
 -- be registered as "vector", docs/install.md): its own functions are called
 -- through the schema it is in.
 CREATE FUNCTION vector_db_enable_history("table" regclass, retention interval DEFAULT NULL) RETURNS regclass
@@ -304,7 +306,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	rel record;
 	hist regclass;
-	view regclass;
 	end_column name;
 	vdb name;
 BEGIN
@@ -357,10 +358,8 @@ BEGIN
 			INTO end_column USING "table";
 	END IF;
 	EXECUTE 'SELECT periods.add_system_versioning($1)' USING "table";
-	EXECUTE 'SELECT history_table_name, view_name FROM periods.system_versioning WHERE table_name OPERATOR(pg_catalog.=) $1'
-		INTO hist, view USING "table";
-
-	EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_invoker = true)', view);
+	EXECUTE 'SELECT history_table_name FROM periods.system_versioning WHERE table_name OPERATOR(pg_catalog.=) $1'
+		INTO hist USING "table";
 	SELECT n.nspname INTO vdb FROM pg_catalog.pg_extension e
 	JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
 	WHERE e.extname IN ('vector_db', 'vector')
