@@ -6,8 +6,9 @@
 #   history's index scans, EXPLAIN), return the exact top-10 of a copy of the
 #   rows taken at Ti (searched without an index): recall >= 0.99, and every
 #   search fills its LIMIT with hnsw.ef_search = 10 (iterative scans).
-# - An index added later reaches the history through vector_db_sync_history,
-#   with the same operator class and options, and serves the history side.
+# - Indexes added later (hnsw, ivf) reach the history through
+#   vector_db_sync_history, with the same operator class and options, and
+#   serve the history side.
 # - Retention: the TTL registered on the history's system_time_end; run by
 #   hand (vector_db_expire, as the non-superuser owner, whom periods denies
 #   DELETE on the history), it deletes exactly the history that ended before
@@ -118,13 +119,17 @@ is(as_curator(q{SELECT count(*) FROM items__as_of('} . $t[1] . q{') a FULL JOIN 
 	'0', 'as of T1, exactly the rows of T1');
 
 # An index added later: one call brings it to the history.
-as_curator('CREATE INDEX items_cosine_idx ON items USING hnsw (embedding vector_cosine_ops) WITH (m = 12, ef_construction = 40)');
-is(as_curator(q{SELECT vector_db_sync_history('items')}), '1', 'vector_db_sync_history creates the missing index');
+as_curator(q{CREATE INDEX items_cosine_idx ON items USING hnsw (embedding vector_cosine_ops) WITH (m = 12, ef_construction = 40);
+	CREATE INDEX items_ip_idx ON items USING ivf (embedding vector_ip_ops) WITH (lists = 4, quantizer = 'sq8')});
+is(as_curator(q{SELECT vector_db_sync_history('items')}), '2', 'vector_db_sync_history creates the missing indexes');
 is(as_curator(q{SELECT vector_db_sync_history('items')}), '0', 'and nothing the second time');
 like($node->safe_psql('postgres', q{SELECT pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 	WHERE indrelid = 'items_history'::regclass AND pg_get_indexdef(indexrelid) LIKE '%cosine%'}),
 	qr/USING hnsw \(embedding vector_cosine_ops\) WITH \(m='12', ef_construction='40'\)$/,
 	'with the same operator class and options');
+like($node->safe_psql('postgres', q{SELECT pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+	WHERE indrelid = 'items_history'::regclass AND pg_get_indexdef(indexrelid) LIKE '%USING ivf%'}),
+	qr/USING ivf \(embedding vector_ip_ops\) WITH \(lists='4', quantizer='?sq8'?\)$/, 'an ivf index too');
 like(as_curator("$by_index EXPLAIN (COSTS OFF) " . compare_sql('items', '<=>', 3)),
 	qr/Index Scan using items_cosine_idx on items\b.*Index Scan using \S+ on items_history\b/s,
 	'a cosine search as of T3 uses both cosine indexes');
