@@ -13,6 +13,10 @@
 // own, as the table's owner in a security-restricted operation with a safe
 // search_path (the table's triggers must not run as the superuser); the SQL
 // function runs them in the caller's transaction, with the caller's rights.
+// A periods history table (docs/timetravel.md) is read-only to every role but
+// the one periods writes it as: its batches run as that role, in a
+// security-restricted operation, worker or not, and only while the history
+// has no trigger or rule that would run the owner's code as that role.
 //
 // With drop_partitions, a table partitioned by RANGE on the column first
 // loses every partition whose upper bound is <= cutoff (DETACH, then DROP),
@@ -22,6 +26,7 @@
 // then deleted as above.
 #include "worker/ttl.h"
 
+#include "history/history.h"
 #include "worker/extension_schema.h"
 #include "worker/worker.h"
 
@@ -190,27 +195,30 @@ List *ExpiredPartitions(Oid relid, const char *column, TimestampTz cutoff, Memor
 	return result;
 }
 
-// In a worker, the statements of a batch run as the table's owner, with
-// only the system schemas in search_path, in a security-restricted
-// operation; restored by the caller's transaction end either way.
+// In a worker (and for a history table, in any mode), the statements of a
+// batch run as the table's owner (or the history's writer), with only the
+// system schemas in search_path, in a security-restricted operation;
+// restored by the caller's transaction end either way.
 struct RunAs {
+	bool on;
 	Oid saved_user;
 	int saved_context;
 	int guc_level;
 };
 
-void BeginRunAs(RunAs *as, Mode mode, Oid owner) {
-	if (mode != Mode::kWorker)
+void BeginRunAs(RunAs *as, bool on, Oid user) {
+	as->on = on;
+	if (!on)
 		return;
 	GetUserIdAndSecContext(&as->saved_user, &as->saved_context);
-	SetUserIdAndSecContext(owner, as->saved_context | SECURITY_RESTRICTED_OPERATION);
+	SetUserIdAndSecContext(user, as->saved_context | SECURITY_RESTRICTED_OPERATION);
 	as->guc_level = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 	                         true, 0, false);
 }
 
-void EndRunAs(RunAs *as, Mode mode) {
-	if (mode != Mode::kWorker)
+void EndRunAs(RunAs *as) {
+	if (!as->on)
 		return;
 	AtEOXact_GUC(false, as->guc_level);
 	SetUserIdAndSecContext(as->saved_user, as->saved_context);
@@ -243,7 +251,7 @@ void DropPartition(Oid parent, Oid part, Oid owner, Mode mode) {
 	if (part_name != NULL) {
 		char *qparent = QualifiedName(parent), *qpart = QualifiedName(part);
 		RunAs as;
-		BeginRunAs(&as, mode, owner);
+		BeginRunAs(&as, mode == Mode::kWorker, owner);
 		const char *sql[] = {psprintf("ALTER TABLE %s DETACH PARTITION %s", qparent, qpart),
 		                     psprintf("DROP TABLE %s", qpart)};
 		for (const char *s : sql) {
@@ -251,15 +259,16 @@ void DropPartition(Oid parent, Oid part, Oid owner, Mode mode) {
 			if (rc != SPI_OK_UTILITY)
 				elog(ERROR, "%s failed: %s", s, SPI_result_code_string(rc));
 		}
-		EndRunAs(&as, mode);
+		EndRunAs(&as);
 		ereport(LOG, (errmsg("vector_db TTL dropped partition %s of %s", qpart, qparent)));
 	}
 	EndBatch(mode);
 }
 
 // Deletes the expired rows of one leaf table, batch by batch, adding them to
-// *total (the pass's count and progress).
-void ExpireLeaf(Oid leaf, const char *column, TimestampTz cutoff, Oid owner, Mode mode, int64 *total) {
+// *total (the pass's count and progress). writer: see VdbHistoryWriter.
+void ExpireLeaf(Oid leaf, const char *column, TimestampTz cutoff, Oid owner, Oid writer, Mode mode,
+                int64 *total) {
 	for (;;) {
 		if (mode == Mode::kWorker && VdbWorkerStopRequested())
 			return;
@@ -274,13 +283,20 @@ void ExpireLeaf(Oid leaf, const char *column, TimestampTz cutoff, Oid owner, Mod
 			    name, name, col, ttl_batch_size);
 			Oid type = TIMESTAMPTZOID;
 			Datum value = TimestampTzGetDatum(cutoff);
+			if (OidIsValid(writer)) {
+				// The lock the DELETE takes, which CREATE TRIGGER and CREATE
+				// RULE wait for.
+				Relation rel = table_open(leaf, RowExclusiveLock);
+				VdbCheckHistoryDeletable(rel);
+				table_close(rel, NoLock);
+			}
 			RunAs as;
-			BeginRunAs(&as, mode, owner);
+			BeginRunAs(&as, mode == Mode::kWorker || OidIsValid(writer), OidIsValid(writer) ? writer : owner);
 			int rc = SPI_execute_with_args(sql, 1, &type, &value, NULL, false, 0);
 			if (rc != SPI_OK_DELETE)
 				elog(ERROR, "TTL delete on %s failed: %s", name, SPI_result_code_string(rc));
 			deleted = SPI_processed;
-			EndRunAs(&as, mode);
+			EndRunAs(&as);
 		}
 		EndBatch(mode);
 		*total += deleted;
@@ -306,6 +322,7 @@ int64 ExpireTable(const TtlSetting *setting, Mode mode, MemoryContext cxt) {
 	}
 	Oid owner = RelOwner(setting->relid);
 	bool exists = OidIsValid(owner);
+	Oid writer = exists ? VdbHistoryWriter(setting->relid) : InvalidOid;
 	List *parts = exists && setting->drop_partitions ? ExpiredPartitions(setting->relid, column, cutoff, cxt) : NIL;
 	List *leaves = NIL;
 	if (exists) {
@@ -332,7 +349,7 @@ int64 ExpireTable(const TtlSetting *setting, Mode mode, MemoryContext cxt) {
 		leaves = list_delete_oid(leaves, lfirst_oid(lc));
 	}
 	foreach (lc, leaves) {
-		ExpireLeaf(lfirst_oid(lc), column, cutoff, owner, mode, &total);
+		ExpireLeaf(lfirst_oid(lc), column, cutoff, owner, writer, mode, &total);
 	}
 	return total;
 }
