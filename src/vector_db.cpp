@@ -6,6 +6,7 @@
 #include "hnsw/hnsw.h"
 #include "ivf/ivf.h"
 #include "pg/fault.h"
+#include "scaleout/scaleout.h"
 #include "worker/worker.h"
 
 extern "C" {
@@ -18,4 +19,5 @@ void _PG_init(void) {
 	IvfInit();
 	VdbFaultInit();
 	VdbWorkerInit();
+	VdbShardSettingsInit();
 }
