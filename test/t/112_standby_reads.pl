@@ -33,7 +33,7 @@ my $search = q{SET hnsw.ef_search = 100;
 SELECT current_setting('port') || ':' || string_agg(id::text, ',')
 FROM (SELECT id FROM items ORDER BY v <-> '[0.1,-0.2,0.3,-0.4,0.1,0.2,0,0]' LIMIT 10) s};
 my ($top10) = $primary->safe_psql('postgres', $search) =~ /:(.*)/;
-$_->wait_for_replay_catchup($primary) for @standbys;
+$primary->wait_for_catchup($_, 'replay', $primary->lsn('insert')) for @standbys;
 
 # The primary first, then the standbys in this client's order.
 sub search_via {
@@ -50,7 +50,7 @@ for my $order ([ @standbys ], [ reverse @standbys ]) {
 
 # Writes on the primary show on both standbys once replayed.
 $primary->safe_psql('postgres', q{INSERT INTO items VALUES (9999, '[0.1,-0.2,0.3,-0.4,0.1,0.2,0,0]')});
-$_->wait_for_replay_catchup($primary) for @standbys;
+$primary->wait_for_catchup($_, 'replay', $primary->lsn('insert')) for @standbys;
 for my $order ([ @standbys ], [ reverse @standbys ]) {
 	like(search_via(@$order), qr/^\d+:9999,/, $order->[0]->name . ': a new row is found after catch-up');
 }
