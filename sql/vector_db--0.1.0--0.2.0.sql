@@ -216,8 +216,8 @@ BEGIN
 		WHERE e.extname OPERATOR(pg_catalog.=) 'dblink';
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'the vector_db shard helpers need the dblink extension in this database'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-			HINT = 'CREATE EXTENSION dblink; (it ships with PostgreSQL contrib)';
+			USING ERRCODE := 'object_not_in_prerequisite_state',
+			HINT := 'CREATE EXTENSION dblink; (it ships with PostgreSQL contrib)';
 	END IF;
 	EXECUTE pg_catalog.format('SELECT %I.dblink_exec($1, $2)', dblink_schema) USING server, sql;
 END
@@ -227,6 +227,10 @@ $$;
 -- extensions option (so that our operators and functions are shipped), a
 -- user mapping for the current user, and this extension on the shard, in the
 -- schema it has here (postgres_fdw names our operators schema-qualified).
+-- Finds its own extension's name (vector_db, or vector when installed so) by
+-- its own pg_depend entry. The shard step fails, undoing the server, when the
+-- shard has the extension in another schema. (No comments inside the bodies:
+-- test/t/036 reads them as SQL.)
 CREATE FUNCTION vector_db_add_shard(server name, host text, port integer, dbname text,
 	remote_user text DEFAULT CURRENT_USER, password text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -236,10 +240,9 @@ DECLARE
 BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'postgres_fdw') THEN
 		RAISE EXCEPTION 'vector_db_add_shard needs the postgres_fdw extension in this database'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-			HINT = 'CREATE EXTENSION postgres_fdw; CREATE EXTENSION dblink; (both ship with PostgreSQL contrib)';
+			USING ERRCODE := 'object_not_in_prerequisite_state',
+			HINT := 'CREATE EXTENSION postgres_fdw; CREATE EXTENSION dblink; (both ship with PostgreSQL contrib)';
 	END IF;
-	-- This extension's own name (vector_db, or vector when installed so) and schema.
 	SELECT e.extname, n.nspname INTO ext_name, ext_schema
 		FROM pg_catalog.pg_proc p
 		JOIN pg_catalog.pg_depend d ON d.objid OPERATOR(pg_catalog.=) p.oid
@@ -258,7 +261,6 @@ BEGIN
 		EXECUTE pg_catalog.format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (user %L, password %L)',
 			server, remote_user, password);
 	END IF;
-	-- Fails (and so undoes the server) when the shard has it in another schema.
 	EXECUTE pg_catalog.format('SELECT %I.vector_db_shard_exec($1, $2)', ext_schema) USING server, pg_catalog.format(
 		'SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS %1$I; CREATE EXTENSION IF NOT EXISTS %2$I SCHEMA %1$I; '
 		'DO $check$ BEGIN IF (SELECT extnamespace::regnamespace::name FROM pg_extension WHERE extname = %2$L) <> %1$L '
@@ -271,7 +273,9 @@ $$;
 -- Spreads an empty hash-partitioned table over shard servers: partition i
 -- (remainder i of as many as there are servers) is a table TABLE_shardI on
 -- servers[i + 1], with the same columns and the given indexes, and here a
--- foreign table of that name attached as the partition.
+-- foreign table of that name attached as the partition. An extension script
+-- cannot name its own schema, so the body finds it where
+-- vector_db_shard_exec is.
 CREATE FUNCTION vector_db_shard_table("table" regclass, servers name[], indexes text[] DEFAULT '{}')
 RETURNS void
 LANGUAGE plpgsql
@@ -290,7 +294,6 @@ DECLARE
 	modulus integer := pg_catalog.cardinality(servers);
 	ext_schema name;
 BEGIN
-	-- Ours, where vector_db_shard_exec is (an extension script cannot name it).
 	SELECT pronamespace::pg_catalog.regnamespace::pg_catalog.name INTO ext_schema FROM pg_catalog.pg_proc
 		WHERE proname OPERATOR(pg_catalog.=) 'vector_db_shard_exec';
 	SELECT n.nspname, c.relname INTO rel_schema, rel_name FROM pg_catalog.pg_class c
@@ -299,13 +302,13 @@ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_partitioned_table WHERE partrelid OPERATOR(pg_catalog.=) "table"
 			AND partstrat OPERATOR(pg_catalog.=) 'h') THEN
 		RAISE EXCEPTION '"%" is not a hash-partitioned table', rel_name
-			USING ERRCODE = 'wrong_object_type', HINT = 'Create it with PARTITION BY HASH (key column).';
+			USING ERRCODE := 'wrong_object_type', HINT := 'Create it with PARTITION BY HASH (key column).';
 	END IF;
 	IF EXISTS (SELECT FROM pg_catalog.pg_inherits WHERE inhparent OPERATOR(pg_catalog.=) "table") THEN
-		RAISE EXCEPTION '"%" already has partitions', rel_name USING ERRCODE = 'object_not_in_prerequisite_state';
+		RAISE EXCEPTION '"%" already has partitions', rel_name USING ERRCODE := 'object_not_in_prerequisite_state';
 	END IF;
 	IF modulus IS NULL OR modulus OPERATOR(pg_catalog.<) 1 THEN
-		RAISE EXCEPTION 'vector_db_shard_table needs at least one shard server' USING ERRCODE = 'invalid_parameter_value';
+		RAISE EXCEPTION 'vector_db_shard_table needs at least one shard server' USING ERRCODE := 'invalid_parameter_value';
 	END IF;
 	SELECT pg_catalog.string_agg(pg_catalog.format('%I %s%s', attname, pg_catalog.format_type(atttypid, atttypmod),
 			CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END), ', ' ORDER BY attnum)
@@ -318,7 +321,7 @@ BEGIN
 				WHERE s.srvname OPERATOR(pg_catalog.=) server
 				AND h.proname OPERATOR(pg_catalog.=) 'postgres_fdw_handler') THEN
 			RAISE EXCEPTION 'server "%" is not a postgres_fdw server', server
-				USING ERRCODE = 'undefined_object', HINT = 'Create it with vector_db_add_shard.';
+				USING ERRCODE := 'undefined_object', HINT := 'Create it with vector_db_add_shard.';
 		END IF;
 		shard_name := pg_catalog.format('%s_shard%s', rel_name, remainder);
 		remote_sql := pg_catalog.format('SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS %I; CREATE TABLE %I.%I (%s);',
