@@ -82,8 +82,16 @@ is(scalar(() = $plan =~ /Remote SQL: SELECT .* WHERE \(\(cat = 3\)\) ORDER BY \(
 	'EXPLAIN VERBOSE: each shard\'s Remote SQL has the WHERE and the distance ORDER BY');
 like($plan, qr/Merge Append/, 'the coordinator merges the shards\' sorted streams');
 unlike($plan, qr/Async Foreign Scan/, 'Merge Append fetches from the shards one after another');
-like($coord->safe_psql('postgres', 'EXPLAIN SELECT id FROM items_h WHERE cat = 3'), qr/Async Foreign Scan/,
-	'an unordered scan (Append) fetches from the shards at once');
+# The per-shard form (docs/scale-out.md): each shard's LIMIT is pushed, and
+# an outer sort on an expression the branches are not sorted by makes it an
+# Append, whose foreign scans run at once.
+my $per_shard = 'SELECT id FROM (' . join(' UNION ALL ', map {
+	"(SELECT id, v <-> $q AS d FROM items_h_shard$_ ORDER BY d LIMIT 10)" } 0 .. 2) . ') s ORDER BY d + 0 LIMIT 10';
+$plan = $coord->safe_psql('postgres', "EXPLAIN VERBOSE $per_shard");
+is(scalar(() = $plan =~ /Async Foreign Scan.*\n.*\n\s*Remote SQL: SELECT .* ORDER BY \(v OPERATOR\(public\.<->\).* LIMIT 10/g), 3,
+	'per-shard form: three async foreign scans, each with the ORDER BY and LIMIT in its Remote SQL');
+is($coord->safe_psql('postgres', "SET hnsw.ef_search = 200; SELECT string_agg(id::text, ',') FROM ($per_shard) t"),
+	$exact, 'per-shard form: the global top-10 is the exact one');
 
 # Settings reach the shards, per query: with ef_search = 1 and no iterative
 # scan each shard's hnsw scan returns a single row, so LIMIT 10 gets three.
