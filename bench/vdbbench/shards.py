@@ -70,7 +70,7 @@ def create_layouts(eng, rows, say):
             cur.execute("SELECT vector_db_add_shard(%s, %s, %s, %s, %s)",
                         (f"vdb_s{i + 1}", server.get("host", "127.0.0.1"), int(server["port"]), shard_db(i),
                          server.get("user", "postgres")))
-        cur.execute("CREATE TABLE items_s (LIKE items) PARTITION BY HASH (id)")
+        cur.execute("CREATE TABLE items_s (LIKE items INCLUDING STORAGE) PARTITION BY HASH (id)")
         cur.execute("SELECT vector_db_shard_table('items_s', %s)", ([f"vdb_s{i + 1}" for i in range(SHARDS)],))
         say(f"  loading {rows:,} rows into {SHARDS} shards through the coordinator")
         cur.execute("INSERT INTO items_s SELECT * FROM items")

@@ -74,7 +74,9 @@ $$;
 
 -- Spreads an empty hash-partitioned table over shard servers: partition i
 -- (remainder i of as many as there are servers) is a table TABLE_shardI on
--- servers[i + 1], with the same columns and the given indexes, and here a
+-- servers[i + 1], with the same columns (types, NOT NULL, and a storage set
+-- on the column: PLAIN vectors keep a shard's seq scan from looking cheaper
+-- to its planner than it is) and the given indexes, and here a
 -- foreign table of that name attached as the partition. An extension script
 -- cannot name its own schema, so the body finds it where
 -- vector_db_shard_exec is.
@@ -88,6 +90,7 @@ DECLARE
 	rel_schema name;
 	rel_name name;
 	columns text;
+	storage text;
 	server name;
 	shard_name text;
 	remote_sql text;
@@ -116,6 +119,12 @@ BEGIN
 			CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END), ', ' ORDER BY attnum)
 		INTO columns FROM pg_catalog.pg_attribute
 		WHERE attrelid OPERATOR(pg_catalog.=) "table" AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped;
+	SELECT pg_catalog.string_agg(pg_catalog.format('ALTER COLUMN %I SET STORAGE %s', a.attname,
+			CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END),
+			', ' ORDER BY a.attnum)
+		INTO storage FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+		WHERE a.attrelid OPERATOR(pg_catalog.=) "table" AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+		AND a.attstorage OPERATOR(pg_catalog.<>) t.typstorage;
 	FOREACH server IN ARRAY servers LOOP
 		IF NOT EXISTS (SELECT FROM pg_catalog.pg_foreign_server s
 				JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid OPERATOR(pg_catalog.=) s.srvfdw
@@ -128,6 +137,9 @@ BEGIN
 		shard_name := pg_catalog.format('%s_shard%s', rel_name, remainder);
 		remote_sql := pg_catalog.format('SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS %I; CREATE TABLE %I.%I (%s);',
 			rel_schema, rel_schema, shard_name, columns);
+		IF storage IS NOT NULL THEN
+			remote_sql := pg_catalog.format('%s ALTER TABLE %I.%I %s;', remote_sql, rel_schema, shard_name, storage);
+		END IF;
 		FOREACH index_def IN ARRAY indexes LOOP
 			remote_sql := pg_catalog.format('%s CREATE INDEX ON %I.%I %s;', remote_sql, rel_schema, shard_name, index_def);
 		END LOOP;

@@ -41,6 +41,10 @@ extern "C" {
 #include "miscadmin.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
+#include "nodes/pathnodes.h"
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_relation.h"
+#endif
 #include "parser/parsetree.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"

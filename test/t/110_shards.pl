@@ -51,13 +51,15 @@ my %index = (
 for my $t (sort keys %index) {
 	$coord->safe_psql('postgres', qq{
 CREATE TABLE items_$t (id int NOT NULL, v vector(8), cat int) PARTITION BY HASH (id);
+ALTER TABLE items_$t ALTER v SET STORAGE PLAIN;
 SELECT vector_db_shard_table('items_$t', '{s1,s2,s3}', ARRAY[\$idx\$$index{$t}\$idx\$]);
 INSERT INTO items_$t SELECT * FROM ref;
 ANALYZE items_$t;
 });
 }
-is($shards[0]->safe_psql('postgres', "SELECT count(*) FROM pg_indexes WHERE tablename IN ('items_h_shard0', 'items_i_shard0')"),
-	'2', 'each shard table has its vector index');
+is($shards[0]->safe_psql('postgres', q{SELECT count(*) FROM pg_indexes WHERE tablename IN ('items_h_shard0', 'items_i_shard0');
+SELECT attstorage FROM pg_attribute WHERE attrelid = 'items_h_shard0'::regclass AND attname = 'v'}),
+	"2\np", 'each shard table has its vector index, and the column storage of the coordinator\'s table');
 is($coord->safe_psql('postgres', q{
 SELECT string_agg(n::text, ',' ORDER BY p) FROM (SELECT tableoid::regclass::text p, count(*) n FROM items_h GROUP BY 1) s}),
 	join(',', map { $shards[$_]->safe_psql('postgres', "SELECT count(*) FROM items_h_shard$_") } 0 .. 2),
