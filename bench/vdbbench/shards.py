@@ -10,13 +10,17 @@ three servers on a 2-core machine would):
            set up by vector_db_add_shard and vector_db_shard_table; the rows
            go in through the coordinator, the shards' indexes are built
            after the load (vector_db_shard_exec), as a bulk load should.
-Both are swept over hnsw.ef_search, which the coordinator forwards to the
-shards, and the sharded rows are also searched in the per-shard form
-(a UNION ALL of one ORDER BY ... LIMIT per shard table: LIMIT pushed, the
-shards' scans at once). "shard N alone" runs the query on each shard's
-table directly; coordinator overhead per query = the sharded p50 minus the
-sum of the three shards' p50 (what the shards' own work would take one
-after the other, as a Merge Append asks them). Recall@10 against the exact top-10 of all rows.
+Searched four ways, over hnsw.ef_search (which the coordinator forwards
+to the shards): "one server"; "3 shards", items_s as a user would query it
+(a Merge Append of the shards' sorted streams, fetch_size 100); "3 shards,
+fetch_size 10", the same shard tables through a second partitioned table
+items_f whose foreign tables fetch 10 rows at a time; and "3 shards,
+per-shard form", a UNION ALL of one ORDER BY ... LIMIT per shard table
+(LIMIT pushed, the shards' scans at once). "shard N alone" runs the query
+on each shard's table directly; coordinator overhead per query = the
+sharded p50 minus the sum of the three shards' p50 (what the shards' own
+work takes one after the other, as a Merge Append asks them). Recall@10
+against the exact top-10 of all rows.
 """
 import os
 from dataclasses import dataclass
@@ -35,6 +39,11 @@ SQL = "SELECT id FROM {table} ORDER BY embedding <-> $1 LIMIT 10"
 PER_SHARD_SQL = ("SELECT id FROM (" + " UNION ALL ".join(
     f"(SELECT id, embedding <-> $1 AS d FROM items_s_shard{i} ORDER BY d LIMIT 10)" for i in range(SHARDS))
     + ") s ORDER BY d + 0 LIMIT 10")
+
+
+LAYOUTS = (("one server", SQL.format(table="items")), ("3 shards", SQL.format(table="items_s")),
+           ("3 shards, fetch_size 10", SQL.format(table="items_f")), ("3 shards, per-shard form", PER_SHARD_SQL))
+SHARDED = [layout for layout, _ in LAYOUTS[1:]]
 
 
 @dataclass
@@ -78,7 +87,16 @@ def create_layouts(eng, rows, say):
             say(f"  building the hnsw index of shard {i + 1}")
             cur.execute("SELECT vector_db_shard_exec(%s, %s)",
                         (f"vdb_s{i + 1}", f"CREATE INDEX ON items_s_shard{i} USING {BUILD}; ANALYZE items_s_shard{i}"))
+        # The same shard tables again, read with fetch_size 10 (a LIMIT 10
+        # merge then fetches 10 rows from each shard, not up to 100).
+        cur.execute("DROP TABLE IF EXISTS items_f")
+        cur.execute("CREATE TABLE items_f (LIKE items INCLUDING STORAGE) PARTITION BY HASH (id)")
+        for i in range(SHARDS):
+            cur.execute(f"CREATE FOREIGN TABLE items_f_shard{i} PARTITION OF items_f FOR VALUES WITH "
+                        f"(MODULUS {SHARDS}, REMAINDER {i}) SERVER vdb_s{i + 1} "
+                        f"OPTIONS (table_name 'items_s_shard{i}', fetch_size '10')")
         cur.execute("ANALYZE items_s")
+        cur.execute("ANALYZE items_f")
         say("  building the one-server hnsw index")
         cur.execute("DROP INDEX IF EXISTS items_embedding_idx")
         cur.execute(f"CREATE INDEX items_embedding_idx ON items USING {BUILD}")
@@ -105,8 +123,7 @@ def measure(eng, ds, queries, say):
     params = [(p,) for p in eng.encode(ds.test[:queries])]
     stats = []
     for ef in EF_SEARCH:
-        for layout, sql in (("one server", SQL.format(table="items")), ("3 shards", SQL.format(table="items_s")),
-                            ("3 shards, per-shard form", PER_SHARD_SQL)):
+        for layout, sql in LAYOUTS:
             s = point(eng, ds, eng.dsn, sql, layout, ef, params)
             stats.append(s)
             say(f"  {layout}, ef_search {ef}: recall {s.recall:.4f}, {s.qps:,.0f} QPS, p50 {s.p50_ms:.2f} ms")
@@ -132,7 +149,7 @@ def overhead_ms(stats, ef, layout="3 shards"):
 
 def ratio_lines(stats):
     lines = []
-    for floor, layout in ((f, l) for f in (0.95, 0.99) for l in ("3 shards", "3 shards, per-shard form")):
+    for floor, layout in ((f, l) for f in (0.95, 0.99) for l in SHARDED):
         one, sharded = best(stats, "one server", floor), best(stats, layout, floor)
         if one is None or sharded is None:
             lines.append(f"- recall@10 >= {floor}, {layout}: no ratio, a layout has no point that reaches it")
@@ -160,7 +177,7 @@ def render(stats, rows, command, machine):
         recall = "—" if s.layout.endswith("alone") else f"{s.recall:.4f}"
         lines.append(f"| {s.layout} | {s.ef_search} | {s.queries} | {recall} | {s.qps:,.0f} | {s.p50_ms:.2f} | "
                      f"{s.p99_ms:.2f} | {s.load} |")
-    for layout in ("3 shards", "3 shards, per-shard form"):
+    for layout in SHARDED:
         lines += ["", f"Coordinator overhead per query (p50), {layout}: " + ", ".join(
             f"ef_search {ef}: {overhead_ms(stats, ef, layout):.2f} ms" for ef in EF_SEARCH
             if overhead_ms(stats, ef, layout) is not None)]

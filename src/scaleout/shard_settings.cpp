@@ -3,8 +3,9 @@
 // postgres_fdw opens its own sessions on the shards and forwards none of the
 // coordinator's settings but a few formatting ones, so a session's
 // `SET hnsw.ef_search = 200` would leave every shard searching at its own
-// default. This ExecutorStart hook closes that gap per query: before a plan
-// that reads foreign tables of a vector_db shard server starts, it sends
+// default. This ExecutorStart hook closes that gap per query: once a plan
+// with foreign scans of a vector_db shard server has started, and before
+// any of them has sent its query, it sends
 //
 //     SET LOCAL hnsw.ef_search = '200'; SET LOCAL ivf.probes = '8'; ...
 //
@@ -31,6 +32,7 @@
 #include "pg/pg.h"
 
 extern "C" {
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
@@ -38,14 +40,10 @@ extern "C" {
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
+#include "nodes/nodeFuncs.h"
 #include "miscadmin.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
-#include "nodes/pathnodes.h"
-#if PG_VERSION_NUM >= 160000
-#include "parser/parse_relation.h"
-#endif
-#include "parser/parsetree.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
 #include "utils/lsyscache.h"
@@ -132,77 +130,84 @@ bool IsShardServer(ForeignServer *server) {
 	return false;
 }
 
-// The user whose mapping postgres_fdw connects with for this range table
-// entry, as postgresBeginForeignScan picks it.
-Oid ScanUser(PlannedStmt *stmt, RangeTblEntry *rte) {
+// The user whose mapping postgres_fdw connects with for a foreign scan, as
+// postgresBeginForeignScan picks it.
+Oid ScanUser(ForeignScan *plan, EState *estate) {
 #if PG_VERSION_NUM >= 160000
-	// Partitions carry no permission info of their own: their root's.
-	for (;;) {
-		if (rte->perminfoindex != 0) {
-			RTEPermissionInfo *perm = getRTEPermissionInfo(stmt->permInfos, rte);
-			return OidIsValid(perm->checkAsUser) ? perm->checkAsUser : GetUserId();
-		}
-		RangeTblEntry *parent = NULL;
-		ListCell *cell;
-		foreach (cell, stmt->appendRelations) {
-			AppendRelInfo *info = (AppendRelInfo *) lfirst(cell);
-			if (rt_fetch(info->child_relid, stmt->rtable) == rte)
-				parent = rt_fetch(info->parent_relid, stmt->rtable);
-		}
-		if (parent == NULL)
-			return GetUserId();
-		rte = parent;
-	}
+	(void) estate;
+	return OidIsValid(plan->checkAsUser) ? plan->checkAsUser : GetUserId();
 #else
-	(void) stmt;
+	// A join pushed down has no scanrelid: its first base relation's.
+	Index rti = plan->scan.scanrelid > 0 ? plan->scan.scanrelid : bms_next_member(plan->fs_relids, -1);
+	RangeTblEntry *rte = exec_rt_fetch(rti, estate);
 	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 #endif
 }
 
-void ForwardSettings(PlannedStmt *stmt) {
-	char *command = NULL;
-	List *done = NIL;  // user mapping OIDs already sent to
-	GetConnectionFn get_connection = NULL;
-	DoSqlCommandFn do_sql_command = NULL;
-	ListCell *cell;
-	foreach (cell, stmt->rtable) {
-		RangeTblEntry *rte = (RangeTblEntry *) lfirst(cell);
-		if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_FOREIGN_TABLE)
-			continue;
-		ForeignServer *server = GetForeignServer(GetForeignServerIdByRelId(rte->relid));
-		if (!IsShardServer(server))
-			continue;
-		if (command == NULL && (command = SettingsCommand()) == NULL)
-			return;
-		UserMapping *mapping = GetUserMapping(ScanUser(stmt, rte), server->serverid);
-		if (list_member_oid(done, mapping->umid))
-			continue;
-		done = lappend_oid(done, mapping->umid);
-		if (get_connection == NULL) {
-			get_connection =
-			    (GetConnectionFn) load_external_function("$libdir/postgres_fdw", "GetConnection", true, NULL);
-			do_sql_command =
-			    (DoSqlCommandFn) load_external_function("$libdir/postgres_fdw", "do_sql_command", true, NULL);
-		}
-		PgFdwConnStateHead *state = NULL;
-		void *conn = get_connection(mapping, false, &state);
-		// A nested query while an async fetch of the outer one is in flight
-		// on this connection: a command now would take that fetch's reply.
-		// The outer query's settings are already there.
-		if (state != NULL && state->pendingAreq != NULL)
-			continue;
-		do_sql_command(conn, command);
-		forwarded_in_xact = true;
+struct Forwarding {
+	EState *estate;
+	char *command;       // the SET LOCAL commands, once built
+	bool nothing_to_send;
+	List *done;          // user mapping OIDs already sent to
+	GetConnectionFn get_connection;
+	DoSqlCommandFn do_sql_command;
+};
+
+void ForwardToScan(ForeignScan *plan, Forwarding *f) {
+	ForeignServer *server = GetForeignServer(plan->fs_server);
+	if (f->nothing_to_send || !IsShardServer(server))
+		return;
+	if (f->command == NULL && (f->command = SettingsCommand()) == NULL) {
+		f->nothing_to_send = true;
+		return;
 	}
+	UserMapping *mapping = GetUserMapping(ScanUser(plan, f->estate), server->serverid);
+	if (list_member_oid(f->done, mapping->umid))
+		return;
+	f->done = lappend_oid(f->done, mapping->umid);
+	if (f->get_connection == NULL) {
+		f->get_connection = (GetConnectionFn) load_external_function("$libdir/postgres_fdw", "GetConnection", true, NULL);
+		f->do_sql_command =
+		    (DoSqlCommandFn) load_external_function("$libdir/postgres_fdw", "do_sql_command", true, NULL);
+	}
+	// postgresBeginForeignScan has opened this connection and its remote
+	// transaction, and sends nothing before the scan's first fetch.
+	PgFdwConnStateHead *state = NULL;
+	void *conn = f->get_connection(mapping, false, &state);
+	// A nested query while an async fetch of the outer one is in flight on
+	// this connection: a command now would take that fetch's reply. The
+	// outer query's settings are already there.
+	if (state != NULL && state->pendingAreq != NULL)
+		return;
+	f->do_sql_command(conn, f->command);
+	forwarded_in_xact = true;
 }
 
+bool ForwardWalker(PlanState *node, void *arg) {
+	if (node == NULL)
+		return false;
+	if (IsA(node, ForeignScanState))
+		ForwardToScan((ForeignScan *) node->plan, (Forwarding *) arg);
+#if PG_VERSION_NUM >= 160000
+	return planstate_tree_walker(node, ForwardWalker, arg);
+#else
+	// (through void (*)(void), the cast GCC knows to mean any function type)
+	return planstate_tree_walker(node, (bool (*)()) (void (*)(void)) ForwardWalker, arg);
+#endif
+}
+
+// After the executor has started: the foreign scans that initial pruning
+// kept have their PlanState (a pruned shard is not contacted), and none has
+// sent its query yet.
 void ShardSettingsExecutorStart(QueryDesc *query, int eflags) {
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
-		ForwardSettings(query->plannedstmt);
 	if (previous_executor_start != NULL)
 		previous_executor_start(query, eflags);
 	else
 		standard_ExecutorStart(query, eflags);
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || IsParallelWorker())
+		return;
+	Forwarding f = {query->estate, NULL, false, NIL, NULL, NULL};
+	ForwardWalker(query->planstate, &f);
 }
 
 void ResetForwarded(XactEvent event, void *) {

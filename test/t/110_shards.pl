@@ -155,5 +155,15 @@ is($coord->safe_psql('postgres', 'SELECT count(*) FROM moved;' . top10('moved', 
 $shards[1]->stop;
 ($rc, $out, $err) = $coord->psql('postgres', "SELECT id FROM items_h ORDER BY v <-> $q LIMIT 10");
 like($err, qr/ERROR:  could not connect to server "s2"/, 'a stopped shard: the error names its server');
+# A query pruned to live shards (at plan time, or at executor start for a
+# generic plan) does not contact the stopped one, settings forwarded or not.
+my $on_first = $coord->safe_psql('postgres', "SELECT min(id) FROM ref WHERE satisfies_hash_partition('items_h'::regclass, 3, 0, id)");
+is($coord->safe_psql('postgres', qq{
+SET hnsw.ef_search = 50;
+SELECT count(*) FROM items_h WHERE id = $on_first;
+SET plan_cache_mode = force_generic_plan;
+PREPARE one(int) AS SELECT count(*) FROM items_h WHERE id = \$1;
+EXECUTE one($on_first);
+}), "1\n1", 'with a shard down, queries pruned to the others work');
 
 done_testing();
