@@ -224,7 +224,9 @@ END
 $$;
 
 -- Creates a postgres_fdw server for one shard, listing this extension in its
--- extensions option (so that our operators and functions are shipped), a
+-- extensions option (so that our operators and functions are shipped),
+-- fetching 10 rows at a time (a top-10 merge then reads 10 rows, vectors
+-- included, from each shard instead of postgres_fdw's default 100), a
 -- user mapping for the current user, and this extension on the shard, in the
 -- schema it has here (postgres_fdw names our operators schema-qualified).
 -- Finds its own extension's name (vector_db, or vector when installed so) by
@@ -252,8 +254,8 @@ BEGIN
 		JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
 		WHERE p.proname OPERATOR(pg_catalog.=) 'vector_db_add_shard';
 	EXECUTE pg_catalog.format('CREATE SERVER %I FOREIGN DATA WRAPPER postgres_fdw OPTIONS '
-		'(host %L, port %L, dbname %L, extensions %L, async_capable %L, batch_size %L)',
-		server, host, port, dbname, ext_name, 'true', '100');
+		'(host %L, port %L, dbname %L, extensions %L, async_capable %L, batch_size %L, fetch_size %L)',
+		server, host, port, dbname, ext_name, 'true', '100', '10');
 	IF password IS NULL THEN
 		EXECUTE pg_catalog.format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (user %L)',
 			server, remote_user);

@@ -12,9 +12,10 @@ three servers on a 2-core machine would):
            after the load (vector_db_shard_exec), as a bulk load should.
 Searched four ways, over hnsw.ef_search (which the coordinator forwards
 to the shards): "one server"; "3 shards", items_s as a user would query it
-(a Merge Append of the shards' sorted streams, fetch_size 100); "3 shards,
-fetch_size 10", the same shard tables through a second partitioned table
-items_f whose foreign tables fetch 10 rows at a time; and "3 shards,
+(a Merge Append of the shards' sorted streams, fetching 10 rows at a time,
+vector_db_add_shard's fetch_size); "3 shards, fetch_size 100", the same
+shard tables through a second partitioned table items_f whose foreign
+tables fetch postgres_fdw's default 100 rows at a time; and "3 shards,
 per-shard form", a UNION ALL of one ORDER BY ... LIMIT per shard table
 (LIMIT pushed, the shards' scans at once). "shard N alone" runs the query
 on each shard's table directly; coordinator overhead per query = the
@@ -42,7 +43,7 @@ PER_SHARD_SQL = ("SELECT id FROM (" + " UNION ALL ".join(
 
 
 LAYOUTS = (("one server", SQL.format(table="items")), ("3 shards", SQL.format(table="items_s")),
-           ("3 shards, fetch_size 10", SQL.format(table="items_f")), ("3 shards, per-shard form", PER_SHARD_SQL))
+           ("3 shards, fetch_size 100", SQL.format(table="items_f")), ("3 shards, per-shard form", PER_SHARD_SQL))
 SHARDED = [layout for layout, _ in LAYOUTS[1:]]
 
 
@@ -87,14 +88,14 @@ def create_layouts(eng, rows, say):
             say(f"  building the hnsw index of shard {i + 1}")
             cur.execute("SELECT vector_db_shard_exec(%s, %s)",
                         (f"vdb_s{i + 1}", f"CREATE INDEX ON items_s_shard{i} USING {BUILD}; ANALYZE items_s_shard{i}"))
-        # The same shard tables again, read with fetch_size 10 (a LIMIT 10
-        # merge then fetches 10 rows from each shard, not up to 100).
+        # The same shard tables again, read with postgres_fdw's default
+        # fetch_size 100 instead of the helper's 10.
         cur.execute("DROP TABLE IF EXISTS items_f")
         cur.execute("CREATE TABLE items_f (LIKE items INCLUDING STORAGE) PARTITION BY HASH (id)")
         for i in range(SHARDS):
             cur.execute(f"CREATE FOREIGN TABLE items_f_shard{i} PARTITION OF items_f FOR VALUES WITH "
                         f"(MODULUS {SHARDS}, REMAINDER {i}) SERVER vdb_s{i + 1} "
-                        f"OPTIONS (table_name 'items_s_shard{i}', fetch_size '10')")
+                        f"OPTIONS (table_name 'items_s_shard{i}', fetch_size '100')")
         cur.execute("ANALYZE items_s")
         cur.execute("ANALYZE items_f")
         say("  building the one-server hnsw index")
