@@ -169,9 +169,11 @@ def render(stats, rows, command, machine):
              f"against the same rows hash-partitioned over {SHARDS} shard databases of the same server through "
              "postgres_fdw (docs/scale-out.md), each shard with its own hnsw index of the same options; "
              "`ORDER BY embedding <-> $1 LIMIT 10`, the coordinator forwarding hnsw.ef_search to the shards. "
-             "\"shard N alone\" is the same query on one shard's table directly (its recall is against the "
-             "global truth, so only its latency means something): coordinator overhead = the sharded p50 minus "
-             "the sum of the shards' p50.", "",
+             "\"3 shards\": the partitioned table as vector_db_add_shard sets it up (fetch_size 10); \"fetch_size "
+             "100\": the same shard tables read with postgres_fdw's default; \"per-shard form\": a UNION ALL of one "
+             "ORDER BY ... LIMIT 10 per shard table (LIMIT pushed, the shards at once). \"shard N alone\" is the "
+             "query on one shard's table directly (its recall is against the global truth, so only its latency "
+             "means something): coordinator overhead = a sharded p50 minus the sum of the shards' p50.", "",
              "| layout | hnsw.ef_search | queries | recall@10 | QPS | p50 (ms) | p99 (ms) | load average |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     for s in stats:
