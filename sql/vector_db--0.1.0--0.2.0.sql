@@ -203,6 +203,8 @@ CREATE OPERATOR CLASS text_array_filter_ops DEFAULT FOR TYPE text[] USING hnsw A
 -- are contrib extensions that CREATE EXTENSION vector_db does not need: the
 -- helpers check for them when called. Every name in these bodies is
 -- schema-qualified (test/t/036): they run under the caller's search_path.
+-- They change servers and run DDL on them, so, as the index maintenance
+-- functions, they are not executable by PUBLIC: a superuser grants them.
 
 -- Runs SQL on a shard server through dblink, as the current user's mapping.
 -- Several statements in one call run as one transaction on the shard.
@@ -351,3 +353,6 @@ BEGIN
 	END LOOP;
 END
 $$;
+REVOKE ALL ON FUNCTION vector_db_shard_exec(name, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION vector_db_add_shard(name, text, integer, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION vector_db_shard_table(regclass, name[], text[]) FROM PUBLIC;
