@@ -57,6 +57,13 @@ INSERT INTO items_$t SELECT * FROM ref;
 ANALYZE items_$t;
 });
 }
+($rc, $out, $err) = $coord->psql('postgres', q{
+SELECT vector_db_shard_table('ref', '{s1}');
+SELECT vector_db_shard_table('items_h', '{s1}');
+CREATE TABLE empty_h (id int) PARTITION BY HASH (id);
+SELECT vector_db_shard_table('empty_h', '{}');}, on_error_stop => 0);
+like($err, qr/ERROR:  "ref" is not a hash-partitioned table.*ERROR:  "items_h" already has partitions.*ERROR:  vector_db_shard_table needs at least one shard server/s,
+	'shard_table refuses a plain table, a table with partitions, no servers');
 is($shards[0]->safe_psql('postgres', q{SELECT count(*) FROM pg_indexes WHERE tablename IN ('items_h_shard0', 'items_i_shard0');
 SELECT attstorage FROM pg_attribute WHERE attrelid = 'items_h_shard0'::regclass AND attname = 'v'}),
 	"2\np", 'each shard table has its vector index, and the column storage of the coordinator\'s table');
