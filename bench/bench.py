@@ -19,7 +19,7 @@ import numpy as np
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, drift, engines, ingest, rangesearch, report, sections, tenants, vacuum_inserts  # noqa: E402
+from vdbbench import dataset, drift, engines, ingest, rangesearch, report, sections, shards, tenants, vacuum_inserts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
@@ -60,10 +60,14 @@ def parse_args(argv):
     ap.add_argument("--tenants", action="store_true",
                     help="only measure multi-tenant search (a LIST partition per tenant, HASH partitions, one table; "
                          "vector_db and pgvector); replaces that section of the report")
+    ap.add_argument("--shards", action="store_true",
+                    help="only measure scale-out: one table against the same rows over 3 postgres_fdw shards of "
+                         "the same server (vector_db only; needs postgres_fdw and dblink from contrib); replaces "
+                         "that section of the report")
     ap.add_argument("--section-rows", type=int, default=None, metavar="N",
-                    help="--range and --tenants: use the first N training rows (default all 60,000)")
+                    help="--range, --tenants and --shards: use the first N training rows (default all 60,000)")
     ap.add_argument("--section-queries", type=int, default=300, metavar="N",
-                    help="--range and --tenants: queries per point (default 300; the exact scan gets a third)")
+                    help="--range, --tenants and --shards: queries per point (default 300; the exact scan gets a third)")
     ap.add_argument("--filtered", action="store_true",
                     help="also sweep WHERE label = x queries (x the query's class): recall and rows returned")
     ap.add_argument("--set", action="append", default=[], metavar="GUC=VALUE",
@@ -411,6 +415,19 @@ def run_tenants(args, ds, argv):
     return report_section(args, tenants, stats, len(ds.train), argv)
 
 
+def run_shards(args, ds, argv):
+    """--shards: vector_db only (the helpers and the settings forwarding are ours)."""
+    ds = section_dataset(args, ds)
+    _, ds.gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
+    args.engines = ["vector_db"]
+    stats = []
+    for eng in loaded_engines(args, ds):
+        say(f"== {eng.name} ({eng.extension} {eng.version}): one server against {shards.SHARDS} shards, "
+            f"{len(ds.train):,} rows")
+        stats = shards.measure(eng, ds, args.section_queries, say)
+    return report_section(args, shards, stats, len(ds.train), argv)
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -426,6 +443,8 @@ def main(argv=None):
         return run_range(args, ds, sys.argv[1:] if argv is None else argv)
     if args.tenants:
         return run_tenants(args, ds, sys.argv[1:] if argv is None else argv)
+    if args.shards:
+        return run_shards(args, ds, sys.argv[1:] if argv is None else argv)
     _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
     filtered_gt = None
     if args.filtered:
@@ -462,7 +481,7 @@ def main(argv=None):
         old = open(args.report).read() if os.path.exists(args.report) else ""
         text = report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
                              (run.scale_builds, run.scale_points) if args.scale else (), plot_name)
-        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, tenants.MARK):
+        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, tenants.MARK, shards.MARK):
             text = sections.with_section(text, sections.section_of(old, mark), mark)
         with open(args.report, "w") as f:
             f.write(text)

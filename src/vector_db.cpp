@@ -7,6 +7,7 @@
 #include "hnsw/hnsw.h"
 #include "ivf/ivf.h"
 #include "pg/fault.h"
+#include "scaleout/scaleout.h"
 #include "worker/worker.h"
 
 extern "C" {
@@ -20,4 +21,5 @@ void _PG_init(void) {
 	VdbFaultInit();
 	VdbWorkerInit();
 	VdbConsistencyInit();
+	VdbShardSettingsInit();
 }
