@@ -82,9 +82,9 @@ CREATE FUNCTION vector_db_bm25_tokens(config regconfig, document text, OUT term 
 -- BM25's formulas, in one place (the operators bind left to right).
 CREATE FUNCTION vector_db_bm25_weight(tf float8, dl float8, avgdl float8, k1 float8, b float8)
 	RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	AS $$ SELECT (tf OPERATOR(pg_catalog.*) (k1 OPERATOR(pg_catalog.+) 1)) OPERATOR(pg_catalog./)
-		(tf OPERATOR(pg_catalog.+) (k1 OPERATOR(pg_catalog.*) ((1 OPERATOR(pg_catalog.-) b)
-		OPERATOR(pg_catalog.+) (b OPERATOR(pg_catalog.*) (dl OPERATOR(pg_catalog./) avgdl))))) $$;
+	AS $$ SELECT pg_catalog.float8div(pg_catalog.float8mul(tf, pg_catalog.float8pl(k1, 1)),
+		pg_catalog.float8pl(tf, pg_catalog.float8mul(k1, pg_catalog.float8pl(pg_catalog.float8mi(1, b),
+		pg_catalog.float8mul(b, pg_catalog.float8div(dl, avgdl)))))) $$;
 CREATE FUNCTION vector_db_bm25_idf(doc_count float8, df float8)
 	RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	AS $$ SELECT pg_catalog.ln(1 OPERATOR(pg_catalog.+)
@@ -98,27 +98,26 @@ CREATE FUNCTION vector_db_bm25_setup(ext name, rel regclass, col name) RETURNS v
 DECLARE
 	c record;
 BEGIN
-	EXECUTE format('SELECT * FROM %I.vector_db_bm25 WHERE relid = $1 AND vector_column = $2', ext) INTO c USING rel, col;
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25 WHERE relid = $1 AND vector_column = $2', ext) INTO c USING rel, col;
 	IF c IS NULL THEN
 		RAISE EXCEPTION 'column "%" of relation "%" is not a BM25 column', col, rel
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-			HINT = 'Set it up with vector_db_bm25_create().';
+			USING ERRCODE := 'object_not_in_prerequisite_state',
+			HINT := 'Set it up with vector_db_bm25_create().';
 	END IF;
 	RETURN c;
 END $$;
 
 -- Adds the terms of the texts `docs` (SQL yielding a column doc) that the
--- dictionary lacks, under the column's row lock.
+-- dictionary lacks, under the column's row lock, taken first so that the
+-- INSERT's snapshot sees every term added by a writer that held it before.
 CREATE FUNCTION vector_db_bm25_learn(ext name, bm25 integer, docs text) RETURNS void
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	overflow boolean;
 BEGIN
-	-- Locked first, so that the INSERT's snapshot sees every term added
-	-- by a writer that held the lock before.
-	EXECUTE format('SELECT 1 FROM %I.vector_db_bm25 WHERE id = $1 FOR UPDATE', ext) USING bm25;
-	EXECUTE format($q$
+	EXECUTE pg_catalog.format('SELECT 1 FROM %I.vector_db_bm25 WHERE id = $1 FOR UPDATE', ext) USING bm25;
+	EXECUTE pg_catalog.format('
 		WITH c AS (SELECT * FROM %1$I.vector_db_bm25 WHERE id = $1),
 		ins AS (INSERT INTO %1$I.vector_db_bm25_terms (bm25, term, id, df)
 			SELECT $1, n.term, c.term_count + row_number() OVER (ORDER BY n.term), 0
@@ -126,11 +125,11 @@ BEGIN
 			WHERE NOT EXISTS (SELECT FROM %1$I.vector_db_bm25_terms o WHERE o.bm25 = $1 AND o.term = n.term)
 			RETURNING id)
 		UPDATE %1$I.vector_db_bm25 u SET term_count = u.term_count + (SELECT count(*) FROM ins)
-		WHERE u.id = $1 RETURNING u.term_count > u.dims$q$, ext, docs) INTO overflow USING bm25;
+		WHERE u.id = $1 RETURNING u.term_count > u.dims', ext, docs) INTO overflow USING bm25;
 	IF overflow THEN
 		RAISE EXCEPTION 'BM25 vocabulary outgrew the dimensions of its column'
-			USING ERRCODE = 'program_limit_exceeded',
-			HINT = 'Declare the BM25 column with more dimensions, e.g. sparsevec(1000000000).';
+			USING ERRCODE := 'program_limit_exceeded',
+			HINT := 'Declare the BM25 column with more dimensions, e.g. sparsevec(1000000000).';
 	END IF;
 END $$;
 
@@ -140,7 +139,7 @@ CREATE FUNCTION vector_db_bm25_count(ext name, bm25 integer, docs text) RETURNS 
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	EXECUTE format($q$
+	EXECUTE pg_catalog.format('
 		WITH c AS (SELECT * FROM %1$I.vector_db_bm25 WHERE id = $1),
 		d AS (SELECT * FROM (%2$s) d WHERE d.doc IS NOT NULL),
 		k AS (SELECT d.sign, x.term, x.tf FROM c, d, %1$I.vector_db_bm25_tokens(c.config, d.doc) x),
@@ -148,7 +147,7 @@ BEGIN
 			total_length = u.total_length + (SELECT coalesce(sum(sign * tf), 0) FROM k) WHERE u.id = $1)
 		UPDATE %1$I.vector_db_bm25_terms t SET df = t.df + f.delta
 		FROM (SELECT term, sum(sign) AS delta FROM k GROUP BY term) f
-		WHERE t.bm25 = $1 AND t.term = f.term AND f.delta <> 0$q$, ext, docs) USING bm25;
+		WHERE t.bm25 = $1 AND t.term = f.term AND f.delta <> 0', ext, docs) USING bm25;
 END $$;
 
 -- The BM25 vectors (as sparsevec text) of the texts of `docs` (SQL
@@ -157,15 +156,15 @@ CREATE FUNCTION vector_db_bm25_vectors(ext name, bm25 integer, docs text, OUT ke
 	RETURNS SETOF record LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	RETURN QUERY EXECUTE format($q$
+	RETURN QUERY EXECUTE pg_catalog.format('
 		WITH c AS (SELECT * FROM %1$I.vector_db_bm25 WHERE id = $1),
 		d AS (SELECT * FROM (%2$s) d WHERE d.doc IS NOT NULL),
 		k AS (SELECT d.key, x.term, x.tf, sum(x.tf) OVER (PARTITION BY d.key) AS dl
 			FROM c, d, %1$I.vector_db_bm25_tokens(c.config, d.doc) x)
-		SELECT d.key, concat('{', string_agg(concat(t.id, ':',
-				%1$I.vector_db_bm25_weight(k.tf, k.dl, c.avgdl, c.k1, c.b)::float4), ',' ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), '}/', c.dims)
+		SELECT d.key, pg_catalog.concat(''{'', string_agg(pg_catalog.concat(t.id, '':'',
+				%1$I.vector_db_bm25_weight(k.tf, k.dl, c.avgdl, c.k1, c.b)::float4), '','' ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), ''}/'', c.dims)
 		FROM c, d LEFT JOIN (k JOIN %1$I.vector_db_bm25_terms t ON t.bm25 = $1 AND t.term = k.term) ON k.key = d.key
-		GROUP BY d.key, c.dims$q$, ext, docs) USING bm25;
+		GROUP BY d.key, c.dims', ext, docs) USING bm25;
 END $$;
 
 -- Sets every row's BM25 vector from its text, set-based.
@@ -175,13 +174,15 @@ CREATE FUNCTION vector_db_bm25_rewrite(ext name, bm25 integer) RETURNS void
 DECLARE
 	c record;
 BEGIN
-	EXECUTE format('SELECT * FROM %I.vector_db_bm25 WHERE id = $1', ext) INTO c USING bm25;
-	EXECUTE format('UPDATE %1$s t SET %2$I = v.vec::%4$I.sparsevec FROM %4$I.vector_db_bm25_vectors($1, $2, $3) v WHERE t.ctid = v.key',
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25 WHERE id = $1', ext) INTO c USING bm25;
+	EXECUTE pg_catalog.format('UPDATE %1$s t SET %2$I = v.vec::%4$I.sparsevec FROM %4$I.vector_db_bm25_vectors($1, $2, $3) v WHERE t.ctid = v.key',
 		c.relid, c.vector_column, c.text_column, ext)
-		USING ext, c.id, format('SELECT t.ctid AS key, t.%I::text AS doc FROM %s t', c.text_column, c.relid);
+		USING ext, c.id, pg_catalog.format('SELECT t.ctid AS key, t.%I::text AS doc FROM %s t', c.text_column, c.relid);
 END $$;
 
--- The triggers of a BM25 column: arguments (set-up id, BM25 column, text column).
+-- The triggers of a BM25 column: arguments (set-up id, BM25 column, text
+-- column). An update that keeps the text keeps the vector, unless it sets
+-- the vector to NULL (which vector_db_bm25_refresh uses).
 CREATE FUNCTION vector_db_bm25_trigger() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -200,37 +201,36 @@ BEGIN
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING TG_RELID, vec_col;
 	IF TG_OP IS NOT DISTINCT FROM 'TRUNCATE' THEN
-		EXECUTE format('UPDATE %I.vector_db_bm25 SET doc_count = 0, total_length = 0 WHERE id = $1', ext) USING bm25;
-		EXECUTE format('UPDATE %I.vector_db_bm25_terms SET df = 0 WHERE bm25 = $1', ext) USING bm25;
+		EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET doc_count = 0, total_length = 0 WHERE id = $1', ext) USING bm25;
+		EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25_terms SET df = 0 WHERE bm25 = $1', ext) USING bm25;
 		RETURN NULL;
 	END IF;
 	IF TG_OP IS DISTINCT FROM 'INSERT' THEN
-		EXECUTE format('SELECT ($1).%I::text', text_col) INTO old_doc USING OLD;
+		EXECUTE pg_catalog.format('SELECT ($1).%I::text', text_col) INTO old_doc USING OLD;
 	END IF;
 	IF TG_OP IS DISTINCT FROM 'DELETE' THEN
-		EXECUTE format('SELECT ($1).%I::text', text_col) INTO new_doc USING NEW;
+		EXECUTE pg_catalog.format('SELECT ($1).%I::text', text_col) INTO new_doc USING NEW;
 	END IF;
 	IF TG_WHEN IS NOT DISTINCT FROM 'BEFORE' THEN
-		-- An update that keeps the text keeps the vector, unless it is set to NULL.
 		IF TG_OP IS NOT DISTINCT FROM 'UPDATE' AND old_doc IS NOT DISTINCT FROM new_doc THEN
-			EXECUTE format('SELECT ($1).%I IS NOT NULL', vec_col) INTO keep USING NEW;
+			EXECUTE pg_catalog.format('SELECT ($1).%I IS NOT NULL', vec_col) INTO keep USING NEW;
 			IF keep THEN
 				RETURN NEW;
 			END IF;
 		END IF;
 		IF new_doc IS NOT NULL THEN
-			EXECUTE format('SELECT %I.vector_db_bm25_learn($1, $2, $3)', ext)
-				USING ext, bm25, format('SELECT %L::text AS doc', new_doc);
-			EXECUTE format('SELECT v.vec FROM %I.vector_db_bm25_vectors($1, $2, $3) v', ext) INTO vec
-				USING ext, bm25, format('SELECT %L::tid AS key, %L::text AS doc', '(0,0)', new_doc);
+			EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_learn($1, $2, $3)', ext)
+				USING ext, bm25, pg_catalog.format('SELECT %L::text AS doc', new_doc);
+			EXECUTE pg_catalog.format('SELECT v.vec FROM %I.vector_db_bm25_vectors($1, $2, $3) v', ext) INTO vec
+				USING ext, bm25, pg_catalog.format('SELECT %L::tid AS key, %L::text AS doc', '(0,0)', new_doc);
 		END IF;
-		RETURN jsonb_populate_record(NEW, jsonb_build_object(vec_col, vec));
+		RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(vec_col, vec));
 	END IF;
 	IF TG_OP IS NOT DISTINCT FROM 'UPDATE' AND old_doc IS NOT DISTINCT FROM new_doc THEN
 		RETURN NULL;
 	END IF;
-	EXECUTE format('SELECT %I.vector_db_bm25_count($1, $2, $3)', ext)
-		USING ext, bm25, format('SELECT * FROM (VALUES (%L::text, -1), (%L::text, 1)) d(doc, sign)', old_doc, new_doc);
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_count($1, $2, $3)', ext)
+		USING ext, bm25, pg_catalog.format('SELECT * FROM (VALUES (%L::text, -1), (%L::text, 1)) d(doc, sign)', old_doc, new_doc);
 	RETURN NULL;
 END $$;
 
@@ -247,13 +247,14 @@ DECLARE
 	ext name;
 	c record;
 	col record;
+	ok boolean;
 BEGIN
 	EXECUTE 'SELECT relkind, pg_has_role(relowner, ''USAGE'') AS owner FROM pg_class WHERE oid = $1' INTO c USING "table";
 	IF NOT c.owner THEN
-		RAISE EXCEPTION 'must be owner of table %', "table" USING ERRCODE = 'insufficient_privilege';
+		RAISE EXCEPTION 'must be owner of table %', "table" USING ERRCODE := 'insufficient_privilege';
 	END IF;
 	IF c.relkind IS DISTINCT FROM 'r' AND c.relkind IS DISTINCT FROM 'p' THEN
-		RAISE EXCEPTION '"%" is not a table', "table" USING ERRCODE = 'wrong_object_type';
+		RAISE EXCEPTION '"%" is not a table', "table" USING ERRCODE := 'wrong_object_type';
 	END IF;
 	EXECUTE 'SELECT t.typcategory, t.typname, a.atttypmod, n.nspname FROM pg_attribute a
 		JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -261,48 +262,49 @@ BEGIN
 		INTO col USING "table", text_column;
 	IF col IS NULL OR col.typcategory IS DISTINCT FROM 'S' THEN
 		RAISE EXCEPTION 'column "%" of relation "%" is not a text column', text_column, "table"
-			USING ERRCODE = 'datatype_mismatch';
+			USING ERRCODE := 'datatype_mismatch';
 	END IF;
 	EXECUTE 'SELECT t.typcategory, t.typname, a.atttypmod, n.nspname FROM pg_attribute a
 		JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO col USING "table", bm25_column;
-	IF col IS NULL OR col.typname IS DISTINCT FROM 'sparsevec' OR col.atttypmod < 1 THEN
+	IF col IS NULL OR col.typname IS DISTINCT FROM 'sparsevec' OR col.atttypmod OPERATOR(pg_catalog.<) 1 THEN
 		RAISE EXCEPTION 'column "%" of relation "%" is not a sparsevec column with dimensions', bm25_column, "table"
-			USING ERRCODE = 'datatype_mismatch',
-			HINT = 'Declare it as sparsevec(1000000000), the most dimensions, which bound the vocabulary.';
+			USING ERRCODE := 'datatype_mismatch',
+			HINT := 'Declare it as sparsevec(1000000000), the most dimensions, which bound the vocabulary.';
 	END IF;
 	ext := col.nspname;
-	IF k1 < 0 OR b < 0 OR b > 1 OR avgdl <= 0 OR k1 = 'NaN' OR b = 'NaN' OR avgdl = 'NaN' OR k1 = 'Infinity' THEN
+	EXECUTE 'SELECT $1 >= 0 AND $1 < ''Infinity'' AND $2 BETWEEN 0 AND 1 AND ($3 IS NULL OR $3 > 0 AND $3 < ''Infinity'')'
+		INTO ok USING k1, b, avgdl;
+	IF ok IS NOT TRUE THEN
 		RAISE EXCEPTION 'BM25 parameters out of range: k1 = %, b = %, avgdl = %', k1, b, avgdl
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'k1 must be finite and at least 0, b between 0 and 1, avgdl above 0.';
+			USING ERRCODE := 'invalid_parameter_value',
+			DETAIL := 'k1 must be finite and at least 0, b between 0 and 1, avgdl above 0.';
 	END IF;
-	-- No write may slip between the counting and the triggers.
-	EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
-	EXECUTE format('INSERT INTO %I.vector_db_bm25 (relid, text_column, vector_column, config, k1, b, avgdl, dims)
+	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
+	EXECUTE pg_catalog.format('INSERT INTO %I.vector_db_bm25 (relid, text_column, vector_column, config, k1, b, avgdl, dims)
 		VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING *', ext)
 		INTO c USING "table", text_column, bm25_column, config, k1, b, col.atttypmod;
-	EXECUTE format('SELECT %I.vector_db_bm25_learn($1, $2, $3)', ext)
-		USING ext, c.id, format('SELECT t.%I::text AS doc FROM %s t', text_column, "table");
-	EXECUTE format('SELECT %I.vector_db_bm25_count($1, $2, $3)', ext)
-		USING ext, c.id, format('SELECT t.%I::text AS doc, 1 AS sign FROM %s t', text_column, "table");
-	EXECUTE format('UPDATE %I.vector_db_bm25 SET avgdl = coalesce($2, nullif(total_length, 0)::float8 / doc_count) WHERE id = $1 RETURNING *', ext) INTO c USING c.id, avgdl;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_learn($1, $2, $3)', ext)
+		USING ext, c.id, pg_catalog.format('SELECT t.%I::text AS doc FROM %s t', text_column, "table");
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_count($1, $2, $3)', ext)
+		USING ext, c.id, pg_catalog.format('SELECT t.%I::text AS doc, 1 AS sign FROM %s t', text_column, "table");
+	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET avgdl = coalesce($2, nullif(total_length, 0)::float8 / doc_count) WHERE id = $1 RETURNING *', ext) INTO c USING c.id, avgdl;
 	IF c.avgdl IS NULL THEN
 		RAISE EXCEPTION 'table "%" has no text to measure the average document length of', "table"
-			USING ERRCODE = 'invalid_parameter_value',
-			HINT = 'Pass avgdl, and call vector_db_bm25_refresh() once the table holds typical rows.';
+			USING ERRCODE := 'invalid_parameter_value',
+			HINT := 'Pass avgdl, and call vector_db_bm25_refresh() once the table holds typical rows.';
 	END IF;
-	EXECUTE format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
-	EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
+	EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW
 		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
-		concat('vector_db_bm25_', c.id, '_vector'), "table", ext, c.id, bm25_column, text_column);
-	EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW
+		pg_catalog.concat('vector_db_bm25_', c.id, '_vector'), "table", ext, c.id, bm25_column, text_column);
+	EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW
 		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
-		concat('vector_db_bm25_', c.id, '_count'), "table", ext, c.id, bm25_column, text_column);
-	EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT
+		pg_catalog.concat('vector_db_bm25_', c.id, '_count'), "table", ext, c.id, bm25_column, text_column);
+	EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT
 		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
-		concat('vector_db_bm25_', c.id, '_truncate'), "table", ext, c.id, bm25_column, text_column);
+		pg_catalog.concat('vector_db_bm25_', c.id, '_truncate'), "table", ext, c.id, bm25_column, text_column);
 END $$;
 
 -- Freezes avgdl anew at the current average document length (and k1, b
@@ -314,22 +316,25 @@ CREATE FUNCTION vector_db_bm25_refresh("table" regclass, bm25_column name,
 DECLARE
 	ext name;
 	c record;
+	ok boolean;
 BEGIN
 	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING "table", bm25_column;
-	EXECUTE format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
-	IF k1 < 0 OR b < 0 OR b > 1 OR k1 = 'NaN' OR b = 'NaN' OR k1 = 'Infinity' THEN
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
+	EXECUTE 'SELECT $1 >= 0 AND $1 < ''Infinity'' AND $2 BETWEEN 0 AND 1'
+		INTO ok USING coalesce(k1, c.k1), coalesce(b, c.b);
+	IF ok IS NOT TRUE THEN
 		RAISE EXCEPTION 'BM25 parameters out of range: k1 = %, b = %', k1, b
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'k1 must be finite and at least 0, b between 0 and 1.';
+			USING ERRCODE := 'invalid_parameter_value',
+			DETAIL := 'k1 must be finite and at least 0, b between 0 and 1.';
 	END IF;
-	EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
-	EXECUTE format('UPDATE %I.vector_db_bm25 SET k1 = coalesce($2, k1), b = coalesce($3, b),
+	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
+	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET k1 = coalesce($2, k1), b = coalesce($3, b),
 		avgdl = coalesce(nullif(total_length, 0)::float8 / nullif(doc_count, 0), avgdl) WHERE id = $1 RETURNING *', ext)
 		INTO c USING c.id, k1, b;
-	EXECUTE format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
 	RETURN c.avgdl;
 END $$;
 
@@ -347,11 +352,11 @@ BEGIN
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING "table", bm25_column;
-	EXECUTE format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
 	FOREACH suffix IN ARRAY ARRAY['_vector', '_count', '_truncate'] LOOP
-		EXECUTE format('DROP TRIGGER %I ON %s', concat('vector_db_bm25_', c.id, suffix), "table");
+		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', pg_catalog.concat('vector_db_bm25_', c.id, suffix), "table");
 	END LOOP;
-	EXECUTE format('DELETE FROM %I.vector_db_bm25 WHERE id = $1', ext) USING c.id;
+	EXECUTE pg_catalog.format('DELETE FROM %I.vector_db_bm25 WHERE id = $1', ext) USING c.id;
 END $$;
 
 -- The query side: the query's terms weighted by their current IDF (times
@@ -368,12 +373,12 @@ BEGIN
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING "table", bm25_column;
-	EXECUTE format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
-	EXECUTE format($q$
-		SELECT concat('{', string_agg(concat(t.id, ':',
-				(k.tf * %1$I.vector_db_bm25_idf($2, t.df))::float4), ',' ORDER BY t.id), '}/', $3)
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
+	EXECUTE pg_catalog.format('
+		SELECT pg_catalog.concat(''{'', string_agg(pg_catalog.concat(t.id, '':'',
+				(k.tf * %1$I.vector_db_bm25_idf($2, t.df))::float4), '','' ORDER BY t.id), ''}/'', $3)
 		FROM %1$I.vector_db_bm25_tokens($4, $5) k
-		JOIN %1$I.vector_db_bm25_terms t ON t.bm25 = $1 AND t.term = k.term AND t.df > 0$q$, ext)
+		JOIN %1$I.vector_db_bm25_terms t ON t.bm25 = $1 AND t.term = k.term AND t.df > 0', ext)
 		INTO vec USING c.id, c.doc_count, c.dims, c.config, query;
 	RETURN vec;
 END $$;
