@@ -75,7 +75,7 @@ GRANT USAGE ON SEQUENCE vector_db_bm25_id_seq TO PUBLIC;
 
 -- The terms of a text and their frequencies, as BM25 counts them.
 CREATE FUNCTION vector_db_bm25_tokens(config regconfig, document text, OUT term text, OUT tf integer)
-	RETURNS SETOF record LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 100
 	AS $$ SELECT t.lexeme, pg_catalog.cardinality(t.positions)
 		FROM pg_catalog.unnest(pg_catalog.to_tsvector(config, document)) t $$;
 
@@ -309,6 +309,9 @@ END $$;
 
 -- Freezes avgdl anew at the current average document length (and k1, b
 -- where given) and rewrites every row's BM25 vector; returns the avgdl.
+-- The table is locked against writes (SHARE ROW EXCLUSIVE, which ALTER
+-- TABLE ... DISABLE TRIGGER also takes), so the row triggers are turned
+-- off for the rewrite, which changes no text; only the owner may do it.
 CREATE FUNCTION vector_db_bm25_refresh("table" regclass, bm25_column name,
 	k1 float8 DEFAULT NULL, b float8 DEFAULT NULL) RETURNS float8
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
@@ -331,10 +334,14 @@ BEGIN
 			DETAIL := 'k1 must be finite and at least 0, b between 0 and 1.';
 	END IF;
 	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
+	EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I, DISABLE TRIGGER %I', "table",
+		pg_catalog.concat('vector_db_bm25_', c.id, '_vector'), pg_catalog.concat('vector_db_bm25_', c.id, '_count'));
 	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET k1 = coalesce($2, k1), b = coalesce($3, b),
 		avgdl = coalesce(nullif(total_length, 0)::float8 / nullif(doc_count, 0), avgdl) WHERE id = $1 RETURNING *', ext)
 		INTO c USING c.id, k1, b;
 	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
+	EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I, ENABLE TRIGGER %I', "table",
+		pg_catalog.concat('vector_db_bm25_', c.id, '_vector'), pg_catalog.concat('vector_db_bm25_', c.id, '_count'));
 	RETURN c.avgdl;
 END $$;
 
