@@ -40,9 +40,11 @@ SELECT id FROM sp_items ORDER BY b <~> B'011' LIMIT 1;
 RESET enable_seqscan;
 
 -- The install script is search_path-safe: no function of the extension runs
--- as its owner or sets its own search_path, and each is written in C (a SQL
--- or PL/pgSQL body would resolve names by the caller's search_path;
--- test/t/036_install_script_lint.pl checks such bodies qualify every name).
+-- as its owner, and each is written in C, or is SQL whose body qualifies
+-- every name (test/t/036_install_script_lint.pl checks), or is PL/pgSQL
+-- (hybrid search, src/hybrid) that qualifies every name too and sets its
+-- search_path to pg_catalog, pg_temp for the dynamic SQL it runs, which
+-- reaches the extension's objects through their schema, quoted.
 SELECT p.oid::regprocedure AS function, l.lanname, p.prosecdef, p.proconfig
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'

@@ -229,7 +229,9 @@ CREATE OPERATOR CLASS text_array_filter_ops DEFAULT FOR TYPE text[] USING hnsw A
 -- its own schema). The tables are readable and writable by all, under row
 -- security: a row is visible to whoever may SELECT from its table, and
 -- writable by whoever may write to it (which the triggers need, as they
--- run as the writing role); only the table's owner sets a column up.
+-- run as the writing role); only the table's owner sets a column up, and
+-- anyone may delete the row of a dropped table (vector_db_bm25_forget
+-- does, as the role that drops it).
 
 CREATE TABLE vector_db_bm25 (
 	id serial PRIMARY KEY,
@@ -263,6 +265,8 @@ CREATE POLICY writer ON vector_db_bm25 FOR UPDATE
 	USING (pg_catalog.has_table_privilege(relid, 'INSERT, UPDATE, DELETE, TRUNCATE'));
 CREATE POLICY owner ON vector_db_bm25 FOR ALL
 	USING (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relid), 'USAGE'));
+CREATE POLICY orphan ON vector_db_bm25 FOR DELETE
+	USING (NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relid));
 CREATE POLICY reader ON vector_db_bm25_terms FOR SELECT
 	USING (EXISTS (SELECT FROM vector_db_bm25 c WHERE c.id OPERATOR(pg_catalog.=) bm25));
 CREATE POLICY writer ON vector_db_bm25_terms FOR ALL
@@ -273,7 +277,7 @@ GRANT USAGE ON SEQUENCE vector_db_bm25_id_seq TO PUBLIC;
 
 -- The terms of a text and their frequencies, as BM25 counts them.
 CREATE FUNCTION vector_db_bm25_tokens(config regconfig, document text, OUT term text, OUT tf integer)
-	RETURNS SETOF record LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 100
 	AS $$ SELECT t.lexeme, pg_catalog.cardinality(t.positions)
 		FROM pg_catalog.unnest(pg_catalog.to_tsvector(config, document)) t $$;
 
@@ -288,6 +292,20 @@ CREATE FUNCTION vector_db_bm25_idf(doc_count float8, df float8)
 	AS $$ SELECT pg_catalog.ln(1 OPERATOR(pg_catalog.+)
 		(((doc_count OPERATOR(pg_catalog.-) df) OPERATOR(pg_catalog.+) 0.5) OPERATOR(pg_catalog./)
 		(df OPERATOR(pg_catalog.+) 0.5))) $$;
+
+-- An ERROR unless the current role owns the table (or is a member of its
+-- owner's role), as ALTER TABLE requires.
+CREATE FUNCTION vector_db_bm25_check_owner(rel regclass) RETURNS void
+	LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	owner boolean;
+BEGIN
+	EXECUTE 'SELECT pg_has_role(relowner, ''USAGE'') FROM pg_class WHERE oid = $1' INTO owner USING rel;
+	IF owner IS NOT TRUE THEN
+		RAISE EXCEPTION 'must be owner of table %', rel USING ERRCODE := 'insufficient_privilege';
+	END IF;
+END $$;
 
 -- The set-up row of a BM25 column, or an ERROR.
 CREATE FUNCTION vector_db_bm25_setup(ext name, rel regclass, col name) RETURNS vector_db_bm25
@@ -318,7 +336,7 @@ BEGIN
 	EXECUTE pg_catalog.format('
 		WITH c AS (SELECT * FROM %1$I.vector_db_bm25 WHERE id = $1),
 		ins AS (INSERT INTO %1$I.vector_db_bm25_terms (bm25, term, id, df)
-			SELECT $1, n.term, c.term_count + row_number() OVER (ORDER BY n.term), 0
+			SELECT $1, n.term, c.term_count + row_number() OVER (ORDER BY n.term COLLATE "C"), 0
 			FROM c, (SELECT DISTINCT x.term FROM c, (%2$s) d, %1$I.vector_db_bm25_tokens(c.config, d.doc) x) n
 			WHERE NOT EXISTS (SELECT FROM %1$I.vector_db_bm25_terms o WHERE o.bm25 = $1 AND o.term = n.term)
 			RETURNING id)
@@ -447,10 +465,7 @@ DECLARE
 	col record;
 	ok boolean;
 BEGIN
-	EXECUTE 'SELECT relkind, pg_has_role(relowner, ''USAGE'') AS owner FROM pg_class WHERE oid = $1' INTO c USING "table";
-	IF NOT c.owner THEN
-		RAISE EXCEPTION 'must be owner of table %', "table" USING ERRCODE := 'insufficient_privilege';
-	END IF;
+	EXECUTE 'SELECT relkind FROM pg_class WHERE oid = $1' INTO c USING "table";
 	IF c.relkind IS DISTINCT FROM 'r' AND c.relkind IS DISTINCT FROM 'p' THEN
 		RAISE EXCEPTION '"%" is not a table', "table" USING ERRCODE := 'wrong_object_type';
 	END IF;
@@ -472,6 +487,7 @@ BEGIN
 			HINT := 'Declare it as sparsevec(1000000000), the most dimensions, which bound the vocabulary.';
 	END IF;
 	ext := col.nspname;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
 	EXECUTE 'SELECT $1 >= 0 AND $1 < ''Infinity'' AND $2 BETWEEN 0 AND 1 AND ($3 IS NULL OR $3 > 0 AND $3 < ''Infinity'')'
 		INTO ok USING k1, b, avgdl;
 	IF ok IS NOT TRUE THEN
@@ -480,6 +496,12 @@ BEGIN
 			DETAIL := 'k1 must be finite and at least 0, b between 0 and 1, avgdl above 0.';
 	END IF;
 	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
+	EXECUTE pg_catalog.format('SELECT true FROM %I.vector_db_bm25 WHERE relid = $1 AND vector_column = $2', ext)
+		INTO ok USING "table", bm25_column;
+	IF ok THEN
+		RAISE EXCEPTION 'column "%" of relation "%" is already a BM25 column', bm25_column, "table"
+			USING ERRCODE := 'duplicate_object';
+	END IF;
 	EXECUTE pg_catalog.format('INSERT INTO %I.vector_db_bm25 (relid, text_column, vector_column, config, k1, b, avgdl, dims)
 		VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING *', ext)
 		INTO c USING "table", text_column, bm25_column, config, k1, b, col.atttypmod;
@@ -487,8 +509,9 @@ BEGIN
 		USING ext, c.id, pg_catalog.format('SELECT t.%I::text AS doc FROM %s t', text_column, "table");
 	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_count($1, $2, $3)', ext)
 		USING ext, c.id, pg_catalog.format('SELECT t.%I::text AS doc, 1 AS sign FROM %s t', text_column, "table");
-	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET avgdl = coalesce($2, nullif(total_length, 0)::float8 / doc_count) WHERE id = $1 RETURNING *', ext) INTO c USING c.id, avgdl;
-	IF c.avgdl IS NULL THEN
+	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET avgdl = coalesce($2, nullif(total_length, 0)::float8 / doc_count, 0)
+		WHERE id = $1 RETURNING *', ext) INTO c USING c.id, avgdl;
+	IF c.avgdl IS NOT DISTINCT FROM 0::pg_catalog.float8 THEN
 		RAISE EXCEPTION 'table "%" has no text to measure the average document length of', "table"
 			USING ERRCODE := 'invalid_parameter_value',
 			HINT := 'Pass avgdl, and call vector_db_bm25_refresh() once the table holds typical rows.';
@@ -507,6 +530,9 @@ END $$;
 
 -- Freezes avgdl anew at the current average document length (and k1, b
 -- where given) and rewrites every row's BM25 vector; returns the avgdl.
+-- The table is locked against writes (SHARE ROW EXCLUSIVE, which ALTER
+-- TABLE ... DISABLE TRIGGER also takes), so the row triggers are turned
+-- off for the rewrite, which changes no text; only the owner may do it.
 CREATE FUNCTION vector_db_bm25_refresh("table" regclass, bm25_column name,
 	k1 float8 DEFAULT NULL, b float8 DEFAULT NULL) RETURNS float8
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
@@ -520,6 +546,7 @@ BEGIN
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
 	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
 	EXECUTE 'SELECT $1 >= 0 AND $1 < ''Infinity'' AND $2 BETWEEN 0 AND 1'
 		INTO ok USING coalesce(k1, c.k1), coalesce(b, c.b);
@@ -529,10 +556,14 @@ BEGIN
 			DETAIL := 'k1 must be finite and at least 0, b between 0 and 1.';
 	END IF;
 	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
+	EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I, DISABLE TRIGGER %I', "table",
+		pg_catalog.concat('vector_db_bm25_', c.id, '_vector'), pg_catalog.concat('vector_db_bm25_', c.id, '_count'));
 	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET k1 = coalesce($2, k1), b = coalesce($3, b),
 		avgdl = coalesce(nullif(total_length, 0)::float8 / nullif(doc_count, 0), avgdl) WHERE id = $1 RETURNING *', ext)
 		INTO c USING c.id, k1, b;
 	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
+	EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I, ENABLE TRIGGER %I', "table",
+		pg_catalog.concat('vector_db_bm25_', c.id, '_vector'), pg_catalog.concat('vector_db_bm25_', c.id, '_count'));
 	RETURN c.avgdl;
 END $$;
 
@@ -550,6 +581,7 @@ BEGIN
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
 	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
 	FOREACH suffix IN ARRAY ARRAY['_vector', '_count', '_truncate'] LOOP
 		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', pg_catalog.concat('vector_db_bm25_', c.id, suffix), "table");
@@ -581,6 +613,25 @@ BEGIN
 	RETURN vec;
 END $$;
 
+-- A dropped table's BM25 set-ups go with it. The extension's schema is
+-- that of its one member table named vector_db_bm25.
+CREATE FUNCTION vector_db_bm25_forget() RETURNS event_trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		JOIN pg_depend d ON d.classid = ''pg_class''::regclass AND d.objid = c.oid AND d.deptype = ''e''
+		WHERE c.relname = ''vector_db_bm25'' AND c.relkind = ''r''' INTO ext;
+	IF ext IS NOT NULL THEN
+		EXECUTE pg_catalog.format('DELETE FROM %I.vector_db_bm25 WHERE relid IN (SELECT o.objid
+			FROM pg_event_trigger_dropped_objects() o WHERE o.classid = ''pg_class''::regclass AND o.objsubid = 0)', ext);
+	END IF;
+END $$;
+REVOKE ALL ON FUNCTION vector_db_bm25_forget() FROM PUBLIC;
+CREATE EVENT TRIGGER vector_db_bm25_forget ON sql_drop EXECUTE FUNCTION vector_db_bm25_forget();
+
 -- hybrid_search (docs/hybrid.md): several ranked searches over one table,
 -- each through its own index with its own limit, fused into one ranking.
 -- A search is a value of type hybrid_subsearch made by hybrid_vector (a
@@ -591,6 +642,9 @@ END $$;
 -- distance LIMIT its limit, with the filter), UNION ALL, GROUP BY key.
 -- Everything the caller gives is a bound parameter or an identifier
 -- quoted with %I; the filter is a jsonb object of column = value pairs.
+-- A vector search orders by its distance alone, which its index provides
+-- (a tie-breaking key would rule the index out), so rows at equal distance
+-- come in the index's order; a full-text search breaks ties by key.
 -- Fusion 'rrf': sum of weight / (rrf_k + rank); 'weighted': sum of weight
 -- * a score in [0, 1] normalised per metric as Milvus's WeightedRanker
 -- does (arctan for unbounded scores and distances, linear for cosine).
@@ -710,7 +764,7 @@ BEGIN
 			IF col.typname IS DISTINCT FROM 'tsvector' THEN
 				RAISE EXCEPTION 'column "%" of hybrid_fulltext must be a tsvector', s.column_name USING ERRCODE := 'datatype_mismatch';
 			END IF;
-			dist := pg_catalog.format('ts_rank_cd(t.%I, $1[%s]::tsquery) DESC', s.column_name, i);
+			dist := pg_catalog.format('ts_rank_cd(t.%I, $1[%s]::tsquery) DESC, t.%I', s.column_name, i, key);
 			raw := pg_catalog.format('ts_rank_cd(t.%I, $1[%s]::tsquery)', s.column_name, i);
 			extra := pg_catalog.format(' AND t.%I @@ $1[%s]::tsquery', s.column_name, i);
 			norm := '2 * atan(x.raw) / pi()';
@@ -736,8 +790,8 @@ BEGIN
 				WHEN 'cosine' THEN '1 - x.raw / 2' WHEN 'jaccard' THEN '1 - x.raw' ELSE '1 - 2 * atan(x.raw) / pi()' END;
 		END IF;
 		ctes := pg_catalog.array_append(ctes, pg_catalog.format('s%s AS (SELECT %s AS search, x.key, row_number() OVER () AS rank, %s AS norm
-	FROM (SELECT t.%I::bigint AS key, %s AS raw FROM %s t WHERE %s%s ORDER BY %s, t.%I LIMIT %s) x)',
-			i, i, norm, key, raw, "table", pg_catalog.array_to_string(conds, ' AND '), extra, dist, key, s.search_limit));
+	FROM (SELECT t.%I::bigint AS key, %s AS raw FROM %s t WHERE %s%s ORDER BY %s LIMIT %s) x)',
+			i, i, norm, key, raw, "table", pg_catalog.array_to_string(conds, ' AND '), extra, dist, s.search_limit));
 		ranks := pg_catalog.array_append(ranks, pg_catalog.format('min(h.rank) FILTER (WHERE h.search = %s)', i));
 	END LOOP;
 	sql := pg_catalog.format('WITH %s,

@@ -31,7 +31,9 @@
 -- its own schema). The tables are readable and writable by all, under row
 -- security: a row is visible to whoever may SELECT from its table, and
 -- writable by whoever may write to it (which the triggers need, as they
--- run as the writing role); only the table's owner sets a column up.
+-- run as the writing role); only the table's owner sets a column up, and
+-- anyone may delete the row of a dropped table (vector_db_bm25_forget
+-- does, as the role that drops it).
 
 CREATE TABLE vector_db_bm25 (
 	id serial PRIMARY KEY,
@@ -65,6 +67,8 @@ CREATE POLICY writer ON vector_db_bm25 FOR UPDATE
 	USING (pg_catalog.has_table_privilege(relid, 'INSERT, UPDATE, DELETE, TRUNCATE'));
 CREATE POLICY owner ON vector_db_bm25 FOR ALL
 	USING (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relid), 'USAGE'));
+CREATE POLICY orphan ON vector_db_bm25 FOR DELETE
+	USING (NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relid));
 CREATE POLICY reader ON vector_db_bm25_terms FOR SELECT
 	USING (EXISTS (SELECT FROM vector_db_bm25 c WHERE c.id OPERATOR(pg_catalog.=) bm25));
 CREATE POLICY writer ON vector_db_bm25_terms FOR ALL
@@ -90,6 +94,20 @@ CREATE FUNCTION vector_db_bm25_idf(doc_count float8, df float8)
 	AS $$ SELECT pg_catalog.ln(1 OPERATOR(pg_catalog.+)
 		(((doc_count OPERATOR(pg_catalog.-) df) OPERATOR(pg_catalog.+) 0.5) OPERATOR(pg_catalog./)
 		(df OPERATOR(pg_catalog.+) 0.5))) $$;
+
+-- An ERROR unless the current role owns the table (or is a member of its
+-- owner's role), as ALTER TABLE requires.
+CREATE FUNCTION vector_db_bm25_check_owner(rel regclass) RETURNS void
+	LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	owner boolean;
+BEGIN
+	EXECUTE 'SELECT pg_has_role(relowner, ''USAGE'') FROM pg_class WHERE oid = $1' INTO owner USING rel;
+	IF owner IS NOT TRUE THEN
+		RAISE EXCEPTION 'must be owner of table %', rel USING ERRCODE := 'insufficient_privilege';
+	END IF;
+END $$;
 
 -- The set-up row of a BM25 column, or an ERROR.
 CREATE FUNCTION vector_db_bm25_setup(ext name, rel regclass, col name) RETURNS vector_db_bm25
@@ -120,7 +138,7 @@ BEGIN
 	EXECUTE pg_catalog.format('
 		WITH c AS (SELECT * FROM %1$I.vector_db_bm25 WHERE id = $1),
 		ins AS (INSERT INTO %1$I.vector_db_bm25_terms (bm25, term, id, df)
-			SELECT $1, n.term, c.term_count + row_number() OVER (ORDER BY n.term), 0
+			SELECT $1, n.term, c.term_count + row_number() OVER (ORDER BY n.term COLLATE "C"), 0
 			FROM c, (SELECT DISTINCT x.term FROM c, (%2$s) d, %1$I.vector_db_bm25_tokens(c.config, d.doc) x) n
 			WHERE NOT EXISTS (SELECT FROM %1$I.vector_db_bm25_terms o WHERE o.bm25 = $1 AND o.term = n.term)
 			RETURNING id)
@@ -249,10 +267,7 @@ DECLARE
 	col record;
 	ok boolean;
 BEGIN
-	EXECUTE 'SELECT relkind, pg_has_role(relowner, ''USAGE'') AS owner FROM pg_class WHERE oid = $1' INTO c USING "table";
-	IF NOT c.owner THEN
-		RAISE EXCEPTION 'must be owner of table %', "table" USING ERRCODE := 'insufficient_privilege';
-	END IF;
+	EXECUTE 'SELECT relkind FROM pg_class WHERE oid = $1' INTO c USING "table";
 	IF c.relkind IS DISTINCT FROM 'r' AND c.relkind IS DISTINCT FROM 'p' THEN
 		RAISE EXCEPTION '"%" is not a table', "table" USING ERRCODE := 'wrong_object_type';
 	END IF;
@@ -274,6 +289,7 @@ BEGIN
 			HINT := 'Declare it as sparsevec(1000000000), the most dimensions, which bound the vocabulary.';
 	END IF;
 	ext := col.nspname;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
 	EXECUTE 'SELECT $1 >= 0 AND $1 < ''Infinity'' AND $2 BETWEEN 0 AND 1 AND ($3 IS NULL OR $3 > 0 AND $3 < ''Infinity'')'
 		INTO ok USING k1, b, avgdl;
 	IF ok IS NOT TRUE THEN
@@ -282,6 +298,12 @@ BEGIN
 			DETAIL := 'k1 must be finite and at least 0, b between 0 and 1, avgdl above 0.';
 	END IF;
 	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
+	EXECUTE pg_catalog.format('SELECT true FROM %I.vector_db_bm25 WHERE relid = $1 AND vector_column = $2', ext)
+		INTO ok USING "table", bm25_column;
+	IF ok THEN
+		RAISE EXCEPTION 'column "%" of relation "%" is already a BM25 column', bm25_column, "table"
+			USING ERRCODE := 'duplicate_object';
+	END IF;
 	EXECUTE pg_catalog.format('INSERT INTO %I.vector_db_bm25 (relid, text_column, vector_column, config, k1, b, avgdl, dims)
 		VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING *', ext)
 		INTO c USING "table", text_column, bm25_column, config, k1, b, col.atttypmod;
@@ -289,8 +311,9 @@ BEGIN
 		USING ext, c.id, pg_catalog.format('SELECT t.%I::text AS doc FROM %s t', text_column, "table");
 	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_count($1, $2, $3)', ext)
 		USING ext, c.id, pg_catalog.format('SELECT t.%I::text AS doc, 1 AS sign FROM %s t', text_column, "table");
-	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET avgdl = coalesce($2, nullif(total_length, 0)::float8 / doc_count) WHERE id = $1 RETURNING *', ext) INTO c USING c.id, avgdl;
-	IF c.avgdl IS NULL THEN
+	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET avgdl = coalesce($2, nullif(total_length, 0)::float8 / doc_count, 0)
+		WHERE id = $1 RETURNING *', ext) INTO c USING c.id, avgdl;
+	IF c.avgdl IS NOT DISTINCT FROM 0::pg_catalog.float8 THEN
 		RAISE EXCEPTION 'table "%" has no text to measure the average document length of', "table"
 			USING ERRCODE := 'invalid_parameter_value',
 			HINT := 'Pass avgdl, and call vector_db_bm25_refresh() once the table holds typical rows.';
@@ -325,6 +348,7 @@ BEGIN
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
 	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
 	EXECUTE 'SELECT $1 >= 0 AND $1 < ''Infinity'' AND $2 BETWEEN 0 AND 1'
 		INTO ok USING coalesce(k1, c.k1), coalesce(b, c.b);
@@ -359,6 +383,7 @@ BEGIN
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
 	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
 	FOREACH suffix IN ARRAY ARRAY['_vector', '_count', '_truncate'] LOOP
 		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', pg_catalog.concat('vector_db_bm25_', c.id, suffix), "table");
@@ -389,3 +414,22 @@ BEGIN
 		INTO vec USING c.id, c.doc_count, c.dims, c.config, query;
 	RETURN vec;
 END $$;
+
+-- A dropped table's BM25 set-ups go with it. The extension's schema is
+-- that of its one member table named vector_db_bm25.
+CREATE FUNCTION vector_db_bm25_forget() RETURNS event_trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		JOIN pg_depend d ON d.classid = ''pg_class''::regclass AND d.objid = c.oid AND d.deptype = ''e''
+		WHERE c.relname = ''vector_db_bm25'' AND c.relkind = ''r''' INTO ext;
+	IF ext IS NOT NULL THEN
+		EXECUTE pg_catalog.format('DELETE FROM %I.vector_db_bm25 WHERE relid IN (SELECT o.objid
+			FROM pg_event_trigger_dropped_objects() o WHERE o.classid = ''pg_class''::regclass AND o.objsubid = 0)', ext);
+	END IF;
+END $$;
+REVOKE ALL ON FUNCTION vector_db_bm25_forget() FROM PUBLIC;
+CREATE EVENT TRIGGER vector_db_bm25_forget ON sql_drop EXECUTE FUNCTION vector_db_bm25_forget();

@@ -8,6 +8,9 @@
 -- distance LIMIT its limit, with the filter), UNION ALL, GROUP BY key.
 -- Everything the caller gives is a bound parameter or an identifier
 -- quoted with %I; the filter is a jsonb object of column = value pairs.
+-- A vector search orders by its distance alone, which its index provides
+-- (a tie-breaking key would rule the index out), so rows at equal distance
+-- come in the index's order; a full-text search breaks ties by key.
 -- Fusion 'rrf': sum of weight / (rrf_k + rank); 'weighted': sum of weight
 -- * a score in [0, 1] normalised per metric as Milvus's WeightedRanker
 -- does (arctan for unbounded scores and distances, linear for cosine).
@@ -127,7 +130,7 @@ BEGIN
 			IF col.typname IS DISTINCT FROM 'tsvector' THEN
 				RAISE EXCEPTION 'column "%" of hybrid_fulltext must be a tsvector', s.column_name USING ERRCODE := 'datatype_mismatch';
 			END IF;
-			dist := pg_catalog.format('ts_rank_cd(t.%I, $1[%s]::tsquery) DESC', s.column_name, i);
+			dist := pg_catalog.format('ts_rank_cd(t.%I, $1[%s]::tsquery) DESC, t.%I', s.column_name, i, key);
 			raw := pg_catalog.format('ts_rank_cd(t.%I, $1[%s]::tsquery)', s.column_name, i);
 			extra := pg_catalog.format(' AND t.%I @@ $1[%s]::tsquery', s.column_name, i);
 			norm := '2 * atan(x.raw) / pi()';
@@ -153,8 +156,8 @@ BEGIN
 				WHEN 'cosine' THEN '1 - x.raw / 2' WHEN 'jaccard' THEN '1 - x.raw' ELSE '1 - 2 * atan(x.raw) / pi()' END;
 		END IF;
 		ctes := pg_catalog.array_append(ctes, pg_catalog.format('s%s AS (SELECT %s AS search, x.key, row_number() OVER () AS rank, %s AS norm
-	FROM (SELECT t.%I::bigint AS key, %s AS raw FROM %s t WHERE %s%s ORDER BY %s, t.%I LIMIT %s) x)',
-			i, i, norm, key, raw, "table", pg_catalog.array_to_string(conds, ' AND '), extra, dist, key, s.search_limit));
+	FROM (SELECT t.%I::bigint AS key, %s AS raw FROM %s t WHERE %s%s ORDER BY %s LIMIT %s) x)',
+			i, i, norm, key, raw, "table", pg_catalog.array_to_string(conds, ' AND '), extra, dist, s.search_limit));
 		ranks := pg_catalog.array_append(ranks, pg_catalog.format('min(h.rank) FILTER (WHERE h.search = %s)', i));
 	END LOOP;
 	sql := pg_catalog.format('WITH %s,
