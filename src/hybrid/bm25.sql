@@ -18,8 +18,9 @@
 -- TRUNCATE: a BEFORE trigger writes the row's vector (adding its new terms
 -- to the dictionary), an AFTER trigger counts the row in or out, so a row
 -- that is not written after all (ON CONFLICT DO NOTHING) is not counted.
--- Every write locks the column's vector_db_bm25 row until commit, so the
--- writers of one table serialise on it (no deadlock among them).
+-- Every writing statement first locks the column's vector_db_bm25 row,
+-- until commit, so the writers of one table serialise on it and none waits
+-- for it while holding a row of the table.
 -- avgdl is frozen when the column is set up and changed only by
 -- vector_db_bm25_refresh(), which rewrites every row's vector: document
 -- weights depend on it, and a moving avgdl would leave older rows'
@@ -199,8 +200,11 @@ BEGIN
 END $$;
 
 -- The triggers of a BM25 column: arguments (set-up id, BM25 column, text
--- column). An update that keeps the text keeps the vector, unless it sets
--- the vector to NULL (which vector_db_bm25_refresh uses).
+-- column). A statement that writes to the table first locks the column's
+-- vector_db_bm25 row (BEFORE ... FOR EACH STATEMENT), before it locks any
+-- row of the table, so that no writer holds a table row while it waits
+-- for the statistics. An update that keeps the text keeps the vector,
+-- unless it sets the vector to NULL (which vector_db_bm25_refresh uses).
 CREATE FUNCTION vector_db_bm25_trigger() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -218,6 +222,10 @@ BEGIN
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING TG_RELID, vec_col;
+	IF TG_LEVEL IS NOT DISTINCT FROM 'STATEMENT' AND TG_WHEN IS NOT DISTINCT FROM 'BEFORE' THEN
+		EXECUTE pg_catalog.format('SELECT 1 FROM %I.vector_db_bm25 WHERE id = $1 FOR UPDATE', ext) USING bm25;
+		RETURN NULL;
+	END IF;
 	IF TG_OP IS NOT DISTINCT FROM 'TRUNCATE' THEN
 		EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET doc_count = 0, total_length = 0 WHERE id = $1', ext) USING bm25;
 		EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25_terms SET df = 0 WHERE bm25 = $1', ext) USING bm25;
@@ -319,6 +327,9 @@ BEGIN
 			HINT := 'Pass avgdl, and call vector_db_bm25_refresh() once the table holds typical rows.';
 	END IF;
 	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
+	EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH STATEMENT
+		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
+		pg_catalog.concat('vector_db_bm25_', c.id, '_lock'), "table", ext, c.id, bm25_column, text_column);
 	EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW
 		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
 		pg_catalog.concat('vector_db_bm25_', c.id, '_vector'), "table", ext, c.id, bm25_column, text_column);
@@ -385,7 +396,7 @@ BEGIN
 		INTO ext USING "table", bm25_column;
 	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
 	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
-	FOREACH suffix IN ARRAY ARRAY['_vector', '_count', '_truncate'] LOOP
+	FOREACH suffix IN ARRAY ARRAY['_lock', '_vector', '_count', '_truncate'] LOOP
 		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', pg_catalog.concat('vector_db_bm25_', c.id, suffix), "table");
 	END LOOP;
 	EXECUTE pg_catalog.format('DELETE FROM %I.vector_db_bm25 WHERE id = $1', ext) USING c.id;
