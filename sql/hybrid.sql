@@ -102,6 +102,14 @@ SELECT sql, queries, weights FROM hybrid_search_sql('chunks', searches(), NULL, 
 PREPARE fused(text[], jsonb, float8[], float8, boolean, integer) AS :sql;
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) EXECUTE fused(:'queries', '{"lang": "en"}', :'weights', 60, true, 10);
+-- A scalar filter on a filter column of an hnsw index is an index condition.
+CREATE INDEX chunks_emb_doc_idx ON chunks USING hnsw (emb vector_l2_ops, doc_id);
+SELECT sql, queries, weights FROM hybrid_search_sql('chunks', ARRAY[hybrid_vector('emb', '[1,2,3]'::vector, 'l2', 5)],
+	NULL, '{"doc_id": 3}') \gset
+PREPARE filtered(text[], jsonb, float8[], float8, boolean, integer) AS :sql;
+EXPLAIN (COSTS OFF) EXECUTE filtered(:'queries', '{"doc_id": 3}', :'weights', 60, true, 10);
+SELECT key FROM hybrid_search('chunks', ARRAY[hybrid_vector('emb', '[1,2,3]'::vector, 'l2', 5)], filter => '{"doc_id": 3}')
+ORDER BY key;
 RESET enable_seqscan;
 
 -- Bad input.
