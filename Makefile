@@ -28,10 +28,12 @@ SQL_PARTS = \
 	src/worker/worker.sql \
 	src/consistency/consistency.sql \
 	src/history/history.sql \
-	src/scaleout/scaleout.sql
+	src/scaleout/scaleout.sql \
+	src/hybrid/bm25.sql \
+	src/hybrid/hybrid_search.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check index_stats ttl ivf_compact ivf_rebalance hnsw_compact hnsw_pending ivf_pending parity range_search ivf_dims filter_hnsw filter_hnsw_plans distance_cost
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check index_stats ttl ivf_compact ivf_rebalance hnsw_compact hnsw_pending ivf_pending parity range_search ivf_dims filter_hnsw filter_hnsw_plans distance_cost hybrid
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded

@@ -19,7 +19,7 @@ import numpy as np
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, drift, engines, ingest, rangesearch, report, sections, shards, tenants, vacuum_inserts  # noqa: E402
+from vdbbench import dataset, drift, engines, hybrid, ingest, rangesearch, report, sections, shards, tenants, vacuum_inserts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
@@ -64,6 +64,10 @@ def parse_args(argv):
                     help="only measure scale-out: one table against the same rows over 3 postgres_fdw shards of "
                          "the same server (vector_db only; needs postgres_fdw and dblink from contrib); replaces "
                          "that section of the report")
+    ap.add_argument("--hybrid", action="store_true",
+                    help="only measure hybrid search (dense, BM25 and fused latency, top-10 overlap with exact "
+                         "search) on the paragraphs of /usr/share/doc/*/copyright; vector_db only; replaces that "
+                         "section of the report")
     ap.add_argument("--section-rows", type=int, default=None, metavar="N",
                     help="--range, --tenants and --shards: use the first N training rows (default all 60,000)")
     ap.add_argument("--section-queries", type=int, default=300, metavar="N",
@@ -428,9 +432,23 @@ def run_shards(args, ds, argv):
     return report_section(args, shards, stats, len(ds.train), argv)
 
 
+def run_hybrid(args, argv):
+    """--hybrid: vector_db only (pgvector has no BM25 or fusion)."""
+    args.engines = ["vector_db"]
+    eng = pg_engine(args, "vector_db")
+    if not eng.available() or eng.create_database():
+        say("== vector_db: not installed in this server; skipped")
+        return 1
+    say(f"== vector_db ({eng.extension} {eng.version}): hybrid search")
+    stats = hybrid.measure(eng, say)
+    return report_section(args, hybrid, stats, stats[0].rows if stats else 0, argv)
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = datetime.datetime.now(datetime.timezone.utc)
+    if args.hybrid:
+        return run_hybrid(args, sys.argv[1:] if argv is None else argv)
     ds = dataset.fashion_mnist()
     say(f"data: {ds.name}, {len(ds.train):,} rows, {len(ds.test):,} queries")
     if args.vacuum_inserts:
@@ -481,7 +499,7 @@ def main(argv=None):
         old = open(args.report).read() if os.path.exists(args.report) else ""
         text = report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
                              (run.scale_builds, run.scale_points) if args.scale else (), plot_name)
-        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, tenants.MARK, shards.MARK):
+        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, tenants.MARK, shards.MARK, hybrid.MARK):
             text = sections.with_section(text, sections.section_of(old, mark), mark)
         with open(args.report, "w") as f:
             f.write(text)

@@ -40,12 +40,14 @@ SELECT id FROM sp_items ORDER BY b <~> B'011' LIMIT 1;
 RESET enable_seqscan;
 
 -- The install script is search_path-safe: no function of the extension runs
--- as its owner, and each is written in C but the PL/pgSQL functions of
--- history (docs/timetravel.md) and the shard helpers (docs/scale-out.md),
--- whose DDL runs as the caller (a SQL or PL/pgSQL body resolves names by the
--- caller's search_path; test/t/036_install_script_lint.pl checks such bodies
--- qualify every name). The one search_path set is vector_db_shard_table's,
--- pg_catalog alone, so that format_type names every other type's schema.
+-- as its owner, and each is written in C, or is SQL whose body qualifies
+-- every name (test/t/036_install_script_lint.pl checks), or is PL/pgSQL that
+-- qualifies every name too: history (docs/timetravel.md) and the shard
+-- helpers (docs/scale-out.md), whose DDL runs as the caller, and hybrid
+-- search (src/hybrid), which sets its search_path to pg_catalog, pg_temp for
+-- the dynamic SQL it runs and reaches the extension's objects through their
+-- schema, quoted. vector_db_shard_table sets pg_catalog alone, so that
+-- format_type names every other type's schema.
 SELECT p.oid::regprocedure AS function, l.lanname, p.prosecdef, p.proconfig
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'

@@ -557,3 +557,648 @@ $$;
 REVOKE ALL ON FUNCTION vector_db_shard_exec(name, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION vector_db_add_shard(name, text, integer, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION vector_db_shard_table(regclass, name[], text[]) FROM PUBLIC;
+
+-- BM25 keyword search as sparse vectors (docs/hybrid.md).
+--
+-- A text column's BM25 column is a sparsevec holding, for each term of the
+-- row's text, BM25's saturated and length-normalised term frequency
+--   w(t, d) = tf * (k1 + 1) / (tf + k1 * ((1 - b) + b * (dl / avgdl)));
+-- vector_db_bm25_query() turns a query into a sparsevec of IDF weights
+--   idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)),
+-- so that the inner product of the two is the document's BM25 score and
+-- an hnsw index with sparsevec_ip_ops serves ORDER BY bm25 <#> query.
+-- Terms are the lexemes of to_tsvector(config, text); tf is the number of
+-- positions of a lexeme, dl their sum. Term ids come from a dictionary per
+-- BM25 column (vector_db_bm25_terms), handed out 1, 2, ... in the order
+-- terms are first seen, so ids never collide; the dictionary only grows.
+--
+-- Statistics: vector_db_bm25 holds one row per BM25 column (N, total
+-- length, the frozen avgdl, k1, b); vector_db_bm25_terms the df of each
+-- term. Row triggers keep them exact under INSERT, UPDATE, DELETE and
+-- TRUNCATE: a BEFORE trigger writes the row's vector (adding its new terms
+-- to the dictionary), an AFTER trigger counts the row in or out, so a row
+-- that is not written after all (ON CONFLICT DO NOTHING) is not counted.
+-- Every writing statement first locks the column's vector_db_bm25 row,
+-- until commit, so the writers of one table serialise on it and none waits
+-- for it while holding a row of the table.
+-- avgdl is frozen when the column is set up and changed only by
+-- vector_db_bm25_refresh(), which rewrites every row's vector: document
+-- weights depend on it, and a moving avgdl would leave older rows'
+-- weights stale. Query-side N and df are always current.
+--
+-- Every function runs with search_path pg_catalog, pg_temp and reaches
+-- this extension's objects through the schema of the BM25 column's type,
+-- in dynamic SQL (the extension is relocatable, so its script cannot name
+-- its own schema). The tables are readable and writable by all, under row
+-- security: a row is visible to whoever may SELECT from its table, and
+-- writable by whoever may write to it (which the triggers need, as they
+-- run as the writing role); only the table's owner sets a column up, and
+-- anyone may delete the row of a dropped table (vector_db_bm25_forget
+-- does, as the role that drops it).
+
+CREATE TABLE vector_db_bm25 (
+	id serial PRIMARY KEY,
+	relid regclass NOT NULL,
+	text_column name NOT NULL,
+	vector_column name NOT NULL,
+	config regconfig NOT NULL,
+	k1 float8 NOT NULL,
+	b float8 NOT NULL,
+	avgdl float8 NOT NULL,
+	dims integer NOT NULL,
+	doc_count bigint NOT NULL DEFAULT 0,
+	total_length bigint NOT NULL DEFAULT 0,
+	term_count integer NOT NULL DEFAULT 0,
+	UNIQUE (relid, vector_column)
+);
+CREATE TABLE vector_db_bm25_terms (
+	bm25 integer NOT NULL REFERENCES vector_db_bm25 ON DELETE CASCADE,
+	term text NOT NULL,
+	id integer NOT NULL,
+	df bigint NOT NULL,
+	PRIMARY KEY (bm25, term)
+);
+SELECT pg_catalog.pg_extension_config_dump('vector_db_bm25', '');
+SELECT pg_catalog.pg_extension_config_dump('vector_db_bm25_terms', '');
+ALTER TABLE vector_db_bm25 ENABLE ROW LEVEL SECURITY;
+ALTER TABLE vector_db_bm25_terms ENABLE ROW LEVEL SECURITY;
+CREATE POLICY reader ON vector_db_bm25 FOR SELECT
+	USING (pg_catalog.has_table_privilege(relid, 'SELECT'));
+CREATE POLICY writer ON vector_db_bm25 FOR UPDATE
+	USING (pg_catalog.has_table_privilege(relid, 'INSERT, UPDATE, DELETE, TRUNCATE'));
+CREATE POLICY owner ON vector_db_bm25 FOR ALL
+	USING (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relid), 'USAGE'));
+CREATE POLICY orphan ON vector_db_bm25 FOR DELETE
+	USING (NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relid));
+CREATE POLICY reader ON vector_db_bm25_terms FOR SELECT
+	USING (EXISTS (SELECT FROM vector_db_bm25 c WHERE c.id OPERATOR(pg_catalog.=) bm25));
+CREATE POLICY writer ON vector_db_bm25_terms FOR ALL
+	USING (EXISTS (SELECT FROM vector_db_bm25 c WHERE c.id OPERATOR(pg_catalog.=) bm25
+		AND pg_catalog.has_table_privilege(c.relid, 'INSERT, UPDATE, DELETE, TRUNCATE')));
+GRANT SELECT, INSERT, UPDATE, DELETE ON vector_db_bm25, vector_db_bm25_terms TO PUBLIC;
+GRANT USAGE ON SEQUENCE vector_db_bm25_id_seq TO PUBLIC;
+
+-- The terms of a text and their frequencies, as BM25 counts them.
+CREATE FUNCTION vector_db_bm25_tokens(config regconfig, document text, OUT term text, OUT tf integer)
+	RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 100
+	AS $$ SELECT t.lexeme, pg_catalog.cardinality(t.positions)
+		FROM pg_catalog.unnest(pg_catalog.to_tsvector(config, document)) t $$;
+
+-- BM25's formulas, in one place (the operators bind left to right).
+CREATE FUNCTION vector_db_bm25_weight(tf float8, dl float8, avgdl float8, k1 float8, b float8)
+	RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	AS $$ SELECT pg_catalog.float8div(pg_catalog.float8mul(tf, pg_catalog.float8pl(k1, 1)),
+		pg_catalog.float8pl(tf, pg_catalog.float8mul(k1, pg_catalog.float8pl(pg_catalog.float8mi(1, b),
+		pg_catalog.float8mul(b, pg_catalog.float8div(dl, avgdl)))))) $$;
+CREATE FUNCTION vector_db_bm25_idf(doc_count float8, df float8)
+	RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	AS $$ SELECT pg_catalog.ln(1 OPERATOR(pg_catalog.+)
+		(((doc_count OPERATOR(pg_catalog.-) df) OPERATOR(pg_catalog.+) 0.5) OPERATOR(pg_catalog./)
+		(df OPERATOR(pg_catalog.+) 0.5))) $$;
+
+-- An ERROR unless the current role owns the table (or is a member of its
+-- owner's role), as ALTER TABLE requires.
+CREATE FUNCTION vector_db_bm25_check_owner(rel regclass) RETURNS void
+	LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	owner boolean;
+BEGIN
+	EXECUTE 'SELECT pg_has_role(relowner, ''USAGE'') FROM pg_class WHERE oid = $1' INTO owner USING rel;
+	IF owner IS NOT TRUE THEN
+		RAISE EXCEPTION 'must be owner of table %', rel USING ERRCODE := 'insufficient_privilege';
+	END IF;
+END $$;
+
+-- The set-up row of a BM25 column, or an ERROR.
+CREATE FUNCTION vector_db_bm25_setup(ext name, rel regclass, col name) RETURNS vector_db_bm25
+	LANGUAGE plpgsql STABLE STRICT SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	c record;
+BEGIN
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25 WHERE relid = $1 AND vector_column = $2', ext) INTO c USING rel, col;
+	IF c IS NULL THEN
+		RAISE EXCEPTION 'column "%" of relation "%" is not a BM25 column', col, rel
+			USING ERRCODE := 'object_not_in_prerequisite_state',
+			HINT := 'Set it up with vector_db_bm25_create().';
+	END IF;
+	RETURN c;
+END $$;
+
+-- Adds the terms of the texts `docs` (SQL yielding a column doc) that the
+-- dictionary lacks, under the column's row lock, taken first so that the
+-- INSERT's snapshot sees every term added by a writer that held it before.
+CREATE FUNCTION vector_db_bm25_learn(ext name, bm25 integer, docs text) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	overflow boolean;
+BEGIN
+	EXECUTE pg_catalog.format('SELECT 1 FROM %I.vector_db_bm25 WHERE id = $1 FOR UPDATE', ext) USING bm25;
+	EXECUTE pg_catalog.format('
+		WITH c AS (SELECT * FROM %1$I.vector_db_bm25 WHERE id = $1),
+		ins AS (INSERT INTO %1$I.vector_db_bm25_terms (bm25, term, id, df)
+			SELECT $1, n.term, c.term_count + row_number() OVER (ORDER BY n.term COLLATE "C"), 0
+			FROM c, (SELECT DISTINCT x.term FROM c, (%2$s) d, %1$I.vector_db_bm25_tokens(c.config, d.doc) x) n
+			WHERE NOT EXISTS (SELECT FROM %1$I.vector_db_bm25_terms o WHERE o.bm25 = $1 AND o.term = n.term)
+			RETURNING id)
+		UPDATE %1$I.vector_db_bm25 u SET term_count = u.term_count + (SELECT count(*) FROM ins)
+		WHERE u.id = $1 RETURNING u.term_count > u.dims', ext, docs) INTO overflow USING bm25;
+	IF overflow THEN
+		RAISE EXCEPTION 'BM25 vocabulary outgrew the dimensions of its column'
+			USING ERRCODE := 'program_limit_exceeded',
+			HINT := 'Declare the BM25 column with more dimensions, e.g. sparsevec(1000000000).';
+	END IF;
+END $$;
+
+-- Counts the texts of `docs` (SQL yielding columns doc, sign) in (sign 1)
+-- or out (sign -1) of the column's statistics.
+CREATE FUNCTION vector_db_bm25_count(ext name, bm25 integer, docs text) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	EXECUTE pg_catalog.format('
+		WITH c AS (SELECT * FROM %1$I.vector_db_bm25 WHERE id = $1),
+		d AS (SELECT * FROM (%2$s) d WHERE d.doc IS NOT NULL),
+		k AS (SELECT d.sign, x.term, x.tf FROM c, d, %1$I.vector_db_bm25_tokens(c.config, d.doc) x),
+		n AS (UPDATE %1$I.vector_db_bm25 u SET doc_count = u.doc_count + (SELECT coalesce(sum(sign), 0) FROM d),
+			total_length = u.total_length + (SELECT coalesce(sum(sign * tf), 0) FROM k) WHERE u.id = $1)
+		UPDATE %1$I.vector_db_bm25_terms t SET df = t.df + f.delta
+		FROM (SELECT term, sum(sign) AS delta FROM k GROUP BY term) f
+		WHERE t.bm25 = $1 AND t.term = f.term AND f.delta <> 0', ext, docs) USING bm25;
+END $$;
+
+-- The BM25 vectors (as sparsevec text) of the texts of `docs` (SQL
+-- yielding columns key, doc), whose terms the dictionary must hold.
+CREATE FUNCTION vector_db_bm25_vectors(ext name, bm25 integer, docs text, OUT key tid, OUT vec text)
+	RETURNS SETOF record LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	RETURN QUERY EXECUTE pg_catalog.format('
+		WITH c AS (SELECT * FROM %1$I.vector_db_bm25 WHERE id = $1),
+		d AS (SELECT * FROM (%2$s) d WHERE d.doc IS NOT NULL),
+		k AS (SELECT d.key, x.term, x.tf, sum(x.tf) OVER (PARTITION BY d.key) AS dl
+			FROM c, d, %1$I.vector_db_bm25_tokens(c.config, d.doc) x)
+		SELECT d.key, pg_catalog.concat(''{'', string_agg(pg_catalog.concat(t.id, '':'',
+				%1$I.vector_db_bm25_weight(k.tf, k.dl, c.avgdl, c.k1, c.b)::float4), '','' ORDER BY t.id) FILTER (WHERE t.id IS NOT NULL), ''}/'', c.dims)
+		FROM c, d LEFT JOIN (k JOIN %1$I.vector_db_bm25_terms t ON t.bm25 = $1 AND t.term = k.term) ON k.key = d.key
+		GROUP BY d.key, c.dims', ext, docs) USING bm25;
+END $$;
+
+-- Sets every row's BM25 vector from its text, set-based.
+CREATE FUNCTION vector_db_bm25_rewrite(ext name, bm25 integer) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	c record;
+BEGIN
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25 WHERE id = $1', ext) INTO c USING bm25;
+	EXECUTE pg_catalog.format('UPDATE %1$s t SET %2$I = v.vec::%4$I.sparsevec FROM %4$I.vector_db_bm25_vectors($1, $2, $3) v WHERE t.ctid = v.key',
+		c.relid, c.vector_column, c.text_column, ext)
+		USING ext, c.id, pg_catalog.format('SELECT t.ctid AS key, t.%I::text AS doc FROM %s t', c.text_column, c.relid);
+END $$;
+
+-- The triggers of a BM25 column: arguments (set-up id, BM25 column, text
+-- column). A statement that writes to the table first locks the column's
+-- vector_db_bm25 row (BEFORE ... FOR EACH STATEMENT), before it locks any
+-- row of the table, so that no writer holds a table row while it waits
+-- for the statistics. An update that keeps the text keeps the vector,
+-- unless it sets the vector to NULL (which vector_db_bm25_refresh uses).
+CREATE FUNCTION vector_db_bm25_trigger() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	bm25 integer := TG_ARGV[0];
+	vec_col name := TG_ARGV[1];
+	text_col name := TG_ARGV[2];
+	ext name;
+	old_doc text;
+	new_doc text;
+	keep boolean;
+	vec text;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING TG_RELID, vec_col;
+	IF TG_LEVEL IS NOT DISTINCT FROM 'STATEMENT' AND TG_WHEN IS NOT DISTINCT FROM 'BEFORE' THEN
+		EXECUTE pg_catalog.format('SELECT 1 FROM %I.vector_db_bm25 WHERE id = $1 FOR UPDATE', ext) USING bm25;
+		RETURN NULL;
+	END IF;
+	IF TG_OP IS NOT DISTINCT FROM 'TRUNCATE' THEN
+		EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET doc_count = 0, total_length = 0 WHERE id = $1', ext) USING bm25;
+		EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25_terms SET df = 0 WHERE bm25 = $1', ext) USING bm25;
+		RETURN NULL;
+	END IF;
+	IF TG_OP IS DISTINCT FROM 'INSERT' THEN
+		EXECUTE pg_catalog.format('SELECT ($1).%I::text', text_col) INTO old_doc USING OLD;
+	END IF;
+	IF TG_OP IS DISTINCT FROM 'DELETE' THEN
+		EXECUTE pg_catalog.format('SELECT ($1).%I::text', text_col) INTO new_doc USING NEW;
+	END IF;
+	IF TG_WHEN IS NOT DISTINCT FROM 'BEFORE' THEN
+		IF TG_OP IS NOT DISTINCT FROM 'UPDATE' AND old_doc IS NOT DISTINCT FROM new_doc THEN
+			EXECUTE pg_catalog.format('SELECT ($1).%I IS NOT NULL', vec_col) INTO keep USING NEW;
+			IF keep THEN
+				RETURN NEW;
+			END IF;
+		END IF;
+		IF new_doc IS NOT NULL THEN
+			EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_learn($1, $2, $3)', ext)
+				USING ext, bm25, pg_catalog.format('SELECT %L::text AS doc', new_doc);
+			EXECUTE pg_catalog.format('SELECT v.vec FROM %I.vector_db_bm25_vectors($1, $2, $3) v', ext) INTO vec
+				USING ext, bm25, pg_catalog.format('SELECT %L::tid AS key, %L::text AS doc', '(0,0)', new_doc);
+		END IF;
+		RETURN pg_catalog.jsonb_populate_record(NEW, pg_catalog.jsonb_build_object(vec_col, vec));
+	END IF;
+	IF TG_OP IS NOT DISTINCT FROM 'UPDATE' AND old_doc IS NOT DISTINCT FROM new_doc THEN
+		RETURN NULL;
+	END IF;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_count($1, $2, $3)', ext)
+		USING ext, bm25, pg_catalog.format('SELECT * FROM (VALUES (%L::text, -1), (%L::text, 1)) d(doc, sign)', old_doc, new_doc);
+	RETURN NULL;
+END $$;
+
+-- Sets up `bm25_column` (a sparsevec(n) column) as the BM25 column of
+-- `text_column`: fills it for every row, counts the statistics and adds
+-- the triggers. avgdl is the table's average document length now, or the
+-- given one (needed when the table is empty).
+CREATE FUNCTION vector_db_bm25_create("table" regclass, text_column name, bm25_column name,
+	config regconfig DEFAULT 'english', k1 float8 DEFAULT 1.2, b float8 DEFAULT 0.75,
+	avgdl float8 DEFAULT NULL) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	c record;
+	col record;
+	ok boolean;
+BEGIN
+	EXECUTE 'SELECT relkind FROM pg_class WHERE oid = $1' INTO c USING "table";
+	IF c.relkind IS DISTINCT FROM 'r' AND c.relkind IS DISTINCT FROM 'p' THEN
+		RAISE EXCEPTION '"%" is not a table', "table" USING ERRCODE := 'wrong_object_type';
+	END IF;
+	EXECUTE 'SELECT t.typcategory, t.typname, a.atttypmod, n.nspname FROM pg_attribute a
+		JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO col USING "table", text_column;
+	IF col IS NULL OR col.typcategory IS DISTINCT FROM 'S' THEN
+		RAISE EXCEPTION 'column "%" of relation "%" is not a text column', text_column, "table"
+			USING ERRCODE := 'datatype_mismatch';
+	END IF;
+	EXECUTE 'SELECT t.typcategory, t.typname, a.atttypmod, n.nspname FROM pg_attribute a
+		JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO col USING "table", bm25_column;
+	IF col IS NULL OR col.typname IS DISTINCT FROM 'sparsevec' OR col.atttypmod OPERATOR(pg_catalog.<) 1 THEN
+		RAISE EXCEPTION 'column "%" of relation "%" is not a sparsevec column with dimensions', bm25_column, "table"
+			USING ERRCODE := 'datatype_mismatch',
+			HINT := 'Declare it as sparsevec(1000000000), the most dimensions, which bound the vocabulary.';
+	END IF;
+	ext := col.nspname;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
+	EXECUTE 'SELECT $1 >= 0 AND $1 < ''Infinity'' AND $2 BETWEEN 0 AND 1 AND ($3 IS NULL OR $3 > 0 AND $3 < ''Infinity'')'
+		INTO ok USING k1, b, avgdl;
+	IF ok IS NOT TRUE THEN
+		RAISE EXCEPTION 'BM25 parameters out of range: k1 = %, b = %, avgdl = %', k1, b, avgdl
+			USING ERRCODE := 'invalid_parameter_value',
+			DETAIL := 'k1 must be finite and at least 0, b between 0 and 1, avgdl above 0.';
+	END IF;
+	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
+	EXECUTE pg_catalog.format('SELECT true FROM %I.vector_db_bm25 WHERE relid = $1 AND vector_column = $2', ext)
+		INTO ok USING "table", bm25_column;
+	IF ok THEN
+		RAISE EXCEPTION 'column "%" of relation "%" is already a BM25 column', bm25_column, "table"
+			USING ERRCODE := 'duplicate_object';
+	END IF;
+	EXECUTE pg_catalog.format('INSERT INTO %I.vector_db_bm25 (relid, text_column, vector_column, config, k1, b, avgdl, dims)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING *', ext)
+		INTO c USING "table", text_column, bm25_column, config, k1, b, col.atttypmod;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_learn($1, $2, $3)', ext)
+		USING ext, c.id, pg_catalog.format('SELECT t.%I::text AS doc FROM %s t', text_column, "table");
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_count($1, $2, $3)', ext)
+		USING ext, c.id, pg_catalog.format('SELECT t.%I::text AS doc, 1 AS sign FROM %s t', text_column, "table");
+	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET avgdl = coalesce($2, nullif(total_length, 0)::float8 / doc_count, 0)
+		WHERE id = $1 RETURNING *', ext) INTO c USING c.id, avgdl;
+	IF c.avgdl IS NOT DISTINCT FROM 0::pg_catalog.float8 THEN
+		RAISE EXCEPTION 'table "%" has no text to measure the average document length of', "table"
+			USING ERRCODE := 'invalid_parameter_value',
+			HINT := 'Pass avgdl, and call vector_db_bm25_refresh() once the table holds typical rows.';
+	END IF;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
+	EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH STATEMENT
+		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
+		pg_catalog.concat('vector_db_bm25_', c.id, '_lock'), "table", ext, c.id, bm25_column, text_column);
+	EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW
+		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
+		pg_catalog.concat('vector_db_bm25_', c.id, '_vector'), "table", ext, c.id, bm25_column, text_column);
+	EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW
+		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
+		pg_catalog.concat('vector_db_bm25_', c.id, '_count'), "table", ext, c.id, bm25_column, text_column);
+	EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT
+		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
+		pg_catalog.concat('vector_db_bm25_', c.id, '_truncate'), "table", ext, c.id, bm25_column, text_column);
+END $$;
+
+-- Freezes avgdl anew at the current average document length (and k1, b
+-- where given) and rewrites every row's BM25 vector; returns the avgdl.
+-- The table is locked against writes (SHARE ROW EXCLUSIVE, which ALTER
+-- TABLE ... DISABLE TRIGGER also takes), so the row triggers are turned
+-- off for the rewrite, which changes no text; only the owner may do it.
+CREATE FUNCTION vector_db_bm25_refresh("table" regclass, bm25_column name,
+	k1 float8 DEFAULT NULL, b float8 DEFAULT NULL) RETURNS float8
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	c record;
+	ok boolean;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
+	EXECUTE 'SELECT $1 >= 0 AND $1 < ''Infinity'' AND $2 BETWEEN 0 AND 1'
+		INTO ok USING coalesce(k1, c.k1), coalesce(b, c.b);
+	IF ok IS NOT TRUE THEN
+		RAISE EXCEPTION 'BM25 parameters out of range: k1 = %, b = %', k1, b
+			USING ERRCODE := 'invalid_parameter_value',
+			DETAIL := 'k1 must be finite and at least 0, b between 0 and 1.';
+	END IF;
+	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', "table");
+	EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I, DISABLE TRIGGER %I', "table",
+		pg_catalog.concat('vector_db_bm25_', c.id, '_vector'), pg_catalog.concat('vector_db_bm25_', c.id, '_count'));
+	EXECUTE pg_catalog.format('UPDATE %I.vector_db_bm25 SET k1 = coalesce($2, k1), b = coalesce($3, b),
+		avgdl = coalesce(nullif(total_length, 0)::float8 / nullif(doc_count, 0), avgdl) WHERE id = $1 RETURNING *', ext)
+		INTO c USING c.id, k1, b;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
+	EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I, ENABLE TRIGGER %I', "table",
+		pg_catalog.concat('vector_db_bm25_', c.id, '_vector'), pg_catalog.concat('vector_db_bm25_', c.id, '_count'));
+	RETURN c.avgdl;
+END $$;
+
+-- Removes the set-up of a BM25 column (statistics, dictionary, triggers);
+-- the column and its values stay.
+CREATE FUNCTION vector_db_bm25_drop("table" regclass, bm25_column name) RETURNS void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	c record;
+	suffix text;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_check_owner($1)', ext) USING "table";
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
+	FOREACH suffix IN ARRAY ARRAY['_lock', '_vector', '_count', '_truncate'] LOOP
+		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', pg_catalog.concat('vector_db_bm25_', c.id, suffix), "table");
+	END LOOP;
+	EXECUTE pg_catalog.format('DELETE FROM %I.vector_db_bm25 WHERE id = $1', ext) USING c.id;
+END $$;
+
+-- The query side: the query's terms weighted by their current IDF (times
+-- their count in the query), as a sparsevec for ORDER BY bm25 <#> it.
+CREATE FUNCTION vector_db_bm25_query("table" regclass, bm25_column name, query text) RETURNS sparsevec
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	c record;
+	vec text;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
+	EXECUTE pg_catalog.format('
+		SELECT pg_catalog.concat(''{'', string_agg(pg_catalog.concat(t.id, '':'',
+				(k.tf * %1$I.vector_db_bm25_idf($2, t.df))::float4), '','' ORDER BY t.id), ''}/'', $3)
+		FROM %1$I.vector_db_bm25_tokens($4, $5) k
+		JOIN %1$I.vector_db_bm25_terms t ON t.bm25 = $1 AND t.term = k.term AND t.df > 0', ext)
+		INTO vec USING c.id, c.doc_count, c.dims, c.config, query;
+	RETURN vec;
+END $$;
+
+-- A dropped table's BM25 set-ups go with it. The extension's schema is
+-- that of its one member table named vector_db_bm25.
+CREATE FUNCTION vector_db_bm25_forget() RETURNS event_trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		JOIN pg_depend d ON d.classid = ''pg_class''::regclass AND d.objid = c.oid AND d.deptype = ''e''
+		WHERE c.relname = ''vector_db_bm25'' AND c.relkind = ''r''' INTO ext;
+	IF ext IS NOT NULL THEN
+		EXECUTE pg_catalog.format('DELETE FROM %I.vector_db_bm25 WHERE relid IN (SELECT o.objid
+			FROM pg_event_trigger_dropped_objects() o WHERE o.classid = ''pg_class''::regclass AND o.objsubid = 0)', ext);
+	END IF;
+END $$;
+REVOKE ALL ON FUNCTION vector_db_bm25_forget() FROM PUBLIC;
+CREATE EVENT TRIGGER vector_db_bm25_forget ON sql_drop EXECUTE FUNCTION vector_db_bm25_forget();
+
+-- hybrid_search (docs/hybrid.md): several ranked searches over one table,
+-- each through its own index with its own limit, fused into one ranking.
+-- A search is a value of type hybrid_subsearch made by hybrid_vector (a
+-- vector, halfvec, bit or sparsevec column under any metric), hybrid_bm25
+-- (a BM25 column, vector_db_bm25_create) or hybrid_fulltext (a tsvector
+-- column, @@ and ts_rank_cd). hybrid_search builds one statement, the
+-- plain-SQL form docs/hybrid.md shows: a CTE per search (ORDER BY its
+-- distance LIMIT its limit, with the filter), UNION ALL, GROUP BY key.
+-- Everything the caller gives is a bound parameter or an identifier
+-- quoted with %I; the filter is a jsonb object of column = value pairs.
+-- A vector search orders by its distance alone, which its index provides
+-- (a tie-breaking key would rule the index out), so rows at equal distance
+-- come in the index's order; a full-text search breaks ties by key.
+-- Fusion 'rrf': sum of weight / (rrf_k + rank); 'weighted': sum of weight
+-- * a score in [0, 1] normalised per metric as Milvus's WeightedRanker
+-- does (arctan for unbounded scores and distances, linear for cosine).
+
+CREATE TYPE hybrid_subsearch AS (kind text, column_name name, query text, metric text,
+	search_limit integer, weight float8);
+
+CREATE FUNCTION hybrid_vector("column" name, query vector, metric text DEFAULT 'l2',
+	"limit" integer DEFAULT 40, weight float8 DEFAULT 1) RETURNS hybrid_subsearch
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT 'vector'::pg_catalog.text, "column", query::pg_catalog.text, metric, "limit", weight $$;
+CREATE FUNCTION hybrid_vector("column" name, query halfvec, metric text DEFAULT 'l2',
+	"limit" integer DEFAULT 40, weight float8 DEFAULT 1) RETURNS hybrid_subsearch
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT 'vector'::pg_catalog.text, "column", query::pg_catalog.text, metric, "limit", weight $$;
+CREATE FUNCTION hybrid_vector("column" name, query bit, metric text DEFAULT 'hamming',
+	"limit" integer DEFAULT 40, weight float8 DEFAULT 1) RETURNS hybrid_subsearch
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT 'vector'::pg_catalog.text, "column", query::pg_catalog.text, metric, "limit", weight $$;
+CREATE FUNCTION hybrid_vector("column" name, query sparsevec, metric text DEFAULT 'ip',
+	"limit" integer DEFAULT 40, weight float8 DEFAULT 1) RETURNS hybrid_subsearch
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT 'vector'::pg_catalog.text, "column", query::pg_catalog.text, metric, "limit", weight $$;
+CREATE FUNCTION hybrid_bm25("column" name, query text,
+	"limit" integer DEFAULT 40, weight float8 DEFAULT 1) RETURNS hybrid_subsearch
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT 'bm25'::pg_catalog.text, "column", query, 'bm25'::pg_catalog.text, "limit", weight $$;
+CREATE FUNCTION hybrid_fulltext("column" name, query tsquery,
+	"limit" integer DEFAULT 40, weight float8 DEFAULT 1) RETURNS hybrid_subsearch
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT 'fulltext'::pg_catalog.text, "column", query::pg_catalog.text, 'ts_rank_cd'::pg_catalog.text, "limit", weight $$;
+
+-- The statement hybrid_search runs, with parameters $1 text[] (each
+-- search's query), $2 jsonb (filter), $3 float8[] (weights), $4 float8
+-- (rrf_k), $5 boolean (RRF, else weighted), $6 integer (limit); returns
+-- it with $1 and $3.
+CREATE FUNCTION hybrid_search_sql("table" regclass, searches hybrid_subsearch[], key name,
+	filter jsonb, OUT sql text, OUT queries text[], OUT weights float8[])
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	s record;
+	col record;
+	i integer := 0;
+	ops jsonb := '{"l2": "<->", "ip": "<#>", "cosine": "<=>", "l1": "<+>", "hamming": "<~>", "jaccard": "<%>", "bm25": "<#>"}';
+	op text;
+	ok boolean;
+	bm25_query text;
+	dist text;
+	raw text;
+	norm text;
+	extra text;
+	conds text[] := '{}';
+	f record;
+	ctes text[] := '{}';
+	ranks text[] := '{}';
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1'
+		INTO ext USING pg_catalog.pg_typeof(searches);
+	IF pg_catalog.cardinality(searches) IS NOT DISTINCT FROM 0 OR searches IS NULL THEN
+		RAISE EXCEPTION 'hybrid_search needs at least one search' USING ERRCODE := 'invalid_parameter_value';
+	END IF;
+	IF key IS NULL THEN
+		EXECUTE 'SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+			WHERE i.indrelid = $1 AND i.indisprimary AND i.indnatts = 1' INTO key USING "table";
+		IF key IS NULL THEN
+			RAISE EXCEPTION 'table "%" has no single-column primary key', "table"
+				USING ERRCODE := 'invalid_parameter_value', HINT := 'Name the key column with key_column => ''column''.';
+		END IF;
+	END IF;
+	EXECUTE 'SELECT t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO col USING "table", key;
+	IF col IS NULL THEN
+		RAISE EXCEPTION 'column "%" of relation "%" does not exist', key, "table" USING ERRCODE := 'undefined_column';
+	END IF;
+	IF col.typname NOT IN ('int2', 'int4', 'int8') THEN
+		RAISE EXCEPTION 'key column "%" must be smallint, integer or bigint', key USING ERRCODE := 'datatype_mismatch',
+			HINT := 'For other keys, write the plain-SQL form of docs/hybrid.md.';
+	END IF;
+	IF filter IS NOT NULL AND pg_catalog.jsonb_typeof(filter) IS DISTINCT FROM 'object' THEN
+		RAISE EXCEPTION 'hybrid_search filter must be a jsonb object of column = value pairs'
+			USING ERRCODE := 'invalid_parameter_value';
+	END IF;
+	FOR f IN SELECT * FROM pg_catalog.jsonb_each(coalesce(filter, '{}')) LOOP
+		EXECUTE 'SELECT format_type(a.atttypid, NULL) AS typ FROM pg_attribute a
+			WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+			INTO col USING "table", f.key;
+		IF col IS NULL THEN
+			RAISE EXCEPTION 'column "%" of relation "%" does not exist', f.key, "table" USING ERRCODE := 'undefined_column';
+		END IF;
+		conds := pg_catalog.array_append(conds, CASE pg_catalog.jsonb_typeof(f.value)
+			WHEN 'null' THEN pg_catalog.format('t.%I IS NULL', f.key)
+			WHEN 'array' THEN pg_catalog.format('t.%I = ANY (ARRAY(SELECT jsonb_array_elements_text($2 -> %L))::%s[])', f.key, f.key, col.typ)
+			ELSE pg_catalog.format('t.%I = ($2 ->> %L)::%s', f.key, f.key, col.typ) END);
+	END LOOP;
+	conds := pg_catalog.array_append(conds, 'true');
+	FOREACH s IN ARRAY searches LOOP
+		i := i OPERATOR(pg_catalog.+) 1;
+		EXECUTE 'SELECT $1 >= 1 AND $2 >= 0 AND $2 < ''Infinity'' AND $3 IS NOT NULL AND $4 IS NOT NULL'
+			INTO ok USING s.search_limit, s.weight, s.query, s.column_name;
+		IF ok IS NOT TRUE THEN
+			RAISE EXCEPTION 'search % of hybrid_search is invalid', i USING ERRCODE := 'invalid_parameter_value',
+				DETAIL := 'Each search needs a column, a query, a limit of at least 1 and a weight of at least 0.';
+		END IF;
+		EXECUTE 'SELECT t.typname, format_type(a.atttypid, NULL) AS typ FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+			WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+			INTO col USING "table", s.column_name;
+		IF col IS NULL THEN
+			RAISE EXCEPTION 'column "%" of relation "%" does not exist', s.column_name, "table" USING ERRCODE := 'undefined_column';
+		END IF;
+		queries := pg_catalog.array_append(queries, s.query);
+		weights := pg_catalog.array_append(weights, s.weight);
+		extra := '';
+		IF s.kind IS NOT DISTINCT FROM 'fulltext' THEN
+			IF col.typname IS DISTINCT FROM 'tsvector' THEN
+				RAISE EXCEPTION 'column "%" of hybrid_fulltext must be a tsvector', s.column_name USING ERRCODE := 'datatype_mismatch';
+			END IF;
+			dist := pg_catalog.format('ts_rank_cd(t.%I, $1[%s]::tsquery) DESC, t.%I', s.column_name, i, key);
+			raw := pg_catalog.format('ts_rank_cd(t.%I, $1[%s]::tsquery)', s.column_name, i);
+			extra := pg_catalog.format(' AND t.%I @@ $1[%s]::tsquery', s.column_name, i);
+			norm := '2 * atan(x.raw) / pi()';
+		ELSE
+			IF col.typname NOT IN ('vector', 'halfvec', 'bit', 'sparsevec') THEN
+				RAISE EXCEPTION 'column "%" of relation "%" is not a vector column', s.column_name, "table"
+					USING ERRCODE := 'datatype_mismatch';
+			END IF;
+			op := ops OPERATOR(pg_catalog.->>) s.metric;
+			IF op IS NULL THEN
+				RAISE EXCEPTION 'unknown metric "%" in search % of hybrid_search', s.metric, i
+					USING ERRCODE := 'invalid_parameter_value', HINT := 'Use l2, ip, cosine, l1, hamming or jaccard.';
+			END IF;
+			IF s.kind IS NOT DISTINCT FROM 'bm25' THEN
+				EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_query($1, $2, $3)::text', ext)
+					INTO bm25_query USING "table", s.column_name, s.query;
+				queries[i] := bm25_query;
+				extra := pg_catalog.format(' AND t.%I OPERATOR(%I.<#>) $1[%s]::%s < 0', s.column_name, ext, i, col.typ);
+			END IF;
+			dist := pg_catalog.format('t.%I OPERATOR(%I.%s) $1[%s]::%s', s.column_name, ext, op, i, col.typ);
+			raw := dist;
+			norm := CASE s.metric WHEN 'ip' THEN '0.5 + atan(-x.raw) / pi()' WHEN 'bm25' THEN '2 * atan(-x.raw) / pi()'
+				WHEN 'cosine' THEN '1 - x.raw / 2' WHEN 'jaccard' THEN '1 - x.raw' ELSE '1 - 2 * atan(x.raw) / pi()' END;
+		END IF;
+		ctes := pg_catalog.array_append(ctes, pg_catalog.format('s%s AS (SELECT %s AS search, x.key, row_number() OVER () AS rank, %s AS norm
+	FROM (SELECT t.%I::bigint AS key, %s AS raw FROM %s t WHERE %s%s ORDER BY %s LIMIT %s) x)',
+			i, i, norm, key, raw, "table", pg_catalog.array_to_string(conds, ' AND '), extra, dist, s.search_limit));
+		ranks := pg_catalog.array_append(ranks, pg_catalog.format('min(h.rank) FILTER (WHERE h.search = %s)', i));
+	END LOOP;
+	sql := pg_catalog.format('WITH %s,
+h AS (%s)
+SELECT h.key, sum($3[h.search] * CASE WHEN $5 THEN 1 / ($4 + h.rank) ELSE h.norm END) AS score,
+	ARRAY[%s]::integer[] AS ranks
+FROM h GROUP BY h.key ORDER BY score DESC, h.key LIMIT $6',
+		pg_catalog.array_to_string(ctes, E',\n'),
+		(SELECT pg_catalog.string_agg(pg_catalog.format('SELECT * FROM s%s', n), ' UNION ALL ') FROM pg_catalog.generate_series(1, i) n),
+		pg_catalog.array_to_string(ranks, ', '));
+END $$;
+
+-- The fused search: the key of each row found, its fused score (higher is
+-- better) and its rank in each search (NULL where that search missed it).
+CREATE FUNCTION hybrid_search("table" regclass, searches hybrid_subsearch[], fusion text DEFAULT 'rrf',
+	"limit" integer DEFAULT 10, rrf_k float8 DEFAULT 60, filter jsonb DEFAULT NULL, key_column name DEFAULT NULL)
+	RETURNS TABLE (key bigint, score float8, ranks integer[])
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	q record;
+	ok boolean;
+BEGIN
+	IF fusion IS NULL OR fusion NOT IN ('rrf', 'weighted') THEN
+		RAISE EXCEPTION 'unknown fusion "%"', fusion USING ERRCODE := 'invalid_parameter_value', HINT := 'Use rrf or weighted.';
+	END IF;
+	EXECUTE 'SELECT $1 >= 1 AND $2 >= 0 AND $2 < ''Infinity''' INTO ok USING "limit", rrf_k;
+	IF ok IS NOT TRUE THEN
+		RAISE EXCEPTION 'hybrid_search needs a limit of at least 1 and a finite rrf_k of at least 0'
+			USING ERRCODE := 'invalid_parameter_value';
+	END IF;
+	EXECUTE 'SELECT n.nspname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1'
+		INTO ext USING pg_catalog.pg_typeof(searches);
+	EXECUTE pg_catalog.format('SELECT * FROM %I.hybrid_search_sql($1, $2, $3, $4)', ext) INTO q USING "table", searches, key_column, filter;
+	RETURN QUERY EXECUTE q.sql USING q.queries, filter, q.weights, rrf_k, fusion IS NOT DISTINCT FROM 'rrf', "limit";
+END $$;
