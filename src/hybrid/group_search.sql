@@ -8,10 +8,9 @@
 -- caller's settings come back when it returns), so the index hands over rows
 -- nearest first for as long as they are asked for (on a small table the
 -- planner may sort it instead: the same rows, in exact order). Rows are
--- read until the answer is known:
--- every group among the first k seen (and any group whose nearest row ties
--- the k-th one's) holds group_size rows, and the next row is farther than
--- the row that completed them. Every row at a distance up to there has been
+-- read until the answer is known: every group among the first k seen (and
+-- any group whose nearest row ties the k-th one's) holds group_size rows,
+-- and the next row is farther than the row that completed them. Every row at a distance up to there has been
 -- read, so ranking what was kept (below, by the same window functions as a
 -- brute-force query over the whole table) gives the brute-force answer.
 -- Rows of groups that cannot make the top k, and rows of a full group farther
