@@ -58,8 +58,9 @@ RESET enable_seqscan;
 -- Every function of the extension that is not a pure function of its
 -- arguments (immutable) nor an access method handler: each is maintenance
 -- and must not be executable by PUBLIC, unless it checks the caller's rights
--- itself (the TTL and history functions: the table's owner) or only reports
--- (the worker activity). A new one shows up here.
+-- itself (the TTL and history functions: the table's owner), only reports
+-- (the worker activity) or only reads tables with the caller's own rights
+-- (grouping search, BM25 queries, hybrid search). A new one shows up here.
 SELECT p.oid::regprocedure AS function,
 	EXISTS (SELECT FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
 		WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') AS public_can_execute
