@@ -97,3 +97,29 @@ DROP TABLE stats_items;
 DROP FUNCTION stats_row;
 REVOKE EXECUTE ON FUNCTION vector_db_index_stats(regclass) FROM regress_stats_owner, regress_stats_other;
 DROP ROLE regress_stats_owner, regress_stats_other, regress_stats_monitor;
+
+-- Each scan of every access method counts in pg_stat_user_indexes.idx_scan
+-- (monitoring tools and "unused index" queries read it), and the rows it
+-- returned in idx_tup_read: two scans of 5 rows each (6 from hnsw, whose
+-- ORDER BY the executor re-checks one row ahead).
+CREATE TABLE scan_count_hnsw (v vector(2));
+CREATE TABLE scan_count_ivfflat (v vector(2));
+CREATE TABLE scan_count_ivf (v vector(2));
+INSERT INTO scan_count_hnsw SELECT ARRAY[i, i] FROM generate_series(1, 50) i;
+INSERT INTO scan_count_ivfflat SELECT * FROM scan_count_hnsw;
+INSERT INTO scan_count_ivf SELECT * FROM scan_count_hnsw;
+CREATE INDEX scan_count_hnsw_idx ON scan_count_hnsw USING hnsw (v vector_l2_ops);
+CREATE INDEX scan_count_ivfflat_idx ON scan_count_ivfflat USING ivfflat (v vector_l2_ops) WITH (lists = 1);
+CREATE INDEX scan_count_ivf_idx ON scan_count_ivf USING ivf (v vector_l2_ops) WITH (lists = 1);
+SET enable_seqscan = off;
+SELECT count(*) FROM (SELECT FROM scan_count_hnsw ORDER BY v <-> '[1,1]' LIMIT 5) s;
+SELECT count(*) FROM (SELECT FROM scan_count_hnsw ORDER BY v <-> '[9,9]' LIMIT 5) s;
+SELECT count(*) FROM (SELECT FROM scan_count_ivfflat ORDER BY v <-> '[1,1]' LIMIT 5) s;
+SELECT count(*) FROM (SELECT FROM scan_count_ivfflat ORDER BY v <-> '[9,9]' LIMIT 5) s;
+SELECT count(*) FROM (SELECT FROM scan_count_ivf ORDER BY v <-> '[1,1]' LIMIT 5) s;
+SELECT count(*) FROM (SELECT FROM scan_count_ivf ORDER BY v <-> '[9,9]' LIMIT 5) s;
+RESET enable_seqscan;
+SELECT pg_stat_force_next_flush();
+SELECT indexrelname, idx_scan, idx_tup_read FROM pg_stat_user_indexes
+WHERE indexrelname LIKE 'scan_count_%' ORDER BY 1;
+DROP TABLE scan_count_hnsw, scan_count_ivfflat, scan_count_ivf;

@@ -68,6 +68,7 @@
 extern "C" {
 #include "access/relscan.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "utils/memutils.h"
 }
 
@@ -268,6 +269,9 @@ IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys) {
 
 void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	// Each rescan is one index scan in pg_stat_user_indexes.idx_scan, as a
+	// btree counts each descent.
+	pgstat_count_index_scan(scan->indexRelation);
 	if (keys != NULL && scan->numberOfKeys > 0)
 		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
 	if (orderbys != NULL && scan->numberOfOrderBys > 0)

@@ -53,6 +53,7 @@ extern "C" {
 #include "access/tableam.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "utils/memutils.h"
 }
 
@@ -475,6 +476,9 @@ IndexScanDesc ivfbeginscan(Relation index, int nkeys, int norderbys) {
 
 void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
 	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
+	// Each rescan is one index scan in pg_stat_user_indexes.idx_scan, as a
+	// btree counts each descent.
+	pgstat_count_index_scan(scan->indexRelation);
 	IvfScanState *state = so->state;
 	if (keys != NULL && scan->numberOfKeys > 0)
 		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
