@@ -451,20 +451,43 @@ BEGIN
 		INTO terms, ids, weights USING setup.id, setup.doc_count, setup.config, query;
 	EXECUTE pg_catalog.format('SELECT pg_catalog.concat(''{'', string_agg(pg_catalog.concat(u.i, '':'', u.w), '',''), ''}/'', $3)::%I.sparsevec
 		FROM unnest($1, $2) u(i, w)', ext) INTO vector USING ids, weights, setup.dims;
-	tsquery := (SELECT pg_catalog.string_agg(pg_catalog.concat('''', pg_catalog.replace(pg_catalog.replace(u.term,
+	SELECT pg_catalog.string_agg(pg_catalog.concat('''', pg_catalog.replace(pg_catalog.replace(term,
 			E'\\', E'\\\\'), '''', ''''''), ''''), ' | ')::pg_catalog.tsquery
-		FROM pg_catalog.unnest(terms) u(term));
+		INTO tsquery FROM pg_catalog.unnest(terms) term;
 END $$;
 
 -- The two halves of the query side (above), for plain SQL: its vector
--- and its tsquery. (Their bodies are bound to this extension's function
--- when the extension is created, so no search_path reaches them.)
+-- and its tsquery.
 CREATE FUNCTION vector_db_bm25_query("table" regclass, bm25_column name, query text) RETURNS sparsevec
-	LANGUAGE sql STABLE STRICT PARALLEL SAFE
-	BEGIN ATOMIC SELECT (vector_db_bm25_query_parts("table", bm25_column, query)).vector; END;
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	vec text;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT q.vector::text FROM %I.vector_db_bm25_query_parts($1, $2, $3) q', ext)
+		INTO vec USING "table", bm25_column, query;
+	RETURN vec;
+END $$;
 CREATE FUNCTION vector_db_bm25_tsquery("table" regclass, bm25_column name, query text) RETURNS tsquery
-	LANGUAGE sql STABLE STRICT PARALLEL SAFE
-	BEGIN ATOMIC SELECT (vector_db_bm25_query_parts("table", bm25_column, query)).tsquery; END;
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	terms tsquery;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT q.tsquery FROM %I.vector_db_bm25_query_parts($1, $2, $3) q', ext)
+		INTO terms USING "table", bm25_column, query;
+	RETURN terms;
+END $$;
 
 -- A dropped table's BM25 set-ups go with it. The extension's schema is
 -- that of its one member table named vector_db_bm25.

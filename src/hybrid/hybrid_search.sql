@@ -49,9 +49,9 @@ CREATE FUNCTION hybrid_fulltext("column" name, query tsquery,
 	AS $$ SELECT 'fulltext'::pg_catalog.text, "column", query::pg_catalog.text, 'ts_rank_cd'::pg_catalog.text, "limit", weight $$;
 
 -- The statement hybrid_search runs, with parameters $1 text[] (each
--- search's query, then each BM25 search's tsquery), $2 jsonb (filter), $3 float8[] (weights), $4 float8
--- (rrf_k), $5 boolean (RRF, else weighted), $6 integer (limit); returns
--- it with $1 and $3.
+-- search's query, then each BM25 search's tsquery), $2 jsonb (filter),
+-- $3 float8[] (weights), $4 float8 (rrf_k), $5 boolean (RRF, else
+-- weighted), $6 integer (limit); returns it with $1 and $3.
 CREATE FUNCTION hybrid_search_sql("table" regclass, searches hybrid_subsearch[], key name,
 	filter jsonb, OUT sql text, OUT queries text[], OUT weights float8[])
 	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
