@@ -64,9 +64,9 @@ SELECT vector_db_bm25_tsquery('chunks', 'bm', 'Quick foxes, zebras and the rabbi
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM chunks ORDER BY bm <#> '{1:1}/1000000000' LIMIT 5;
 PREPARE bm25_top(text) AS
-WITH q AS MATERIALIZED (SELECT vector_db_bm25_query('chunks', 'bm', $1) AS v, vector_db_bm25_tsquery('chunks', 'bm', $1) AS tq)
-SELECT id, score FROM (SELECT id, -(bm <#> (SELECT v FROM q)) AS score FROM chunks
-	WHERE to_tsvector('english', body) @@ (SELECT tq FROM q) OFFSET 0) c
+WITH q AS MATERIALIZED (SELECT * FROM vector_db_bm25_query_parts('chunks', 'bm', $1))
+SELECT id, score FROM (SELECT id, -(bm <#> (SELECT vector FROM q)) AS score FROM chunks
+	WHERE to_tsvector('english', body) @@ (SELECT tsquery FROM q) OFFSET 0) c
 ORDER BY score DESC, id LIMIT 5;
 EXPLAIN (COSTS OFF) EXECUTE bm25_top('fox rabbit');
 EXECUTE bm25_top('fox rabbit');

@@ -13,10 +13,10 @@ words of a paragraph drawn with a fixed seed.
 
 Searches, each a prepared statement with text parameters:
   dense:  ORDER BY emb <=> q LIMIT 10 (hnsw vector_cosine_ops);
-  BM25:   docs/hybrid.md's exact query: the rows matching
-          vector_db_bm25_tsquery(...) through the GIN index that
-          vector_db_bm25_create made, ORDER BY their score (bm <#>
-          vector_db_bm25_query(...)), id LIMIT 10;
+  BM25:   docs/hybrid.md's exact query: the rows matching the query's
+          tsquery through the GIN index that vector_db_bm25_create made,
+          ORDER BY their score (bm <#> the query's vector), id LIMIT 10,
+          both from vector_db_bm25_query_parts(...);
   fused:  hybrid_search with both, 40 rows each, RRF (k 60), top 10.
 Quality: each search's top-10 against the same search run exactly (index
 scans off, so the dense search is a sequential scan; for BM25, every row's
@@ -48,9 +48,9 @@ BM25_ONLY = [("GIN, exact (no hnsw)", [])]
 # name: (SQL, which of (dense vector, query text) it takes, settings it runs at)
 SEARCHES = {
     "dense": ("SELECT id FROM chunks ORDER BY emb <=> $1::vector LIMIT 10", (0,), SETTINGS),
-    "BM25": ("WITH q AS MATERIALIZED (SELECT vector_db_bm25_query('chunks', 'bm', $1) AS v, "
-             "vector_db_bm25_tsquery('chunks', 'bm', $1) AS tq) SELECT id FROM (SELECT id, bm <#> (SELECT v FROM q) AS d "
-             "FROM chunks WHERE to_tsvector('english', body) @@ (SELECT tq FROM q) OFFSET 0) c ORDER BY d, id LIMIT 10",
+    "BM25": ("WITH q AS MATERIALIZED (SELECT * FROM vector_db_bm25_query_parts('chunks', 'bm', $1)) "
+             "SELECT id FROM (SELECT id, bm <#> (SELECT vector FROM q) AS d "
+             "FROM chunks WHERE to_tsvector('english', body) @@ (SELECT tsquery FROM q) OFFSET 0) c ORDER BY d, id LIMIT 10",
              (1,), BM25_ONLY),
     "fused (RRF)": ("SELECT key FROM hybrid_search('chunks', ARRAY[hybrid_vector('emb', $1::vector, 'cosine', 40), "
                     "hybrid_bm25('bm', $2, 40)], 'rrf', 10)", (0, 1), SETTINGS),
@@ -183,7 +183,7 @@ def render(stats, rows, command, machine):
              "embedding (term counts times a fixed pseudo-random vector per term; no embedding model is "
              "installed) with an hnsw index, and a BM25 column (vector_db_bm25_create, which adds a GIN index on "
              f"the text's tsvector). {QUERIES} queries of three consecutive words of a paragraph. BM25: docs/hybrid.md's "
-             "exact query, the rows matching vector_db_bm25_tsquery through the GIN index ranked by their score, top 10 "
+             "exact query, the rows matching the query's tsquery (vector_db_bm25_query_parts) through the GIN index ranked by their score, top 10 "
              "(ties by id). Fused: hybrid_search with the dense and BM25 searches "
              "(40 rows each), RRF k 60, top 10. Overlap: the share of the top-10 of the same search run exactly "
              "(index scans off; for BM25, every row scored by a sequential scan) that the indexed search returns; "

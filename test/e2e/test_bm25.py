@@ -56,10 +56,10 @@ class Bm25Reference(unittest.TestCase):
         cur.execute("INSERT INTO bm25_e2e (id, body) SELECT i - 1, d FROM unnest(%s::text[]) WITH ORDINALITY u(d, i)",
                     (cls.docs,))
         cur.execute("SELECT vector_db_bm25_create('bm25_e2e', 'body', 'bm')")
-        cur.execute("PREPARE bm25_top(text) AS WITH q AS MATERIALIZED (SELECT vector_db_bm25_query('bm25_e2e', 'bm', $1) AS v, "
-                    "vector_db_bm25_tsquery('bm25_e2e', 'bm', $1) AS tq) SELECT id, -(bm <#> (SELECT v FROM q))::float8 FROM "
-                    "(SELECT * FROM bm25_e2e WHERE to_tsvector('english', body) @@ (SELECT tq FROM q) OFFSET 0) c "
-                    "ORDER BY bm <#> (SELECT v FROM q), id LIMIT 10")
+        cur.execute("PREPARE bm25_top(text) AS WITH q AS MATERIALIZED (SELECT * FROM vector_db_bm25_query_parts('bm25_e2e', 'bm', $1)) "
+                    "SELECT id, -(bm <#> (SELECT vector FROM q))::float8 FROM "
+                    "(SELECT * FROM bm25_e2e WHERE to_tsvector('english', body) @@ (SELECT tsquery FROM q) OFFSET 0) c "
+                    "ORDER BY bm <#> (SELECT vector FROM q), id LIMIT 10")
         words = sorted({w.lower() for d in cls.docs for w in d.split() if w.isalpha() and len(w) > 3})
         rng = random.Random(15)
         cls.queries = [" ".join(rng.sample(words, rng.randint(1, 4))) for _ in range(QUERIES)]
