@@ -9,12 +9,12 @@ to_tsvector) and the same statistics (N, df and the frozen avgdl), with
 BM25's formulas, rounding each weight to float4 and summing in term-id
 order in float32 as the sparsevec inner product does, so scores must be
 equal exactly. Each query's top 10 by the exact indexed BM25 query of
-docs/hybrid.md (candidates: the rows whose to_tsvector matches
-vector_db_bm25_tsquery, through the GIN index vector_db_bm25_create made,
-which the plan must show; then ORDER BY score) must be the reference's
-top 10, ties broken by id; hybrid_search with that one BM25 search must
-rank the same keys. Then deletes, updates and an insert change N and df,
-and the query side must follow them exactly.
+docs/hybrid.md (candidates: the rows whose to_tsvector matches the
+query's tsquery, vector_db_bm25_query_parts, through the GIN index
+vector_db_bm25_create made, which the plan must show; then ORDER BY score)
+must be the reference's top 10, ties broken by id; hybrid_search with
+that one BM25 search must rank the same keys. Then deletes, updates and an
+insert change N and df, and the query side must follow them exactly.
 """
 import glob
 import math
