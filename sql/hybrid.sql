@@ -35,7 +35,10 @@ ref AS (SELECT d.id, sum(q.tf * vector_db_bm25_idf(s.doc_count, t.df)
 	WHERE t.bm25 = (SELECT id FROM s) GROUP BY d.id)
 SELECT count(*) AS rows_scored,
 	count(*) FILTER (WHERE abs(ref.score + (c.bm <#> vector_db_bm25_query('chunks', 'bm', 'quick fox rabbit rabbit')))
-		> 1e-6 * ref.score) AS wrong_scores
+		> 1e-6 * ref.score) AS wrong_scores,
+	-- the rows the tsquery matches are exactly the rows scoring above 0
+	(SELECT count(*) FROM chunks c WHERE coalesce(to_tsvector('english', c.body) @@ vector_db_bm25_tsquery('chunks', 'bm', 'quick fox rabbit rabbit'), false)
+		IS DISTINCT FROM (c.id IN (SELECT id FROM ref))) AS wrong_candidates
 FROM ref JOIN chunks c USING (id);
 SELECT * FROM bm25_recount;
 SELECT * FROM bm25_rescore;
@@ -54,20 +57,31 @@ SELECT * FROM bm25_rescore;
 -- Refresh freezes the current average length and rewrites the vectors.
 SELECT vector_db_bm25_refresh('chunks', 'bm') = (SELECT total_length::float8 / doc_count FROM vector_db_bm25) AS refreshed;
 SELECT * FROM bm25_rescore;
+-- The exact BM25 query of docs/hybrid.md: GIN candidates, then a top-N
+-- sort by score, although an hnsw index on the BM25 column could order.
+SELECT vector_db_bm25_tsquery('chunks', 'bm', 'Quick foxes, zebras and the rabbit'),
+	vector_db_bm25_tsquery('chunks', 'bm', 'zebra') IS NULL AS no_term_known;
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM chunks ORDER BY bm <#> '{1:1}/1000000000' LIMIT 5;
+PREPARE bm25_top(text) AS
+WITH q AS MATERIALIZED (SELECT * FROM vector_db_bm25_query_parts('chunks', 'bm', $1))
+SELECT id, score FROM (SELECT id, -(bm <#> (SELECT vector FROM q)) AS score FROM chunks
+	WHERE to_tsvector('english', body) @@ (SELECT tsquery FROM q) OFFSET 0) c
+ORDER BY score DESC, id LIMIT 5;
+EXPLAIN (COSTS OFF) EXECUTE bm25_top('fox rabbit');
+EXECUTE bm25_top('fox rabbit');
 RESET enable_seqscan;
 
 -- RRF and weighted fusion against the same fusion in plain SQL.
 CREATE FUNCTION plain_fusion(rrf boolean, lang_filter text) RETURNS TABLE (key bigint, score float8, ranks int[])
 LANGUAGE sql AS $$
-WITH q AS (SELECT vector_db_bm25_query('chunks', 'bm', 'fox rabbit') AS v),
+WITH q AS (SELECT vector_db_bm25_query('chunks', 'bm', 'fox rabbit') AS v, vector_db_bm25_tsquery('chunks', 'bm', 'fox rabbit') AS tq),
 s1 AS (SELECT 1 AS search, x.id, row_number() OVER () AS rank, 1 - 2 * atan(x.d) / pi() AS norm
 	FROM (SELECT id, emb <-> '[1,2,3]' AS d FROM chunks WHERE lang_filter IS NULL OR lang = lang_filter
 		ORDER BY emb <-> '[1,2,3]' LIMIT 8) x),
 s2 AS (SELECT 2, x.id, row_number() OVER (), 2 * atan(-x.d) / pi()
-	FROM (SELECT id, bm <#> q.v AS d FROM chunks, q WHERE (lang_filter IS NULL OR lang = lang_filter) AND bm <#> q.v < 0
-		ORDER BY bm <#> q.v LIMIT 6) x),
+	FROM (SELECT * FROM (SELECT id, bm <#> q.v AS d FROM chunks, q WHERE (lang_filter IS NULL OR lang = lang_filter)
+		AND to_tsvector('english', body) @@ q.tq OFFSET 0) c ORDER BY d, id LIMIT 6) x),
 s3 AS (SELECT 3, x.id, row_number() OVER (), 2 * atan(x.r) / pi()
 	FROM (SELECT id, ts_rank_cd(tsv, to_tsquery('english', 'dog | river')) AS r FROM chunks
 		WHERE (lang_filter IS NULL OR lang = lang_filter) AND tsv @@ to_tsquery('english', 'dog | river')
@@ -148,6 +162,7 @@ DROP ROLE regress_hybrid_stranger;
 INSERT INTO empty_chunks VALUES (1, 'two words');
 SELECT id, bm FROM empty_chunks;
 SELECT vector_db_bm25_drop('empty_chunks', 'bm');
+SELECT count(*) AS indexes_left FROM pg_index WHERE indrelid = 'empty_chunks'::regclass;
 INSERT INTO empty_chunks VALUES (2, 'no longer counted');
 SELECT count(*) FROM vector_db_bm25;
 TRUNCATE chunks;

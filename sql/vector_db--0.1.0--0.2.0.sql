@@ -566,7 +566,17 @@ REVOKE ALL ON FUNCTION vector_db_shard_table(regclass, name[], text[]) FROM PUBL
 -- vector_db_bm25_query() turns a query into a sparsevec of IDF weights
 --   idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)),
 -- so that the inner product of the two is the document's BM25 score and
--- an hnsw index with sparsevec_ip_ops serves ORDER BY bm25 <#> query.
+-- ORDER BY bm25 <#> query ranks rows by it.
+-- Exact search through an index: vector_db_bm25_create adds a GIN index on
+-- to_tsvector(config, text) (vector_db_bm25_<id>_gin), and
+-- vector_db_bm25_tsquery() ORs the query's terms that the corpus holds,
+-- the same terms vector_db_bm25_query() weighs (both come from
+-- vector_db_bm25_query_parts()), so the rows matching it
+-- with @@ are exactly the rows scoring above 0: a bitmap scan of the GIN
+-- index yields every candidate, and a top-N sort of their exact scores
+-- the top k. (An hnsw index on the BM25 column is approximate: most rows
+-- score 0 against a keyword query, and its graph walk misses rows that
+-- hold only rare query terms.)
 -- Terms are the lexemes of to_tsvector(config, text); tf is the number of
 -- positions of a lexeme, dl their sum. Term ids come from a dictionary per
 -- BM25 column (vector_db_bm25_terms), handed out 1, 2, ... in the order
@@ -822,7 +832,7 @@ END $$;
 
 -- Sets up `bm25_column` (a sparsevec(n) column) as the BM25 column of
 -- `text_column`: fills it for every row, counts the statistics and adds
--- the triggers. avgdl is the table's average document length now, or the
+-- the triggers and the GIN index of the exact search. avgdl is the table's average document length now, or the
 -- given one (needed when the table is empty).
 CREATE FUNCTION vector_db_bm25_create("table" regclass, text_column name, bm25_column name,
 	config regconfig DEFAULT 'english', k1 float8 DEFAULT 1.2, b float8 DEFAULT 0.75,
@@ -887,6 +897,8 @@ BEGIN
 			HINT := 'Pass avgdl, and call vector_db_bm25_refresh() once the table holds typical rows.';
 	END IF;
 	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
+	EXECUTE pg_catalog.format('CREATE INDEX %I ON %s USING gin (pg_catalog.to_tsvector(%L::pg_catalog.regconfig, %I))',
+		pg_catalog.concat('vector_db_bm25_', c.id, '_gin'), "table", config, text_column);
 	EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH STATEMENT
 		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
 		pg_catalog.concat('vector_db_bm25_', c.id, '_lock'), "table", ext, c.id, bm25_column, text_column);
@@ -940,8 +952,8 @@ BEGIN
 	RETURN c.avgdl;
 END $$;
 
--- Removes the set-up of a BM25 column (statistics, dictionary, triggers);
--- the column and its values stay.
+-- Removes the set-up of a BM25 column (statistics, dictionary, triggers,
+-- its GIN index where it still has it); the column and its values stay.
 CREATE FUNCTION vector_db_bm25_drop("table" regclass, bm25_column name) RETURNS void
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -949,6 +961,7 @@ DECLARE
 	ext name;
 	c record;
 	suffix text;
+	gin regclass;
 BEGIN
 	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -959,31 +972,81 @@ BEGIN
 	FOREACH suffix IN ARRAY ARRAY['_lock', '_vector', '_count', '_truncate'] LOOP
 		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', pg_catalog.concat('vector_db_bm25_', c.id, suffix), "table");
 	END LOOP;
+	EXECUTE 'SELECT i.indexrelid::regclass FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
+		WHERE i.indrelid = $1 AND x.relname = $2' INTO gin USING "table", pg_catalog.concat('vector_db_bm25_', c.id, '_gin');
+	IF gin IS NOT NULL THEN
+		EXECUTE pg_catalog.format('DROP INDEX %s', gin);
+	END IF;
 	EXECUTE pg_catalog.format('DELETE FROM %I.vector_db_bm25 WHERE id = $1', ext) USING c.id;
 END $$;
 
--- The query side: the query's terms weighted by their current IDF (times
--- their count in the query), as a sparsevec for ORDER BY bm25 <#> it.
+-- The query side, in one pass over the query's terms that the corpus
+-- holds (df > 0): `vector`, each weighted by its current IDF times its
+-- count in the query, a sparsevec for ORDER BY bm25 <#> it; `tsquery`,
+-- the same terms ORed, for to_tsvector(config, text_column) @@ it, which
+-- holds for exactly the rows scoring above 0 and which the column's GIN
+-- index serves (NULL, no row, where the corpus holds none of them; each
+-- lexeme is quoted as tsquery input quotes it, so it is taken as is);
+-- and `setup`, the column's set-up row.
+CREATE FUNCTION vector_db_bm25_query_parts("table" regclass, bm25_column name, query text,
+	OUT setup vector_db_bm25, OUT vector sparsevec, OUT tsquery tsquery)
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	terms text[];
+	ids integer[];
+	weights float4[];
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO setup USING ext, "table", bm25_column;
+	EXECUTE pg_catalog.format('
+		SELECT array_agg(t.term ORDER BY t.id), array_agg(t.id ORDER BY t.id),
+			array_agg((k.tf * %1$I.vector_db_bm25_idf($2, t.df))::float4 ORDER BY t.id)
+		FROM %1$I.vector_db_bm25_tokens($3, $4) k
+		JOIN %1$I.vector_db_bm25_terms t ON t.bm25 = $1 AND t.term = k.term AND t.df > 0', ext)
+		INTO terms, ids, weights USING setup.id, setup.doc_count, setup.config, query;
+	EXECUTE pg_catalog.format('SELECT pg_catalog.concat(''{'', string_agg(pg_catalog.concat(u.i, '':'', u.w), '',''), ''}/'', $3)::%I.sparsevec
+		FROM unnest($1, $2) u(i, w)', ext) INTO vector USING ids, weights, setup.dims;
+	SELECT pg_catalog.string_agg(pg_catalog.concat('''', pg_catalog.replace(pg_catalog.replace(term,
+			E'\\', E'\\\\'), '''', ''''''), ''''), ' | ')::pg_catalog.tsquery
+		INTO tsquery FROM pg_catalog.unnest(terms) term;
+END $$;
+
+-- The two halves of the query side (above), for plain SQL: its vector
+-- and its tsquery.
 CREATE FUNCTION vector_db_bm25_query("table" regclass, bm25_column name, query text) RETURNS sparsevec
 	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	ext name;
-	c record;
 	vec text;
 BEGIN
 	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING "table", bm25_column;
-	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
-	EXECUTE pg_catalog.format('
-		SELECT pg_catalog.concat(''{'', string_agg(pg_catalog.concat(t.id, '':'',
-				(k.tf * %1$I.vector_db_bm25_idf($2, t.df))::float4), '','' ORDER BY t.id), ''}/'', $3)
-		FROM %1$I.vector_db_bm25_tokens($4, $5) k
-		JOIN %1$I.vector_db_bm25_terms t ON t.bm25 = $1 AND t.term = k.term AND t.df > 0', ext)
-		INTO vec USING c.id, c.doc_count, c.dims, c.config, query;
+	EXECUTE pg_catalog.format('SELECT q.vector::text FROM %I.vector_db_bm25_query_parts($1, $2, $3) q', ext)
+		INTO vec USING "table", bm25_column, query;
 	RETURN vec;
+END $$;
+CREATE FUNCTION vector_db_bm25_tsquery("table" regclass, bm25_column name, query text) RETURNS tsquery
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	terms tsquery;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT q.tsquery FROM %I.vector_db_bm25_query_parts($1, $2, $3) q', ext)
+		INTO terms USING "table", bm25_column, query;
+	RETURN terms;
 END $$;
 
 -- A dropped table's BM25 set-ups go with it. The extension's schema is
@@ -1017,7 +1080,12 @@ CREATE EVENT TRIGGER vector_db_bm25_forget ON sql_drop EXECUTE FUNCTION vector_d
 -- quoted with %I; the filter is a jsonb object of column = value pairs.
 -- A vector search orders by its distance alone, which its index provides
 -- (a tie-breaking key would rule the index out), so rows at equal distance
--- come in the index's order; a full-text search breaks ties by key.
+-- come in the index's order; a full-text search breaks ties by key. A BM25
+-- search is exact: its candidates are the rows matching the query's terms
+-- (vector_db_bm25_tsquery) through the GIN index vector_db_bm25_create
+-- made, sorted by score and key; OFFSET 0 keeps the sort off an hnsw index
+-- on the BM25 column, whose walk is approximate. Its tsquery goes in $1
+-- after the searches' queries.
 -- Fusion 'rrf': sum of weight / (rrf_k + rank); 'weighted': sum of weight
 -- * a score in [0, 1] normalised per metric as Milvus's WeightedRanker
 -- does (arctan for unbounded scores and distances, linear for cosine).
@@ -1051,9 +1119,9 @@ CREATE FUNCTION hybrid_fulltext("column" name, query tsquery,
 	AS $$ SELECT 'fulltext'::pg_catalog.text, "column", query::pg_catalog.text, 'ts_rank_cd'::pg_catalog.text, "limit", weight $$;
 
 -- The statement hybrid_search runs, with parameters $1 text[] (each
--- search's query), $2 jsonb (filter), $3 float8[] (weights), $4 float8
--- (rrf_k), $5 boolean (RRF, else weighted), $6 integer (limit); returns
--- it with $1 and $3.
+-- search's query, then each BM25 search's tsquery), $2 jsonb (filter),
+-- $3 float8[] (weights), $4 float8 (rrf_k), $5 boolean (RRF, else
+-- weighted), $6 integer (limit); returns it with $1 and $3.
 CREATE FUNCTION hybrid_search_sql("table" regclass, searches hybrid_subsearch[], key name,
 	filter jsonb, OUT sql text, OUT queries text[], OUT weights float8[])
 	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
@@ -1066,7 +1134,6 @@ DECLARE
 	ops jsonb := '{"l2": "<->", "ip": "<#>", "cosine": "<=>", "l1": "<+>", "hamming": "<~>", "jaccard": "<%>", "bm25": "<#>"}';
 	op text;
 	ok boolean;
-	bm25_query text;
 	dist text;
 	raw text;
 	norm text;
@@ -1075,6 +1142,10 @@ DECLARE
 	f record;
 	ctes text[] := '{}';
 	ranks text[] := '{}';
+	bm25 record;
+	tsqueries text[] := '{}';
+	source text;
+	body text;
 BEGIN
 	EXECUTE 'SELECT n.nspname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1'
 		INTO ext USING pg_catalog.pg_typeof(searches);
@@ -1152,21 +1223,31 @@ BEGIN
 					USING ERRCODE := 'invalid_parameter_value', HINT := 'Use l2, ip, cosine, l1, hamming or jaccard.';
 			END IF;
 			IF s.kind IS NOT DISTINCT FROM 'bm25' THEN
-				EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_query($1, $2, $3)::text', ext)
-					INTO bm25_query USING "table", s.column_name, s.query;
-				queries[i] := bm25_query;
-				extra := pg_catalog.format(' AND t.%I OPERATOR(%I.<#>) $1[%s]::%s < 0', s.column_name, ext, i, col.typ);
+				EXECUTE pg_catalog.format('SELECT q.vector::text AS vec, q.tsquery::text AS tsq,
+					(q.setup).config::text, (q.setup).text_column FROM %I.vector_db_bm25_query_parts($1, $2, $3) q', ext)
+					INTO bm25 USING "table", s.column_name, s.query;
+				queries[i] := bm25.vec;
+				tsqueries := pg_catalog.array_append(tsqueries, bm25.tsq);
+				extra := pg_catalog.format(' AND pg_catalog.to_tsvector(%L::pg_catalog.regconfig, t.%I) @@ $1[%s]::pg_catalog.tsquery',
+					bm25.config, bm25.text_column, pg_catalog.cardinality(searches) OPERATOR(pg_catalog.+) pg_catalog.cardinality(tsqueries));
 			END IF;
 			dist := pg_catalog.format('t.%I OPERATOR(%I.%s) $1[%s]::%s', s.column_name, ext, op, i, col.typ);
 			raw := dist;
 			norm := CASE s.metric WHEN 'ip' THEN '0.5 + atan(-x.raw) / pi()' WHEN 'bm25' THEN '2 * atan(-x.raw) / pi()'
 				WHEN 'cosine' THEN '1 - x.raw / 2' WHEN 'jaccard' THEN '1 - x.raw' ELSE '1 - 2 * atan(x.raw) / pi()' END;
 		END IF;
+		source := pg_catalog.format('SELECT t.%I::bigint AS key, %s AS raw FROM %s t WHERE %s%s',
+			key, raw, "table", pg_catalog.array_to_string(conds, ' AND '), extra);
+		IF s.kind IS NOT DISTINCT FROM 'bm25' THEN
+			body := pg_catalog.format('SELECT * FROM (%s OFFSET 0) y ORDER BY y.raw, y.key LIMIT %s', source, s.search_limit);
+		ELSE
+			body := pg_catalog.format('%s ORDER BY %s LIMIT %s', source, dist, s.search_limit);
+		END IF;
 		ctes := pg_catalog.array_append(ctes, pg_catalog.format('s%s AS (SELECT %s AS search, x.key, row_number() OVER () AS rank, %s AS norm
-	FROM (SELECT t.%I::bigint AS key, %s AS raw FROM %s t WHERE %s%s ORDER BY %s LIMIT %s) x)',
-			i, i, norm, key, raw, "table", pg_catalog.array_to_string(conds, ' AND '), extra, dist, s.search_limit));
+	FROM (%s) x)', i, i, norm, body));
 		ranks := pg_catalog.array_append(ranks, pg_catalog.format('min(h.rank) FILTER (WHERE h.search = %s)', i));
 	END LOOP;
+	queries := queries OPERATOR(pg_catalog.||) tsqueries;
 	sql := pg_catalog.format('WITH %s,
 h AS (%s)
 SELECT h.key, sum($3[h.search] * CASE WHEN $5 THEN 1 / ($4 + h.rank) ELSE h.norm END) AS score,

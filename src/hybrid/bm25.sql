@@ -6,7 +6,17 @@
 -- vector_db_bm25_query() turns a query into a sparsevec of IDF weights
 --   idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)),
 -- so that the inner product of the two is the document's BM25 score and
--- an hnsw index with sparsevec_ip_ops serves ORDER BY bm25 <#> query.
+-- ORDER BY bm25 <#> query ranks rows by it.
+-- Exact search through an index: vector_db_bm25_create adds a GIN index on
+-- to_tsvector(config, text) (vector_db_bm25_<id>_gin), and
+-- vector_db_bm25_tsquery() ORs the query's terms that the corpus holds,
+-- the same terms vector_db_bm25_query() weighs (both come from
+-- vector_db_bm25_query_parts()), so the rows matching it
+-- with @@ are exactly the rows scoring above 0: a bitmap scan of the GIN
+-- index yields every candidate, and a top-N sort of their exact scores
+-- the top k. (An hnsw index on the BM25 column is approximate: most rows
+-- score 0 against a keyword query, and its graph walk misses rows that
+-- hold only rare query terms.)
 -- Terms are the lexemes of to_tsvector(config, text); tf is the number of
 -- positions of a lexeme, dl their sum. Term ids come from a dictionary per
 -- BM25 column (vector_db_bm25_terms), handed out 1, 2, ... in the order
@@ -262,7 +272,7 @@ END $$;
 
 -- Sets up `bm25_column` (a sparsevec(n) column) as the BM25 column of
 -- `text_column`: fills it for every row, counts the statistics and adds
--- the triggers. avgdl is the table's average document length now, or the
+-- the triggers and the GIN index of the exact search. avgdl is the table's average document length now, or the
 -- given one (needed when the table is empty).
 CREATE FUNCTION vector_db_bm25_create("table" regclass, text_column name, bm25_column name,
 	config regconfig DEFAULT 'english', k1 float8 DEFAULT 1.2, b float8 DEFAULT 0.75,
@@ -327,6 +337,8 @@ BEGIN
 			HINT := 'Pass avgdl, and call vector_db_bm25_refresh() once the table holds typical rows.';
 	END IF;
 	EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_rewrite($1, $2)', ext) USING ext, c.id;
+	EXECUTE pg_catalog.format('CREATE INDEX %I ON %s USING gin (pg_catalog.to_tsvector(%L::pg_catalog.regconfig, %I))',
+		pg_catalog.concat('vector_db_bm25_', c.id, '_gin'), "table", config, text_column);
 	EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH STATEMENT
 		EXECUTE FUNCTION %I.vector_db_bm25_trigger(%L, %L, %L)',
 		pg_catalog.concat('vector_db_bm25_', c.id, '_lock'), "table", ext, c.id, bm25_column, text_column);
@@ -380,8 +392,8 @@ BEGIN
 	RETURN c.avgdl;
 END $$;
 
--- Removes the set-up of a BM25 column (statistics, dictionary, triggers);
--- the column and its values stay.
+-- Removes the set-up of a BM25 column (statistics, dictionary, triggers,
+-- its GIN index where it still has it); the column and its values stay.
 CREATE FUNCTION vector_db_bm25_drop("table" regclass, bm25_column name) RETURNS void
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
@@ -389,6 +401,7 @@ DECLARE
 	ext name;
 	c record;
 	suffix text;
+	gin regclass;
 BEGIN
 	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -399,31 +412,81 @@ BEGIN
 	FOREACH suffix IN ARRAY ARRAY['_lock', '_vector', '_count', '_truncate'] LOOP
 		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', pg_catalog.concat('vector_db_bm25_', c.id, suffix), "table");
 	END LOOP;
+	EXECUTE 'SELECT i.indexrelid::regclass FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
+		WHERE i.indrelid = $1 AND x.relname = $2' INTO gin USING "table", pg_catalog.concat('vector_db_bm25_', c.id, '_gin');
+	IF gin IS NOT NULL THEN
+		EXECUTE pg_catalog.format('DROP INDEX %s', gin);
+	END IF;
 	EXECUTE pg_catalog.format('DELETE FROM %I.vector_db_bm25 WHERE id = $1', ext) USING c.id;
 END $$;
 
--- The query side: the query's terms weighted by their current IDF (times
--- their count in the query), as a sparsevec for ORDER BY bm25 <#> it.
+-- The query side, in one pass over the query's terms that the corpus
+-- holds (df > 0): `vector`, each weighted by its current IDF times its
+-- count in the query, a sparsevec for ORDER BY bm25 <#> it; `tsquery`,
+-- the same terms ORed, for to_tsvector(config, text_column) @@ it, which
+-- holds for exactly the rows scoring above 0 and which the column's GIN
+-- index serves (NULL, no row, where the corpus holds none of them; each
+-- lexeme is quoted as tsquery input quotes it, so it is taken as is);
+-- and `setup`, the column's set-up row.
+CREATE FUNCTION vector_db_bm25_query_parts("table" regclass, bm25_column name, query text,
+	OUT setup vector_db_bm25, OUT vector sparsevec, OUT tsquery tsquery)
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	terms text[];
+	ids integer[];
+	weights float4[];
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO setup USING ext, "table", bm25_column;
+	EXECUTE pg_catalog.format('
+		SELECT array_agg(t.term ORDER BY t.id), array_agg(t.id ORDER BY t.id),
+			array_agg((k.tf * %1$I.vector_db_bm25_idf($2, t.df))::float4 ORDER BY t.id)
+		FROM %1$I.vector_db_bm25_tokens($3, $4) k
+		JOIN %1$I.vector_db_bm25_terms t ON t.bm25 = $1 AND t.term = k.term AND t.df > 0', ext)
+		INTO terms, ids, weights USING setup.id, setup.doc_count, setup.config, query;
+	EXECUTE pg_catalog.format('SELECT pg_catalog.concat(''{'', string_agg(pg_catalog.concat(u.i, '':'', u.w), '',''), ''}/'', $3)::%I.sparsevec
+		FROM unnest($1, $2) u(i, w)', ext) INTO vector USING ids, weights, setup.dims;
+	SELECT pg_catalog.string_agg(pg_catalog.concat('''', pg_catalog.replace(pg_catalog.replace(term,
+			E'\\', E'\\\\'), '''', ''''''), ''''), ' | ')::pg_catalog.tsquery
+		INTO tsquery FROM pg_catalog.unnest(terms) term;
+END $$;
+
+-- The two halves of the query side (above), for plain SQL: its vector
+-- and its tsquery.
 CREATE FUNCTION vector_db_bm25_query("table" regclass, bm25_column name, query text) RETURNS sparsevec
 	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	ext name;
-	c record;
 	vec text;
 BEGIN
 	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		JOIN pg_namespace n ON n.oid = t.typnamespace
 		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
 		INTO ext USING "table", bm25_column;
-	EXECUTE pg_catalog.format('SELECT * FROM %I.vector_db_bm25_setup($1, $2, $3)', ext) INTO c USING ext, "table", bm25_column;
-	EXECUTE pg_catalog.format('
-		SELECT pg_catalog.concat(''{'', string_agg(pg_catalog.concat(t.id, '':'',
-				(k.tf * %1$I.vector_db_bm25_idf($2, t.df))::float4), '','' ORDER BY t.id), ''}/'', $3)
-		FROM %1$I.vector_db_bm25_tokens($4, $5) k
-		JOIN %1$I.vector_db_bm25_terms t ON t.bm25 = $1 AND t.term = k.term AND t.df > 0', ext)
-		INTO vec USING c.id, c.doc_count, c.dims, c.config, query;
+	EXECUTE pg_catalog.format('SELECT q.vector::text FROM %I.vector_db_bm25_query_parts($1, $2, $3) q', ext)
+		INTO vec USING "table", bm25_column, query;
 	RETURN vec;
+END $$;
+CREATE FUNCTION vector_db_bm25_tsquery("table" regclass, bm25_column name, query text) RETURNS tsquery
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ext name;
+	terms tsquery;
+BEGIN
+	EXECUTE 'SELECT n.nspname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		JOIN pg_namespace n ON n.oid = t.typnamespace
+		WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped'
+		INTO ext USING "table", bm25_column;
+	EXECUTE pg_catalog.format('SELECT q.tsquery FROM %I.vector_db_bm25_query_parts($1, $2, $3) q', ext)
+		INTO terms USING "table", bm25_column, query;
+	RETURN terms;
 END $$;
 
 -- A dropped table's BM25 set-ups go with it. The extension's schema is

@@ -10,7 +10,12 @@
 -- quoted with %I; the filter is a jsonb object of column = value pairs.
 -- A vector search orders by its distance alone, which its index provides
 -- (a tie-breaking key would rule the index out), so rows at equal distance
--- come in the index's order; a full-text search breaks ties by key.
+-- come in the index's order; a full-text search breaks ties by key. A BM25
+-- search is exact: its candidates are the rows matching the query's terms
+-- (vector_db_bm25_tsquery) through the GIN index vector_db_bm25_create
+-- made, sorted by score and key; OFFSET 0 keeps the sort off an hnsw index
+-- on the BM25 column, whose walk is approximate. Its tsquery goes in $1
+-- after the searches' queries.
 -- Fusion 'rrf': sum of weight / (rrf_k + rank); 'weighted': sum of weight
 -- * a score in [0, 1] normalised per metric as Milvus's WeightedRanker
 -- does (arctan for unbounded scores and distances, linear for cosine).
@@ -44,9 +49,9 @@ CREATE FUNCTION hybrid_fulltext("column" name, query tsquery,
 	AS $$ SELECT 'fulltext'::pg_catalog.text, "column", query::pg_catalog.text, 'ts_rank_cd'::pg_catalog.text, "limit", weight $$;
 
 -- The statement hybrid_search runs, with parameters $1 text[] (each
--- search's query), $2 jsonb (filter), $3 float8[] (weights), $4 float8
--- (rrf_k), $5 boolean (RRF, else weighted), $6 integer (limit); returns
--- it with $1 and $3.
+-- search's query, then each BM25 search's tsquery), $2 jsonb (filter),
+-- $3 float8[] (weights), $4 float8 (rrf_k), $5 boolean (RRF, else
+-- weighted), $6 integer (limit); returns it with $1 and $3.
 CREATE FUNCTION hybrid_search_sql("table" regclass, searches hybrid_subsearch[], key name,
 	filter jsonb, OUT sql text, OUT queries text[], OUT weights float8[])
 	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
@@ -59,7 +64,6 @@ DECLARE
 	ops jsonb := '{"l2": "<->", "ip": "<#>", "cosine": "<=>", "l1": "<+>", "hamming": "<~>", "jaccard": "<%>", "bm25": "<#>"}';
 	op text;
 	ok boolean;
-	bm25_query text;
 	dist text;
 	raw text;
 	norm text;
@@ -68,6 +72,10 @@ DECLARE
 	f record;
 	ctes text[] := '{}';
 	ranks text[] := '{}';
+	bm25 record;
+	tsqueries text[] := '{}';
+	source text;
+	body text;
 BEGIN
 	EXECUTE 'SELECT n.nspname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1'
 		INTO ext USING pg_catalog.pg_typeof(searches);
@@ -145,21 +153,31 @@ BEGIN
 					USING ERRCODE := 'invalid_parameter_value', HINT := 'Use l2, ip, cosine, l1, hamming or jaccard.';
 			END IF;
 			IF s.kind IS NOT DISTINCT FROM 'bm25' THEN
-				EXECUTE pg_catalog.format('SELECT %I.vector_db_bm25_query($1, $2, $3)::text', ext)
-					INTO bm25_query USING "table", s.column_name, s.query;
-				queries[i] := bm25_query;
-				extra := pg_catalog.format(' AND t.%I OPERATOR(%I.<#>) $1[%s]::%s < 0', s.column_name, ext, i, col.typ);
+				EXECUTE pg_catalog.format('SELECT q.vector::text AS vec, q.tsquery::text AS tsq,
+					(q.setup).config::text, (q.setup).text_column FROM %I.vector_db_bm25_query_parts($1, $2, $3) q', ext)
+					INTO bm25 USING "table", s.column_name, s.query;
+				queries[i] := bm25.vec;
+				tsqueries := pg_catalog.array_append(tsqueries, bm25.tsq);
+				extra := pg_catalog.format(' AND pg_catalog.to_tsvector(%L::pg_catalog.regconfig, t.%I) @@ $1[%s]::pg_catalog.tsquery',
+					bm25.config, bm25.text_column, pg_catalog.cardinality(searches) OPERATOR(pg_catalog.+) pg_catalog.cardinality(tsqueries));
 			END IF;
 			dist := pg_catalog.format('t.%I OPERATOR(%I.%s) $1[%s]::%s', s.column_name, ext, op, i, col.typ);
 			raw := dist;
 			norm := CASE s.metric WHEN 'ip' THEN '0.5 + atan(-x.raw) / pi()' WHEN 'bm25' THEN '2 * atan(-x.raw) / pi()'
 				WHEN 'cosine' THEN '1 - x.raw / 2' WHEN 'jaccard' THEN '1 - x.raw' ELSE '1 - 2 * atan(x.raw) / pi()' END;
 		END IF;
+		source := pg_catalog.format('SELECT t.%I::bigint AS key, %s AS raw FROM %s t WHERE %s%s',
+			key, raw, "table", pg_catalog.array_to_string(conds, ' AND '), extra);
+		IF s.kind IS NOT DISTINCT FROM 'bm25' THEN
+			body := pg_catalog.format('SELECT * FROM (%s OFFSET 0) y ORDER BY y.raw, y.key LIMIT %s', source, s.search_limit);
+		ELSE
+			body := pg_catalog.format('%s ORDER BY %s LIMIT %s', source, dist, s.search_limit);
+		END IF;
 		ctes := pg_catalog.array_append(ctes, pg_catalog.format('s%s AS (SELECT %s AS search, x.key, row_number() OVER () AS rank, %s AS norm
-	FROM (SELECT t.%I::bigint AS key, %s AS raw FROM %s t WHERE %s%s ORDER BY %s LIMIT %s) x)',
-			i, i, norm, key, raw, "table", pg_catalog.array_to_string(conds, ' AND '), extra, dist, s.search_limit));
+	FROM (%s) x)', i, i, norm, body));
 		ranks := pg_catalog.array_append(ranks, pg_catalog.format('min(h.rank) FILTER (WHERE h.search = %s)', i));
 	END LOOP;
+	queries := queries OPERATOR(pg_catalog.||) tsqueries;
 	sql := pg_catalog.format('WITH %s,
 h AS (%s)
 SELECT h.key, sum($3[h.search] * CASE WHEN $5 THEN 1 / ($4 + h.rank) ELSE h.norm END) AS score,
