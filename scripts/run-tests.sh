@@ -202,8 +202,11 @@ run_tap() {
 	local perl_lib out
 	perl_lib="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/perl"
 	# Verbose, so that each skipped subtest shows as "ok N # skip".
+	# PostgreSQL 16 and later read the data and log directories from
+	# TESTDATADIR and TESTLOGDIR, and fall back to paths relative to each
+	# server's own directory, where an archive_command then cannot write.
 	out=$(cd "$work/tap" && as_pg_user env PATH="$bindir:$PATH" PERL5LIB="$perl_lib" \
-		TESTDIR="$work/tap" PG_REGRESS="$("$PG_CONFIG" --pgxs | xargs dirname)/../test/regress/pg_regress" \
+		TESTDIR="$work/tap" TESTDATADIR="$work/tap/tmp_check" TESTLOGDIR="$work/tap/tmp_check/log" PG_REGRESS="$("$PG_CONFIG" --pgxs | xargs dirname)/../test/regress/pg_regress" \
 		prove -v -j"$jobs" ${TAP_TESTS:-t/*.pl} 2>&1)
 	# Leaves out passing lines, plans and the notes verbose mode prints, but
 	# keeps the server's messages a failed test printed with diag().
