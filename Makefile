@@ -11,10 +11,13 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 # The current version's install script is assembled from the SQL each module
 # owns, in dependency order (types before the casts and opclasses that use
 # them). Released versions' install scripts are frozen in sql/ as shipped,
-# beside the upgrade scripts between versions (sql/vector_db--A--B.sql): a
-# change to the parts goes into the next upgrade script too, which
-# test/t/035_extension_upgrade.pl checks.
-SQL_PARTS = \
+# beside the upgrade scripts between released versions (sql/vector_db--A--B.sql).
+# The upgrade from the last release is assembled too: a hand-written head
+# (src/upgrade/) with the changes to the parts that release had, then the
+# parts added since, whole. test/t/035_extension_upgrade.pl checks that an
+# updated install equals a fresh one. When a version ships, its two scripts
+# are frozen into sql/ and its new parts join the released ones.
+SQL_PARTS_0_1_0 = \
 	src/vector_db.sql \
 	src/type/vector.sql \
 	src/type/halfvec.sql \
@@ -23,7 +26,8 @@ SQL_PARTS = \
 	src/type/casts.sql \
 	src/index/index.sql \
 	src/hnsw/hnsw.sql \
-	src/ivf/ivf.sql \
+	src/ivf/ivf.sql
+SQL_PARTS_NEW = \
 	src/index/range.sql \
 	src/worker/worker.sql \
 	src/consistency/consistency.sql \
@@ -32,6 +36,8 @@ SQL_PARTS = \
 	src/hybrid/bm25.sql \
 	src/hybrid/hybrid_search.sql \
 	src/hybrid/group_search.sql
+SQL_PARTS = $(SQL_PARTS_0_1_0) $(SQL_PARTS_NEW)
+UPGRADE_HEAD = src/upgrade/0.1.0--$(EXTVERSION).sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
 REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check index_stats ttl ivf_compact ivf_rebalance hnsw_compact hnsw_pending ivf_pending parity range_search ivf_dims filter_hnsw filter_hnsw_plans distance_cost hybrid group_search
@@ -55,7 +61,7 @@ ifneq ($(PGXS),)
 MODULE_big = $(EXTENSION)
 SRCS       = $(sort $(shell find src -name '*.cpp'))
 OBJS       = $(SRCS:.cpp=.o)
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.1.0--$(EXTVERSION).sql
 DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 EXTRA_CLEAN = $(DATA_built)
 # FAISS is linked statically and kept private (--exclude-libs): its symbols
@@ -87,7 +93,9 @@ $(FLAGS_STAMP): FORCE
 $(OBJS): $(FLAGS_STAMP)
 .PHONY: FORCE
 
-$(DATA_built): $(SQL_PARTS)
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+sql/$(EXTENSION)--0.1.0--$(EXTVERSION).sql: $(UPGRADE_HEAD) $(SQL_PARTS_NEW)
 	cat $^ > $@
 
 # make install, then vector_db once more under pgvector's extension name, so
