@@ -10,12 +10,6 @@ CREATE FUNCTION vector_db_index_check(index regclass, heapallindexed boolean DEF
 -- roles that should check the indexes of tables they own.
 REVOKE ALL ON FUNCTION vector_db_index_check(regclass, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_monitor;
-DO $$
-BEGIN
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_maintain;
-	END IF;
-END $$;
 
 -- What an index holds: live and deleted entries, rows awaiting a merge,
 -- pages and free pages, and for ivf the lists' balance (docs/monitoring.md).
@@ -29,12 +23,6 @@ CREATE FUNCTION vector_db_index_stats(index regclass,
 	RETURNS record AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_index_stats(regclass) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_monitor;
-DO $$
-BEGIN
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_maintain;
-	END IF;
-END $$;
 
 -- Compacts an index online: its entries are rewritten packed, without those
 -- of dead rows (ivf) or moved into the slots VACUUM freed (hnsw), and the
@@ -44,12 +32,6 @@ END $$;
 CREATE FUNCTION vector_db_compact(index regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;
-DO $$
-BEGIN
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_compact(regclass) TO pg_maintain;
-	END IF;
-END $$;
 
 -- Merges the pending area of an index (fastupdate) into its graph now and
 -- returns how many entries it merged (docs/sql.md). The roles that may
@@ -57,12 +39,6 @@ END $$;
 CREATE FUNCTION vector_db_merge(index regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_merge(regclass) FROM PUBLIC;
-DO $$
-BEGIN
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_merge(regclass) TO pg_maintain;
-	END IF;
-END $$;
 
 -- Retrains the centroids and quantizer of an ivfflat or ivf index on its
 -- rows and rewrites its lists online (docs/ivf.md, "Rebalancing"). The roles
@@ -71,9 +47,13 @@ END $$;
 CREATE FUNCTION vector_db_rebalance(index regclass) RETURNS void
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_rebalance(regclass) FROM PUBLIC;
+
+-- PostgreSQL 17's pg_maintain role, which may VACUUM and REINDEX any table,
+-- may also run the inspection and maintenance functions above.
 DO $$
 BEGIN
 	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_rebalance(regclass) TO pg_maintain;
+		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean), vector_db_index_stats(regclass),
+			vector_db_compact(regclass), vector_db_merge(regclass), vector_db_rebalance(regclass) TO pg_maintain;
 	END IF;
 END $$;

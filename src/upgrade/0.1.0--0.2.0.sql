@@ -11,12 +11,6 @@
 -- the monitoring (17: and maintenance) roles only.
 REVOKE ALL ON FUNCTION vector_db_index_check(regclass, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_monitor;
-DO $$
-BEGIN
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean) TO pg_maintain;
-	END IF;
-END $$;
 
 -- What an index holds (docs/monitoring.md): the roles of vector_db_index_check.
 CREATE FUNCTION vector_db_index_stats(index regclass,
@@ -27,24 +21,12 @@ CREATE FUNCTION vector_db_index_stats(index regclass,
 	RETURNS record AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_index_stats(regclass) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_monitor;
-DO $$
-BEGIN
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_maintain;
-	END IF;
-END $$;
 
 -- vector_db_compact: returns the space VACUUM freed in an index to the file
 -- system (src/index/index.sql).
 CREATE FUNCTION vector_db_compact(index regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_compact(regclass) FROM PUBLIC;
-DO $$
-BEGIN
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_compact(regclass) TO pg_maintain;
-	END IF;
-END $$;
 
 -- Merges the pending area of an index (fastupdate) into its graph now and
 -- returns how many entries it merged (docs/sql.md). The roles that may
@@ -52,12 +34,6 @@ END $$;
 CREATE FUNCTION vector_db_merge(index regclass) RETURNS bigint
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_merge(regclass) FROM PUBLIC;
-DO $$
-BEGIN
-	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_merge(regclass) TO pg_maintain;
-	END IF;
-END $$;
 
 -- Retrains the centroids and quantizer of an ivfflat or ivf index on its
 -- rows and rewrites its lists online (docs/ivf.md, "Rebalancing"). The roles
@@ -66,10 +42,14 @@ END $$;
 CREATE FUNCTION vector_db_rebalance(index regclass) RETURNS void
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_rebalance(regclass) FROM PUBLIC;
+
+-- PostgreSQL 17's pg_maintain role, which may VACUUM and REINDEX any table,
+-- may also run the inspection and maintenance functions above.
 DO $$
 BEGIN
 	IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pg_maintain') THEN
-		GRANT EXECUTE ON FUNCTION vector_db_rebalance(regclass) TO pg_maintain;
+		GRANT EXECUTE ON FUNCTION vector_db_index_check(regclass, boolean), vector_db_index_stats(regclass),
+			vector_db_compact(regclass), vector_db_merge(regclass), vector_db_rebalance(regclass) TO pg_maintain;
 	END IF;
 END $$;
 
