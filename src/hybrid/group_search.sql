@@ -116,17 +116,21 @@ BEGIN
 		END IF;
 	END LOOP;
 
+	-- The extension's schema is this function's: found by its name among the
+	-- members of an extension, since the extension may be installed under the
+	-- name vector (make install-as-vector) and moved by ALTER EXTENSION.
 	SELECT n.nspname INTO ext_schema
-	FROM pg_catalog.pg_extension e
-	JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
-	WHERE e.extname OPERATOR(pg_catalog.=) 'vector_db';
+	FROM pg_catalog.pg_proc p
+	JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+	JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+		AND d.objid OPERATOR(pg_catalog.=) p.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
+	WHERE p.proname OPERATOR(pg_catalog.=) 'vector_db_group_search';
 	SELECT a.atttypid INTO vec_type FROM pg_catalog.pg_attribute a
 	WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attname OPERATOR(pg_catalog.=) vector_column;
 	SELECT o.oprname INTO op_name FROM pg_catalog.pg_operator o
 	WHERE o.oprname OPERATOR(pg_catalog.=) distance_operator
 		AND o.oprleft OPERATOR(pg_catalog.=) vec_type AND o.oprright OPERATOR(pg_catalog.=) vec_type
-		AND o.oprnamespace OPERATOR(pg_catalog.=) (SELECT e.extnamespace FROM pg_catalog.pg_extension e
-			WHERE e.extname OPERATOR(pg_catalog.=) 'vector_db')
+		AND o.oprnamespace OPERATOR(pg_catalog.=) ext_schema::pg_catalog.regnamespace
 		AND o.oprresult OPERATOR(pg_catalog.=) 'pg_catalog.float8'::pg_catalog.regtype;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'operator does not exist: % % %', vec_type::pg_catalog.regtype,

@@ -5,7 +5,8 @@
 # - it refuses to overwrite a vector.control of another extension;
 # - in a copy without pgvector, CREATE EXTENSION IF NOT EXISTS vector
 #   installs vector_db, whose hnsw index searches, and whose TTL functions
-#   find their settings table under that name;
+#   find their settings table under that name, and whose grouping search
+#   finds its operators;
 # - DROP EXTENSION vector removes it.
 # Prints TAP lines; scripts/run-tests.sh runs it as the suite as_vector.
 set -uo pipefail
@@ -48,6 +49,17 @@ ttl=$($psql -X -At -v ON_ERROR_STOP=1 2>&1 <<-'SQL'
 SQL
 )
 is "$(echo "$ttl" | tail -2 | paste -sd ' ')" "2 1" "TTL: vector_db_expire finds its settings under the name vector and deletes the 2 old rows"
+
+# Grouping search looks up the extension's operators in its schema, whatever
+# the extension is called. Groups id % 10: each group's nearest row, exactly.
+grouped=$($psql -X -At -v ON_ERROR_STOP=1 2>&1 <<-'SQL'
+	SELECT string_agg(group_value, ',' ORDER BY group_rank)
+	FROM vector_db_group_search('items', 'embedding', '[0.5,0.5,0]'::vector, 'id', 3, 1, '<->', 'id');
+SQL
+)
+exact=$($psql -X -At -v ON_ERROR_STOP=1 -c \
+	"SELECT string_agg(id::text, ',' ORDER BY d) FROM (SELECT id, embedding <-> '[0.5,0.5,0]' d FROM items ORDER BY d LIMIT 3) s" 2>&1)
+is "$grouped" "$exact" "vector_db_group_search finds the extension's distance operator under the name vector"
 
 is "$($psql -X -At -c 'DROP EXTENSION vector CASCADE' -c "SELECT count(*) FROM pg_extension WHERE extname = 'vector'" 2>&1 | tail -1)" \
 	"0" "DROP EXTENSION vector removes it"
