@@ -194,10 +194,11 @@ demo: deps
 demo-stop:
 	scripts/demo.sh stop
 
+# BENCH_ARGS: options of bench/bench.py, e.g. BENCH_ARGS=--build-spread.
 bench: deps
 	$(MAKE) all
 	$(MAKE) install
-	scripts/bench.sh
+	scripts/bench.sh $(BENCH_ARGS)
 
 # Lists for scripts/run-tests.sh, which drives pg_regress itself.
 print-%:

@@ -19,7 +19,7 @@ import numpy as np
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, drift, engines, hybrid, ingest, rangesearch, report, sections, shards, tenants, vacuum_inserts  # noqa: E402
+from vdbbench import dataset, drift, engines, hybrid, ingest, rangesearch, report, sections, shards, spread, tenants, vacuum_inserts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
@@ -68,6 +68,12 @@ def parse_args(argv):
                     help="only measure hybrid search (dense, BM25 and fused latency, top-10 overlap with exact "
                          "search) on the paragraphs of /usr/share/doc/*/copyright; vector_db only; replaces that "
                          "section of the report")
+    ap.add_argument("--build-spread", nargs="?", type=int, const=5, default=None, metavar="BUILDS",
+                    help="only measure recall from build to build: BUILDS (default 5) hnsw builds of the same "
+                         "clustered 96-dim rows in each SQL engine, recall@10 at ef_search 40 after each; "
+                         "replaces that section of the report")
+    ap.add_argument("--spread-rows", type=int, default=200_000, metavar="N",
+                    help="--build-spread: rows of clustered data (default 200,000)")
     ap.add_argument("--section-rows", type=int, default=None, metavar="N",
                     help="--range, --tenants and --shards: use the first N training rows (default all 60,000)")
     ap.add_argument("--section-queries", type=int, default=300, metavar="N",
@@ -432,6 +438,17 @@ def run_shards(args, ds, argv):
     return report_section(args, shards, stats, len(ds.train), argv)
 
 
+def run_spread(args, argv):
+    """--build-spread: each SQL engine's hnsw built again and again."""
+    ds = spread.data(args.spread_rows)
+    _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
+    engs = loaded_engines(args, ds)
+    say(f"== {', '.join(f'{e.name} ({e.extension} {e.version})' for e in engs)}: {args.build_spread} builds "
+        f"each on {ds.name}")
+    stats = spread.measure(engs, ds, gt, args.build_spread, say)
+    return report_section(args, spread, stats, len(ds.train), argv)
+
+
 def run_hybrid(args, argv):
     """--hybrid: vector_db only (pgvector has no BM25 or fusion)."""
     args.engines = ["vector_db"]
@@ -449,6 +466,8 @@ def main(argv=None):
     started = datetime.datetime.now(datetime.timezone.utc)
     if args.hybrid:
         return run_hybrid(args, sys.argv[1:] if argv is None else argv)
+    if args.build_spread:
+        return run_spread(args, sys.argv[1:] if argv is None else argv)
     ds = dataset.fashion_mnist()
     say(f"data: {ds.name}, {len(ds.train):,} rows, {len(ds.test):,} queries")
     if args.vacuum_inserts:
@@ -499,7 +518,8 @@ def main(argv=None):
         old = open(args.report).read() if os.path.exists(args.report) else ""
         text = report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
                              (run.scale_builds, run.scale_points) if args.scale else (), plot_name)
-        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, tenants.MARK, shards.MARK, hybrid.MARK):
+        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, tenants.MARK, shards.MARK, hybrid.MARK,
+                     spread.MARK):
             text = sections.with_section(text, sections.section_of(old, mark), mark)
         with open(args.report, "w") as f:
             f.write(text)

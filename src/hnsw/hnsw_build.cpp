@@ -68,6 +68,7 @@ struct HnswBuildShared {
 
 // kChunkFilters: each node's filter words (hnsw_filter.h), by id.
 enum HnswChunk { kChunkShared, kChunkGraph, kChunkTids, kChunkUpperUse, kChunkFilters, kChunks };
+static_assert(kChunks <= kVdbMaxParallelChunks, "the parallel build has room for every chunk");
 
 // One participant's view of the build (plain data: freed with its context).
 struct BuildState {

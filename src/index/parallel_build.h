@@ -35,7 +35,9 @@ struct VdbParallelShared {
 	double index_tuples;
 };
 
-constexpr int kVdbMaxParallelChunks = 4;
+// The most chunks a build may ask for (hnsw_build.cpp and ivf_build.cpp
+// static_assert that theirs fit).
+constexpr int kVdbMaxParallelChunks = 8;
 
 struct VdbParallelBuild {
 	ParallelContext *context;  // NULL when the leader builds alone

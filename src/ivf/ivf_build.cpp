@@ -92,6 +92,7 @@ struct IvfAssignShared {
 };
 
 enum IvfChunk { kChunkShared, kChunkCoder, kChunkCentroids, kChunkQueues, kChunks };
+static_assert(kChunks <= kVdbMaxParallelChunks, "the parallel build has room for every chunk");
 
 bool BuildShouldStop() { return QueryCancelPending || ProcDiePending; }
 
