@@ -1494,3 +1494,59 @@ BEGIN
 	ORDER BY r.grank, r.rn;
 END
 $body$;
+
+-- Filter columns (docs/ivf.md, "Filter columns"): columns after the vector
+-- column of an ivfflat or ivf index, whose quals the scan tests on each
+-- list entry; the strategies of hnsw's (hnsw.sql): 3 equality (and = ANY
+-- through amsearcharray), 4 label overlap (&&), 5 label containment (@>).
+CREATE OPERATOR FAMILY integer_filter_ops USING ivfflat;
+CREATE OPERATOR CLASS int2_filter_ops DEFAULT FOR TYPE int2 USING ivfflat FAMILY integer_filter_ops AS
+	OPERATOR 3 = (int2, int2);
+CREATE OPERATOR CLASS int4_filter_ops DEFAULT FOR TYPE int4 USING ivfflat FAMILY integer_filter_ops AS
+	OPERATOR 3 = (int4, int4);
+CREATE OPERATOR CLASS int8_filter_ops DEFAULT FOR TYPE int8 USING ivfflat FAMILY integer_filter_ops AS
+	OPERATOR 3 = (int8, int8);
+ALTER OPERATOR FAMILY integer_filter_ops USING ivfflat ADD
+	OPERATOR 3 = (int2, int4), OPERATOR 3 = (int2, int8), OPERATOR 3 = (int4, int2),
+	OPERATOR 3 = (int4, int8), OPERATOR 3 = (int8, int2), OPERATOR 3 = (int8, int4);
+CREATE OPERATOR CLASS text_filter_ops DEFAULT FOR TYPE text USING ivfflat AS
+	OPERATOR 3 = (text, text);
+CREATE OPERATOR CLASS uuid_filter_ops DEFAULT FOR TYPE uuid USING ivfflat AS
+	OPERATOR 3 = (uuid, uuid);
+CREATE OPERATOR CLASS bool_filter_ops DEFAULT FOR TYPE bool USING ivfflat AS
+	OPERATOR 3 = (bool, bool);
+CREATE OPERATOR CLASS int4_array_filter_ops DEFAULT FOR TYPE int4[] USING ivfflat AS
+	OPERATOR 4 && (anyarray, anyarray),
+	OPERATOR 5 @> (anyarray, anyarray);
+CREATE OPERATOR CLASS int8_array_filter_ops DEFAULT FOR TYPE int8[] USING ivfflat AS
+	OPERATOR 4 && (anyarray, anyarray),
+	OPERATOR 5 @> (anyarray, anyarray);
+CREATE OPERATOR CLASS text_array_filter_ops DEFAULT FOR TYPE text[] USING ivfflat AS
+	OPERATOR 4 && (anyarray, anyarray),
+	OPERATOR 5 @> (anyarray, anyarray);
+
+CREATE OPERATOR FAMILY integer_filter_ops USING ivf;
+CREATE OPERATOR CLASS int2_filter_ops DEFAULT FOR TYPE int2 USING ivf FAMILY integer_filter_ops AS
+	OPERATOR 3 = (int2, int2);
+CREATE OPERATOR CLASS int4_filter_ops DEFAULT FOR TYPE int4 USING ivf FAMILY integer_filter_ops AS
+	OPERATOR 3 = (int4, int4);
+CREATE OPERATOR CLASS int8_filter_ops DEFAULT FOR TYPE int8 USING ivf FAMILY integer_filter_ops AS
+	OPERATOR 3 = (int8, int8);
+ALTER OPERATOR FAMILY integer_filter_ops USING ivf ADD
+	OPERATOR 3 = (int2, int4), OPERATOR 3 = (int2, int8), OPERATOR 3 = (int4, int2),
+	OPERATOR 3 = (int4, int8), OPERATOR 3 = (int8, int2), OPERATOR 3 = (int8, int4);
+CREATE OPERATOR CLASS text_filter_ops DEFAULT FOR TYPE text USING ivf AS
+	OPERATOR 3 = (text, text);
+CREATE OPERATOR CLASS uuid_filter_ops DEFAULT FOR TYPE uuid USING ivf AS
+	OPERATOR 3 = (uuid, uuid);
+CREATE OPERATOR CLASS bool_filter_ops DEFAULT FOR TYPE bool USING ivf AS
+	OPERATOR 3 = (bool, bool);
+CREATE OPERATOR CLASS int4_array_filter_ops DEFAULT FOR TYPE int4[] USING ivf AS
+	OPERATOR 4 && (anyarray, anyarray),
+	OPERATOR 5 @> (anyarray, anyarray);
+CREATE OPERATOR CLASS int8_array_filter_ops DEFAULT FOR TYPE int8[] USING ivf AS
+	OPERATOR 4 && (anyarray, anyarray),
+	OPERATOR 5 @> (anyarray, anyarray);
+CREATE OPERATOR CLASS text_array_filter_ops DEFAULT FOR TYPE text[] USING ivf AS
+	OPERATOR 4 && (anyarray, anyarray),
+	OPERATOR 5 @> (anyarray, anyarray);

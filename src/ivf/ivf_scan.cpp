@@ -39,12 +39,25 @@
 // exact distance is on the scale of the estimates: squared L2 or the
 // negative inner product). A list tuple whose TID was pending when the area
 // was read is one a merge moved since: it is dropped, so no row comes twice.
+//
+// Filter columns (index/index_filter.h; docs/ivf.md, "Filter columns"):
+// the scan's keys on them are tested on each list and pending tuple's filter
+// words before it is scored (or its code read from a run); a tuple that
+// fails is never a candidate, so it takes no place among the rows
+// returned. Since a probe reads whole lists, what low selectivity needs is
+// more lists: a filtered scan that runs out of candidates probes the next
+// `probes` lists in centroid order whatever iterative_scan and max_probes
+// say, up to every list, so it returns LIMIT rows whenever that many rows
+// match (later rounds in relaxed order, as iterative scans). Rows whose
+// words match but whose values do not (hash or signature collisions) are
+// dropped by the executor's recheck (xs_recheck).
 #include "ivf/ivf.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "consistency/consistency.h"
+#include "index/index_filter.h"
 #include "index/index_range.h"
 #include "pg/cpp_boundary.h"
 
@@ -74,6 +87,7 @@ struct IvfScanState {
 	std::vector<Candidate> batch;      // scored candidates of the probed lists
 	std::vector<Candidate> ready;      // what gettuple returns next
 	std::vector<ItemPointerData> pending_tids;  // of the pending area, sorted
+	std::vector<vdb::FilterKey> filters;        // keys on filter columns
 };
 
 struct IvfScanOpaque {
@@ -95,7 +109,14 @@ struct IvfScanOpaque {
 	float exact_to_estimate;  // added to an exact score, puts it on the estimates' scale
 	size_t round_hits;    // candidates within the bound in this round's probed lists
 	bool reachable_only;  // list_order holds only the lists that can reach the sphere
+	bool filtered;        // the scan has keys on filter columns (state->filters)
+	bool unmatchable;     // a filter key no row can match: the scan returns nothing
 };
+
+// Whether a tuple with these filter words may match the scan's filter keys.
+inline bool PassesFilter(const IvfScanOpaque *so, const uint64 *words) {
+	return !so->filtered || vdb::FilterPasses(so->state->filters, words);
+}
 
 void DeleteScanState(void *arg) {
 	IvfScanOpaque *so = (IvfScanOpaque *) arg;
@@ -120,7 +141,7 @@ void ScorePendingPage(Buffer buffer, void *arg) {
 	IvfScanOpaque *so = (IvfScanOpaque *) arg;
 	IvfScanState *state = so->state;
 	Page page = BufferGetPage(buffer);
-	IvfPendingShape shape = IvfPendingShapeOf(uint32(so->index->coder.metric().bytes));
+	IvfPendingShape shape = IvfPendingShapeOf(uint32(so->index->coder.metric().bytes), so->meta.filter_columns);
 	uint32 count = Min(IvfPageHeader(page)->count, shape.per_page);
 	const vdb::ElementMetric &metric = so->index->coder.metric();
 	// Elements that span pages are read (which may raise an ERROR) one at a
@@ -128,13 +149,14 @@ void ScorePendingPage(Buffer buffer, void *arg) {
 	void *scratch = shape.in_run ? palloc(shape.element_bytes) : NULL;
 	for (uint32 from = 0; from < count;) {
 		const void *element = NULL;
-		if (shape.in_run && (IvfPendingTuple(page, shape, from)->flags & IVF_PENDING_GONE) == 0)
-			element = IvfPendingElementOf(so->relation, shape, IvfPendingTuple(page, shape, from), scratch);
+		const IvfTupleHeader *first = IvfPendingTuple(page, shape, from);
+		if (shape.in_run && (first->flags & IVF_PENDING_GONE) == 0 && PassesFilter(so, IvfPendingWords(shape, first)))
+			element = IvfPendingElementOf(so->relation, shape, first, scratch);
 		uint32 to = shape.in_run ? from + 1 : count;
 		vdb::RunCpp("ivf scan", [&] {
 			for (uint32 i = from; i < to; i++) {
 				const IvfTupleHeader *tuple = IvfPendingTuple(page, shape, i);
-				if (tuple->flags & IVF_PENDING_GONE)
+				if ((tuple->flags & IVF_PENDING_GONE) || !PassesFilter(so, IvfPendingWords(shape, tuple)))
 					continue;
 				float score = metric.Distance(state->query.data(), shape.in_run ? element : IvfPendingElement(tuple));
 				state->batch.push_back(Candidate{score, tuple->tid, true});
@@ -207,6 +229,8 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 			// the C++ part, under this page's lock (ivf_run.cpp).
 			for (uint32 i = 0; i < count; i++) {
 				IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
+				if (!PassesFilter(so, IvfTupleWords(meta, tuple)))
+					continue;
 				const uint8 *code = IvfTupleCode(index, meta, tuple, scratch, &so->index->hints);
 				vdb::RunCpp("ivf scan", [&] {
 					state->batch.push_back(Candidate{coder.Score(state->list_query, code), tuple->tid, false});
@@ -216,6 +240,8 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 			vdb::RunCpp("ivf scan", [&] {
 				for (uint32 i = 0; i < count; i++) {
 					IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
+					if (!PassesFilter(so, IvfTupleWords(meta, tuple)))
+						continue;
 					if (i + kPrefetchAhead < count)
 						PrefetchTuple(IvfPageTuple(page, meta, i + kPrefetchAhead), meta.tuple_size);
 					state->batch.push_back(
@@ -278,6 +304,8 @@ bool ProbeMore(IndexScanDesc scan) {
 		if (so->round_hits == 0)
 			return false;  // the frontier is past the radius
 		limit = uint32(state->list_order.size());
+	} else if (so->filtered) {
+		limit = uint32(state->list_order.size());  // on until the executor has its rows (top of this file)
 	} else {
 		if (so->settings->iterative_scan == IVF_ITERATIVE_OFF)
 			return false;
@@ -502,6 +530,8 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	}
 	so->range = VdbReadRange(scan->indexRelation, metric, scan->keyData, scan->numberOfKeys, state->query.data(),
 	                         !ordered);
+	so->unmatchable = !VdbFilterKeys(scan->indexRelation, scan->keyData, scan->numberOfKeys, state->filters);
+	so->filtered = !state->filters.empty();
 	// Re-ranked and flat scores are the metric's exact distances; the
 	// quantizers' estimates rank cosine by the inner product of unit vectors.
 	bool exact = RerankCount(scan) > 0 || vdb::IvfQuantizer(so->meta.quantizer) == vdb::IvfQuantizer::kFlat;
@@ -523,7 +553,7 @@ bool ivfgettuple(IndexScanDesc scan, ScanDirection direction) {
 		                errhint("Use ORDER BY the distance operator with a LIMIT, or a range operator such as <<->>.")));
 	if (!ScanDirectionIsForward(direction))
 		elog(ERROR, "ivf index scans only go forward");
-	if (so->bound == -INFINITY)  // a sphere that contains nothing
+	if (so->bound == -INFINITY || so->unmatchable)  // a sphere or a filter that contains nothing
 		return false;
 	IvfScanState *state = so->state;
 	for (;;) {
@@ -532,7 +562,7 @@ bool ivfgettuple(IndexScanDesc scan, ScanDirection direction) {
 			if (c.score > so->bound)
 				continue;
 			scan->xs_heaptid = c.tid;
-			scan->xs_recheck = so->range.active;
+			scan->xs_recheck = so->range.active || so->filtered;
 			scan->xs_recheckorderby = false;
 			return true;
 		}
