@@ -545,13 +545,14 @@ uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid
 IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+	int filter_columns = VdbFilterColumns(index);  // first: it names a misplaced vector column
 	VdbIndexMetric metric = VdbResolveIndexMetric(index);
 	IvfBuildOptions options = IvfGetOptions(index);
 	vdb::IvfQuantizer quantizer = CheckedQuantizer(index, metric, options);
-	// Checks the geometry and the columns before any work; the real
-	// metapage comes after training.
+	// Checks the geometry before any work; the real metapage comes after
+	// training.
 	IvfMetaPageData meta = IvfMakeMeta(metric, vdb::IvfQuantizer::kFlat, 1, uint32(VdbElementMetric(metric).bytes),
-	                                   VdbFilterColumns(index));
+	                                   filter_columns);
 
 	IvfBuildState *state = IvfNewTrainer(index, options.lists > 0 ? uint32(options.lists) : 0);
 
