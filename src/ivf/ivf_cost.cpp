@@ -7,12 +7,12 @@
 // most of the index. A range scan (no ORDER BY) probes at least one more
 // round of probes lists than it finds rows in: priced as two rounds.
 // Quals on filter columns (index/index_filter.h) leave only a fraction s
-// of the rows scored as candidates, and a filtered scan probes on, probes
-// lists at a time, until it has found the rows the query wants (k: the
-// LIMIT, else ivf.probes' worth of a list's rows): it reads about k / s
-// tuples, at least the unfiltered probes' and at most every one. So at
-// low selectivity a bitmap scan of the matching rows plus a sort, or a
-// sequential scan, wins.
+// of the rows scored as candidates, and a filtered scan probes on until it
+// has met the rows the query wants (k: the LIMIT, else probes' worth of a
+// list's rows) and probes - 1 lists past them (ivf_scan.cpp): priced as
+// about k / s tuples, at least the unfiltered probes' and at most every
+// one. So at low selectivity a bitmap scan of the matching rows plus a
+// sort, or a sequential scan, wins.
 #include "index/index_am.h"
 #include "ivf/ivf.h"
 

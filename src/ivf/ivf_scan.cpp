@@ -45,12 +45,18 @@
 // words before it is scored (or its code read from a run); a tuple that
 // fails is never a candidate, so it takes no place among the rows
 // returned. Since a probe reads whole lists, what low selectivity needs is
-// more lists: a filtered scan that runs out of candidates probes the next
-// `probes` lists in centroid order whatever iterative_scan and max_probes
-// say, up to every list, so it returns LIMIT rows whenever that many rows
-// match (later rounds in relaxed order, as iterative scans). Rows whose
-// words match but whose values do not (hash or signature collisions) are
-// dropped by the executor's recheck (xs_recheck).
+// more lists. An unfiltered scan finds its nearest rows in about the first
+// list and probes probes - 1 more around it; a filtered one keeps that
+// margin past the lists it took to meet its rows: before it returns its
+// r-th row it has probed the lists, in centroid order, in which it met r
+// passing list rows, plus probes - 1 more (FilteredTarget), whatever
+// iterative_scan and max_probes say, up to every list. So it returns
+// LIMIT rows whenever that many rows match, reads about k / s rows at
+// selectivity s, and its recall at low selectivity stays that of an
+// unfiltered scan (rows met in later lists join the remaining candidates:
+// relaxed order, as iterative scans). Rows whose words match but whose
+// values do not (hash or signature collisions) are dropped by the
+// executor's recheck (xs_recheck).
 #include "ivf/ivf.h"
 
 #include <algorithm>
@@ -88,6 +94,7 @@ struct IvfScanState {
 	std::vector<Candidate> ready;      // what gettuple returns next
 	std::vector<ItemPointerData> pending_tids;  // of the pending area, sorted
 	std::vector<vdb::FilterKey> filters;        // keys on filter columns
+	std::vector<size_t> met;  // filtered: list rows that passed, in all, after each probed list
 };
 
 struct IvfScanOpaque {
@@ -111,6 +118,7 @@ struct IvfScanOpaque {
 	bool reachable_only;  // list_order holds only the lists that can reach the sphere
 	bool filtered;        // the scan has keys on filter columns (state->filters)
 	bool unmatchable;     // a filter key no row can match: the scan returns nothing
+	uint64 returned;      // rows gettuple has returned
 };
 
 // Whether a tuple with these filter words may match the scan's filter keys.
@@ -217,6 +225,7 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 		vdb::RunCpp("ivf scan", [&] { batch.reserve(Max(2 * batch.capacity(), batch.size() + rows)); });
 	bool in_run = IvfCodeInRun(meta);
 	uint8 *scratch = in_run ? (uint8 *) palloc(meta.code_size) : NULL;
+	size_t start = batch.size();
 	while (BlockNumberIsValid(block)) {
 		CHECK_FOR_INTERRUPTS();
 		Buffer buffer = ReadListPage(index, so, block);
@@ -254,6 +263,11 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 	}
 	if (scratch != NULL)
 		pfree(scratch);
+	if (so->filtered)
+		vdb::RunCpp("ivf scan", [&] {
+			size_t before = state->met.empty() ? 0 : state->met.back();
+			state->met.push_back(before + (state->batch.size() - start));
+		});
 }
 
 bool KeepReachableLists(IvfScanOpaque *so);
@@ -322,6 +336,36 @@ bool ProbeMore(IndexScanDesc scan) {
 	for (; so->probed < end; so->probed++)
 		ProbeList(scan->indexRelation, so, state->list_order[so->probed]);
 	return true;
+}
+
+// How many lists a filtered scan (not a range scan) must have probed before
+// it returns its next row (the top of this file): those in which it met as
+// many passing list rows as it will then have returned, plus probes - 1;
+// while it has not met that many, the next probes lists. At most every list.
+uint32 FilteredTarget(const IvfScanOpaque *so) {
+	const std::vector<size_t> &met = so->state->met;
+	uint32 lists = uint32(so->state->list_order.size());
+	uint32 probes = uint32(Max(so->settings->probes, 1));
+	auto reached = std::lower_bound(met.begin(), met.end(), size_t(so->returned + 1));
+	uint32 target = reached == met.end() ? so->probed + probes : uint32(reached - met.begin()) + probes;
+	return Min(target, lists);
+}
+
+// Probes lists up to `target` in all, their candidates joining those not
+// yet returned (which go back to the batch, to be chosen again nearest
+// first).
+void ProbeTo(IndexScanDesc scan, uint32 target) {
+	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
+	IvfScanState *state = so->state;
+	vdb::RunCpp("ivf scan", [&] {
+		state->batch.erase(state->batch.begin(), state->batch.begin() + so->batch_next);
+		state->batch.insert(state->batch.end(), state->ready.begin() + so->ready_next, state->ready.end());
+		state->ready.clear();
+	});
+	so->batch_next = 0;
+	so->ready_next = 0;
+	for (; so->probed < target; so->probed++)
+		ProbeList(scan->indexRelation, so, state->list_order[so->probed]);
 }
 
 // The exact distance of a heap row to the query; false when the scan's
@@ -513,12 +557,14 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	if (orderbys != NULL && scan->numberOfOrderBys > 0)
 		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
 	so->probed = 0;
+	so->returned = 0;
 	so->started = false;
 	so->batch_next = 0;
 	so->ready_next = 0;
 	state->batch.clear();
 	state->ready.clear();
 	state->pending_tids.clear();
+	state->met.clear();
 	const vdb::ElementMetric &metric = so->index->coder.metric();
 	// ORDER BY distance to NULL orders nothing: any order is right, so scan
 	// from the zero vector, as pgvector does.
@@ -557,10 +603,18 @@ bool ivfgettuple(IndexScanDesc scan, ScanDirection direction) {
 		return false;
 	IvfScanState *state = so->state;
 	for (;;) {
+		if (so->filtered && so->started && !std::isfinite(so->bound)) {
+			uint32 target = FilteredTarget(so);
+			if (so->probed < target) {
+				ProbeTo(scan, target);
+				continue;
+			}
+		}
 		if (so->ready_next < state->ready.size()) {
 			const Candidate &c = state->ready[so->ready_next++];
 			if (c.score > so->bound)
 				continue;
+			so->returned++;
 			scan->xs_heaptid = c.tid;
 			scan->xs_recheck = so->range.active || so->filtered;
 			scan->xs_recheckorderby = false;
