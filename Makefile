@@ -29,6 +29,7 @@ SQL_PARTS_0_1_0 = \
 	src/ivf/ivf.sql
 SQL_PARTS_NEW = \
 	src/index/range.sql \
+	src/index/filter.sql \
 	src/worker/worker.sql \
 	src/consistency/consistency.sql \
 	src/history/history.sql \
@@ -40,7 +41,7 @@ SQL_PARTS = $(SQL_PARTS_0_1_0) $(SQL_PARTS_NEW)
 UPGRADE_HEAD = src/upgrade/0.1.0--$(EXTVERSION).sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check index_stats ttl ivf_compact ivf_rebalance hnsw_compact hnsw_pending ivf_pending parity range_search ivf_dims filter_hnsw filter_hnsw_plans distance_cost hybrid group_search
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check index_stats ttl ivf_compact ivf_rebalance hnsw_compact hnsw_pending ivf_pending parity range_search ivf_dims filter_hnsw filter_hnsw_plans filter_ivf filter_ivf_plans distance_cost hybrid group_search
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded

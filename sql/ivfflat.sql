@@ -126,6 +126,7 @@ SELECT try($$CREATE INDEX ON ivf_items USING ivfflat (v) WITH (lists = 0)$$);
 SELECT try($$CREATE INDEX ON ivf_items USING ivfflat (v) WITH (lists = 40000)$$);
 SELECT try($$CREATE INDEX ON ivf_items USING ivfflat (v) WITH (quantizer = 'sq8')$$);
 SELECT try($$CREATE INDEX ON ivf_items USING ivfflat (v vector_l1_ops)$$);
+-- A second vector column (filter columns follow the vector column: docs/ivf.md).
 SELECT try($$CREATE INDEX ON ivf_items USING ivfflat (v, h)$$);
 SELECT try($$SET ivfflat.probes = 0$$);
 SELECT try($$SET ivfflat.iterative_scan = strict_order$$);

@@ -170,7 +170,7 @@ VDB_FUNCTION(hnswhandler) {
 	am->amrescan = hnswrescan;
 	am->amgettuple = hnswgettuple;
 	am->amendscan = hnswendscan;
-	// Filter columns follow the vector column (hnsw/hnsw_filter.h).
+	// Filter columns follow the vector column (index/index_filter.h).
 	am->amcanmulticol = true;
 	am->amsearcharray = true;
 	PG_RETURN_POINTER(am);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/element/per_vector_sq8.h"
-#include "core/hnsw/filter.h"
+#include "core/filter.h"
 #include "core/hnsw/graph.h"
 #include "core/hnsw/node_check.h"
 #include "core/hnsw/reachability.h"
@@ -118,7 +118,7 @@ HnswMetaPageData HnswEditMeta(Relation index, Change change) {
 	return meta;
 }
 // A metapage for a new index, with no nodes.
-// filter_columns: hnsw_filter.h.
+// filter_columns: index/index_filter.h.
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer,
                   int filter_columns);
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
@@ -193,7 +193,7 @@ struct HnswPageGraph {
 	void *scratch;  // element_bytes, for vectors that span pages
 	HnswBufferHints *hints;
 
-	const std::vector<vdb::FilterKey> *filters = nullptr;  // a filtered scan's keys (hnsw_filter.h)
+	const std::vector<vdb::FilterKey> *filters = nullptr;  // a filtered scan's keys (index/index_filter.h)
 	uint64 *words = nullptr;                               // room for meta->filter_columns words
 
 	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *query, id, scratch, hints); }
@@ -263,7 +263,7 @@ size_t HnswRelinkUnreached(Relation index, uint32 from, int from_level, const st
 // out of memory). Takes the graph write lock itself. `pending` appends it
 // to the pending area, unlinked (fastupdate), as does any insert while that
 // area is not empty.
-// `filters`: its filter words (hnsw_filter.h), NULL when the index has none.
+// `filters`: its filter words (index/index_filter.h), NULL when the index has none.
 void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending = false,
                        const uint64 *filters = NULL);
 // Links the first pending node into the graph and takes it out of the

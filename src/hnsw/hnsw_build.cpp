@@ -33,7 +33,7 @@
 // With no workers the leader adds rows in heap order with levels from the
 // seed and links alone, so the graph depends only on the seed.
 #include "hnsw/hnsw.h"
-#include "hnsw/hnsw_filter.h"
+#include "index/index_filter.h"
 
 #include "core/hnsw/graph.h"
 #include "index/index_progress.h"
@@ -66,7 +66,7 @@ struct HnswBuildShared {
 	pg_atomic_uint32 full;     // someone found the arena full
 };
 
-// kChunkFilters: each node's filter words (hnsw_filter.h), by id.
+// kChunkFilters: each node's filter words (index/index_filter.h), by id.
 enum HnswChunk { kChunkShared, kChunkGraph, kChunkTids, kChunkUpperUse, kChunkFilters, kChunks };
 static_assert(kChunks <= kVdbMaxParallelChunks, "the parallel build has room for every chunk");
 
@@ -275,7 +275,7 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		return;
 	uint32 words = state->shared->meta.filter_columns;
 	uint64 filters[INDEX_MAX_KEYS];
-	HnswFilterWords(index, words, values, isnull, filters);
+	VdbFilterWords(index, words, values, isnull, filters);
 	state->index_tuples++;
 	uint64 indexed = pg_atomic_add_fetch_u64(&state->shared->indexed, 1);
 	if (state->leader && (int64(state->index_tuples) & 1023) == 0)
@@ -405,7 +405,7 @@ extern "C" PGDLLEXPORT void vdb_hnsw_build_worker_main(dsm_segment *segment, shm
 IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
-	int filter_columns = HnswFilterColumns(index);
+	int filter_columns = VdbFilterColumns(index);
 	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 	vdb::ElementMetric element_metric = VdbElementMetric(metric);
@@ -468,7 +468,7 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 // The init fork of an unlogged index: a metapage with no nodes, WAL-logged
 // so that a standby or crash recovery can recreate the empty index.
 void hnswbuildempty(Relation index) {
-	int filter_columns = HnswFilterColumns(index);
+	int filter_columns = VdbFilterColumns(index);
 	VdbIndexMetric metric = VdbResolveIndexMetric(index, true);
 	HnswOptions options = HnswGetOptions(index);
 	Buffer meta = VdbNewBuffer(index, INIT_FORKNUM);

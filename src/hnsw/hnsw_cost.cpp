@@ -8,7 +8,7 @@
 // (WHERE embedding <<->> sphere(q, r) alone) visits about 2m nodes for each
 // of max(ef_search, four times the rows the sphere is estimated to hold): its
 // rounds double ef until three quarters of one are past the radius. Quals
-// on filter columns (hnsw_filter.h) make the walk measure about ef / s
+// on filter columns (index/index_filter.h) make the walk measure about ef / s
 // nodes (s: their selectivity) to find ef that pass, at least the
 // unfiltered 2m * ef and at most its budget (max(hnsw.max_scan_tuples,
 // 2m * ef)), so at low selectivity a bitmap scan on another index plus a

@@ -24,7 +24,7 @@
 // list), the build's linker (core/hnsw/link.h) over the pages
 // (hnsw_link.h); then make sure one of them still links to the node
 // (hnsw_reach.cpp).
-#include "hnsw/hnsw_filter.h"
+#include "index/index_filter.h"
 #include "hnsw/hnsw_link.h"
 
 #include <cmath>
@@ -438,7 +438,7 @@ bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_ti
 	vdb::ElementMetric metric = HnswMetric(meta);
 	char *element = (char *) palloc(metric.bytes);
 	uint64 filters[INDEX_MAX_KEYS];
-	HnswFilterWords(index, meta.filter_columns, values, isnull, filters);
+	VdbFilterWords(index, meta.filter_columns, values, isnull, filters);
 	VdbPendingOptions options = VdbGetPendingOptions(index, offsetof(HnswOptions, pending));
 	if (VdbDatumToElement(index, metric, values[0], element))
 		HnswInsertElement(index, element, heap_tid, options.fastupdate, filters);

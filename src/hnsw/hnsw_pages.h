@@ -30,7 +30,7 @@
 // the pending area, which scans search exactly and merges link into the
 // graph (see hnsw_pending.cpp). Indexes made before it have a zero there.
 //
-// An index with filter columns (hnsw_filter.h) appends each node's filter
+// An index with filter columns (index/index_filter.h) appends each node's filter
 // words to its element in the stream, so every path that writes or moves
 // an element (build, insert, pending append, compaction) carries them, and
 // the geometry only sees a longer element. Without filter columns the
@@ -93,7 +93,7 @@ struct HnswMetaPageData {
 	uint16 m;
 	uint16 ef_construction;
 	uint8 quantizer;  // HNSW_QUANTIZER_*: how elements are stored
-	// Filter columns (hnsw_filter.h): each stream element is followed by one
+	// Filter columns (index/index_filter.h): each stream element is followed by one
 	// 64-bit word per filter column, counted in geometry.element_bytes. 0 on
 	// indexes made before them (this byte was unused, always 0).
 	uint8 filter_columns;

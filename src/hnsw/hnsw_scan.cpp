@@ -48,7 +48,7 @@
 // returns every row it can find), not the memory limit. Every row a range
 // scan returns is rechecked by the executor (xs_recheck).
 //
-// Filter columns (hnsw_filter.h): their keys are tested on each node's
+// Filter columns (index/index_filter.h): their keys are tested on each node's
 // filter words during the walk (vdb::SearchLayerFiltered): a failing node
 // guides the search but is never a result, nor counted against ef, and
 // failing pending nodes are left out. The words are lossy (hashes, label
@@ -61,7 +61,7 @@
 #include <unordered_set>
 
 #include "consistency/consistency.h"
-#include "hnsw/hnsw_filter.h"
+#include "index/index_filter.h"
 #include "index/index_range.h"
 #include "pg/cpp_boundary.h"
 
@@ -87,7 +87,7 @@ struct ScanBuffers {
 	std::vector<vdb::Candidate> pending;  // every pending node, nearest first
 	std::vector<uint8_t> query;  // as the metric compares it
 	std::vector<uint8_t> spill;  // a stored element that spans pages
-	std::vector<vdb::FilterKey> filters;  // keys on filter columns (hnsw_filter.h)
+	std::vector<vdb::FilterKey> filters;  // keys on filter columns (index/index_filter.h)
 	std::vector<uint64_t> words;          // one node's filter words
 	HnswBufferHints hints;
 };
@@ -124,7 +124,7 @@ struct HnswScanOpaque {
 	size_t visited;        // nodes taken, for hnsw.max_scan_tuples
 	float last_distance;   // of the last node returned
 	VdbRange range;        // the scan's range keys
-	bool filtered;         // the scan has keys on filter columns (hnsw/hnsw_filter.h)
+	bool filtered;         // the scan has keys on filter columns (index/index_filter.h)
 	bool unmatchable;      // one of them matches no row
 	float bound;           // nodes farther than this are not returned (INFINITY: no bound)
 };
@@ -291,7 +291,7 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 	}
 	so->range = VdbReadRange(scan->indexRelation, so->metric, scan->keyData, scan->numberOfKeys, query, !ordered);
 	so->query = HnswPrepareQuery(so->meta, so->metric, query);
-	so->unmatchable = !HnswFilterKeys(scan->indexRelation, scan->keyData, scan->numberOfKeys, so->state->filters);
+	so->unmatchable = !VdbFilterKeys(scan->indexRelation, scan->keyData, scan->numberOfKeys, so->state->filters);
 	so->filtered = !so->state->filters.empty();
 	// sq8 distances are to reconstructions: ordering and the range bound
 	// both use lower bounds of the operator's value.

@@ -2,10 +2,10 @@
 // CLASS checks in tests). A vector family: every operator is an ORDER BY
 // operator at strategy 1 or a range search operator (<<->> etc.) at
 // strategy 2, and the family has the distance function (support 1). A
-// filter family (hnsw/hnsw_filter.h): search operators at strategies 3 to
+// filter family (index/index_filter.h): search operators at strategies 3 to
 // 5 only, and no support function.
 #include "hnsw/hnsw.h"
-#include "hnsw/hnsw_filter.h"
+#include "index/index_filter.h"
 #include "index/index_range.h"
 
 extern "C" {
@@ -45,7 +45,7 @@ bool hnswvalidate(Oid opclass) {
 		Form_pg_amop op = (Form_pg_amop) GETSTRUCT(&ops->members[i]->tuple);
 		bool order = op->amopstrategy == 1 && op->amoppurpose == AMOP_ORDER;
 		bool range = op->amopstrategy == VDB_RANGE_STRATEGY && op->amoppurpose == AMOP_SEARCH;
-		bool filter = HnswIsFilterStrategy(op->amopstrategy) && op->amoppurpose == AMOP_SEARCH;
+		bool filter = VdbIsFilterStrategy(op->amopstrategy) && op->amoppurpose == AMOP_SEARCH;
 		has_filter |= filter;
 		has_vector_op |= order || range;
 		if (!order && !range && !filter) {

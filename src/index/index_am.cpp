@@ -44,7 +44,7 @@ bool VdbPriceOutUnordered(IndexPath *path, Cost *startup_cost, Cost *total_cost,
 	if (path->indexorderbys != NIL)
 		return false;
 	// A range condition is a clause on the vector column, the first; one on
-	// a filter column (hnsw/hnsw_filter.h) alone gives no order to walk by.
+	// a filter column (index/index_filter.h) alone gives no order to walk by.
 	ListCell *lc;
 	foreach (lc, path->indexclauses)
 		if (((IndexClause *) lfirst(lc))->indexcol == 0)

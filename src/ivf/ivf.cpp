@@ -144,6 +144,9 @@ IndexAmRoutine *MakeRoutine(amoptions_function options) {
 	am->amrescan = ivfrescan;
 	am->amgettuple = ivfgettuple;
 	am->amendscan = ivfendscan;
+	// Filter columns follow the vector column (index/index_filter.h).
+	am->amcanmulticol = true;
+	am->amsearcharray = true;
 	return am;
 }
 

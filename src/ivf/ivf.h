@@ -139,9 +139,10 @@ const IvfMetaPageData &IvfTrain(IvfBuildState *state, vdb::IvfQuantizer quantize
 const std::vector<uint8_t> &IvfTrainedState(const IvfBuildState *state);
 struct IvfCentroids;
 const IvfCentroids &IvfTrainedCentroids(const IvfBuildState *state);
-// Encodes a prepared element as a list tuple of the trained lists; returns
-// its list.
-uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid, uint8 *tuple);
+// Encodes a prepared element as a whole list tuple of the trained lists,
+// with its filter words (meta.filter_columns of them); returns its list.
+uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid, const uint64 *words,
+                      uint8 *tuple);
 
 // --- ivf_pending.cpp: the pending area (fastupdate; docs/ivf.md, "Fast
 // ingest") ---
@@ -149,15 +150,19 @@ uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid
 // Where the parts of a pending page lie for elements of `element_bytes`.
 struct IvfPendingShape {
 	uint32 element_bytes;
-	uint32 stride;  // of a tuple: IvfTupleHeader, then the element or its IvfRunRef
+	uint32 words;   // filter words of a tuple (meta.filter_columns)
+	uint32 stride;  // of a tuple: IvfTupleHeader, the element or its IvfRunRef, the words
 	uint32 per_page;
 	bool in_run;  // the element is too long for a page: tuples hold IvfRunRefs
 };
-IvfPendingShape IvfPendingShapeOf(uint32 element_bytes);
+IvfPendingShape IvfPendingShapeOf(uint32 element_bytes, uint32 filter_columns);
 inline IvfTupleHeader *IvfPendingTuple(Page page, const IvfPendingShape &shape, uint32 i) {
 	return (IvfTupleHeader *) ((char *) page + IVF_DATA_START + i * shape.stride);
 }
 inline const void *IvfPendingElement(const IvfTupleHeader *tuple) { return tuple + 1; }
+inline uint64 *IvfPendingWords(const IvfPendingShape &shape, const IvfTupleHeader *tuple) {
+	return (uint64 *) ((char *) tuple + shape.stride - 8 * shape.words);
+}
 // A pending tuple's element: in place, or read from its run into scratch
 // (shape.element_bytes). The caller holds the tuple's page locked.
 const void *IvfPendingElementOf(Relation index, const IvfPendingShape &shape, const IvfTupleHeader *tuple,
@@ -175,9 +180,11 @@ struct IvfPendingSlot {
 };
 
 VdbPendingOptions IvfGetPendingOptions(Relation index);
-// Appends a row's element (the column's encoding, unquantized) to the
-// pending area: one WAL record. Returns the area's pages after it.
-uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointer tid, const void *element);
+// Appends a row's element (the column's encoding, unquantized) and its
+// filter words to the pending area: one WAL record. Returns the area's
+// pages after it.
+uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointer tid, const void *element,
+                        const uint64 *words);
 // Calls visit on every page of the pending area in chain order, the page
 // locked in lock_mode; a page detached meanwhile sends the walk back to the
 // metapage's head, past every page visited already.
@@ -294,9 +301,10 @@ void IvfInitDataPage(Page page);
 // record flags it IVF_PENDING_GONE (the row leaves the area as it enters the
 // list; from->moved); if VACUUM flagged it first, nothing is added.
 // `fits`: whether the code fits the quantizer's range (IvfEncodeRow); the
-// rows that do not are counted (ivf_pages.h).
+// rows that do not are counted (ivf_pages.h). `words`: the row's filter
+// words (meta.filter_columns of them).
 bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code,
-                    bool fits, IvfPendingSlot *from = NULL);
+                    const uint64 *words, bool fits, IvfPendingSlot *from = NULL);
 // An insert's or a merge's row for the state's lists: the nearest list,
 // returned, and the code against its centroid; *fits as IvfCoder::Encode.
 uint32 IvfEncodeRow(const IvfIndexState *state, const char *element, uint8 *code, bool *fits);
@@ -305,6 +313,7 @@ uint32 IvfEncodeRow(const IvfIndexState *state, const char *element, uint8 *code
 // and has registered, keeping the pending area's fields as they are there.
 void IvfWriteLayout(Page meta_page, const IvfMetaPageData &layout);
 
-// The metapage for an index of `lists` lists, zero bytes of state.
+// The metapage for an index of `lists` lists and `filter_columns` filter
+// columns (VdbFilterColumns), zero bytes of state.
 IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quantizer, uint32 lists,
-                            uint32 code_size);
+                            uint32 code_size, int filter_columns);

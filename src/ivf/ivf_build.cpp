@@ -22,6 +22,7 @@
 
 #include "core/ivf/kmeans.h"
 #include "core/ivf/list_count.h"
+#include "index/index_filter.h"
 #include "index/index_progress.h"
 #include "index/parallel_build.h"
 #include "pg/cpp_boundary.h"
@@ -138,7 +139,7 @@ void FlushLists(IvfBuildState *state) {
 	const IvfMetaPageData &meta = state->meta;
 	for (uint32 list = 0; list < meta.lists; list++) {
 		std::vector<uint8_t> &tuples = m->pending[list];
-		uint32 whole = IvfCodeTupleSize(meta.code_size);
+		uint32 whole = IvfWholeTupleSize(meta);
 		size_t count = tuples.size() / whole;
 		for (size_t done = 0; done < count;) {
 			CHECK_FOR_INTERRUPTS();
@@ -175,14 +176,15 @@ void FlushLists(IvfBuildState *state) {
 	VdbProgressPhase(IVF_PHASE_ASSIGN);
 }
 
-// Assigns a converted element to its nearest list and encodes it as a list
-// tuple; returns the list.
-uint32 EncodeRow(IvfBuildState *state, ItemPointer tid, uint8 *tuple_bytes) {
+// Assigns a converted element to its nearest list and encodes it as a whole
+// list tuple with its filter words; returns the list.
+uint32 EncodeRow(IvfBuildState *state, ItemPointer tid, const uint64 *words, uint8 *tuple_bytes) {
 	IvfBuildMemory *m = state->memory;
 	const IvfMetaPageData &meta = state->meta;
 	uint32 list = IvfNearestList(state->metric, m->centroids, meta.lists, state->element);
 	IvfTupleHeader *tuple = (IvfTupleHeader *) tuple_bytes;
 	tuple->tid = *tid;
+	memcpy(IvfWholeTupleWords(meta, tuple), words, 8 * size_t(meta.filter_columns));
 	vdb::RunCpp("ivf build", [&] {
 		const float *centroid = m->centroids.floats.empty() ? NULL : &m->centroids.floats[size_t(list) * meta.dims];
 		m->coder.Encode(state->element, centroid, IVF_TUPLE_CODE(tuple));
@@ -198,12 +200,12 @@ void AddPending(IvfBuildState *state, uint32 list, const uint8 *tuple) {
 		elog(ERROR, "ivf build received list %u of %u", list, meta.lists);
 	vdb::RunCpp("ivf build", [&] {
 		std::vector<uint8_t> &tuples = state->memory->pending[list];
-		tuples.insert(tuples.end(), tuple, tuple + IvfCodeTupleSize(meta.code_size));
+		tuples.insert(tuples.end(), tuple, tuple + IvfWholeTupleSize(meta));
 	});
 	state->index_tuples++;
 	if ((int64(state->index_tuples) & 1023) == 0)
 		VdbProgressTuplesDone(int64(state->index_tuples));
-	state->pending_bytes += IvfCodeTupleSize(meta.code_size);
+	state->pending_bytes += IvfWholeTupleSize(meta);
 	if (state->pending_bytes > state->budget)
 		FlushLists(state);
 }
@@ -220,7 +222,7 @@ void DrainQueues(IvfBuildState *state, bool wait) {
 			void *data;
 			shm_mq_result result;
 			while ((result = shm_mq_receive(state->queues[i], &bytes, &data, true)) == SHM_MQ_SUCCESS) {
-				if (bytes != sizeof(uint32) + IvfCodeTupleSize(state->meta.code_size))
+				if (bytes != sizeof(uint32) + IvfWholeTupleSize(state->meta))
 					elog(ERROR, "ivf build received a message of %zu bytes", bytes);
 				uint32 list;
 				memcpy(&list, data, sizeof list);
@@ -245,7 +247,9 @@ void DrainQueues(IvfBuildState *state, bool wait) {
 void AssignCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg) {
 	IvfBuildState *state = (IvfBuildState *) arg;
 	if (!isnull[0] && VdbDatumToElement(index, state->metric, values[0], state->element)) {
-		uint32 list = EncodeRow(state, tid, state->message + sizeof(uint32));
+		uint64 words[INDEX_MAX_KEYS];
+		VdbFilterWords(index, state->meta.filter_columns, values, isnull, words);
+		uint32 list = EncodeRow(state, tid, words, state->message + sizeof(uint32));
 		AddPending(state, list, state->message + sizeof(uint32));
 	}
 	DrainQueues(state, false);
@@ -256,9 +260,11 @@ void WorkerAssignCallback(Relation index, ItemPointer tid, Datum *values, bool *
 	IvfBuildState *state = (IvfBuildState *) arg;
 	if (isnull[0] || !VdbDatumToElement(index, state->metric, values[0], state->element))
 		return;
-	uint32 list = EncodeRow(state, tid, state->message + sizeof(uint32));
+	uint64 words[INDEX_MAX_KEYS];
+	VdbFilterWords(index, state->meta.filter_columns, values, isnull, words);
+	uint32 list = EncodeRow(state, tid, words, state->message + sizeof(uint32));
 	memcpy(state->message, &list, sizeof list);
-	if (shm_mq_send(state->send, sizeof(uint32) + IvfCodeTupleSize(state->meta.code_size), state->message, false,
+	if (shm_mq_send(state->send, sizeof(uint32) + IvfWholeTupleSize(state->meta), state->message, false,
 	                true) !=
 	    SHM_MQ_SUCCESS)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("ivf build leader stopped receiving")));
@@ -409,7 +415,7 @@ IvfBuildState *NewBuildState(Relation index, const vdb::ElementMetric &metric) {
 
 // Bytes of one worker's queue: room for many tuples of any size.
 Size QueueBytes(const IvfMetaPageData &meta) {
-	return Max(Size(1) << 20, Size(64) * MAXALIGN(sizeof(uint32) + IvfCodeTupleSize(meta.code_size) + sizeof(Size)));
+	return Max(Size(1) << 20, Size(64) * MAXALIGN(sizeof(uint32) + IvfWholeTupleSize(meta) + sizeof(Size)));
 }
 
 // The assign pass over the whole heap, by the leader and any workers.
@@ -443,7 +449,7 @@ void AssignAll(IvfBuildState *state, Relation heap, IndexInfo *info, vdb::IvfQua
 		}
 	}
 
-	state->message = (uint8 *) palloc0(sizeof(uint32) + IvfCodeTupleSize(meta.code_size));
+	state->message = (uint8 *) palloc0(sizeof(uint32) + IvfWholeTupleSize(meta));
 	TableScanDesc scan = VdbParallelLaunch(build, heap, IvfIsFlatAm(state->index) ? "ivfflat" : "ivf");
 	VDB_FAULT_POINT("ivf-build-launched");
 	state->queue_count = build->workers;
@@ -517,7 +523,7 @@ void IvfSampleElement(IvfBuildState *state, const char *element) {
 const IvfMetaPageData &IvfTrain(IvfBuildState *state, vdb::IvfQuantizer quantizer, uint32 lists) {
 	lists = Train(state, IvfGetOptions(state->index), lists, quantizer);
 	state->meta = IvfMakeMeta(VdbResolveIndexMetric(state->index), quantizer, lists,
-	                          uint32(state->memory->coder.code_size()));
+	                          uint32(state->memory->coder.code_size()), VdbFilterColumns(state->index));
 	state->meta.state_bytes =
 		IvfStateBytes(state->meta, state->memory->coder_bytes.size(), state->metric.bytes);
 	return state->meta;
@@ -531,19 +537,23 @@ const IvfCentroids &IvfTrainedCentroids(const IvfBuildState *state) {
 	return state->memory->centroids;
 }
 
-uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid, uint8 *tuple) {
+uint32 IvfEncodeTuple(IvfBuildState *state, const char *element, ItemPointer tid, const uint64 *words,
+                      uint8 *tuple) {
 	memcpy(state->element, element, state->metric.bytes);
-	return EncodeRow(state, tid, tuple);
+	return EncodeRow(state, tid, words, tuple);
 }
 
 IndexBuildResult *ivfbuild(Relation heap, Relation index, IndexInfo *info) {
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+	int filter_columns = VdbFilterColumns(index);  // first: it names a misplaced vector column
 	VdbIndexMetric metric = VdbResolveIndexMetric(index);
 	IvfBuildOptions options = IvfGetOptions(index);
 	vdb::IvfQuantizer quantizer = CheckedQuantizer(index, metric, options);
-	// Checks the geometry before any work; the real metapage comes after training.
-	IvfMetaPageData meta = IvfMakeMeta(metric, vdb::IvfQuantizer::kFlat, 1, uint32(VdbElementMetric(metric).bytes));
+	// Checks the geometry before any work; the real metapage comes after
+	// training.
+	IvfMetaPageData meta = IvfMakeMeta(metric, vdb::IvfQuantizer::kFlat, 1, uint32(VdbElementMetric(metric).bytes),
+	                                   filter_columns);
 
 	IvfBuildState *state = IvfNewTrainer(index, options.lists > 0 ? uint32(options.lists) : 0);
 
@@ -606,7 +616,7 @@ extern "C" PGDLLEXPORT void vdb_ivf_build_worker_main(dsm_segment *segment, shm_
 		memcpy(m->centroids.floats.data(), centroids + elements, floats * sizeof(float));
 	});
 	RaiseStatus(failure, "ivf build worker");
-	state->message = (uint8 *) palloc0(sizeof(uint32) + IvfCodeTupleSize(shared->meta.code_size));
+	state->message = (uint8 *) palloc0(sizeof(uint32) + IvfWholeTupleSize(shared->meta));
 	shm_mq *mq = (shm_mq *) ((char *) worker.chunks[kChunkQueues] + size_t(ParallelWorkerNumber) * shared->queue_bytes);
 	shm_mq_set_sender(mq, MyProc);
 	state->send = shm_mq_attach(mq, segment, NULL);
@@ -622,7 +632,8 @@ extern "C" PGDLLEXPORT void vdb_ivf_build_worker_main(dsm_segment *segment, shm_
 // a valid (if slow) index for the rows inserted after a crash reset it.
 void ivfbuildempty(Relation index) {
 	VdbIndexMetric metric = VdbResolveIndexMetric(index);
-	IvfMetaPageData meta = IvfMakeMeta(metric, vdb::IvfQuantizer::kFlat, 1, uint32(VdbElementMetric(metric).bytes));
+	IvfMetaPageData meta = IvfMakeMeta(metric, vdb::IvfQuantizer::kFlat, 1, uint32(VdbElementMetric(metric).bytes),
+	                                   VdbFilterColumns(index));
 	// A centroid too long for its entry lies in the state pages: zeros, as
 	// in an entry.
 	meta.state_bytes = IvfStateBytes(meta, 0, VdbElementMetric(metric).bytes);

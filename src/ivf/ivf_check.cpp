@@ -141,7 +141,7 @@ void PendingCorrupted(Relation index, BlockNumber block, const char *what, uint3
 
 void CheckPending(Check &c, const vdb::ElementMetric &metric) {
 	IvfMetaPageData meta = IvfReadMeta(c.index);  // fresh: the area's fields change
-	IvfPendingShape shape = IvfPendingShapeOf(uint32(metric.bytes));
+	IvfPendingShape shape = IvfPendingShapeOf(uint32(metric.bytes), meta.filter_columns);
 	if (meta.pending_head == 0) {
 		if (meta.pending_tail != 0 || meta.pending_pages != 0)
 			PendingCorrupted(c.index, 0, "empty area with pages counted", meta.pending_pages);

@@ -18,6 +18,7 @@
 // pending_list_limit merges it, unless another merge is under way.
 #include "ivf/ivf.h"
 
+#include "index/index_filter.h"
 #include "pg/cpp_boundary.h"
 #include "pg/fault.h"
 
@@ -25,12 +26,17 @@ bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid
                IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo *info) {
 	if (isnull[0])
 		return false;
+	// The filter words (index/index_filter.h) go with the row wherever it goes.
+	uint64 words[INDEX_MAX_KEYS];
+	uint32 filter_columns = IvfGetIndexState(index)->meta.filter_columns;
+	VdbFilterWords(index, int(filter_columns), values, isnull, words);
 	VdbPendingOptions options = IvfGetPendingOptions(index);
 	if (options.fastupdate) {
 		const vdb::ElementMetric &metric = IvfGetIndexState(index)->coder.metric();
 		char *element = (char *) palloc(metric.bytes);
 		if (VdbDatumToElement(index, metric, values[0], element)) {
-			uint32 pages = IvfAppendPending(index, IvfPendingShapeOf(uint32(metric.bytes)), heap_tid, element);
+			uint32 pages =
+			    IvfAppendPending(index, IvfPendingShapeOf(uint32(metric.bytes), filter_columns), heap_tid, element, words);
 			VDB_FAULT_POINT("ivf-insert");
 			if (uint64(pages) * (BLCKSZ / 1024) > uint64(options.pending_list_limit))
 				IvfMergePending(index, false);
@@ -49,7 +55,7 @@ bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid
 		if (indexed) {
 			bool fits;
 			uint32 list = IvfEncodeRow(state, element, code, &fits);
-			current = IvfAppendTuple(index, meta, list, heap_tid, code, fits);
+			current = IvfAppendTuple(index, meta, list, heap_tid, code, words, fits);
 		}
 		pfree(element);
 		pfree(code);

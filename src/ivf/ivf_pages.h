@@ -7,10 +7,11 @@
 //                      consecutive blocks from centroid_start;
 //                      opaque aux: rows inserted since training (see flags)
 //   data pages         chained per list: IvfDataHeader, then fixed-size tuples
-//                      (heap TID, code) packed from the start
+//                      (heap TID, code, filter words) packed from the start
 //   pending pages      the pending area (fastupdate, ivf_pending.cpp): one
 //                      chain from the metapage, IvfDataHeader, then
-//                      fixed-size tuples (heap TID, flags, raw element)
+//                      fixed-size tuples (heap TID, flags, raw element,
+//                      filter words)
 //   run pages          an element run: one code or pending element too long
 //                      for a tuple on a page (16,000 float32 dimensions:
 //                      64,000 bytes), laid end to end over consecutive
@@ -62,7 +63,10 @@ struct IvfMetaPageData {
 	uint8 element_type;  // vdb::ElementType
 	uint8 metric_kind;   // vdb::MetricKind
 	uint8 quantizer;     // vdb::IvfQuantizer
-	uint8 unused;
+	// Filter columns (index/index_filter.h): each list and pending tuple
+	// ends with one 64-bit word per column (IvfTupleWords). This byte was
+	// written 0 before filter columns existed, so an older index reads none.
+	uint8 filter_columns;
 	uint32 lists;
 	uint32 code_size;         // bytes of one code
 	uint32 tuple_size;        // stride of a tuple on a data page
@@ -144,9 +148,22 @@ inline IvfTupleHeader *IvfPageTuple(Page page, const IvfMetaPageData &meta, uint
 	return (IvfTupleHeader *) ((char *) page + IVF_DATA_START + i * meta.tuple_size);
 }
 
-// The size of a list tuple with its code in place: in memory (builds and
-// rewrites handle whole tuples), and on a page unless IvfCodeInRun.
+// The size of a tuple's header and its code (or element, or run ref) in
+// place; the filter words, 8 bytes each, follow.
 inline uint32 IvfCodeTupleSize(uint32 code_size) { return uint32(sizeof(IvfTupleHeader) + TYPEALIGN(8, code_size)); }
-inline bool IvfCodeInRun(const IvfMetaPageData &meta) { return IvfCodeTupleSize(meta.code_size) > IVF_DATA_CAPACITY; }
+// A whole list tuple, its code in place: in memory (builds and rewrites
+// handle whole tuples), and on a page unless IvfCodeInRun.
+inline uint32 IvfWholeTupleSize(const IvfMetaPageData &meta) {
+	return IvfCodeTupleSize(meta.code_size) + 8 * uint32(meta.filter_columns);
+}
+inline bool IvfCodeInRun(const IvfMetaPageData &meta) { return IvfWholeTupleSize(meta) > IVF_DATA_CAPACITY; }
+// The filter words of a list tuple on a page (they end it: meta.tuple_size
+// is the code's or ref's part plus the words) and of a whole tuple.
+inline uint64 *IvfTupleWords(const IvfMetaPageData &meta, const IvfTupleHeader *tuple) {
+	return (uint64 *) ((char *) tuple + meta.tuple_size - 8 * uint32(meta.filter_columns));
+}
+inline uint64 *IvfWholeTupleWords(const IvfMetaPageData &meta, const IvfTupleHeader *whole) {
+	return (uint64 *) ((char *) whole + IvfCodeTupleSize(meta.code_size));
+}
 inline bool IvfCentroidsInState(const IvfMetaPageData &meta) { return meta.entry_size == sizeof(IvfListEntry); }
 inline const IvfRunRef *IvfTupleRun(const IvfTupleHeader *tuple) { return (const IvfRunRef *) (tuple + 1); }

@@ -110,11 +110,11 @@ bool AllGone(Page page, const IvfPendingShape &shape) {
 // encoded again for the new lists (*state reloaded). Whether it moved (not
 // when VACUUM flagged it first).
 bool MergeRow(Relation index, const IvfIndexState **state, IvfPendingSlot *from, ItemPointer tid,
-              const char *element, uint8 *code) {
+              const char *element, const uint64 *words, uint8 *code) {
 	for (;;) {
 		bool fits;
 		uint32 list = IvfEncodeRow(*state, element, code, &fits);
-		if (IvfAppendTuple(index, (*state)->meta, list, tid, code, fits, from))
+		if (IvfAppendTuple(index, (*state)->meta, list, tid, code, words, fits, from))
 			return from->moved;
 		// A rebalance keeps the tuple size (ivf_rebalance.cpp), so `code`
 		// still fits.
@@ -147,9 +147,11 @@ int64 MergePage(Relation index, const IvfIndexState **state, const IvfPendingSha
 		const void *stored = IvfPendingElementOf(index, shape, tuple, element);
 		if (stored != element)
 			memcpy(element, stored, shape.element_bytes);
+		uint64 words[INDEX_MAX_KEYS];
+		memcpy(words, IvfPendingWords(shape, tuple), 8 * size_t(shape.words));
 		UnlockReleaseBuffer(buffer);
 		IvfPendingSlot from{block, slot, &shape, false};
-		if (MergeRow(index, state, &from, &tid, element, code))
+		if (MergeRow(index, state, &from, &tid, element, words, code))
 			merged++;
 		VDB_FAULT_POINT("ivf-merge-tuple");
 	}
@@ -171,11 +173,12 @@ int64 MergePage(Relation index, const IvfIndexState **state, const IvfPendingSha
 
 }  // namespace
 
-IvfPendingShape IvfPendingShapeOf(uint32 element_bytes) {
+IvfPendingShape IvfPendingShapeOf(uint32 element_bytes, uint32 filter_columns) {
 	IvfPendingShape shape;
 	shape.element_bytes = element_bytes;
-	shape.in_run = IvfCodeTupleSize(element_bytes) > IVF_DATA_CAPACITY;
-	shape.stride = IvfCodeTupleSize(shape.in_run ? sizeof(IvfRunRef) : element_bytes);
+	shape.words = filter_columns;
+	shape.in_run = IvfCodeTupleSize(element_bytes) + 8 * filter_columns > IVF_DATA_CAPACITY;
+	shape.stride = IvfCodeTupleSize(shape.in_run ? sizeof(IvfRunRef) : element_bytes) + 8 * filter_columns;
 	shape.per_page = IVF_DATA_CAPACITY / shape.stride;
 	return shape;
 }
@@ -197,7 +200,8 @@ void IvfLockMerges(Relation index, LOCKMODE mode) { LockPage(index, IVF_MERGE_LO
 
 void IvfUnlockMerges(Relation index, LOCKMODE mode) { UnlockPage(index, IVF_MERGE_LOCK_BLKNO, mode); }
 
-uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointer tid, const void *element) {
+uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointer tid, const void *element,
+                        const uint64 *words) {
 	// An element that spans pages goes to its run first (ivf_run.cpp).
 	IvfRunRef run;
 	if (shape.in_run) {
@@ -239,6 +243,7 @@ uint32 IvfAppendPending(Relation index, const IvfPendingShape &shape, ItemPointe
 	tuple->tid = *tid;
 	tuple->flags = 0;
 	memcpy((char *) IvfPendingElement(tuple), element, shape.in_run ? sizeof(IvfRunRef) : shape.element_bytes);
+	memcpy(IvfPendingWords(shape, tuple), words, 8 * size_t(shape.words));
 	header->count++;
 	edit.Finish();
 	if (BufferIsValid(fresh))
@@ -282,7 +287,7 @@ int64 IvfMergePending(Relation index, bool wait) {
 	int64 merged = 0;
 	if (meta.pending_head != 0) {
 		const IvfIndexState *state = IvfGetIndexState(index);
-		IvfPendingShape shape = IvfPendingShapeOf(uint32(state->coder.metric().bytes));
+		IvfPendingShape shape = IvfPendingShapeOf(uint32(state->coder.metric().bytes), state->meta.filter_columns);
 		char *element = (char *) palloc(shape.element_bytes);
 		uint8 *code = (uint8 *) palloc(state->meta.code_size);
 		for (BlockNumber block = meta.pending_head; block != 0;) {

@@ -129,7 +129,7 @@ bool LoadElement(Rebalance *rb, const IvfTupleHeader *tuple) {
 // Writes every new list's buffered tuples to the end of its chain.
 void FlushLists(Rebalance *rb) {
 	IvfRewriter *rw = rb->rw;
-	uint32 size = IvfCodeTupleSize(rb->fresh.code_size);  // whole tuples
+	uint32 size = IvfWholeTupleSize(rb->fresh);
 	for (uint32 list = 0; list < rb->fresh.lists; list++) {
 		NewList *l = &rb->lists[list];
 		if (l->count == 0)
@@ -168,9 +168,9 @@ void TakeRow(void *arg, const IvfTupleHeader *tuple) {
 	if (!LoadElement(rb, tuple))
 		return;
 	ItemPointerData tid = tuple->tid;
-	uint32 list = IvfEncodeTuple(rb->trainer, rb->element, &tid, rb->tuple);
+	uint32 list = IvfEncodeTuple(rb->trainer, rb->element, &tid, IvfWholeTupleWords(rb->rw->meta, tuple), rb->tuple);
 	NewList *l = &rb->lists[list];
-	uint32 size = IvfCodeTupleSize(rb->fresh.code_size);  // whole tuples
+	uint32 size = IvfWholeTupleSize(rb->fresh);
 	if (l->count == l->cap) {
 		l->cap = Max(16, l->cap * 2);
 		l->tuples = l->tuples == NULL ? (uint8 *) palloc(size_t(l->cap) * size)
@@ -318,7 +318,7 @@ Rebalance *BeginRebalance(Relation heap, Relation index) {
 	const IvfMetaPageData &old = rb->rw->meta;
 	rb->metric = IvfMetric(old);
 	rb->element = (char *) palloc(Max(rb->metric.bytes, old.code_size));
-	rb->tuple = (uint8 *) palloc0(IvfCodeTupleSize(old.code_size));
+	rb->tuple = (uint8 *) palloc0(IvfWholeTupleSize(old));
 	rb->info = BuildIndexInfo(index);
 	rb->estate = CreateExecutorState();
 	rb->slot = table_slot_create(heap, NULL);

@@ -285,6 +285,7 @@ void IvfWriterAdd(IvfRewriter *rw, IvfListWriter *w, const IvfTupleHeader *tuple
 		IvfRunRef ref{IvfTakeRun(rw, IvfStreamPages(meta.code_size), InvalidBlockNumber, IvfInitRunPage, &source),
 		              meta.code_size};
 		memcpy(IVF_TUPLE_CODE(stored), &ref, sizeof ref);
+		memcpy(IvfTupleWords(meta, stored), IvfWholeTupleWords(meta, tuple), 8 * size_t(meta.filter_columns));
 	} else {
 		memcpy(stored, tuple, meta.tuple_size);
 	}
@@ -328,6 +329,7 @@ void IvfCopyChain(IvfRewriter *rw, BlockNumber first, IvfSeenChain *seen, const 
 				const uint8 *code = IvfTupleCode(rw->index, meta, tuple, IVF_TUPLE_CODE(rw->whole), NULL);
 				Assert(code == IVF_TUPLE_CODE(rw->whole));
 				(void) code;
+				memcpy(IvfWholeTupleWords(meta, rw->whole), IvfTupleWords(meta, tuple), 8 * size_t(meta.filter_columns));
 				tuple = rw->whole;
 			}
 			sink(arg, tuple);
@@ -380,7 +382,7 @@ IvfRewriter *IvfBeginRewrite(Relation heap, Relation index) {
 	rw->index = index;
 	rw->meta = IvfReadMeta(index);
 	const IvfMetaPageData &meta = rw->meta;
-	rw->whole = (IvfTupleHeader *) palloc0(IvfCodeTupleSize(meta.code_size));
+	rw->whole = (IvfTupleHeader *) palloc0(IvfWholeTupleSize(meta));
 	BlockNumber blocks = RelationGetNumberOfBlocks(index);
 	rw->map_blocks = Max(blocks, 1);
 	rw->free_map = (bool *) palloc0(rw->map_blocks * sizeof(bool));

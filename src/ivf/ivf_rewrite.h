@@ -32,7 +32,7 @@ struct IvfRewriter {
 	BlockNumber lowest;  // no free page below it
 	BlockNumber free_pages;
 	bool waited;  // for the index's earlier scans, since IvfBeginRewrite
-	IvfTupleHeader *whole;  // a tuple with its code in place (IvfCodeTupleSize)
+	IvfTupleHeader *whole;  // a tuple with its code in place (IvfWholeTupleSize)
 };
 
 // A new chain being written: one page image, then its block.

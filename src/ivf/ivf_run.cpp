@@ -118,4 +118,5 @@ void IvfStoreTuple(Relation index, const IvfMetaPageData &meta, const IvfTupleHe
 	*stored = *whole;
 	IvfRunRef ref = IvfWriteRun(index, IVF_TUPLE_CODE(whole), meta.code_size, logged);
 	memcpy(IVF_TUPLE_CODE(stored), &ref, sizeof ref);
+	memcpy(IvfTupleWords(meta, stored), IvfWholeTupleWords(meta, whole), 8 * size_t(meta.filter_columns));
 }

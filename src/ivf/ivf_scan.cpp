@@ -39,12 +39,31 @@
 // exact distance is on the scale of the estimates: squared L2 or the
 // negative inner product). A list tuple whose TID was pending when the area
 // was read is one a merge moved since: it is dropped, so no row comes twice.
+//
+// Filter columns (index/index_filter.h; docs/ivf.md, "Filter columns"):
+// the scan's keys on them are tested on each list and pending tuple's filter
+// words before it is scored (or its code read from a run); a tuple that
+// fails is never a candidate, so it takes no place among the rows
+// returned. Since a probe reads whole lists, what low selectivity needs is
+// more lists. An unfiltered scan finds its nearest rows in about the first
+// list and probes probes - 1 more around it; a filtered one keeps that
+// margin past the lists it took to meet its rows: before it returns its
+// r-th row it has probed the lists, in centroid order, in which it met r
+// passing list rows, plus probes - 1 more (FilteredTarget), whatever
+// iterative_scan and max_probes say, up to every list. So it returns
+// LIMIT rows whenever that many rows match, reads about k / s rows at
+// selectivity s, and its recall at low selectivity stays that of an
+// unfiltered scan (rows met in later lists join the remaining candidates:
+// relaxed order, as iterative scans). Rows whose words match but whose
+// values do not (hash or signature collisions) are dropped by the
+// executor's recheck (xs_recheck).
 #include "ivf/ivf.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "consistency/consistency.h"
+#include "index/index_filter.h"
 #include "index/index_range.h"
 #include "pg/cpp_boundary.h"
 
@@ -74,6 +93,8 @@ struct IvfScanState {
 	std::vector<Candidate> batch;      // scored candidates of the probed lists
 	std::vector<Candidate> ready;      // what gettuple returns next
 	std::vector<ItemPointerData> pending_tids;  // of the pending area, sorted
+	std::vector<vdb::FilterKey> filters;        // keys on filter columns
+	std::vector<size_t> met;  // filtered: list rows that passed, in all, after each probed list
 };
 
 struct IvfScanOpaque {
@@ -95,7 +116,15 @@ struct IvfScanOpaque {
 	float exact_to_estimate;  // added to an exact score, puts it on the estimates' scale
 	size_t round_hits;    // candidates within the bound in this round's probed lists
 	bool reachable_only;  // list_order holds only the lists that can reach the sphere
+	bool filtered;        // the scan has keys on filter columns (state->filters)
+	bool unmatchable;     // a filter key no row can match: the scan returns nothing
+	uint64 returned;      // rows gettuple has returned
 };
+
+// Whether a tuple with these filter words may match the scan's filter keys.
+inline bool PassesFilter(const IvfScanOpaque *so, const uint64 *words) {
+	return !so->filtered || vdb::FilterPasses(so->state->filters, words);
+}
 
 void DeleteScanState(void *arg) {
 	IvfScanOpaque *so = (IvfScanOpaque *) arg;
@@ -120,7 +149,7 @@ void ScorePendingPage(Buffer buffer, void *arg) {
 	IvfScanOpaque *so = (IvfScanOpaque *) arg;
 	IvfScanState *state = so->state;
 	Page page = BufferGetPage(buffer);
-	IvfPendingShape shape = IvfPendingShapeOf(uint32(so->index->coder.metric().bytes));
+	IvfPendingShape shape = IvfPendingShapeOf(uint32(so->index->coder.metric().bytes), so->meta.filter_columns);
 	uint32 count = Min(IvfPageHeader(page)->count, shape.per_page);
 	const vdb::ElementMetric &metric = so->index->coder.metric();
 	// Elements that span pages are read (which may raise an ERROR) one at a
@@ -128,13 +157,14 @@ void ScorePendingPage(Buffer buffer, void *arg) {
 	void *scratch = shape.in_run ? palloc(shape.element_bytes) : NULL;
 	for (uint32 from = 0; from < count;) {
 		const void *element = NULL;
-		if (shape.in_run && (IvfPendingTuple(page, shape, from)->flags & IVF_PENDING_GONE) == 0)
-			element = IvfPendingElementOf(so->relation, shape, IvfPendingTuple(page, shape, from), scratch);
+		const IvfTupleHeader *first = IvfPendingTuple(page, shape, from);
+		if (shape.in_run && (first->flags & IVF_PENDING_GONE) == 0 && PassesFilter(so, IvfPendingWords(shape, first)))
+			element = IvfPendingElementOf(so->relation, shape, first, scratch);
 		uint32 to = shape.in_run ? from + 1 : count;
 		vdb::RunCpp("ivf scan", [&] {
 			for (uint32 i = from; i < to; i++) {
 				const IvfTupleHeader *tuple = IvfPendingTuple(page, shape, i);
-				if (tuple->flags & IVF_PENDING_GONE)
+				if ((tuple->flags & IVF_PENDING_GONE) || !PassesFilter(so, IvfPendingWords(shape, tuple)))
 					continue;
 				float score = metric.Distance(state->query.data(), shape.in_run ? element : IvfPendingElement(tuple));
 				state->batch.push_back(Candidate{score, tuple->tid, true});
@@ -195,6 +225,7 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 		vdb::RunCpp("ivf scan", [&] { batch.reserve(Max(2 * batch.capacity(), batch.size() + rows)); });
 	bool in_run = IvfCodeInRun(meta);
 	uint8 *scratch = in_run ? (uint8 *) palloc(meta.code_size) : NULL;
+	size_t start = batch.size();
 	while (BlockNumberIsValid(block)) {
 		CHECK_FOR_INTERRUPTS();
 		Buffer buffer = ReadListPage(index, so, block);
@@ -207,6 +238,8 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 			// the C++ part, under this page's lock (ivf_run.cpp).
 			for (uint32 i = 0; i < count; i++) {
 				IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
+				if (!PassesFilter(so, IvfTupleWords(meta, tuple)))
+					continue;
 				const uint8 *code = IvfTupleCode(index, meta, tuple, scratch, &so->index->hints);
 				vdb::RunCpp("ivf scan", [&] {
 					state->batch.push_back(Candidate{coder.Score(state->list_query, code), tuple->tid, false});
@@ -216,6 +249,8 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 			vdb::RunCpp("ivf scan", [&] {
 				for (uint32 i = 0; i < count; i++) {
 					IvfTupleHeader *tuple = IvfPageTuple(page, meta, i);
+					if (!PassesFilter(so, IvfTupleWords(meta, tuple)))
+						continue;
 					if (i + kPrefetchAhead < count)
 						PrefetchTuple(IvfPageTuple(page, meta, i + kPrefetchAhead), meta.tuple_size);
 					state->batch.push_back(
@@ -228,6 +263,11 @@ void ProbeList(Relation index, IvfScanOpaque *so, uint32 list) {
 	}
 	if (scratch != NULL)
 		pfree(scratch);
+	if (so->filtered)
+		vdb::RunCpp("ivf scan", [&] {
+			size_t before = state->met.empty() ? 0 : state->met.back();
+			state->met.push_back(before + (state->batch.size() - start));
+		});
 }
 
 bool KeepReachableLists(IvfScanOpaque *so);
@@ -278,6 +318,8 @@ bool ProbeMore(IndexScanDesc scan) {
 		if (so->round_hits == 0)
 			return false;  // the frontier is past the radius
 		limit = uint32(state->list_order.size());
+	} else if (so->filtered) {
+		limit = uint32(state->list_order.size());  // on until the executor has its rows (top of this file)
 	} else {
 		if (so->settings->iterative_scan == IVF_ITERATIVE_OFF)
 			return false;
@@ -294,6 +336,36 @@ bool ProbeMore(IndexScanDesc scan) {
 	for (; so->probed < end; so->probed++)
 		ProbeList(scan->indexRelation, so, state->list_order[so->probed]);
 	return true;
+}
+
+// How many lists a filtered scan (not a range scan) must have probed before
+// it returns its next row (the top of this file): those in which it met as
+// many passing list rows as it will then have returned, plus probes - 1;
+// while it has not met that many, the next probes lists. At most every list.
+uint32 FilteredTarget(const IvfScanOpaque *so) {
+	const std::vector<size_t> &met = so->state->met;
+	uint32 lists = uint32(so->state->list_order.size());
+	uint32 probes = uint32(Max(so->settings->probes, 1));
+	auto reached = std::lower_bound(met.begin(), met.end(), size_t(so->returned + 1));
+	uint32 target = reached == met.end() ? so->probed + probes : uint32(reached - met.begin()) + probes;
+	return Min(target, lists);
+}
+
+// Probes lists up to `target` in all, their candidates joining those not
+// yet returned (which go back to the batch, to be chosen again nearest
+// first).
+void ProbeTo(IndexScanDesc scan, uint32 target) {
+	IvfScanOpaque *so = (IvfScanOpaque *) scan->opaque;
+	IvfScanState *state = so->state;
+	vdb::RunCpp("ivf scan", [&] {
+		state->batch.erase(state->batch.begin(), state->batch.begin() + so->batch_next);
+		state->batch.insert(state->batch.end(), state->ready.begin() + so->ready_next, state->ready.end());
+		state->ready.clear();
+	});
+	so->batch_next = 0;
+	so->ready_next = 0;
+	for (; so->probed < target; so->probed++)
+		ProbeList(scan->indexRelation, so, state->list_order[so->probed]);
 }
 
 // The exact distance of a heap row to the query; false when the scan's
@@ -485,12 +557,14 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	if (orderbys != NULL && scan->numberOfOrderBys > 0)
 		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
 	so->probed = 0;
+	so->returned = 0;
 	so->started = false;
 	so->batch_next = 0;
 	so->ready_next = 0;
 	state->batch.clear();
 	state->ready.clear();
 	state->pending_tids.clear();
+	state->met.clear();
 	const vdb::ElementMetric &metric = so->index->coder.metric();
 	// ORDER BY distance to NULL orders nothing: any order is right, so scan
 	// from the zero vector, as pgvector does.
@@ -502,6 +576,8 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	}
 	so->range = VdbReadRange(scan->indexRelation, metric, scan->keyData, scan->numberOfKeys, state->query.data(),
 	                         !ordered);
+	so->unmatchable = !VdbFilterKeys(scan->indexRelation, scan->keyData, scan->numberOfKeys, state->filters);
+	so->filtered = !state->filters.empty();
 	// Re-ranked and flat scores are the metric's exact distances; the
 	// quantizers' estimates rank cosine by the inner product of unit vectors.
 	bool exact = RerankCount(scan) > 0 || vdb::IvfQuantizer(so->meta.quantizer) == vdb::IvfQuantizer::kFlat;
@@ -523,16 +599,24 @@ bool ivfgettuple(IndexScanDesc scan, ScanDirection direction) {
 		                errhint("Use ORDER BY the distance operator with a LIMIT, or a range operator such as <<->>.")));
 	if (!ScanDirectionIsForward(direction))
 		elog(ERROR, "ivf index scans only go forward");
-	if (so->bound == -INFINITY)  // a sphere that contains nothing
+	if (so->bound == -INFINITY || so->unmatchable)  // a sphere or a filter that contains nothing
 		return false;
 	IvfScanState *state = so->state;
 	for (;;) {
+		if (so->filtered && so->started && !std::isfinite(so->bound)) {
+			uint32 target = FilteredTarget(so);
+			if (so->probed < target) {
+				ProbeTo(scan, target);
+				continue;
+			}
+		}
 		if (so->ready_next < state->ready.size()) {
 			const Candidate &c = state->ready[so->ready_next++];
 			if (c.score > so->bound)
 				continue;
+			so->returned++;
 			scan->xs_heaptid = c.tid;
-			scan->xs_recheck = so->range.active;
+			scan->xs_recheck = so->range.active || so->filtered;
 			scan->xs_recheckorderby = false;
 			return true;
 		}

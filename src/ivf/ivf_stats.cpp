@@ -31,7 +31,7 @@ void IvfGatherStats(Relation index, VdbIndexStats *stats) {
 	IvfMetaPageData meta = IvfReadMeta(index);
 	BlockNumber centroid_end = IvfEntryBlock(meta, meta.lists - 1) + 1;
 	IvfListCounts counts = {};
-	IvfPendingShape shape = IvfPendingShapeOf(uint32(IvfMetric(meta).bytes));
+	IvfPendingShape shape = IvfPendingShapeOf(uint32(IvfMetric(meta).bytes), meta.filter_columns);
 	for (BlockNumber block = IVF_METAPAGE_BLKNO + 1; block < stats->pages; block++) {
 		CHECK_FOR_INTERRUPTS();
 		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);

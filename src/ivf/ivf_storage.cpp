@@ -21,7 +21,7 @@ void Corrupted(Relation index, const char *detail) {
 }  // namespace
 
 IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quantizer, uint32 lists,
-                            uint32 code_size) {
+                            uint32 code_size, int filter_columns) {
 	vdb::ElementMetric element = VdbElementMetric(metric);
 	IvfMetaPageData meta;
 	memset(&meta, 0, sizeof meta);
@@ -32,9 +32,12 @@ IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quan
 	meta.quantizer = uint8(quantizer);
 	meta.lists = lists;
 	meta.code_size = code_size;
+	meta.filter_columns = uint8(filter_columns);
 	// Parts too long for a page span pages (ivf_pages.h): codes and pending
-	// elements in runs, centroids in the state pages.
-	meta.tuple_size = IvfCodeInRun(meta) ? IvfCodeTupleSize(sizeof(IvfRunRef)) : IvfCodeTupleSize(code_size);
+	// elements in runs, centroids in the state pages. The filter words stay
+	// in the tuple, where a scan tests them before reading a run.
+	meta.tuple_size = (IvfCodeInRun(meta) ? IvfCodeTupleSize(sizeof(IvfRunRef)) : IvfCodeTupleSize(code_size)) +
+	                  8 * uint32(filter_columns);
 	meta.tuples_per_page = IVF_DATA_CAPACITY / meta.tuple_size;
 	meta.entry_size = uint32(sizeof(IvfListEntry) + TYPEALIGN(4, element.bytes));
 	if (meta.entry_size > VDB_PAGE_DATA_SIZE)
@@ -63,7 +66,8 @@ IvfMetaPageData IvfReadMeta(Relation index) {
 	VdbReadMetaPage(index, IVF_METAPAGE_BLKNO, IVF_PAGE_META, IVF_MAGIC, IVF_VERSION, &meta, sizeof meta);
 	// Every reader computes page offsets from these (in 64 bits: they may be anything).
 	if (vdb::CheckIvfPageShape(IvfShape(meta), BLCKSZ) ||
-	    meta.tuple_size < sizeof(IvfTupleHeader) + (IvfCodeInRun(meta) ? sizeof(IvfRunRef) : uint64(meta.code_size)) ||
+	    meta.tuple_size < sizeof(IvfTupleHeader) + (IvfCodeInRun(meta) ? sizeof(IvfRunRef) : uint64(meta.code_size)) +
+	                          8 * uint64(meta.filter_columns) ||
 	    meta.entries_per_page == 0 ||
 	    meta.entry_size < sizeof(IvfListEntry) || uint64(meta.entries_per_page) * meta.entry_size > VDB_PAGE_DATA_SIZE ||
 	    meta.lists == 0 || meta.lists > IVF_MAX_LISTS)
@@ -219,7 +223,7 @@ void IvfInitDataPage(Page page) {
 // its run first, in records of its own, and freed again when the tuple is
 // not added after all.
 bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, ItemPointer tid, const uint8 *code,
-                    bool fits, IvfPendingSlot *from) {
+                    const uint64 *words, bool fits, IvfPendingSlot *from) {
 	IvfRunRef run{InvalidBlockNumber, 0};
 	if (IvfCodeInRun(meta)) {
 		run = IvfWriteRun(index, code, meta.code_size, true);
@@ -289,6 +293,7 @@ bool IvfAppendTuple(Relation index, const IvfMetaPageData &meta, uint32 list, It
 	tuple->tid = *tid;
 	tuple->flags = 0;
 	memcpy(IVF_TUPLE_CODE(tuple), code, IvfCodeInRun(meta) ? sizeof(IvfRunRef) : meta.code_size);
+	memcpy(IvfTupleWords(meta, tuple), words, 8 * size_t(meta.filter_columns));
 	header->count++;
 	e->insert = block;
 	e->rows++;

@@ -115,7 +115,7 @@ IndexBulkDeleteResult *ivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 	if (stats == NULL)
 		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
 	IvfMetaPageData meta = IvfReadMeta(index);
-	PendingVacuum pv{index, IvfPendingShapeOf(uint32(IvfMetric(meta).bytes)), callback, callback_state, stats};
+	PendingVacuum pv{index, IvfPendingShapeOf(uint32(IvfMetric(meta).bytes), meta.filter_columns), callback, callback_state, stats};
 	IvfWalkPending(index, BUFFER_LOCK_EXCLUSIVE, VacuumPendingPage, &pv);
 	for (uint32 list = 0; list < meta.lists; list++) {
 		BlockNumber entry_block = IvfEntryBlock(meta, list);

@@ -1,9 +1,10 @@
-// The filter values an hnsw node carries (docs/hnsw.md, "Filter columns")
-// and the test of a scan's filter keys against them. Each filter column
-// takes one 64-bit word per node: a scalar's hash, or for a label array a
+// The filter values an index entry carries (an hnsw node, an ivf list or
+// pending entry; docs/hnsw.md and docs/ivf.md, "Filter columns") and the
+// test of a scan's filter keys against them. Each filter column takes one
+// 64-bit word per entry: a scalar's hash, or for a label array a
 // signature with two bits set per label (a Bloom filter of 64 bits). Both
-// are lossy in one direction only: a node whose row matches always passes,
-// and a node that passes wrongly is rejected by the executor's recheck of
+// are lossy in one direction only: an entry whose row matches always passes,
+// and an entry that passes wrongly is rejected by the executor's recheck of
 // the quals on the heap row, so results stay exact.
 #pragma once
 
@@ -45,7 +46,7 @@ inline bool FilterKeyPasses(const FilterKey &key, uint64_t word) {
 	return false;
 }
 
-// Whether a node with these words (one per filter column) may pass every key.
+// Whether an entry with these words (one per filter column) may pass every key.
 inline bool FilterPasses(const std::vector<FilterKey> &keys, const uint64_t *words) {
 	for (const FilterKey &key : keys)
 		if (!FilterKeyPasses(key, words[key.column]))

@@ -1,9 +1,9 @@
-// Filter columns of an hnsw index: which columns an index may have, the
-// words a row's filter values become (core/hnsw/filter.h), and the scan
+// Filter columns of an hnsw, ivfflat or ivf index: which columns an index
+// may have, the words a row's filter values become (core/filter.h), and the scan
 // keys on them. Values hash with their type's extended hash function (the
 // default hash operator class's), under the column's collation, so a
 // query's value and a stored one agree exactly when = would say so.
-#include "hnsw/hnsw_filter.h"
+#include "index/index_filter.h"
 
 #include "index/index_metric.h"
 #include "pg/cpp_boundary.h"
@@ -11,27 +11,29 @@
 extern "C" {
 #include "access/genam.h"
 #include "utils/array.h"
+#include "commands/defrem.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 }
 
-int HnswFilterColumns(Relation index) {
+int VdbFilterColumns(Relation index) {
 	int columns = IndexRelationGetNumberOfKeyAttributes(index);
 	if (columns == 1)
 		return 0;  // VdbResolveIndexMetric reports a column that is no vector
 	const char *name = RelationGetRelationName(index);
+	const char *am = get_am_name(index->rd_rel->relam);
 	if (!OidIsValid(index_getprocid(index, 1, VDB_DISTANCE_PROC)))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("first column of hnsw index \"%s\" must be its vector column", name),
+		                errmsg("first column of %s index \"%s\" must be its vector column", am, name),
 		                errhint("List the filter columns after the vector column.")));
 	for (int attno = 2; attno <= columns; attno++)
 		if (OidIsValid(index_getprocid(index, attno, VDB_DISTANCE_PROC)))
 			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			                errmsg("hnsw index \"%s\" can have only one vector column", name),
+			                errmsg("%s index \"%s\" can have only one vector column", am, name),
 			                errdetail("Column %d has a vector operator class.", attno)));
 	if (VdbResolveIndexMetric(index, true).type == vdb::ElementType::kSparse)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("hnsw index \"%s\" on sparsevec cannot have filter columns", name)));
+		                errmsg("%s index \"%s\" on sparsevec cannot have filter columns", am, name)));
 	return columns - 1;
 }
 
@@ -55,7 +57,7 @@ ColumnHash HashOf(Relation index, int attno, Oid type = InvalidOid) {
 	ColumnHash hash{lookup_type_cache(OidIsValid(element) ? element : type, TYPECACHE_HASH_EXTENDED_PROC_FINFO),
 	                index->rd_indcollation[attno - 1], OidIsValid(element)};
 	if (!OidIsValid(hash.type->hash_extended_proc))
-		elog(ERROR, "type %u of hnsw filter column %d has no extended hash function", hash.type->type_id, attno);
+		elog(ERROR, "type %u of filter column %d has no extended hash function", hash.type->type_id, attno);
 	return hash;
 }
 
@@ -81,7 +83,7 @@ uint64 *ElementHashes(const ColumnHash &hash, Datum array, int *count) {
 
 }  // namespace
 
-void HnswFilterWords(Relation index, int columns, const Datum *values, const bool *isnull, uint64 *words) {
+void VdbFilterWords(Relation index, int columns, const Datum *values, const bool *isnull, uint64 *words) {
 	for (int column = 0; column < columns; column++) {
 		int attno = column + 2;
 		words[column] = 0;
@@ -100,20 +102,20 @@ void HnswFilterWords(Relation index, int columns, const Datum *values, const boo
 	}
 }
 
-bool HnswFilterKeys(Relation index, ScanKey keys, int nkeys, std::vector<vdb::FilterKey> &out) {
-	vdb::RunCpp("hnsw filter keys", [&] { out.clear(); });
+bool VdbFilterKeys(Relation index, ScanKey keys, int nkeys, std::vector<vdb::FilterKey> &out) {
+	vdb::RunCpp("filter keys", [&] { out.clear(); });
 	for (int i = 0; i < nkeys; i++) {
 		ScanKey key = &keys[i];
-		if (!HnswIsFilterStrategy(key->sk_strategy))
+		if (!VdbIsFilterStrategy(key->sk_strategy))
 			continue;
 		if (key->sk_flags & SK_ISNULL)
 			return false;
 		// An equality key's subtype is its argument's type (an = ANY array's
 		// element type); label keys compare arrays of the column's type.
 		ColumnHash hash =
-		    HashOf(index, key->sk_attno, key->sk_strategy == HNSW_FILTER_EQUAL ? key->sk_subtype : InvalidOid);
-		vdb::FilterKey::Kind kind = key->sk_strategy == HNSW_FILTER_EQUAL     ? vdb::FilterKey::kEqualsAny
-		                            : key->sk_strategy == HNSW_FILTER_OVERLAP ? vdb::FilterKey::kOverlaps
+		    HashOf(index, key->sk_attno, key->sk_strategy == VDB_FILTER_EQUAL ? key->sk_subtype : InvalidOid);
+		vdb::FilterKey::Kind kind = key->sk_strategy == VDB_FILTER_EQUAL     ? vdb::FilterKey::kEqualsAny
+		                            : key->sk_strategy == VDB_FILTER_OVERLAP ? vdb::FilterKey::kOverlaps
 		                                                                      : vdb::FilterKey::kContainsAll;
 		int count = 1;
 		uint64 single;
@@ -124,7 +126,7 @@ bool HnswFilterKeys(Relation index, ScanKey keys, int nkeys, std::vector<vdb::Fi
 			hashes = ElementHashes(hash, key->sk_argument, &count);
 		if (count == 0 && kind != vdb::FilterKey::kContainsAll)
 			return false;
-		vdb::RunCpp("hnsw filter keys", [&] {
+		vdb::RunCpp("filter keys", [&] {
 			vdb::FilterKey filter{uint16_t(key->sk_attno - 2), kind, {}};
 			if (kind == vdb::FilterKey::kContainsAll) {
 				uint64_t all = 0;
