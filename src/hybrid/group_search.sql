@@ -29,7 +29,10 @@
 -- new group is kept only when it ties; keys, row_groups and dists are the
 -- rows kept; done_at is the distance at which every kept group was full
 -- (reset when a tying new group is not). A NULL vector has no distance and
--- its row is skipped.
+-- its row is skipped. The operators are looked up in the schema that holds
+-- this function as an extension member, whatever the extension is called
+-- (make install-as-vector names it vector) and wherever ALTER EXTENSION
+-- moved it.
 CREATE FUNCTION vector_db_group_search(
 	tbl regclass,
 	vector_column name,
@@ -116,9 +119,6 @@ BEGIN
 		END IF;
 	END LOOP;
 
-	-- The extension's schema is this function's: found by its name among the
-	-- members of an extension, since the extension may be installed under the
-	-- name vector (make install-as-vector) and moved by ALTER EXTENSION.
 	SELECT n.nspname INTO ext_schema
 	FROM pg_catalog.pg_proc p
 	JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
