@@ -82,12 +82,7 @@ fire_fault($primary, 'ivf-rebalance-switched', 'kill', "SELECT vector_db_rebalan
 check_after_crash('rebalance killed after its switch', 1);
 
 # 3. Merge, rebalance and compaction to the end, a standby replaying.
-$primary->safe_psql('postgres', "SELECT pg_create_physical_replication_slot('standby')");
-$primary->backup('backup');
-my $standby = PostgreSQL::Test::Cluster->new('imrc_standby');
-$standby->init_from_backup($primary, 'backup', has_streaming => 1);
-$standby->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\nprimary_slot_name = 'standby'\n");
-$standby->start;
+my $standby = start_standby($primary, 'imrc_standby');
 my $q = '[' . join(',', map { sprintf('%.3f', 2 + cos($_) / 2) } 1 .. 8) . ']';
 my $top10 = "SET enable_seqscan = off; SET ivf.probes = 2; "
   . "SELECT string_agg(id::text, ',') FROM (SELECT id FROM items ORDER BY v <-> '$q' LIMIT 10) s";
