@@ -28,6 +28,9 @@ CREATE INDEX stats_ivf ON stats_items USING ivf (v vector_l2_ops) WITH (lists = 
 SELECT * FROM stats_row('stats_hnsw');
 SELECT * FROM stats_row('stats_ivfflat');
 SELECT * FROM stats_row('stats_ivf');
+-- Nor rebalanced (hnsw has no centroids to retrain).
+SELECT idx, s.last_rebalance IS NULL AS never_rebalanced
+FROM unnest(ARRAY['stats_hnsw', 'stats_ivfflat', 'stats_ivf']::regclass[]) idx, vector_db_index_stats(idx) s;
 
 -- 100 more rows near the first cluster: lists of 150 and 50, so the largest
 -- holds 1.5 times the mean; the inserts are counted since training.

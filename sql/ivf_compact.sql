@@ -24,7 +24,11 @@ CREATE TEMP TABLE sizes AS
 -- Deleted, not vacuumed: the compaction finds the dead rows itself (the
 -- heap pages are pruned on the way).
 DELETE FROM compact_items WHERE id % 2 = 0;
+-- Neither index has been compacted yet: vector_db_index_stats says so.
+SELECT idx, s.last_compaction IS NULL AS never_compacted
+FROM unnest(ARRAY['compact_ivfflat', 'compact_ivf']::regclass[]) idx, vector_db_index_stats(idx) s ORDER BY 1;
 -- Each returns the pages its index lost.
+CREATE TEMP TABLE compact_started AS SELECT clock_timestamp() AS at;
 CREATE TEMP TABLE lost AS
 	SELECT vector_db_compact('compact_ivfflat') AS ivfflat, vector_db_compact('compact_ivf') AS ivf;
 SELECT relname, pg_relation_size(relname::regclass) <= 0.6 * before AS shrunk_40pct,
@@ -32,6 +36,10 @@ SELECT relname, pg_relation_size(relname::regclass) <= 0.6 * before AS shrunk_40
            (SELECT CASE relname WHEN 'compact_ivfflat' THEN ivfflat ELSE ivf END FROM lost) AS returns_pages_lost
 FROM sizes ORDER BY relname;
 SELECT compact_check('compact_ivfflat') AS ivfflat, compact_check('compact_ivf') AS ivf;
+-- Its time is recorded in the metapage, and it is no rebalance.
+SELECT idx, s.last_compaction BETWEEN (SELECT at FROM compact_started) AND clock_timestamp() AS compacted_now,
+       s.last_rebalance IS NULL AS never_rebalanced
+FROM unnest(ARRAY['compact_ivfflat', 'compact_ivf']::regclass[]) idx, vector_db_index_stats(idx) s ORDER BY 1;
 
 -- Every list probed: the index returns what a sequential scan returns.
 SET ivfflat.probes = 4;

@@ -24,10 +24,14 @@ CREATE TEMP TABLE indexes AS
 DELETE FROM rebalance_items WHERE id % 2 = 0;
 INSERT INTO rebalance_items SELECT i, rebalance_vec(i, 1000) FROM generate_series(2001, 3000) i;
 VACUUM rebalance_items;
-SELECT idx, s.rows_since_training, s.list_imbalance > 4 AS uneven
+SELECT idx, s.rows_since_training, s.list_imbalance > 4 AS uneven, s.last_rebalance IS NULL AS never_rebalanced
 FROM indexes, vector_db_index_stats(idx) s ORDER BY 1;
+CREATE TEMP TABLE rebalance_started AS SELECT clock_timestamp() AS at;
 SELECT vector_db_rebalance(idx) FROM indexes;
-SELECT idx, s.live, s.lists, s.rows_since_training, s.list_imbalance < 4 AS even, rebalance_check(idx) AS check
+-- last_rebalance is the time of the switch; a rebalance is no compaction.
+SELECT idx, s.live, s.lists, s.rows_since_training, s.list_imbalance < 4 AS even, rebalance_check(idx) AS check,
+       s.last_rebalance BETWEEN (SELECT at FROM rebalance_started) AND clock_timestamp() AS rebalanced_now,
+       s.last_compaction IS NULL AS never_compacted
 FROM indexes, vector_db_index_stats(idx) s ORDER BY 1;
 
 -- Every list probed: each index returns every row once, and the nearest

@@ -217,6 +217,15 @@ void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const vo
 // lock. A link new to the list that names a forwarder (HNSW_NODE_MOVED) is
 // written as a link to the forwarder's new slot.
 void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count);
+// HnswWriteLinks in two steps, for a writer that rewrites several lists of
+// one graph page in one WAL record (VACUUM's repair, hnsw_vacuum.cpp): the
+// list as it is to be written into out (room for 2 * HNSW_MAX_M; forwarders
+// resolved, so under the graph write lock and before the page's buffer
+// lock), then its write into the registered copy of the node's graph page,
+// whose record the caller has checked (HnswCheckRecord).
+uint32 HnswResolveLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *given,
+                        uint32 given_count, uint32 *out);
+void HnswSetLinks(Page page, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count);
 
 // --- hnsw_reach.cpp: every live node reachable on level 0 ---
 

@@ -229,16 +229,14 @@ uint32 ResolveForwarders(Relation index, const HnswGeometry &g, uint32 id, int l
 
 }  // namespace
 
-void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *given,
-                    uint32 given_count) {
+uint32 HnswResolveLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *given,
+                        uint32 given_count, uint32 *out) {
 	if (given_count > 2 * HNSW_MAX_M)
 		elog(ERROR, "hnsw link list of %u links", given_count);
-	uint32 links[2 * HNSW_MAX_M];
-	uint32 count = ResolveForwarders(index, g, id, level, given, given_count, links);
-	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
-	HnswCheckRecord(index, BufferGetPage(buffer), g, id);
-	VdbPageEdit edit(index);
-	Page page = edit.Register(buffer);
+	return ResolveForwarders(index, g, id, level, given, given_count, out);
+}
+
+void HnswSetLinks(Page page, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count) {
 	HnswNodeRecord *rec = HnswPageRecord(page, g, id);
 	if (level == 0) {
 		rec->count = uint16(count);
@@ -248,6 +246,16 @@ void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level,
 		upper->count = count;
 		memcpy(upper->links, links, count * sizeof(uint32));
 	}
+}
+
+void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *given,
+                    uint32 given_count) {
+	uint32 links[2 * HNSW_MAX_M];
+	uint32 count = HnswResolveLinks(index, g, id, level, given, given_count, links);
+	Buffer buffer = VdbReadBuffer(index, HnswGraphBlock(g, id), BUFFER_LOCK_EXCLUSIVE);
+	HnswCheckRecord(index, BufferGetPage(buffer), g, id);
+	VdbPageEdit edit(index);
+	HnswSetLinks(edit.Register(buffer), g, id, level, links, count);
 	edit.Finish();
 	UnlockReleaseBuffer(buffer);
 }

@@ -26,8 +26,10 @@
 //   the lists and computes the new ones without the lock (the costly part:
 //   candidates' vectors and the heuristic), then takes the lock and writes
 //   each new list only if the node's list is still the one it was computed
-//   from; one an insert rewrote meanwhile is computed again under the lock
-//   from what is there now. Between batches inserts run. This holds because
+//   from, one WAL record per graph page for all of them (a node's lists on
+//   every level lie on its graph page); one an insert rewrote meanwhile is
+//   computed again under the lock from what is there now. Between batches
+//   inserts run. This holds because
 //   once pass 1 is over no writer adds a link to a flagged node (inserts
 //   drop flagged candidates under the lock, HnswLinkStore::DropUnusable,
 //   and never attach one, HnswAttachNode): a list repaired stays repaired, and nodes
@@ -85,6 +87,11 @@ struct VacuumScratch {
 	// read and as it is to be.
 	std::vector<Repair> repairs;
 	std::vector<uint32_t> old_lists, new_lists;
+	// The repairs of one graph page that still apply, their lists as they
+	// are written (WritePageRepairs), and those to compute again.
+	std::vector<Repair> ready;
+	std::vector<uint32_t> ready_lists;
+	std::vector<size_t> stale;
 	HnswLinkBuffers pages;  // for the linker's choice, and the reachability pass
 };
 
@@ -192,6 +199,57 @@ void RepairedLinks(Relation index, const HnswMetaPageData &meta, VacuumScratch *
 	});
 }
 
+// Under the graph write lock: writes the repairs from s->repairs[at] on
+// that are of nodes on the same graph page (repairs are in node order) and
+// returns where the next page's start. The lists still as they were read
+// go in one WAL record for the page, so the lock is held for a few page
+// writes a batch rather than one per list; one an insert rewrote meanwhile
+// is computed again here and written on its own.
+size_t WritePageRepairs(Relation index, const HnswMetaPageData &meta, VacuumScratch *s, size_t at) {
+	const HnswGeometry &g = meta.geometry;
+	BlockNumber block = HnswGraphBlock(g, s->repairs[at].id);
+	size_t end = at;
+	while (end < s->repairs.size() && HnswGraphBlock(g, s->repairs[end].id) == block)
+		end++;
+	vdb::RunCpp("hnsw vacuum", [&] {
+		s->ready.clear();
+		s->ready_lists.clear();
+		s->stale.clear();
+	});
+	uint32 resolved[2 * HNSW_MAX_M];
+	for (size_t i = at; i < end; i++) {
+		const Repair &r = s->repairs[i];
+		HnswReadNode(index, g, r.id, r.level, &s->links, NULL);
+		if (s->links.size() == r.old_count &&
+		    std::equal(s->links.begin(), s->links.end(), s->old_lists.begin() + long(r.old_at))) {
+			uint32 n = HnswResolveLinks(index, g, r.id, r.level, &s->new_lists[r.new_at], uint32(r.new_count), resolved);
+			vdb::RunCpp("hnsw vacuum", [&] {
+				s->ready.push_back(Repair{r.id, r.level, 0, 0, s->ready_lists.size(), n});
+				s->ready_lists.insert(s->ready_lists.end(), resolved, resolved + n);
+			});
+		} else if (LeadsToFlagged(s, s->links))
+			vdb::RunCpp("hnsw vacuum", [&] { s->stale.push_back(i); });
+	}
+	if (!s->ready.empty()) {
+		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_EXCLUSIVE);
+		for (const Repair &r : s->ready)
+			HnswCheckRecord(index, BufferGetPage(buffer), g, r.id);
+		VdbPageEdit edit(index);
+		Page page = edit.Register(buffer);
+		for (const Repair &r : s->ready)
+			HnswSetLinks(page, g, r.id, r.level, &s->ready_lists[r.new_at], uint32(r.new_count));
+		edit.Finish();
+		UnlockReleaseBuffer(buffer);
+	}
+	for (size_t i : s->stale) {
+		const Repair &r = s->repairs[i];
+		HnswReadNode(index, g, r.id, r.level, &s->links, NULL);
+		RepairedLinks(index, meta, s, r.id, r.level, s->links);
+		HnswWriteLinks(index, g, r.id, r.level, s->kept_links.data(), uint32(s->kept_links.size()));
+	}
+	return end;
+}
+
 // Repairs the live nodes among [first, end) (protocol above); notes a live
 // node of the highest level seen in *top, *top_level.
 void RepairBatch(Relation index, const HnswMetaPageData &meta, VacuumScratch *s, uint32 first, uint32 end, uint32 *top, int *top_level) {
@@ -230,16 +288,8 @@ void RepairBatch(Relation index, const HnswMetaPageData &meta, VacuumScratch *s,
 	if (s->repairs.empty())
 		return;
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
-	for (const Repair &r : s->repairs) {
-		HnswReadNode(index, g, r.id, r.level, &s->links, NULL);
-		if (s->links.size() == r.old_count &&
-		    std::equal(s->links.begin(), s->links.end(), s->old_lists.begin() + long(r.old_at)))
-			HnswWriteLinks(index, g, r.id, r.level, &s->new_lists[r.new_at], uint32(r.new_count));
-		else if (LeadsToFlagged(s, s->links)) {
-			RepairedLinks(index, meta, s, r.id, r.level, s->links);
-			HnswWriteLinks(index, g, r.id, r.level, s->kept_links.data(), uint32(s->kept_links.size()));
-		}
-	}
+	for (size_t at = 0; at < s->repairs.size();)
+		at = WritePageRepairs(index, meta, s, at);
 	VDB_FAULT_POINT("hnsw-vacuum-batch-locked");
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }

@@ -19,7 +19,7 @@ CREATE FUNCTION vector_db_index_stats(index regclass,
 	OUT pending bigint, OUT live bigint, OUT deleted bigint, OUT pages bigint, OUT free_pages bigint,
 	OUT last_merge timestamptz, OUT last_compaction timestamptz,
 	OUT lists integer, OUT list_imbalance double precision, OUT rows_since_training bigint,
-	OUT rows_out_of_range bigint)
+	OUT rows_out_of_range bigint, OUT last_rebalance timestamptz)
 	RETURNS record AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION vector_db_index_stats(regclass) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION vector_db_index_stats(regclass) TO pg_monitor;

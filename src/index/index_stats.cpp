@@ -32,6 +32,7 @@ enum Column {
 	kListImbalance,
 	kRowsSinceTraining,
 	kRowsOutOfRange,
+	kLastRebalance,
 	kColumns
 };
 
@@ -95,5 +96,7 @@ VDB_FUNCTION(vector_db_index_stats) {
 	nulls[kRowsSinceTraining] = !stats.has_rows_since_training;
 	values[kRowsOutOfRange] = Int64GetDatum(stats.rows_out_of_range);
 	nulls[kRowsOutOfRange] = !stats.has_rows_out_of_range;
+	values[kLastRebalance] = TimestampTzGetDatum(stats.last_rebalance);
+	nulls[kLastRebalance] = !stats.has_last_rebalance;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

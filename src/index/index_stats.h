@@ -39,6 +39,8 @@ struct VdbIndexStats {
 	int64 rows_since_training;  // rows inserted since the centroids were trained
 	bool has_rows_out_of_range;  // ivf with quantizer sq8 only
 	int64 rows_out_of_range;     // of those, the rows outside the quantizer's trained range
+	bool has_last_rebalance;  // ivf only, once a rebalance has switched its centroids
+	TimestampTz last_rebalance;
 };
 
 // index is open with AccessShareLock; stats is zeroed, pages already set.

@@ -312,6 +312,10 @@ uint32 IvfEncodeRow(const IvfIndexState *state, const char *element, uint8 *code
 // pages, generation) into the metapage, which the caller holds exclusively
 // and has registered, keeping the pending area's fields as they are there.
 void IvfWriteLayout(Page meta_page, const IvfMetaPageData &layout);
+// Sets one of the metapage's event times (last_compaction, last_rebalance)
+// to now, in the copy `meta_page` of a metapage edit the caller holds
+// exclusively: the time goes into the WAL record of what it records.
+void IvfStampMeta(Page meta_page, TimestampTz IvfMetaPageData::*field);
 
 // The metapage for an index of `lists` lists and `filter_columns` filter
 // columns (VdbFilterColumns), zero bytes of state.

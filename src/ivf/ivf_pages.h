@@ -93,6 +93,11 @@ struct IvfMetaPageData {
 	BlockNumber pending_tail;  // last page, where inserts append
 	uint32 pending_pages;      // pages in the chain (pending_list_limit)
 	TimestampTz last_merge;    // when a merge last emptied a page; 0: never
+	// Added after the pending area, for vector_db_index_stats: an index made
+	// before reads 0 (never), as above. Only IvfStampMeta sets them; every
+	// other writer of the metapage keeps them as it found them.
+	TimestampTz last_compaction;  // when vector_db_compact (or a worker) last finished one
+	TimestampTz last_rebalance;   // when a rebalance last switched to new centroids
 };
 // generation fills what would be padding before last_merge: no hole, and
 // nothing moves for the fields an older index has.

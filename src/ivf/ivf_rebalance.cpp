@@ -253,7 +253,9 @@ void Switch(Rebalance *rb, Buffer meta_buffer) {
 		UnlockReleaseBuffer(buffer);
 	}
 	VdbPageEdit edit(rw->index);
-	IvfWriteLayout(edit.Register(meta_buffer), fresh);
+	Page meta_page = edit.Register(meta_buffer);
+	IvfWriteLayout(meta_page, fresh);
+	IvfStampMeta(meta_page, &IvfMetaPageData::last_rebalance);
 	edit.Finish();
 }
 

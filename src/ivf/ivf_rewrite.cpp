@@ -475,6 +475,13 @@ void IvfCompact(Relation heap, Relation index) {
 		RewriteList(rw, list, true);
 	IvfPackLists(rw);
 	IvfEndRewrite(rw);
+	// vector_db_index_stats' last_compaction: one more small record, once
+	// the compaction is whole (a crash before it leaves the previous time).
+	Buffer meta_buffer = VdbReadBuffer(index, IVF_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
+	VdbPageEdit edit(index);
+	IvfStampMeta(edit.Register(meta_buffer), &IvfMetaPageData::last_compaction);
+	edit.Finish();
+	UnlockReleaseBuffer(meta_buffer);
 }
 
 bool IvfCompactionDue(Relation index) {

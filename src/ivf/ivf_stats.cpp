@@ -15,10 +15,10 @@
 //
 // Pending rows are the tuples of pending pages (fastupdate,
 // ivf_pending.cpp) not flagged gone, counted in live too: scans return
-// them. last_merge is the metapage's (0 in an index that never merged, or
-// was built before the field existed: NULL). A rebalance writes fresh
-// centroid pages, so the insert counters start again at 0. Nothing records
-// compactions or retraining times yet: last_compaction stays NULL.
+// them. last_merge, last_compaction and last_rebalance are the metapage's
+// (0 in an index that never merged, compacted or rebalanced, or was built
+// before the field existed: NULL). A rebalance writes fresh centroid pages,
+// so the insert counters start again at 0.
 #include "ivf/ivf.h"
 
 #include "index/index_stats.h"
@@ -52,6 +52,10 @@ void IvfGatherStats(Relation index, VdbIndexStats *stats) {
 	}
 	stats->has_last_merge = meta.last_merge != 0;
 	stats->last_merge = meta.last_merge;
+	stats->has_last_compaction = meta.last_compaction != 0;
+	stats->last_compaction = meta.last_compaction;
+	stats->has_last_rebalance = meta.last_rebalance != 0;
+	stats->last_rebalance = meta.last_rebalance;
 	stats->has_lists = true;
 	stats->lists = int32(meta.lists);
 	stats->live = counts.rows + stats->pending;

@@ -9,6 +9,7 @@
 
 extern "C" {
 #include "miscadmin.h"
+#include "utils/timestamp.h"
 }
 
 namespace {
@@ -331,5 +332,11 @@ void IvfWriteLayout(Page meta_page, const IvfMetaPageData &layout) {
 	written.pending_tail = now->pending_tail;
 	written.pending_pages = now->pending_pages;
 	written.last_merge = now->last_merge;
+	written.last_compaction = now->last_compaction;
+	written.last_rebalance = now->last_rebalance;
 	memcpy(now, &written, sizeof written);
+}
+
+void IvfStampMeta(Page meta_page, TimestampTz IvfMetaPageData::*field) {
+	((IvfMetaPageData *) PageGetContents(meta_page))->*field = GetCurrentTimestamp();
 }

@@ -9,7 +9,7 @@ use Exporter 'import';
 use Test::More;
 
 our @EXPORT = qw(create_recall_function fill_random measure_recall check_indexes check_index standby_checks_and_stop
-                 start_primary_and_standby run_mixed_pgbench %build_paths create_index_on_path
+                 start_primary_and_standby start_standby run_mixed_pgbench %build_paths create_index_on_path
                  recall_on_build_paths standby_matches_primary standby_scan_conflicts cancel_build_in_phase
                  init_for_page_edits pending_standby_rounds);
 
@@ -121,16 +121,23 @@ sub start_primary_and_standby {
 	$primary->init(allows_streaming => 1);
 	$primary->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\n");
 	$primary->start;
+	return ($primary, start_standby($primary, "${prefix}standby"));
+}
+
+# A streaming standby of a started primary (made with allows_streaming)
+# from a backup taken now, checking every generic WAL record it replays.
+sub start_standby {
+	my ($primary, $name) = @_;
 	# A slot keeps the WAL the standby has not received: with a full-page
 	# image in every record, a checkpoint on a busy machine could otherwise
 	# remove a segment before a slow standby streamed it.
 	$primary->safe_psql('postgres', "SELECT pg_create_physical_replication_slot('standby')");
 	$primary->backup('backup');
-	my $standby = PostgreSQL::Test::Cluster->new("${prefix}standby");
+	my $standby = PostgreSQL::Test::Cluster->new($name);
 	$standby->init_from_backup($primary, 'backup', has_streaming => 1);
 	$standby->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'\nprimary_slot_name = 'standby'\n");
 	$standby->start;
-	return ($primary, $standby);
+	return $standby;
 }
 
 # pgbench clients inserting, deleting and vacuuming items(id serial, v
