@@ -42,7 +42,7 @@ REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparseve
 # region, i.e. only while FAISS trains inside a backend.
 OPENBLAS_DIR = /usr/lib/x86_64-linux-gnu/openblas-openmp
 
-PG_CPPFLAGS = -Isrc
+PG_CPPFLAGS = -Isrc -DVDB_OPENBLAS_PATH='"$(OPENBLAS_DIR)/libopenblas.so.0"'
 PG_CXXFLAGS = -std=c++17 -O3 -fno-math-errno -fopenmp -Wno-register
 # The test build: fault points (src/pg/fault.h) and their vector_db.fault_*
 # settings. scripts/run-tests.sh sets VDB_FAULT_INJECTION=1 for the copy it
@@ -61,8 +61,9 @@ EXTRA_CLEAN = $(DATA_built)
 # FAISS is linked statically and kept private (--exclude-libs): its symbols
 # are not exported, so another library in the same backend that brings its
 # own FAISS cannot interpose on ours, nor ours on it.
-SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a -Wl,--exclude-libs,libfaiss.a \
-	$(OPENBLAS_DIR)/libopenblas.so.0 -Wl,-rpath,$(OPENBLAS_DIR) -lgomp -lstdc++ -lm
+# OpenBLAS is not linked: src/core/threads/lazy_blas.cpp opens it the first
+# time FAISS trains, so a backend that only searches never loads it.
+SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a -Wl,--exclude-libs,libfaiss.a -lgomp -lstdc++ -lm
 
 # Debian's server is built --with-llvm, so PGXS would also compile every .cpp
 # to bitcode with clang and none of our C++ flags. JIT inlining of our code
