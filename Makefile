@@ -34,7 +34,7 @@ SQL_PARTS = \
 	src/hybrid/group_search.sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check index_stats ttl ivf_compact ivf_rebalance hnsw_compact hnsw_pending ivf_pending parity range_search ivf_dims filter_hnsw filter_hnsw_plans distance_cost hybrid group_search
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check index_stats ttl ivf_compact ivf_rebalance hnsw_compact hnsw_pending ivf_pending parity range_search ivf_dims lazy_blas filter_hnsw filter_hnsw_plans distance_cost hybrid group_search
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded

@@ -87,6 +87,7 @@ def main():
                     help="GUC=V1,V2 swept for both engines (pgvector's name via --pgv-param)")
     ap.add_argument("--pgv-param", default=None, help="pgvector's GUC=V1,V2 when it differs")
     ap.add_argument("--set", action="append", default=[], help="extra GUC=VALUE for vector_db's session")
+    ap.add_argument("--pgv-set", action="append", default=[], help="extra GUC=VALUE for pgvector's session")
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
@@ -112,8 +113,8 @@ def main():
         searches = {}
         for engine in args.engines:
             g, v = (guc, value) if engine == "vector_db" else (pguc, pvalues[i])
-            setup = [f"SET {g} = {v}"] + ([f"SET {s.replace('=', ' = ', 1)}" for s in args.set]
-                                          if engine == "vector_db" else [])
+            extra = args.set if engine == "vector_db" else args.pgv_set
+            setup = [f"SET {g} = {v}"] + [f"SET {s.replace('=', ' = ', 1)}" for s in extra]
             s = SqlSearch(dsn_for(args, DBS[engine][0]), SQL, setup)
             for p in params[:50]:
                 s(p)
