@@ -23,7 +23,8 @@ namespace {
 
 // The routines FAISS calls (nm -u libfaiss.a), with their names.
 enum Routine { kSgemm, kDgemm, kSsyrk, kSgeqrf, kSorgqr, kSgesvd, kDgesvd, kDsyev, kRoutines };
-const char *const kNames[kRoutines] = {"sgemm_", "dgemm_", "ssyrk_", "sgeqrf_", "sorgqr_", "sgesvd_", "dgesvd_", "dsyev_"};
+const char *const kNames[kRoutines] = {"sgemm_",  "dgemm_",  "ssyrk_",  "sgeqrf_",
+                                       "sorgqr_", "sgesvd_", "dgesvd_", "dsyev_"};
 
 std::atomic<void *> routines[kRoutines];
 std::once_flag opened;
