@@ -41,7 +41,7 @@ SQL_PARTS = $(SQL_PARTS_0_1_0) $(SQL_PARTS_NEW)
 UPGRADE_HEAD = src/upgrade/0.1.0--$(EXTVERSION).sql
 
 # pg_regress suites in sql/ + expected/; the install script is not one of them.
-REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check index_stats ttl ivf_compact ivf_rebalance hnsw_compact hnsw_pending ivf_pending parity range_search ivf_dims filter_hnsw filter_hnsw_plans filter_ivf filter_ivf_plans distance_cost hybrid group_search
+REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparsevec ivfflat ivf index_search_path security index_check index_stats ttl ivf_compact ivf_rebalance hnsw_compact hnsw_pending ivf_pending parity range_search ivf_dims lazy_blas filter_hnsw filter_hnsw_plans filter_ivf filter_ivf_plans distance_cost hybrid group_search
 
 # Debian's OpenBLAS "pthread" flavour starts its thread pool when the library
 # is loaded, which would make a postmaster that preloads us multithreaded
@@ -49,7 +49,7 @@ REGRESS = extension vector halfvec sparsevec bit casts errors hnsw hnsw_sparseve
 # region, i.e. only while FAISS trains inside a backend.
 OPENBLAS_DIR = /usr/lib/x86_64-linux-gnu/openblas-openmp
 
-PG_CPPFLAGS = -Isrc
+PG_CPPFLAGS = -Isrc -DVDB_OPENBLAS_PATH='"$(OPENBLAS_DIR)/libopenblas.so.0"'
 PG_CXXFLAGS = -std=c++17 -O3 -fno-math-errno -fopenmp -Wno-register
 # The test build: fault points (src/pg/fault.h) and their vector_db.fault_*
 # settings. scripts/run-tests.sh sets VDB_FAULT_INJECTION=1 for the copy it
@@ -68,8 +68,9 @@ EXTRA_CLEAN = $(DATA_built)
 # FAISS is linked statically and kept private (--exclude-libs): its symbols
 # are not exported, so another library in the same backend that brings its
 # own FAISS cannot interpose on ours, nor ours on it.
-SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a -Wl,--exclude-libs,libfaiss.a \
-	$(OPENBLAS_DIR)/libopenblas.so.0 -Wl,-rpath,$(OPENBLAS_DIR) -lgomp -lstdc++ -lm
+# OpenBLAS is not linked: src/core/threads/lazy_blas.cpp opens it the first
+# time FAISS trains, so a backend that only searches never loads it.
+SHLIB_LINK = /usr/lib/x86_64-linux-gnu/libfaiss.a -Wl,--exclude-libs,libfaiss.a -lgomp -lstdc++ -lm
 
 # Debian's server is built --with-llvm, so PGXS would also compile every .cpp
 # to bitcode with clang and none of our C++ flags. JIT inlining of our code

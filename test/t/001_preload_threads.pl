@@ -5,9 +5,10 @@
 # its pool when the library is loaded) would be missing from every child
 # while its locks and state were copied half-way, and a postmaster with more
 # than one thread can run its signal handlers on the wrong thread. PostgreSQL
-# assumes a single-threaded postmaster. vector_db links FAISS with OpenBLAS's
-# OpenMP flavour, whose threads start only inside a parallel region, i.e.
-# only while a backend trains (src/core/threads/parallel_section.h). This
+# assumes a single-threaded postmaster. vector_db uses OpenBLAS's OpenMP
+# flavour for FAISS, whose threads start only inside a parallel region, i.e.
+# only while a backend trains (src/core/threads/parallel_section.h), and
+# opens it only then (lazy_blas.h): the postmaster never maps it. This
 # test preloads the library and counts the postmaster's threads before and
 # after a backend has used it.
 #
@@ -71,8 +72,8 @@ sub has_mapped
 
 my $pid = postmaster_pid();
 ok(has_mapped($pid, qr{/vector_db\.so$}m), 'postmaster has vector_db.so loaded');
-ok(has_mapped($pid, qr{openblas-openmp/libopenblas}m),
-	'postmaster has the OpenMP flavour of OpenBLAS loaded');
+# OpenBLAS is opened only when a backend first trains (lazy_blas.h).
+ok(!has_mapped($pid, qr{libopenblas}m), 'postmaster has no OpenBLAS loaded');
 ok(has_mapped($pid, qr{/libgomp\.so}m), 'postmaster has libgomp loaded');
 is(thread_count($pid), 1, 'postmaster is single-threaded after preloading vector_db');
 
@@ -94,6 +95,13 @@ my ($backend_threads, $backend_mapped) = split /\|/, $node->safe_psql('postgres'
 });
 is($backend_threads, 1, 'a backend is single-threaded');
 is($backend_mapped, 't', 'a backend has vector_db.so mapped');
+
+# A backend that trains opens the OpenMP flavour.
+is($node->safe_psql('postgres', q{
+	CREATE TABLE items AS SELECT i AS id, ARRAY[i % 7, i % 3]::vector(2) AS v FROM generate_series(1, 100) i;
+	CREATE INDEX ON items USING ivf (v vector_l2_ops) WITH (lists = 2, quantizer = 'sq8');
+	SELECT pg_read_file('/proc/' || pg_backend_pid() || '/maps') ~ 'openblas-openmp/libopenblas';
+}), 't', 'a backend that trains an ivf index opens the OpenMP flavour of OpenBLAS');
 
 is(thread_count($pid), 1, 'postmaster is still single-threaded after backends used vector_db');
 is(postmaster_pid(), $pid, 'postmaster did not restart');

@@ -2,6 +2,7 @@
 #include "core/pure.h"
 
 #include "core/threads/parallel_section.h"
+#include "core/threads/lazy_blas.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -35,6 +36,7 @@ ParallelSection::ParallelSection(int threads, ShouldStop should_stop)
     : owner_(pthread_self()), should_stop_(should_stop) {
 	if (open_section != nullptr)
 		throw std::logic_error("parallel sections must not nest");
+	LoadBlas();  // FAISS may call BLAS only in here (lazy_blas.h)
 	saved_threads_ = omp_get_max_threads();
 	omp_set_num_threads(WorkerThreadCount(threads));
 
