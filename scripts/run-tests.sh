@@ -13,6 +13,7 @@
 #   scripts/run-tests.sh fuzz       a short run of each libFuzzer target (no server)
 #   scripts/run-tests.sh as_vector   make install-as-vector, in a private copy
 #   scripts/run-tests.sh package     make deb, apt-get install, search, remove (root)
+#   VDB_TEST_PACKAGE=1 scripts/run-tests.sh   all suites and package (CI)
 #   scripts/run-tests.sh regress e2e   a chosen subset
 #   scripts/run-tests.sh drivers   client libraries and ORMs (test/drivers)
 #   TAP_TESTS='t/006*' scripts/run-tests.sh tap   some of the TAP files
@@ -30,9 +31,15 @@ export PG_CONFIG
 export VDB_FAULT_INJECTION=1
 
 suites=("$@")
-# The package suite (make deb, apt-get install into the system) runs only when
-# named: it changes the machine's packages and costs a minute of CI time.
-[ ${#suites[@]} -gt 0 ] || suites=(lint unit asan fuzz regress isolation tap e2e drivers as_vector)
+# The package suite (make deb, apt-get install into the system, removed
+# again) changes the machine's packages for a while, so a developer's make
+# test leaves it out; it runs when named, or with VDB_TEST_PACKAGE=1, which
+# CI's throwaway machine sets (.ci/run). It runs last of all, so every other
+# suite has tested this tree's build before the package is installed.
+if [ ${#suites[@]} -eq 0 ]; then
+	suites=(lint unit asan fuzz regress isolation tap e2e drivers as_vector)
+	[ "${VDB_TEST_PACKAGE:-0}" != 1 ] || suites+=(package)
+fi
 
 wants() { [[ " ${suites[*]} " == *" $1 "* ]]; }
 
