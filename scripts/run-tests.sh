@@ -222,6 +222,10 @@ run_tap() {
 	local tests failed skipped
 	tests=$(echo "$out" | sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p')
 	failed=$(echo "$out" | grep -oE 'Failed [0-9]+/[0-9]+ subtests' | awk -F'[ /]' '{s += $2} END {print s + 0}')
+	# A file that died with every subtest it ran passed (prove's summary:
+	# "(Wstat: ... Failed: 0)", no plan) counts as one failure.
+	local died
+	died=$(echo "$out" | grep -cE '^t/.*\(Wstat: .*Failed: 0\)$')
 	# Skipped subtests are in Tests=; a file skipped whole (skip_all) is not.
 	skipped=$(echo "$out" | grep -ciE '^ok [0-9]+ # skip')
 	local skipped_files
@@ -230,10 +234,10 @@ run_tap() {
 	# fails) stops prove, which may still print "Result: PASS" for the files
 	# it ran: the files it never started count as one failure.
 	if [ -z "$tests" ] || echo "$out" | grep -q '^Bailout called' ||
-		{ ! echo "$out" | grep -q '^Result: PASS' && [ "$failed" -eq 0 ]; }; then
-		record tap $((${tests:-0} - skipped)) $((failed > 0 ? failed : 1)) $((skipped + skipped_files))
+		{ ! echo "$out" | grep -q '^Result: PASS' && [ $((failed + died)) -eq 0 ]; }; then
+		record tap $((${tests:-0} - skipped)) $((failed + died > 0 ? failed + died : 1)) $((skipped + skipped_files))
 	else
-		record tap $((tests - failed - skipped)) "$failed" $((skipped + skipped_files))
+		record tap $((tests - failed - skipped)) $((failed + died)) $((skipped + skipped_files))
 	fi
 }
 
