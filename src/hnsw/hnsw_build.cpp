@@ -290,7 +290,7 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 				HnswEncodeElement(state->shared->meta, state->element, filters, state->stored);
 				stored = state->stored;
 			}
-			id = state->graph->Add(stored, [state](uint32_t id) { return NextLevel(state, id); });
+			id = state->graph->Add(stored, [state](uint32_t node) { return NextLevel(state, node); });
 		});
 		if (id != vdb::kInvalidNode) {
 			state->tids[id] = *tid;

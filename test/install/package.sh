@@ -26,12 +26,22 @@ skip() {
 ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
 	skip "$package is installed on this machine: not replacing it"
 
+# What the machine holds before: every package's version and state, and the
+# vector_db files in PostgreSQL's directories; both must be the same after.
+packages_state() {
+	dpkg-query -W -f='${binary:Package} ${Version} ${db:Status-Abbrev}\n' | sort
+}
+files_state() {
+	(cd / && sha256sum "$libdir"/vector_db.so "$extdir"/vector_db.control "$extdir"/vector_db--*.sql 2>/dev/null)
+}
 libdir=$(pg_config --pkglibdir)
 extdir=$(pg_config --sharedir)/extension
 saved=$work/saved
 mkdir -p "$saved/lib" "$saved/extension"
 cp -a "$libdir"/vector_db.so "$saved/lib/" 2>/dev/null
 cp -a "$extdir"/vector_db.control "$extdir"/vector_db--*.sql "$saved/extension/" 2>/dev/null
+packages_before=$(packages_state)
+files_before=$(files_state)
 apt_get() {
 	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 -y -q "$@" >>"$work/apt.log" 2>&1
 }
@@ -73,4 +83,7 @@ cluster_stop "$SYSTEM_PG_BIN" "$datadir"
 
 ok "apt-get remove $package" apt_get remove "$package"
 ok "and the library is gone with it" test ! -e "$libdir/vector_db.so"
+cleanup
+is "$(packages_state)" "$packages_before" "the machine's packages are as before (name, version, state)"
+is "$(files_state)" "$files_before" "the vector_db files make install put there before are back, unchanged"
 echo "1..$tap_n"
