@@ -68,6 +68,7 @@ struct HnswBuildShared {
 
 // kChunkFilters: each node's filter words (hnsw_filter.h), by id.
 enum HnswChunk { kChunkShared, kChunkGraph, kChunkTids, kChunkUpperUse, kChunkFilters, kChunks };
+static_assert(kChunks <= kVdbMaxParallelChunks, "parallel builds hold at most kVdbMaxParallelChunks chunks");
 
 // One participant's view of the build (plain data: freed with its context).
 struct BuildState {

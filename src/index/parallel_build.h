@@ -35,7 +35,10 @@ struct VdbParallelShared {
 	double index_tuples;
 };
 
-constexpr int kVdbMaxParallelChunks = 4;
+// The most chunks an access method's build may ask for; each AM checks its
+// count against it at compile time (a fifth hnsw chunk, its filter words,
+// once overran the arrays below in a parallel build).
+constexpr int kVdbMaxParallelChunks = 8;
 
 struct VdbParallelBuild {
 	ParallelContext *context;  // NULL when the leader builds alone
