@@ -38,8 +38,8 @@
 // Range search (WHERE embedding <<->> sphere(q, r), index/index_range.h):
 // without ORDER BY the walk goes toward the first sphere's center. A sphere
 // centred on the walk's query bounds it: nodes past the bound (lower bounds
-// for sq8) are taken but not returned. Without ORDER BY (walk_range), one
-// walk finds them all: every node within the bound is kept and expanded
+// for sq8) are taken but not returned. Without ORDER BY on a flat index
+// (walk_range), one walk finds them all: every node within the bound is kept and expanded
 // beside the ef_search nearest nodes past it, which alone count against ef
 // (vdb::SearchLayer's keep_within), so the walk covers the sphere and stops
 // as a k-NN search with ef_search would past its surface. Before, rounds
