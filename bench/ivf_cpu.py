@@ -52,7 +52,7 @@ def build(dsn, cfg):
 
 def measure(dsn, cfg, value, params, ds, gt, extra):
     setup = [f"SET {cfg.param} = {value}"] + [f"SET {s}" for s in extra]
-    search = SqlSearch(f"{dsn} dbname={cfg.dbname}", engines.search_sql(10, False), setup, (True,))
+    search = SqlSearch(f"{dsn} dbname={cfg.dbname}", engines.search_sql(10), setup, (True,))
     try:
         pid = int(search.conn.execute("SELECT pg_backend_pid()")[0][0])
         for p in params[:50]:

@@ -3,7 +3,7 @@
 # `make install` put vector_db) with the settings of /work/shared/ANCHORS.md,
 # runs the harness bench/bench.py against it and stops it again. Arguments are
 # passed to the harness (see `bench/bench.py --help`), e.g.
-#   scripts/bench.sh --all-queries --insert --filtered
+#   scripts/bench.sh --all-queries --insert
 # The cluster lives in .cluster/bench/ of the tree (git-ignored), or under
 # /tmp when the postgres OS user cannot reach the tree. BENCH_PG_BIN names
 # another PostgreSQL 15 bin directory to run instead (e.g. a private copy

@@ -120,25 +120,41 @@ def _fingerprint(*arrays):
     return h.hexdigest()[:16]
 
 
+def _cached_at(path, compute):
+    """The arrays compute() returns (a dict of name: ndarray), computed once
+    and kept in the .npz file at path."""
+    if os.path.exists(path):
+        with np.load(path) as z:
+            return {k: z[k] for k in z.files}
+    out = compute()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    np.savez(path, **out)
+    return out
+
+
+def cached(cache_dir, name, key_arrays, compute):
+    """compute()'s arrays, cached under cache_dir as name-<hash of key_arrays>.npz."""
+    return _cached_at(os.path.join(cache_dir, f"{name}-{_fingerprint(*key_arrays)}.npz"), compute)
+
+
 def ground_truth(cache_dir, base, queries, k=10, label_of=None, query_labels=None):
     """Exact top-k, computed once and cached under cache_dir keyed by a hash
     of the data. With label_of/query_labels, each query's neighbours are
     searched only among rows of the query's own label (the filtered case)."""
     key = _fingerprint(base, queries) + (f"-label{_fingerprint(label_of, query_labels)}" if label_of is not None else "")
-    path = os.path.join(cache_dir, f"gt-{key}-k{k}.npz")
-    if os.path.exists(path):
-        with np.load(path) as z:
-            return z["ids"], z["dists"]
-    if label_of is None:
-        ids, dists = exact_topk(base, queries, k)
-    else:
-        ids = np.empty((len(queries), k), np.int64)
-        dists = np.empty((len(queries), k), np.float64)
-        for lab in np.unique(query_labels):
-            rows = np.flatnonzero(label_of == lab)
-            qs = np.flatnonzero(query_labels == lab)
-            sub_ids, sub_d = exact_topk(base[rows], queries[qs], k)
-            ids[qs], dists[qs] = rows[sub_ids], sub_d
-    os.makedirs(cache_dir, exist_ok=True)
-    np.savez(path, ids=ids, dists=dists)
-    return ids, dists
+
+    def compute():
+        if label_of is None:
+            ids, dists = exact_topk(base, queries, k)
+        else:
+            ids = np.empty((len(queries), k), np.int64)
+            dists = np.empty((len(queries), k), np.float64)
+            for lab in np.unique(query_labels):
+                rows = np.flatnonzero(label_of == lab)
+                qs = np.flatnonzero(query_labels == lab)
+                sub_ids, sub_d = exact_topk(base[rows], queries[qs], k)
+                ids[qs], dists[qs] = rows[sub_ids], sub_d
+        return {"ids": ids, "dists": dists}
+
+    z = _cached_at(os.path.join(cache_dir, f"gt-{key}-k{k}.npz"), compute)
+    return z["ids"], z["dists"]

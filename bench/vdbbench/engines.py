@@ -23,7 +23,6 @@ from .measure import Point, SqlSearch, concurrent_loop, make_point, percentile, 
 from .progress import BuildWatcher
 
 SEARCH_SQL = "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT {k}"
-FILTERED_SQL = "SELECT id FROM items WHERE label = $2 ORDER BY embedding <-> $1 LIMIT {k}"
 FLOOR_SQL = "SELECT id FROM items WHERE id = $1"
 INSERT_SQL = "INSERT INTO items (id, label, embedding) VALUES ($1, $2, $3)"
 INSERT_BASE_ID = 10_000_000  # ids of rows the insert test adds (then deletes)
@@ -218,28 +217,25 @@ class PgEngine:
         with self.session() as cur:
             cur.execute("DROP INDEX IF EXISTS items_embedding_idx")
 
-    def searcher(self, setup=(), filtered=False):
-        return SqlSearch(self.dsn, search_sql(self.k, filtered), setup,
-                         (self.binary, False) if filtered else (self.binary,))
+    def searcher(self, setup=()):
+        return SqlSearch(self.dsn, search_sql(self.k), setup, (self.binary,))
 
-    def check_plan(self, search, query, label, want_index):
+    def check_plan(self, search, query, want_index):
         """Fails loudly unless the plan of the prepared query uses the vector
         index (want_index) or scans the table without it."""
-        literals = [sql_literal(load.vector_text(query))] + ([str(int(label))] if label is not None else [])
-        plan = "\n".join(search.explain(literals))
+        plan = "\n".join(search.explain([sql_literal(load.vector_text(query))]))
         uses = "items_embedding_idx" in plan
         if uses != want_index:
             raise RuntimeError(f"{self.name}: expected {'an index scan on' if want_index else 'no use of'} "
                                f"items_embedding_idx, got plan:\n{plan}")
         return plan
 
-    def sweep_point(self, ds, gt_dists, params, cfg, value, clients, filtered=False, warmup=50):
+    def sweep_point(self, ds, gt_dists, params, cfg, value, clients, warmup=50):
         """Measures one value of the swept parameter (cfg None: exact search)."""
         setup = self.session_setup + ([f"SET {cfg.param} = {value}"] if cfg else [])
-        search = self.searcher(setup, filtered)
+        search = self.searcher(setup)
         try:
-            label = ds.test_labels[0] if filtered else None
-            self.check_plan(search, ds.test[0], label, want_index=cfg is not None)
+            self.check_plan(search, ds.test[0], want_index=cfg is not None)
             search(params[0])
             if cfg and search.setting(cfg.param) != str(value):
                 raise RuntimeError(f"{self.name}: {cfg.param} is not a parameter of the loaded extension "
@@ -247,7 +243,7 @@ class PgEngine:
             if clients == 1:
                 results, lat, secs = timed_loop(search, params, warmup)
             else:
-                results, lat, secs = concurrent_loop(self.dsn, search_sql(self.k, filtered), setup,
+                results, lat, secs = concurrent_loop(self.dsn, search_sql(self.k), setup,
                                                      search.binary, params, clients, warmup)
         finally:
             search.close()
@@ -282,10 +278,6 @@ class PgEngine:
             cur.execute("VACUUM items")
 
 
-def search_sql(k, filtered):
-    return (FILTERED_SQL if filtered else SEARCH_SQL).format(k=k)
-
-
 def _insert_client(args):
     dsn, client, per, vectors, labels, binary, barrier = args
     conn = libpq.Connection(dsn)
@@ -310,6 +302,10 @@ def concurrent_inserts(dsn, ds, binary, clients, per):
             times = pool.map(_insert_client, [(dsn, c, per, ds.test, ds.test_labels, binary, barrier)
                                               for c in range(clients)])
     return max(times)
+
+
+def search_sql(k):
+    return SEARCH_SQL.format(k=k)
 
 
 class LibraryEngine:

@@ -43,12 +43,6 @@ def points_table(points):
                   for p in points])
 
 
-def filtered_table(points):
-    return table(["engine", "index", "parameter", "recall@10", "rows returned (of 10)", "QPS", "p50 (ms)"],
-                 [[p.engine, p.index, f"{p.param}={p.value}" if p.param else "—", fmt_recall(p.recall),
-                   f"{p.mean_rows:.2f}", fmt_qps(p.qps), f"{p.p50_ms:.3f}"] for p in points])
-
-
 def inserts_table(inserts):
     return table(["engine", "index", "clients", "rows", "rows/s"],
                  [[i.engine, i.index, i.clients, f"{i.rows:,}", fmt_qps(i.rows_per_s)] for i in inserts])
@@ -136,7 +130,7 @@ def plot(points, path, title, floors=()):
     plt.close(fig)
 
 
-def render(meta, builds, points, extras=(), inserts=(), filtered=(), scale=(), plot_file=None):
+def render(meta, builds, points, extras=(), inserts=(), scale=(), plot_file=None):
     """docs/benchmarks.md for one run. meta: dict with date, machine, cpus,
     memory, server, settings, versions, queries, command. extras: exact and
     floor points. scale: BuildStats of --scale plus their points."""
@@ -188,9 +182,6 @@ def render(meta, builds, points, extras=(), inserts=(), filtered=(), scale=(), p
                   "lookup returning one id over the same path (the ceiling for any extension), best of",
                   "three rounds taken in turns.", "",
                   points_table(extras), ""]
-    if filtered:
-        lines += ["## Filtered search (`WHERE label = x`, x the query's own class, ~10% of rows)", "",
-                  filtered_table(filtered), ""]
     if inserts:
         lines += ["## Single-row INSERT throughput", "", inserts_table(inserts), ""]
     if scale:
@@ -204,7 +195,7 @@ def render(meta, builds, points, extras=(), inserts=(), filtered=(), scale=(), p
         "`make bench` builds and installs vector_db, starts a throwaway server (.cluster/bench/) with",
         "the settings above and runs the default sweep; `scripts/bench.sh ARGS` passes ARGS to",
         "bench/bench.py (`--help` lists them): `--all-queries` (10,000 per point), `--clients N`,",
-        "`--insert`, `--filtered`, `--scale [N1,N2,..]`, `--engines LIST`, and",
+        "`--insert`, `--scale [N1,N2,..]`, `--engines LIST`, and",
         "`--index ENGINE:AM:OPTIONS:PARAM=V1,V2` to replace an engine's default index configurations.",
         "Raw results of every run go to bench/results/run-*.json.",
         "A full run ends with the fast-ingest measurement (its own section below; `--no-ingest`",
@@ -212,7 +203,9 @@ def render(meta, builds, points, extras=(), inserts=(), filtered=(), scale=(), p
         "insert latency beside VACUUM (its own section below); `--drift` only IVF drift recovery",
         "(recall drifted, rebalanced and after REINDEX); `--range` only range search",
         "against the exact scan, `--tenants` only multi-tenant search (a LIST partition per tenant,",
-        "HASH partitions and one table, beside pgvector), each on the first `--section-rows N` rows (default all)",
+        "HASH partitions and one table, beside pgvector), `--filtered` only filtered search (`tag` and",
+        "`labels` filter columns at 1% and 10% of the rows, beside pgvector's best plan), each on the",
+        "first `--section-rows N` rows (default all)",
         "with `--section-queries N` queries (default 300); later runs keep those sections as they",
         "are. `BENCH_PG_BIN=DIR scripts/bench.sh` runs the PostgreSQL 15 of DIR instead of the",
         "system's (a private copy with both extensions installed).",

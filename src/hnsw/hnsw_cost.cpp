@@ -5,14 +5,21 @@
 // finishes before any result is returned),
 // so the planner picks the index for small LIMITs over large tables and the
 // sequential scan + top-N sort where that is cheaper. A range scan
-// (WHERE embedding <<->> sphere(q, r) alone) visits about 2m nodes for each
-// of max(ef_search, four times the rows the sphere is estimated to hold): its
-// rounds double ef until three quarters of one are past the radius. Quals
+// (WHERE embedding <<->> sphere(q, r) alone) is priced as visiting about 2m
+// nodes for each of max(ef_search, four times the rows the sphere is
+// estimated to hold), what the rounds of doubling ef it had before its one
+// walk (hnsw_scan.cpp) cost; contsel's fixed estimate of 0.1% of the rows
+// leaves that close to ef_search, and sql/range_search.sql asserts the plans
+// it gives on a small and a tiny table. Quals
 // on filter columns (index/index_filter.h) make the walk measure about ef / s
 // nodes (s: their selectivity) to find ef that pass, at least the
-// unfiltered 2m * ef and at most its budget (max(hnsw.max_scan_tuples,
-// 2m * ef)), so at low selectivity a bitmap scan on another index plus a
-// sort, or a sequential scan, wins.
+// unfiltered 2m * ef. It expands about ef / s nodes, up to 2m neighbours
+// each, and where 2m * ef / s passes its budget (max(hnsw.max_scan_tuples,
+// 2m * ef)) it runs the whole budget: on Fashion-MNIST (60,000 rows, m 16)
+// a walk read about 29,000 buffers at 10% but 121,000 at 1%, where ef / s
+// priced it at 4,000 nodes and the planner took it over the bitmap scan
+// plus sort, several times faster there. So at low selectivity a bitmap
+// scan on another index plus a sort, or a sequential scan, wins.
 #include "hnsw/hnsw.h"
 #include "index/index_am.h"
 
@@ -56,7 +63,8 @@ void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cos
 		// A filtered walk measures nodes until ef of them pass, within its
 		// budget (hnsw_scan.cpp).
 		double passing = Max(clauselist_selectivity(root, filter, relid, JOIN_INNER, NULL), 1.0 / tuples);
-		visits = Min(Max(visits, ef / passing), Max(double(hnsw_max_scan_tuples), visits));
+		double budget = Max(double(hnsw_max_scan_tuples), visits);
+		visits = visits / passing > budget ? budget : Max(visits, ef / passing);
 	}
 	costs.numIndexTuples = Min(tuples, visits);
 	genericcostestimate(root, path, loop_count, &costs);

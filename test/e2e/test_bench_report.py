@@ -27,7 +27,7 @@ class Render(unittest.TestCase):
         builds = [engines.BuildStat("pgvector", "hnsw m=16", 60000, 784, 12.34, 234 * 2**20, 700 * 2**20, None)]
         extras = [Point("pgvector", "floor (pk lookup)", "", "", float("nan"), 12000.0, 0.08, 0.1, 3)]
         inserts = [engines.InsertStat("pgvector", "no vector index", 4, 4000, 26123.4)]
-        md = report.render(META, builds, pts(), extras, inserts, (), (), "plot.png")
+        md = report.render(META, builds, pts(), extras, inserts, (), "plot.png")
         self.assertIn("- date: 2026-01-02 03:04 UTC", md)
         self.assertIn("Test CPU (x86_64), 2 CPUs", md)
         self.assertIn("![recall@10 vs QPS](plot.png)", md)
@@ -58,11 +58,6 @@ class Render(unittest.TestCase):
         self.assertEqual(t[1], "|---|---:|")
         self.assertEqual(len(t), 4)
         self.assertTrue(all(line.count("|") == 3 for line in t))
-
-    def test_filtered_section_shows_rows_returned(self):
-        f = [Point("pgvector", "hnsw m=16", "hnsw.ef_search", 40, 0.5, 900.0, 1.0, 2.0, 3, mean_rows=4.25)]
-        md = report.render(META, [], [], filtered=f)
-        self.assertIn("| pgvector | hnsw m=16 | hnsw.ef_search=40 | 0.5000 | 4.25 | 900 | 1.000 |", md)
 
     def test_curves_group_sweeps_and_skip_fixed_points(self):
         extra = Point("pgvector", "exact (no index)", "", "", 1.0, 20.0, 50.0, 60.0, 3)

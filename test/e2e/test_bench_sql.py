@@ -60,8 +60,8 @@ class HarnessOnServer(unittest.TestCase):
         search = self.eng.searcher()
         try:
             with self.assertRaises(RuntimeError):
-                self.eng.check_plan(search, self.ds.test[0], None, want_index=True)
-            self.assertIn("items", self.eng.check_plan(search, self.ds.test[0], None, want_index=False))
+                self.eng.check_plan(search, self.ds.test[0], want_index=True)
+            self.assertIn("items", self.eng.check_plan(search, self.ds.test[0], want_index=False))
         finally:
             search.close()
 

@@ -22,8 +22,9 @@ struct FilteredLine {
 	uint32_t every = 1;
 	size_t distance_calls = 0;
 	size_t failing_measured = 0;
+	std::vector<int> tests;  // filter tests per node
 
-	FilteredLine(uint32_t n, size_t extra, std::mt19937 &rng) : links(n) {
+	FilteredLine(uint32_t n, size_t extra, std::mt19937 &rng) : links(n), tests(n) {
 		for (uint32_t id = 0; id < n; id++) {
 			for (int step : {-2, -1, 1, 2})
 				if (int(id) + step >= 0 && int(id) + step < int(n))
@@ -32,10 +33,14 @@ struct FilteredLine {
 				links[id].push_back(rng() % n);
 		}
 	}
-	bool Passes(uint32_t id) const { return id % every == 0; }
+	bool Passes(uint32_t id) {
+		tests[id]++;
+		return Matches(id);
+	}
+	bool Matches(uint32_t id) const { return id % every == 0; }
 	float Distance(uint32_t id) {
 		distance_calls++;
-		failing_measured += !Passes(id);
+		failing_measured += !Matches(id);
 		return std::fabs(float(id) - query);
 	}
 	void Prefetch(uint32_t) {}
@@ -45,7 +50,7 @@ struct FilteredLine {
 	std::vector<uint32_t> Exact(size_t ef) const {
 		std::vector<uint32_t> ids;
 		for (uint32_t id = 0; id < links.size(); id++)
-			if (Passes(id))
+			if (Matches(id))
 				ids.push_back(id);
 		std::sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) {
 			return std::fabs(float(a) - query) < std::fabs(float(b) - query);
@@ -81,6 +86,19 @@ TEST(FilteredSearch, FindsTheNearestPassingNodesAtEverySelectivity) {
 			for (size_t i = 1; i < scratch.results.size(); i++)
 				EXPECT_LE(scratch.results[i - 1].distance, scratch.results[i].distance);
 		}
+}
+
+// Two-hop neighbourhoods overlap (here through the shared i±1, i±2 links),
+// and a test reads a node's words from its page: each node is tested once.
+TEST(FilteredSearch, EachNodesFilterIsTestedOnce) {
+	std::mt19937 rng(19);
+	FilteredLine line(3000, 4, rng);
+	line.every = 100;
+	line.query = 1500.4f;
+	SearchScratch scratch;
+	Search(line, 10, 10, SIZE_MAX, scratch);
+	EXPECT_EQ(Ids(scratch.results), line.Exact(10));
+	EXPECT_LE(*std::max_element(line.tests.begin(), line.tests.end()), 1);
 }
 
 TEST(FilteredSearch, EveryNodePassingIsAnUnfilteredSearch) {

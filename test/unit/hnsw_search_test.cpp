@@ -75,6 +75,29 @@ TEST(Search, SearchResultDoesNotDependOnTheStart) {
 	}
 }
 
+// A range walk (keep_within) keeps every node within the bound, however
+// many more than ef, nearest first and ahead of the ef nodes past it, in
+// one pass: on a line from node 0 toward 500.2 it measures the nodes on
+// its way, those within 30 of the query, and about ef beyond them.
+TEST(Search, KeepWithinKeepsTheWholeSphereInOneWalk) {
+	LineGraph line{500.2f, 1000};
+	SearchScratch scratch;
+	SearchGraph(line, 0, 0, line.n, 5, scratch, 30.0f);
+	std::vector<uint32_t> inside;
+	for (auto &c : scratch.results)
+		if (c.distance <= 30.0f)
+			inside.push_back(c.id);
+	EXPECT_EQ(inside.size(), 60u);  // 471 .. 530
+	EXPECT_EQ(scratch.results.size(), 65u);
+	for (size_t i = 1; i < scratch.results.size(); i++)
+		EXPECT_FALSE(Nearer(scratch.results[i], scratch.results[i - 1])) << i;
+	EXPECT_EQ(scratch.results[0].id, 500u);
+	EXPECT_LE(line.distance_calls, 531 + 1 + 5 + 2);
+	// No bound: the usual ef nearest.
+	SearchGraph(line, 0, 0, line.n, 5, scratch);
+	EXPECT_EQ(scratch.results.size(), 5u);
+}
+
 TEST(Visited, NewGenerationForgetsOldVisits) {
 	VisitedSet visited;
 	visited.Reset(10);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -73,7 +74,9 @@ struct SearchScratch {
 	std::vector<Candidate> results;   // entry points in; the ef nearest, ascending, out
 	std::vector<uint32_t> neighbours;
 	std::vector<uint32_t> hops;        // a failing neighbour's neighbours (SearchLayerFiltered)
+	VisitedSet failed;                 // two-hop nodes found failing (SearchLayerFiltered)
 	std::vector<Candidate> failing;    // an expansion's failing neighbours, nearest first
+	std::vector<Candidate> within;     // nodes within SearchLayer's keep_within bound
 };
 
 // Walks one level greedily from `from` to a local minimum (ef = 1).
@@ -107,11 +110,27 @@ inline void SeedFrontier(size_t node_count, SearchScratch &scratch) {
 // Best-first search of one level. scratch.results holds the entry points on
 // entry and the (at most) ef nearest nodes found, nearest first, on return.
 // node_count sizes the visited set; ids beyond it are still handled.
+//
+// With a `keep_within` bound (a range search's radius), every node found at
+// that distance or nearer is kept and expanded beside the ef others, which
+// alone count against ef: the walk covers the sphere's nodes and goes on as
+// a search with ef past its surface, in one pass, and returns them all
+// before the ef. Without it (-infinity) nothing is within.
 template <typename G>
-void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratch &scratch) {
+void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratch &scratch,
+                 float keep_within = -INFINITY) {
 	auto &frontier = scratch.frontier;
 	auto &results = scratch.results;
+	auto &within = scratch.within;
 	SeedFrontier(node_count, scratch);
+	within.clear();
+	for (size_t i = 0; i < results.size();)
+		if (results[i].distance <= keep_within) {
+			within.push_back(results[i]);
+			results[i] = results.back();
+			results.pop_back();
+		} else
+			i++;
 	std::make_heap(frontier.begin(), frontier.end(), NearestOnTop());
 	std::make_heap(results.begin(), results.end(), FarthestOnTop());
 	while (results.size() > ef) {
@@ -134,6 +153,12 @@ void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratc
 			if (!scratch.visited.Insert(id))
 				continue;
 			float distance = graph.Distance(id);
+			if (distance <= keep_within) {
+				within.push_back(Candidate{distance, id});
+				frontier.push_back(Candidate{distance, id});
+				std::push_heap(frontier.begin(), frontier.end(), NearestOnTop());
+				continue;
+			}
 			// A tie with the farthest kept still replaces it when it is
 			// nearer in the total order.
 			if (results.size() >= ef && !Nearer(Candidate{distance, id}, results.front()))
@@ -149,6 +174,10 @@ void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratc
 		}
 	}
 	std::sort_heap(results.begin(), results.end(), FarthestOnTop());
+	if (!within.empty()) {  // all nearer than every other result
+		std::sort(within.begin(), within.end(), Nearer);
+		results.insert(results.begin(), within.begin(), within.end());
+	}
 }
 
 // SearchLayer on level 0 for a filtered scan (docs/hnsw.md, "Filter
@@ -162,13 +191,17 @@ void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratc
 // distance, for the others) until it has max_links / 2 passing ones: at low
 // selectivity the walk then moves through the passing nodes' own subgraph
 // instead of fanning out over the failing ones. At most `budget` distances
-// are computed, which bounds the work when few nodes or none pass.
+// are computed, which bounds the work when few nodes or none pass. Each
+// node's filter is tested once: a two-hop node that fails is remembered
+// (scratch.failed), since the two-hop neighbourhoods of nearby nodes
+// overlap and a test reads the node's words from its page.
 template <typename G>
 void SearchLayerFiltered(G &graph, size_t node_count, size_t ef, size_t max_links, size_t budget,
                          SearchScratch &scratch) {
 	auto &frontier = scratch.frontier;
 	auto &results = scratch.results;
 	SeedFrontier(node_count, scratch);
+	scratch.failed.Reset(node_count);
 	results.clear();
 	for (const Candidate &entry : frontier)
 		if (graph.Passes(entry.id))
@@ -207,7 +240,7 @@ void SearchLayerFiltered(G &graph, size_t node_count, size_t ef, size_t max_link
 		for (uint32_t id : scratch.neighbours) {
 			if (!scratch.visited.Insert(id))
 				continue;
-			bool passes = graph.Passes(id);
+			bool passes = !scratch.failed.Contains(id) && graph.Passes(id);
 			passing += passes;
 			Candidate c = consider(id, passes);
 			if (!passes)
@@ -218,12 +251,17 @@ void SearchLayerFiltered(G &graph, size_t node_count, size_t ef, size_t max_link
 		std::sort(scratch.failing.begin(), scratch.failing.end(), Nearer);
 		for (const Candidate &bridge : scratch.failing) {
 			graph.Neighbours(bridge.id, 0, scratch.hops);
-			for (uint32_t id : scratch.hops)
-				if (!scratch.visited.Contains(id) && graph.Passes(id)) {
-					scratch.visited.Insert(id);
-					passing++;
-					consider(id, true);
+			for (uint32_t id : scratch.hops) {
+				if (scratch.visited.Contains(id) || scratch.failed.Contains(id))
+					continue;
+				if (!graph.Passes(id)) {
+					scratch.failed.Insert(id);
+					continue;
 				}
+				scratch.visited.Insert(id);
+				passing++;
+				consider(id, true);
+			}
 			if (passing >= max_links / 2)
 				break;
 		}
@@ -257,11 +295,13 @@ bool DescendToLevel0(G &graph, uint32_t entry, int max_level, SearchScratch &scr
 // flagged entry point, which no other node links to any more, and a crash
 // there left rows that searches never reached (test 077). The entry point
 // is far from most queries, so it costs one expansion at most.
+//
+// `keep_within`: see SearchLayer (a range search's bound on level 0).
 template <typename G>
 void SearchGraph(G &graph, uint32_t entry, int max_level, size_t node_count, size_t ef,
-                 SearchScratch &scratch) {
+                 SearchScratch &scratch, float keep_within = -INFINITY) {
 	if (DescendToLevel0(graph, entry, max_level, scratch))
-		SearchLayer(graph, node_count, ef, 0, scratch);
+		SearchLayer(graph, node_count, ef, 0, scratch, keep_within);
 }
 
 // The same with level 0 searched by SearchLayerFiltered (the descent
