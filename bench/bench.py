@@ -19,7 +19,7 @@ import numpy as np
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, drift, engines, hybrid, ingest, rangesearch, report, sections, shards, tenants, vacuum_inserts  # noqa: E402
+from vdbbench import dataset, drift, engines, hybrid, ingest, othertypes, rangesearch, report, sections, shards, tenants, vacuum_inserts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
@@ -68,10 +68,15 @@ def parse_args(argv):
                     help="only measure hybrid search (dense, BM25 and fused latency, top-10 overlap with exact "
                          "search) on the paragraphs of /usr/share/doc/*/copyright; vector_db only; replaces that "
                          "section of the report")
+    ap.add_argument("--types", action="store_true",
+                    help="only measure hnsw over the other types: halfvec (Fashion-MNIST cast), bit (binary_quantize, "
+                         "Hamming) and sparsevec (seeded sparse rows), vector_db and pgvector; replaces that section "
+                         "of the report")
     ap.add_argument("--section-rows", type=int, default=None, metavar="N",
-                    help="--range, --tenants and --shards: use the first N training rows (default all 60,000)")
+                    help="--range, --tenants, --shards and --types: use the first N training rows (default all 60,000)")
     ap.add_argument("--section-queries", type=int, default=300, metavar="N",
-                    help="--range, --tenants and --shards: queries per point (default 300; the exact scan gets a third)")
+                    help="--range, --tenants, --shards and --types: queries per point (default 300; the exact scan "
+                         "gets a third)")
     ap.add_argument("--filtered", action="store_true",
                     help="also sweep WHERE label = x queries (x the query's class): recall and rows returned")
     ap.add_argument("--set", action="append", default=[], metavar="GUC=VALUE",
@@ -432,6 +437,16 @@ def run_shards(args, ds, argv):
     return report_section(args, shards, stats, len(ds.train), argv)
 
 
+def run_types(args, ds, argv):
+    """--types: each SQL engine on the same halfvec, bit and sparsevec tables."""
+    ds = section_dataset(args, ds)
+    engs = loaded_engines(args, ds)
+    say(f"== {', '.join(f'{e.name} ({e.extension} {e.version})' for e in engs)}: other types on "
+        f"{len(ds.train):,} rows")
+    stats = othertypes.measure(engs, ds, args.section_queries, say, args.results_dir)
+    return report_section(args, othertypes, stats, len(ds.train), argv)
+
+
 def run_hybrid(args, argv):
     """--hybrid: vector_db only (pgvector has no BM25 or fusion)."""
     args.engines = ["vector_db"]
@@ -463,6 +478,8 @@ def main(argv=None):
         return run_tenants(args, ds, sys.argv[1:] if argv is None else argv)
     if args.shards:
         return run_shards(args, ds, sys.argv[1:] if argv is None else argv)
+    if args.types:
+        return run_types(args, ds, sys.argv[1:] if argv is None else argv)
     _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
     filtered_gt = None
     if args.filtered:
@@ -499,7 +516,8 @@ def main(argv=None):
         old = open(args.report).read() if os.path.exists(args.report) else ""
         text = report.render(meta, run.builds, run.points, run.extras, run.inserts, run.filtered,
                              (run.scale_builds, run.scale_points) if args.scale else (), plot_name)
-        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, tenants.MARK, shards.MARK, hybrid.MARK):
+        for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, tenants.MARK, shards.MARK, hybrid.MARK,
+                     othertypes.MARK):
             text = sections.with_section(text, sections.section_of(old, mark), mark)
         with open(args.report, "w") as f:
             f.write(text)
