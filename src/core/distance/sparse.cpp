@@ -1,6 +1,7 @@
 // Sparse distances by merging the two sorted index lists.
 #include "core/pure.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/distance/sparse.h"
@@ -64,6 +65,15 @@ float SparseDotScattered(const float *dense, SparseView b) {
 	for (int32_t j = 0; j < b.nnz; j++)
 		sum += dense[b.indices[j]] * b.values[j];
 	return sum;
+}
+
+float SparseL2SquaredScattered(const float *dense, float a_norm2, SparseView b) {
+	float dot = 0, b_norm2 = 0;
+	for (int32_t j = 0; j < b.nnz; j++) {
+		dot += dense[b.indices[j]] * b.values[j];
+		b_norm2 += b.values[j] * b.values[j];
+	}
+	return std::max(0.0f, a_norm2 + b_norm2 - 2 * dot);
 }
 
 float SparseSquaredNorm(SparseView a) {

@@ -30,5 +30,9 @@ void SparseScatter(SparseView a, float *dense);
 void SparseUnscatter(SparseView a, float *dense);
 // SparseDot(a, b), with a scattered into dense.
 float SparseDotScattered(const float *dense, SparseView b);
+// SparseL2Squared(a, b) up to rounding, as |a|^2 + |b|^2 - 2 a.b (the
+// cancellation costs a relative 1e-7 of |a|^2 + |b|^2: enough for ranking
+// while a graph is built, not for the distance a scan returns).
+float SparseL2SquaredScattered(const float *dense, float a_norm2, SparseView b);
 
 }  // namespace vdb

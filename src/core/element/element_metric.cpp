@@ -156,13 +156,12 @@ bool SparseElementValid(const void *element, size_t room, size_t dims) {
 }
 
 bool ScatterApplies(const ElementMetric &metric) {
-	return metric.type == ElementType::kSparse &&
-	       (metric.kind == MetricKind::kInnerProduct || metric.kind == MetricKind::kCosine) &&
-	       metric.dims <= kScatterMaxDims;
+	return metric.type == ElementType::kSparse && metric.kind != MetricKind::kL1 && metric.dims <= kScatterMaxDims;
 }
 
-float ScatteredDistance(const ElementMetric &, const float *dense, const void *element) {
-	return -SparseDotScattered(dense, SparseElementView(element));
+float ScatteredDistance(const ElementMetric &metric, const float *dense, float norm2, const void *element) {
+	SparseView b = SparseElementView(element);
+	return metric.kind == MetricKind::kL2 ? SparseL2SquaredScattered(dense, norm2, b) : -SparseDotScattered(dense, b);
 }
 
 bool PrepareElement(const ElementMetric &metric, void *element) {

@@ -50,14 +50,14 @@ ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims);
 
 // An hnsw build measures a few thousand distances from each node it places;
 // a sparse node is then scattered into a dense array of metric.dims floats
-// once (core/distance/sparse.h). For sparse inner product and cosine
-// elements of at most kScatterMaxDims dimensions (the array's 8 MB), where
-// the result is the merge's bit for bit; l2 and l1 measure by merge (an l2
-// form as |a|^2 + |b|^2 - 2a.b cost sparse l2 graphs recall).
+// once (core/distance/sparse.h). For sparse l2, inner product and cosine
+// elements of at most kScatterMaxDims dimensions (the array's 8 MB); the
+// others measure by merge.
 constexpr size_t kScatterMaxDims = size_t(1) << 21;
 bool ScatterApplies(const ElementMetric &metric);
-// The metric's distance from the element scattered into dense to `element`.
-float ScatteredDistance(const ElementMetric &metric, const float *dense, const void *element);
+// The metric's distance from the element scattered into dense (norm2: its
+// squared norm) to `element`.
+float ScatteredDistance(const ElementMetric &metric, const float *dense, float norm2, const void *element);
 
 // Readies an element for the index and for queries: a float32 vector under
 // cosine is scaled to unit length in place. False when a cosine element's

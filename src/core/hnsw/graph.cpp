@@ -96,14 +96,14 @@ bool ClaimUnits(std::atomic<T> &counter, uint64_t count, uint64_t limit, T &firs
 }  // namespace
 
 // The graph as SearchLayer sees it while a given query is being placed;
-// with `scattered`, the query is a sparse element scattered there, which
-// measures faster (ScatterApplies).
+// with `scattered`, the query is a sparse element scattered there (of
+// squared norm norm2), which measures faster (ScatterApplies).
 class ArenaGraph::QueryView {
 public:
-	QueryView(const ArenaGraph &graph, const void *query, const float *scattered = nullptr)
-	    : graph_(graph), query_(query), scattered_(scattered) {}
+	QueryView(const ArenaGraph &graph, const void *query, const float *scattered = nullptr, float norm2 = 0)
+	    : graph_(graph), query_(query), scattered_(scattered), norm2_(norm2) {}
 	float Distance(uint32_t id) const {
-		return scattered_ != nullptr ? ScatteredDistance(graph_.metric_, scattered_, graph_.Element(id))
+		return scattered_ != nullptr ? ScatteredDistance(graph_.metric_, scattered_, norm2_, graph_.Element(id))
 		                             : graph_.metric_.Distance(query_, graph_.Element(id));
 	}
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const {
@@ -118,6 +118,7 @@ private:
 	const ArenaGraph &graph_;
 	const void *query_;
 	const float *scattered_;
+	float norm2_;
 };
 
 // The graph as LinkUnreachable sees it (see reachability.h).
@@ -171,13 +172,13 @@ public:
 		if (scattered_ == nullptr)
 			return graph_.metric_.Distance(graph_.Element(prepared_[a].id), graph_.Element(prepared_[b].id));
 		Scatter(prepared_[a].id);
-		return ScatteredDistance(graph_.metric_, scattered_, graph_.Element(prepared_[b].id));
+		return ScatteredDistance(graph_.metric_, scattered_, norm2_, graph_.Element(prepared_[b].id));
 	}
 	QueryView QueryOf(uint32_t id) {
 		if (scattered_ == nullptr)
 			return QueryView(graph_, graph_.Element(id));
 		Scatter(id);
-		return QueryView(graph_, graph_.Element(id), scattered_);
+		return QueryView(graph_, graph_.Element(id), scattered_, norm2_);
 	}
 	void Release() {
 		if (current_ != kInvalidNode)
@@ -207,7 +208,9 @@ private:
 		if (id == current_)
 			return;
 		Release();
-		SparseScatter(SparseElementView(graph_.Element(id)), scattered_);
+		SparseView v = SparseElementView(graph_.Element(id));
+		SparseScatter(v, scattered_);
+		norm2_ = SparseSquaredNorm(v);
 		current_ = id;
 	}
 
@@ -215,6 +218,7 @@ private:
 	const Candidate *prepared_ = nullptr;
 	float *scattered_ = nullptr;  // when ScatterApplies
 	uint32_t current_ = kInvalidNode;  // the node scattered there
+	float norm2_ = 0;  // its squared norm
 };
 
 size_t ArenaGraph::BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists,
