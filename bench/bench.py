@@ -19,7 +19,7 @@ import numpy as np
 import psycopg2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, drift, engines, filtered, hybrid, ingest, rangesearch, report, sections, shards, spread, tenants, vacuum_inserts  # noqa: E402
+from vdbbench import dataset, drift, engines, filtered, hybrid, ingest, othertypes, rangesearch, report, sections, shards, spread, tenants, vacuum_inserts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL_ENGINES = ["vector_db", "pgvector", "hnswlib", "faiss"]
@@ -74,11 +74,16 @@ def parse_args(argv):
                          "replaces that section of the report")
     ap.add_argument("--spread-rows", type=int, default=200_000, metavar="N",
                     help="--build-spread: rows of clustered data (default 200,000)")
+    ap.add_argument("--types", action="store_true",
+                    help="only measure hnsw over the other types: halfvec (Fashion-MNIST cast), bit (binary_quantize, "
+                         "Hamming) and sparsevec (seeded sparse rows), vector_db and pgvector; replaces that section "
+                         "of the report")
     ap.add_argument("--section-rows", type=int, default=None, metavar="N",
-                    help="--range, --tenants, --filtered and --shards: use the first N training rows (default all 60,000)")
+                    help="--range, --tenants, --filtered, --shards and --types: use the first N training rows "
+                         "(default all 60,000)")
     ap.add_argument("--section-queries", type=int, default=300, metavar="N",
-                    help="--range, --tenants, --filtered and --shards: queries per point (default 300; the exact "
-                         "scan gets a third)")
+                    help="--range, --tenants, --filtered, --shards and --types: queries per point (default 300; the "
+                         "exact scan gets a third)")
     ap.add_argument("--filtered", action="store_true",
                     help="only measure filtered search (WHERE tag = $2 / labels && $2 at 1%% and 10%% of the rows: "
                          "vector_db's multi-column hnsw against pgvector's best plan); replaces that section of "
@@ -456,6 +461,16 @@ def run_spread(args, argv):
     return report_section(args, spread, stats, len(ds.train), argv)
 
 
+def run_types(args, ds, argv):
+    """--types: each SQL engine on the same halfvec, bit and sparsevec tables."""
+    ds = section_dataset(args, ds)
+    engs = loaded_engines(args, ds)
+    say(f"== {', '.join(f'{e.name} ({e.extension} {e.version})' for e in engs)}: other types on "
+        f"{len(ds.train):,} rows")
+    stats = othertypes.measure(engs, ds, args.section_queries, say, args.results_dir)
+    return report_section(args, othertypes, stats, len(ds.train), argv)
+
+
 def run_hybrid(args, argv):
     """--hybrid: vector_db only (pgvector has no BM25 or fusion)."""
     args.engines = ["vector_db"]
@@ -489,6 +504,8 @@ def main(argv=None):
         return run_tenants(args, ds, sys.argv[1:] if argv is None else argv)
     if args.shards:
         return run_shards(args, ds, sys.argv[1:] if argv is None else argv)
+    if args.types:
+        return run_types(args, ds, sys.argv[1:] if argv is None else argv)
     if args.filtered:
         return run_filtered(args, ds, sys.argv[1:] if argv is None else argv)
     _, gt = dataset.ground_truth(args.results_dir, ds.train, ds.test)
@@ -525,7 +542,7 @@ def main(argv=None):
         text = report.render(meta, run.builds, run.points, run.extras, run.inserts,
                              (run.scale_builds, run.scale_points) if args.scale else (), plot_name)
         for mark in (vacuum_inserts.MARK, ingest.MARK, drift.MARK, rangesearch.MARK, filtered.MARK, tenants.MARK, shards.MARK,
-                     hybrid.MARK, spread.MARK):
+                     hybrid.MARK, spread.MARK, othertypes.MARK):
             text = sections.with_section(text, sections.section_of(old, mark), mark)
         with open(args.report, "w") as f:
             f.write(text)

@@ -183,6 +183,10 @@ CREATE INDEX wide_v_flat ON wide_items USING hnsw (v vector_l2_ops) WITH (quanti
 SELECT pg_relation_size('wide_v') * 3 < pg_relation_size('wide_v_flat') AS sq8_smaller;
 DROP INDEX wide_v_flat;
 CREATE INDEX wide_h ON wide_items USING hnsw (h halfvec_cosine_ops);
+-- halfvec sq8 stores half of flat's bytes per vector.
+CREATE INDEX wide_h_sq8 ON wide_items USING hnsw (h halfvec_cosine_ops) WITH (quantizer = 'sq8');
+SELECT pg_relation_size('wide_h_sq8') * 3 < pg_relation_size('wide_h') * 2 AS halfvec_sq8_smaller;
+DROP INDEX wide_h_sq8;
 CREATE INDEX wide_b ON wide_items USING hnsw (b bit_hamming_ops);
 SELECT same_order('wide_items', 'v', '<->', (SELECT v::text FROM wide_items WHERE id = 5), 10) AS wide_vector,
        same_order('wide_items', 'h', '<=>', (SELECT h::text FROM wide_items WHERE id = 5), 10) AS wide_halfvec;
@@ -225,8 +229,7 @@ SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (ef_construction = 1001)$
 SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (m = 16, ef_construction = 31)$$);
 SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (colour = 1)$$);
 SELECT try($$CREATE INDEX ON items USING hnsw (v) WITH (quantizer = 'pq')$$);
-SELECT try($$CREATE INDEX ON items USING hnsw (h halfvec_l2_ops) WITH (quantizer = 'sq8')$$);
-SELECT try($$CREATE INDEX ON items USING hnsw (v vector_l1_ops) WITH (quantizer = 'sq8')$$);
+SELECT try($$CREATE INDEX ON items USING hnsw (b bit_hamming_ops) WITH (quantizer = 'sq8')$$);
 
 -- quantizer: sq8 is the default for vector l2/ip/cosine; flat keeps float
 -- vectors. Both return the exact order.
@@ -234,6 +237,24 @@ CREATE INDEX items_flat ON items USING hnsw (v vector_l2_ops) WITH (quantizer = 
 SELECT same_order('items', 'v', '<->', '[1,2,3,4,5,6,7,8]', 20) AS flat_l2;
 SELECT vector_db_index_check('items_flat', true);
 DROP INDEX items_flat;
+-- sq8 asked for where flat is the default: halfvec (every metric) and
+-- vector l1. The exact order still, after the build and after inserts.
+CREATE TABLE sq8_items AS SELECT id, v, h FROM items WHERE id <= 300;
+SET max_parallel_maintenance_workers = 0;
+CREATE INDEX ON sq8_items USING hnsw (h halfvec_l2_ops) WITH (quantizer = 'sq8');
+CREATE INDEX ON sq8_items USING hnsw (h halfvec_ip_ops) WITH (quantizer = 'sq8');
+CREATE INDEX ON sq8_items USING hnsw (h halfvec_cosine_ops) WITH (quantizer = 'sq8');
+CREATE INDEX ON sq8_items USING hnsw (h halfvec_l1_ops) WITH (quantizer = 'sq8');
+CREATE INDEX ON sq8_items USING hnsw (v vector_l1_ops) WITH (quantizer = 'sq8');
+RESET max_parallel_maintenance_workers;
+INSERT INTO sq8_items SELECT id, v, h FROM items WHERE id > 300 AND id <= 400;
+SELECT same_order('sq8_items', 'h', '<->', '[1,2,3,4,5,6,7,8]', 20) AS l2,
+       same_order('sq8_items', 'h', '<#>', '[1,2,3,4,5,6,7,8]', 20) AS ip,
+       same_order('sq8_items', 'h', '<=>', '[1,2,3,4,5,6,7,8]', 20) AS cosine,
+       same_order('sq8_items', 'h', '<+>', '[1,2,3,4,5,6,7,8]', 20) AS l1,
+       same_order('sq8_items', 'v', '<+>', '[1,2,3,4,5,6,7,8]', 20) AS vector_l1;
+SELECT vector_db_index_check(indexrelid, true) FROM pg_index WHERE indrelid = 'sq8_items'::regclass;
+DROP TABLE sq8_items;
 CREATE TABLE undimensioned (v vector, s sparsevec(5), n int);
 SELECT try($$CREATE INDEX ON undimensioned USING hnsw (v)$$);
 SELECT try($$CREATE INDEX ON undimensioned USING hnsw (s)$$);

@@ -1,5 +1,5 @@
 """Sections of docs/benchmarks.md that a measurement of their own writes
-(VACUUM beside inserts, ingest, IVF drift, range search, tenants, hybrid search): each lies
+(VACUUM beside inserts, ingest, IVF drift, range search, tenants, hybrid search, other types): each lies
 between two copies of its marker line, and a later full run or another section's run keeps it as it is."""
 import os
 

@@ -108,11 +108,15 @@ HnswOptions HnswGetOptions(Relation index) {
 	return options;
 }
 
-// sq8 elements are 8-bit codes of float32 vectors, and the bounds that let
-// the executor re-rank exist for l2, inner product and cosine.
+// sq8 elements are 8-bit codes of float32 or float16 vectors, with bounds
+// that let the executor re-rank for l2, inner product, cosine and l1. It is
+// the default for vector columns; halfvec and l1 indexes ask for it (their
+// default stayed flat when sq8 came to them, so an index keeps the form it
+// was created with on REINDEX of a dump).
 uint8 HnswChooseQuantizer(Relation index, const VdbIndexMetric &metric) {
-	bool sq8_applies = metric.type == vdb::ElementType::kFloat32 && metric.kind != vdb::MetricKind::kL1;
-	uint8 quantizer = sq8_applies ? HNSW_QUANTIZER_SQ8 : HNSW_QUANTIZER_FLAT;
+	bool sq8_applies = metric.type == vdb::ElementType::kFloat32 || metric.type == vdb::ElementType::kFloat16;
+	bool sq8_default = metric.type == vdb::ElementType::kFloat32 && metric.kind != vdb::MetricKind::kL1;
+	uint8 quantizer = sq8_default ? HNSW_QUANTIZER_SQ8 : HNSW_QUANTIZER_FLAT;
 	const HnswOptions *options = (const HnswOptions *) index->rd_options;
 	if (options == NULL || options->quantizer_offset == 0)
 		return quantizer;
@@ -120,7 +124,7 @@ uint8 HnswChooseQuantizer(Relation index, const VdbIndexMetric &metric) {
 	if (quantizer == HNSW_QUANTIZER_SQ8 && !sq8_applies)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("hnsw quantizer sq8 is not supported for index \"%s\"", RelationGetRelationName(index)),
-		                errdetail("sq8 applies to vector columns with l2, inner product or cosine operator classes."),
+		                errdetail("sq8 applies to vector and halfvec columns."),
 		                errhint("Use quantizer = 'flat'.")));
 	return quantizer;
 }

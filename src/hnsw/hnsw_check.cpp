@@ -57,7 +57,8 @@ uint32 GroupEnd(const Check &c, uint32 group) {
 
 void CheckMeta(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric) {
 	if (meta.quantizer != HNSW_QUANTIZER_FLAT &&
-	    (meta.quantizer != HNSW_QUANTIZER_SQ8 || metric.type != vdb::ElementType::kFloat32))
+	    (meta.quantizer != HNSW_QUANTIZER_SQ8 ||
+	     (metric.type != vdb::ElementType::kFloat32 && metric.type != vdb::ElementType::kFloat16)))
 		HnswMetaCorrupted(index, "unknown quantizer", meta.quantizer);
 	HnswGeometry expected = metric.variable ? HnswSparseGeometry(meta.m, meta.geometry.pool_pages)
 	                                        : HnswComputeGeometry(meta.m, HnswStoredBytes(metric, meta.quantizer) +

@@ -64,7 +64,7 @@ extern "C" {
 
 // How the vector stream stores elements.
 #define HNSW_QUANTIZER_FLAT 0  // as the metric compares them (float32, float16, bits)
-#define HNSW_QUANTIZER_SQ8 1   // 8-bit codes of float32 vectors (core/element/per_vector_sq8.h)
+#define HNSW_QUANTIZER_SQ8 1   // 8-bit codes of float32 or float16 vectors (core/element/per_vector_sq8.h)
 
 #define HNSW_NODE_DELETED 0x01  // heap tuple is dead; still traversable until repaired
 #define HNSW_NODE_FREE 0x02     // slot unused (after vacuum): no TID, reusable

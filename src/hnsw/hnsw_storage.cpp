@@ -213,12 +213,18 @@ void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, vo
 		return;
 	}
 	HnswReadElement(index, meta.geometry, id, scratch);
-	vdb::PerVectorSq8Decode(scratch, meta.dims, (float *) dst);
+	if (vdb::ElementType(meta.element_type) == vdb::ElementType::kFloat16)
+		vdb::PerVectorSq8DecodeHalf(scratch, meta.dims, (vdb::Half *) dst);
+	else
+		vdb::PerVectorSq8Decode(scratch, meta.dims, (float *) dst);
 }
 
 void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, const uint64 *filters, void *dst) {
-	if (meta.quantizer == HNSW_QUANTIZER_SQ8)
-		vdb::PerVectorSq8Encode((const float *) element, meta.dims, dst);
+	vdb::MetricKind kind = vdb::MetricKind(meta.metric_kind);
+	if (meta.quantizer == HNSW_QUANTIZER_SQ8 && vdb::ElementType(meta.element_type) == vdb::ElementType::kFloat16)
+		vdb::PerVectorSq8EncodeHalf(kind, (const vdb::Half *) element, meta.dims, dst);
+	else if (meta.quantizer == HNSW_QUANTIZER_SQ8)
+		vdb::PerVectorSq8Encode(kind, (const float *) element, meta.dims, dst);
 	else
 		memcpy(dst, element, HnswVectorBytes(meta));
 	if (meta.filter_columns > 0)
@@ -227,7 +233,9 @@ void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, const 
 
 HnswQuery HnswPrepareQuery(const HnswMetaPageData &meta, const vdb::ElementMetric &metric, const void *element) {
 	HnswQuery query{&metric, element, meta.quantizer == HNSW_QUANTIZER_SQ8, {}};
-	if (query.sq8)
+	if (query.sq8 && metric.type == vdb::ElementType::kFloat16)
+		query.prepared = vdb::PerVectorSq8PrepareHalfQuery(metric.kind, (const vdb::Half *) element, metric.dims);
+	else if (query.sq8)
 		query.prepared = vdb::PerVectorSq8PrepareQuery(metric.kind, (const float *) element, metric.dims);
 	return query;
 }

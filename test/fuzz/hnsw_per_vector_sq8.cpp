@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	if (size < 4)
 		return 0;
 	static const vdb::MetricKind kKinds[] = {vdb::MetricKind::kL2, vdb::MetricKind::kInnerProduct,
-	                                         vdb::MetricKind::kCosine};
-	vdb::MetricKind kind = kKinds[data[0] % 3];
+	                                         vdb::MetricKind::kCosine, vdb::MetricKind::kL1};
+	vdb::MetricKind kind = kKinds[data[0] % 4];
 	size_t dims = 1 + (data[1] | data[2] << 8) % 256;
 	std::vector<uint8_t> element(vdb::PerVectorSq8Bytes(dims));
 	for (size_t i = 0; i < element.size(); i++)
@@ -27,12 +27,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	vdb::PerVectorSq8Query prepared = vdb::PerVectorSq8PrepareQuery(kind, query.data(), dims);
 	float distance = vdb::PerVectorSq8Distance(prepared, element.data());
 	vdb::PerVectorSq8LowerBound(prepared, distance, element.data());
+	// A halfvec query of the same values, and the element decoded to halfvec.
+	std::vector<vdb::Half> half_query(dims, vdb::FloatToHalf(query[0]));
+	vdb::PerVectorSq8Query half = vdb::PerVectorSq8PrepareHalfQuery(kind, half_query.data(), dims);
+	vdb::PerVectorSq8LowerBound(half, vdb::PerVectorSq8Distance(half, element.data()), element.data());
+	vdb::PerVectorSq8DecodeHalf(element.data(), dims, half_query.data());
 	vdb::PerVectorSq8L2Between(element.data(), element.data(), dims);
 	vdb::PerVectorSq8NegDotBetween(element.data(), element.data(), dims);
+	vdb::PerVectorSq8L1Between(element.data(), element.data(), dims);
 
 	// An element the index wrote itself decodes to a finite vector.
 	std::vector<uint8_t> encoded(element.size());
-	vdb::PerVectorSq8Encode(query.data(), dims, encoded.data());
+	vdb::PerVectorSq8Encode(kind, query.data(), dims, encoded.data());
 	vdb::PerVectorSq8Decode(encoded.data(), dims, decoded.data());
 	for (float x : decoded)
 		FUZZ_CHECK(std::isfinite(x));

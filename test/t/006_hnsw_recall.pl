@@ -39,6 +39,10 @@ my @metrics = (
 	[ 'v', 'vector_l1_ops',     '<+>' ],
 	[ 'h', 'halfvec_l2_ops',    '<->' ],
 	[ 'h', 'halfvec_cosine_ops', '<=>' ],
+	# sq8 where flat is the default: halfvec and l1.
+	[ 'h', 'halfvec_l2_ops',     '<->', "quantizer = 'sq8'" ],
+	[ 'h', 'halfvec_cosine_ops', '<=>', "quantizer = 'sq8'" ],
+	[ 'v', 'vector_l1_ops',      '<+>', "quantizer = 'sq8'" ],
 );
 recall_on_build_paths($node, 'postgres', @metrics);
 

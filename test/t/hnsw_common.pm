@@ -284,18 +284,20 @@ sub cancel_build_in_phase {
 	return $session->{stderr};
 }
 
-# For each [column, opclass, operator]: an hnsw index on items built on
+# For each [column, opclass, operator, optional WITH options]: an hnsw index on items built on
 # every path reaches recall 0.99 on the top 100 of the queries table and
 # passes the index check.
 sub recall_on_build_paths {
 	my ($node, $db, @metrics) = @_;
 	for my $path (sort keys %build_paths) {
 		for my $m (@metrics) {
-			my ($col, $opclass, $op) = @$m;
-			create_index_on_path($node, $db, $path, "CREATE INDEX idx ON items USING hnsw ($col $opclass)", $opclass);
+			my ($col, $opclass, $op, $with) = @$m;
+			my $what = $opclass . ($with ? " with ($with)" : '');
+			create_index_on_path($node, $db, $path,
+				"CREATE INDEX idx ON items USING hnsw ($col $opclass)" . ($with ? " WITH ($with)" : ''), $what);
 			my $recall = measure_recall($node, $db, 'items', $col, $op, 'queries', 100);
-			cmp_ok($recall, '>=', 0.99, "$path build, $opclass: recall $recall");
-			check_index($node, $db, "$path $opclass");
+			cmp_ok($recall, '>=', 0.99, "$path build, $what: recall $recall");
+			check_index($node, $db, "$path $what");
 			$node->safe_psql($db, 'DROP INDEX idx');
 		}
 	}

@@ -76,6 +76,11 @@ TEST_P(QuantizerKernelsTest, MatchScalar) {
 	std::vector<float> a = Floats(n);
 	EXPECT_NEAR(simd.f32_u8_dot(a.data(), code.data(), n), scalar.f32_u8_dot(a.data(), code.data(), n),
 	            1e-6f * float(n) * 600) << simd.name;
+	std::vector<Half> half(n);
+	for (size_t i = 0; i < n; i++)
+		half[i] = FloatToHalf(a[i]);
+	EXPECT_NEAR(simd.f16_u8_dot(half.data(), code.data(), n), scalar.f16_u8_dot(half.data(), code.data(), n),
+	            1e-6f * float(n) * 600) << simd.name;
 	std::vector<uint8_t> other = Bytes(n);
 	EXPECT_EQ(simd.u8_dot(code.data(), other.data(), n), scalar.u8_dot(code.data(), other.data(), n)) << simd.name;
 	EXPECT_NEAR(simd.pq_sum(table.data(), code.data(), n), scalar.pq_sum(table.data(), code.data(), n),
@@ -110,6 +115,8 @@ TEST(QuantizerKernels, ScalarReferenceIsRight) {
 	EXPECT_EQ(k.i16_u8_dot(weights, code, 3), 2 + 0 + 765);
 	float float_weights[3] = {1, 2, 3};
 	EXPECT_FLOAT_EQ(k.f32_u8_dot(float_weights, code, 3), 2 + 0 + 765);
+	Half half_weights[3] = {FloatToHalf(1), FloatToHalf(-0.5f), FloatToHalf(3)};
+	EXPECT_FLOAT_EQ(k.f16_u8_dot(half_weights, code, 3), 2 + 0 + 765);
 	uint8_t other[3] = {255, 9, 3};
 	EXPECT_EQ(k.u8_dot(code, other, 3), 2u * 255 + 0 + 3 * 255);
 	std::vector<float> table(2 * 256, 0);

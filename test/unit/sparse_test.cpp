@@ -90,5 +90,26 @@ TEST(SparseKernels, IdenticalDisjointAndEmpty) {
 	EXPECT_EQ(SparseL1(even.View(), odd.View()), 20 * 1.0f + 20 * 2.0f);
 }
 
+// Scattered into a dense array: the dot product equals the merge's bit for
+// bit, L2 is within the rounding of |a|^2 + |b|^2 (its cancellation), and
+// unscattering leaves the array all zeros for the next vector.
+TEST(SparseKernels, ScatteredMatchesTheMerge) {
+	std::mt19937 rng(9);
+	std::uniform_int_distribution<int> nnz(0, 80);
+	std::vector<float> dense(kDim, 0.0f);
+	for (int trial = 0; trial < 2000; trial++) {
+		Sparse a = RandomSparse(rng, nnz(rng)), b = RandomSparse(rng, nnz(rng));
+		SparseScatter(a.View(), dense.data());
+		float a_norm2 = SparseSquaredNorm(a.View()), b_norm2 = SparseSquaredNorm(b.View());
+		ASSERT_EQ(SparseDotScattered(dense.data(), b.View()), SparseDot(a.View(), b.View())) << trial;
+		double tolerance = 4 * Gamma(a.indices.size() + b.indices.size()) * (a_norm2 + b_norm2);
+		ASSERT_NEAR(SparseL2SquaredScattered(dense.data(), a_norm2, b.View()), SparseL2Squared(a.View(), b.View()),
+		            tolerance) << trial;
+		ASSERT_GE(SparseL2SquaredScattered(dense.data(), a_norm2, a.View()), 0.0f) << trial;
+		SparseUnscatter(a.View(), dense.data());
+		ASSERT_EQ(std::count(dense.begin(), dense.end(), 0.0f), kDim) << trial;
+	}
+}
+
 } // namespace
 } // namespace vdb

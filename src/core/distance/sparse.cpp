@@ -1,6 +1,7 @@
 // Sparse distances by merging the two sorted index lists.
 #include "core/pure.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/distance/sparse.h"
@@ -47,6 +48,32 @@ float SparseL1(SparseView a, SparseView b) {
 	auto absolute = [&](float x) { sum += std::fabs(x); };
 	Merge(a, b, [&](float x, float y) { sum += std::fabs(x - y); }, absolute, absolute);
 	return sum;
+}
+
+void SparseScatter(SparseView a, float *dense) {
+	for (int32_t i = 0; i < a.nnz; i++)
+		dense[a.indices[i]] = a.values[i];
+}
+
+void SparseUnscatter(SparseView a, float *dense) {
+	for (int32_t i = 0; i < a.nnz; i++)
+		dense[a.indices[i]] = 0;
+}
+
+float SparseDotScattered(const float *dense, SparseView b) {
+	float sum = 0;
+	for (int32_t j = 0; j < b.nnz; j++)
+		sum += dense[b.indices[j]] * b.values[j];
+	return sum;
+}
+
+float SparseL2SquaredScattered(const float *dense, float a_norm2, SparseView b) {
+	float dot = 0, b_norm2 = 0;
+	for (int32_t j = 0; j < b.nnz; j++) {
+		dot += dense[b.indices[j]] * b.values[j];
+		b_norm2 += b.values[j] * b.values[j];
+	}
+	return std::max(0.0f, a_norm2 + b_norm2 - 2 * dot);
 }
 
 float SparseSquaredNorm(SparseView a) {

@@ -108,8 +108,10 @@ ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims) 
 			metric.distance = PerVectorSq8L2Between;
 		else if (kind == MetricKind::kInnerProduct || kind == MetricKind::kCosine)
 			metric.distance = PerVectorSq8NegDotBetween;
+		else if (kind == MetricKind::kL1)
+			metric.distance = PerVectorSq8L1Between;
 		else
-			throw std::invalid_argument("sq8 elements support l2, inner product and cosine");
+			throw std::invalid_argument("sq8 elements support l2, inner product, cosine and l1");
 		break;
 	case ElementType::kBit:
 		metric.bytes = BitBytes(dims);
@@ -151,6 +153,15 @@ bool SparseElementValid(const void *element, size_t room, size_t dims) {
 		if (v.indices[i] < 0 || size_t(v.indices[i]) >= dims || (i > 0 && v.indices[i] <= v.indices[i - 1]))
 			return false;
 	return true;
+}
+
+bool ScatterApplies(const ElementMetric &metric) {
+	return metric.type == ElementType::kSparse && metric.kind != MetricKind::kL1 && metric.dims <= kScatterMaxDims;
+}
+
+float ScatteredDistance(const ElementMetric &metric, const float *dense, float norm2, const void *element) {
+	SparseView b = SparseElementView(element);
+	return metric.kind == MetricKind::kL2 ? SparseL2SquaredScattered(dense, norm2, b) : -SparseDotScattered(dense, b);
 }
 
 bool PrepareElement(const ElementMetric &metric, void *element) {

@@ -15,8 +15,9 @@
 
 namespace vdb {
 
-// kPerVectorSq8: 8-bit codes of float32 vectors (core/element/per_vector_sq8.h), for l2
-// and inner product (cosine: inner product of unit vectors). kSparse:
+// kPerVectorSq8: 8-bit codes of float32 or float16 vectors
+// (core/element/per_vector_sq8.h), for l2, inner product (cosine: inner
+// product of unit vectors) and l1. kSparse:
 // sparsevec blobs of varying size (core/element/sparse_element.h).
 enum class ElementType : uint8_t { kFloat32 = 1, kFloat16 = 2, kBit = 3, kPerVectorSq8 = 4, kSparse = 5 };
 
@@ -46,6 +47,17 @@ struct ElementMetric {
 // Throws std::invalid_argument for combinations no opclass declares (e.g.
 // hamming over floats) or zero dimensions.
 ElementMetric MakeElementMetric(ElementType type, MetricKind kind, size_t dims);
+
+// An hnsw build measures a few thousand distances from each node it places;
+// a sparse node is then scattered into a dense array of metric.dims floats
+// once (core/distance/sparse.h). For sparse l2, inner product and cosine
+// elements of at most kScatterMaxDims dimensions (the array's 8 MB); the
+// others measure by merge.
+constexpr size_t kScatterMaxDims = size_t(1) << 21;
+bool ScatterApplies(const ElementMetric &metric);
+// The metric's distance from the element scattered into dense (norm2: its
+// squared norm) to `element`.
+float ScatteredDistance(const ElementMetric &metric, const float *dense, float norm2, const void *element);
 
 // Readies an element for the index and for queries: a float32 vector under
 // cosine is scaled to unit length in place. False when a cosine element's

@@ -5,6 +5,8 @@
 #include "core/pure.h"
 
 #include "core/hnsw/graph.h"
+
+#include "core/element/sparse_element.h"
 #include "core/hnsw/link.h"
 #include "core/hnsw/reachability.h"
 
@@ -93,11 +95,17 @@ bool ClaimUnits(std::atomic<T> &counter, uint64_t count, uint64_t limit, T &firs
 
 }  // namespace
 
-// The graph as SearchLayer sees it while a given query is being placed.
+// The graph as SearchLayer sees it while a given query is being placed;
+// with `scattered`, the query is a sparse element scattered there (of
+// squared norm norm2), which measures faster (ScatterApplies).
 class ArenaGraph::QueryView {
 public:
-	QueryView(const ArenaGraph &graph, const void *query) : graph_(graph), query_(query) {}
-	float Distance(uint32_t id) const { return graph_.metric_.Distance(query_, graph_.Element(id)); }
+	QueryView(const ArenaGraph &graph, const void *query, const float *scattered = nullptr, float norm2 = 0)
+	    : graph_(graph), query_(query), scattered_(scattered), norm2_(norm2) {}
+	float Distance(uint32_t id) const {
+		return scattered_ != nullptr ? ScatteredDistance(graph_.metric_, scattered_, norm2_, graph_.Element(id))
+		                             : graph_.metric_.Distance(query_, graph_.Element(id));
+	}
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const {
 		graph_.Neighbours(id, level, out);
 	}
@@ -109,6 +117,8 @@ public:
 private:
 	const ArenaGraph &graph_;
 	const void *query_;
+	const float *scattered_;
+	float norm2_;
 };
 
 // The graph as LinkUnreachable sees it (see reachability.h).
@@ -136,9 +146,21 @@ private:
 // The graph as the linker (link.h) sees it. A list is read and written
 // under its node's spinlock, a back link's re-prune included, so that
 // participants linking at once lose no link.
+//
+// Sparse elements (ScatterApplies) measure from one node scattered into
+// `scattered` (the caller's zeros): the linker measures many distances from
+// each node in turn (the new node's search, a re-pruned list's owner, each
+// candidate of the heuristic against those kept), so each is scattered
+// once. A view from QueryOf measures until the next Between; Release
+// leaves the array zeros again.
 class ArenaGraph::LinkStore {
 public:
-	explicit LinkStore(ArenaGraph &graph) : graph_(graph) {}
+	LinkStore(ArenaGraph &graph, std::vector<float> &scattered) : graph_(graph) {
+		if (ScatterApplies(graph.metric_)) {
+			scattered.resize(graph.metric_.dims);
+			scattered_ = scattered.data();
+		}
+	}
 	size_t MaxLinks(int level) const { return graph_.MaxLinks(level); }
 	// No other node is unusable: nothing is deleted during a build.
 	void DropUnusable(std::vector<Candidate> &found, uint32_t id, int) const {
@@ -146,10 +168,23 @@ public:
 		            found.end());
 	}
 	void Prepare(const std::vector<Candidate> &candidates) { prepared_ = candidates.data(); }
-	float Between(size_t a, size_t b) const {
-		return graph_.metric_.Distance(graph_.Element(prepared_[a].id), graph_.Element(prepared_[b].id));
+	float Between(size_t a, size_t b) {
+		if (scattered_ == nullptr)
+			return graph_.metric_.Distance(graph_.Element(prepared_[a].id), graph_.Element(prepared_[b].id));
+		Scatter(prepared_[a].id);
+		return ScatteredDistance(graph_.metric_, scattered_, norm2_, graph_.Element(prepared_[b].id));
 	}
-	QueryView QueryOf(uint32_t id) const { return QueryView(graph_, graph_.Element(id)); }
+	QueryView QueryOf(uint32_t id) {
+		if (scattered_ == nullptr)
+			return QueryView(graph_, graph_.Element(id));
+		Scatter(id);
+		return QueryView(graph_, graph_.Element(id), scattered_, norm2_);
+	}
+	void Release() {
+		if (current_ != kInvalidNode)
+			SparseUnscatter(SparseElementView(graph_.Element(current_)), scattered_);
+		current_ = kInvalidNode;
+	}
 	void SetLinks(uint32_t id, int level, const std::vector<uint32_t> &links) {
 		SpinLock lock(graph_.locks_[id]);
 		Write(id, level, links);
@@ -169,9 +204,21 @@ private:
 		slot[0] = uint32_t(links.size());
 		std::copy(links.begin(), links.end(), slot + 1);
 	}
+	void Scatter(uint32_t id) {
+		if (id == current_)
+			return;
+		Release();
+		SparseView v = SparseElementView(graph_.Element(id));
+		SparseScatter(v, scattered_);
+		norm2_ = SparseSquaredNorm(v);
+		current_ = id;
+	}
 
 	ArenaGraph &graph_;
 	const Candidate *prepared_ = nullptr;
+	float *scattered_ = nullptr;  // when ScatterApplies
+	uint32_t current_ = kInvalidNode;  // the node scattered there
+	float norm2_ = 0;  // its squared norm
 };
 
 size_t ArenaGraph::BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists,
@@ -299,10 +346,11 @@ void ArenaGraph::Link(uint32_t id, LinkScratch &scratch) {
 	}
 	if (level <= max_level)
 		raise.Unlock();
-	QueryView view(*this, Element(id));
+	LinkStore store(*this, scratch.scattered);
+	QueryView view = store.QueryOf(id);
 	FindCandidates(view, entry, max_level, level, Size(), size_t(ef_construction_), scratch);
-	LinkStore store(*this);
 	LinkNode(store, id, std::min(level, max_level), scratch);
+	store.Release();
 	if (level > max_level) {
 		header_->entry = id;
 		header_->max_level = level;

@@ -60,6 +60,7 @@ struct LinkScratch {
 	std::vector<Candidate> per_level[LevelGenerator::kMaxLevel + 1];
 	std::vector<Candidate> pool, chosen;
 	std::vector<uint32_t> kept, links;
+	std::vector<float> scattered;  // ArenaGraph's, for sparse elements (ScatterApplies); else unused
 };
 
 // Searches for the candidate neighbours of the element `view` measures

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/float16.h"
+
 namespace vdb {
 
 constexpr int kI16U8MaxWeight = 16383;
@@ -18,6 +20,8 @@ struct QuantizerKernels {
 	// sum_i weight[i] * code[i]: the code-dependent part of an inner product
 	// with float weights (HNSW's 8-bit elements, core/element/per_vector_sq8.h).
 	float (*f32_u8_dot)(const float *weight, const uint8_t *code, size_t d);
+	// The same with float16 weights (a halfvec query against those elements).
+	float (*f16_u8_dot)(const Half *weight, const uint8_t *code, size_t d);
 	// The same in integers (IVF's SQ8 codes, per_dimension_sq8.h). |weight[i]| <=
 	// kI16U8MaxWeight keeps every 32-bit partial sum of the SIMD loops in
 	// range up to 4,000 dimensions.

@@ -12,7 +12,7 @@
 #include <immintrin.h>
 
 #pragma GCC push_options
-#pragma GCC target("avx2,fma,popcnt")
+#pragma GCC target("avx2,fma,f16c,popcnt")
 
 #include "core/quantizer/popcount_loops.h"
 
@@ -39,6 +39,19 @@ float F32U8Dot(const float *weight, const uint8_t *code, size_t d) {
 	float sum = HorizontalSum(acc);
 	for (; i < d; i++)
 		sum += weight[i] * float(code[i]);
+	return sum;
+}
+
+float F16U8Dot(const Half *weight, const uint8_t *code, size_t d) {
+	__m256 acc = _mm256_setzero_ps();
+	size_t i = 0;
+	for (; i + 8 <= d; i += 8) {
+		__m256 w = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(weight + i)));
+		acc = _mm256_fmadd_ps(w, LoadCodes(code + i), acc);
+	}
+	float sum = HorizontalSum(acc);
+	for (; i < d; i++)
+		sum += HalfToFloat(weight[i]) * float(code[i]);
 	return sum;
 }
 
@@ -164,7 +177,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 QuantizerKernels Avx2QuantKernels() {
-	return {"avx2", F32U8Dot, I16U8Dot, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDotLoop, PopcountLoop};
+	return {"avx2", F32U8Dot, F16U8Dot, I16U8Dot, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDotLoop, PopcountLoop};
 }
 
 }  // namespace vdb

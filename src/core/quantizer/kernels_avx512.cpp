@@ -110,6 +110,16 @@ float F32U8Dot(const float *weight, const uint8_t *code, size_t d) {
 	return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
 }
 
+float F16U8Dot(const Half *weight, const uint8_t *code, size_t d) {
+	__m512 acc = _mm512_setzero_ps();
+	for (size_t i = 0; i < d; i += 16) {
+		__mmask16 lanes = FirstLanes(d - i);
+		__m512 w = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(lanes, weight + i));
+		acc = _mm512_fmadd_ps(w, LoadCodes(code + i, lanes), acc);
+	}
+	return _mm512_reduce_add_ps(acc);
+}
+
 // 32 codes widened to 16 bits, multiplied and summed in pairs per step.
 uint32_t U8Dot(const uint8_t *a, const uint8_t *b, size_t d) {
 	__m512i acc = _mm512_setzero_si512();
@@ -165,7 +175,7 @@ uint32_t Popcount(const uint64_t *bits, size_t words) {
 }  // namespace
 
 QuantizerKernels Avx512QuantKernels() {
-	return {"avx512", F32U8Dot, I16U8Dot, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDot, Popcount};
+	return {"avx512", F32U8Dot, F16U8Dot, I16U8Dot, U8Dot, PqSlotDistances, PqSlotNearest, PqSum, BitPlaneDot, Popcount};
 }
 
 }  // namespace vdb

@@ -14,6 +14,13 @@ float F32U8Dot(const float *weight, const uint8_t *code, size_t d) {
 	return sum;
 }
 
+float F16U8Dot(const Half *weight, const uint8_t *code, size_t d) {
+	float sum = 0;
+	for (size_t i = 0; i < d; i++)
+		sum += HalfToFloat(weight[i]) * float(code[i]);
+	return sum;
+}
+
 int64_t I16U8Dot(const int16_t *weight, const uint8_t *code, size_t d) {
 	int64_t sum = 0;
 	for (size_t i = 0; i < d; i++)
@@ -60,7 +67,7 @@ float PqSum(const float *table, const uint8_t *code, size_t m) {
 }  // namespace
 
 const QuantizerKernels &ScalarQuantKernels() {
-	static const QuantizerKernels kernels = {"scalar",        F32U8Dot,        I16U8Dot,    U8Dot,
+	static const QuantizerKernels kernels = {"scalar",        F32U8Dot,        F16U8Dot, I16U8Dot,    U8Dot,
 	                                            PqSlotDistances, PqSlotNearest, PqSum,        BitPlaneDotLoop,
 	                                            PopcountLoop};
 	return kernels;
