@@ -26,8 +26,11 @@
 // session has RESET since.
 //
 // postgres_fdw has no API for this, so its connection functions are looked
-// up by name (GetConnection, do_sql_command: exported, and stable since
-// PostgreSQL 14/15); a server whose library lacks them gets a clear ERROR.
+// up by name (GetConnection, do_sql_command; stable since PostgreSQL 14).
+// From PostgreSQL 16 contrib libraries export only their SQL-callable
+// symbols, so the lookup fails there: the shards then search with their own
+// settings (set them with ALTER DATABASE on each shard), and the first query
+// of a session that would have sent some says so in a WARNING.
 // All of this is Postgres-side C; no C++ object is alive when it raises.
 #include "pg/pg.h"
 
@@ -149,9 +152,39 @@ struct Forwarding {
 	char *command;       // the SET LOCAL commands, once built
 	bool nothing_to_send;
 	List *done;          // user mapping OIDs already sent to
+};
+
+// postgres_fdw's two functions, looked up once per backend.
+struct FdwFunctions {
+	bool looked_up;
+	bool warned;
 	GetConnectionFn get_connection;
 	DoSqlCommandFn do_sql_command;
 };
+FdwFunctions fdw;
+
+// Whether postgres_fdw's functions are there to send settings with; warns
+// once per backend when they are not.
+bool HaveFdwFunctions() {
+	if (!fdw.looked_up) {
+		fdw.get_connection = (GetConnectionFn) load_external_function("$libdir/postgres_fdw", "GetConnection", false, NULL);
+		fdw.do_sql_command =
+		    (DoSqlCommandFn) load_external_function("$libdir/postgres_fdw", "do_sql_command", false, NULL);
+		fdw.looked_up = true;
+	}
+	if (fdw.get_connection != NULL && fdw.do_sql_command != NULL)
+		return true;
+	if (!fdw.warned) {
+		fdw.warned = true;
+		ereport(WARNING, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                  errmsg("search settings are not sent to the shards"),
+		                  errdetail("This server's postgres_fdw does not export GetConnection and do_sql_command "
+		                            "(PostgreSQL 16 and later); each shard searches with its own settings."),
+		                  errhint("Set the hnsw., ivfflat. and ivf. settings on the shards, e.g. with "
+		                          "ALTER DATABASE ... SET on each shard.")));
+	}
+	return false;
+}
 
 void ForwardToScan(ForeignScan *plan, Forwarding *f) {
 	ForeignServer *server = GetForeignServer(plan->fs_server);
@@ -161,25 +194,24 @@ void ForwardToScan(ForeignScan *plan, Forwarding *f) {
 		f->nothing_to_send = true;
 		return;
 	}
+	if (!HaveFdwFunctions()) {
+		f->nothing_to_send = true;
+		return;
+	}
 	UserMapping *mapping = GetUserMapping(ScanUser(plan, f->estate), server->serverid);
 	if (list_member_oid(f->done, mapping->umid))
 		return;
 	f->done = lappend_oid(f->done, mapping->umid);
-	if (f->get_connection == NULL) {
-		f->get_connection = (GetConnectionFn) load_external_function("$libdir/postgres_fdw", "GetConnection", true, NULL);
-		f->do_sql_command =
-		    (DoSqlCommandFn) load_external_function("$libdir/postgres_fdw", "do_sql_command", true, NULL);
-	}
 	// postgresBeginForeignScan has opened this connection and its remote
 	// transaction, and sends nothing before the scan's first fetch.
 	PgFdwConnStateHead *state = NULL;
-	void *conn = f->get_connection(mapping, false, &state);
+	void *conn = fdw.get_connection(mapping, false, &state);
 	// A nested query while an async fetch of the outer one is in flight on
 	// this connection: a command now would take that fetch's reply. The
 	// outer query's settings are already there.
 	if (state != NULL && state->pendingAreq != NULL)
 		return;
-	f->do_sql_command(conn, f->command);
+	fdw.do_sql_command(conn, f->command);
 	forwarded_in_xact = true;
 }
 
@@ -206,7 +238,7 @@ void ShardSettingsExecutorStart(QueryDesc *query, int eflags) {
 		standard_ExecutorStart(query, eflags);
 	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || IsParallelWorker())
 		return;
-	Forwarding f = {query->estate, NULL, false, NIL, NULL, NULL};
+	Forwarding f = {query->estate, NULL, false, NIL};
 	ForwardWalker(query->planstate, &f);
 }
 
