@@ -50,13 +50,5 @@ $node->safe_psql('postgres', "SELECT vector_db_compact('idx')");
 $node->safe_psql('postgres', "SELECT vector_db_index_check('idx')");
 check_filtered_recall($node, 'idx', 'compacted', $iterative);
 
-# A parallel build carries the filter words too (their chunk once overran
-# the parallel build's chunk table and crashed the leader).
-$node->safe_psql('postgres', 'DROP INDEX idx');
-create_index_on_path($node, 'postgres', 'parallel',
-	'CREATE INDEX idx ON items USING hnsw (v vector_l2_ops, t10, t100, labels)', 'filter columns');
-$node->safe_psql('postgres', "SELECT vector_db_index_check('idx')");
-check_all('built in parallel');
-
 $node->stop;
 done_testing();
