@@ -2,12 +2,21 @@
 // `pgvector` package, as its README shows users.
 //
 // - pg: pgvector/pg's registerTypes() parses vector text and toSql()
-//   writes it. The pgvector package has no binary form, so the binary path
-//   is pg's own: a Buffer parameter is sent in binary format, read by the
-//   server's vector_recv. Half the rows and half the queries go that way.
-//   Results are read as text: pg's `binary: true` result mode cannot carry
-//   vectors, because pg-protocol decodes every value as UTF-8 text before a
-//   parser sees it (bytes that are not UTF-8 come out as U+FFFD).
+//   writes it. The pgvector package has no binary form, so the binary paths
+//   are the ones a Node user has for any type, in vector's send/recv form
+//   (big-endian uint16 dim, uint16 0, dim float4):
+//   - written: a Buffer parameter goes out in binary format (vector_recv),
+//     and pg-copy-streams' copy-from carries a `COPY ... FROM STDIN (FORMAT
+//     binary)` built here. A third of the rows goes each way (text
+//     parameter, binary parameter, binary COPY), and half the queries go
+//     as binary parameters.
+//   - read: pg-copy-streams' copy-to returns the raw bytes of `COPY (SELECT
+//     ...) TO STDOUT (FORMAT binary)` (vector_send), parsed here. Every
+//     vector must come back byte for byte as written and equal, row by row,
+//     what the text read returns.
+//   pg's own `binary: true` result mode cannot carry vectors: pg-protocol
+//   decodes every value as UTF-8 text before a parser sees it (bytes that
+//   are not UTF-8 come out as U+FFFD), hence COPY for binary reads.
 // - knex: the table and its hnsw index come from knex's schema builder
 //   (pgvector/knex adds enableExtension() and the vector column type), rows
 //   go in with pgvector.toSql() and out with pgvector.fromSql(), searches use
@@ -24,6 +33,8 @@
 
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert');
+const { Readable } = require('node:stream');
+const { pipeline } = require('node:stream/promises');
 
 const DIMS = 8;
 const ROWS = 200;
@@ -73,6 +84,57 @@ function toBinary(v) {
   return buf;
 }
 
+function fromBinary(buf) {
+  const dim = buf.readUInt16BE(0);
+  assert.strictEqual(buf.readUInt16BE(2), 0, 'unused field of the binary vector');
+  assert.strictEqual(buf.length, 4 + 4 * dim, 'length of the binary vector');
+  return Array.from({ length: dim }, (_, i) => buf.readFloatBE(4 + 4 * i));
+}
+
+function int4(x) {
+  const buf = Buffer.alloc(4);
+  buf.writeInt32BE(x);
+  return buf;
+}
+
+// COPY's binary format: a signature, int32 flags, int32 length of a header
+// extension; each tuple an int16 field count and per field an int32 length
+// (-1 for NULL) and the type's send bytes; int16 -1 ends it.
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+// tuples: arrays of Buffers, one per field.
+function toCopyBinary(tuples) {
+  const parts = [COPY_SIGNATURE, Buffer.alloc(8)];
+  for (const fields of tuples) {
+    const count = Buffer.alloc(2);
+    count.writeInt16BE(fields.length);
+    parts.push(count);
+    for (const f of fields) parts.push(int4(f.length), f);
+  }
+  parts.push(Buffer.from([0xff, 0xff]));
+  return Buffer.concat(parts);
+}
+
+function fromCopyBinary(buf) {
+  assert.deepStrictEqual(buf.subarray(0, COPY_SIGNATURE.length), COPY_SIGNATURE, 'COPY signature');
+  assert.strictEqual(buf.readInt32BE(11), 0, 'COPY flags');
+  let pos = 19 + buf.readInt32BE(15);
+  const tuples = [];
+  for (let count; (count = buf.readInt16BE(pos)) !== -1;) {
+    pos += 2;
+    const fields = [];
+    for (let i = 0; i < count; i++) {
+      const length = buf.readInt32BE(pos);
+      pos += 4;
+      fields.push(length < 0 ? null : buf.subarray(pos, pos + length));
+      pos += Math.max(length, 0);
+    }
+    tuples.push(fields);
+  }
+  assert.strictEqual(pos + 2, buf.length, 'COPY ends after its trailer');
+  return tuples;
+}
+
 function closeTo(got, want, what) {
   assert.ok(Math.abs(got - want) <= RTOL * Math.abs(want), `${what}: ${got} vs ${want}`);
 }
@@ -113,9 +175,10 @@ const sessionSettings = `SET hnsw.ef_search = ${EF_SEARCH}; SET enable_seqscan =
 
 const pgLib = load('pg');
 const pgvectorPg = pgLib.module ? load('pgvector/pg') : pgLib;
+const pgCopy = pgvectorPg.module ? load('pg-copy-streams') : pgvectorPg;
 
 describe('pg', () => {
-  const skip = pgvectorPg.skip;
+  const skip = pgCopy.skip;
   const table = 'drivers_node_pg';
   let client;
 
@@ -128,11 +191,16 @@ describe('pg', () => {
     await client.query(`DROP TABLE IF EXISTS ${table}`);
     await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, category int, embedding vector(${DIMS}))`);
     await client.query(`CREATE INDEX ${table}_idx ON ${table} USING hnsw (embedding vector_l2_ops)`);
+    // Rows by id mod 3: a text parameter, a binary parameter, binary COPY.
     const insert = `INSERT INTO ${table} VALUES ($1, $2, $3)`;
+    const copied = [];
     for (let i = 0; i < ROWS; i++) {
-      const embedding = i < ROWS / 2 ? pgvectorPg.module.toSql(data[i]) : toBinary(data[i]);
-      await client.query(insert, [i, categories[i], embedding]);
+      if (i % 3 === 2) copied.push([int4(i), int4(categories[i]), toBinary(data[i])]);
+      else await client.query(insert, [i, categories[i], i % 3 ? toBinary(data[i]) : pgvectorPg.module.toSql(data[i])]);
     }
+    const copyIn = client.query(pgCopy.module.from(`COPY ${table} (id, category, embedding) FROM STDIN (FORMAT binary)`));
+    await pipeline(Readable.from([toCopyBinary(copied)]), copyIn);
+    assert.strictEqual(copyIn.rowCount, copied.length);
     await client.query(sessionSettings);
   });
 
@@ -142,8 +210,25 @@ describe('pg', () => {
     await client.end();
   });
 
-  it('reads back the vectors written in text and in binary format', { skip }, async () =>
-    assertRows((await client.query(`SELECT id, category, embedding FROM ${table}`)).rows));
+  const selectRows = `SELECT id, category, embedding FROM ${table}`;
+
+  it('reads back in text format the vectors written in text, binary and binary COPY', { skip }, async () =>
+    assertRows((await client.query(selectRows)).rows));
+
+  it('reads them back in binary format (COPY TO STDOUT), as written and as read in text', { skip }, async () => {
+    const chunks = [];
+    for await (const chunk of client.query(pgCopy.module.to(`COPY (${selectRows}) TO STDOUT (FORMAT binary)`))) {
+      chunks.push(chunk);
+    }
+    const rows = fromCopyBinary(Buffer.concat(chunks)).map(([id, category, embedding]) => {
+      const row = { id: id.readInt32BE(), category: category.readInt32BE(), embedding: fromBinary(embedding) };
+      assert.deepStrictEqual(embedding, toBinary(data[row.id]), `bytes of row ${row.id}`);
+      return row;
+    });
+    assertRows(rows);
+    const text = new Map((await client.query(selectRows)).rows.map((r) => [r.id, r.embedding]));
+    for (const r of rows) assert.deepStrictEqual(r.embedding, text.get(r.id).map(Math.fround), `row ${r.id}: binary vs text`);
+  });
 
   async function knn(q, binary, category) {
     const where = category === undefined ? '' : 'WHERE category = $2';

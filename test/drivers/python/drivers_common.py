@@ -27,7 +27,7 @@ import unittest
 import numpy as np
 
 DIMS = 8
-ROWS = 200  # half written in text form, half in binary where the library can
+ROWS = 200  # shared among the ways each library can write them, text and binary
 CATEGORIES = 4
 QUERIES = 5
 K = 10
@@ -74,6 +74,49 @@ def from_binary(data):
     if unused != 0:
         raise ValueError("vector binary form: unused field is %d" % unused)
     return np.frombuffer(data, dtype=">f4", count=dim, offset=4).astype(np.float32)
+
+
+# COPY's binary format: a signature, int32 flags, int32 length of a header
+# extension; each tuple an int16 field count and per field an int32 length
+# (-1 for NULL) and the type's send bytes; int16 -1 ends it.
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\0"
+
+
+def to_copy_binary(tuples):
+    """tuples: sequences of bytes, one per field."""
+    out = [COPY_SIGNATURE, struct.pack(">ii", 0, 0)]
+    for fields in tuples:
+        out.append(struct.pack(">h", len(fields)))
+        for f in fields:
+            out += [struct.pack(">i", len(f)), f]
+    out.append(struct.pack(">h", -1))
+    return b"".join(out)
+
+
+def from_copy_binary(data):
+    """The tuples of a binary COPY, each a list of bytes (None for NULL)."""
+    if not data.startswith(COPY_SIGNATURE):
+        raise ValueError("binary COPY: bad signature")
+    flags, extension = struct.unpack_from(">ii", data, len(COPY_SIGNATURE))
+    if flags != 0:
+        raise ValueError("binary COPY: flags %#x" % flags)
+    pos = len(COPY_SIGNATURE) + 8 + extension
+    tuples = []
+    while True:
+        (count,) = struct.unpack_from(">h", data, pos)
+        pos += 2
+        if count == -1:
+            break
+        fields = []
+        for _ in range(count):
+            (length,) = struct.unpack_from(">i", data, pos)
+            pos += 4
+            fields.append(None if length < 0 else data[pos:pos + length])
+            pos += max(length, 0)
+        tuples.append(fields)
+    if pos != len(data):
+        raise ValueError("binary COPY: %d bytes after the trailer" % (len(data) - pos))
+    return tuples
 
 
 def expected(data, categories, q, category=None):
