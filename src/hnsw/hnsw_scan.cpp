@@ -57,11 +57,11 @@
 // in all, which on 60,000 Fashion-MNIST rows ran at 0.8x (issue 12) to
 // 1.3x the sequential scan's speed, and sq8 indexes kept them until
 // their walk measured bounds. With ORDER BY, filter keys or inner
-// product, the rounds remain: one follows while the first quarter of a round's ef
-// results reaches the radius. Either way this ignores hnsw.iterative_scan
-// and hnsw.max_scan_tuples (a range scan returns every row it can find);
-// the rounds keep to the memory limit, the one walk holds what the sphere
-// holds. Every row a range scan returns is rechecked by the executor
+// product, the rounds remain: one follows while the first quarter of a
+// round's ef results reaches the radius. Either way this ignores
+// hnsw.iterative_scan and hnsw.max_scan_tuples (a range scan returns every
+// row it can find); the rounds keep to the memory limit, the one walk holds
+// what the sphere holds. Every row a range scan returns is rechecked by the executor
 // (xs_recheck).
 //
 // Filter columns (index/index_filter.h): their keys are tested on each node's
