@@ -62,8 +62,6 @@ $node->safe_psql('postgres',
 my @indexes = (
 	[ 'hnsw l2 (sq8)',     'hnsw (v vector_l2_ops)',     '<->', '<<->>', '' ],
 	[ 'hnsw cosine',       'hnsw (v vector_cosine_ops)', '<=>', '<<=>>', '' ],
-	[ 'hnsw ip (sq8)',     'hnsw (v vector_ip_ops)',     '<#>', '<<#>>', '' ],
-	[ 'hnsw l2 flat',      "hnsw (v vector_l2_ops) WITH (quantizer = 'flat')", '<->', '<<->>', '' ],
 	[ 'ivfflat l2',        'ivfflat (v vector_l2_ops) WITH (lists = 25)', '<->', '<<->>', 'SET ivfflat.probes = 25;' ],
 	[ 'ivfflat cosine',    'ivfflat (v vector_cosine_ops) WITH (lists = 25)', '<=>', '<<=>>', 'SET ivfflat.probes = 25;' ],
 	[ 'ivf sq8 l2',        "ivf (v vector_l2_ops) WITH (lists = 25, quantizer = 'sq8')", '<->', '<<->>',
