@@ -72,6 +72,18 @@ CREATE INDEX filter_ivf_flat ON filter_ivf
 -- The quals reach the scan as index conditions.
 EXPLAIN (COSTS OFF) SELECT id FROM filter_ivf WHERE t4 = 2 AND l4 && '{1}'
 ORDER BY embedding <-> '[0.1,0.2,0.3]' LIMIT 5;
+-- vector_db.explain_search_settings: the settings a filtered scan probes
+-- with follow the index name, as they are now (docs/ivf.md).
+SET vector_db.explain_search_settings = on;
+EXPLAIN (COSTS OFF) SELECT id FROM filter_ivf WHERE t4 = 2 ORDER BY embedding <-> '[0.1,0.2,0.3]' LIMIT 5;
+SET ivf.iterative_scan = relaxed_order;
+SET ivf.max_probes = 3;
+SET ivf.rerank = 40;
+EXPLAIN (COSTS OFF) SELECT id FROM filter_ivf WHERE t4 = 2 ORDER BY embedding <-> '[0.1,0.2,0.3]' LIMIT 5;
+RESET ivf.iterative_scan;
+RESET ivf.max_probes;
+RESET ivf.rerank;
+RESET vector_db.explain_search_settings;
 CREATE TEMP TABLE quals AS SELECT * FROM unnest(ARRAY[
 	't2 = 1', 't4 = 2', 't8 = 3', 'tx = ''k1''', 'tu = md5(''3'')::uuid', 'tb', 'tb = false',
 	'l4 && ''{1}''', 'l4 && ''{1,5}''', 'l4 @> ''{1,4}''', 'l4 @> ''{7}''', 'l8 && ''{4}''', 'l8 @> ''{1,5}''',
@@ -83,6 +95,9 @@ SELECT qual, filter_check('filter_ivf_flat', qual, 10) FROM quals;
 DROP INDEX filter_ivf_flat;
 CREATE INDEX filter_ivfflat ON filter_ivf
 	USING ivfflat (embedding vector_l2_ops, t2, t4, t8, tx, tu, tb, l4, l8, lt) WITH (lists = 8);
+SET vector_db.explain_search_settings = on;
+EXPLAIN (COSTS OFF) SELECT id FROM filter_ivf WHERE t4 = 2 ORDER BY embedding <-> '[0.1,0.2,0.3]' LIMIT 5;
+RESET vector_db.explain_search_settings;
 -- The same code as ivf's: a few quals suffice.
 SELECT qual, filter_check('filter_ivfflat', qual, 10) FROM quals
 WHERE qual IN ('t4 = 2', 'tx = ''k1''', 'l4 && ''{1,5}''', 'lt @> ''{a1,b3}''', 't4 = ANY(''{1,3}'')', 't2 = 1::int8');

@@ -42,5 +42,24 @@ CREATE INDEX plan_ivf_sq8 ON plan_ivf USING ivf (embedding vector_l2_ops, c50, c
 ANALYZE plan_ivf;
 SELECT s AS selectivity, filtered_plan(qual) FROM (VALUES
 	('50%', 'c50 = 0'), ('10%', 'c10 = 0'), ('1%', 'c1 = 0'), ('0.1%', 'c01 = 0')) v(s, qual);
+-- The index scan's cost at 0.1% (k / s = 10,000 rows, more than the
+-- probes' lists) still grows with probes: a filtered scan probes probes - 1
+-- lists past those in which it met its rows. (Without the btree on c01,
+-- which would serve the forced plan with a sort.)
+DROP INDEX plan_ivf_c01_idx;
+CREATE FUNCTION index_cost(probes int) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+	query text := (SELECT embedding::text FROM plan_ivf WHERE id = 7);
+	plan json;
+BEGIN
+	PERFORM set_config('ivf.probes', probes::text, true);
+	SET LOCAL enable_bitmapscan = off;
+	SET LOCAL enable_seqscan = off;
+	EXECUTE 'EXPLAIN (FORMAT JSON) SELECT id FROM plan_ivf WHERE c01 = 0 ORDER BY embedding <-> ' ||
+		quote_literal(query) || '::vector LIMIT 10' INTO plan;
+	RETURN (plan->0->'Plan'->'Plans'->0->>'Total Cost')::float8;
+END $$;
+SELECT index_cost(8) > index_cost(1) AS margin_costs, index_cost(16) > index_cost(8) AS more_margin_costs_more;
 DROP TABLE plan_ivf;
 DROP FUNCTION filtered_plan(text);
+DROP FUNCTION index_cost(int);

@@ -163,6 +163,12 @@ float HnswElementDistance(Relation index, const HnswMetaPageData &meta, const Hn
 // query and element id (vdb::PerVectorSq8LowerBound), given HnswElementDistance's result.
 double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, vdb::Candidate found,
                       void *scratch, HnswBufferHints *hints);
+// sq8 only: the same bound for element id from one read of it (its
+// distance and then its bound), rounded down to float (HnswFloatBelow).
+float HnswElementLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, uint32 id,
+                            void *scratch, HnswBufferHints *hints = NULL);
+// The largest float at most `bound`: a lower bound kept as a float stays one.
+float HnswFloatBelow(double bound);
 
 // Prefetches the start of element id and its buffer's descriptor through
 // its buffer hint (VdbPrefetchHinted).
@@ -195,8 +201,14 @@ struct HnswPageGraph {
 
 	const std::vector<vdb::FilterKey> *filters = nullptr;  // a filtered scan's keys (index/index_filter.h)
 	uint64 *words = nullptr;                               // room for meta->filter_columns words
+	// sq8: Distance is HnswElementLowerBound, the operator's value at most,
+	// so that a range walk keeps every node that may lie within the radius.
+	bool lower_bounds = false;
 
-	float Distance(uint32_t id) { return HnswElementDistance(index, *meta, *query, id, scratch, hints); }
+	float Distance(uint32_t id) {
+		return lower_bounds ? HnswElementLowerBound(index, *meta, *query, id, scratch, hints)
+		                    : HnswElementDistance(index, *meta, *query, id, scratch, hints);
+	}
 	bool Passes(uint32_t id) {
 		HnswReadFilterWords(index, *meta, id, words, hints);
 		return vdb::FilterPasses(*filters, words);

@@ -5,6 +5,7 @@
 // publish a node's record and vector before any link to it.
 #include "hnsw/hnsw.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "pg/cpp_boundary.h"
@@ -292,6 +293,19 @@ double HnswLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQu
 	return WithStoredElement(index, meta.geometry, found.id, scratch, hints, [&](const void *element) {
 		return vdb::PerVectorSq8LowerBound(query.prepared, found.distance, element);
 	});
+}
+
+float HnswElementLowerBound(Relation index, const HnswMetaPageData &meta, const HnswQuery &query, uint32 id,
+                            void *scratch, HnswBufferHints *hints) {
+	return WithStoredElement(index, meta.geometry, id, scratch, hints, [&](const void *element) {
+		float distance = vdb::PerVectorSq8Distance(query.prepared, element);
+		return HnswFloatBelow(vdb::PerVectorSq8LowerBound(query.prepared, distance, element));
+	});
+}
+
+float HnswFloatBelow(double bound) {
+	float rounded = float(bound);
+	return double(rounded) > bound ? std::nextafter(rounded, -INFINITY) : rounded;
 }
 
 void HnswReadNode(Relation index, const HnswGeometry &g, uint32 id, int level, std::vector<uint32_t> *out,

@@ -6,6 +6,7 @@
 
 #include "index/index_am.h"
 #include "index/index_check.h"
+#include "index/index_explain.h"
 #include "index/index_maintain.h"
 #include "index/index_options.h"
 
@@ -19,6 +20,9 @@ extern "C" {
 // Declared by the hnsw AM; the rules for our opclasses are the same (one
 // ORDER BY operator at strategy 1, support 1 = distance, 2 = norm).
 bool hnswvalidate(Oid opclass);
+
+extern "C" Datum ivfflathandler(PG_FUNCTION_ARGS);
+extern "C" Datum ivfhandler(PG_FUNCTION_ARGS);
 
 IvfSettings ivfflat_settings = {1, IVF_ITERATIVE_OFF, 32768, 0};
 IvfSettings ivf_settings = {8, IVF_ITERATIVE_OFF, 32768, -1};
@@ -128,6 +132,24 @@ void DefineSettings(const char *prefix, IvfSettings *settings, bool with_rerank)
 	MarkGUCPrefixReserved(prefix);
 }
 
+// What EXPLAIN prints after an ivfflat or ivf index's name (with
+// vector_db.explain_search_settings on): the settings a scan started now
+// would probe with. max_probes matters only to an iterative scan; a
+// filtered scan probes on past both as far as its rows need (docs/ivf.md).
+void DescribeSettings(StringInfo out, const IvfSettings &settings, bool with_rerank) {
+	appendStringInfo(out, "probes=%d, iterative_scan=%s", settings.probes,
+	                 iterative_scan_options[settings.iterative_scan].name);
+	if (settings.iterative_scan != IVF_ITERATIVE_OFF)
+		appendStringInfo(out, ", max_probes=%d", settings.max_probes);
+	if (with_rerank && settings.rerank >= 0)
+		appendStringInfo(out, ", rerank=%d", settings.rerank);
+	else if (with_rerank)
+		appendStringInfoString(out, ", rerank=default");
+}
+
+void DescribeIvfflatSettings(StringInfo out) { DescribeSettings(out, ivfflat_settings, false); }
+void DescribeIvfSettings(StringInfo out) { DescribeSettings(out, ivf_settings, true); }
+
 // One callback table for both AMs; only the options differ.
 IndexAmRoutine *MakeRoutine(amoptions_function options) {
 	IndexAmRoutine *am = VdbNewIndexAmRoutine();
@@ -216,6 +238,8 @@ void IvfInit(void) {
 	                                      IvfRebalanceDue};
 	VdbRegisterIndexCompaction("ivfflat", &compaction);
 	VdbRegisterIndexCompaction("ivf", &compaction);
+	VdbRegisterExplainSettings("ivfflat", ivfflathandler, DescribeIvfflatSettings);
+	VdbRegisterExplainSettings("ivf", ivfhandler, DescribeIvfSettings);
 }
 
 VDB_FUNCTION(ivfflathandler) { PG_RETURN_POINTER(MakeRoutine(ivfflatoptions)); }

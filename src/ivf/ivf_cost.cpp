@@ -10,9 +10,9 @@
 // of the rows scored as candidates, and a filtered scan probes on until it
 // has met the rows the query wants (k: the LIMIT, else probes' worth of a
 // list's rows) and probes - 1 lists past them (ivf_scan.cpp): priced as
-// about k / s tuples, at least the unfiltered probes' and at most every
-// one. So at low selectivity a bitmap scan of the matching rows plus a
-// sort, or a sequential scan, wins.
+// about k / s tuples plus probes - 1 lists' worth, at least the unfiltered
+// probes' and at most every one. So at low selectivity a bitmap scan of the
+// matching rows plus a sort, or a sequential scan, wins.
 #include "index/index_am.h"
 #include "ivf/ivf.h"
 
@@ -49,7 +49,8 @@ void ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost
 		double passing = Max(
 		    clauselist_selectivity(root, filter, path->indexinfo->rel->relid, JOIN_INNER, NULL), 1.0 / tuples);
 		double wanted = root->limit_tuples > 0 ? root->limit_tuples : scanned / Max(meta.lists, 1);
-		scanned = Min(tuples, Max(scanned, wanted / passing));
+		double margin = (settings.probes - 1) * tuples / Max(meta.lists, 1);  // the lists probed past them
+		scanned = Min(tuples, Max(scanned, wanted / passing + margin));
 	}
 	costs.numIndexTuples = Max(1.0, scanned);
 	genericcostestimate(root, path, loop_count, &costs);
