@@ -92,8 +92,9 @@ sub committed_rows_found {
 	my ($node, $table, $index, $ids, $name, $run) = @_;
 	$run //= sub {
 		my ($ret, $out, $err) = $node->psql('postgres', $_[0], on_error_stop => 0);
-		diag($err) if $err =~ /ERROR|FATAL|PANIC/;
-		return ($out, $err =~ /ERROR|FATAL|PANIC/);
+		my $failed = $err =~ /ERROR|FATAL|PANIC/;
+		diag($err) if $failed;
+		return ($out, $failed);
 	};
 	my ($sum, $tenths) = (0, 0);
 	for (@$ids) { $sum += $_; $tenths++ if $_ % 10 == 0; }
