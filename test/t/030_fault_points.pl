@@ -15,6 +15,10 @@ use Test::More;
 use fault_common;
 
 my $node = start_fault_node('fault_points');
+# The checks disable sequential scans, whose huge cost makes each query
+# cross jit_above_cost: no compiling them.
+$node->append_conf('postgresql.conf', 'jit = off');
+$node->reload;
 
 my %am = (
 	hnsw => 'USING hnsw (v vector_l2_ops) WITH (m = 8, ef_construction = 32)',
