@@ -71,6 +71,30 @@ tmp_install() {
 	echo "$dest$SYSTEM_PG_BIN"
 }
 
+# work_dir NAME: a fresh temporary directory /tmp/NAME.XXXXXX that the
+# cluster's OS user can read, in $work, and $bindir empty. When the script
+# exits, the cluster in $work/data is stopped (once $bindir is set) and
+# $work removed, unless KEEP_TEST_DIR is set.
+work_dir() {
+	work=$(mktemp -d "/tmp/$1.XXXXXX")
+	chmod 755 "$work"
+	bindir=""
+	trap work_dir_cleanup EXIT
+}
+
+work_dir_cleanup() {
+	[ -z "$bindir" ] || cluster_stop "$bindir" "$work/data"
+	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$work"
+}
+
+# build_install: builds this tree (its log in $work/build.log, shown when it
+# fails) and installs it into a private copy under $work/install (see
+# tmp_install), whose bin directory goes into $bindir.
+build_install() {
+	make -s -j"$(nproc)" >"$work/build.log" 2>&1 || { cat "$work/build.log"; return 1; }
+	bindir=$(tmp_install "$work/install")
+}
+
 # cluster_base NAME: where the throwaway cluster NAME of make demo / make bench
 # lives: .cluster/NAME of this tree, or a directory under /tmp when the
 # cluster's OS user cannot reach the tree (e.g. a tree under /root), which it

@@ -25,14 +25,7 @@ src=$(cd "$1" && pwd)
 cd "$(dirname "$0")/.."
 source scripts/pg-cluster.sh
 
-work=$(mktemp -d /tmp/vector_db-pgvector-regress.XXXXXX)
-chmod 755 "$work"
-bindir=""
-cleanup() {
-	[ -z "$bindir" ] || cluster_stop "$bindir" "$work/data"
-	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
+work_dir vector_db-pgvector-regress
 
 suite=$work/suite
 mkdir -p "$suite"
@@ -40,8 +33,7 @@ cp -r "$src/test/sql" "$src/test/expected" "$suite/"
 sed -i -E 's/(CREATE EXTENSION( IF NOT EXISTS)? )vector\b/\1vector_db/I' "$suite"/sql/*.sql "$suite"/expected/*.out
 tests=$(cd "$suite/sql" && ls *.sql | sed 's/\.sql$//' | sort)
 
-make -s -j"$(nproc)" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-bindir=$(tmp_install "$work/install") || exit 1
+build_install || exit 1
 port=$(free_port)
 cluster_start "$bindir" "$work/data" "$port" "jit = off" || exit 1
 

@@ -56,15 +56,8 @@ record() {
 }
 
 jobs=$(nproc)
-work=$(mktemp -d /tmp/vector_db-test.XXXXXX)
-chmod 755 "$work"
-bindir=""
+work_dir vector_db-test
 port=""
-cleanup() {
-	[ -z "$bindir" ] || cluster_stop "$bindir" "$work/data"
-	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
 
 # run_ctest SUITE BUILD_DIR CMAKE_ARGS...: configures and builds the CMake
 # tree in BUILD_DIR and runs its tests (benchmarks left out) as SUITE.
@@ -146,8 +139,7 @@ run_fuzz() {
 # Builds, installs into the private copy and starts the shared test cluster.
 start_server() {
 	[ -z "$bindir" ] || return 0
-	make -s -j"$jobs" >"$work/build.log" 2>&1 || { cat "$work/build.log"; return 1; }
-	bindir=$(tmp_install "$work/install") || return 1
+	build_install || return 1
 	port=$(free_port)
 	cluster_start "$bindir" "$work/data" "$port" "max_prepared_transactions = 10" "jit = off"
 	export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres

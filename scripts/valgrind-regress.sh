@@ -28,18 +28,9 @@ else
 	echo "no PostgreSQL suppressions given: its known padding reports will count (see docs/reliability.md)" >&2
 fi
 
-work=$(mktemp -d /tmp/vector_db-valgrind.XXXXXX)
-chmod 755 "$work"
+work_dir vector_db-valgrind
 datadir="$work/data"
-bindir=""
-cleanup() {
-	[ -z "$bindir" ] || cluster_stop "$bindir" "$datadir"
-	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-make -s -j"$(nproc)" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-bindir=$(tmp_install "$work/install") || exit 1
+build_install || exit 1
 port=$(free_port)
 make_pg_dir "$datadir"
 make_pg_dir "$work/valgrind"

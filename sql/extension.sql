@@ -42,3 +42,49 @@ BEGIN
 		END IF;
 	END LOOP;
 END $$;
+
+-- For the filter files (filter_hnsw, filter_ivf), over a table tab (id int,
+-- embedding vector(3), filter columns): whether an index scan of `index`
+-- with the quals returns the ids of the exact order (an ORDER BY the index
+-- cannot serve) over the rows they keep: 'equal, N rows', what differed, or
+-- the plan when it is not that index scan.
+CREATE FUNCTION filter_check(tab text, index text, qual text, k int, query text = '[0.1,0.2,0.3]') RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	got int[];
+	want int[];
+	plan text = '';
+	line text;
+BEGIN
+	FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM %I WHERE %s ORDER BY embedding <-> %L LIMIT %s',
+		tab, qual, query, k) LOOP
+		plan := plan || line;
+	END LOOP;
+	EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM %I WHERE %s ORDER BY embedding <-> %L LIMIT %s) s',
+		tab, qual, query, k) INTO got;
+	EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM %I WHERE %s ORDER BY (embedding <-> %L) + 0 LIMIT %s) s',
+		tab, qual, query, k) INTO want;
+	RETURN CASE WHEN plan NOT LIKE format('%%Index Scan using %s%%', index) THEN 'no index scan: ' || plan
+		WHEN got IS NOT DISTINCT FROM want THEN 'equal, ' || coalesce(cardinality(got), 0) || ' rows'
+		ELSE format('got %s, want %s', got, want) END;
+END $$;
+
+-- For the planner files (filter_hnsw_plans, filter_ivf_plans), over a table
+-- tab (id int, embedding vector, filter columns): the scans, outermost
+-- first, of the plan for the 10 nearest neighbours of row 7 among the rows
+-- the quals keep.
+CREATE FUNCTION filtered_plan(tab text, qual text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	query text;
+	line text;
+	plan text := '';
+BEGIN
+	EXECUTE format('SELECT embedding::text FROM %I WHERE id = 7', tab) INTO query;
+	FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM %I WHERE %s ORDER BY embedding <-> %L::vector LIMIT 10',
+		tab, qual, query) LOOP
+		IF line ~ 'Scan' THEN
+			plan := plan || CASE WHEN plan = '' THEN '' ELSE ' / ' END || btrim(regexp_replace(line, '^[ >-]*', ''));
+		END IF;
+	END LOOP;
+	RETURN plan;
+END $$;

@@ -17,21 +17,6 @@ CREATE INDEX ON plan_items (c10);
 CREATE INDEX ON plan_items (c1);
 CREATE INDEX ON plan_items (c01);
 ANALYZE plan_items;
-CREATE FUNCTION filtered_plan(qual text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	query text := (SELECT embedding::text FROM plan_items WHERE id = 7);
-	line text;
-	plan text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) SELECT id FROM plan_items WHERE ' || qual ||
-		' ORDER BY embedding <-> ' || quote_literal(query) || '::vector LIMIT 10' LOOP
-		IF line ~ 'Scan' THEN
-			plan := plan || CASE WHEN plan = '' THEN '' ELSE ' / ' END || btrim(regexp_replace(line, '^[ >-]*', ''));
-		END IF;
-	END LOOP;
-	RETURN plan;
-END $$;
-SELECT s AS selectivity, filtered_plan(qual) FROM (VALUES
+SELECT s AS selectivity, filtered_plan('plan_items', qual) FROM (VALUES
 	('50%', 'c50 = 0'), ('10%', 'c10 = 0'), ('1%', 'c1 = 0'), ('0.1%', 'c01 = 0')) v(s, qual);
 DROP TABLE plan_items;
-DROP FUNCTION filtered_plan(text);

@@ -18,29 +18,15 @@ CREATE INDEX ON plan_ivf (c50);
 CREATE INDEX ON plan_ivf (c10);
 CREATE INDEX ON plan_ivf (c1);
 CREATE INDEX ON plan_ivf (c01);
-CREATE FUNCTION filtered_plan(qual text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	query text := (SELECT embedding::text FROM plan_ivf WHERE id = 7);
-	line text;
-	plan text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) SELECT id FROM plan_ivf WHERE ' || qual ||
-		' ORDER BY embedding <-> ' || quote_literal(query) || '::vector LIMIT 10' LOOP
-		IF line ~ 'Scan' THEN
-			plan := plan || CASE WHEN plan = '' THEN '' ELSE ' / ' END || btrim(regexp_replace(line, '^[ >-]*', ''));
-		END IF;
-	END LOOP;
-	RETURN plan;
-END $$;
 CREATE INDEX plan_ivfflat ON plan_ivf USING ivfflat (embedding vector_l2_ops, c50, c10, c1, c01) WITH (lists = 100);
 ANALYZE plan_ivf;
-SELECT s AS selectivity, filtered_plan(qual) FROM (VALUES
+SELECT s AS selectivity, filtered_plan('plan_ivf', qual) FROM (VALUES
 	('50%', 'c50 = 0'), ('10%', 'c10 = 0'), ('1%', 'c1 = 0'), ('0.1%', 'c01 = 0')) v(s, qual);
 DROP INDEX plan_ivfflat;
 CREATE INDEX plan_ivf_sq8 ON plan_ivf USING ivf (embedding vector_l2_ops, c50, c10, c1, c01)
 	WITH (lists = 100, quantizer = 'sq8');
 ANALYZE plan_ivf;
-SELECT s AS selectivity, filtered_plan(qual) FROM (VALUES
+SELECT s AS selectivity, filtered_plan('plan_ivf', qual) FROM (VALUES
 	('50%', 'c50 = 0'), ('10%', 'c10 = 0'), ('1%', 'c1 = 0'), ('0.1%', 'c01 = 0')) v(s, qual);
 -- The index scan's cost at 0.1% (k / s = 10,000 rows, more than the
 -- probes' lists) still grows with probes: a filtered scan probes probes - 1
@@ -61,5 +47,4 @@ BEGIN
 END $$;
 SELECT index_cost(8) > index_cost(1) AS margin_costs, index_cost(16) > index_cost(8) AS more_margin_costs_more;
 DROP TABLE plan_ivf;
-DROP FUNCTION filtered_plan(text);
 DROP FUNCTION index_cost(int);

@@ -39,6 +39,8 @@
 
 #include "index/index_pages.h"
 
+#include "core/hnsw/group_layout.h"
+
 extern "C" {
 #include "storage/itemptr.h"
 }
@@ -75,16 +77,10 @@ extern "C" {
 #define HNSW_NO_NODE 0xFFFFFFFFu
 #define HNSW_MAX_LEVEL 15
 
-struct HnswGeometry {
-	uint32 element_bytes;
-	uint32 group_nodes;         // G
-	uint32 group_pages;         // 1 + V
-	uint32 record_bytes;        // one node record
-	uint32 upper_bytes;         // one upper-level link list: count + m ids
-	uint32 upper_area_offset;   // in the graph page
-	uint32 vector_area_offset;  // start of the vector stream in the graph page
-	uint32 pool_pages;          // sparse: V, the pages of elements; 0 for dense
-};
+// The group geometry (G, V and where a graph page's parts lie) is defined,
+// and chosen, in the core: core/hnsw/group_layout.h.
+using HnswGeometry = vdb::HnswGeometry;
+static_assert(sizeof(HnswGeometry) == 8 * sizeof(uint32), "on-disk geometry");
 
 struct HnswMetaPageData {
 	VdbMetaHeader header;

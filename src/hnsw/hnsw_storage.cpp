@@ -14,46 +14,8 @@ extern "C" {
 #include "storage/lmgr.h"
 }
 
-namespace {
-
-uint32 AlignUp(uint32 value, uint32 to) { return (value + to - 1) / to * to; }
-
-// Bytes of upper area reserved per node: three times the expected
-// (4 + 4m) / (m - 1), so a group almost never runs out; when it does, the
-// new node's level is capped (see HnswInsertElement and the build).
-uint32 UpperReservePerNode(int m) { return AlignUp(3 * (4 + 4 * m) / (m - 1) + 1, 4); }
-
-}  // namespace
-
 HnswGeometry HnswComputeGeometry(int m, uint32 element_bytes) {
-	HnswGeometry best{};
-	uint32 record = AlignUp(offsetof(HnswNodeRecord, links) + 2 * m * sizeof(uint32), 4);
-	uint32 upper = (1 + m) * sizeof(uint32);
-	uint32 reserve = UpperReservePerNode(m);
-	uint32 max_nodes = VDB_PAGE_DATA_SIZE / (record + reserve);
-	double best_pages_per_node = 0;
-	for (uint32 nodes = 1; nodes <= max_nodes; nodes++) {
-		uint32 upper_area = AlignUp(nodes * reserve, upper);
-		uint32 used = nodes * record + upper_area;
-		if (used > VDB_PAGE_DATA_SIZE)
-			continue;
-		uint64 stream = uint64(nodes) * element_bytes;
-		uint32 first = VDB_PAGE_DATA_SIZE - used;
-		uint64 rest = stream > first ? stream - first : 0;
-		uint32 vector_pages = uint32((rest + VDB_PAGE_DATA_SIZE - 1) / VDB_PAGE_DATA_SIZE);
-		double pages_per_node = double(1 + vector_pages) / nodes;
-		if (best.group_nodes == 0 || pages_per_node <= best_pages_per_node) {
-			best_pages_per_node = pages_per_node;
-			best.group_nodes = nodes;
-			best.group_pages = 1 + vector_pages;
-			best.upper_area_offset = VDB_PAGE_DATA_OFFSET + nodes * record;
-			best.vector_area_offset = best.upper_area_offset + upper_area;
-		}
-	}
-	best.element_bytes = element_bytes;
-	best.record_bytes = record;
-	best.upper_bytes = upper;
-	return best;
+	return vdb::ComputeHnswGeometry(m, element_bytes, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_END);
 }
 
 // The core validates records by these offsets (core/hnsw/node_check.h).
@@ -67,14 +29,7 @@ static_assert(offsetof(HnswUpperLinks, links) == sizeof(uint32), "upper list lay
 static_assert(HNSW_NODE_FREE == vdb::kHnswFreeFlag && HNSW_MAX_LEVEL == vdb::kHnswMaxLevel, "record flags");
 
 vdb::HnswPageShape HnswShape(const HnswGeometry &g) {
-	// Record and list sizes were chosen for exactly 2m and m links.
-	uint32 max_links0 = g.record_bytes >= offsetof(HnswNodeRecord, links)
-	                        ? (g.record_bytes - uint32(offsetof(HnswNodeRecord, links))) / sizeof(uint32)
-	                        : 0;
-	uint32 max_links_upper = g.upper_bytes >= sizeof(uint32) ? g.upper_bytes / sizeof(uint32) - 1 : 0;
-	return vdb::HnswPageShape{VDB_PAGE_DATA_OFFSET,   VDB_PAGE_DATA_END,     g.group_nodes,
-	                          g.record_bytes,         g.upper_bytes,         g.upper_area_offset,
-	                          g.vector_area_offset,   max_links0,            max_links_upper};
+	return vdb::HnswGeometryShape(g, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_END);
 }
 
 void HnswMetaCorrupted(Relation index, const char *what, uint32 value) {

@@ -13,12 +13,13 @@
 // on a real page). Mode % 3 == 1: the words are the metapage's geometry,
 // any values (group_nodes, record_bytes, upper_bytes, upper_area_offset,
 // vector_area_offset, element_bytes), and the shape is derived from it as
-// HnswShape does. 2: the same, but the upper area follows the records and
-// the vector area starts w4 % 65536 bytes after it, so that odd record and
-// list sizes pass the shape check often enough to reach the records. 0: a
-// plausible geometry laid out as HnswComputeGeometry does, from m = 2 + w0
-// % 99, G = 1 + w1 % 512 nodes, w2 % 1024 bytes of upper area per node and
-// w5 % 65536 element bytes.
+// HnswShape does (HnswGeometryShape). 2: the same, but the upper area follows
+// the records and the vector area starts w4 % 65536 bytes after it, so that
+// odd record and list sizes pass the shape check often enough to reach the
+// records. 0: the geometry the index itself chooses for this page size
+// (ComputeHnswGeometry, as HnswComputeGeometry calls it), from
+// m = 2 + w0 % 99 and w5 % 65536 element bytes.
+#include "core/hnsw/group_layout.h"
 #include "core/hnsw/node_check.h"
 #include "page_input.h"
 
@@ -30,37 +31,27 @@ using vdb_fuzz::Load;
 using vdb_fuzz::PageInput;
 using vdb_fuzz::Touch;
 
-uint32_t AlignUp(uint64_t value, uint32_t to) { return uint32_t((value + to - 1) / to * to); }
-
 HnswPageShape ShapeOf(const PageInput &in, uint32_t *element_bytes) {
 	const std::vector<uint32_t> &w = in.words;
-	HnswPageShape s{};
-	s.data_offset = vdb_fuzz::kPageHeaderBytes;
-	s.data_end = in.data_end();
+	uint32_t data_offset = vdb_fuzz::kPageHeaderBytes;
+	uint32_t data_end = in.data_end();
+	vdb::HnswGeometry g{};
 	if (in.mode % 3 != 0) {
-		s.group_nodes = w[0];
-		s.record_bytes = w[1];
-		s.upper_bytes = w[2];
-		s.upper_area_offset = w[3];
-		s.vector_area_offset = w[4];
+		g.group_nodes = w[0];
+		g.record_bytes = w[1];
+		g.upper_bytes = w[2];
+		g.upper_area_offset = w[3];
+		g.vector_area_offset = w[4];
 		*element_bytes = w[5];
 		if (in.mode % 3 == 2) {
-			s.upper_area_offset = uint32_t(s.data_offset + uint64_t(s.group_nodes) * s.record_bytes);
-			s.vector_area_offset = s.upper_area_offset + w[4] % 65536;
+			g.upper_area_offset = uint32_t(data_offset + uint64_t(g.group_nodes) * g.record_bytes);
+			g.vector_area_offset = g.upper_area_offset + w[4] % 65536;
 		}
 	} else {
-		uint32_t m = 2 + w[0] % 99;
-		s.group_nodes = 1 + w[1] % 512;
-		s.record_bytes = AlignUp(HnswRecordField::kLinks + 2 * m * 4, 4);
-		s.upper_bytes = (1 + m) * 4;
-		s.upper_area_offset = s.data_offset + s.group_nodes * s.record_bytes;
-		s.vector_area_offset = s.upper_area_offset + AlignUp(uint64_t(s.group_nodes) * (w[2] % 1024), s.upper_bytes);
 		*element_bytes = w[5] % 65536;
+		g = vdb::ComputeHnswGeometry(2 + int(w[0] % 99), *element_bytes, data_offset, data_end);
 	}
-	// As HnswShape: records and lists were sized for exactly 2m and m links.
-	s.max_links0 = s.record_bytes >= HnswRecordField::kLinks ? (s.record_bytes - HnswRecordField::kLinks) / 4 : 0;
-	s.max_links_upper = s.upper_bytes >= 4 ? s.upper_bytes / 4 - 1 : 0;
-	return s;
+	return vdb::HnswGeometryShape(g, data_offset, data_end);
 }
 
 // A record the validator accepted, walked as the readers do.

@@ -20,11 +20,20 @@ use hnsw_common;
 my $rows = 2000;
 my $node = PostgreSQL::Test::Cluster->new('iterative_every_row');
 $node->init;
+# Every check disables sequential scans, whose huge cost makes each query
+# cross jit_above_cost; compiling them took two thirds of the test's time.
+$node->append_conf('postgresql.conf', 'jit = off');
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION vector_db');
+# Every statement runs in one session: on a loaded machine a psql start and
+# loading the library into a new backend cost more than most checks.
+my $session = $node->background_psql('postgres');
+$session->set_query_timer_restart;
+# One transaction, whose SET LOCALs end with it.
+sub in_transaction { return $session->query_safe("BEGIN; $_[0]; COMMIT;") }
 
 # Forces the index scan; the search goes on until it has visited every node.
-my $by_index = 'SET enable_seqscan = off; SET enable_sort = off; SET hnsw.max_scan_tuples = 100000000;';
+my $by_index = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; SET LOCAL hnsw.max_scan_tuples = 100000000;';
 
 # Every live row of `tab`, once, from one iterative search at the first row.
 # In strict_order the rows come in distance order, but for rows found only
@@ -32,13 +41,13 @@ my $by_index = 'SET enable_seqscan = off; SET enable_sort = off; SET hnsw.max_sc
 # themselves, so the distances descend at most once.
 sub every_row_once {
 	my ($tab, $mode, $ef, $name) = @_;
-	my $settings = "$by_index SET hnsw.iterative_scan = $mode; SET hnsw.ef_search = $ef;";
+	my $settings = "$by_index SET LOCAL hnsw.iterative_scan = $mode; SET LOCAL hnsw.ef_search = $ef;";
 	my $query = "(SELECT v FROM $tab ORDER BY id LIMIT 1)";
 	my $all = "SELECT id, v <-> $query d FROM $tab ORDER BY v <-> $query LIMIT $rows";
-	like($node->safe_psql('postgres', "$settings EXPLAIN $all"), qr/Index Scan using ${tab}_idx\b/,
+	like(in_transaction("$settings EXPLAIN $all"), qr/Index Scan using ${tab}_idx\b/,
 		"$name: the search uses the index");
-	my $want = $node->safe_psql('postgres', "SELECT count(*) || ' ' || count(*) || ' ' || sum(id) FROM $tab");
-	my ($got, $descents) = split(/\|/, $node->safe_psql('postgres', "$settings "
+	my $want = $session->query_safe("SELECT count(*) || ' ' || count(*) || ' ' || sum(id) FROM $tab");
+	my ($got, $descents) = split(/\|/, in_transaction("$settings "
 		  . "SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || sum(id), count(*) FILTER (WHERE d < p) FROM "
 		  . "(SELECT id, d, lag(d) OVER (ORDER BY n) p FROM (SELECT row_number() OVER () n, id, d FROM ($all) a) o) s"));
 	is($got, $want, "$name: every row exactly once");
@@ -48,7 +57,7 @@ sub every_row_once {
 # A strict_order scan that stops at its LIMIT returns rows nearest first.
 sub strict_prefix_in_order {
 	my ($tab, $name) = @_;
-	my $out = $node->safe_psql('postgres', "$by_index SET hnsw.iterative_scan = strict_order; SET hnsw.ef_search = 40; "
+	my $out = in_transaction("$by_index SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = 40; "
 		  . "SELECT count(*) || ' ' || count(*) FILTER (WHERE d < p) FROM (SELECT d, lag(d) OVER (ORDER BY n) p FROM "
 		  . "(SELECT row_number() OVER () n, d FROM (SELECT v <-> (SELECT v FROM $tab ORDER BY id LIMIT 1) d FROM $tab "
 		  . "ORDER BY v <-> (SELECT v FROM $tab ORDER BY id LIMIT 1) LIMIT 300) s) o) w");
@@ -59,7 +68,7 @@ for my $type ('vector', 'sparsevec') {
 	for my $seed (0.1, 0.2, 0.5) {
 		my $tab = "${type}_" . ($seed * 10);
 		my $name = "$type, seed $seed";
-		$node->safe_psql('postgres', qq{
+		$session->query_safe(qq{
 CREATE TABLE $tab (id int, v $type(16));
 SELECT setseed($seed);
 INSERT INTO $tab SELECT i, (SELECT array_agg(random() - 0.5)::float4[] FROM generate_series(1, 16) WHERE i > 0)::vector::$type
@@ -70,11 +79,12 @@ CREATE INDEX ${tab}_idx ON $tab USING hnsw (v ${type}_l2_ops);
 			every_row_once($tab, $_, $ef, "$name, ef $ef, $_") for ('strict_order', 'relaxed_order');
 		}
 		strict_prefix_in_order($tab, $name);
-		$node->safe_psql('postgres', "DELETE FROM $tab WHERE id % 3 = 0; VACUUM $tab");
+		$session->query_safe("DELETE FROM $tab WHERE id % 3 = 0; VACUUM $tab");
 		every_row_once($tab, $_, 40, "$name, after DELETE + VACUUM, $_") for ('strict_order', 'relaxed_order');
 		strict_prefix_in_order($tab, "$name, after DELETE + VACUUM");
 	}
 }
+$session->quit;
 check_index($node, 'postgres', 'every index');
 
 $node->stop;

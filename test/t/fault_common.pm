@@ -84,15 +84,24 @@ sub index_exists {
 # them: one search from the first row returns every row (an iterative hnsw
 # scan, every ivf list), and every tenth row is its own nearest neighbour.
 # The statements run in one session (a psql start costs more than most of
-# them on a loaded machine), each answer after a separator line.
+# them on a loaded machine), each answer after a separator line: a new psql,
+# or, when given, `run`, a sub that takes the script and returns what psql
+# printed on stdout and whether it printed anything on stderr (030 passes
+# one that uses a session it keeps open between rounds).
 sub committed_rows_found {
-	my ($node, $table, $index, $ids, $name) = @_;
+	my ($node, $table, $index, $ids, $name, $run) = @_;
+	$run //= sub {
+		my ($ret, $out, $err) = $node->psql('postgres', $_[0], on_error_stop => 0);
+		my $failed = $err =~ /ERROR|FATAL|PANIC/;
+		diag($err) if $failed;
+		return ($out, $failed);
+	};
 	my ($sum, $tenths) = (0, 0);
 	for (@$ids) { $sum += $_; $tenths++ if $_ % 10 == 0; }
 	my $count = scalar(@$ids);
 	my $exact = "SELECT count(*) || ' ' || coalesce(sum(id), 0) FROM $table";
 	if (!defined $index) {
-		is($node->safe_psql('postgres', $exact), "$count $sum", "$name: every committed row is there (exact)");
+		is(($run->("$exact;"))[0], "$count $sum", "$name: every committed row is there (exact)");
 		return;
 	}
 	my $all = "SELECT count(DISTINCT id) || ' ' || coalesce(sum(id), 0) FROM (SELECT id FROM $table "
@@ -102,11 +111,10 @@ sub committed_rows_found {
 	my @steps = ($exact, "SELECT vector_db_index_check('$index', true)", "$BY_INDEX $ITERATIVE EXPLAIN $all", $all,
 		"RESET hnsw.iterative_scan; RESET hnsw.max_scan_tuples; EXPLAIN $self", $self);
 	my $separator = '--- next step ---';
-	my ($ret, $out, $err) = $node->psql('postgres', join(";\n\\echo '$separator'\n", @steps) . ';',
-		on_error_stop => 0);
+	my ($out, $failed) = $run->(join(";\n\\echo '$separator'\n", @steps) . ';');
 	my @answers = split /\n?\Q$separator\E\n?/, $out, -1;
 	is($answers[0], "$count $sum", "$name: every committed row is there (exact)");
-	ok($err !~ /ERROR|FATAL|PANIC/ && @answers == @steps, "$name: vector_db_index_check passes") or diag($err);
+	ok(!$failed && @answers == @steps, "$name: vector_db_index_check passes");
 	my $scan = qr/Index Scan using $index\b/;
 	like($answers[2] // '', $scan, "$name: the whole search uses $index");
 	is($answers[3], "$count $sum", "$name: one index search returns every committed row");
