@@ -18,8 +18,8 @@ namespace {
 
 // 0 -> 1 -> 2 reach each other; 3 and 4 (linking to each other) and 5 have
 // no link to them, 6 is dead. The walk finds one root, 3 (5 comes with 4),
-// hosts nearest first, and changes nothing; 3 then goes to 1, the nearest
-// host with room (2's list is full).
+// hosts farthest first (none was reached from a root; NearestHosts), and
+// changes nothing; 3 then goes to 0, the first host with room.
 TEST(Relink, FindsRootsWithoutChangesThenAttachesThem) {
 	ToyGraph g{{{1}, {2}, {0, 1}, {4}, {3, 5}, {}, {5}}, {true, true, true, true, true, true, false}, 2};
 	ToyGraph before = g;
@@ -28,11 +28,11 @@ TEST(Relink, FindsRootsWithoutChangesThenAttachesThem) {
 	FindUnreached(g, 0, walk, roots);
 	EXPECT_EQ(g.links, before.links);
 	EXPECT_EQ(roots.roots, (std::vector<uint32_t>{3}));
-	EXPECT_EQ(roots.hosts, (std::vector<uint32_t>{2, 1, 0}));
+	EXPECT_EQ(roots.hosts, (std::vector<uint32_t>{0, 1, 2}));
 	AttachScratch attach;
 	std::vector<uint32_t> hosts;
 	EXPECT_EQ(AttachRoots(g, roots, 0, 1, attach, hosts), 1u);
-	EXPECT_EQ(g.links[1], (std::vector<uint32_t>{2, 3}));
+	EXPECT_EQ(g.links[0], (std::vector<uint32_t>{1, 3}));
 	EXPECT_EQ(Reached(g, 0), (std::set<uint32_t>{0, 1, 2, 3, 4, 5}));
 }
 

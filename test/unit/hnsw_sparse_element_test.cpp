@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -153,6 +154,71 @@ TEST(SparseElement, GraphRecall) {
 		}
 		EXPECT_GE(double(hits) / double(total), 0.95) << int(kind);
 	}
+}
+
+// Term-weight-like rows as bench/vdbbench/othertypes.py makes them: 20 to
+// 200 non-zeros, most from one of `topics` ranges, so that norms differ
+// tenfold. Under L2 the rows of small norm are then the nearest to nearly
+// everything, and linking leaves most rows with no link to them.
+std::vector<uint8_t> TopicBlob(std::mt19937_64 &rng, int32_t dims, int32_t topics) {
+	std::uniform_real_distribution<float> unit(0, 1);
+	int32_t width = dims / topics, topic = int32_t(rng() % uint64_t(topics));
+	int32_t nnz = 20 + int32_t(rng() % 180);
+	std::set<int32_t> picked;
+	for (int32_t i = 0; i < nnz; i++) {
+		float u = unit(rng);
+		bool local = unit(rng) < 0.7f;
+		picked.insert(local ? topic * width + int32_t(u * u * float(width)) : int32_t(u * u * float(dims)));
+	}
+	std::vector<int32_t> indices(picked.begin(), picked.end());
+	std::vector<float> values;
+	for (size_t i = 0; i < indices.size(); i++)
+		values.push_back(unit(rng) + 0.01f);
+	std::vector<uint8_t> blob(SparseElementBytes(int32_t(indices.size())));
+	SparseElementWrite(blob.data(), SparseView{int32_t(indices.size()), indices.data(), values.data()});
+	return blob;
+}
+
+// The build's reachability pass links back the rows that linking left
+// with no link to them (over half of them, here) without costing the
+// searches their recall. Hosted nearest first, they took the places of the
+// links between the small-norm rows that every search goes through, and
+// recall@10 at ef 10 fell from 0.90 to 0.83 on these rows (from 0.89 to 0.45
+// on 3,000 of the benchmark's; core/hnsw/reachability.h, NearestHosts).
+TEST(SparseElement, L2RelinkKeepsRecall) {
+	constexpr int32_t kSparseDims = 30000;
+	std::mt19937_64 rng(11);
+	ElementMetric metric = MakeElementMetric(ElementType::kSparse, MetricKind::kL2, kSparseDims);
+	std::vector<std::vector<uint8_t>> data, queries;
+	for (int i = 0; i < 3000; i++)
+		data.push_back(TopicBlob(rng, kSparseDims, 200));
+	for (int i = 0; i < 100; i++)
+		queries.push_back(TopicBlob(rng, kSparseDims, 200));
+	InMemoryGraph graph(metric, HnswParams(), data.size());
+	for (const auto &blob : data)
+		graph.Add(blob.data());
+	ASSERT_TRUE(graph.LinkClaimed([](size_t) { return true; }));
+	SearchScratch scratch;
+	auto recall_at_ef10 = [&] {
+		size_t hits = 0;
+		for (const auto &q : queries) {
+			std::vector<float> exact;
+			for (const auto &row : data)
+				exact.push_back(metric.Distance(q.data(), row.data()));
+			std::vector<float> sorted = exact;
+			std::nth_element(sorted.begin(), sorted.begin() + 9, sorted.end());
+			std::vector<Candidate> found;
+			graph.Search(q.data(), 10, 10, scratch, found);
+			for (const Candidate &c : found)
+				hits += exact[c.id] <= sorted[9];
+		}
+		return double(hits) / double(10 * queries.size());
+	};
+	double before = recall_at_ef10();
+	size_t relinked = graph.LinkUnreachable();
+	EXPECT_GT(relinked, data.size() / 3);  // the case this is about
+	EXPECT_EQ(graph.LinkUnreachable(), 0u);  // one pass links every node
+	EXPECT_GE(recall_at_ef10(), before - 0.02) << "before the pass: " << before;
 }
 
 // A full element pool refuses the element that does not fit and every one

@@ -50,13 +50,15 @@ TEST(Ties, SortForOrdersTiesByIdCloseness) {
 }
 
 // 0 -> 1 -> 2 reach each other; 3 and 4 (linking to each other) and 5 have
-// no link to them, 6 is dead. Node 2's list is full, so 3 goes to 1 (the
-// nearest reached node with room), and 5 is reached through 4.
-TEST(Reachability, LinksBackEveryLiveNodeFromNearestWithRoom) {
+// no link to them, 6 is dead. Node 2's list is full, so 3 goes to 0 (of
+// the nearest reached nodes, the farthest with room: NearestHosts), and 5
+// is reached through 4.
+TEST(Reachability, LinksBackEveryLiveNodeFromNearbyWithRoom) {
 	ToyGraph g{{{1}, {2}, {0, 1}, {4}, {3, 5}, {}, {5}}, {true, true, true, true, true, true, false}, 2};
 	ReachScratch scratch;
 	EXPECT_EQ(LinkUnreachable(g, 0, scratch), 1u);
-	EXPECT_EQ(g.links[1], (std::vector<uint32_t>{2, 3}));
+	EXPECT_EQ(g.links[0], (std::vector<uint32_t>{1, 3}));
+	EXPECT_EQ(g.links[1], (std::vector<uint32_t>{2}));
 	EXPECT_EQ(g.links[2], (std::vector<uint32_t>{0, 1}));
 	EXPECT_EQ(Reached(g, 0), (std::set<uint32_t>{0, 1, 2, 3, 4, 5}));
 }
@@ -75,14 +77,15 @@ TEST(Reachability, FullListsGiveUpALinkTheWalkDidNotNeed) {
 // Entry 1 -> {2, 4}; 2 <-> 3 and 4 <-> 5 hang off it, each pair linking back
 // to 1; 0 is unreachable and every list is full. Both links of 1 are
 // linked to twice (4 also from 5), but giving up 1 -> 4 would cut off 4 and
-// 5, reached only through it: 0 takes 2's link back to the entry instead,
-// and nothing needs to be linked again.
+// 5, reached only through it: 0 takes 5's link back to the entry instead
+// (the farthest host comes first: NearestHosts), and nothing needs to be
+// linked again.
 TEST(Reachability, GivingUpAPlaceStrandsNobody) {
 	ToyGraph g{{{}, {2, 4}, {3, 1}, {2, 1}, {5, 1}, {4, 1}}, std::vector<bool>(6, true), 2};
 	ReachScratch scratch;
 	EXPECT_EQ(LinkUnreachable(g, 1, scratch), 1u);
 	EXPECT_EQ(g.links[1], (std::vector<uint32_t>{2, 4}));
-	EXPECT_EQ(g.links[2], (std::vector<uint32_t>{3, 0}));
+	EXPECT_EQ(g.links[5], (std::vector<uint32_t>{4, 0}));
 	EXPECT_EQ(Reached(g, 1).size(), 6u);
 }
 

@@ -93,6 +93,43 @@ bool ClaimUnits(std::atomic<T> &counter, uint64_t count, uint64_t limit, T &firs
 	return true;
 }
 
+// One node's sparse element scattered into `dense` (the owner's zeros,
+// sized here) for a view that measures many distances from it, when
+// ScatterApplies; else inactive. Release leaves the array zeros again.
+class ScatteredNode {
+public:
+	ScatteredNode(const ArenaGraph &graph, std::vector<float> &dense) : graph_(graph) {
+		if (ScatterApplies(graph.Metric())) {
+			dense.resize(graph.Metric().dims);
+			dense_ = dense.data();
+		}
+	}
+	bool Active() const { return dense_ != nullptr; }
+	const float *Dense() const { return dense_; }
+	float Norm2() const { return norm2_; }
+	// Scatters id's element there, in place of the one there before.
+	void Scatter(uint32_t id) {
+		if (id == current_)
+			return;
+		Release();
+		SparseView v = SparseElementView(graph_.Element(id));
+		SparseScatter(v, dense_);
+		norm2_ = SparseSquaredNorm(v);
+		current_ = id;
+	}
+	void Release() {
+		if (current_ != kInvalidNode)
+			SparseUnscatter(SparseElementView(graph_.Element(current_)), dense_);
+		current_ = kInvalidNode;
+	}
+
+private:
+	const ArenaGraph &graph_;
+	float *dense_ = nullptr;
+	uint32_t current_ = kInvalidNode;
+	float norm2_ = 0;  // of current_'s element
+};
+
 }  // namespace
 
 // The graph as SearchLayer sees it while a given query is being placed;
@@ -121,10 +158,13 @@ private:
 	float norm2_;
 };
 
-// The graph as LinkUnreachable sees it (see reachability.h).
+// The graph as LinkUnreachable sees it (see reachability.h). A sparse
+// node measures from its element scattered, as the linker's do: the pass
+// searches for hosts once per unreached node, and sparse rows under L2
+// leave most nodes unreached after linking (see reachability.h).
 class ArenaGraph::ReachView {
 public:
-	explicit ReachView(ArenaGraph &graph) : graph_(graph) {}
+	explicit ReachView(ArenaGraph &graph) : graph_(graph), scattered_(graph, dense_) {}
 	size_t NodeCount() const { return graph_.Size(); }
 	bool Live(uint32_t) const { return true; }
 	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) const { graph_.Neighbours(id, level, out); }
@@ -137,10 +177,17 @@ public:
 	}
 	int MaxLevel() const { return graph_.MaxLevel(); }
 	size_t Ef() const { return size_t(graph_.ef_construction_); }
-	QueryView QueryOf(uint32_t id) const { return QueryView(graph_, graph_.Element(id)); }
+	QueryView QueryOf(uint32_t id) {
+		if (!scattered_.Active())
+			return QueryView(graph_, graph_.Element(id));
+		scattered_.Scatter(id);
+		return QueryView(graph_, graph_.Element(id), scattered_.Dense(), scattered_.Norm2());
+	}
 
 private:
 	ArenaGraph &graph_;
+	std::vector<float> dense_;
+	ScatteredNode scattered_;
 };
 
 // The graph as the linker (link.h) sees it. A list is read and written
@@ -155,12 +202,7 @@ private:
 // leaves the array zeros again.
 class ArenaGraph::LinkStore {
 public:
-	LinkStore(ArenaGraph &graph, std::vector<float> &scattered) : graph_(graph) {
-		if (ScatterApplies(graph.metric_)) {
-			scattered.resize(graph.metric_.dims);
-			scattered_ = scattered.data();
-		}
-	}
+	LinkStore(ArenaGraph &graph, std::vector<float> &dense) : graph_(graph), scattered_(graph, dense) {}
 	size_t MaxLinks(int level) const { return graph_.MaxLinks(level); }
 	// No other node is unusable: nothing is deleted during a build.
 	void DropUnusable(std::vector<Candidate> &found, uint32_t id, int) const {
@@ -169,22 +211,19 @@ public:
 	}
 	void Prepare(const std::vector<Candidate> &candidates) { prepared_ = candidates.data(); }
 	float Between(size_t a, size_t b) {
-		if (scattered_ == nullptr)
+		if (!scattered_.Active())
 			return graph_.metric_.Distance(graph_.Element(prepared_[a].id), graph_.Element(prepared_[b].id));
-		Scatter(prepared_[a].id);
-		return ScatteredDistance(graph_.metric_, scattered_, norm2_, graph_.Element(prepared_[b].id));
+		scattered_.Scatter(prepared_[a].id);
+		return ScatteredDistance(graph_.metric_, scattered_.Dense(), scattered_.Norm2(),
+		                         graph_.Element(prepared_[b].id));
 	}
 	QueryView QueryOf(uint32_t id) {
-		if (scattered_ == nullptr)
+		if (!scattered_.Active())
 			return QueryView(graph_, graph_.Element(id));
-		Scatter(id);
-		return QueryView(graph_, graph_.Element(id), scattered_, norm2_);
+		scattered_.Scatter(id);
+		return QueryView(graph_, graph_.Element(id), scattered_.Dense(), scattered_.Norm2());
 	}
-	void Release() {
-		if (current_ != kInvalidNode)
-			SparseUnscatter(SparseElementView(graph_.Element(current_)), scattered_);
-		current_ = kInvalidNode;
-	}
+	void Release() { scattered_.Release(); }
 	void SetLinks(uint32_t id, int level, const std::vector<uint32_t> &links) {
 		SpinLock lock(graph_.locks_[id]);
 		Write(id, level, links);
@@ -204,21 +243,10 @@ private:
 		slot[0] = uint32_t(links.size());
 		std::copy(links.begin(), links.end(), slot + 1);
 	}
-	void Scatter(uint32_t id) {
-		if (id == current_)
-			return;
-		Release();
-		SparseView v = SparseElementView(graph_.Element(id));
-		SparseScatter(v, scattered_);
-		norm2_ = SparseSquaredNorm(v);
-		current_ = id;
-	}
 
 	ArenaGraph &graph_;
 	const Candidate *prepared_ = nullptr;
-	float *scattered_ = nullptr;  // when ScatterApplies
-	uint32_t current_ = kInvalidNode;  // the node scattered there
-	float norm2_ = 0;  // its squared norm
+	ScatteredNode scattered_;
 };
 
 size_t ArenaGraph::BytesFor(const ElementMetric &metric, int m, size_t capacity, size_t upper_lists,

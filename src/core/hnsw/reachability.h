@@ -35,7 +35,7 @@ namespace vdb {
 // What LinkUnreachable reuses; the caller owns it.
 struct ReachScratch {
 	SearchScratch search;
-	std::vector<uint8_t> reached;  // per node
+	std::vector<uint8_t> reached;  // per node: 0, or how it was reached (reach_detail::kFromEntry, ...)
 	std::vector<uint32_t> todo;
 	std::vector<uint32_t> links;
 	std::vector<uint32_t> hosts;
@@ -43,6 +43,11 @@ struct ReachScratch {
 };
 
 namespace reach_detail {
+
+// How a walk reached a node: from the entry point, or from a root (a node
+// the walk from the entry missed, linked back since).
+constexpr uint8_t kFromEntry = 1;
+constexpr uint8_t kFromRoot = 2;
 
 // Whether one of `hosts` links to `node` already (returns it), else the
 // first host whose level-0 list has room, kInvalidNode when none has.
@@ -256,8 +261,8 @@ void NearestReached(G &graph, uint32_t entry, uint32_t id, ReachScratch &s) {
 // noting in s.parent the node each was first reached from: those links
 // form a tree that reaches every reached node (see AttachOffTree).
 template <typename G>
-void Walk(G &graph, uint32_t from, ReachScratch &s) {
-	s.reached[from] = 1;
+void Walk(G &graph, uint32_t from, ReachScratch &s, uint8_t how) {
+	s.reached[from] = how;
 	s.todo.assign(1, from);
 	while (!s.todo.empty()) {
 		uint32_t id = s.todo.back();
@@ -265,7 +270,7 @@ void Walk(G &graph, uint32_t from, ReachScratch &s) {
 		graph.Neighbours(id, 0, s.links);
 		for (uint32_t to : s.links)
 			if (to < s.reached.size() && !s.reached[to] && graph.Live(to)) {
-				s.reached[to] = 1;
+				s.reached[to] = how;
 				s.parent[to] = id;
 				s.todo.push_back(to);
 			}
@@ -304,11 +309,28 @@ uint32_t AttachOffTree(G &graph, uint32_t node, const std::vector<uint32_t> &hos
 	return host;
 }
 
-// Up to this many hosts are tried for one node, nearest first.
-constexpr size_t kHosts = 16;
+// Up to this many hosts are tried for one node.
+constexpr size_t kHosts = 64;
 
-// The hosts for unreached node id, into s.hosts: the reached nodes nearest
-// to it (NearestReached), at most kHosts.
+// The hosts for unreached node id, into s.hosts: of the reached nodes
+// nearest to it (NearestReached, at most kHosts), first those reached
+// from earlier roots, nearest first, then the others, farthest first.
+//
+// Why that order: where many nodes are unreached, the nodes nearest to
+// every one of them are the same few hubs, and their links to each other
+// are the ones searches need. Sparse rows under L2 are so: rows of small
+// norm are near everything, the heuristic keeps them in every list and
+// re-prunes every larger row out of theirs, so that two thirds of 3,000 or
+// 10,000 seeded rows (bench/vdbbench/othertypes.py's) had no link to them
+// once linked, while nearly every query's nearest rows are among those
+// small ones. Hosted nearest first, the unreached rows took the places
+// of the links between the hubs: recall@10 at ef_search 10 fell from 0.89
+// (3,000 rows, before the pass) to 0.45, and 0.39 on 10,000. A node reached
+// from a root is one of those rows itself, on nobody's path but its
+// host's, so its list gives up a place at no cost; the farthest of the
+// nearest reached nodes are the least central. So ordered, 0.89 and 0.83,
+// and recall at ef_search 320 rose from 0.87 to 0.97 on 10,000 rows
+// (test/unit/hnsw_relink_test.cpp).
 template <typename G>
 void NearestHosts(G &graph, uint32_t entry, uint32_t id, ReachScratch &s) {
 	NearestReached(graph, entry, id, s);
@@ -316,6 +338,9 @@ void NearestHosts(G &graph, uint32_t entry, uint32_t id, ReachScratch &s) {
 	for (const Candidate &c : s.search.results)
 		if (c.id != id && s.reached[c.id] && s.hosts.size() < kHosts)
 			s.hosts.push_back(c.id);
+	auto others = std::stable_partition(s.hosts.begin(), s.hosts.end(),
+	                                    [&s](uint32_t h) { return s.reached[h] == kFromRoot; });
+	std::reverse(others, s.hosts.end());
 }
 
 // Walks level 0 from `entry`; for each live node the walk misses (a root),
@@ -329,14 +354,14 @@ size_t WalkRoots(G &graph, uint32_t entry, ReachScratch &s, Root root) {
 		return 0;
 	s.reached.assign(n, 0);
 	s.parent.assign(n, kInvalidNode);
-	Walk(graph, entry, s);
+	Walk(graph, entry, s, kFromEntry);
 	for (uint32_t id = 0; id < n; id++) {
 		if (s.reached[id] || !graph.Live(id))
 			continue;
 		NearestHosts(graph, entry, id, s);
 		root(id);
 		roots++;
-		Walk(graph, id, s);
+		Walk(graph, id, s, kFromRoot);
 	}
 	return roots;
 }
