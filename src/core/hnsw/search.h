@@ -260,12 +260,12 @@ void SearchLayerFiltered(G &graph, size_t node_count, size_t ef, size_t max_link
 // their neighbours, and how many depended on the graph a build happened to
 // draw (docs/hnsw.md, "Recall from build to build"). Four nodes rarely all
 // end there. On 50,000 clustered 96-dim rows at ef_search 40 the queries
-// that found nothing went from 3-11 in 500 to 0-1, for 3.5% more distances
+// that found nothing went from 3-11 in 500 to 0-1, for 4% more distances
 // (5% on Fashion-MNIST); a beam of 2 left 3-5, and 8 nodes cost 9% for no
 // more. A beam on level 1 alone cost less (0.5%, 3.2%) but, on 100,000
 // rows through Postgres, still let recall vary from build to build by more
-// than ±0.005 (0.9600 to 0.9704 over three builds, against 0.9744 to
-// 0.9772 over five). Builds and inserts descend the same way.
+// than ±0.005 (0.9600 to 0.9704 over three builds, against 0.9722 to
+// 0.9788 over five). Builds and inserts descend the same way.
 constexpr size_t kDescentBeam = 4;
 
 // Searches the upper levels from `start` on `from_level` down to the level
