@@ -34,11 +34,66 @@ struct LineGraph {
 	}
 };
 
-TEST(Search, GreedyWalksToTheNearest) {
+TEST(Search, DescentWalksToTheNearest) {
 	LineGraph line{70.2f, 100};
 	SearchScratch scratch;
-	Candidate best = GreedyClosest(line, Candidate{line.Distance(3), 3}, 0, scratch);
-	EXPECT_EQ(best.id, 70u);
+	Descend(line, Candidate{line.Distance(3), 3}, 1, 0, line.n, scratch);
+	ASSERT_FALSE(scratch.results.empty());
+	EXPECT_EQ(scratch.results[0].id, 70u);
+}
+
+// Two clusters that only the upper level joins, the trap a greedy descent
+// fell into on clustered data (docs/hnsw.md, "Recall from build to
+// build"). Each node's distance to the query is given. On level 1 the
+// entry point (node 0, at 20) links to T (node 1, at 10) in the far
+// cluster and to X (node 2, at 11), which leads on to the query's cluster
+// (hub node 3, at 2); T links back to the entry point only, so a greedy
+// descent stops at T. On level 0 the far cluster (T and nodes 4-9, at 10
+// to 12) links within itself and to the entry point, which alone links to
+// X and so to the near cluster (hub and nodes 10-15, at 0.5 to 3): a
+// level-0 search from T and the entry point fills its ef with far nodes
+// and never expands the entry point again.
+struct TwoClusters {
+	std::vector<float> distance;
+	std::vector<std::vector<uint32_t>> links[2];
+	TwoClusters() : distance{20, 10, 11, 2} {
+		for (float d : {10.5f, 10.8f, 11.2f, 11.5f, 11.8f, 12.0f})
+			distance.push_back(d);  // 4-9: far cluster
+		for (float d : {0.5f, 1.0f, 1.5f, 2.2f, 2.5f, 3.0f})
+			distance.push_back(d);  // 10-15: near cluster
+		links[1] = {{1, 2}, {0}, {0, 3}, {2}};
+		links[0].resize(distance.size());
+		std::vector<uint32_t> far{1, 4, 5, 6, 7, 8, 9}, near{3, 10, 11, 12, 13, 14, 15};
+		for (uint32_t a : far) {
+			for (uint32_t b : far)
+				if (a != b)
+					links[0][a].push_back(b);
+			links[0][a].push_back(0);
+			links[0][0].push_back(a);
+		}
+		for (uint32_t a : near)
+			for (uint32_t b : near)
+				if (a != b)
+					links[0][a].push_back(b);
+		links[0][0].push_back(2);
+		links[0][2] = {0, 3};
+		links[0][3].push_back(2);
+	}
+	float Distance(uint32_t id) { return distance[id]; }
+	void Prefetch(uint32_t) {}
+	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
+		out = level < 2 && id < links[level].size() ? links[level][id] : std::vector<uint32_t>{};
+	}
+};
+
+TEST(Search, DescentDoesNotHangOnOneWrongCluster) {
+	TwoClusters graph;
+	SearchScratch scratch;
+	SearchGraph(graph, 0, 1, graph.distance.size(), 4, scratch);
+	std::vector<uint32_t> ids;
+	for (auto &c : scratch.results)
+		ids.push_back(c.id);
+	EXPECT_EQ(ids, (std::vector<uint32_t>{10, 11, 12, 3}));
 }
 
 TEST(Search, SearchLayerReturnsEfNearestAscending) {

@@ -3,8 +3,8 @@
 // merge of a pending node on index pages (hnsw_insert.cpp, over
 // hnsw_link.h) and VACUUM's repair (hnsw_vacuum.cpp: ChooseLinks) run.
 //
-//   FindCandidates  greedy descent to the node's level, then a best-first
-//                   search of ef candidates on each level below (search.h)
+//   FindCandidates  descent to the node's level (search.h: Descend), then a
+//                   best-first search of ef candidates on each level below
 //   ChooseLinks     the heuristic over candidates (SelectNeighbours)
 //   LinkNode        the node's own lists on every level, then a back link
 //                   on each chosen neighbour (AddBackLink)
@@ -74,10 +74,7 @@ void FindCandidates(G &view, uint32_t entry, int max_level, int level, size_t no
 		found.clear();
 	if (entry == kInvalidNode)
 		return;
-	Candidate from{view.Distance(entry), entry};
-	for (int l = max_level; l > level; l--)
-		from = GreedyClosest(view, from, l, s.search);
-	s.search.results.assign(1, from);
+	Descend(view, Candidate{view.Distance(entry), entry}, max_level, level, node_count, s.search);
 	for (int l = std::min(level, max_level); l >= 0; l--) {
 		SearchLayer(view, node_count, ef, l, s.search);
 		s.per_level[l].assign(s.search.results.begin(), s.search.results.end());

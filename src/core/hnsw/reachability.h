@@ -239,7 +239,7 @@ struct ReachedOnly {
 
 // The reached nodes nearest to node id, nearest first, into s.search.results:
 // down the upper levels as any search, then on level 0 from the entry point
-// (and from where the descent ended, when that is reached) over reached
+// (and from the nodes the descent ended on that are reached) over reached
 // nodes only. An unreached node's neighbours are often unreached too (a
 // cut-off cluster of near duplicates), so an ordinary search could return
 // none of the hosts wanted.
@@ -247,12 +247,14 @@ template <typename G>
 void NearestReached(G &graph, uint32_t entry, uint32_t id, ReachScratch &s) {
 	auto view = graph.QueryOf(id);
 	Candidate start{view.Distance(entry), entry};
-	Candidate from = start;
-	for (int level = graph.MaxLevel(); level > 0; level--)
-		from = GreedyClosest(view, from, level, s.search);
-	s.search.results.assign(1, start);
-	if (from.id != entry && from.id < s.reached.size() && s.reached[from.id])
-		s.search.results.push_back(from);
+	Descend(view, start, graph.MaxLevel(), 0, s.reached.size(), s.search);
+	auto &results = s.search.results;
+	results.erase(std::remove_if(results.begin(), results.end(),
+	                             [&](const Candidate &c) {
+		                             return c.id == entry || c.id >= s.reached.size() || !s.reached[c.id];
+	                             }),
+	              results.end());
+	results.push_back(start);
 	ReachedOnly<decltype(view)> reached{view, s.reached};
 	SearchLayer(reached, s.reached.size(), graph.Ef(), 0, s.search);
 }
