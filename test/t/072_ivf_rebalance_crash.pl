@@ -1,8 +1,9 @@
 # A rebalance of ivfflat and ivf (sq8) indexes killed (kill -9) or failing
 # with an ERROR at its fault points: the new layout written but not used
 # (an ERROR: its pages are orphans), every row copied (kill: the same), the
-# metapage switched (the old layout's pages are orphans), and part of the
-# old pages freed. Every
+# metapage switched (the old layout's pages are orphans), part of the old
+# pages freed, and the new state and centroid pages moved down into freed
+# pages (the copies past them not yet freed). Every
 # round first replaces rows by shifted ones, so that each rebalance has a
 # new layout to build. After recovery the index check passes, every
 # committed row is found through the index exactly once, an index scan over
@@ -47,7 +48,8 @@ for my $case (
 	[ 'ivf-rebalance-copied',   'kill',  0, 'sq8_idx' ],
 	[ 'ivf-rebalance-switched', 'kill',  0, 'flat_idx' ],
 	[ 'ivf-rebalance-freeing',  'kill',  2, 'sq8_idx' ],
-	[ 'ivf-rebalance-trained',  'error', 0, 'flat_idx' ])
+	[ 'ivf-rebalance-trained',  'error', 0, 'flat_idx' ],
+	[ 'ivf-rebalance-moved',    'kill',  0, 'flat_idx' ])
 {
 	my ($point, $action, $skip, $index) = @$case;
 	$round++;
