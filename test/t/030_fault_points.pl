@@ -41,6 +41,7 @@ sub in_session {
 		$session->set_query_timer_restart;
 	}
 	my ($out, $failed) = $session->query("$sql;\nRESET ALL;");
+	$out =~ s/\n\z// if defined $out;  # the newline 16.2's BackgroundPsql leaves (15.20's does not)
 	end_session() if $failed;
 	return ($out, $failed);
 }

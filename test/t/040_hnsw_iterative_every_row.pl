@@ -30,7 +30,10 @@ $node->safe_psql('postgres', 'CREATE EXTENSION vector_db');
 my $session = $node->background_psql('postgres');
 $session->set_query_timer_restart;
 # One transaction, whose SET LOCALs end with it.
-sub in_transaction { return $session->query_safe("BEGIN; $_[0]; COMMIT;") }
+# What a statement printed, without the newline that PostgreSQL 16.2's
+# BackgroundPsql leaves at its end (15.20's does not).
+sub query { my $out = $session->query_safe($_[0]); $out =~ s/\n\z//; return $out }
+sub in_transaction { return query("BEGIN; $_[0]; COMMIT;") }
 
 # Forces the index scan; the search goes on until it has visited every node.
 my $by_index = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; SET LOCAL hnsw.max_scan_tuples = 100000000;';
@@ -46,7 +49,7 @@ sub every_row_once {
 	my $all = "SELECT id, v <-> $query d FROM $tab ORDER BY v <-> $query LIMIT $rows";
 	like(in_transaction("$settings EXPLAIN $all"), qr/Index Scan using ${tab}_idx\b/,
 		"$name: the search uses the index");
-	my $want = $session->query_safe("SELECT count(*) || ' ' || count(*) || ' ' || sum(id) FROM $tab");
+	my $want = query("SELECT count(*) || ' ' || count(*) || ' ' || sum(id) FROM $tab");
 	my ($got, $descents) = split(/\|/, in_transaction("$settings "
 		  . "SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || sum(id), count(*) FILTER (WHERE d < p) FROM "
 		  . "(SELECT id, d, lag(d) OVER (ORDER BY n) p FROM (SELECT row_number() OVER () n, id, d FROM ($all) a) o) s"));
