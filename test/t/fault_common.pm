@@ -64,7 +64,10 @@ sub fire_fault {
 		like($err, qr/vector_db fault point "\Q$point\E" reached/, "$point/$action: with the fault point's error");
 		return $err;
 	}
-	$node->poll_query_until('postgres', 'SELECT true') or die "$point/$action: the server did not come back";
+	# Waits on the log, not by polling with psql: a psql that finds the server
+	# still in recovery can exit before IPC::Run has written its query, and
+	# IPC::Run then dies of the broken pipe (seen on 16 and 17).
+	$node->wait_for_log(qr/database system is ready to accept connections/, $offset);
 	my $log = substr(slurp_file($node->logfile), $offset);
 	my $fired = $action eq 'kill' ? qr/fault point "\Q$point\E" reached: killing process/
 	  : qr/PANIC:  vector_db fault point "\Q$point\E" reached/;
