@@ -151,14 +151,17 @@ CREATE TABLE empty_chunks (id int, body text, bm sparsevec(2));
 SELECT vector_db_bm25_create('empty_chunks', 'body', 'bm');
 SELECT vector_db_bm25_create('empty_chunks', 'body', 'bm', avgdl => 5);
 INSERT INTO empty_chunks VALUES (1, 'three new words');
+CREATE TABLE strangers_chunks (id int, body text, bm sparsevec(2));
 CREATE ROLE regress_hybrid_stranger;
 SET ROLE regress_hybrid_stranger;
+SELECT vector_db_bm25_create('strangers_chunks', 'body', 'bm');
 SELECT vector_db_bm25_drop('empty_chunks', 'bm');
 SELECT vector_db_bm25_refresh('empty_chunks', 'bm');
 SELECT count(*) FROM vector_db_bm25;
 RESET ROLE;
 \set VERBOSITY default
 DROP ROLE regress_hybrid_stranger;
+DROP TABLE strangers_chunks;
 INSERT INTO empty_chunks VALUES (1, 'two words');
 SELECT id, bm FROM empty_chunks;
 SELECT vector_db_bm25_drop('empty_chunks', 'bm');
