@@ -43,6 +43,38 @@ BEGIN
 	END LOOP;
 END $$;
 
+-- For the filter files (filter_hnsw, filter_ivf): the table tab they both
+-- index, 300 rows of 3-dim vectors and a filter column of every type and
+-- label array; every 10th row has NULL filter values, every 13th NULL
+-- label elements.
+CREATE FUNCTION create_filter_table(tab text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE format('CREATE TABLE %I (id int PRIMARY KEY, embedding vector(3), t2 int2, t4 int4, t8 int8,
+		tx text, tu uuid, tb bool, l4 int4[], l8 int8[], lt text[])', tab);
+	EXECUTE format($q$INSERT INTO %I
+	SELECT i, ARRAY[sin(i), cos(1.3 * i), sin(0.7 * i)],
+		CASE WHEN i %% 10 <> 0 THEN i %% 3 END, CASE WHEN i %% 10 <> 0 THEN i %% 4 END,
+		CASE WHEN i %% 10 <> 0 THEN i %% 5 END, CASE WHEN i %% 10 <> 0 THEN 'k' || i %% 6 END,
+		CASE WHEN i %% 10 <> 0 THEN md5((i %% 7)::text)::uuid END, CASE WHEN i %% 10 <> 0 THEN i %% 2 = 0 END,
+		CASE WHEN i %% 10 <> 0 THEN ARRAY[i %% 3, 3 + i %% 4, CASE WHEN i %% 13 <> 0 THEN 7 END] END,
+		CASE WHEN i %% 10 <> 0 THEN ARRAY[i %% 5, 5 + i %% 2]::int8[] END,
+		CASE WHEN i %% 10 <> 0 THEN ARRAY['a' || i %% 3, 'b' || i %% 4] END
+	FROM generate_series(1, 300) i$q$, tab);
+END $$;
+
+-- For the planner files (filter_hnsw_plans, filter_ivf_plans): the table
+-- tab they both plan over, 20,000 random 16-dim rows (from the session's
+-- seed) and columns c50, c10, c1 and c01 equal to 0 in 50%, 10%, 1% and
+-- 0.1% of them.
+CREATE FUNCTION create_plan_table(tab text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE format('CREATE TABLE %I (id int PRIMARY KEY, embedding vector(16), c50 int, c10 int, c1 int, c01 int)', tab);
+	EXECUTE format('INSERT INTO %I
+	SELECT i, (SELECT array_agg(random())::float4[] FROM generate_series(1, 16) WHERE i > 0)::vector,
+		i %% 2, i %% 10, i %% 100, i %% 1000
+	FROM generate_series(1, 20000) i', tab);
+END $$;
+
 -- For the filter files (filter_hnsw, filter_ivf), over a table tab (id int,
 -- embedding vector(3), filter columns): whether an index scan of `index`
 -- with the quals returns the ids of the exact order (an ORDER BY the index

@@ -2,18 +2,7 @@
 -- DDL, its errors, and results equal to an exact ORDER BY over the rows the
 -- quals keep, for each filter type and operator.
 SET client_min_messages = warning;
-CREATE TABLE filter_items (id int PRIMARY KEY, embedding vector(3), t2 int2, t4 int4, t8 int8,
-	tx text, tu uuid, tb bool, l4 int4[], l8 int8[], lt text[]);
--- Every 10th row has NULL filter values, every 13th NULL label elements.
-INSERT INTO filter_items
-SELECT i, ARRAY[sin(i), cos(1.3 * i), sin(0.7 * i)],
-	CASE WHEN i % 10 <> 0 THEN i % 3 END, CASE WHEN i % 10 <> 0 THEN i % 4 END,
-	CASE WHEN i % 10 <> 0 THEN i % 5 END, CASE WHEN i % 10 <> 0 THEN 'k' || i % 6 END,
-	CASE WHEN i % 10 <> 0 THEN md5((i % 7)::text)::uuid END, CASE WHEN i % 10 <> 0 THEN i % 2 = 0 END,
-	CASE WHEN i % 10 <> 0 THEN ARRAY[i % 3, 3 + i % 4, CASE WHEN i % 13 <> 0 THEN 7 END] END,
-	CASE WHEN i % 10 <> 0 THEN ARRAY[i % 5, 5 + i % 2]::int8[] END,
-	CASE WHEN i % 10 <> 0 THEN ARRAY['a' || i % 3, 'b' || i % 4] END
-FROM generate_series(1, 300) i;
+SELECT create_filter_table('filter_items');
 CREATE INDEX filter_items_idx ON filter_items
 	USING hnsw (embedding vector_l2_ops, t2, t4, t8, tx, tu, tb, l4, l8, lt);
 SELECT opcname FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod

@@ -6,11 +6,7 @@
 -- a sort becomes cheaper.
 SET client_min_messages = warning;
 SELECT setseed(0.5);
-CREATE TABLE plan_items (id int PRIMARY KEY, embedding vector(16), c50 int, c10 int, c1 int, c01 int);
-INSERT INTO plan_items
-SELECT i, (SELECT array_agg(random())::float4[] FROM generate_series(1, 16) WHERE i > 0)::vector,
-	i % 2, i % 10, i % 100, i % 1000
-FROM generate_series(1, 20000) i;
+SELECT create_plan_table('plan_items');
 CREATE INDEX plan_items_hnsw ON plan_items USING hnsw (embedding vector_l2_ops, c50, c10, c1, c01);
 CREATE INDEX ON plan_items (c50);
 CREATE INDEX ON plan_items (c10);

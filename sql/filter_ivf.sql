@@ -3,18 +3,7 @@
 -- over the rows the quals keep, for each filter type and operator, from the
 -- lists, the pending area, and after a merge, a compaction and a rebalance.
 SET client_min_messages = warning;
-CREATE TABLE filter_ivf (id int PRIMARY KEY, embedding vector(3), t2 int2, t4 int4, t8 int8,
-	tx text, tu uuid, tb bool, l4 int4[], l8 int8[], lt text[]);
--- Every 10th row has NULL filter values, every 13th NULL label elements.
-INSERT INTO filter_ivf
-SELECT i, ARRAY[sin(i), cos(1.3 * i), sin(0.7 * i)],
-	CASE WHEN i % 10 <> 0 THEN i % 3 END, CASE WHEN i % 10 <> 0 THEN i % 4 END,
-	CASE WHEN i % 10 <> 0 THEN i % 5 END, CASE WHEN i % 10 <> 0 THEN 'k' || i % 6 END,
-	CASE WHEN i % 10 <> 0 THEN md5((i % 7)::text)::uuid END, CASE WHEN i % 10 <> 0 THEN i % 2 = 0 END,
-	CASE WHEN i % 10 <> 0 THEN ARRAY[i % 3, 3 + i % 4, CASE WHEN i % 13 <> 0 THEN 7 END] END,
-	CASE WHEN i % 10 <> 0 THEN ARRAY[i % 5, 5 + i % 2]::int8[] END,
-	CASE WHEN i % 10 <> 0 THEN ARRAY['a' || i % 3, 'b' || i % 4] END
-FROM generate_series(1, 300) i;
+SELECT create_filter_table('filter_ivf');
 SELECT amname, count(*) FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
 WHERE amname IN ('ivfflat', 'ivf') AND opcname LIKE '%filter_ops' GROUP BY 1 ORDER BY 1;
 SELECT bool_and(amvalidate(c.oid)) FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod

@@ -9,11 +9,7 @@
 -- against 0.38 ms); at 0.1% it would read half the index.
 SET client_min_messages = warning;
 SELECT setseed(0.5);
-CREATE TABLE plan_ivf (id int PRIMARY KEY, embedding vector(16), c50 int, c10 int, c1 int, c01 int);
-INSERT INTO plan_ivf
-SELECT i, (SELECT array_agg(random())::float4[] FROM generate_series(1, 16) WHERE i > 0)::vector,
-	i % 2, i % 10, i % 100, i % 1000
-FROM generate_series(1, 20000) i;
+SELECT create_plan_table('plan_ivf');
 CREATE INDEX ON plan_ivf (c50);
 CREATE INDEX ON plan_ivf (c10);
 CREATE INDEX ON plan_ivf (c1);
