@@ -38,7 +38,7 @@ class IndexConfig:
     options: dict                 # WITH (...) options / library build parameters
     param: str                    # GUC (or library knob) swept at search time
     values: list
-    scale_value: object = None    # the one value --scale measures
+    scale_value: object = None    # the one value a single point measures (make demo)
 
     @property
     def name(self):
@@ -55,6 +55,7 @@ class BuildStat:
     size_bytes: int
     peak_hwm: int = None     # building backend's VmHWM (bytes)
     peak_work: int = None    # build's peak private + dynamic shared memory (bytes)
+    notices: tuple = ()      # what CREATE INDEX said (e.g. that the graph outgrew maintenance_work_mem)
 
 
 @dataclass
@@ -166,6 +167,10 @@ class PgEngine:
                 return f"extension {self.extension} has no vector type with <-> yet"
         return None
 
+    def drop_database(self):
+        with self.session("postgres") as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{self.dbname}"')
+
     def workers_running(self):
         """Whether vector_db's background workers run in this server (the
         engine is vector_db and the server preloads it)."""
@@ -194,14 +199,17 @@ class PgEngine:
     def encode(self, vectors):
         return [load.vector_param(v, self.binary) for v in vectors]
 
-    def build(self, cfg, rows, dim):
+    def build(self, cfg, rows, dim, settings=()):
         """CREATE INDEX in a fresh backend (so its memory peak is this build's),
-        watched from a second connection. Returns a BuildStat."""
+        watched from a second connection, after SET of each (name, value) of
+        `settings`. Returns a BuildStat."""
         opts = ", ".join(f"{k} = {sql_literal(v) if isinstance(v, str) else v}"
                          for k, v in cfg.options.items())
         with_clause = f" WITH ({opts})" if opts else ""
         with self.session() as cur:
             cur.execute("DROP INDEX IF EXISTS items_embedding_idx")
+            for name, value in settings:
+                cur.execute(f"SET {name} = {sql_literal(str(value))}")
             cur.execute("SELECT pg_backend_pid()")
             pid = cur.fetchone()[0]
             with BuildWatcher(self.dsn, pid, f"{self.name} {cfg.name}") as watch:
@@ -211,7 +219,8 @@ class PgEngine:
                 seconds = time.perf_counter() - start
             cur.execute("SELECT pg_relation_size('items_embedding_idx')")
             size = cur.fetchone()[0]
-        return BuildStat(self.name, cfg.name, rows, dim, seconds, size, watch.peak_hwm, watch.peak_work)
+            notices = tuple(n.strip() for n in cur.connection.notices)
+        return BuildStat(self.name, cfg.name, rows, dim, seconds, size, watch.peak_hwm, watch.peak_work, notices)
 
     def drop_index(self):
         with self.session() as cur:

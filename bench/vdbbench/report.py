@@ -130,10 +130,10 @@ def plot(points, path, title, floors=()):
     plt.close(fig)
 
 
-def render(meta, builds, points, extras=(), inserts=(), scale=(), plot_file=None):
+def render(meta, builds, points, extras=(), inserts=(), plot_file=None):
     """docs/benchmarks.md for one run. meta: dict with date, machine, cpus,
     memory, server, settings, versions, queries, command. extras: exact and
-    floor points. scale: BuildStats of --scale plus their points."""
+    floor points."""
     lines = [
         "# Benchmarks",
         "",
@@ -184,18 +184,13 @@ def render(meta, builds, points, extras=(), inserts=(), scale=(), plot_file=None
                   points_table(extras), ""]
     if inserts:
         lines += ["## Single-row INSERT throughput", "", inserts_table(inserts), ""]
-    if scale:
-        scale_builds, scale_points = scale
-        lines += ["## Scaling with generated clustered data", "", builds_table(scale_builds), ""]
-        if scale_points:
-            lines += [points_table(scale_points), ""]
     lines += [
         "## Running it",
         "",
         "`make bench` builds and installs vector_db, starts a throwaway server (.cluster/bench/) with",
         "the settings above and runs the default sweep; `scripts/bench.sh ARGS` passes ARGS to",
         "bench/bench.py (`--help` lists them): `--all-queries` (10,000 per point), `--clients N`,",
-        "`--insert`, `--scale [N1,N2,..]`, `--engines LIST`, and",
+        "`--insert`, `--engines LIST`, and",
         "`--index ENGINE:AM:OPTIONS:PARAM=V1,V2` to replace an engine's default index configurations.",
         "Raw results of every run go to bench/results/run-*.json.",
         "A full run ends with the fast-ingest measurement (its own section below; `--no-ingest`",

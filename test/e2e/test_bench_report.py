@@ -27,7 +27,7 @@ class Render(unittest.TestCase):
         builds = [engines.BuildStat("pgvector", "hnsw m=16", 60000, 784, 12.34, 234 * 2**20, 700 * 2**20, None)]
         extras = [Point("pgvector", "floor (pk lookup)", "", "", float("nan"), 12000.0, 0.08, 0.1, 3)]
         inserts = [engines.InsertStat("pgvector", "no vector index", 4, 4000, 26123.4)]
-        md = report.render(META, builds, pts(), extras, inserts, (), "plot.png")
+        md = report.render(META, builds, pts(), extras, inserts, "plot.png")
         self.assertIn("- date: 2026-01-02 03:04 UTC", md)
         self.assertIn("Test CPU (x86_64), 2 CPUs", md)
         self.assertIn("![recall@10 vs QPS](plot.png)", md)
