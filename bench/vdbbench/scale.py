@@ -7,7 +7,11 @@ ef_construction 64) and an IVF index of about sqrt(N) lists (vector_db: ivf
 sq8; pgvector: ivfflat), and each is swept with 1 and 2 clients. vector_db's
 hnsw is then built once more with maintenance_work_mem at a quarter of what
 its graph needs in memory (goal 3), and must say in a NOTICE that the graph
-outgrew it. pgvector's is not: its build past maintenance_work_mem
+outgrew it. At the largest size each engine's hnsw is also swept with
+shared_buffers at a quarter of its index (goal 4): cold, with the server
+restarted and the OS page cache dropped before each point, and warm, right
+after. That needs the server of scripts/bench.sh, which the harness then
+restarts itself, and root for the page cache. pgvector's is not: its build past maintenance_work_mem
 inserts the rest row by row, for longer than the whole run may take. Each
 engine's database is dropped after its size, so that two copies of the
 largest table never sit on disk at once.
@@ -21,6 +25,7 @@ build time and one-client QPS at recall >= 0.95 against rows.
 """
 import math
 import os
+import subprocess
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +41,7 @@ RECALLS = (0.95, 0.99)
 HNSW = engines.IndexConfig("hnsw", {"m": 16, "ef_construction": 64}, "hnsw.ef_search", [10, 20, 40, 80, 160, 320])
 PROBES = [1, 2, 4, 8, 16, 32, 64]
 PROJECT_TO = (10_000_000, 100_000_000)
+MEMORY_BOUND_EF = [20, 40, 80]
 PLOT = "scale.png"  # beside the report
 
 
@@ -57,6 +63,8 @@ class SizeResult:
     points: list = field(default_factory=list)   # measure.Point
     small_memory: object = None                  # BuildStat of the quarter-memory build (vector_db)
     small_memory_recall: float = None            # its recall@10 at hnsw.ef_search 40
+    memory_bound: list = field(default_factory=list)  # (cold or warm, Point) with small shared_buffers
+    shared_buffers: int = None                   # their shared_buffers (bytes)
     load_average: str = ""
 
 
@@ -88,6 +96,8 @@ def measure(make_engines, size_list, results_dir, say):
                         result.points.append(point)
                         say(f"    {cfg.param}={value}, {clients} client(s): recall {point.recall:.4f}, "
                             f"{point.qps:,.0f} QPS")
+                if cfg is HNSW and rows == size_list[-1] and can_restart():
+                    memory_bound(eng, result, built.size_bytes, ds, gt, params, say)
                 eng.drop_index()
             if eng.name == "vector_db":
                 small_memory_build(eng, result, ds, gt, params, say)
@@ -122,6 +132,52 @@ def small_memory_build(eng, result, ds, gt, params, say):
     say(f"  vector_db hnsw, maintenance_work_mem {kb}kB: {built.seconds:.1f} s "
         f"({built.seconds / in_memory.seconds:.2f}x in memory), recall {result.small_memory_recall:.4f} at ef 40")
     eng.drop_index()
+
+
+def can_restart():
+    return bool(os.environ.get("BENCH_SERVER_DATA")) and os.geteuid() == 0
+
+
+def restart_server():
+    """Restarts scripts/bench.sh's server (as its OS user), which empties
+    shared buffers and applies ALTER SYSTEM."""
+    bindir, datadir = os.environ["BENCH_SERVER_BIN"], os.environ["BENCH_SERVER_DATA"]
+    subprocess.run(["runuser", "-u", "postgres", "--", f"{bindir}/pg_ctl", "-D", datadir, "-l",
+                    f"{datadir}/server.log", "-m", "fast", "-w", "restart"], check=True, stdout=subprocess.DEVNULL)
+
+
+def drop_os_cache():
+    subprocess.run(["sync"], check=True)
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+
+
+def memory_bound(eng, result, index_bytes, ds, gt, params, say):
+    """The hnsw index swept with shared_buffers at a quarter of its size:
+    each point cold (server restarted, OS cache dropped, no warm-up), then
+    warm (the same queries again at once)."""
+    kb = max(16 * 1024, index_bytes // 4 // 1024)
+    with eng.session() as cur:
+        cur.execute(f"ALTER SYSTEM SET shared_buffers = '{kb}kB'")
+    result.shared_buffers = kb * 1024
+    try:
+        for ef in MEMORY_BOUND_EF:
+            restart_server()
+            drop_os_cache()
+            for kind, warmup in (("cold", 0), ("warm", 50)):
+                point = eng.sweep_point(ds, gt, params, HNSW, ef, 1, warmup=warmup)
+                result.memory_bound.append((kind, point))
+                say(f"    shared_buffers {kb // 1024} MB, {kind}, ef_search {ef}: recall {point.recall:.4f}, "
+                    f"{point.qps:,.0f} QPS")
+    finally:
+        with eng.session() as cur:
+            cur.execute("ALTER SYSTEM RESET shared_buffers")
+        restart_server()
+
+
+def best_memory_bound(result, kind, recall):
+    qps = [p.qps for k, p in result.memory_bound if k == kind and p.recall >= recall]
+    return max(qps) if qps else None
 
 
 def best_qps(result, am, recall, clients):
@@ -173,6 +229,14 @@ def ratio_lines(stats):
             lines.append(f"- {rows:,} rows, {our_am} against pgvector {their_am}: QPS " + "; ".join(cells)
                          + f"; build time {mine.seconds / base.seconds:.2f}x ({mine.seconds:.1f} / "
                          f"{base.seconds:.1f} s); size {mine.size_bytes / base.size_bytes:.2f}x")
+    for rows, ours, theirs in pairs(stats):
+        if ours.memory_bound and theirs.memory_bound:
+            for kind in ("cold", "warm"):
+                a, b = best_memory_bound(ours, kind, 0.95), best_memory_bound(theirs, kind, 0.95)
+                lines.append(f"- {rows:,} rows, hnsw with shared_buffers at a quarter of each index "
+                             f"({ours.shared_buffers // 2**20} / {theirs.shared_buffers // 2**20} MB), {kind}, "
+                             "recall >= 0.95: " + (f"{a / b:.2f}x ({a:,.0f} / {b:,.0f} QPS)" if a and b
+                                                   else "— (not reached)") + " (goal >= 3x)")
     for s in stats:
         if s.small_memory:
             in_memory = s.builds[0]
@@ -242,6 +306,15 @@ def render(stats, rows, command, machine, plot_name=None):
     lines.append(report.table(["rows", "engine", "index", "load (s)", "build (s)", "size", "peak work mem"]
                               + [f"QPS {c}c @{r}" for c in CLIENTS for r in RECALLS] + ["load average"],
                               table_rows))
+    bound = [(s, kind, p) for s in stats for kind, p in s.memory_bound]
+    if bound:
+        lines += ["", "hnsw swept with shared_buffers at a quarter of its index: cold (server restarted and "
+                  "the OS page cache dropped before the point, no warm-up), then warm (the same queries again).", "",
+                  report.table(["rows", "engine", "shared_buffers", "index size", "", "ef_search", "recall@10",
+                                "QPS", "p50 (ms)"],
+                               [[f"{s.rows:,}", s.engine, report.fmt_bytes(s.shared_buffers),
+                                 report.fmt_bytes(s.builds[0].size_bytes), kind, p.value, report.fmt_recall(p.recall),
+                                 report.fmt_qps(p.qps), f"{p.p50_ms:.2f}"] for s, kind, p in bound])]
     lines += ["", "<details><summary>Sweeps</summary>", "",
               report.points_table([p for s in stats for p in s.points]), "", "</details>"]
     return "\n".join(lines + sections.closing_lines(ratio_lines(stats), command, machine, MARK))

@@ -51,6 +51,23 @@ class Scale(unittest.TestCase):
         # one size: too few points to fit a growth
         self.assertFalse(any("fits t =" in line for line in lines))
 
+    def test_memory_bound_ratio_at_equal_recall(self):
+        ours = result("vector_db", 1000000, 20.0, 5.0, 3000.0, 0.995)
+        theirs = result("pgvector", 1000000, 50.0, 10.0, 1000.0, 0.96)
+        ours.shared_buffers, theirs.shared_buffers = 64 * MIB, 160 * MIB
+        ours.memory_bound = [("cold", Point("vector_db", "hnsw", "hnsw.ef_search", 20, 0.93, 900.0, 1, 1, 300)),
+                             ("cold", Point("vector_db", "hnsw", "hnsw.ef_search", 40, 0.97, 300.0, 1, 1, 300)),
+                             ("warm", Point("vector_db", "hnsw", "hnsw.ef_search", 40, 0.97, 2000.0, 1, 1, 300))]
+        theirs.memory_bound = [("cold", Point("pgvector", "hnsw", "hnsw.ef_search", 40, 0.96, 100.0, 1, 1, 300)),
+                               ("warm", Point("pgvector", "hnsw", "hnsw.ef_search", 40, 0.96, 800.0, 1, 1, 300))]
+        lines = scale.ratio_lines([ours, theirs])
+        # ef 20's 900 QPS misses recall 0.95, so ef 40's 300 counts
+        self.assertIn("- 1,000,000 rows, hnsw with shared_buffers at a quarter of each index (64 / 160 MB), cold, "
+                      "recall >= 0.95: 3.00x (300 / 100 QPS) (goal >= 3x)", lines)
+        self.assertTrue(any("warm, recall >= 0.95: 2.50x (2,000 / 800 QPS)" in line for line in lines))
+        md = scale.render([ours, theirs], 0, "cmd", "machine")
+        self.assertIn("| 1,000,000 | vector_db | 64 MiB | 100 MiB | cold | 40 | 0.9700 | 300 | 1.00 |", md)
+
     def test_render_with_a_fit_over_sizes(self):
         stats = [result(e, n, s * n / 1e5, 1.0, 1000.0, 0.99)
                  for n in (100000, 1000000) for e, s in (("vector_db", 10.0), ("pgvector", 30.0))]
