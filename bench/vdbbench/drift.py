@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dataset, engines, pgbench, sections
+from . import dataset, engines, pgbench, report, sections
 
 MARK = "<!-- ivf-drift -->"
 LISTS = 245
@@ -151,14 +151,12 @@ def render(stats, rows, command, machine):
              "vector_db, else `vector_db_rebalance`), and after REINDEX ('fresh'). Goal: rebalanced within "
              "0.01 of fresh. Seconds depend on the machine's load (1-minute load average as each index "
              "began and ended); recall does not.", "",
-             "| engine | index | rows built on | rows replaced | trained | drifted | rebalanced | by | "
-             "rebalance (s) | fresh | REINDEX (s) | load average |",
-             "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|"]
-    for s in stats:
-        lines.append(f"| {s.engine} | {s.index} | {s.rows_trained:,} | {s.rows_replaced:,} | {s.trained:.4f} | "
-                     f"{s.drifted:.4f} | {_fmt(s.rebalanced)} | {s.rebalanced_by or '—'} | "
-                     f"{_fmt(s.rebalance_s, '.1f')} | {s.fresh:.4f} | {s.reindex_s:.1f} | "
-                     f"{s.load_start:.1f} → {s.load_end:.1f} |")
+             report.table(["engine", "index", "rows built on", "rows replaced", "trained", "drifted", "rebalanced",
+                           "by", "rebalance (s)", "fresh", "REINDEX (s)", "load average"],
+                          [[s.engine, s.index, f"{s.rows_trained:,}", f"{s.rows_replaced:,}", f"{s.trained:.4f}",
+                            f"{s.drifted:.4f}", _fmt(s.rebalanced), s.rebalanced_by or "—",
+                            _fmt(s.rebalance_s, ".1f"), f"{s.fresh:.4f}", f"{s.reindex_s:.1f}",
+                            f"{s.load_start:.1f} → {s.load_end:.1f}"] for s in stats], "llrrrrrlrrrl")]
     lines += sections.closing_lines(ratio_lines(stats), command, machine, MARK)
     return "\n".join(lines)
 

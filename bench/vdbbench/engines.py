@@ -398,7 +398,6 @@ class FaissEngine(LibraryEngine):
         return BuildStat(self.name, cfg.name, len(ds.train), ds.dim, seconds, size)
 
     def searcher(self, cfg, value):
-        f = self.faiss
         if cfg.am == "IndexHNSWFlat":
             self.index.hnsw.efSearch = value
         else:

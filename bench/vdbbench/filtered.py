@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dataset, load, sections
+from . import dataset, load, report, sections
 from .engines import sql_literal
 from .measure import SqlSearch, make_point, timed_loop
 
@@ -302,11 +302,9 @@ def render(stats, rows, command, machine):
              "hnsw (embedding) with iterative scans. Both: a btree on tag and a GIN index on labels for the "
              "bitmap plan. Plan: the scans EXPLAIN shows (Index Cond: the qual is applied by the index; Filter: "
              "above it). m 16, ef_construction 64.", "",
-             "| engine | filter | index | plan | EXPLAIN | queries | recall@10 | min rows | QPS | p50 (ms) | "
-             "load average |",
-             "|---|---|---|---|---|---:|---:|---:|---:|---:|---|"]
-    for s in stats:
-        lines.append(f"| {s.engine} | `{s.workload}` | {s.index} | {s.plan} | {s.shape} | {s.queries} | "
-                     f"{s.recall:.4f} | {s.min_rows} | {s.qps:,.0f} | {s.p50_ms:.2f} | {s.load} |")
+             report.table(["engine", "filter", "index", "plan", "EXPLAIN", "queries", "recall@10", "min rows", "QPS",
+                           "p50 (ms)", "load average"],
+                          [[s.engine, f"`{s.workload}`", s.index, s.plan, s.shape, s.queries, f"{s.recall:.4f}",
+                            s.min_rows, f"{s.qps:,.0f}", f"{s.p50_ms:.2f}", s.load] for s in stats], "lllllrrrrrl")]
     lines += sections.closing_lines(ratio_lines(stats), command, machine, MARK)
     return "\n".join(lines)

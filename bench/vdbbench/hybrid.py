@@ -30,14 +30,13 @@ hnsw index (sparsevec_ip_ops) on the BM25 column, approximate, at the same
 three settings (with index scans off it is its own exact reference).
 """
 import glob
-import os
 import random
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import sections
+from . import report, sections
 from .measure import SqlSearch, percentile, timed_loop
 
 MARK = "<!-- hybrid-search -->"
@@ -196,10 +195,9 @@ def render(stats, rows, command, machine):
              "(40 rows each), RRF k 60, top 10. Overlap: the share of the top-10 of the same search run exactly "
              "(index scans off; for BM25, every row scored by a sequential scan) that the indexed search returns; "
              "for fused search, the exact fused ranking.", "",
-             "| search | settings | rows | queries | p50 ms | mean ms | exact p50 ms | top-10 overlap with exact |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for s in stats:
-        lines.append(f"| {s.search} | {s.settings} | {s.rows:,} | {s.queries} | {s.p50_ms:.2f} | {s.mean_ms:.2f} | "
-                     f"{s.exact_p50_ms:.1f} | {s.overlap:.3f} |")
+             report.table(["search", "settings", "rows", "queries", "p50 ms", "mean ms", "exact p50 ms",
+                           "top-10 overlap with exact"],
+                          [[s.search, s.settings, f"{s.rows:,}", s.queries, f"{s.p50_ms:.2f}", f"{s.mean_ms:.2f}",
+                            f"{s.exact_p50_ms:.1f}", f"{s.overlap:.3f}"] for s in stats], "llrrrrrr")]
     lines += sections.closing_lines(ratio_lines(stats), command, machine, MARK)
     return "\n".join(lines)

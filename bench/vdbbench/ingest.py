@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import psycopg2
 
-from . import dataset, engines, load, pgbench
+from . import dataset, engines, load, pgbench, report
 
 SECONDS = 20
 CLIENTS = 4
@@ -234,6 +234,15 @@ def _fmt(x, spec):
     return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, spec)
 
 
+def row(s):
+    """The section's table cells of one measurement."""
+    fast = s.mode == FASTUPDATE
+    return [s.engine, s.index, s.mode or "—", f"{s.rows_per_s:,.0f}", f"{s.p50_ms:.1f}", f"{s.p99_ms:.1f}",
+            f"{s.max_ms:,.0f}", f"{s.merged:,}" if fast else "—", s.merged_by or "—",
+            f"{s.merge_s:.1f}" if fast else "—", f"{s.param}={s.value}" if s.index != NO_INDEX else "—",
+            _fmt(s.recall_before, ".4f"), _fmt(s.recall_after, ".4f"), f"{s.load_start:.1f} → {s.load_end:.1f}"]
+
+
 def render(stats, command, machine):
     """The report section, between MARK lines (kept by later full runs)."""
     lines = [MARK, "## Fast ingest", "",
@@ -246,16 +255,9 @@ def render(stats, command, machine):
              "at least 5× pgvector's rows/s with the same index family, recall after the merge within "
              "0.01 of before. Load average: the machine's 1-minute load as each measurement began and "
              "ended.", "",
-             "| engine | index | inserts | rows/s | p50 (ms) | p99 (ms) | max (ms) | pending | merged by "
-             "| merge (s) | setting | recall@10 before | recall@10 after | load average |",
-             "|---|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---|"]
-    for s in stats:
-        indexed = s.index != NO_INDEX
-        lines.append(f"| {s.engine} | {s.index} | {s.mode or '—'} | {s.rows_per_s:,.0f} | {s.p50_ms:.1f} | "
-                     f"{s.p99_ms:.1f} | {s.max_ms:,.0f} | {f'{s.merged:,}' if s.mode == FASTUPDATE else '—'} | {s.merged_by or '—'} | "
-                     f"{f'{s.merge_s:.1f}' if s.mode == FASTUPDATE else '—'} | "
-                     f"{f'{s.param}={s.value}' if indexed else '—'} | {_fmt(s.recall_before, '.4f')} | "
-                     f"{_fmt(s.recall_after, '.4f')} | {s.load_start:.1f} → {s.load_end:.1f} |")
+             report.table(["engine", "index", "inserts", "rows/s", "p50 (ms)", "p99 (ms)", "max (ms)", "pending",
+                           "merged by", "merge (s)", "setting", "recall@10 before", "recall@10 after", "load average"],
+                          [row(s) for s in stats], "lllrrrrrlrlrrl")]
     lines += [""] + ratio_lines(stats) + ["", f"Command: `{command}`. Machine: {machine}.", MARK, ""]
     return "\n".join(lines)
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import dataset, sections
+from . import dataset, report, sections
 from .measure import TIE_SLACK, SqlSearch, percentile, timed_loop
 
 MARK = "<!-- types -->"
@@ -319,12 +319,11 @@ def render(stats, rows, command, machine):
              "against pgvector in the same run (bench/vdbbench/othertypes.py). Recall@10 counts ties with the 10th "
              "exact distance as hits. Serial builds (wall and backend CPU time); text-format query parameters, one "
              f"client, each point's QPS the best of {ROUNDS} passes over the queries.", "",
-             "| type | engine | index | rows | build (s) | build CPU (s) | size (MiB) | ef_search: recall / QPS | "
-             "load average |",
-             "|---|---|---|---:|---:|---:|---:|---|---|"]
-    for s in stats:
-        sweep = "; ".join(f"{ef}: {rec:.3f} / {qps:,.0f}" for ef, rec, qps, _ in s.points)
-        lines.append(f"| {s.case} | {s.engine} | {s.index} | {s.rows:,} | {s.build_s:.1f} | {cpu_text(s)} | "
-                     f"{s.size_bytes / 2**20:.1f} | {sweep} | {s.load} |")
+             report.table(["type", "engine", "index", "rows", "build (s)", "build CPU (s)", "size (MiB)",
+                           "ef_search: recall / QPS", "load average"],
+                          [[s.case, s.engine, s.index, f"{s.rows:,}", f"{s.build_s:.1f}", cpu_text(s),
+                            f"{s.size_bytes / 2**20:.1f}",
+                            "; ".join(f"{ef}: {rec:.3f} / {qps:,.0f}" for ef, rec, qps, _ in s.points), s.load]
+                           for s in stats], "lllrrrrll")]
     lines += sections.closing_lines(ratio_lines(stats), command, machine, MARK)
     return "\n".join(lines)

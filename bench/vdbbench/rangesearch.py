@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import load, sections
+from . import load, report, sections
 from .measure import SqlSearch, timed_loop
 
 MARK = "<!-- range-search -->"
@@ -131,11 +131,10 @@ def render(stats, rows, command, machine):
              "queries), at default search settings, against the sequential scan evaluating the operator on "
              "every row (pgvector has no range search). Recall: rows found within the radius over rows "
              "within it (exact float64 distances), all queries together.", "",
-             "| index | target rows | radius | queries | rows within (mean) | rows returned (mean) | recall | "
-             "outside | QPS | load average |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for s in stats:
-        lines.append(f"| {s.index} | {s.target:,} | {s.radius:.1f} | {s.queries} | {s.truth_rows:,.1f} | "
-                     f"{s.found_rows:,.1f} | {s.recall:.4f} | {s.outside} | {s.qps:,.1f} | {s.load} |")
+             report.table(["index", "target rows", "radius", "queries", "rows within (mean)", "rows returned (mean)",
+                           "recall", "outside", "QPS", "load average"],
+                          [[s.index, f"{s.target:,}", f"{s.radius:.1f}", s.queries, f"{s.truth_rows:,.1f}",
+                            f"{s.found_rows:,.1f}", f"{s.recall:.4f}", s.outside, f"{s.qps:,.1f}", s.load]
+                           for s in stats], "lrrrrrrrrl")]
     lines += sections.closing_lines(ratio_lines(stats), command, machine, MARK)
     return "\n".join(lines)

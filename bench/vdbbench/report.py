@@ -21,11 +21,16 @@ def fmt_recall(r):
     return "—" if r is None or (isinstance(r, float) and math.isnan(r)) else f"{r:.4f}"
 
 
-def table(header, rows):
-    """A markdown table; numbers are expected already formatted."""
+def table(header, rows, align=None):
+    """A markdown table; numbers are expected already formatted. align: one
+    letter per column, r (right) or l (left); by default the columns whose
+    header names a figure are right-aligned."""
+    if align is None:
+        align = "".join("r" if h.startswith(("#", "QPS", "p50", "p99", "recall", "rows", "build", "size", "peak"))
+                        else "l" for h in header)
+    assert len(align) == len(header), (header, align)
     out = ["| " + " | ".join(header) + " |",
-           "|" + "|".join("---:" if h.startswith(("#", "QPS", "p50", "p99", "recall", "rows", "build", "size", "peak")) else "---"
-                          for h in header) + "|"]
+           "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
 

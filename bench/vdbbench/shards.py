@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import psycopg2.extensions
 
-from . import sections
+from . import report, sections
 from .measure import SqlSearch, make_point, timed_loop
 
 MARK = "<!-- shards -->"
@@ -174,12 +174,11 @@ def render(stats, rows, command, machine):
              "ORDER BY ... LIMIT 10 per shard table (LIMIT pushed, the shards at once). \"shard N alone\" is the "
              "query on one shard's table directly (its recall is against the global truth, so only its latency "
              "means something): coordinator overhead = a sharded p50 minus the sum of the shards' p50.", "",
-             "| layout | hnsw.ef_search | queries | recall@10 | QPS | p50 (ms) | p99 (ms) | load average |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
-    for s in stats:
-        recall = "—" if s.layout.endswith("alone") else f"{s.recall:.4f}"
-        lines.append(f"| {s.layout} | {s.ef_search} | {s.queries} | {recall} | {s.qps:,.0f} | {s.p50_ms:.2f} | "
-                     f"{s.p99_ms:.2f} | {s.load} |")
+             report.table(["layout", "hnsw.ef_search", "queries", "recall@10", "QPS", "p50 (ms)", "p99 (ms)",
+                           "load average"],
+                          [[s.layout, s.ef_search, s.queries, "—" if s.layout.endswith("alone") else f"{s.recall:.4f}",
+                            f"{s.qps:,.0f}", f"{s.p50_ms:.2f}", f"{s.p99_ms:.2f}", s.load] for s in stats],
+                          "lrrrrrrl")]
     for layout in SHARDED:
         lines += ["", f"Coordinator overhead per query (p50), {layout}: " + ", ".join(
             f"ef_search {ef}: {overhead_ms(stats, ef, layout):.2f} ms" for ef in EF_SEARCH

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dataset, engines, sections
+from . import dataset, engines, report, sections
 
 MARK = "<!-- build-spread -->"
 DIM = 96
@@ -75,7 +75,7 @@ def render(stats, rows, command, machine):
              f"The same {rows:,} clustered synthetic rows × {DIM} dims (seed 0), {QUERIES} queries, indexed "
              f"again and again with hnsw (m 16, ef_construction 64, one parallel maintenance worker), "
              f"recall@10 at ef_search {EF_SEARCH} after each build (docs/hnsw.md, \"Recall from build to build\").",
-             "", "| engine | build | build time (s) | recall@10 | load average |", "|---|---|---|---|---|"]
-    for s in stats:
-        lines.append(f"| {s.engine} | {s.build} | {s.seconds:.1f} | {s.recall:.4f} | {s.load} |")
+             "", report.table(["engine", "build", "build time (s)", "recall@10", "load average"],
+                              [[s.engine, s.build, f"{s.seconds:.1f}", f"{s.recall:.4f}", s.load] for s in stats],
+                              "lllll")]
     return "\n".join(lines + sections.closing_lines(ratio_lines(stats), command, machine, MARK))

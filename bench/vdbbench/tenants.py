@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import sections
+from . import report, sections
 from .measure import SqlSearch, make_point, timed_loop
 
 MARK = "<!-- tenants -->"
@@ -176,10 +176,9 @@ def render(stats, rows, command, machine):
              f"{HASH_PARTITIONS} HASH partitions, each with an hnsw index and a btree on the tenant; `table`, one "
              "table with an hnsw index and a btree on the tenant. Recall@10 against each tenant's exact top-10; min rows: "
              "the fewest rows a query returned.", "",
-             "| engine | layout | plan | queries | recall@10 | min rows | QPS | p50 (ms) | load average |",
-             "|---|---|---|---:|---:|---:|---:|---:|---|"]
-    for s in stats:
-        lines.append(f"| {s.engine} | {s.layout} | {s.plan} | {s.queries} | {s.recall:.4f} | {s.min_rows} | "
-                     f"{s.qps:,.0f} | {s.p50_ms:.2f} | {s.load} |")
+             report.table(["engine", "layout", "plan", "queries", "recall@10", "min rows", "QPS", "p50 (ms)",
+                           "load average"],
+                          [[s.engine, s.layout, s.plan, s.queries, f"{s.recall:.4f}", s.min_rows, f"{s.qps:,.0f}",
+                            f"{s.p50_ms:.2f}", s.load] for s in stats], "lllrrrrrl")]
     lines += sections.closing_lines(ratio_lines(stats), command, machine, MARK)
     return "\n".join(lines)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import engines, load, pgbench
+from . import engines, load, pgbench, report
 
 ROUND_S = 10
 SCRIPT = ("\\set q random(0, {last})\n"
@@ -106,6 +106,20 @@ def measure(eng, ds, clients, say, fastupdate=False):
     return stat
 
 
+def ratio_row(stats):
+    """vector_db's figures over pgvector's, as a last table row (none
+    without both)."""
+    by = {s.engine: s for s in stats}
+    if "vector_db" not in by or "pgvector" not in by:
+        return []
+    ours, theirs = by["vector_db"], by["pgvector"]
+    return [["ratio vector_db / pgvector", f"{ours.vacuum_s / theirs.vacuum_s:.2f}", "",
+             f"{(ours.inserts / ours.vacuum_s) / (theirs.inserts / theirs.vacuum_s):.2f}",
+             f"{ours.p50_ms / theirs.p50_ms:.2f}", f"{ours.p99_ms / theirs.p99_ms:.2f}",
+             f"{ours.p999_ms / theirs.p999_ms:.2f}", f"{ours.max_ms / theirs.max_ms:.2f}",
+             f"{ours.quiet_p999_ms / theirs.quiet_p999_ms:.2f}", f"{ours.quiet_max_ms / theirs.quiet_max_ms:.2f}", ""]]
+
+
 def render(stats, command, machine):
     """The report section, between MARK lines (kept by later full runs)."""
     lines = [MARK, "## VACUUM beside inserts", "",
@@ -116,21 +130,12 @@ def render(stats, command, machine):
              f"{ROUND_S} s once VACUUM is over, the tail the machine gives inserts without it. "
              "Goal for vector_db: p99.9 ≤ 50 ms, max ≤ 200 ms. Load average: the machine's 1-minute "
              "load as the engine's measurement began and ended.", "",
-             "| engine | VACUUM (s) | inserts meanwhile | inserts/s | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) "
-             "| p99.9 after (ms) | max after (ms) | load average |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for s in stats:
-        shown = f"{s.engine} (`fastupdate`)" if "fastupdate=on" in s.index else s.engine
-        lines.append(f"| {shown} | {s.vacuum_s:.1f} | {s.inserts:,} | {s.inserts / s.vacuum_s:,.0f} | "
-                     f"{s.p50_ms:.1f} | {s.p99_ms:.1f} | {s.p999_ms:.1f} | {s.max_ms:.1f} | "
-                     f"{s.quiet_p999_ms:.1f} | {s.quiet_max_ms:.1f} | {s.load_start:.1f} → {s.load_end:.1f} |")
-    by = {s.engine: s for s in stats}
-    if "vector_db" in by and "pgvector" in by:
-        ours, theirs = by["vector_db"], by["pgvector"]
-        lines.append(f"| ratio vector_db / pgvector | {ours.vacuum_s / theirs.vacuum_s:.2f} | | "
-                     f"{(ours.inserts / ours.vacuum_s) / (theirs.inserts / theirs.vacuum_s):.2f} | "
-                     f"{ours.p50_ms / theirs.p50_ms:.2f} | {ours.p99_ms / theirs.p99_ms:.2f} | "
-                     f"{ours.p999_ms / theirs.p999_ms:.2f} | {ours.max_ms / theirs.max_ms:.2f} | "
-                     f"{ours.quiet_p999_ms / theirs.quiet_p999_ms:.2f} | {ours.quiet_max_ms / theirs.quiet_max_ms:.2f} | |")
+             report.table(["engine", "VACUUM (s)", "inserts meanwhile", "inserts/s", "p50 (ms)", "p99 (ms)",
+                           "p99.9 (ms)", "max (ms)", "p99.9 after (ms)", "max after (ms)", "load average"],
+                          [[f"{s.engine} (`fastupdate`)" if "fastupdate=on" in s.index else s.engine,
+                            f"{s.vacuum_s:.1f}", f"{s.inserts:,}", f"{s.inserts / s.vacuum_s:,.0f}", f"{s.p50_ms:.1f}",
+                            f"{s.p99_ms:.1f}", f"{s.p999_ms:.1f}", f"{s.max_ms:.1f}", f"{s.quiet_p999_ms:.1f}",
+                            f"{s.quiet_max_ms:.1f}", f"{s.load_start:.1f} → {s.load_end:.1f}"] for s in stats]
+                          + ratio_row(stats), "lrrrrrrrrrl")]
     lines += ["", f"Command: `{command}`. Machine: {machine}.", MARK, ""]
     return "\n".join(lines)
