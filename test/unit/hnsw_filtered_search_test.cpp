@@ -22,9 +22,10 @@ struct FilteredLine {
 	uint32_t every = 1;
 	size_t distance_calls = 0;
 	size_t failing_measured = 0;
-	std::vector<int> tests;  // filter tests per node
+	std::vector<int> tests;     // filter tests per node
+	std::vector<bool> measured;  // whether a node's distance was computed
 
-	FilteredLine(uint32_t n, size_t extra, std::mt19937 &rng) : links(n), tests(n) {
+	FilteredLine(uint32_t n, size_t extra, std::mt19937 &rng) : links(n), tests(n), measured(n) {
 		for (uint32_t id = 0; id < n; id++) {
 			for (int step : {-2, -1, 1, 2})
 				if (int(id) + step >= 0 && int(id) + step < int(n))
@@ -41,6 +42,7 @@ struct FilteredLine {
 	float Distance(uint32_t id) {
 		distance_calls++;
 		failing_measured += !Matches(id);
+		measured[id] = true;
 		return std::fabs(float(id) - query);
 	}
 	void Prefetch(uint32_t) {}
@@ -70,7 +72,7 @@ std::vector<uint32_t> Ids(const std::vector<Candidate> &results) {
 // Searches level 0 of `line` from node `entry`.
 void Search(FilteredLine &line, uint32_t entry, size_t ef, size_t budget, SearchScratch &scratch) {
 	scratch.results = {Candidate{line.Distance(entry), entry}};
-	SearchLayerFiltered(line, line.links.size(), ef, line.links[0].size(), budget, scratch);
+	SearchLayerFiltered(line, line.links.size(), ef, line.links[0].size(), budget, 1.0, scratch);
 }
 
 TEST(FilteredSearch, FindsTheNearestPassingNodesAtEverySelectivity) {
@@ -112,6 +114,31 @@ TEST(FilteredSearch, EveryNodePassingIsAnUnfilteredSearch) {
 	EXPECT_EQ(Ids(filtered.results), Ids(plain.results));
 }
 
+// A third of the nodes pass, more than kTwoHopBelowPassRate: an
+// expansion with fewer than max_links / 2 passing neighbours (most of them
+// here) does not go on to its failing neighbours' neighbours, so every node
+// tested was measured first; with two hops allowed at any pass rate, the
+// same walk tests nodes it never measures. Both find the exact nearest.
+TEST(FilteredSearch, NoTwoHopsWhereTheFilterPassesOften) {
+	for (double two_hop_below : {kTwoHopBelowPassRate, 1.0}) {
+		std::mt19937 rng(23);
+		FilteredLine line(4000, 4, rng);
+		line.every = 3;
+		line.query = 2345.6f;
+		SearchScratch scratch;
+		scratch.results = {Candidate{line.Distance(10), 10}};
+		SearchLayerFiltered(line, line.links.size(), 10, line.links[0].size(), SIZE_MAX, two_hop_below, scratch);
+		EXPECT_EQ(Ids(scratch.results), line.Exact(10)) << "two_hop_below " << two_hop_below;
+		size_t tested_unmeasured = 0;
+		for (uint32_t id = 0; id < line.links.size(); id++)
+			tested_unmeasured += line.tests[id] > 0 && !line.measured[id];
+		if (two_hop_below < 1.0)
+			EXPECT_EQ(tested_unmeasured, 0u);
+		else
+			EXPECT_GT(tested_unmeasured, 0u);
+	}
+}
+
 TEST(FilteredSearch, NoPassingNodeStopsAtTheBudget) {
 	std::mt19937 rng(13);
 	FilteredLine line(5000, 4, rng);
@@ -149,7 +176,7 @@ TEST(FilteredSearch, TwoHopsMeasureOnlyPassingNodes) {
 	line.query = 0;
 	SearchScratch scratch;
 	scratch.results = {Candidate{line.Distance(0), 0}};
-	SearchLayerFiltered(line, line.links.size(), 4, 8, 4, scratch);
+	SearchLayerFiltered(line, line.links.size(), 4, 8, 4, 1.0, scratch);
 	EXPECT_EQ(Ids(scratch.results), (std::vector<uint32_t>{0, 10, 12, 14}));
 	// The entry, its four failing neighbours, and the four passing nodes
 	// behind 1 and 3 (10, 12, 14, 16); never the failing 11, 13, 15, 17.
