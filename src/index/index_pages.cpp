@@ -3,8 +3,59 @@
 #include "pg/fault.h"
 
 extern "C" {
+#include "access/xact.h"
+#include "access/xloginsert.h"
 #include "storage/buf_internals.h"
 #include "storage/lmgr.h"
+}
+
+namespace {
+
+// The relation this backend builds in unlogged mode, when valid.
+RelFileNode unlogged_build = {InvalidOid, InvalidOid, InvalidOid};
+
+void StopOnAbort(XactEvent event, void *) {
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		VdbStopUnloggedBuild();
+}
+
+void StopOnSubAbort(SubXactEvent event, SubTransactionId, SubTransactionId, void *) {
+	// A subtransaction aborted inside the build (an index expression's
+	// exception block) ends the mode early: later edits are logged one by
+	// one, which is merely slower, and Finish logs every page all the same.
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		VdbStopUnloggedBuild();
+}
+
+}  // namespace
+
+void VdbStartUnloggedBuild(Relation index) {
+	static bool registered = false;
+	if (!registered) {
+		RegisterXactCallback(StopOnAbort, NULL);
+		RegisterSubXactCallback(StopOnSubAbort, NULL);
+		registered = true;
+	}
+	unlogged_build = index->rd_node;
+}
+
+void VdbStopUnloggedBuild() { unlogged_build.relNode = InvalidOid; }
+
+void VdbFinishUnloggedBuild(Relation index) {
+	VdbStopUnloggedBuild();
+	if (RelationNeedsWAL(index))
+		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
+}
+
+bool VdbInUnloggedBuild(Relation index) {
+	return OidIsValid(unlogged_build.relNode) && RelFileNodeEquals(unlogged_build, index->rd_node);
+}
+
+void VdbPageEdit::Abort() {
+	if (state_ != NULL)
+		GenericXLogAbort(state_);
+	else
+		elog(ERROR, "an index edit cannot be undone while the index is built");
 }
 
 Buffer VdbNewBuffer(Relation index, ForkNumber fork) {
