@@ -11,8 +11,18 @@ extern "C" {
 
 namespace {
 
-// The relation this backend builds in unlogged mode, when valid.
-RelFileNode unlogged_build = {InvalidOid, InvalidOid, InvalidOid};
+#if PG_VERSION_NUM >= 160000
+using VdbRelFile = RelFileLocator;
+#define VDB_REL_FILE(rel) ((rel)->rd_locator)
+#else
+using VdbRelFile = RelFileNode;
+#define VDB_REL_FILE(rel) ((rel)->rd_node)
+#endif
+
+// The file of the relation this backend builds in unlogged mode, while
+// unlogged_building.
+VdbRelFile unlogged_build;
+bool unlogged_building = false;
 
 void StopOnAbort(XactEvent event, void *) {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
@@ -36,10 +46,11 @@ void VdbStartUnloggedBuild(Relation index) {
 		RegisterSubXactCallback(StopOnSubAbort, NULL);
 		registered = true;
 	}
-	unlogged_build = index->rd_node;
+	unlogged_build = VDB_REL_FILE(index);
+	unlogged_building = true;
 }
 
-void VdbStopUnloggedBuild() { unlogged_build.relNode = InvalidOid; }
+void VdbStopUnloggedBuild() { unlogged_building = false; }
 
 void VdbFinishUnloggedBuild(Relation index) {
 	VdbStopUnloggedBuild();
@@ -48,7 +59,8 @@ void VdbFinishUnloggedBuild(Relation index) {
 }
 
 bool VdbInUnloggedBuild(Relation index) {
-	return OidIsValid(unlogged_build.relNode) && RelFileNodeEquals(unlogged_build, index->rd_node);
+	// Three Oids, no padding: memcmp compares them all on every version.
+	return unlogged_building && memcmp(&unlogged_build, &VDB_REL_FILE(index), sizeof unlogged_build) == 0;
 }
 
 void VdbPageEdit::Abort() {
