@@ -129,8 +129,37 @@ void VdbReadMetaPage(Relation index, BlockNumber block, uint16 kind, uint32 magi
 	CheckMetaHeader(index, (const VdbMetaHeader *) out, magic, version);
 }
 
+namespace {
+
+// Pins `buffer` if it still holds the index's block (ReadRecentBuffer
+// checks the buffer's tag); false, and nothing pinned, if not.
+bool PinRecent(Relation index, BlockNumber block, Buffer buffer) {
+	return buffer != InvalidBuffer && ReadRecentBuffer(VDB_REL_FILE(index), MAIN_FORKNUM, block, buffer);
+}
+
+// Where VdbReadBuffer last found blocks, direct-mapped by relfilenode and
+// block: an insert's linking reads the same few hundred pages again and
+// again, and perf on a build past maintenance_work_mem showed a quarter of
+// its time in the shared buffer-table lookups. A slot another block took
+// over, or a buffer evicted meanwhile, only costs the ordinary read.
+struct RecentRead {
+	Oid relfilenode;
+	BlockNumber block;
+	Buffer buffer;
+};
+constexpr uint32 kRecentReads = 4096;
+RecentRead recent_reads[kRecentReads];
+
+}  // namespace
+
 Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode) {
-	Buffer buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
+	Oid relfilenode = index->rd_rel->relfilenode;
+	RecentRead &recent = recent_reads[(block * 2654435761u ^ relfilenode) % kRecentReads];
+	Buffer buffer = recent.relfilenode == relfilenode && recent.block == block ? recent.buffer : InvalidBuffer;
+	if (!PinRecent(index, block, buffer)) {
+		buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
+		recent = RecentRead{relfilenode, block, buffer};
+	}
 	LockBuffer(buffer, lock_mode);
 	return buffer;
 }
@@ -160,12 +189,7 @@ Buffer VdbReadHinted(Relation index, BlockNumber block, VdbBufferHints *hints) {
 	if (hints == NULL || block >= hints->recent.size())
 		return VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
 	Buffer buffer = hints->recent[block];
-#if PG_VERSION_NUM >= 160000
-	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_locator, MAIN_FORKNUM, block, buffer);
-#else
-	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, buffer);
-#endif
-	if (!pinned) {
+	if (!PinRecent(index, block, buffer)) {
 		buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
 		hints->recent[block] = buffer;
 	}

@@ -139,7 +139,8 @@ inline VdbSpanPos VdbSpanAdvance(VdbSpanPos pos, uint32 skip) {
 	return VdbSpanPos{pos.block, pos.offset + skip, pos.contiguous - skip};
 }
 
-// Reads a block for reading or writing (pinned and locked in the given mode).
+// Reads a block for reading or writing (pinned and locked in the given
+// mode), through the buffer it was last found in when that still holds it.
 Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode);
 
 // Which shared buffer held each block of one index when this backend last
