@@ -3,8 +3,71 @@
 #include "pg/fault.h"
 
 extern "C" {
+#include "access/xact.h"
+#include "access/xloginsert.h"
 #include "storage/buf_internals.h"
 #include "storage/lmgr.h"
+}
+
+namespace {
+
+#if PG_VERSION_NUM >= 160000
+using VdbRelFile = RelFileLocator;
+#define VDB_REL_FILE(rel) ((rel)->rd_locator)
+#else
+using VdbRelFile = RelFileNode;
+#define VDB_REL_FILE(rel) ((rel)->rd_node)
+#endif
+
+// The file of the relation this backend builds in unlogged mode, while
+// unlogged_building.
+VdbRelFile unlogged_build;
+bool unlogged_building = false;
+
+void StopOnAbort(XactEvent event, void *) {
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		VdbStopUnloggedBuild();
+}
+
+void StopOnSubAbort(SubXactEvent event, SubTransactionId, SubTransactionId, void *) {
+	// A subtransaction aborted inside the build (an index expression's
+	// exception block) ends the mode early: later edits are logged one by
+	// one, which is merely slower, and Finish logs every page all the same.
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		VdbStopUnloggedBuild();
+}
+
+}  // namespace
+
+void VdbStartUnloggedBuild(Relation index) {
+	static bool registered = false;
+	if (!registered) {
+		RegisterXactCallback(StopOnAbort, NULL);
+		RegisterSubXactCallback(StopOnSubAbort, NULL);
+		registered = true;
+	}
+	unlogged_build = VDB_REL_FILE(index);
+	unlogged_building = true;
+}
+
+void VdbStopUnloggedBuild() { unlogged_building = false; }
+
+void VdbFinishUnloggedBuild(Relation index) {
+	VdbStopUnloggedBuild();
+	if (RelationNeedsWAL(index))
+		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
+}
+
+bool VdbInUnloggedBuild(Relation index) {
+	// Three Oids, no padding: memcmp compares them all on every version.
+	return unlogged_building && memcmp(&unlogged_build, &VDB_REL_FILE(index), sizeof unlogged_build) == 0;
+}
+
+void VdbPageEdit::Abort() {
+	if (state_ != NULL)
+		GenericXLogAbort(state_);
+	else
+		elog(ERROR, "an index edit cannot be undone while the index is built");
 }
 
 Buffer VdbNewBuffer(Relation index, ForkNumber fork) {
@@ -66,8 +129,37 @@ void VdbReadMetaPage(Relation index, BlockNumber block, uint16 kind, uint32 magi
 	CheckMetaHeader(index, (const VdbMetaHeader *) out, magic, version);
 }
 
+namespace {
+
+// Pins `buffer` if it still holds the index's block (ReadRecentBuffer
+// checks the buffer's tag); false, and nothing pinned, if not.
+bool PinRecent(Relation index, BlockNumber block, Buffer buffer) {
+	return buffer != InvalidBuffer && ReadRecentBuffer(VDB_REL_FILE(index), MAIN_FORKNUM, block, buffer);
+}
+
+// Where VdbReadBuffer last found blocks, direct-mapped by relfilenode and
+// block: an insert's linking reads the same few hundred pages again and
+// again, and perf on a build past maintenance_work_mem showed a quarter of
+// its time in the shared buffer-table lookups. A slot another block took
+// over, or a buffer evicted meanwhile, only costs the ordinary read.
+struct RecentRead {
+	Oid relfilenode;
+	BlockNumber block;
+	Buffer buffer;
+};
+constexpr uint32 kRecentReads = 4096;
+RecentRead recent_reads[kRecentReads];
+
+}  // namespace
+
 Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode) {
-	Buffer buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
+	Oid relfilenode = index->rd_rel->relfilenode;
+	RecentRead &recent = recent_reads[(block * 2654435761u ^ relfilenode) % kRecentReads];
+	Buffer buffer = recent.relfilenode == relfilenode && recent.block == block ? recent.buffer : InvalidBuffer;
+	if (!PinRecent(index, block, buffer)) {
+		buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
+		recent = RecentRead{relfilenode, block, buffer};
+	}
 	LockBuffer(buffer, lock_mode);
 	return buffer;
 }
@@ -97,12 +189,7 @@ Buffer VdbReadHinted(Relation index, BlockNumber block, VdbBufferHints *hints) {
 	if (hints == NULL || block >= hints->recent.size())
 		return VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
 	Buffer buffer = hints->recent[block];
-#if PG_VERSION_NUM >= 160000
-	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_locator, MAIN_FORKNUM, block, buffer);
-#else
-	bool pinned = buffer != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, buffer);
-#endif
-	if (!pinned) {
+	if (!PinRecent(index, block, buffer)) {
 		buffer = ReadBufferExtended(index, MAIN_FORKNUM, block, RBM_NORMAL, NULL);
 		hints->recent[block] = buffer;
 	}

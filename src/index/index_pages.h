@@ -50,21 +50,59 @@ void VdbCheckPageKind(Relation index, Page page, BlockNumber block, uint16 kind)
 void VdbReadMetaPage(Relation index, BlockNumber block, uint16 kind, uint32 magic, uint32 version, void *out,
                      size_t size);
 
+// A build's unlogged mode. While CREATE INDEX or REINDEX fills a new
+// relation, no other backend can see it, and an aborted build (an ERROR, a
+// crash) discards the relation: its pages need no WAL one edit at a time,
+// only all of them once the build is done, as full-page images
+// (log_newpage_range), before the transaction that created it commits. A
+// standby and point-in-time recovery so replay every page before the
+// commit record that makes the index usable. Between Start and Stop (or
+// Finish), VdbPageEdit on that relation (matched by its relfilenode) edits
+// the pages in place and marks them dirty, with no WAL record; every other
+// relation is logged as always. The mode is per backend: each parallel
+// build participant starts and stops its own, and the leader finishes it
+// once every participant is done. Any transaction or subtransaction abort
+// ends it too, so it can never outlive the build it was started for.
+void VdbStartUnloggedBuild(Relation index);
+void VdbStopUnloggedBuild();
+// Stops the mode and WAL-logs every page of the relation's main fork (when
+// the relation needs WAL: not for an unlogged index, nor under wal_level
+// minimal, where the relation is synced at commit instead).
+void VdbFinishUnloggedBuild(Relation index);
+bool VdbInUnloggedBuild(Relation index);
+
 // One WAL-logged change to at most MAX_GENERIC_XLOG_PAGES locked buffers.
 // Usage: VdbPageEdit edit(index); Page p = edit.Register(buf, fresh); ...; edit.Finish();
+// In a build's unlogged mode (above) Register returns the buffer's own
+// page and Finish only marks the buffers dirty: an edit then cannot be
+// undone, and Abort raises an ERROR (which discards the build) instead of
+// keeping a change it cannot take back. Only the insert path runs in that
+// mode, and it never aborts an edit.
 // Plain data only (it lives on frames an ERROR may longjmp across).
 class VdbPageEdit {
 public:
-	explicit VdbPageEdit(Relation index) : state_(GenericXLogStart(index)) {}
+	explicit VdbPageEdit(Relation index)
+	    : state_(VdbInUnloggedBuild(index) ? NULL : GenericXLogStart(index)), count_(0) {}
 	// The copy of the buffer's page to modify; `fresh` logs a full image (new pages).
 	Page Register(Buffer buffer, bool fresh = false) {
-		return GenericXLogRegisterBuffer(state_, buffer, fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
+		if (state_ != NULL)
+			return GenericXLogRegisterBuffer(state_, buffer, fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
+		Assert(count_ < MAX_GENERIC_XLOG_PAGES);
+		buffers_[count_++] = buffer;
+		return BufferGetPage(buffer);
 	}
-	void Finish() { GenericXLogFinish(state_); }
-	void Abort() { GenericXLogAbort(state_); }
+	void Finish() {
+		if (state_ != NULL)
+			GenericXLogFinish(state_);
+		for (int i = 0; i < count_; i++)
+			MarkBufferDirty(buffers_[i]);
+	}
+	void Abort();
 
 private:
-	GenericXLogState *state_;
+	GenericXLogState *state_;  // NULL in a build's unlogged mode
+	int count_;                // buffers registered in that mode
+	Buffer buffers_[MAX_GENERIC_XLOG_PAGES];
 };
 
 // Where a byte span starts that may run on past its page: `contiguous`
@@ -101,7 +139,8 @@ inline VdbSpanPos VdbSpanAdvance(VdbSpanPos pos, uint32 skip) {
 	return VdbSpanPos{pos.block, pos.offset + skip, pos.contiguous - skip};
 }
 
-// Reads a block for reading or writing (pinned and locked in the given mode).
+// Reads a block for reading or writing (pinned and locked in the given
+// mode), through the buffer it was last found in when that still holds it.
 Buffer VdbReadBuffer(Relation index, BlockNumber block, int lock_mode);
 
 // Which shared buffer held each block of one index when this backend last
