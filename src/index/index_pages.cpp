@@ -11,18 +11,11 @@ extern "C" {
 
 namespace {
 
-#if PG_VERSION_NUM >= 160000
-using VdbRelFile = RelFileLocator;
-#define VDB_REL_FILE(rel) ((rel)->rd_locator)
-#else
-using VdbRelFile = RelFileNode;
-#define VDB_REL_FILE(rel) ((rel)->rd_node)
-#endif
-
-// The file of the relation this backend builds in unlogged mode, while
-// unlogged_building.
-VdbRelFile unlogged_build;
-bool unlogged_building = false;
+// The index this backend builds in unlogged mode, and its file (pg_class's
+// relfilenode: the same on every version, where rd_node became rd_locator
+// in 16); InvalidOid when none.
+Oid unlogged_relid = InvalidOid;
+Oid unlogged_file = InvalidOid;
 
 void StopOnAbort(XactEvent event, void *) {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
@@ -46,11 +39,11 @@ void VdbStartUnloggedBuild(Relation index) {
 		RegisterSubXactCallback(StopOnSubAbort, NULL);
 		registered = true;
 	}
-	unlogged_build = VDB_REL_FILE(index);
-	unlogged_building = true;
+	unlogged_relid = RelationGetRelid(index);
+	unlogged_file = index->rd_rel->relfilenode;
 }
 
-void VdbStopUnloggedBuild() { unlogged_building = false; }
+void VdbStopUnloggedBuild() { unlogged_relid = InvalidOid; }
 
 void VdbFinishUnloggedBuild(Relation index) {
 	VdbStopUnloggedBuild();
@@ -59,8 +52,8 @@ void VdbFinishUnloggedBuild(Relation index) {
 }
 
 bool VdbInUnloggedBuild(Relation index) {
-	// Three Oids, no padding: memcmp compares them all on every version.
-	return unlogged_building && memcmp(&unlogged_build, &VDB_REL_FILE(index), sizeof unlogged_build) == 0;
+	return OidIsValid(unlogged_relid) && RelationGetRelid(index) == unlogged_relid &&
+	       index->rd_rel->relfilenode == unlogged_file;
 }
 
 void VdbPageEdit::Abort() {
@@ -134,7 +127,11 @@ namespace {
 // Pins `buffer` if it still holds the index's block (ReadRecentBuffer
 // checks the buffer's tag); false, and nothing pinned, if not.
 bool PinRecent(Relation index, BlockNumber block, Buffer buffer) {
-	return buffer != InvalidBuffer && ReadRecentBuffer(VDB_REL_FILE(index), MAIN_FORKNUM, block, buffer);
+#if PG_VERSION_NUM >= 160000
+	return buffer != InvalidBuffer && ReadRecentBuffer(index->rd_locator, MAIN_FORKNUM, block, buffer);
+#else
+	return buffer != InvalidBuffer && ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, block, buffer);
+#endif
 }
 
 // Where VdbReadBuffer last found blocks, direct-mapped by relfilenode and

@@ -22,11 +22,6 @@ extern "C" {
 
 namespace {
 
-#if PG_VERSION_NUM >= 160000
-#define VDB_RELFILENODE(rel) ((rel)->rd_locator.relNumber)
-#else
-#define VDB_RELFILENODE(rel) ((rel)->rd_node.relNode)
-#endif
 #if PG_VERSION_NUM >= 170000
 #define VDB_LOCAL_XID (MyProc->vxid.lxid)
 #else
@@ -52,7 +47,7 @@ uint32 IvfReadGeneration(Relation index) {
 
 const IvfIndexState *IvfGetIndexState(Relation index) {
 	Oid relid = RelationGetRelid(index);
-	Oid relfilenode = VDB_RELFILENODE(index);
+	Oid relfilenode = index->rd_rel->relfilenode;
 	uint32 generation = IvfReadGeneration(index);
 	LocalTransactionId lxid = VDB_LOCAL_XID;
 	const IvfIndexState *found = NULL;
