@@ -195,10 +195,11 @@ void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratc
 // are computed, which bounds the work when few nodes or none pass. Each
 // node's filter is tested once: a two-hop node that fails is remembered
 // (scratch.failed), since the two-hop neighbourhoods of nearby nodes
-// overlap and a test reads the node's words from its page.
+// overlap and a test reads the node's words from its page. A `memo`: as
+// SearchLayer's.
 template <typename G>
 void SearchLayerFiltered(G &graph, size_t node_count, size_t ef, size_t max_links, size_t budget,
-                         SearchScratch &scratch) {
+                         SearchScratch &scratch, DistanceMemo *memo = nullptr) {
 	auto &frontier = scratch.frontier;
 	auto &results = scratch.results;
 	SeedFrontier(node_count, scratch);
@@ -213,7 +214,7 @@ void SearchLayerFiltered(G &graph, size_t node_count, size_t ef, size_t max_link
 	// Measures node id, then keeps it as a result (when it passes) and in
 	// the frontier by the usual bound; returns whether it is in the frontier.
 	auto consider = [&](uint32_t id, bool passes) {
-		float distance = graph.Distance(id);
+		float distance = Measure(graph, id, 0, memo);
 		measured++;
 		if (results.size() >= ef && !Nearer(Candidate{distance, id}, results.front()))
 			return Candidate{distance, kInvalidNode};
@@ -341,7 +342,7 @@ template <typename G>
 void SearchGraphFiltered(G &graph, uint32_t entry, int max_level, size_t node_count, size_t ef,
                          size_t max_links, size_t budget, SearchScratch &scratch) {
 	if (DescendToLevel0(graph, entry, max_level, node_count, scratch))
-		SearchLayerFiltered(graph, node_count, ef, max_links, budget, scratch);
+		SearchLayerFiltered(graph, node_count, ef, max_links, budget, scratch, &scratch.memo);
 }
 
 // The neighbour-selection heuristic (algorithm 4 without extension): walk the
