@@ -82,9 +82,10 @@ struct SearchScratch {
 };
 
 // graph.Distance(id), or the one `memo` holds; a distance measured above
-// level 0 is recorded there for the levels below.
+// level 0 is recorded there for the levels below. Always inlined: with two
+// callers GCC made it a call per distance, 0.8% of a scan's instructions.
 template <typename G>
-float Measure(G &graph, uint32_t id, int level, DistanceMemo *memo) {
+__attribute__((always_inline)) inline float Measure(G &graph, uint32_t id, int level, DistanceMemo *memo) {
 	float distance;
 	if (memo != nullptr && memo->Find(id, &distance))
 		return distance;
