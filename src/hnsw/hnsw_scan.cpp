@@ -371,7 +371,7 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 			// the move is left (hnsw_compact.cpp): its row is returned, once,
 			// whether the scan meets it there or in its new slot, or both.
 			HnswNodeInfo info;
-			HnswReadNode(scan->indexRelation, so->meta.geometry, c.id, 0, NULL, &info);
+			HnswReadNode(scan->indexRelation, so->meta.geometry, c.id, 0, NULL, &info, &state->hints);
 			bool moved = (info.flags & HNSW_NODE_MOVED) != 0;
 			if ((info.flags & HNSW_NODE_FREE) || ((info.flags & HNSW_NODE_DELETED) && !moved))
 				continue;

@@ -114,6 +114,59 @@ TEST(Search, VisitsEachNodeOnce) {
 	EXPECT_EQ(scratch.results.size(), 100u);
 }
 
+// Points on a line as LineGraph, with every fourth node also on level 1,
+// linked there to the multiples of 4 beside it; counts each node's
+// distance calls.
+struct TwoLevelLine {
+	float query;
+	size_t n;
+	std::map<uint32_t, int> measured;
+	float Distance(uint32_t id) {
+		measured[id]++;
+		return std::fabs(float(id) - query);
+	}
+	void Prefetch(uint32_t) {}
+	void Neighbours(uint32_t id, int level, std::vector<uint32_t> &out) {
+		uint32_t step = level == 0 ? 1 : 4;
+		out.clear();
+		if (id >= step)
+			out.push_back(id - step);
+		if (id + step < n)
+			out.push_back(id + step);
+	}
+};
+
+// The descent on level 1 measures multiples of 4 (60, 80) that its beam
+// drops and level 0 then meets again: the memo gives their distances.
+TEST(Search, MeasuresEachNodeOnceAcrossLevels) {
+	TwoLevelLine line{70.2f, 100};
+	SearchScratch scratch;
+	SearchGraph(line, 0, 1, line.n, 20, scratch);
+	ASSERT_EQ(scratch.results.size(), 20u);
+	EXPECT_EQ(scratch.results[0].id, 70u);
+	EXPECT_EQ(line.measured.count(80), 1u);
+	for (auto &[id, calls] : line.measured)
+		EXPECT_EQ(calls, 1) << id;
+}
+
+TEST(DistanceMemo, FindsWhatItRecordedUntilCleared) {
+	DistanceMemo memo;
+	memo.Clear();
+	for (uint32_t id = 0; id < 100; id++)
+		memo.Record(id * 1024, float(id));  // ids that share their low bits
+	float distance = -1;
+	EXPECT_TRUE(memo.Find(37 * 1024, &distance));
+	EXPECT_EQ(distance, 37.0f);
+	EXPECT_FALSE(memo.Find(5, &distance));
+	memo.Clear();
+	EXPECT_FALSE(memo.Find(37 * 1024, &distance));
+	// Past half its slots it records no more, and every lookup still ends.
+	for (uint32_t id = 0; id < 2000; id++)
+		memo.Record(id, 1.0f);
+	EXPECT_TRUE(memo.Find(0, &distance));
+	EXPECT_FALSE(memo.Find(1999, &distance));
+}
+
 // Before, a full list dropped every tie, so which of the tied nodes came
 // back depended on where the search started (0, 1, 2 from node 0); now a
 // tie nearer in the total order replaces the farthest kept, and the result

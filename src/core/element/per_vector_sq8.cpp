@@ -147,6 +147,7 @@ PerVectorSq8Query Prepare(PerVectorSq8Query q, Value x) {
 	q.sum = float(sum);
 	q.norm2 = float(norm2);
 	q.abs_sum = float(abs_sum);
+	q.kernels = &QuantKernels();
 	return q;
 }
 
@@ -166,11 +167,11 @@ float L1ToElement(Value q, float scale, const PerVectorSq8Header &h, const uint8
 }  // namespace
 
 PerVectorSq8Query PerVectorSq8PrepareQuery(MetricKind kind, const float *query, size_t dims) {
-	return Prepare(PerVectorSq8Query{kind, query, nullptr, dims, 1.0f, 0, 0, 0}, [query](size_t i) { return query[i]; });
+	return Prepare(PerVectorSq8Query{kind, query, nullptr, dims, 1.0f, 0, 0, 0, nullptr}, [query](size_t i) { return query[i]; });
 }
 
 PerVectorSq8Query PerVectorSq8PrepareHalfQuery(MetricKind kind, const Half *query, size_t dims) {
-	return Prepare(PerVectorSq8Query{kind, nullptr, query, dims, HalfScale(kind, query, dims), 0, 0, 0},
+	return Prepare(PerVectorSq8Query{kind, nullptr, query, dims, HalfScale(kind, query, dims), 0, 0, 0, nullptr},
 	               [query](size_t i) { return HalfToFloat(query[i]); });
 }
 
@@ -181,8 +182,8 @@ float PerVectorSq8Distance(const PerVectorSq8Query &query, const void *element) 
 		return query.values ? L1ToElement([&](size_t i) { return query.values[i]; }, 1.0f, h, codes, query.dims)
 		                    : L1ToElement([&](size_t i) { return HalfToFloat(query.half_values[i]); }, query.scale, h,
 		                                  codes, query.dims);
-	float code_dot = query.values ? QuantKernels().f32_u8_dot(query.values, codes, query.dims)
-	                              : query.scale * QuantKernels().f16_u8_dot(query.half_values, codes, query.dims);
+	float code_dot = query.values ? query.kernels->f32_u8_dot(query.values, codes, query.dims)
+	                              : query.scale * query.kernels->f16_u8_dot(query.half_values, codes, query.dims);
 	float dot = h.low * query.sum + h.step * code_dot;
 	if (query.kind == MetricKind::kL2)
 		return std::max(0.0f, query.norm2 + h.norm2 - 2 * dot);

@@ -65,6 +65,8 @@ void PerVectorSq8DecodeHalf(const void *element, size_t dims, Half *x);
 // A query prepared once for many elements: float32 `values` or float16
 // `half_values` (the other null), which must outlive it. Distances use
 // scale * q, the query scaled to unit length for cosine over float16.
+struct QuantizerKernels;
+
 struct PerVectorSq8Query {
 	MetricKind kind;  // kL2, kInnerProduct, kCosine (scaled query and elements unit length) or kL1
 	const float *values;
@@ -74,6 +76,9 @@ struct PerVectorSq8Query {
 	float sum;     // sum of scale * q
 	float norm2;   // |scale * q|^2
 	float abs_sum; // sum of |scale * q|, for rounding bounds
+	// QuantKernels(), looked up once per query rather than per element (a
+	// guarded static behind a call: 0.8% of an index scan's instructions).
+	const QuantizerKernels *kernels;
 };
 
 PerVectorSq8Query PerVectorSq8PrepareQuery(MetricKind kind, const float *query, size_t dims);
