@@ -41,7 +41,7 @@ RECALLS = (0.95, 0.99)
 HNSW = engines.IndexConfig("hnsw", {"m": 16, "ef_construction": 64}, "hnsw.ef_search", [10, 20, 40, 80, 160, 320])
 PROBES = [1, 2, 4, 8, 16, 32, 64]
 PROJECT_TO = (10_000_000, 100_000_000)
-MEMORY_BOUND_EF = [20, 40, 80]
+MEMORY_BOUND_EF = [20, 40, 80, 160, 320]
 # The quarter-memory build is serial (see small_memory_build) and would take
 # about 20 minutes at 1M rows on 2 cores: up to this size only.
 SMALL_MEMORY_MAX_ROWS = 300_000
@@ -313,7 +313,7 @@ def render(stats, rows, command, machine, plot_name=None):
     if bound:
         lines += ["", "hnsw swept with shared_buffers at a quarter of its index: cold (server restarted and "
                   "the OS page cache dropped before the point, no warm-up), then warm (the same queries again).", "",
-                  report.table(["rows", "engine", "shared_buffers", "index size", "", "ef_search", "recall@10",
+                  report.table(["rows", "engine", "shared_buffers", "index size", "cache", "ef_search", "recall@10",
                                 "QPS", "p50 (ms)"],
                                [[f"{s.rows:,}", s.engine, report.fmt_bytes(s.shared_buffers),
                                  report.fmt_bytes(s.builds[0].size_bytes), kind, p.value, report.fmt_recall(p.recall),
