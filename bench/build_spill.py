@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vdbbench import dataset, libpq  # noqa: E402
+from vdbbench import dataset, libpq, progress  # noqa: E402
 
 
 def load(conn, ds):
@@ -41,26 +41,16 @@ def load(conn, ds):
     conn.execute("VACUUM ANALYZE spill_items")
 
 
-def backend_cpu(pid):
-    """CPU seconds the backend has used, when it runs on this machine (a
-    loaded machine stretches wall time, much less CPU time); else None."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return None
-
-
 def build(conn, mwm):
     conn.execute("DROP INDEX IF EXISTS spill_idx")
     conn.execute(f"SET maintenance_work_mem = '{mwm}'")
     pid = int(conn.execute("SELECT pg_backend_pid()")[0][0])
-    cpu = backend_cpu(pid)
+    # CPU time of the backend when it runs here: load stretches wall time much more.
+    cpu = progress.cpu_seconds(pid)
     start = time.perf_counter()
     conn.execute("CREATE INDEX spill_idx ON spill_items USING hnsw (embedding vector_l2_ops)")
     seconds = time.perf_counter() - start
-    cpu = backend_cpu(pid) - cpu if cpu is not None else float("nan")
+    cpu = progress.cpu_seconds(pid) - cpu if cpu is not None else float("nan")
     size = int(conn.execute("SELECT pg_relation_size('spill_idx')")[0][0])
     return seconds, cpu, size
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import dataset, report, sections
+from . import dataset, progress, report, sections
 from .measure import TIE_SLACK, SqlSearch, percentile, timed_loop
 
 MARK = "<!-- types -->"
@@ -183,16 +183,6 @@ def load_tables(eng, ds, sparse):
         cur.execute("VACUUM ANALYZE t_half, t_bit, t_sparse")
 
 
-def cpu_seconds(pid):
-    """User + system CPU seconds of a local process, None if unreadable."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 def build(eng, case, options):
     with eng.session() as cur:
         cur.execute("DROP INDEX IF EXISTS t_idx")
@@ -200,9 +190,9 @@ def build(eng, case, options):
         cur.execute("SELECT pg_backend_pid()")
         pid = cur.fetchone()[0]
         with_clause = ", ".join(o for o in (BUILD, options) if o)
-        cpu, start = cpu_seconds(pid), os.times().elapsed
+        cpu, start = progress.cpu_seconds(pid), os.times().elapsed
         cur.execute(f"CREATE INDEX t_idx ON {case.table} USING hnsw (x {case.opclass}) WITH ({with_clause})")
-        seconds, cpu_end = os.times().elapsed - start, cpu_seconds(pid)
+        seconds, cpu_end = os.times().elapsed - start, progress.cpu_seconds(pid)
         cur.execute("SELECT pg_relation_size('t_idx'), count(*) FROM " + case.table)
         size, rows = cur.fetchone()
     return TypeStat(case.name, eng.name, "hnsw " + (options or "default"), rows, seconds,

@@ -32,6 +32,16 @@ def read_proc_memory(pid):
     return fields.get("VmHWM"), fields.get("RssAnon")
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a local process, None if unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def read_dsm_bytes(pid):
     """Bytes allocated in the POSIX dynamic shared memory segments that
     process `pid` maps (/dev/shm/PostgreSQL.*), 0 if none or unreadable."""

@@ -219,8 +219,7 @@ void Search(IndexScanDesc scan, size_t ef) {
 			size_t max_links = HnswMaxLinks(so->meta, 0);
 			if (so->filtered)
 				vdb::SearchGraphFiltered(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef,
-				                         max_links, Max(size_t(hnsw_max_scan_tuples), ef * max_links),
-				                         vdb::kTwoHopBelowPassRate, state->search);
+				                         max_links, Max(size_t(hnsw_max_scan_tuples), ef * max_links), state->search);
 			else
 				vdb::SearchGraph(graph, so->meta.entry_point, so->meta.max_level, so->meta.node_count, ef,
 				                 state->search, so->walk_range ? so->bound : -INFINITY);

@@ -209,10 +209,9 @@ constexpr double kTwoHopBelowPassRate = 0.005;
 // reaches the passing ones anyway, and the two hops only add a test for
 // each node behind every failing neighbour (kTwoHopBelowPassRate). At most
 // `budget` distances are computed, which bounds the work when few nodes or
-// none pass. Each node's filter is tested
-// once: a two-hop node that fails is remembered (scratch.failed), since the
-// two-hop neighbourhoods of nearby nodes overlap. A `memo`: as
-// SearchLayer's.
+// none pass. Each node's filter is tested once: a two-hop node that fails
+// is remembered (scratch.failed), since the two-hop neighbourhoods of
+// nearby nodes overlap. A `memo`: as SearchLayer's.
 template <typename G>
 void SearchLayerFiltered(G &graph, size_t node_count, size_t ef, size_t max_links, size_t budget,
                          double two_hop_below, SearchScratch &scratch, DistanceMemo *memo = nullptr) {
@@ -367,13 +366,15 @@ void SearchGraph(G &graph, uint32_t entry, int max_level, size_t node_count, siz
 		SearchLayer(graph, node_count, ef, 0, scratch, keep_within, &scratch.memo);
 }
 
-// The same with level 0 searched by SearchLayerFiltered (the descent
-// through the upper levels ignores the filter: it only routes).
+// The same with level 0 searched by SearchLayerFiltered, two hops below
+// kTwoHopBelowPassRate (the descent through the upper levels ignores the
+// filter: it only routes).
 template <typename G>
 void SearchGraphFiltered(G &graph, uint32_t entry, int max_level, size_t node_count, size_t ef,
-                         size_t max_links, size_t budget, double two_hop_below, SearchScratch &scratch) {
+                         size_t max_links, size_t budget, SearchScratch &scratch) {
 	if (DescendToLevel0(graph, entry, max_level, node_count, scratch))
-		SearchLayerFiltered(graph, node_count, ef, max_links, budget, two_hop_below, scratch, &scratch.memo);
+		SearchLayerFiltered(graph, node_count, ef, max_links, budget, kTwoHopBelowPassRate, scratch,
+		                    &scratch.memo);
 }
 
 // The neighbour-selection heuristic (algorithm 4 without extension): walk the
