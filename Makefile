@@ -198,7 +198,7 @@ demo-stop:
 
 # BENCH_ARGS: options of bench/bench.py, e.g. BENCH_ARGS=--build-spread.
 # SCALE=1m: only the scaling section (100k, 300k and 1M generated rows,
-# about 35 minutes with pgvector on 2 cores) instead of the default sweep.
+# about 20 minutes with pgvector on 2 cores) instead of the default sweep.
 bench: deps
 	$(MAKE) all
 	$(MAKE) install

@@ -94,7 +94,7 @@ def parse_args(argv):
                     help="only measure speed as the table grows: clustered 96-dim rows of these sizes "
                          f"(default {scale.SIZES}), load, hnsw and IVF builds (memory, size), sweeps at 1 and "
                          "2 clients, a quarter-memory hnsw build, a plot and projected build times; "
-                         "replaces that section of the report (about 35 minutes on 2 cores with pgvector)")
+                         "replaces that section of the report (about 20 minutes on 2 cores with pgvector)")
     ap.add_argument("--results-dir", default=os.path.join(ROOT, "bench", "results"),
                     help="ground truth cache and raw JSON results (default bench/results)")
     ap.add_argument("--report", default=os.path.join(ROOT, "docs", "benchmarks.md"),
