@@ -56,6 +56,7 @@ class BuildStat:
     peak_hwm: int = None     # building backend's VmHWM (bytes)
     peak_work: int = None    # build's peak private + dynamic shared memory (bytes)
     notices: tuple = ()      # what CREATE INDEX said (e.g. that the graph outgrew maintenance_work_mem)
+    cpu_seconds: float = None  # building backend's CPU time (its parallel workers' not counted)
 
 
 @dataclass
@@ -212,6 +213,7 @@ class PgEngine:
                 cur.execute(f"SET {name} = {sql_literal(str(value))}")
             cur.execute("SELECT pg_backend_pid()")
             pid = cur.fetchone()[0]
+            del cur.connection.notices[:]   # DROP INDEX IF EXISTS's, not the build's
             with BuildWatcher(self.dsn, pid, f"{self.name} {cfg.name}") as watch:
                 start = time.perf_counter()
                 cur.execute(f"CREATE INDEX items_embedding_idx ON items USING {cfg.am} "
@@ -220,7 +222,8 @@ class PgEngine:
             cur.execute("SELECT pg_relation_size('items_embedding_idx')")
             size = cur.fetchone()[0]
             notices = tuple(n.strip() for n in cur.connection.notices)
-        return BuildStat(self.name, cfg.name, rows, dim, seconds, size, watch.peak_hwm, watch.peak_work, notices)
+        return BuildStat(self.name, cfg.name, rows, dim, seconds, size, watch.peak_hwm, watch.peak_work, notices,
+                         watch.cpu_seconds)
 
     def drop_index(self):
         with self.session() as cur:

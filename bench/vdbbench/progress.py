@@ -8,7 +8,9 @@ includes the shared buffers and shared memory it touches) and the peak of
 the build's working memory: the private memory (RssAnon) of that backend
 and its parallel workers plus the dynamic shared memory segments they map
 (a parallel build keeps its shared state, e.g. pgvector's graph, there),
-counted by the pages actually allocated.
+counted by the pages actually allocated. It also takes the building
+backend's CPU time over the build, which load stretches far less than wall
+time (a parallel build's workers not counted).
 """
 import os
 import threading
@@ -66,15 +68,17 @@ def read_dsm_bytes(pid):
 class BuildWatcher:
     """Context manager: `with BuildWatcher(dsn, pid, "hnsw") as w: build()`,
     then w.peak_hwm (the backend's VmHWM) and w.peak_work (the build's
-    working memory, see above) hold the memory peaks."""
+    working memory, see above) hold the memory peaks, w.cpu_seconds the
+    backend's CPU time in between (None when its /proc is unreadable)."""
 
     def __init__(self, dsn, pid, what, interval=0.5):
         self.dsn, self.pid, self.what, self.interval = dsn, pid, what, interval
-        self.peak_hwm = self.peak_work = None
+        self.peak_hwm = self.peak_work = self.cpu_seconds = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self):
+        self._cpu_start = cpu_seconds(self.pid)
         self._thread.start()
         return self
 
@@ -82,6 +86,9 @@ class BuildWatcher:
         self._stop.set()
         self._thread.join()
         self._sample_memory()
+        cpu = cpu_seconds(self.pid)
+        if cpu is not None and self._cpu_start is not None:
+            self.cpu_seconds = cpu - self._cpu_start
         progress(f"building {self.what}: done", end=True)
 
     def _sample_memory(self, workers=()):
