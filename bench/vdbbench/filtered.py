@@ -271,8 +271,7 @@ def measure(engs, ds, cache_dir, say):
 def best(stats, engine, workload):
     """The engine's fastest point on the workload with recall >= 0.95 and
     10 rows on every query, None when it has none."""
-    ok = [s for s in stats if s.engine == engine and s.workload == workload and s.recall >= 0.95 and s.min_rows == 10]
-    return max(ok, key=lambda s: s.qps) if ok else None
+    return report.fastest_reaching(stats, 0.95, engine=engine, workload=workload, min_rows=10)
 
 
 def ratio_lines(stats):

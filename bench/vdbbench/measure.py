@@ -71,6 +71,11 @@ class Point:
     def label(self):
         return f"{self.engine} {self.index}"
 
+    @property
+    def am(self):
+        """The index's access method (or library index kind): its first word."""
+        return self.index.split()[0]
+
 
 def make_point(engine, index, param, value, results, latencies, seconds, base, queries, gt_dists, k=10, clients=1):
     """Scores one loop's raw results (lists of ids per query) into a Point."""

@@ -63,12 +63,13 @@ def _baseline_am(index):
     return "hnsw" if am == "hnsw" else "ivfflat" if am in ("ivf", "ivfflat") else None
 
 
-def best_qps(points, engine, index, recall):
-    """The highest QPS among one-client points of engine+index reaching
-    `recall`, None when none does."""
-    qps = [p.qps for p in points
-           if p.engine == engine and p.index == index and p.clients == 1 and p.recall >= recall]
-    return max(qps) if qps else None
+def fastest_reaching(points, recall, **equal):
+    """The point of highest QPS among those reaching `recall` whose
+    attributes equal `equal` (e.g. engine="pgvector", clients=1), None when
+    none does. Points are any records with qps and recall: sweep points,
+    or a section's own stats."""
+    ok = [p for p in points if p.recall >= recall and all(getattr(p, k) == v for k, v in equal.items())]
+    return max(ok, key=lambda p: p.qps) if ok else None
 
 
 def goals_table(builds, points):
@@ -85,9 +86,9 @@ def goals_table(builds, points):
             continue
         cells = []
         for recall in GOAL_RECALLS:
-            a = best_qps(points, "vector_db", index, recall)
-            b = best_qps(points, "pgvector", pg_indexes[am], recall)
-            cells.append(f"{a / b:.2f}x ({fmt_qps(a)} / {fmt_qps(b)})" if a and b else "—")
+            a = fastest_reaching(points, recall, engine="vector_db", index=index, clients=1)
+            b = fastest_reaching(points, recall, engine="pgvector", index=pg_indexes[am], clients=1)
+            cells.append(f"{a.qps / b.qps:.2f}x ({fmt_qps(a.qps)} / {fmt_qps(b.qps)})" if a and b else "—")
         build = next((b for b in builds if b.engine == "vector_db" and b.index == index), None)
         base = pg_builds.get(am)
         for attr in ("seconds", "size_bytes"):

@@ -178,17 +178,6 @@ def memory_bound(eng, result, index_bytes, ds, gt, params, say):
         restart_server()
 
 
-def best_memory_bound(result, kind, recall):
-    qps = [p.qps for k, p in result.memory_bound if k == kind and p.recall >= recall]
-    return max(qps) if qps else None
-
-
-def best_qps(result, am, recall, clients):
-    qps = [p.qps for p in result.points
-           if p.index.split()[0] == am and p.clients == clients and p.recall >= recall]
-    return max(qps) if qps else None
-
-
 def pairs(stats):
     """(rows, vector_db's result, pgvector's result) for each size with both."""
     by = {(s.rows, s.engine): s for s in stats}
@@ -224,9 +213,11 @@ def ratio_lines(stats):
             cells = []
             for clients in CLIENTS:
                 for recall in RECALLS:
-                    a, b = best_qps(ours, our_am, recall, clients), best_qps(theirs, their_am, recall, clients)
+                    a, b = (report.fastest_reaching(r.points, recall, am=am, clients=clients)
+                            for r, am in ((ours, our_am), (theirs, their_am)))
                     cells.append(f"{clients} client(s) at recall >= {recall}: "
-                                 + (f"{a / b:.2f}x ({a:,.0f} / {b:,.0f})" if a and b else "— (not reached)"))
+                                 + (f"{a.qps / b.qps:.2f}x ({a.qps:,.0f} / {b.qps:,.0f})" if a and b
+                                    else "— (not reached)"))
             mine = next(b for b in ours.builds if b.index.split()[0] == our_am)
             base = next(b for b in theirs.builds if b.index.split()[0] == their_am)
             lines.append(f"- {rows:,} rows, {our_am} against pgvector {their_am}: QPS " + "; ".join(cells)
@@ -235,11 +226,13 @@ def ratio_lines(stats):
     for rows, ours, theirs in pairs(stats):
         if ours.memory_bound and theirs.memory_bound:
             for kind in ("cold", "warm"):
-                a, b = best_memory_bound(ours, kind, 0.95), best_memory_bound(theirs, kind, 0.95)
+                a, b = (report.fastest_reaching([p for k, p in r.memory_bound if k == kind], 0.95)
+                        for r in (ours, theirs))
                 lines.append(f"- {rows:,} rows, hnsw with shared_buffers at a quarter of each index "
                              f"({ours.shared_buffers // 2**20} / {theirs.shared_buffers // 2**20} MB), {kind}, "
-                             "recall >= 0.95: " + (f"{a / b:.2f}x ({a:,.0f} / {b:,.0f} QPS)" if a and b
-                                                   else "— (not reached)") + " (goal >= 3x)")
+                             "recall >= 0.95: "
+                             + (f"{a.qps / b.qps:.2f}x ({a.qps:,.0f} / {b.qps:,.0f} QPS)" if a and b
+                                else "— (not reached)") + " (goal >= 3x)")
     for s in stats:
         if s.small_memory:
             in_memory = s.builds[0]
@@ -267,10 +260,10 @@ def plot(stats, path):
             entry = series.setdefault(f"{s.engine} {am}", ([], [], []))
             entry[0].append(s.rows)
             entry[1].append(b.seconds)
-            entry[2].append(best_qps(s, am, 0.95, 1))
-    for label, (rows, seconds, qps) in series.items():
+            entry[2].append(report.fastest_reaching(s.points, 0.95, am=am, clients=1))
+    for label, (rows, seconds, fastest) in series.items():
         left.plot(rows, seconds, marker="o", label=label)
-        kept = [(r, q) for r, q in zip(rows, qps) if q]
+        kept = [(r, p.qps) for r, p in zip(rows, fastest) if p]
         if kept:
             right.plot(*zip(*kept), marker="o", label=label)
     for ax, title, ylabel in ((left, "index build", "seconds"),
@@ -301,11 +294,12 @@ def render(stats, rows, command, machine, plot_name=None):
         for b in s.builds + ([s.small_memory] if s.small_memory else []):
             am = b.index.split()[0]
             small = b is s.small_memory
-            cells = [best_qps(s, am, r, c) if not small else None for c in CLIENTS for r in RECALLS]
+            cells = [report.fastest_reaching(s.points, r, am=am, clients=c) if not small else None
+                     for c in CLIENTS for r in RECALLS]
             table_rows.append([f"{s.rows:,}", s.engine, b.index + (", ¼ memory" if small else ""),
                                f"{s.load_seconds:.1f}", f"{b.seconds:.1f}", report.fmt_bytes(b.size_bytes),
                                report.fmt_bytes(b.peak_work)]
-                              + [report.fmt_qps(q) if q else "—" for q in cells] + [s.load_average])
+                              + [report.fmt_qps(p.qps) if p else "—" for p in cells] + [s.load_average])
     lines.append(report.table(["rows", "engine", "index", "load (s)", "build (s)", "size", "peak work mem"]
                               + [f"QPS {c}c @{r}" for c in CLIENTS for r in RECALLS] + ["load average"],
                               table_rows))

@@ -135,12 +135,6 @@ def measure(eng, ds, queries, say):
     return stats
 
 
-def best(stats, layout, floor):
-    """The layout's fastest point with recall >= floor."""
-    ok = [s for s in stats if s.layout == layout and s.recall >= floor]
-    return max(ok, key=lambda s: s.qps) if ok else None
-
-
 def overhead_ms(stats, ef, layout="3 shards"):
     """Sharded p50 minus the sum of the shards' own p50 at one ef_search."""
     sharded = [s.p50_ms for s in stats if s.layout == layout and s.ef_search == ef]
@@ -151,7 +145,7 @@ def overhead_ms(stats, ef, layout="3 shards"):
 def ratio_lines(stats):
     lines = []
     for floor, layout in ((f, l) for f in (0.95, 0.99) for l in SHARDED):
-        one, sharded = best(stats, "one server", floor), best(stats, layout, floor)
+        one, sharded = (report.fastest_reaching(stats, floor, layout=each) for each in ("one server", layout))
         if one is None or sharded is None:
             lines.append(f"- recall@10 >= {floor}, {layout}: no ratio, a layout has no point that reaches it")
             continue

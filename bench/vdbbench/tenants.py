@@ -142,12 +142,10 @@ def measure(engs, ds, queries, say):
     return stats
 
 
-def best(stats, engine, layout=None):
+def best(stats, engine, **layout):
     """The engine's fastest point with recall >= 0.95 and 10 rows on every
-    query (on one layout, or any)."""
-    ok = [s for s in stats if s.engine == engine and (layout is None or s.layout == layout)
-          and s.recall >= 0.95 and s.min_rows == 10]
-    return max(ok, key=lambda s: s.qps) if ok else None
+    query (on the layout given as layout=..., or any)."""
+    return report.fastest_reaching(stats, 0.95, engine=engine, min_rows=10, **layout)
 
 
 def ratio_line(what, ours, what_theirs, theirs):
@@ -162,9 +160,9 @@ def ratio_line(what, ours, what_theirs, theirs):
 def ratio_lines(stats):
     """vector_db's LIST layout against pgvector's best plan, and against
     vector_db's HASH layout."""
-    ours = best(stats, "vector_db", "list")
+    ours = best(stats, "vector_db", layout="list")
     return [ratio_line("vector_db, LIST layout", ours, "pgvector's best plan", best(stats, "pgvector")),
-            ratio_line("vector_db, LIST layout", ours, "vector_db's HASH layout", best(stats, "vector_db", "hash"))]
+            ratio_line("vector_db, LIST layout", ours, "vector_db's HASH layout", best(stats, "vector_db", layout="hash"))]
 
 
 def render(stats, rows, command, machine):

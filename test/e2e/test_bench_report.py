@@ -53,6 +53,18 @@ class Render(unittest.TestCase):
         self.assertIn("| ivf lists=245 quantizer=sq8 | pgvector ivfflat lists=245 | 3.33x (2,000 / 600) | — | — | — | — |", md)
         self.assertEqual(report.goals_table(builds, [p for p in points if p.engine == "vector_db"]), None)
 
+    def test_fastest_reaching_filters_by_attributes(self):
+        points = [Point("vector_db", "hnsw m=16", "ef", 10, 0.90, 5000.0, 1, 1, 3),
+                  Point("vector_db", "hnsw m=16", "ef", 40, 0.97, 2000.0, 1, 1, 3, clients=2),
+                  Point("vector_db", "hnsw m=16", "ef", 40, 0.97, 1200.0, 1, 1, 3),
+                  Point("vector_db", "ivf lists=8", "probes", 8, 0.99, 3000.0, 1, 1, 3)]
+        # the faster ef 10 point misses the recall; the two-client one is filtered out
+        self.assertEqual(report.fastest_reaching(points, 0.95, am="hnsw", clients=1).qps, 1200.0)
+        self.assertEqual(report.fastest_reaching(points, 0.95, am="hnsw").qps, 2000.0)
+        self.assertEqual(report.fastest_reaching(points, 0.95).qps, 3000.0)
+        self.assertIsNone(report.fastest_reaching(points, 0.995))
+        self.assertIsNone(report.fastest_reaching(points, 0.5, engine="pgvector"))
+
     def test_table_shape(self):
         t = report.table(["engine", "QPS"], [["a", "1"], ["b", "2"]]).splitlines()
         self.assertEqual(t[1], "|---|---:|")
