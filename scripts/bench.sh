@@ -41,7 +41,8 @@ finish() {
 trap finish EXIT
 echo "bench: server on 127.0.0.1:$port, data in $datadir"
 # For settings that need a restart (make bench --scale sets shared_buffers
-# below the index's size), the harness restarts this server itself.
-export BENCH_SERVER_BIN=$SYSTEM_PG_BIN BENCH_SERVER_DATA=$datadir
+# below the index's size), the harness restarts this server itself, as the
+# OS user that runs it.
+export BENCH_SERVER_BIN=$SYSTEM_PG_BIN BENCH_SERVER_DATA=$datadir BENCH_SERVER_USER=$PG_OS_USER
 
 /usr/bin/python3 bench/bench.py --dsn "host=127.0.0.1 port=$port user=postgres" "$@"

@@ -142,10 +142,12 @@ def can_restart():
 
 
 def restart_server():
-    """Restarts scripts/bench.sh's server (as its OS user), which empties
-    shared buffers and applies ALTER SYSTEM."""
+    """Restarts scripts/bench.sh's server as its OS user (PG_OS_USER of
+    scripts/pg-cluster.sh, which bench.sh exports), which empties shared
+    buffers and applies ALTER SYSTEM."""
     bindir, datadir = os.environ["BENCH_SERVER_BIN"], os.environ["BENCH_SERVER_DATA"]
-    subprocess.run(["runuser", "-u", "postgres", "--", f"{bindir}/pg_ctl", "-D", datadir, "-l",
+    user = os.environ.get("BENCH_SERVER_USER", "postgres")
+    subprocess.run(["runuser", "-u", user, "--", f"{bindir}/pg_ctl", "-D", datadir, "-l",
                     f"{datadir}/server.log", "-m", "fast", "-w", "restart"], check=True, stdout=subprocess.DEVNULL)
 
 
