@@ -39,6 +39,7 @@
 #include "index/index_filter.h"
 
 #include "core/hnsw/graph.h"
+#include "core/hnsw/locality_order.h"
 #include "index/index_progress.h"
 #include "index/parallel_build.h"
 #include "pg/cpp_boundary.h"
@@ -94,6 +95,10 @@ struct BuildState {
 	double index_tuples;
 	HnswMetaPageData meta;  // the leader's copy, written to the metapage
 	HnswSparseLayout *sparse;  // the leader's, while writing a sparse graph
+	// The leader's, while writing: the graph's node ids in page order
+	// (core/hnsw/locality_order.h), order[page id] = graph id and its inverse.
+	uint32 *order;
+	uint32 *rank;
 };
 
 // The metric of the elements as the index stores them (and the graph holds
@@ -141,13 +146,20 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 	uint32 end = Min(uint32(graph.Size()), first + g.group_nodes);
 	std::vector<uint32_t> links;
 	links.reserve(graph.MaxLinks(0));
+	// The graph's links, named by page ids.
+	auto read_links = [&](uint32 node, int level) {
+		graph.Neighbours(node, level, links);
+		for (uint32_t &link : links)
+			link = state->rank[link];
+	};
 	for (uint32 id = first; id < end; id++) {
 		HnswNodeRecord *rec = HnswPageRecord(pages[0], g, id);
-		int level = graph.Level(id);
-		rec->tid = state->tids[id];
+		uint32 node = state->order[id];
+		int level = graph.Level(node);
+		rec->tid = state->tids[node];
 		rec->level = uint8(level);
 		rec->flags = 0;
-		graph.Neighbours(id, 0, links);
+		read_links(node, 0);
 		rec->count = uint16(links.size());
 		memcpy(rec->links, links.data(), links.size() * sizeof(uint32));
 		if (level > 0) {
@@ -156,7 +168,7 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 			opaque->aux += level * g.upper_bytes;
 			for (int l = 1; l <= level; l++) {
 				HnswUpperLinks *upper = HnswPageUpper(pages[0], g, rec, l);
-				graph.Neighbours(id, l, links);
+				read_links(node, l);
 				upper->count = uint32(links.size());
 				memcpy(upper->links, links.data(), links.size() * sizeof(uint32));
 			}
@@ -165,9 +177,9 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 		if (g.pool_pages > 0)
 			WriteElement(pages, g, first_block, id, &state->sparse->locators[id], 0, g.element_bytes);
 		else
-			WriteElement(pages, g, first_block, id, graph.Element(id), 0, g.element_bytes - 8 * words);
+			WriteElement(pages, g, first_block, id, graph.Element(node), 0, g.element_bytes - 8 * words);
 		if (words > 0)
-			WriteElement(pages, g, first_block, id, &state->filters[size_t(id) * words], g.element_bytes - 8 * words,
+			WriteElement(pages, g, first_block, id, &state->filters[size_t(node) * words], g.element_bytes - 8 * words,
 			             8 * words);
 	}
 	if (g.pool_pages > 0)
@@ -182,7 +194,29 @@ void FreeSparseLayout(void *arg) {
 	state->sparse = NULL;
 }
 
-// Writes the linked graph and the metapage out (the leader, alone).
+// Chooses the order the leader writes the graph's nodes in: locality order
+// (core/hnsw/locality_order.h), but a sparse graph keeps its ids, which its
+// pool layout (HnswSparsePlan) has already placed.
+void PlanPageOrder(BuildState *state) {
+	const vdb::ArenaGraph &graph = *state->graph;
+	size_t nodes = Max(graph.Size(), size_t(1));
+	state->order = (uint32 *) palloc_extended(nodes * sizeof(uint32), MCXT_ALLOC_HUGE);
+	state->rank = (uint32 *) palloc_extended(nodes * sizeof(uint32), MCXT_ALLOC_HUGE);
+	vdb::RunCpp("hnsw build", [&] {
+		std::vector<uint32_t> order;
+		if (state->meta.geometry.pool_pages == 0)
+			order = vdb::LocalityOrder(graph);
+		else
+			for (uint32_t id = 0; id < graph.Size(); id++)
+				order.push_back(id);
+		std::vector<uint32_t> rank = vdb::InverseOrder(order);
+		memcpy(state->order, order.data(), order.size() * sizeof(uint32));
+		memcpy(state->rank, rank.data(), rank.size() * sizeof(uint32));
+	});
+}
+
+// Writes the linked graph and the metapage out (the leader, alone), its
+// nodes in page order (PlanPageOrder).
 void WriteGraph(BuildState *state) {
 	const vdb::ArenaGraph &graph = *state->graph;
 	VdbProgressPhase(HNSW_PHASE_WRITE);
@@ -200,6 +234,7 @@ void WriteGraph(BuildState *state) {
 		groups = state->sparse->groups;
 		state->meta.pool_block = state->sparse->pool_block;
 	}
+	PlanPageOrder(state);
 	Buffer *buffers = (Buffer *) palloc(sizeof(Buffer) * g.group_pages);
 	Page *pages = (Page *) palloc(sizeof(Page) * g.group_pages);
 	for (uint32 group = 0; group < groups; group++) {
@@ -219,13 +254,16 @@ void WriteGraph(BuildState *state) {
 	}
 
 	state->meta.node_count = uint32(graph.Size());
-	state->meta.entry_point = graph.EntryPoint() == vdb::kInvalidNode ? HNSW_NO_NODE : graph.EntryPoint();
+	state->meta.entry_point = graph.EntryPoint() == vdb::kInvalidNode ? HNSW_NO_NODE : state->rank[graph.EntryPoint()];
 	state->meta.max_level = graph.MaxLevel();
 	Buffer meta = VdbReadBuffer(state->index, HNSW_METAPAGE_BLKNO, BUFFER_LOCK_EXCLUSIVE);
 	memcpy(PageGetContents(BufferGetPage(meta)), &state->meta, sizeof state->meta);
 	MarkBufferDirty(meta);
 	UnlockReleaseBuffer(meta);
 	FreeSparseLayout(state);
+	pfree(state->order);
+	pfree(state->rank);
+	state->order = state->rank = NULL;
 }
 
 // Stops adding: waits for every participant to stop too, links the graph
