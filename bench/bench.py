@@ -95,6 +95,10 @@ def parse_args(argv):
                          f"(default {scale.SIZES}), load, hnsw and IVF builds (memory, size), sweeps at 1 and "
                          "2 clients, a quarter-memory hnsw build, a plot and projected build times; "
                          "replaces that section of the report (about 20 minutes on 2 cores with pgvector)")
+    ap.add_argument("--small-memory-up-to", type=int, default=scale.SMALL_MEMORY_MAX_ROWS, metavar="ROWS",
+                    help="with --scale: the sizes up to ROWS also get an hnsw build with maintenance_work_mem at "
+                         f"a quarter of what its graph needs (default {scale.SMALL_MEMORY_MAX_ROWS:,}; at 1M rows "
+                         "it takes about as long again as the rest of that size)")
     ap.add_argument("--results-dir", default=os.path.join(ROOT, "bench", "results"),
                     help="ground truth cache and raw JSON results (default bench/results)")
     ap.add_argument("--report", default=os.path.join(ROOT, "docs", "benchmarks.md"),
@@ -442,7 +446,7 @@ def run_scale(args, argv):
             if eng and eng.available() and not eng.create_database():
                 engs.append(eng)
         return engs
-    stats = scale.measure(fresh_engines, scale.sizes(args.scale), args.results_dir, say)
+    stats = scale.measure(fresh_engines, scale.sizes(args.scale), args.results_dir, say, args.small_memory_up_to)
     for line in scale.ratio_lines(stats):
         say(line)
     if stats and args.report:
