@@ -146,12 +146,6 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 	uint32 end = Min(uint32(graph.Size()), first + g.group_nodes);
 	std::vector<uint32_t> links;
 	links.reserve(graph.MaxLinks(0));
-	// The graph's links, named by page ids.
-	auto read_links = [&](uint32 node, int level) {
-		graph.Neighbours(node, level, links);
-		for (uint32_t &link : links)
-			link = state->rank[link];
-	};
 	for (uint32 id = first; id < end; id++) {
 		HnswNodeRecord *rec = HnswPageRecord(pages[0], g, id);
 		uint32 node = state->order[id];
@@ -159,7 +153,8 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 		rec->tid = state->tids[node];
 		rec->level = uint8(level);
 		rec->flags = 0;
-		read_links(node, 0);
+		graph.Neighbours(node, 0, links);
+		vdb::Renumber(links, state->rank);  // graph ids to page ids
 		rec->count = uint16(links.size());
 		memcpy(rec->links, links.data(), links.size() * sizeof(uint32));
 		if (level > 0) {
@@ -168,7 +163,8 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 			opaque->aux += level * g.upper_bytes;
 			for (int l = 1; l <= level; l++) {
 				HnswUpperLinks *upper = HnswPageUpper(pages[0], g, rec, l);
-				read_links(node, l);
+				graph.Neighbours(node, l, links);
+				vdb::Renumber(links, state->rank);
 				upper->count = uint32(links.size());
 				memcpy(upper->links, links.data(), links.size() * sizeof(uint32));
 			}

@@ -28,4 +28,10 @@ std::vector<uint32_t> LocalityOrder(const ArenaGraph &graph);
 // rank[old id] = new id: the inverse of an order.
 std::vector<uint32_t> InverseOrder(const std::vector<uint32_t> &order);
 
+// Renames each id in place to rank[id].
+inline void Renumber(std::vector<uint32_t> &ids, const uint32_t *rank) {
+	for (uint32_t &id : ids)
+		id = rank[id];
+}
+
 }  // namespace vdb
