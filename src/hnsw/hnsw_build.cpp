@@ -13,7 +13,9 @@
 // graph together, running the same core code on the shared arena, each
 // polling for interrupts and the leader reporting progress; the leader then
 // links back any node that pruning left unreachable (ArenaGraph::LinkUnreachable). The leader then
-// writes the graph out group by group in one sequential pass. No page of the
+// writes the graph out group by group in one sequential pass, its nodes in
+// page order (core/hnsw/locality_order.h: breadth-first, so that a walk's
+// nodes share pages; ids in the pages are not the arena's). No page of the
 // build is WAL-logged one edit at a time: the whole relation is logged with
 // full-page images once every participant is done (log_newpage_range), as
 // pgvector and nbtree's sorted build do, and the rows inserted after a full
