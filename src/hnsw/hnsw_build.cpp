@@ -38,6 +38,9 @@
 // With no workers the leader adds rows in heap order with levels from the
 // seed and links alone, so the graph depends only on the seed.
 #include "hnsw/hnsw.h"
+
+#include <numeric>
+
 #include "index/index_filter.h"
 
 #include "core/hnsw/graph.h"
@@ -201,12 +204,11 @@ void PlanPageOrder(BuildState *state) {
 	state->order = (uint32 *) palloc_extended(nodes * sizeof(uint32), MCXT_ALLOC_HUGE);
 	state->rank = (uint32 *) palloc_extended(nodes * sizeof(uint32), MCXT_ALLOC_HUGE);
 	vdb::RunCpp("hnsw build", [&] {
-		std::vector<uint32_t> order;
+		std::vector<uint32_t> order(graph.Size());
 		if (state->meta.geometry.pool_pages == 0)
 			order = vdb::LocalityOrder(graph);
 		else
-			for (uint32_t id = 0; id < graph.Size(); id++)
-				order.push_back(id);
+			std::iota(order.begin(), order.end(), 0u);
 		std::vector<uint32_t> rank = vdb::InverseOrder(order);
 		memcpy(state->order, order.data(), order.size() * sizeof(uint32));
 		memcpy(state->rank, rank.data(), rank.size() * sizeof(uint32));

@@ -1,12 +1,12 @@
 // The order in which a built graph's nodes are written to index pages
-// (docs/hnsw.md, "Page order"). Nodes get their ids as the build adds them,
+// (docs/hnsw.md, "Building"). Nodes get their ids as the build adds them,
 // in heap order, which on most tables has nothing to do with where a vector
 // lies: a walk then reads a new page for nearly every node it measures, and
 // an index larger than memory reads most of them from disk. Written in
 // breadth-first order over level-0 links from the entry point instead, a
-// node's neighbours were mostly numbered right after one another (as the
-// reverse Cuthill-McKee order does for sparse matrices), so they share
-// groups and pages, and a walk's nodes fill fewer pages.
+// node's neighbours are mostly numbered close to one another (as in the
+// reverse Cuthill-McKee order of sparse matrices), so they share groups and
+// pages, and a walk's nodes fill fewer pages.
 //
 // Nodes above level 0 keep their ids: each group's upper area was sized for
 // the levels its ids drew (hnsw_build.cpp's NextLevel), and moving a tall
