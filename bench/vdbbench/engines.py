@@ -58,6 +58,11 @@ class BuildStat:
     notices: tuple = ()      # what CREATE INDEX said (e.g. that the graph outgrew maintenance_work_mem)
     cpu_seconds: float = None  # building backend's CPU time (its parallel workers' not counted)
 
+    @property
+    def am(self):
+        """The index's access method: its first word (as Point.am)."""
+        return self.index.split()[0]
+
 
 @dataclass
 class InsertStat:

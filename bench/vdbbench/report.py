@@ -77,8 +77,8 @@ def goals_table(builds, points):
     issues state the goals: QPS at equal recall (best sweep point reaching
     it on each side), build time and size. Empty when pgvector is absent."""
     rows = []
-    pg_builds = {b.index.split()[0]: b for b in builds if b.engine == "pgvector"}
-    pg_indexes = {p.index.split()[0]: p.index for p in points if p.engine == "pgvector"}
+    pg_builds = {b.am: b for b in builds if b.engine == "pgvector"}
+    pg_indexes = {p.am: p.index for p in points if p.engine == "pgvector"}
     ours = list(dict.fromkeys(p.index for p in points if p.engine == "vector_db"))
     for index in ours:
         am = _baseline_am(index)

@@ -202,7 +202,7 @@ def build_fits(stats):
     series = {}
     for s in stats:
         for b in s.builds:
-            series.setdefault((s.engine, b.index.split()[0]), []).append((s.rows, b.seconds))
+            series.setdefault((s.engine, b.am), []).append((s.rows, b.seconds))
     return {key: fit(pts) for key, pts in series.items() if len({r for r, _ in pts}) >= 2}
 
 
@@ -222,8 +222,8 @@ def ratio_lines(stats):
                     cells.append(f"{clients} client(s) at recall >= {recall}: "
                                  + (f"{a.qps / b.qps:.2f}x ({a.qps:,.0f} / {b.qps:,.0f})" if a and b
                                     else "— (not reached)"))
-            mine = next(b for b in ours.builds if b.index.split()[0] == our_am)
-            base = next(b for b in theirs.builds if b.index.split()[0] == their_am)
+            mine = next(b for b in ours.builds if b.am == our_am)
+            base = next(b for b in theirs.builds if b.am == their_am)
             lines.append(f"- {rows:,} rows, {our_am} against pgvector {their_am}: QPS " + "; ".join(cells)
                          + f"; build time {mine.seconds / base.seconds:.2f}x ({mine.seconds:.1f} / "
                          f"{base.seconds:.1f} s); size {mine.size_bytes / base.size_bytes:.2f}x")
@@ -260,11 +260,10 @@ def plot(stats, path):
     series = {}
     for s in stats:
         for b in s.builds:
-            am = b.index.split()[0]
-            entry = series.setdefault(f"{s.engine} {am}", ([], [], []))
+            entry = series.setdefault(f"{s.engine} {b.am}", ([], [], []))
             entry[0].append(s.rows)
             entry[1].append(b.seconds)
-            entry[2].append(report.fastest_reaching(s.points, 0.95, am=am, clients=1))
+            entry[2].append(report.fastest_reaching(s.points, 0.95, am=b.am, clients=1))
     for label, (rows, seconds, fastest) in series.items():
         left.plot(rows, seconds, marker="o", label=label)
         kept = [(r, p.qps) for r, p in zip(rows, fastest) if p]
@@ -296,9 +295,8 @@ def render(stats, rows, command, machine, plot_name=None):
     table_rows = []
     for s in stats:
         for b in s.builds + ([s.small_memory] if s.small_memory else []):
-            am = b.index.split()[0]
             small = b is s.small_memory
-            cells = [report.fastest_reaching(s.points, r, am=am, clients=c) if not small else None
+            cells = [report.fastest_reaching(s.points, r, am=b.am, clients=c) if not small else None
                      for c in CLIENTS for r in RECALLS]
             table_rows.append([f"{s.rows:,}", s.engine, b.index + (", ¼ memory" if small else ""),
                                f"{s.load_seconds:.1f}", f"{b.seconds:.1f}", report.fmt_bytes(b.size_bytes),
