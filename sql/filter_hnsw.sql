@@ -37,13 +37,29 @@ BEGIN
 END $$;
 SELECT plan_uses_filter_index('SELECT id FROM filter_items WHERE t4 = 2');
 
-SELECT qual, filter_check('filter_items', 'filter_items_idx', qual, 10) FROM unnest(ARRAY[
+CREATE TEMP TABLE quals AS SELECT unnest(ARRAY[
 	't2 = 1', 't4 = 2', 't8 = 3', 'tx = ''k1''', 'tu = md5(''3'')::uuid', 'tb', 'tb = false',
 	'l4 && ''{1}''', 'l4 && ''{1,5}''', 'l4 @> ''{1,4}''', 'l4 @> ''{7}''', 'l8 && ''{4}''', 'l8 @> ''{1,5}''',
 	'lt && ''{a2}''', 'lt @> ''{a1,b3}''', 'lt @> ''{}''', 'l4 && ''{}''',
 	't4 = ANY(''{1,3}'')', 't4 = ANY(''{1,NULL}'')', 'tx = ANY(''{k0,k5}'')', 't8 = ANY(''{}''::int8[])',
 	't4 = 1 AND l4 && ''{2}''', 't2 = 0 AND t4 = 0 AND tb', 't4 = 1 AND tb',
 	't4 = (SELECT NULL::int)', 'tx = ''none''', 't2 = 1::int8', 't8 = 3::int2']) qual;
+-- On 300 rows few enough pass every qual that the scan measures each
+-- passing row, found in the filter directory; with the directory off it
+-- walks the graph. Both give the exact order.
+SELECT qual, filter_check('filter_items', 'filter_items_idx', qual, 10) FROM quals;
+SET hnsw.filter_directory = off;
+SELECT qual, filter_check('filter_items', 'filter_items_idx', qual, 10) FROM quals;
+RESET hnsw.filter_directory;
+-- Which path a scan took shows in how many rows it returns without
+-- iterative scans: the exact path every row that passes (75 here), a walk
+-- at most ef_search.
+SET hnsw.ef_search = 10;
+SELECT count(*) FROM (SELECT id FROM filter_items WHERE t4 = 3 ORDER BY embedding <-> '[0.1,0.2,0.3]' LIMIT 100) s;
+SET hnsw.filter_directory = off;
+SELECT count(*) FROM (SELECT id FROM filter_items WHERE t4 = 3 ORDER BY embedding <-> '[0.1,0.2,0.3]' LIMIT 100) s;
+RESET hnsw.filter_directory;
+RESET hnsw.ef_search;
 -- An iterative scan returns LIMIT rows while that many qualify, and every
 -- row that does when fewer do.
 SET hnsw.iterative_scan = relaxed_order;
@@ -58,5 +74,22 @@ FROM generate_series(301, 340) i;
 RESET hnsw.iterative_scan;
 SELECT filter_check('filter_items', 'filter_items_idx', 't4 = 1 AND l4 @> ''{2}''', 10), filter_check('filter_items', 'filter_items_idx', 'tx = ''k2''', 10);
 
-DROP TABLE filter_items, filter_sparse;
+-- The directory follows every change of a node's slot: deletes that VACUUM
+-- frees, inserts into the freed slots, and compaction moving nodes down.
+-- vector_db_index_check compares each node's directory words with its element's.
+DELETE FROM filter_items WHERE id % 3 = 0 OR id > 320;
+VACUUM filter_items;
+INSERT INTO filter_items
+SELECT i, ARRAY[cos(i), sin(1.1 * i), cos(0.3 * i)], i % 3, i % 4, i % 5, 'k' || i % 6, NULL, i % 2 = 1,
+	ARRAY[i % 4], ARRAY[i % 5]::int8[], ARRAY['b' || i % 4]
+FROM generate_series(401, 420) i;
+SELECT vector_db_index_check('filter_items_idx', true);
+DELETE FROM filter_items WHERE id < 150;
+VACUUM filter_items;
+SELECT vector_db_compact('filter_items_idx') >= 0 AS compacted;
+SELECT vector_db_index_check('filter_items_idx', true);
+SELECT qual, filter_check('filter_items', 'filter_items_idx', qual, 10) FROM unnest(ARRAY[
+	't4 = 1', 'tb', 'l4 && ''{3}''', 'lt @> ''{b1}''', 't4 = 2 AND tx = ''k2''']) qual;
+
+DROP TABLE filter_items, filter_sparse, quals;
 DROP FUNCTION plan_uses_filter_index;

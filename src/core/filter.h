@@ -46,6 +46,24 @@ inline bool FilterKeyPasses(const FilterKey &key, uint64_t word) {
 	return false;
 }
 
+// Clears pass[j] for each of the n words (one column's, of consecutive
+// entries) that fails `key`: a column's test over many entries at once
+// (the hnsw filter directory), in loops the compiler can vectorise.
+inline void FilterKeyNarrow(const FilterKey &key, const uint64_t *words, size_t n, uint8_t *pass) {
+	if (key.kind == FilterKey::kEqualsAny && key.values.size() == 1) {
+		uint64_t value = key.values[0];
+		for (size_t j = 0; j < n; j++)
+			pass[j] &= uint8_t(words[j] == value);
+	} else if (key.kind == FilterKey::kContainsAll || (key.kind == FilterKey::kOverlaps && key.values.size() == 1)) {
+		uint64_t bits = key.values[0];
+		for (size_t j = 0; j < n; j++)
+			pass[j] &= uint8_t((words[j] & bits) == bits);
+	} else {
+		for (size_t j = 0; j < n; j++)
+			pass[j] &= uint8_t(FilterKeyPasses(key, words[j]));
+	}
+}
+
 // Whether an entry with these words (one per filter column) may pass every key.
 inline bool FilterPasses(const std::vector<FilterKey> &keys, const uint64_t *words) {
 	for (const FilterKey &key : keys)

@@ -17,6 +17,7 @@ extern "C" {
 int hnsw_ef_search = 40;
 int hnsw_iterative_scan = HNSW_ITERATIVE_OFF;
 int hnsw_max_scan_tuples = 20000;
+bool hnsw_filter_directory = true;
 double hnsw_scan_mem_multiplier = 1;
 
 namespace {
@@ -93,6 +94,8 @@ void HnswDescribeSearchSettings(StringInfo out) {
 	                 iterative_scan_options[hnsw_iterative_scan].name);
 	if (hnsw_iterative_scan != HNSW_ITERATIVE_OFF)
 		appendStringInfo(out, ", max_scan_tuples=%d", hnsw_max_scan_tuples);
+	if (!hnsw_filter_directory)
+		appendStringInfoString(out, ", filter_directory=off");
 }
 
 }  // namespace
@@ -147,6 +150,10 @@ void HnswInit(void) {
 	DefineCustomRealVariable("hnsw.scan_mem_multiplier",
 	                         "Sets the multiple of work_mem to use for iterative scans", NULL,
 	                         &hnsw_scan_mem_multiplier, 1, 1, 1000, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("hnsw.filter_directory",
+	                         "Lets a filtered scan measure every passing row when few pass",
+	                         "Off: filtered scans always walk the graph.", &hnsw_filter_directory, true,
+	                         PGC_USERSET, 0, NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("hnsw");
 #endif

@@ -43,6 +43,7 @@ extern int hnsw_ef_search;
 extern int hnsw_iterative_scan;
 extern int hnsw_max_scan_tuples;
 extern double hnsw_scan_mem_multiplier;
+extern bool hnsw_filter_directory;  // filtered scans may take the exact path (hnsw_scan.cpp)
 
 struct HnswOptions {
 	int32 vl_len_;
@@ -121,6 +122,9 @@ HnswMetaPageData HnswEditMeta(Relation index, Change change) {
 // filter_columns: index/index_filter.h.
 void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &options, uint8 quantizer,
                   int filter_columns);
+// The geometry of a new dense index: elements as stored plus their filter
+// words, and a filter directory where one fits (hnsw_pages.h).
+HnswGeometry HnswDenseGeometry(int m, const vdb::ElementMetric &metric, uint8 quantizer, int filter_columns);
 vdb::ElementMetric HnswMetric(const HnswMetaPageData &meta);
 // Bytes of one element in the stream.
 uint32 HnswStoredBytes(const vdb::ElementMetric &metric, uint8 quantizer);
@@ -222,7 +226,8 @@ struct HnswPageGraph {
 
 inline uint32 HnswMaxLinks(const HnswMetaPageData &meta, int level) { return level == 0 ? 2 * meta.m : meta.m; }
 
-// Writes an element (as stored) into its place in the vector stream.
+// Writes an element (as stored) into its place in the vector stream, and
+// its filter words into the filter directory (hnsw_pages.h).
 void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored);
 
 // Replaces node id's links on one level (WAL-logged), under the graph write
@@ -238,6 +243,23 @@ void HnswWriteLinks(Relation index, const HnswGeometry &g, uint32 id, int level,
 uint32 HnswResolveLinks(Relation index, const HnswGeometry &g, uint32 id, int level, const uint32 *given,
                         uint32 given_count, uint32 *out);
 void HnswSetLinks(Page page, const HnswGeometry &g, uint32 id, int level, const uint32 *links, uint32 count);
+
+// --- hnsw_directory.cpp: the filter directory (hnsw_pages.h) ---
+
+struct HnswDirectoryScratch {
+	std::vector<uint8_t> pass;       // per node of one directory: 1 while every key tested so far passes
+	std::vector<uint32_t> matches;   // the ids found
+};
+// Sizes s for up to `limit` matches (may throw: inside vdb::RunCpp).
+inline void HnswSizeDirectoryScratch(const HnswGeometry &g, size_t limit, HnswDirectoryScratch &s) {
+	s.pass.resize(size_t(g.group_nodes) * g.directory_groups);
+	s.matches.reserve(limit);
+}
+// Collects into s.matches the ids below meta.node_count whose directory
+// words pass every key, in id order; false (and stops) once more than
+// `limit` pass. Only for an index with a directory (g.directory_groups > 0).
+bool HnswDirectoryMatches(Relation index, const HnswMetaPageData &meta, const std::vector<vdb::FilterKey> &keys,
+                          size_t limit, HnswDirectoryScratch &s, HnswBufferHints *hints);
 
 // --- hnsw_reach.cpp: every live node reachable on level 0 ---
 

@@ -187,6 +187,22 @@ void FillGroup(BuildState *state, Page *pages, uint32 group) {
 		HnswSparseFillPool(pages, g, group, graph, *state->sparse);
 }
 
+// Formats the pages of the filter directory that covers the groups from
+// `group` on, from the in-memory filter words.
+void FillDirectory(BuildState *state, Page *pages, uint32 group) {
+	const HnswGeometry &g = state->meta.geometry;
+	for (uint32 i = 0; i < g.group_pages; i++)
+		VdbInitPage(pages[i], HNSW_PAGE_DIRECTORY);
+	uint32 first = group * g.group_nodes;
+	uint32 end = uint32(Min(size_t(first) + size_t(g.group_nodes) * g.directory_groups, state->graph->Size()));
+	for (uint32 id = first; id < end; id++)
+		for (uint32 column = 0; column < g.directory_columns; column++) {
+			vdb::DirectoryWordPos pos = vdb::DirectoryWordOf(g, id, column, HNSW_DIRECTORY_PAGE_WORDS);
+			uint64 word = state->filters[size_t(state->order[id]) * g.directory_columns + column];
+			memcpy(pages[pos.page] + VDB_PAGE_DATA_OFFSET + pos.word * sizeof(uint64), &word, sizeof word);
+		}
+}
+
 // Frees the sparse layout when the build's memory context goes (an ERROR
 // included) and it is still there.
 void FreeSparseLayout(void *arg) {
@@ -237,20 +253,28 @@ void WriteGraph(BuildState *state) {
 	PlanPageOrder(state);
 	Buffer *buffers = (Buffer *) palloc(sizeof(Buffer) * g.group_pages);
 	Page *pages = (Page *) palloc(sizeof(Page) * g.group_pages);
-	for (uint32 group = 0; group < groups; group++) {
+	// Slot by slot: a filter directory before the groups it covers.
+	for (uint32 slot = 0; slot < vdb::SlotsForGroups(g, groups); slot++) {
 		CHECK_FOR_INTERRUPTS();
 		for (uint32 i = 0; i < g.group_pages; i++) {
 			buffers[i] = VdbNewBuffer(state->index, MAIN_FORKNUM);
 			pages[i] = BufferGetPage(buffers[i]);
-			if (BufferGetBlockNumber(buffers[i]) != HnswGroupBlock(g, group) + i)
+			if (BufferGetBlockNumber(buffers[i]) != HnswSlotBlock(g, slot) + i)
 				elog(ERROR, "unexpected block %u in hnsw build", BufferGetBlockNumber(buffers[i]));
 		}
-		vdb::RunCpp("hnsw page write", [&] { FillGroup(state, pages, group); });
+		vdb::SlotContents contents = vdb::SlotOf(g, slot);
+		vdb::RunCpp("hnsw page write", [&] {
+			if (contents.directory)
+				FillDirectory(state, pages, contents.group);
+			else
+				FillGroup(state, pages, contents.group);
+		});
 		for (uint32 i = 0; i < g.group_pages; i++) {
 			MarkBufferDirty(buffers[i]);
 			UnlockReleaseBuffer(buffers[i]);
 		}
-		VdbProgressTuplesDone(int64(Min(size_t(group + 1) * g.group_nodes, graph.Size())));
+		if (!contents.directory)
+			VdbProgressTuplesDone(int64(Min(size_t(contents.group + 1) * g.group_nodes, graph.Size())));
 	}
 
 	state->meta.node_count = uint32(graph.Size());

@@ -6,7 +6,8 @@
 // entry point (a live node of the top level when any node is live), that
 // every live node can be reached on level 0 from the entry point (a
 // breadth-first walk over level-0 links) and, for heapallindexed, collects
-// the heap TIDs of live nodes. Nodes of the pending area (hnsw_pending.cpp)
+// the heap TIDs of live nodes, and that every node's words in the filter
+// directory are those its element carries. Nodes of the pending area (hnsw_pending.cpp)
 // are checked as records and counted as indexed, but need no entry point
 // and no path to them: a merge links them. The first violation raises XX002.
 //
@@ -61,14 +62,40 @@ void CheckMeta(Relation index, const HnswMetaPageData &meta, const vdb::ElementM
 	     (metric.type != vdb::ElementType::kFloat32 && metric.type != vdb::ElementType::kFloat16)))
 		HnswMetaCorrupted(index, "unknown quantizer", meta.quantizer);
 	HnswGeometry expected = metric.variable ? HnswSparseGeometry(meta.m, meta.geometry.pool_pages)
-	                                        : HnswComputeGeometry(meta.m, HnswStoredBytes(metric, meta.quantizer) +
-	                                                               8 * uint32(meta.filter_columns));
+	                                        : HnswDenseGeometry(meta.m, metric, meta.quantizer, meta.filter_columns);
+	if (meta.geometry.directory_groups == 0)  // made before format 4, without a filter directory
+		expected.directory_groups = expected.directory_columns = 0;
 	if (memcmp(&expected, &meta.geometry, sizeof expected) != 0)
 		HnswMetaCorrupted(index, "geometry does not match m and dimensions", meta.m);
 	const HnswGeometry &g = meta.geometry;
 	uint32 groups = (meta.node_count + g.group_nodes - 1) / g.group_nodes;
-	if (RelationGetNumberOfBlocks(index) < 1 + uint64(groups) * g.group_pages)
+	if (RelationGetNumberOfBlocks(index) < HnswGroupsEnd(g, groups))
 		HnswMetaCorrupted(index, "relation is shorter than its node count needs", meta.node_count);
+}
+
+void CheckPageKind(const Check &c, BlockNumber block, uint16 kind) {
+	Buffer buffer = VdbReadBuffer(c.index, block, BUFFER_LOCK_SHARE);
+	VdbCheckPageKind(c.index, BufferGetPage(buffer), block, kind);
+	UnlockReleaseBuffer(buffer);
+}
+
+// XX002 unless node id's words in the filter directory are those its
+// element carries.
+void CheckDirectoryWords(const Check &c, uint32 id) {
+	const HnswGeometry &g = c.meta.geometry;
+	if (g.directory_columns == 0)
+		return;
+	uint64 words[INDEX_MAX_KEYS];
+	HnswReadFilterWords(c.index, c.meta, id, words);
+	for (uint32 column = 0; column < g.directory_columns; column++) {
+		VdbSpanPos pos = HnswDirectoryWordPos(g, id, column);
+		Buffer buffer = VdbReadBuffer(c.index, pos.block, BUFFER_LOCK_SHARE);
+		uint64 word;
+		memcpy(&word, BufferGetPage(buffer) + pos.offset, sizeof word);
+		UnlockReleaseBuffer(buffer);
+		if (word != words[column])
+			HnswCorrupted(c.index, "filter directory word differs from the element's in column", id, column);
+	}
 }
 
 // Pass 1, one group: page kinds, records (bounds first), and the summaries
@@ -76,11 +103,11 @@ void CheckMeta(Relation index, const HnswMetaPageData &meta, const vdb::ElementM
 uint32 CheckRecords(Check &c, uint32 group, VdbIndexedTids *indexed) {
 	const HnswGeometry &g = c.meta.geometry;
 	BlockNumber block = HnswGroupBlock(g, group);
-	for (uint32 i = 1; i < g.group_pages; i++) {
-		Buffer vector_buffer = VdbReadBuffer(c.index, block + i, BUFFER_LOCK_SHARE);
-		VdbCheckPageKind(c.index, BufferGetPage(vector_buffer), block + i, HNSW_PAGE_VECTOR);
-		UnlockReleaseBuffer(vector_buffer);
-	}
+	for (uint32 i = 1; i < g.group_pages; i++)
+		CheckPageKind(c, block + i, HNSW_PAGE_VECTOR);
+	if (g.directory_groups > 0 && group % g.directory_groups == 0)
+		for (uint32 i = 0; i < g.group_pages; i++)
+			CheckPageKind(c, block - g.group_pages + i, HNSW_PAGE_DIRECTORY);
 	Buffer buffer = VdbReadBuffer(c.index, block, BUFFER_LOCK_SHARE);
 	Page page = BufferGetPage(buffer);
 	VdbCheckPageKind(c.index, page, block, HNSW_PAGE_GRAPH);
@@ -100,6 +127,9 @@ uint32 CheckRecords(Check &c, uint32 group, VdbIndexedTids *indexed) {
 		}
 	}
 	UnlockReleaseBuffer(buffer);
+	for (uint32 id = group * g.group_nodes; id < GroupEnd(c, group); id++)
+		if (!IsFree(c, id))
+			CheckDirectoryWords(c, id);
 	return live;
 }
 

@@ -481,7 +481,7 @@ void TruncateTail(Relation index) {
 	}
 	HnswMetaPageData meta = HnswReadMeta(index);
 	uint32 groups = meta.geometry.pool_pages > 0 ? KeepSparseGroups(index, meta) : GroupCount(meta);
-	BlockNumber keep = 1 + groups * meta.geometry.group_pages;
+	BlockNumber keep = HnswGroupsEnd(meta.geometry, groups);
 	BlockNumber old = RelationGetNumberOfBlocks(index);
 	if (keep < old)
 		RelationTruncate(index, keep);
@@ -514,5 +514,5 @@ bool HnswCompactionDue(Relation index) {
 	const HnswGeometry &g = meta.geometry;
 	if (meta.free_nodes >= Max(g.group_nodes, meta.node_count / 5))
 		return true;
-	return RelationGetNumberOfBlocks(index) >= 1 + (uint64(HnswFormattedGroups(meta)) + 1) * g.group_pages;
+	return RelationGetNumberOfBlocks(index) >= uint64(HnswGroupsEnd(g, HnswFormattedGroups(meta))) + g.group_pages;
 }

@@ -19,7 +19,11 @@
 // a walk read about 29,000 buffers at 10% but 121,000 at 1%, where ef / s
 // priced it at 4,000 nodes and the planner took it over the bitmap scan
 // plus sort, several times faster there. So at low selectivity a bitmap
-// scan on another index plus a sort, or a sequential scan, wins.
+// scan on another index plus a sort, or a sequential scan, wins, unless the
+// index has a filter directory (hnsw_pages.h): then a scan whose passing
+// nodes number at most vdb::ExactFilterLimit measures each of them
+// (hnsw_scan.cpp), priced as that many nodes plus the directory's pages
+// (read in order) and a word test per node and filter qual.
 #include "hnsw/hnsw.h"
 #include "index/index_am.h"
 
@@ -28,6 +32,7 @@ extern "C" {
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "utils/selfuncs.h"
+#include "utils/spccache.h"
 }
 
 void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cost *startup_cost,
@@ -38,6 +43,9 @@ void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cos
 	int m = HNSW_DEFAULT_M;
 	if (index->rd_options != NULL)
 		m = ((HnswOptions *) index->rd_options)->m;
+	bool directory = false;
+	if (path->indexinfo->ncolumns > 1 && hnsw_filter_directory)  // filter columns: a directory, unless the index predates them
+		directory = HnswReadMeta(index).geometry.directory_groups > 0;
 	index_close(index, NoLock);
 
 	GenericCosts costs;
@@ -59,15 +67,29 @@ void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cos
 	if (path->indexorderbys == NIL)
 		ef = Max(ef, 4 * tuples * clauselist_selectivity(root, range, relid, JOIN_INNER, NULL));
 	double visits = 2.0 * m * ef;
+	double directory_words = 0;
 	if (filter != NIL) {
 		// A filtered walk measures nodes until ef of them pass, within its
 		// budget (hnsw_scan.cpp).
 		double passing = Max(clauselist_selectivity(root, filter, relid, JOIN_INNER, NULL), 1.0 / tuples);
 		double budget = Max(double(hnsw_max_scan_tuples), visits);
 		visits = visits / passing > budget ? budget : Max(visits, ef / passing);
+		// With a filter directory, few enough passing nodes are measured
+		// each instead, after a read of the keys' columns of the directory.
+		if (directory && passing * tuples <= double(vdb::ExactFilterLimit(size_t(ef), size_t(m), size_t(tuples)))) {
+			visits = passing * tuples;
+			directory_words = tuples * list_length(filter);
+		}
 	}
 	costs.numIndexTuples = Min(tuples, visits);
 	genericcostestimate(root, path, loop_count, &costs);
+	// The directory: its pages read in order, a word test per node and key.
+	if (directory_words > 0) {
+		double seq_page_cost;
+		get_tablespace_page_costs(path->indexinfo->reltablespace, NULL, &seq_page_cost);
+		costs.indexTotalCost +=
+		    ceil(directory_words / HNSW_DIRECTORY_PAGE_WORDS) * seq_page_cost + directory_words * cpu_operator_cost;
+	}
 
 	*startup_cost = costs.indexTotalCost;
 	*total_cost = costs.indexTotalCost;

@@ -73,12 +73,14 @@ InsertScratch &Scratch(const HnswMetaPageData &meta) {
 }  // namespace
 
 void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group) {
-	BlockNumber first = HnswGroupBlock(g, group);
+	// The first group a filter directory covers comes after the directory's slot.
+	bool with_directory = g.directory_groups > 0 && group % g.directory_groups == 0;
+	BlockNumber first = HnswGroupBlock(g, group) - (with_directory ? g.group_pages : 0);
+	uint32 total = with_directory ? 2 * g.group_pages : g.group_pages;
 	BlockNumber existing = RelationGetNumberOfBlocks(index);
-	for (uint32 done = 0; done < g.group_pages;) {
-		uint32 batch = Min(g.group_pages - done, uint32(MAX_GENERIC_XLOG_PAGES));
+	for (uint32 done = 0; done < total;) {
+		uint32 batch = Min(total - done, uint32(MAX_GENERIC_XLOG_PAGES));
 		Buffer buffers[MAX_GENERIC_XLOG_PAGES];
-		Page pages[MAX_GENERIC_XLOG_PAGES];
 		VdbPageEdit edit(index);
 		for (uint32 i = 0; i < batch; i++) {
 			BlockNumber block = first + done + i;
@@ -87,18 +89,20 @@ void HnswAddGroup(Relation index, const HnswGeometry &g, uint32 group) {
 			if (BufferGetBlockNumber(buffers[i]) != block)
 				elog(ERROR, "hnsw index \"%s\" extended to block %u, expected %u", RelationGetRelationName(index),
 				     BufferGetBlockNumber(buffers[i]), block);
-			pages[i] = edit.Register(buffers[i], true);
+			Page page = edit.Register(buffers[i], true);
+			HnswBlockPlace place = HnswPlaceOfBlock(g, block);
+			if (place.directory)
+				VdbInitPage(page, HNSW_PAGE_DIRECTORY);  // all words 0: NULL, which no key matches
+			else if (place.page == 0) {
+				// The graph page needs the whole group's page array only for its
+				// own format, so format it alone and the vector pages one by one.
+				Page graph_only[1] = {page};
+				HnswGeometry one = g;
+				one.group_pages = 1;
+				HnswInitGroupPages(graph_only, one);
+			} else
+				VdbInitPage(page, HNSW_PAGE_VECTOR);
 		}
-		if (done == 0) {
-			// The graph page needs the whole group's page array only for its own
-			// format, so format it alone and the vector pages one by one.
-			Page graph_only[1] = {pages[0]};
-			HnswGeometry one = g;
-			one.group_pages = 1;
-			HnswInitGroupPages(graph_only, one);
-		}
-		for (uint32 i = done == 0 ? 1 : 0; i < batch; i++)
-			VdbInitPage(pages[i], HNSW_PAGE_VECTOR);
 		edit.Finish();
 		for (uint32 i = 0; i < batch; i++)
 			UnlockReleaseBuffer(buffers[i]);
@@ -167,14 +171,26 @@ int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid,
 
 }  // namespace
 
+namespace {
+
+void WriteBytes(Relation index, VdbSpanPos pos, const void *bytes, uint32 length) {
+	Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_EXCLUSIVE);
+	VdbPageEdit edit(index);
+	memcpy(edit.Register(buffer) + pos.offset, bytes, length);
+	edit.Finish();
+	UnlockReleaseBuffer(buffer);
+}
+
+}  // namespace
+
 void HnswWriteElement(Relation index, const HnswGeometry &g, uint32 id, const void *stored) {
 	VdbForEachSpanPiece(HnswElementPos(g, id), g.element_bytes, [&](VdbSpanPos pos, uint32 piece, uint32 done) {
-		Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_EXCLUSIVE);
-		VdbPageEdit edit(index);
-		memcpy(edit.Register(buffer) + pos.offset, (const char *) stored + done, piece);
-		edit.Finish();
-		UnlockReleaseBuffer(buffer);
+		WriteBytes(index, pos, (const char *) stored + done, piece);
 	});
+	// Its filter words (the element's last ones) into the directory.
+	const char *words = (const char *) stored + g.element_bytes - sizeof(uint64) * g.directory_columns;
+	for (uint32 column = 0; column < g.directory_columns; column++)
+		WriteBytes(index, HnswDirectoryWordPos(g, id, column), words + sizeof(uint64) * column, sizeof(uint64));
 }
 
 namespace {
@@ -268,7 +284,7 @@ namespace {
 void FindCandidates(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                     const void *element, int level, InsertScratch &s) {
 	const HnswGeometry &g = meta.geometry;
-	BlockNumber blocks = 1 + (meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
+	BlockNumber blocks = HnswGroupsEnd(g, (meta.node_count + g.group_nodes - 1) / g.group_nodes);
 	vdb::RunCpp("hnsw insert", [&] {
 		s.hints.Prepare(index, blocks);
 		HnswQuery query = HnswPrepareQuery(meta, metric, element);

@@ -35,10 +35,19 @@
 // an element (build, insert, pending append, compaction) carries them, and
 // the geometry only sees a longer element. Without filter columns the
 // stream is exactly as before.
+//
+// Such an index also keeps the words again in a filter directory, one
+// slot of group_pages pages before every K groups (core/hnsw/filter_directory.h),
+// so that a scan with a rare filter finds the nodes that pass without a
+// walk. HnswWriteElement writes a node's words there too, before its record
+// names it; the build fills the directories it writes. Group g then lies in
+// slot GroupSlot(g) rather than g; without filter columns (K = 0), and on
+// indexes made before format 4, slot and group are one.
 #pragma once
 
 #include "index/index_pages.h"
 
+#include "core/hnsw/filter_directory.h"
 #include "core/hnsw/group_layout.h"
 
 extern "C" {
@@ -46,7 +55,10 @@ extern "C" {
 }
 
 #define HNSW_MAGIC 0x56444248  // "HBDV"
-#define HNSW_FORMAT_VERSION 3
+// 4: the geometry gained the filter directory's two fields; format 3
+// metapages are read as if they were 0 (HnswReadMeta).
+#define HNSW_FORMAT_VERSION 4
+#define HNSW_OLDEST_FORMAT_VERSION 3
 #define HNSW_METAPAGE_BLKNO 0
 // Heavyweight lock (on this pseudo page) that serialises writers of the graph.
 #define HNSW_WRITE_LOCK_BLKNO 0
@@ -54,6 +66,7 @@ extern "C" {
 #define HNSW_PAGE_META 1
 #define HNSW_PAGE_GRAPH 2
 #define HNSW_PAGE_VECTOR 3
+#define HNSW_PAGE_DIRECTORY 4  // a filter directory's page (core/hnsw/filter_directory.h)
 // Heavyweight lock (on this pseudo page) held by whoever merges the pending
 // area or vacuums the index, so one at a time; never by inserts or scans.
 #define HNSW_MERGE_LOCK_BLKNO 1
@@ -80,7 +93,7 @@ extern "C" {
 // The group geometry (G, V and where a graph page's parts lie) is defined,
 // and chosen, in the core: core/hnsw/group_layout.h.
 using HnswGeometry = vdb::HnswGeometry;
-static_assert(sizeof(HnswGeometry) == 8 * sizeof(uint32), "on-disk geometry");
+static_assert(sizeof(HnswGeometry) == 10 * sizeof(uint32), "on-disk geometry");
 
 struct HnswMetaPageData {
 	VdbMetaHeader header;
@@ -145,7 +158,36 @@ struct HnswUpperLinks {
 HnswGeometry HnswComputeGeometry(int m, uint32 element_bytes);
 
 inline uint32 HnswGroup(const HnswGeometry &g, uint32 id) { return id / g.group_nodes; }
-inline BlockNumber HnswGroupBlock(const HnswGeometry &g, uint32 group) { return 1 + group * g.group_pages; }
+inline BlockNumber HnswSlotBlock(const HnswGeometry &g, uint32 slot) { return 1 + slot * g.group_pages; }
+inline BlockNumber HnswGroupBlock(const HnswGeometry &g, uint32 group) {
+	return HnswSlotBlock(g, vdb::GroupSlot(g, group));
+}
+// The block past the last of groups [0, groups) (and their directories).
+inline BlockNumber HnswGroupsEnd(const HnswGeometry &g, uint32 groups) {
+	return HnswSlotBlock(g, vdb::SlotsForGroups(g, groups));
+}
+// What block `block` (past the metapage) is: the `page`-th page of a
+// directory, or of group `group` (page 0: its graph page).
+struct HnswBlockPlace {
+	bool directory;
+	uint32 group;  // a directory: the first group it covers
+	uint32 page;
+};
+inline HnswBlockPlace HnswPlaceOfBlock(const HnswGeometry &g, BlockNumber block) {
+	vdb::SlotContents slot = vdb::SlotOf(g, (block - 1) / g.group_pages);
+	return HnswBlockPlace{slot.directory, slot.group, (block - 1) % g.group_pages};
+}
+// Words of a directory page.
+#define HNSW_DIRECTORY_PAGE_WORDS (VDB_PAGE_DATA_SIZE / sizeof(uint64))
+// Where column `column` of node id lies in the filter directory: its block,
+// in-page offset and the bytes left on that page (the column's words for
+// the next nodes follow, page after page: VdbForEachSpanPiece reads a run).
+inline VdbSpanPos HnswDirectoryWordPos(const HnswGeometry &g, uint32 id, uint32 column) {
+	vdb::DirectoryWordPos pos = vdb::DirectoryWordOf(g, id, column, HNSW_DIRECTORY_PAGE_WORDS);
+	uint32 offset = uint32(pos.word * sizeof(uint64));
+	return VdbSpanPos{HnswSlotBlock(g, vdb::DirectorySlot(g, id)) + pos.page, VDB_PAGE_DATA_OFFSET + offset,
+	                  VDB_PAGE_DATA_SIZE - offset};
+}
 inline BlockNumber HnswGraphBlock(const HnswGeometry &g, uint32 id) { return HnswGroupBlock(g, HnswGroup(g, id)); }
 inline uint32 HnswRecordOffset(const HnswGeometry &g, uint32 id) {
 	return VDB_PAGE_DATA_OFFSET + (id % g.group_nodes) * g.record_bytes;

@@ -69,7 +69,10 @@
 // guides the search but is never a result, nor counted against ef, and
 // failing pending nodes are left out. The words are lossy (hashes, label
 // signatures), so such a scan sets xs_recheck and the executor decides
-// each row on its heap values.
+// each row on its heap values. When the index has a filter directory and
+// few nodes pass, the scan measures every passing node instead of walking
+// (SearchExactly): the directory finds them, a page per ~1,000 nodes, and
+// the scan returns them all, nearest first, as one exact round.
 #include "hnsw/hnsw.h"
 
 #include <algorithm>
@@ -105,6 +108,7 @@ struct ScanBuffers {
 	std::vector<uint8_t> spill;  // a stored element that spans pages
 	std::vector<vdb::FilterKey> filters;  // keys on filter columns (index/index_filter.h)
 	std::vector<uint64_t> words;          // one node's filter words
+	HnswDirectoryScratch directory;       // the exact path's (SearchExactly)
 	HnswBufferHints hints;
 };
 
@@ -144,6 +148,7 @@ struct HnswScanOpaque {
 	bool unmatchable;      // one of them matches no row
 	float bound;           // nodes farther than this are not returned (INFINITY: no bound)
 	bool walk_range;       // one walk keeps every node within the bound (see the top of this file)
+	bool exact;            // every passing node was measured (SearchExactly): no round follows
 };
 
 void ReleaseScanState(void *arg) {
@@ -208,7 +213,7 @@ void Search(IndexScanDesc scan, size_t ef) {
 	so->next = 0;
 	ScanBuffers *state = so->state;
 	const HnswGeometry &g = so->meta.geometry;
-	BlockNumber blocks = 1 + (so->meta.node_count + g.group_nodes - 1) / g.group_nodes * g.group_pages;
+	BlockNumber blocks = HnswGroupsEnd(g, (so->meta.node_count + g.group_nodes - 1) / g.group_nodes);
 	vdb::RunCpp("hnsw scan", [&] {
 		state->hints.Prepare(scan->indexRelation, blocks);
 		HnswPageGraph graph{scan->indexRelation, &so->meta, &so->query, state->spill.data(), &state->hints,
@@ -236,10 +241,49 @@ void Search(IndexScanDesc scan, size_t ef) {
 	so->end = held_back ? state->results.size() / 2 : state->results.size();
 }
 
+// A filtered scan of an index with a filter directory, when few enough
+// nodes pass (vdb::ExactFilterLimit), measures every one of them instead
+// of walking: results then hold all the passing nodes (the pending area's
+// included: the directory has every id), nearest first. Returns whether it
+// did; it gives up as soon as the directory shows too many passing.
+bool SearchExactly(IndexScanDesc scan) {
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	ScanBuffers *state = so->state;
+	so->meta = HnswReadMeta(scan->indexRelation);
+	const HnswGeometry &g = so->meta.geometry;
+	if (!so->filtered || g.directory_groups == 0 || !hnsw_filter_directory)
+		return false;
+	size_t limit = vdb::ExactFilterLimit(size_t(hnsw_ef_search), so->meta.m, so->meta.node_count);
+	BlockNumber blocks = HnswGroupsEnd(g, (so->meta.node_count + g.group_nodes - 1) / g.group_nodes);
+	vdb::RunCpp("hnsw scan", [&] {
+		state->hints.Prepare(scan->indexRelation, blocks);
+		HnswSizeDirectoryScratch(g, limit, state->directory);
+		state->results.clear();
+		state->results.reserve(limit);
+	});
+	if (!HnswDirectoryMatches(scan->indexRelation, so->meta, state->filters, limit, state->directory, &state->hints))
+		return false;
+	for (uint32 id : state->directory.matches) {
+		float distance = so->recheck ? HnswElementLowerBound(scan->indexRelation, so->meta, so->query, id,
+		                                                     state->spill.data(), &state->hints)
+		                             : HnswElementDistance(scan->indexRelation, so->meta, so->query, id,
+		                                                   state->spill.data(), &state->hints);
+		state->results.push_back(vdb::Candidate{distance, id});  // reserved: never allocates
+	}
+	// FarthestOnTop is Nearer as a functor, which std::sort inlines.
+	vdb::RunCpp("hnsw scan", [&] { std::sort(state->results.begin(), state->results.end(), vdb::FarthestOnTop()); });
+	state->pending.clear();
+	so->pending_next = 0;
+	so->exact = true;
+	so->next = 0;
+	so->end = state->results.size();
+	return true;
+}
+
 // Whether an iterative scan, or a range scan (see the top of this file),
 // may search again with twice the ef.
 bool CanSearchFurther(HnswScanOpaque *so) {
-	if (so->ef >= so->meta.node_count || so->walk_range)
+	if (so->exact || so->ef >= so->meta.node_count || so->walk_range)
 		return false;
 	if (std::isfinite(so->bound)) {
 		const std::vector<vdb::Candidate> &results = so->state->results;
@@ -330,8 +374,11 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 			state->late.clear();
 			state->returned.clear();
 		});
-		CollectPending(scan);
-		Search(scan, size_t(hnsw_ef_search));
+		so->exact = false;
+		if (!SearchExactly(scan)) {
+			CollectPending(scan);
+			Search(scan, size_t(hnsw_ef_search));
+		}
 		so->searched = true;
 	}
 	bool strict = hnsw_iterative_scan == HNSW_ITERATIVE_STRICT;

@@ -8,7 +8,8 @@
 // (VdbPageHoldsNothing), the graph page and dense vector pages of a group
 // in which no slot holds a node (all free, or ids not handed out yet), and
 // a sparse pool page with no element bytes (pool pages hold the elements of
-// any group, so only their own fill says they are empty).
+// any group, so only their own fill says they are empty). A filter
+// directory's pages are never free: they serve every group they cover.
 //
 // Pending rows are the live nodes of the pending area (fastupdate,
 // hnsw_pending.cpp), counted in live too: scans return them. The last
@@ -31,8 +32,9 @@ void HnswGatherStats(Relation index, VdbIndexStats *stats) {
 	bool group_has_node = false;
 	for (BlockNumber block = HNSW_METAPAGE_BLKNO + 1; block < stats->pages; block++) {
 		CHECK_FOR_INTERRUPTS();
-		uint32 group = (block - 1) / g.group_pages;
-		bool graph_page = (block - 1) % g.group_pages == 0;
+		HnswBlockPlace place = HnswPlaceOfBlock(g, block);
+		uint32 group = place.group;
+		bool graph_page = !place.directory && place.page == 0;
 		Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
 		Page page = BufferGetPage(buffer);
 		if (VdbPageHoldsNothing(index, block, page)) {
@@ -58,7 +60,9 @@ void HnswGatherStats(Relation index, VdbIndexStats *stats) {
 			}
 			if (!group_has_node)
 				stats->free_pages++;
-		} else {
+		} else if (place.directory)
+			VdbCheckPageKind(index, page, block, HNSW_PAGE_DIRECTORY);
+		else {
 			VdbCheckPageKind(index, page, block, HNSW_PAGE_VECTOR);
 			bool empty = g.pool_pages > 0 ? VdbPageGetOpaque(page)->aux == 0 : !group_has_node;
 			if (empty)

@@ -18,6 +18,13 @@ HnswGeometry HnswComputeGeometry(int m, uint32 element_bytes) {
 	return vdb::ComputeHnswGeometry(m, element_bytes, VDB_PAGE_DATA_OFFSET, VDB_PAGE_DATA_END);
 }
 
+HnswGeometry HnswDenseGeometry(int m, const vdb::ElementMetric &metric, uint8 quantizer, int filter_columns) {
+	HnswGeometry g = HnswComputeGeometry(m, HnswStoredBytes(metric, quantizer) + 8 * uint32(filter_columns));
+	g.directory_groups = vdb::FilterDirectoryGroups(g, uint32(filter_columns), HNSW_DIRECTORY_PAGE_WORDS);
+	g.directory_columns = g.directory_groups > 0 ? uint32(filter_columns) : 0;
+	return g;
+}
+
 // The core validates records by these offsets (core/hnsw/node_check.h).
 static_assert(offsetof(HnswNodeRecord, level) == vdb::HnswRecordField::kLevel, "record layout");
 static_assert(offsetof(HnswNodeRecord, flags) == vdb::HnswRecordField::kFlags, "record layout");
@@ -38,9 +45,24 @@ void HnswMetaCorrupted(Relation index, const char *what, uint32 value) {
 	                errdetail("Metapage: %s (%u).", what, value)));
 }
 
+// Format 3's geometry lacked the directory's two words, so everything after
+// it lay 8 bytes earlier, with no padding then or now: one move converts.
+static_assert(offsetof(HnswMetaPageData, node_count) == offsetof(HnswMetaPageData, geometry) + sizeof(HnswGeometry),
+              "metapage layout");
+static_assert(offsetof(HnswMetaPageData, last_merge) == offsetof(HnswMetaPageData, node_count) + 7 * sizeof(uint32) &&
+                  (offsetof(HnswMetaPageData, last_merge) - 8) % alignof(int64) == 0,
+              "metapage layout");
+
 HnswMetaPageData HnswReadMeta(Relation index) {
 	HnswMetaPageData meta;
-	VdbReadMetaPage(index, HNSW_METAPAGE_BLKNO, HNSW_PAGE_META, HNSW_MAGIC, HNSW_FORMAT_VERSION, &meta, sizeof meta);
+	VdbReadMetaPage(index, HNSW_METAPAGE_BLKNO, HNSW_PAGE_META, HNSW_MAGIC, HNSW_FORMAT_VERSION, &meta, sizeof meta,
+	                HNSW_OLDEST_FORMAT_VERSION);
+	if (meta.header.version == 3) {
+		char *tail = (char *) &meta.node_count;
+		memmove(tail, tail - 8, sizeof meta - offsetof(HnswMetaPageData, node_count));
+		meta.geometry.directory_groups = meta.geometry.directory_columns = 0;
+		meta.header.version = HNSW_FORMAT_VERSION;  // written back so by the next metapage write
+	}
 	// Every reader computes page offsets from the geometry.
 	vdb::PageFinding problem = vdb::CheckHnswPageShape(HnswShape(meta.geometry), BLCKSZ);
 	if (problem)
@@ -49,6 +71,11 @@ HnswMetaPageData HnswReadMeta(Relation index) {
 		HnswMetaCorrupted(index, "group has fewer pages than its pool", meta.geometry.group_pages);
 	if (meta.pending_span > meta.node_count)
 		HnswMetaCorrupted(index, "pending area larger than the index", meta.pending_span);
+	if (meta.geometry.directory_groups != 0 &&
+	    (meta.geometry.directory_columns != meta.filter_columns ||
+	     meta.geometry.directory_groups >
+	         vdb::FilterDirectoryGroups(meta.geometry, meta.filter_columns, HNSW_DIRECTORY_PAGE_WORDS)))
+		HnswMetaCorrupted(index, "filter directory larger than its slot", meta.geometry.directory_groups);
 	return meta;
 }
 
@@ -85,8 +112,7 @@ void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &op
 	meta.filter_columns = uint8(filter_columns);
 	meta.geometry = metric.type == vdb::ElementType::kSparse
 	                    ? HnswSparseGeometry(options.m, HnswSparsePoolPages(options.m, 0))
-	                    : HnswComputeGeometry(options.m, HnswStoredBytes(VdbElementMetric(metric), quantizer) +
-	                                                         8 * uint32(filter_columns));
+	                    : HnswDenseGeometry(options.m, VdbElementMetric(metric), quantizer, filter_columns);
 	meta.node_count = 0;
 	meta.entry_point = HNSW_NO_NODE;
 	meta.max_level = -1;

@@ -98,12 +98,12 @@ void VdbCheckPageKind(Relation index, Page page, BlockNumber block, uint16 kind)
 
 namespace {
 
-void CheckMetaHeader(Relation index, const VdbMetaHeader *header, uint32 magic, uint32 version) {
+void CheckMetaHeader(Relation index, const VdbMetaHeader *header, uint32 magic, uint32 version, uint32 oldest) {
 	if (header->magic != magic)
 		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
 		                errmsg("index \"%s\" has a bad metapage", RelationGetRelationName(index)),
 		                errdetail("Magic number is 0x%08x, expected 0x%08x.", header->magic, magic)));
-	if (header->version != version)
+	if (header->version > version || header->version < (oldest == 0 ? version : oldest))
 		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
 		                errmsg("index \"%s\" has format version %u, expected %u",
 		                       RelationGetRelationName(index), header->version, version),
@@ -113,13 +113,13 @@ void CheckMetaHeader(Relation index, const VdbMetaHeader *header, uint32 magic, 
 }  // namespace
 
 void VdbReadMetaPage(Relation index, BlockNumber block, uint16 kind, uint32 magic, uint32 version, void *out,
-                     size_t size) {
+                     size_t size, uint32 oldest) {
 	Buffer buffer = VdbReadBuffer(index, block, BUFFER_LOCK_SHARE);
 	Page page = BufferGetPage(buffer);
 	VdbCheckPageKind(index, page, block, kind);
 	memcpy(out, PageGetContents(page), size);
 	UnlockReleaseBuffer(buffer);
-	CheckMetaHeader(index, (const VdbMetaHeader *) out, magic, version);
+	CheckMetaHeader(index, (const VdbMetaHeader *) out, magic, version, oldest);
 }
 
 namespace {

@@ -46,9 +46,10 @@ void VdbCheckPageKind(Relation index, Page page, BlockNumber block, uint16 kind)
 
 // Copies `size` bytes of the metapage contents at `block` (a struct that
 // starts with a VdbMetaHeader) into out; XX002 unless the page is of `kind`
-// and the header has our magic and format version.
+// and the header has our magic and a format version from `oldest` (0: only
+// `version`) to `version`, which the caller then converts from.
 void VdbReadMetaPage(Relation index, BlockNumber block, uint16 kind, uint32 magic, uint32 version, void *out,
-                     size_t size);
+                     size_t size, uint32 oldest = 0);
 
 // A build's unlogged mode. While CREATE INDEX or REINDEX fills a new
 // relation, no other backend can see it, and an aborted build (an ERROR, a

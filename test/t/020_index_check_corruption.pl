@@ -1,7 +1,8 @@
 # vector_db_index_check names corruption instead of reading through it: an
 # hnsw node that no level-0 link reaches, a link count, a level and an upper
-# link offset beyond their space, a link to an id never handed out, and an
-# ivf page count beyond the page.
+# link offset beyond their space, a link to an id never handed out, a
+# filter directory word that is not its element's, and an ivf page count
+# beyond the page.
 # Index scans over the bad counts raise XX002 too instead of reading past the
 # page. The files are edited while the server is stopped, through the
 # layout the metapage (block 0) gives.
@@ -22,10 +23,11 @@ init_for_page_edits($node);
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION vector_db; CREATE TABLE items (id int, v vector(8))');
 fill_random($node, 'postgres', 'items (id, v)', 'vector', 8, 1, 30);
-my @hnsw = qw(reach bound level upper linkid);
+my @hnsw = qw(reach bound level upper linkid words);
+my %using = (ivf => 'ivfflat (v vector_l2_ops) WITH (lists = 2)', words => 'hnsw (v vector_l2_ops, id)');
 for my $name (@hnsw, 'ivf') {
 	$node->safe_psql('postgres', "CREATE TABLE t_$name AS SELECT * FROM items");
-	my $using = $name eq 'ivf' ? 'ivfflat (v vector_l2_ops) WITH (lists = 2)' : 'hnsw (v vector_l2_ops)';
+	my $using = $using{$name} // 'hnsw (v vector_l2_ops)';
 	$node->safe_psql('postgres', "SET max_parallel_maintenance_workers = 0; CREATE INDEX i_$name ON t_$name USING $using");
 	my ($ret, $out, $err) = $node->psql('postgres', "SELECT vector_db_index_check('i_$name', true)");
 	is($ret, 0, "intact $name index passes the check") or diag($err);
@@ -54,12 +56,12 @@ sub write_block {
 }
 
 # The hnsw metapage: 24 bytes of page header, 20 of header fields, then the
-# geometry (8 uint32), node_count, entry_point.
+# geometry (10 uint32), node_count, entry_point.
 sub hnsw_meta {
 	my ($path) = @_;
-	my @w = unpack('L<*', substr(read_block($path, 0), 44, 40));
+	my @w = unpack('L<*', substr(read_block($path, 0), 44, 48));
 	return { group_nodes => $w[1], record_bytes => $w[3], upper_area_offset => $w[5],
-		vector_area_offset => $w[6], node_count => $w[8], entry_point => $w[9] };
+		vector_area_offset => $w[6], node_count => $w[10], entry_point => $w[11] };
 }
 
 # Node records of group 0 (block 1): tid (6 bytes), level, flags,
@@ -123,6 +125,15 @@ $page = read_block($path{linkid}, 1);
 substr($page, record_offset($meta, $linker) + 16, 4) = pack('L<', 0xFFFFFF00);
 write_block($path{linkid}, 1, $page);
 
+# words: an index with a filter column keeps a filter directory before its
+# groups (block 1, its metapage's directory fields set); the first word,
+# node 0's, no longer matches the word its element carries.
+my @directory = unpack('L<2', substr(read_block($path{words}, 0), 44 + 32, 8));
+ok($directory[0] > 0 && $directory[1] == 1, 'an index with one filter column has a directory of one column');
+$page = read_block($path{words}, 1);
+substr($page, 24, 8) = pack('Q<', unpack('Q<', substr($page, 24, 8)) ^ 1);
+write_block($path{words}, 1, $page);
+
 # ivf: the first data page (page kind 4 in the special space) counts more
 # tuples than fit.
 my $ivf_blocks = (-s $path{ivf}) / $page_size;
@@ -149,6 +160,8 @@ check_fails('bound', qr/Node $victim: too many links \(65535\)/, 'a link count b
 check_fails('level', qr/Node 3: level out of range \(200\)/, 'a level beyond the maximum');
 check_fails('upper', qr/Node 3: upper links outside the upper area \(8000\)/, 'an upper list in the vector area');
 check_fails('linkid', qr/Node $linker: link to an invalid node \(4294967040\)/, 'a link to an id never handed out');
+check_fails('words', qr/Node 0: filter directory word differs from the element's in column \(0\)/,
+	'a filter directory word that is not its element\'s');
 check_fails('ivf', qr/List \d+, page $data_block: page holds more tuples than fit \(100000\)/,
 	'an ivf page count beyond the page');
 

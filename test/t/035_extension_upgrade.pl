@@ -122,14 +122,52 @@ for my $am (sort keys %queries) {
 is($node->safe_psql('updated', 'SELECT count(vector_db_index_check(indexrelid, true)) FROM pg_index '
 	  . q{WHERE indrelid = 'items'::regclass}), '3', 'indexes built under 0.1.0 pass the index check');
 
-# An older on-disk format: with the server stopped, each index's metapage
-# gets the version before its current one (the header is magic, version, at
-# the start of block 0's contents, after the 24-byte page header).
 my %magic = (hnsw => 0x56444248, ivfflat => 0x56494631, ivf => 0x56494631);
 my %file = map { $_ => $node->data_dir . '/'
 	  . $node->safe_psql('updated', "SELECT pg_relation_filepath('items_" . ($_ eq 'ivfflat' ? 'flat' : $_) . "')") }
   keys %queries;
+
+# hnsw reads its format 3 too: the metapage as it was before the geometry
+# gained the filter directory's two words (at contents offset 52, after
+# the header, the index's parameters and the geometry's first 8 words; 0
+# without filter columns). With the server stopped, the hnsw metapage is
+# rewritten in that layout; the index answers as before, passes the check,
+# and its next metapage write (an insert) stores format 4.
+sub hnsw_format {
+	open(my $fh, '<', $file{hnsw}) or die "open $file{hnsw}: $!";
+	binmode $fh;
+	seek($fh, 28, 0) and read($fh, my $word, 4) == 4 or die "read $file{hnsw}: $!";
+	close($fh);
+	return unpack('V', $word);
+}
 $node->stop;
+is(hnsw_format(), 4, 'hnsw indexes are made in format 4');
+{
+	open(my $fh, '+<', $file{hnsw}) or die "open $file{hnsw}: $!";
+	binmode $fh;
+	seek($fh, 24, 0) and read($fh, my $contents, 104) == 104 or die "read $file{hnsw}: $!";
+	is(unpack('H*', substr($contents, 52, 8)), '00' x 8, 'an index without filter columns has no directory');
+	my $v3 = substr($contents, 0, 52) . substr($contents, 60) . ("\0" x 8);
+	substr($v3, 4, 4) = pack('V', 3);
+	seek($fh, 24, 0) and print $fh $v3 or die "write $file{hnsw}: $!";
+	close($fh) or die "close $file{hnsw}: $!";
+}
+$node->start;
+is($node->safe_psql('updated', $by_index . $queries{hnsw}), $before{hnsw}, 'an hnsw index of format 3 answers as before');
+is($node->safe_psql('updated', q{SELECT vector_db_index_check('items_hnsw', true)}), '',
+	'an hnsw index of format 3 passes the index check');
+$node->safe_psql('updated', q{INSERT INTO items VALUES (1001, '[9,9,9,9,9,9,9,9]')});
+is($node->safe_psql('updated', q{SELECT id FROM items ORDER BY v <-> '[9,9,9,9,9,9,9,9]' LIMIT 1}), '1001',
+	'an insert into it is found');
+$node->safe_psql('updated', 'DELETE FROM items WHERE id = 1001; CHECKPOINT');
+
+# An older on-disk format: with the server stopped, each index's metapage
+# gets the version before the oldest it reads (the header is magic,
+# version, at the start of block 0's contents, after the 24-byte page
+# header).
+$node->stop;
+is(hnsw_format(), 4, 'the insert wrote the hnsw metapage in format 4');
+my %oldest = (hnsw => 3);
 my %version;
 for my $am (sort keys %file) {
 	open(my $fh, '+<', $file{$am}) or die "open $file{$am}: $!";
@@ -138,7 +176,7 @@ for my $am (sort keys %file) {
 	my ($magic, $version) = unpack('VV', $header);
 	is($magic, $magic{$am}, "$am metapage header found");
 	$version{$am} = $version;
-	seek($fh, 28, 0) and print $fh pack('V', $version - 1) or die "write $file{$am}: $!";
+	seek($fh, 28, 0) and print $fh pack('V', ($oldest{$am} // $version) - 1) or die "write $file{$am}: $!";
 	close($fh) or die "close $file{$am}: $!";
 }
 $node->start;
@@ -146,7 +184,8 @@ $node->start;
 for my $am (sort keys %queries) {
 	my ($ret, $out, $err) = $node->psql('updated', $by_index . $queries{$am});
 	isnt($ret, 0, "$am index of an older format is refused");
-	like($err, qr/has format version \Q@{[$version{$am} - 1]}\E, expected \Q$version{$am}\E/,
+	my $refused = ($oldest{$am} // $version{$am}) - 1;
+	like($err, qr/has format version \Q$refused\E, expected \Q$version{$am}\E/,
 		"$am: the error names both format versions");
 	like($err, qr/HINT:\s+REINDEX the index\./, "$am: the error hints to REINDEX");
 }

@@ -23,11 +23,15 @@ struct HnswGeometry {
 	uint32_t upper_area_offset;   // in the graph page
 	uint32_t vector_area_offset;  // start of the vector stream in the graph page
 	uint32_t pool_pages;          // sparse: V, the pages of elements; 0 for dense
+	// Filter directory (filter_directory.h): groups per directory (K) and
+	// words per node in it (the filter columns); both 0 without one.
+	uint32_t directory_groups;
+	uint32_t directory_columns;
 };
 
 // Chooses G (and so V) for m >= 2 and an element size, on pages whose usable
 // area is [data_offset, data_end): the G with the fewest pages per node,
-// the largest of equals. pool_pages is left 0.
+// the largest of equals. pool_pages and the directory are left 0.
 HnswGeometry ComputeHnswGeometry(int m, uint32_t element_bytes, uint32_t data_offset, uint32_t data_end);
 
 // The shape the node checks (node_check.h) see for a geometry: records and

@@ -189,6 +189,20 @@ void SearchLayer(G &graph, size_t node_count, size_t ef, int level, SearchScratc
 // (docs/hnsw.md, "Filter columns").
 constexpr double kTwoHopBelowPassRate = 0.005;
 
+// The most passing nodes for which measuring each of them (a filtered
+// scan's exact path over the filter directory, docs/hnsw.md "Filter
+// columns") costs no more than a filtered walk. Timed on Fashion-MNIST
+// (60,000 rows, m 16, ef 40): the walk took 1.8 ms a query at 10%
+// selectivity and 6.5 ms at 1%, the exact path 0.8 ms for 600 passing
+// nodes and 4.7 ms for 6,000, 0.72 us each. In those units the walk costs
+// about 2m * ef + 2 * ef / s, the exact path s * n, so it is the cheaper
+// while s * n <= 2m * ef + 2 * ef * n / (s * n), that is while the passing
+// nodes number at most m * ef + sqrt((m * ef)^2 + 2 * ef * n).
+inline size_t ExactFilterLimit(size_t ef, size_t m, size_t node_count) {
+	double half = double(m) * double(ef);
+	return size_t(half + std::sqrt(half * half + 2.0 * double(ef) * double(node_count)));
+}
+
 // SearchLayer on level 0 for a filtered scan (docs/hnsw.md, "Filter
 // columns"): the accessor also provides bool Passes(uint32_t id), and only
 // nodes that pass enter the results, so a full list holds ef of them. A
