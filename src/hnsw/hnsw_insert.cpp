@@ -284,7 +284,7 @@ namespace {
 void FindCandidates(Relation index, const HnswMetaPageData &meta, const vdb::ElementMetric &metric,
                     const void *element, int level, InsertScratch &s) {
 	const HnswGeometry &g = meta.geometry;
-	BlockNumber blocks = HnswGroupsEnd(g, (meta.node_count + g.group_nodes - 1) / g.group_nodes);
+	BlockNumber blocks = HnswNodesEnd(g, meta.node_count);
 	vdb::RunCpp("hnsw insert", [&] {
 		s.hints.Prepare(index, blocks);
 		HnswQuery query = HnswPrepareQuery(meta, metric, element);

@@ -166,6 +166,10 @@ inline BlockNumber HnswGroupBlock(const HnswGeometry &g, uint32 group) {
 inline BlockNumber HnswGroupsEnd(const HnswGeometry &g, uint32 groups) {
 	return HnswSlotBlock(g, vdb::SlotsForGroups(g, groups));
 }
+// The block past the groups that node ids [0, node_count) need.
+inline BlockNumber HnswNodesEnd(const HnswGeometry &g, uint32 node_count) {
+	return HnswGroupsEnd(g, (node_count + g.group_nodes - 1) / g.group_nodes);
+}
 // What block `block` (past the metapage) is: the `page`-th page of a
 // directory, or of group `group` (page 0: its graph page).
 struct HnswBlockPlace {

@@ -213,7 +213,7 @@ void Search(IndexScanDesc scan, size_t ef) {
 	so->next = 0;
 	ScanBuffers *state = so->state;
 	const HnswGeometry &g = so->meta.geometry;
-	BlockNumber blocks = HnswGroupsEnd(g, (so->meta.node_count + g.group_nodes - 1) / g.group_nodes);
+	BlockNumber blocks = HnswNodesEnd(g, so->meta.node_count);
 	vdb::RunCpp("hnsw scan", [&] {
 		state->hints.Prepare(scan->indexRelation, blocks);
 		HnswPageGraph graph{scan->indexRelation, &so->meta, &so->query, state->spill.data(), &state->hints,
@@ -241,6 +241,8 @@ void Search(IndexScanDesc scan, size_t ef) {
 	so->end = held_back ? state->results.size() / 2 : state->results.size();
 }
 
+constexpr size_t kExactPrefetchAhead = 3;
+
 // A filtered scan of an index with a filter directory, when few enough
 // nodes pass (vdb::ExactFilterLimit), measures every one of them instead
 // of walking: results then hold all the passing nodes (the pending area's
@@ -249,12 +251,12 @@ void Search(IndexScanDesc scan, size_t ef) {
 bool SearchExactly(IndexScanDesc scan) {
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
 	ScanBuffers *state = so->state;
+	if (!so->filtered || so->meta.geometry.directory_groups == 0 || !hnsw_filter_directory)
+		return false;  // (an index keeps or lacks its directory for good)
 	so->meta = HnswReadMeta(scan->indexRelation);
 	const HnswGeometry &g = so->meta.geometry;
-	if (!so->filtered || g.directory_groups == 0 || !hnsw_filter_directory)
-		return false;
 	size_t limit = vdb::ExactFilterLimit(size_t(hnsw_ef_search), so->meta.m, so->meta.node_count);
-	BlockNumber blocks = HnswGroupsEnd(g, (so->meta.node_count + g.group_nodes - 1) / g.group_nodes);
+	BlockNumber blocks = HnswNodesEnd(g, so->meta.node_count);
 	vdb::RunCpp("hnsw scan", [&] {
 		state->hints.Prepare(scan->indexRelation, blocks);
 		HnswSizeDirectoryScratch(g, limit, state->directory);
@@ -263,7 +265,15 @@ bool SearchExactly(IndexScanDesc scan) {
 	});
 	if (!HnswDirectoryMatches(scan->indexRelation, so->meta, state->filters, limit, state->directory, &state->hints))
 		return false;
-	for (uint32 id : state->directory.matches) {
+	const std::vector<uint32_t> &matches = state->directory.matches;
+	for (size_t i = 0; i < matches.size(); i++) {
+		// Cache misses on the elements, not the arithmetic, bound this loop:
+		// the whole element a few matches ahead, and its buffer descriptor.
+		// (bench/ab_builds.py, Fashion-MNIST at 1%: 0.34-0.47 ms a query
+		// against 0.45-0.49 without, three alternating rounds each.)
+		if (i + kExactPrefetchAhead < matches.size())
+			HnswPrefetchElement(g, matches[i + kExactPrefetchAhead], &state->hints, g.element_bytes);
+		uint32 id = matches[i];
 		float distance = so->recheck ? HnswElementLowerBound(scan->indexRelation, so->meta, so->query, id,
 		                                                     state->spill.data(), &state->hints)
 		                             : HnswElementDistance(scan->indexRelation, so->meta, so->query, id,

@@ -181,9 +181,9 @@ void HnswReadFilterWords(Relation index, const HnswMetaPageData &meta, uint32 id
 	             [&](const char *data, uint32 piece, uint32 done) { memcpy((char *) words + done - from, data, piece); });
 }
 
-void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints) {
+void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints *hints, uint32 max_bytes) {
 	VdbSpanPos pos = HnswElementPos(g, id);
-	VdbPrefetchHinted(hints, pos.block, pos.offset, Min(pos.contiguous, g.element_bytes));
+	VdbPrefetchHinted(hints, pos.block, pos.offset, Min(Min(pos.contiguous, g.element_bytes), max_bytes));
 }
 
 void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch) {

@@ -178,7 +178,7 @@ void VdbPrefetchHinted(const VdbBufferHints *hints, BlockNumber block, uint32 of
 		return;
 	__builtin_prefetch(GetBufferDescriptor(buffer - 1), 1);
 	const char *data = BufferGetPage(buffer) + offset;
-	for (size_t done = 0; done < bytes && done < 256; done += 64)
+	for (size_t done = 0; done < bytes; done += 64)
 		__builtin_prefetch(data + done);
 }
 

@@ -158,7 +158,7 @@ struct VdbBufferHints {
 	void Prepare(Relation index, BlockNumber blocks);
 };
 
-// Starts loading `bytes` (at most 256) at `offset` of the block's hinted
+// Starts loading `bytes` at `offset` of the block's hinted
 // buffer into the cache, and the buffer's descriptor with them: pinning it
 // is an atomic operation on that descriptor, which otherwise misses the
 // cache once per block a search touches. No pin: a stale hint only wastes
