@@ -265,7 +265,8 @@ inline void HnswSizeDirectoryScratch(const HnswGeometry &g, size_t limit, HnswDi
 }
 // Collects into s.matches the ids below meta.node_count whose directory
 // words pass every key, in id order; false (and stops) once more than
-// `limit` pass. Only for an index with a directory (g.directory_groups > 0).
+// `limit` pass, or once those read so far clearly say so. Only for an index
+// with a directory (g.directory_groups > 0).
 bool HnswDirectoryMatches(Relation index, const HnswMetaPageData &meta, const std::vector<vdb::FilterKey> &keys,
                           size_t limit, HnswDirectoryScratch &s, HnswBufferHints *hints);
 

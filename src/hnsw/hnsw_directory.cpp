@@ -39,6 +39,8 @@ bool HnswDirectoryMatches(Relation index, const HnswMetaPageData &meta, const st
 				return false;
 			s.matches.push_back(first + j);
 		}
+		if (vdb::ClearlyPastExactLimit(s.matches.size(), first + count, meta.node_count, limit))
+			return false;
 	}
 	return true;
 }

@@ -1,7 +1,8 @@
 // A filter key tested over a column of words at once (core/filter.h's
 // FilterKeyNarrow, which the hnsw filter directory uses) agrees with the
 // one-word test for every kind, and the exact path's limit
-// (core/hnsw/search.h's ExactFilterLimit) follows its cost model.
+// (core/hnsw/search.h's ExactFilterLimit) follows its cost model, as does
+// the early judgement that a directory read is past it.
 #include <cmath>
 #include <random>
 #include <vector>
@@ -55,6 +56,14 @@ TEST(ExactFilterLimit, SolvesItsCostModel) {
 	// Rarer filters pass the limit only on larger tables: it grows as sqrt(n).
 	EXPECT_LT(ExactFilterLimit(40, 16, 60000), ExactFilterLimit(40, 16, 1000000));
 	EXPECT_LT(double(ExactFilterLimit(40, 16, 1000000)) / 1e6, double(ExactFilterLimit(40, 16, 60000)) / 6e4);
+}
+
+TEST(ClearlyPastExactLimit, NeedsEnoughFoundAndTwiceTheLimit) {
+	size_t limit = ExactFilterLimit(40, 16, 60000);                  // 2,922
+	EXPECT_TRUE(ClearlyPastExactLimit(300, 3000, 60000, limit));      // 10% pass: 6,000
+	EXPECT_FALSE(ClearlyPastExactLimit(255, 2550, 60000, limit));     // too few found to say
+	EXPECT_FALSE(ClearlyPastExactLimit(256, 4000, 60000, limit));     // 3,840: past it, not twice
+	EXPECT_FALSE(ClearlyPastExactLimit(600, 60000, 60000, limit));    // 1%: all read, 600
 }
 
 }  // namespace

@@ -203,6 +203,20 @@ inline size_t ExactFilterLimit(size_t ef, size_t m, size_t node_count) {
 	return size_t(half + std::sqrt(half * half + 2.0 * double(ef) * double(node_count)));
 }
 
+// Whether `found` passing nodes among the first `read` of `nodes` say,
+// with room to spare, that more than `limit` pass. Without it, a scan that
+// will walk anyway reads limit / s nodes of the directory first: on 60,000
+// rows a few pages, but on 100 million at 1% (limit about 90,000 at
+// ef_search 40) 9 million words, most of what the walk itself costs. 256
+// found estimate the pass rate to about 6%; twice the limit leaves room for
+// that and for ids whose order follows the vectors (locality order), with
+// which a filter that follows them too passes unevenly. A wrong guess only
+// costs speed: the walk is right at any pass rate.
+inline bool ClearlyPastExactLimit(size_t found, size_t read, size_t nodes, size_t limit) {
+	constexpr size_t kEnoughFound = 256;
+	return found >= kEnoughFound && double(found) / double(read) * double(nodes) > 2.0 * double(limit);
+}
+
 // SearchLayer on level 0 for a filtered scan (docs/hnsw.md, "Filter
 // columns"): the accessor also provides bool Passes(uint32_t id), and only
 // nodes that pass enter the results, so a full list holds ef of them. A
