@@ -378,7 +378,9 @@ void HnswSparseRead(Relation index, const HnswGeometry &g, uint32 id, void *dst)
 float HnswSparseDistance(Relation index, const HnswGeometry &g, const vdb::ElementMetric &metric, const void *query,
                          uint32 id, HnswBufferHints *hints);
 // Stores node id's element (under the graph write lock): in the slot's old
-// space when it fits, else appended to the pool (meta.pool_block follows).
+// space when it fits, else appended to the pool, and then meta.pool_block
+// follows and the metapage gets the caller's copy (which holds the append
+// lock, and writes its copy again when done).
 void HnswSparseStore(Relation index, HnswMetaPageData &meta, uint32 id, const void *element);
 
 // Where a build puts each element: pool pages filled in node order.

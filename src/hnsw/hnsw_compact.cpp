@@ -277,7 +277,7 @@ void MoveNodes(Relation index, CompactScratch *s) {
 				vdb::RunCpp("hnsw compact", [&] { s->forwarders.push_back(move.from); });
 			}
 		}
-		// HnswSparseStore wrote pool_block itself.
+		// HnswSparseStore wrote the copy as it was then (pool_block included).
 		if (meta.entry_point != entry || meta.pool_block != pool_block)
 			HnswWriteMeta(index, meta);
 		HnswUnlockAppends(index, ExclusiveLock);

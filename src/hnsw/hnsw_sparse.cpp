@@ -167,9 +167,11 @@ void HnswSparseStore(Relation index, HnswMetaPageData &meta, uint32 id, const vo
 			VdbPageGetOpaque(pool_page)->aux = used + size;
 			memcpy(graph_page + HnswElementPos(g, id).offset, &loc, sizeof loc);
 			meta.pool_block = block;
-			// Only pool_block: the caller writes the rest of its copy later.
-			HnswMetaPageData *stored = (HnswMetaPageData *) PageGetContents(meta_page);
-			stored->pool_block = block;
+			// The caller's whole copy (it holds the append lock, so the copy is
+			// the metapage plus its own changes, which it writes again later),
+			// in this format: a format-3 metapage read as format 4 is written
+			// as such, never patched field by field.
+			memcpy(PageGetContents(meta_page), &meta, sizeof meta);
 			edit.Finish();
 			UnlockReleaseBuffer(meta_buffer);
 			UnlockReleaseBuffer(graph);
