@@ -91,5 +91,15 @@ SELECT vector_db_index_check('filter_items_idx', true);
 SELECT qual, filter_check('filter_items', 'filter_items_idx', qual, 10) FROM unnest(ARRAY[
 	't4 = 1', 'tb', 'l4 && ''{3}''', 'lt @> ''{b1}''', 't4 = 2 AND tx = ''k2''']) qual;
 
+-- A flat index (exact distances, nothing for the executor to re-rank)
+-- gives the exact order on both paths too.
+DROP INDEX filter_items_idx;
+CREATE INDEX filter_items_flat ON filter_items USING hnsw (embedding vector_l2_ops, t4, l4) WITH (quantizer = 'flat');
+SELECT qual, filter_check('filter_items', 'filter_items_flat', qual, 10) FROM unnest(ARRAY['t4 = 1', 'l4 && ''{3}''']) qual;
+SET hnsw.filter_directory = off;
+SELECT qual, filter_check('filter_items', 'filter_items_flat', qual, 10) FROM unnest(ARRAY['t4 = 1', 'l4 && ''{3}''']) qual;
+RESET hnsw.filter_directory;
+SELECT vector_db_index_check('filter_items_flat', true);
+
 DROP TABLE filter_items, filter_sparse, quals;
 DROP FUNCTION plan_uses_filter_index;
