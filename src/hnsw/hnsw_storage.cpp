@@ -71,10 +71,11 @@ HnswMetaPageData HnswReadMeta(Relation index) {
 		HnswMetaCorrupted(index, "group has fewer pages than its pool", meta.geometry.group_pages);
 	if (meta.pending_span > meta.node_count)
 		HnswMetaCorrupted(index, "pending area larger than the index", meta.pending_span);
-	if (meta.geometry.directory_groups != 0 &&
-	    (meta.geometry.directory_columns != meta.filter_columns ||
-	     meta.geometry.directory_groups >
-	         vdb::FilterDirectoryGroups(meta.geometry, meta.filter_columns, HNSW_DIRECTORY_PAGE_WORDS)))
+	// Directory positions divide by K: columns without groups would divide by 0.
+	if (meta.geometry.directory_columns != (meta.geometry.directory_groups > 0 ? meta.filter_columns : 0))
+		HnswMetaCorrupted(index, "filter directory columns", meta.geometry.directory_columns);
+	if (meta.geometry.directory_groups >
+	    vdb::FilterDirectoryGroups(meta.geometry, meta.filter_columns, HNSW_DIRECTORY_PAGE_WORDS))
 		HnswMetaCorrupted(index, "filter directory larger than its slot", meta.geometry.directory_groups);
 	return meta;
 }

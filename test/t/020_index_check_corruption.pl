@@ -23,8 +23,9 @@ init_for_page_edits($node);
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION vector_db; CREATE TABLE items (id int, v vector(8))');
 fill_random($node, 'postgres', 'items (id, v)', 'vector', 8, 1, 30);
-my @hnsw = qw(reach bound level upper linkid words);
-my %using = (ivf => 'ivfflat (v vector_l2_ops) WITH (lists = 2)', words => 'hnsw (v vector_l2_ops, id)');
+my @hnsw = qw(reach bound level upper linkid words dirmeta);
+my %using = (ivf => 'ivfflat (v vector_l2_ops) WITH (lists = 2)', words => 'hnsw (v vector_l2_ops, id)',
+	dirmeta => 'hnsw (v vector_l2_ops, id)');
 for my $name (@hnsw, 'ivf') {
 	$node->safe_psql('postgres', "CREATE TABLE t_$name AS SELECT * FROM items");
 	my $using = $using{$name} // 'hnsw (v vector_l2_ops)';
@@ -134,6 +135,12 @@ $page = read_block($path{words}, 1);
 substr($page, 24, 8) = pack('Q<', unpack('Q<', substr($page, 24, 8)) ^ 1);
 write_block($path{words}, 1, $page);
 
+# dirmeta: the metapage loses its directory's group count but keeps its
+# column count (positions in the directory divide by the group count).
+$page = read_block($path{dirmeta}, 0);
+substr($page, 44 + 32, 4) = pack('L<', 0);
+write_block($path{dirmeta}, 0, $page);
+
 # ivf: the first data page (page kind 4 in the special space) counts more
 # tuples than fit.
 my $ivf_blocks = (-s $path{ivf}) / $page_size;
@@ -162,6 +169,7 @@ check_fails('upper', qr/Node 3: upper links outside the upper area \(8000\)/, 'a
 check_fails('linkid', qr/Node $linker: link to an invalid node \(4294967040\)/, 'a link to an id never handed out');
 check_fails('words', qr/Node 0: filter directory word differs from the element's in column \(0\)/,
 	'a filter directory word that is not its element\'s');
+check_fails('dirmeta', qr/Metapage: filter directory columns \(1\)/, 'directory columns without directory groups');
 check_fails('ivf', qr/List \d+, page $data_block: page holds more tuples than fit \(100000\)/,
 	'an ivf page count beyond the page');
 
