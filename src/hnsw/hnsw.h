@@ -260,7 +260,7 @@ struct HnswDirectoryScratch {
 };
 // Sizes s for up to `limit` matches (may throw: inside vdb::RunCpp).
 inline void HnswSizeDirectoryScratch(const HnswGeometry &g, size_t limit, HnswDirectoryScratch &s) {
-	s.pass.resize(size_t(g.group_nodes) * g.directory_groups);
+	s.pass.resize(vdb::DirectoryNodes(g));
 	s.matches.reserve(limit);
 }
 // Collects into s.matches the ids below meta.node_count whose directory

@@ -194,7 +194,7 @@ void FillDirectory(BuildState *state, Page *pages, uint32 group) {
 	for (uint32 i = 0; i < g.group_pages; i++)
 		VdbInitPage(pages[i], HNSW_PAGE_DIRECTORY);
 	uint32 first = group * g.group_nodes;
-	uint32 end = uint32(Min(size_t(first) + size_t(g.group_nodes) * g.directory_groups, state->graph->Size()));
+	uint32 end = uint32(Min(size_t(first) + vdb::DirectoryNodes(g), state->graph->Size()));
 	for (uint32 id = first; id < end; id++)
 		for (uint32 column = 0; column < g.directory_columns; column++) {
 			vdb::DirectoryWordPos pos = vdb::DirectoryWordOf(g, id, column, HNSW_DIRECTORY_PAGE_WORDS);

@@ -68,8 +68,7 @@ void CheckMeta(Relation index, const HnswMetaPageData &meta, const vdb::ElementM
 	if (memcmp(&expected, &meta.geometry, sizeof expected) != 0)
 		HnswMetaCorrupted(index, "geometry does not match m and dimensions", meta.m);
 	const HnswGeometry &g = meta.geometry;
-	uint32 groups = (meta.node_count + g.group_nodes - 1) / g.group_nodes;
-	if (RelationGetNumberOfBlocks(index) < HnswGroupsEnd(g, groups))
+	if (RelationGetNumberOfBlocks(index) < HnswNodesEnd(g, meta.node_count))
 		HnswMetaCorrupted(index, "relation is shorter than its node count needs", meta.node_count);
 }
 

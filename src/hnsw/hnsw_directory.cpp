@@ -16,7 +16,7 @@ static_assert(VDB_PAGE_DATA_SIZE % sizeof(uint64) == 0, "directory words never s
 bool HnswDirectoryMatches(Relation index, const HnswMetaPageData &meta, const std::vector<vdb::FilterKey> &keys,
                           size_t limit, HnswDirectoryScratch &s, HnswBufferHints *hints) {
 	const HnswGeometry &g = meta.geometry;
-	uint32 span = g.group_nodes * g.directory_groups;
+	uint32 span = vdb::DirectoryNodes(g);
 	s.matches.clear();  // both sized by HnswSizeDirectoryScratch: nothing allocates here
 	for (uint32 first = 0; first < meta.node_count; first += span) {
 		CHECK_FOR_INTERRUPTS();

@@ -169,10 +169,6 @@ int ClaimSlot(Relation index, const HnswGeometry &g, uint32 id, ItemPointer tid,
 	return level;
 }
 
-}  // namespace
-
-namespace {
-
 void WriteBytes(Relation index, VdbSpanPos pos, const void *bytes, uint32 length) {
 	Buffer buffer = VdbReadBuffer(index, pos.block, BUFFER_LOCK_EXCLUSIVE);
 	VdbPageEdit edit(index);

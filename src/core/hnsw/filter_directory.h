@@ -49,13 +49,15 @@ inline uint32_t SlotsForGroups(const HnswGeometry &g, uint32_t groups) {
 	return groups == 0 ? 0 : GroupSlot(g, groups - 1) + 1;
 }
 
+// Nodes one directory covers: K groups of G.
+inline uint32_t DirectoryNodes(const HnswGeometry &g) { return g.group_nodes * g.directory_groups; }
+
 // The directory slot that holds node id's words, and the first node it covers.
 inline uint32_t DirectorySlot(const HnswGeometry &g, uint32_t id) {
-	return id / (g.group_nodes * g.directory_groups) * (g.directory_groups + 1);
+	return id / DirectoryNodes(g) * (g.directory_groups + 1);
 }
 inline uint32_t DirectoryFirstNode(const HnswGeometry &g, uint32_t id) {
-	uint32_t span = g.group_nodes * g.directory_groups;
-	return id / span * span;
+	return id / DirectoryNodes(g) * DirectoryNodes(g);
 }
 
 // Where column `column` of node id lies in its directory slot: the slot's
@@ -65,8 +67,7 @@ struct DirectoryWordPos {
 	uint32_t word;
 };
 inline DirectoryWordPos DirectoryWordOf(const HnswGeometry &g, uint32_t id, uint32_t column, uint32_t page_words) {
-	uint64_t span = uint64_t(g.group_nodes) * g.directory_groups;
-	uint64_t at = column * span + (id - DirectoryFirstNode(g, id));
+	uint64_t at = uint64_t(column) * DirectoryNodes(g) + (id - DirectoryFirstNode(g, id));
 	return DirectoryWordPos{uint32_t(at / page_words), uint32_t(at % page_words)};
 }
 
