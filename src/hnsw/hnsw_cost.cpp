@@ -43,15 +43,8 @@ void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cos
 	int m = HNSW_DEFAULT_M;
 	if (index->rd_options != NULL)
 		m = ((HnswOptions *) index->rd_options)->m;
-	bool directory = false;
-	if (path->indexinfo->ncolumns > 1 && hnsw_filter_directory)  // filter columns: a directory, unless the index predates them
-		directory = HnswReadMeta(index).geometry.directory_groups > 0;
-	index_close(index, NoLock);
-
-	GenericCosts costs;
-	memset(&costs, 0, sizeof costs);
-	double tuples = Max(path->indexinfo->tuples, 1.0);
-	double ef = hnsw_ef_search;
+	// Quals on filter columns, and whether the index has a filter directory
+	// for them (not when it predates it); the metapage is read only then.
 	List *range = NIL;
 	List *filter = NIL;
 	ListCell *lc;
@@ -63,6 +56,13 @@ void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count, Cos
 		else
 			filter = list_concat(filter, quals);
 	}
+	bool directory = filter != NIL && hnsw_filter_directory && HnswReadMeta(index).geometry.directory_groups > 0;
+	index_close(index, NoLock);
+
+	GenericCosts costs;
+	memset(&costs, 0, sizeof costs);
+	double tuples = Max(path->indexinfo->tuples, 1.0);
+	double ef = hnsw_ef_search;
 	Index relid = path->indexinfo->rel->relid;
 	if (path->indexorderbys == NIL)
 		ef = Max(ef, 4 * tuples * clauselist_selectivity(root, range, relid, JOIN_INNER, NULL));

@@ -168,6 +168,15 @@ void OrderByLowerBounds(Relation index, HnswScanOpaque *so, ScanBuffers *state) 
 	          [](const vdb::Candidate &a, const vdb::Candidate &b) { return a.distance < b.distance; });
 }
 
+// The value a node measured outside the walk is ordered by: the lower
+// bound of its exact distance where the executor re-ranks (sq8), else its
+// distance, as the walk's results are (Search).
+float MeasureForOrder(Relation index, const HnswScanOpaque *so, const HnswMetaPageData &meta, uint32 id,
+                      HnswBufferHints *hints) {
+	return so->recheck ? HnswElementLowerBound(index, meta, so->query, id, so->state->spill.data(), hints)
+	                   : HnswElementDistance(index, meta, so->query, id, so->state->spill.data(), hints);
+}
+
 // The distance to every node of the pending area (hnsw_pending.cpp) as of
 // now, lower bounds where the graph's are, nearest first. Read before the
 // graph is searched: a node a merge takes out of the area meanwhile is
@@ -191,9 +200,7 @@ void CollectPending(IndexScanDesc scan) {
 			if (!vdb::FilterPasses(state->filters, state->words.data()))
 				continue;
 		}
-		float distance = so->recheck
-		                     ? HnswElementLowerBound(scan->indexRelation, meta, so->query, id, state->spill.data())
-		                     : HnswElementDistance(scan->indexRelation, meta, so->query, id, state->spill.data());
+		float distance = MeasureForOrder(scan->indexRelation, so, meta, id, NULL);
 		state->pending.push_back(vdb::Candidate{distance, id});  // reserved: never allocates
 	}
 	vdb::RunCpp("hnsw scan", [&] { std::sort(state->pending.begin(), state->pending.end(), vdb::Nearer); });
@@ -274,10 +281,7 @@ bool SearchExactly(IndexScanDesc scan) {
 		if (i + kExactPrefetchAhead < matches.size())
 			HnswPrefetchElement(g, matches[i + kExactPrefetchAhead], &state->hints, g.element_bytes);
 		uint32 id = matches[i];
-		float distance = so->recheck ? HnswElementLowerBound(scan->indexRelation, so->meta, so->query, id,
-		                                                     state->spill.data(), &state->hints)
-		                             : HnswElementDistance(scan->indexRelation, so->meta, so->query, id,
-		                                                   state->spill.data(), &state->hints);
+		float distance = MeasureForOrder(scan->indexRelation, so, so->meta, id, &state->hints);
 		state->results.push_back(vdb::Candidate{distance, id});  // reserved: never allocates
 	}
 	// FarthestOnTop is Nearer as a functor, which std::sort inlines.
