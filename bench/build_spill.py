@@ -12,8 +12,10 @@ The spill build runs at --spill-mwm (default: 3MB per 50,000 96-dim rows,
 about a quarter of what that graph needs); the NOTICE it prints says after
 how many rows the arena filled. Each build's time is given as wall time and,
 when the server runs on this machine, as the CPU time of its backend.
-Serial builds (max_parallel_maintenance_workers 0), so that the two times
-compare the paths and not the workers. Needs numpy, psycopg2 and libpq.
+Serial builds by default (max_parallel_maintenance_workers 0), so that the
+two times compare the paths and not the workers; --workers N lets both have
+N workers (as make bench --scale does with 1). Needs numpy, psycopg2 and
+libpq.
 """
 import argparse
 import os
@@ -38,6 +40,7 @@ def main():
     ap.add_argument("--memory-mwm", default="1GB")
     ap.add_argument("--spill-mwm", default=None, help="default: 3MB per 50,000 rows of 96 dims, at least 1MB")
     ap.add_argument("--skip-memory", action="store_true", help="only the spill build")
+    ap.add_argument("--workers", type=int, default=0, help="max_parallel_maintenance_workers of both builds")
     args = ap.parse_args()
     spill = args.spill_mwm or f"{max(1024, 3 * 1024 * args.rows * args.dim // (50000 * 96))}kB"
 
@@ -55,7 +58,7 @@ def main():
         runs.append(("spill", spill))
         builds = {}
         for name, mwm in runs:
-            built = eng.build(hnsw, args.rows, args.dim, settings=[("max_parallel_maintenance_workers", 0),
+            built = eng.build(hnsw, args.rows, args.dim, settings=[("max_parallel_maintenance_workers", args.workers),
                                                                    ("maintenance_work_mem", mwm)])
             for notice in built.notices:
                 print(notice, file=sys.stderr)

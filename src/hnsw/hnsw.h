@@ -14,6 +14,7 @@
 #include "hnsw/hnsw_pages.h"
 #include "index/index_check.h"
 #include "index/index_metric.h"
+#include "index/parallel_build.h"
 #include "index/index_options.h"
 #include "index/index_stats.h"
 
@@ -281,6 +282,9 @@ struct HnswReachScratch {
 	std::vector<uint32_t> live_hosts;
 	std::vector<uint32_t> node_links;
 	bool walk_needed;  // a node found no place nearby: the insert walks the graph (LinkUnreachable)
+	// Re-pruning keeps the nodes it drops reachable (HnswWriteRepruned);
+	// off while a build inserts, which relinks once at its end instead.
+	bool keep_dropped = true;
 };
 
 // Makes node id reachable from one of `hosts`, nearest first, displacing no
@@ -291,7 +295,8 @@ void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, con
 
 // Writes `after`, the re-pruned level-0 list of node `to` (it was `before`),
 // keeping every node it drops reachable: back in the list
-// (vdb::KeepDroppedReachable), else attached to one of its nodes.
+// (vdb::KeepDroppedReachable), else attached to one of its nodes; with
+// s.keep_dropped off it writes `after` as it is.
 void HnswWriteRepruned(Relation index, const HnswMetaPageData &meta, uint32 to, const std::vector<uint32_t> &before,
                        std::vector<uint32_t> &after, HnswReachScratch &s);
 
@@ -316,8 +321,25 @@ size_t HnswRelinkUnreached(Relation index, uint32 from, int from_level, const st
 // to the pending area, unlinked (fastupdate), as does any insert while that
 // area is not empty.
 // `filters`: its filter words (index/index_filter.h), NULL when the index has none.
+// `build`: a build's insert of a row past its arena (HnswBuildInsert).
+struct HnswBuildInsert;
 void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending = false,
-                       const uint64 *filters = NULL);
+                       const uint64 *filters = NULL, const HnswBuildInsert *build = NULL);
+// How a build inserts the rows its arena has no room for (hnsw_build.cpp).
+// The participants share a lock group, and the graph write lock was seen
+// not to keep a leader and its worker apart (two of them then extended the
+// index at once), so each holds `baton` with the lock: they search at once
+// and write one at a time. Nobody scans the index before the build ends, so
+// the nodes that re-pruning drops are not kept reachable one by one (a
+// fifth of such an insert's time, and a third of the part under the lock):
+// the build ends with one walk that links back what it strands
+// (HnswRelinkAfterBuild).
+struct HnswBuildInsert {
+	VdbBaton baton;
+};
+// The walk that ends a build that inserted (HnswBuildInsert): every node it
+// misses is linked back (HnswRelinkUnreached). Returns how many.
+size_t HnswRelinkAfterBuild(Relation index);
 // Links the first pending node into the graph and takes it out of the
 // pending area (hnsw_pending.cpp holds the merge lock). Takes the graph
 // write lock itself.

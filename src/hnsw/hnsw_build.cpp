@@ -31,9 +31,11 @@
 // maintenance_work_mem allows, or an estimate gone wrong), a NOTICE says so,
 // every participant stops adding and helps link and write what was read so
 // far, and then each goes on through the rest of its share of the heap with
-// the ordinary insert path: slower, but the build finishes. Its page edits
-// are not WAL-logged (the build's unlogged mode), which took a third of its
-// time when they were.
+// the ordinary insert path: slower, but the build finishes. They search at
+// once and write one at a time, and the leader ends the build with one walk
+// that links back what their re-pruning stranded (HnswBuildInsert). Their
+// page edits are not WAL-logged (the build's unlogged mode), which took a
+// third of its time when they were.
 //
 // With no workers the leader adds rows in heap order with levels from the
 // seed and links alone, so the graph depends only on the seed.
@@ -70,7 +72,7 @@ struct HnswBuildShared {
 	int stopped_adding;      // participants done adding
 	int linked;              // participants done linking
 	bool written;            // the graph is on pages; inserts may follow
-	bool inserting;          // baton: one participant inserts at a time
+	bool inserting;          // baton: one participant writes inserts at a time
 	pg_atomic_uint64 indexed;  // tuples seen by all participants, for progress
 	pg_atomic_uint32 full;     // someone found the arena full
 };
@@ -368,12 +370,8 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			                 errhint("Increase maintenance_work_mem to speed up builds.")));
 		LinkAndWrite(state);
 	}
-	// One participant inserts at a time: the insert's own write lock (a page
-	// lock) was seen not to keep a leader and its worker apart, and two of
-	// them then extended the index at once.
-	VdbParallelTake(state->common, &state->shared->inserting);
-	HnswInsertElement(index, state->element, tid, false, filters);
-	VdbParallelGive(state->common, &state->shared->inserting);
+	HnswBuildInsert build{{state->common, &state->shared->inserting}};
+	HnswInsertElement(index, state->element, tid, false, filters, &build);
 }
 
 // Reads this participant's share of the heap, then links (unless that
@@ -523,7 +521,13 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *info) {
 	BuildState *state = NewBuildState(heap, index, build->shared, build->chunks, true, params.seed);
 	state->meta = meta_data;
 	Participate(state, info, scan);
+	bool inserted = pg_atomic_read_u32(&shared->full) != 0;
 	VdbParallelEnd(build);
+	if (inserted) {
+		size_t linked = HnswRelinkAfterBuild(index);
+		elog(DEBUG1, "hnsw build of \"%s\": %zu nodes linked back after the inserts", RelationGetRelationName(heap),
+		     linked);
+	}
 	VdbFinishUnloggedBuild(index);
 
 	IndexBuildResult *result = (IndexBuildResult *) palloc(sizeof(IndexBuildResult));

@@ -409,8 +409,10 @@ void LinkLocked(Relation index, HnswMetaPageData &meta, const HnswMetaPageData &
 // the lock. Nodes inserted meanwhile are not among our candidates, which
 // costs a little graph quality, never a lost link: every link list is read
 // and rewritten under the lock. An append (pending) takes the append lock
-// only, for ClaimNode's few page writes.
-void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending, const uint64 *filters) {
+// only, for ClaimNode's few page writes. A build's insert holds its baton
+// too (HnswBuildInsert).
+void HnswInsertElement(Relation index, const void *element, ItemPointer tid, bool pending, const uint64 *filters,
+                       const HnswBuildInsert *build) {
 	HnswMetaPageData seen = HnswReadMeta(index);
 	vdb::ElementMetric metric = HnswMetric(seen);
 	InsertScratch &s = Scratch(seen);
@@ -421,11 +423,23 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid, boo
 		return;
 	}
 	FindCandidates(index, seen, metric, element, level, s);
+	if (build != NULL)
+		VdbParallelTake(build->baton.shared, build->baton.busy);
+	s.pages.reach.keep_dropped = build == NULL;
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData meta = ClaimNode(index, s, element, filters, tid, &level, &pending, &id);
 	if (!pending)
 		LinkLocked(index, meta, seen, metric, s, level, element, id, false);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
+	if (build != NULL)
+		VdbParallelGive(build->baton.shared, build->baton.busy);
+}
+
+size_t HnswRelinkAfterBuild(Relation index) {
+	HnswMetaPageData meta = HnswReadMeta(index);
+	InsertScratch &s = Scratch(meta);
+	return HnswRelinkUnreached(index, HNSW_NO_NODE, 0, NULL, s.pages.reach, s.pages.element.data(),
+	                           s.pages.spill.data());
 }
 
 // Like an insert, the search runs before the write lock; the node keeps
@@ -438,6 +452,7 @@ void HnswMergeNode(Relation index, uint32 id) {
 	HnswReadNode(index, seen.geometry, id, 0, NULL, &info);
 	HnswLoadElement(index, seen, id, s.merging.data(), s.pages.spill.data());
 	FindCandidates(index, seen, metric, s.merging.data(), info.level, s);
+	s.pages.reach.keep_dropped = true;
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData meta = HnswReadMeta(index);
 	if (id != HnswPendingStart(meta))

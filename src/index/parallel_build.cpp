@@ -15,6 +15,7 @@ extern "C" {
 #include "access/genam.h"
 #include "optimizer/optimizer.h"
 #include "pgstat.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 }
@@ -49,8 +50,31 @@ void BeginAlone(VdbParallelBuild *build, Relation heap, Relation index, IndexInf
 
 }  // namespace
 
+// plan_create_index_workers gives up a worker while maintenance_work_mem
+// leaves a participant under 32 MB: a tuplesort's rule, where each
+// participant sorts in its own share of the budget. Our participants share
+// one budget (hnsw's arena in the segment, ivf's buffers in the leader), so
+// the planner is asked with the cap out of reach and keeps its other rules
+// (table size, max_parallel_maintenance_workers, the parallel_workers
+// reloption). Without this a build at the default 64 MB got one worker,
+// and one at a quarter of a large graph's need (the slow path past the
+// arena) got none.
 int VdbParallelPlanWorkers(Relation heap, Relation index) {
-	return IsNormalProcessingMode() ? plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index)) : 0;
+	if (!IsNormalProcessingMode())
+		return 0;
+	int budget = maintenance_work_mem;
+	int workers = 0;
+	PG_TRY();
+	{
+		maintenance_work_mem = MAX_KILOBYTES;
+		workers = plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index));
+	}
+	PG_FINALLY();
+	{
+		maintenance_work_mem = budget;
+	}
+	PG_END_TRY();
+	return workers;
 }
 
 VdbParallelBuild *VdbParallelBegin(Relation heap, Relation index, IndexInfo *info, const char *worker_main,

@@ -50,7 +50,8 @@ struct VdbParallelBuild {
 	struct WalUsage *wal_usage;
 };
 
-// How many workers plan_create_index_workers grants this build.
+// How many workers plan_create_index_workers grants this build, without
+// its 32 MB a participant floor (a tuplesort's; see parallel_build.cpp).
 int VdbParallelPlanWorkers(Relation heap, Relation index);
 // Lays out the segment for `workers` workers (0: the leader alone); chunk i
 // has sizes[i] bytes (MAXALIGNed, zeroed).
@@ -77,6 +78,12 @@ void VdbParallelSet(VdbParallelShared *shared, bool *flag);
 void VdbParallelTake(VdbParallelShared *shared, bool *busy);
 // Hands the baton back and wakes the waiters.
 void VdbParallelGive(VdbParallelShared *shared, bool *busy);
+// A baton as code outside the build takes it: only around the part that
+// needs it (VdbParallelTake and VdbParallelGive on shared and busy).
+struct VdbBaton {
+	VdbParallelShared *shared;
+	bool *busy;
+};
 // Adds a participant's tuple counts to the totals.
 void VdbParallelAddTuples(VdbParallelShared *shared, double heap_tuples, double index_tuples);
 

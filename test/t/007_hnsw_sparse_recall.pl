@@ -60,9 +60,9 @@ my @metrics = (
 recall_on_build_paths($node, 'postgres', @metrics);
 
 # Out of memory: 1MB holds a few hundred of these nodes and their elements,
-# not 3,000. Serial only: Postgres grants no parallel workers below 32MB of
-# maintenance_work_mem per participant, so at 1MB no build has workers (the
-# element pool's refusal is unit-tested in hnsw_sparse_element_test.cpp).
+# not 3,000 (the element pool's refusal is unit-tested in
+# hnsw_sparse_element_test.cpp). 014 builds sparse indexes past memory with
+# workers.
 for my $m (@metrics[ 0, 2 ]) {
 	my ($col, $opclass, $op) = @$m;
 	my ($ret, $out, $err) = $node->psql('postgres',

@@ -1,9 +1,8 @@
 # Parallel hnsw builds whose arena fills up take the out-of-memory path with
 # workers: a NOTICE, the graph linked and written by all participants, the
-# remaining rows inserted by all of them, one at a time. A small
-# maintenance_work_mem cannot reach this path (Postgres grants no workers
-# below 32MB per participant), so each case here makes the arena's estimate
-# wrong instead:
+# remaining rows inserted by all of them (searching at once, writing one at
+# a time). 006 gets there with a small maintenance_work_mem; each case here
+# makes the arena's estimate wrong instead:
 # - dense: the row density ANALYZE saw (one wide row per page) is stale, so
 #   the node array is sized for a few hundred rows of 20,000;
 # - sparse: rows stored compressed (STORAGE extended) take less room in the
