@@ -2,10 +2,11 @@
 // pending entry; docs/hnsw.md and docs/ivf.md, "Filter columns") and the
 // test of a scan's filter keys against them. Each filter column takes one
 // 64-bit word per entry: a scalar's hash, or for a label array a
-// signature with two bits set per label (a Bloom filter of 64 bits). Both
-// are lossy in one direction only: an entry whose row matches always passes,
-// and an entry that passes wrongly is rejected by the executor's recheck of
-// the quals on the heap row, so results stay exact.
+// signature with two bits set per label (a Bloom filter of 64 bits), except
+// that an integer label from 0 to 63 sets bit `label` alone (LabelScheme).
+// Both are lossy in one direction only: an entry whose row matches always
+// passes, and an entry that passes wrongly is rejected by the executor's
+// recheck of the quals on the heap row, so results stay exact.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,21 @@ namespace vdb {
 
 // The two signature bits of a label with this hash.
 inline uint64_t LabelBits(uint64_t hash) { return (uint64_t(1) << (hash & 63)) | (uint64_t(1) << ((hash >> 32) & 63)); }
+
+// How an index turns labels into signature bits; its metapage says which.
+// Label vocabularies are often small integers (categories, tag ids): with
+// two hashed bits each, 3 labels of 50 let a query for one label pass about
+// 0.9% of rows wrongly (as many as pass rightly at 1% selectivity), and
+// each one costs a distance and a recheck. Under kSmallIntegers the labels
+// 0 to 63 of an integer array take a bit each, and collide only with the
+// hashed bits of other labels.
+enum class LabelScheme : uint8_t {
+	kHashed = 0,         // every label two hashed bits (indexes made before the scheme)
+	kSmallIntegers = 1,  // integer labels 0..63 their own bit, others two hashed bits
+};
+
+// The bit of an integer label under kSmallIntegers, or 0 when it has none.
+inline uint64_t SmallLabelBit(int64_t label) { return label >= 0 && label < 64 ? uint64_t(1) << label : 0; }
 
 struct FilterKey {
 	enum Kind : uint8_t {

@@ -340,7 +340,7 @@ void BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		return;
 	uint32 words = state->shared->meta.filter_columns;
 	uint64 filters[INDEX_MAX_KEYS];
-	VdbFilterWords(index, words, values, isnull, filters);
+	VdbFilterWords(index, vdb::LabelScheme(state->shared->meta.label_scheme), words, values, isnull, filters);
 	state->index_tuples++;
 	uint64 indexed = pg_atomic_add_fetch_u64(&state->shared->indexed, 1);
 	if (state->leader && (int64(state->index_tuples) & 1023) == 0)

@@ -473,7 +473,7 @@ bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_ti
 	vdb::ElementMetric metric = HnswMetric(meta);
 	char *element = (char *) palloc(metric.bytes);
 	uint64 filters[INDEX_MAX_KEYS];
-	VdbFilterWords(index, meta.filter_columns, values, isnull, filters);
+	VdbFilterWords(index, vdb::LabelScheme(meta.label_scheme), meta.filter_columns, values, isnull, filters);
 	VdbPendingOptions options = VdbGetPendingOptions(index, offsetof(HnswOptions, pending));
 	if (VdbDatumToElement(index, metric, values[0], element))
 		HnswInsertElement(index, element, heap_tid, options.fastupdate, filters);

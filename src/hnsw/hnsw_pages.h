@@ -57,7 +57,9 @@ extern "C" {
 #define HNSW_MAGIC 0x56444248  // "HBDV"
 // 4: the geometry gained the filter directory's two fields; format 3
 // metapages are read as if they were 0 (HnswReadMeta).
-#define HNSW_FORMAT_VERSION 4
+// 5: label_scheme; format 3 and 4 metapages read 0 there (their labels'
+// two hashed bits), as PageInit zeroed the page past what they wrote.
+#define HNSW_FORMAT_VERSION 5
 #define HNSW_OLDEST_FORMAT_VERSION 3
 #define HNSW_METAPAGE_BLKNO 0
 // Heavyweight lock (on this pseudo page) that serialises writers of the graph.
@@ -119,6 +121,8 @@ struct HnswMetaPageData {
 	// ended (TimestampTz); 0: never, and on indexes made before these fields.
 	int64 last_merge;
 	int64 last_compaction;
+	// vdb::LabelScheme: how label arrays became filter words (core/filter.h).
+	uint8 label_scheme;
 };
 
 // Bytes of the vector part of a stream element (the rest: filter words).

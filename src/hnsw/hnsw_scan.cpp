@@ -360,7 +360,8 @@ void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, i
 	}
 	so->range = VdbReadRange(scan->indexRelation, so->metric, scan->keyData, scan->numberOfKeys, query, !ordered);
 	so->query = HnswPrepareQuery(so->meta, so->metric, query);
-	so->unmatchable = !VdbFilterKeys(scan->indexRelation, scan->keyData, scan->numberOfKeys, so->state->filters);
+	so->unmatchable = !VdbFilterKeys(scan->indexRelation, vdb::LabelScheme(so->meta.label_scheme), scan->keyData,
+	                                 scan->numberOfKeys, so->state->filters);
 	so->filtered = !so->state->filters.empty();
 	// sq8 distances are to reconstructions: ordering and the range bound
 	// both use lower bounds of the operator's value.

@@ -53,6 +53,9 @@ static_assert(offsetof(HnswMetaPageData, last_merge) == offsetof(HnswMetaPageDat
                   (offsetof(HnswMetaPageData, last_merge) - 8) % alignof(int64) == 0,
               "metapage layout");
 
+// test/t/094_label_scheme.pl rewrites the byte to make an index of format 4.
+static_assert(offsetof(HnswMetaPageData, label_scheme) == 104, "metapage layout");
+
 HnswMetaPageData HnswReadMeta(Relation index) {
 	HnswMetaPageData meta;
 	VdbReadMetaPage(index, HNSW_METAPAGE_BLKNO, HNSW_PAGE_META, HNSW_MAGIC, HNSW_FORMAT_VERSION, &meta, sizeof meta,
@@ -61,8 +64,12 @@ HnswMetaPageData HnswReadMeta(Relation index) {
 		char *tail = (char *) &meta.node_count;
 		memmove(tail, tail - 8, sizeof meta - offsetof(HnswMetaPageData, node_count));
 		meta.geometry.directory_groups = meta.geometry.directory_columns = 0;
-		meta.header.version = HNSW_FORMAT_VERSION;  // written back so by the next metapage write
 	}
+	if (meta.header.version < 5)
+		meta.label_scheme = uint8(vdb::LabelScheme::kHashed);
+	meta.header.version = HNSW_FORMAT_VERSION;  // written back so by the next metapage write
+	if (meta.label_scheme > uint8(vdb::LabelScheme::kSmallIntegers))
+		HnswMetaCorrupted(index, "label scheme", meta.label_scheme);
 	// Every reader computes page offsets from the geometry.
 	vdb::PageFinding problem = vdb::CheckHnswPageShape(HnswShape(meta.geometry), BLCKSZ);
 	if (problem)
@@ -111,6 +118,7 @@ void HnswInitMeta(Page page, const VdbIndexMetric &metric, const HnswOptions &op
 	meta.dims = uint32(metric.dims);
 	meta.quantizer = quantizer;
 	meta.filter_columns = uint8(filter_columns);
+	meta.label_scheme = uint8(vdb::LabelScheme::kSmallIntegers);
 	meta.geometry = metric.type == vdb::ElementType::kSparse
 	                    ? HnswSparseGeometry(options.m, HnswSparsePoolPages(options.m, 0))
 	                    : HnswDenseGeometry(options.m, VdbElementMetric(metric), quantizer, filter_columns);

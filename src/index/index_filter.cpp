@@ -10,6 +10,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "commands/defrem.h"
 #include "utils/lsyscache.h"
@@ -66,8 +67,24 @@ uint64 HashValue(const ColumnHash &hash, Datum value) {
 	                                        UInt64GetDatum(0)));
 }
 
-// The hashes of an array's non-NULL elements, palloc'd; *count of them.
-uint64 *ElementHashes(const ColumnHash &hash, Datum array, int *count) {
+// A label's signature bits under `scheme` (core/filter.h).
+uint64 LabelBitsOf(const ColumnHash &hash, Datum label, vdb::LabelScheme scheme) {
+	if (scheme == vdb::LabelScheme::kSmallIntegers) {
+		uint64 bit = 0;
+		switch (hash.type->type_id) {
+		case INT2OID: bit = vdb::SmallLabelBit(DatumGetInt16(label)); break;
+		case INT4OID: bit = vdb::SmallLabelBit(DatumGetInt32(label)); break;
+		case INT8OID: bit = vdb::SmallLabelBit(DatumGetInt64(label)); break;
+		}
+		if (bit != 0)
+			return bit;
+	}
+	return vdb::LabelBits(HashValue(hash, label));
+}
+
+// For an array's non-NULL elements, palloc'd, *count of them: their
+// hashes, or with `labels` their signature bits under that scheme.
+uint64 *ElementWords(const ColumnHash &hash, Datum array, int *count, const vdb::LabelScheme *labels = NULL) {
 	Datum *elements;
 	bool *nulls;
 	int n;
@@ -77,13 +94,14 @@ uint64 *ElementHashes(const ColumnHash &hash, Datum array, int *count) {
 	*count = 0;
 	for (int i = 0; i < n; i++)
 		if (!nulls[i])
-			hashes[(*count)++] = HashValue(hash, elements[i]);
+			hashes[(*count)++] = labels != NULL ? LabelBitsOf(hash, elements[i], *labels) : HashValue(hash, elements[i]);
 	return hashes;
 }
 
 }  // namespace
 
-void VdbFilterWords(Relation index, int columns, const Datum *values, const bool *isnull, uint64 *words) {
+void VdbFilterWords(Relation index, vdb::LabelScheme scheme, int columns, const Datum *values, const bool *isnull,
+                    uint64 *words) {
 	for (int column = 0; column < columns; column++) {
 		int attno = column + 2;
 		words[column] = 0;
@@ -95,14 +113,15 @@ void VdbFilterWords(Relation index, int columns, const Datum *values, const bool
 			continue;
 		}
 		int count;
-		uint64 *hashes = ElementHashes(hash, values[attno - 1], &count);
+		uint64 *bits = ElementWords(hash, values[attno - 1], &count, &scheme);
 		for (int i = 0; i < count; i++)
-			words[column] |= vdb::LabelBits(hashes[i]);
-		pfree(hashes);
+			words[column] |= bits[i];
+		pfree(bits);
 	}
 }
 
-bool VdbFilterKeys(Relation index, ScanKey keys, int nkeys, std::vector<vdb::FilterKey> &out) {
+bool VdbFilterKeys(Relation index, vdb::LabelScheme scheme, ScanKey keys, int nkeys,
+                   std::vector<vdb::FilterKey> &out) {
 	vdb::RunCpp("filter keys", [&] { out.clear(); });
 	for (int i = 0; i < nkeys; i++) {
 		ScanKey key = &keys[i];
@@ -119,11 +138,13 @@ bool VdbFilterKeys(Relation index, ScanKey keys, int nkeys, std::vector<vdb::Fil
 		                                                                      : vdb::FilterKey::kContainsAll;
 		int count = 1;
 		uint64 single;
-		uint64 *hashes = &single;
+		uint64 *words = &single;
 		if (kind == vdb::FilterKey::kEqualsAny && !(key->sk_flags & SK_SEARCHARRAY))
 			single = HashValue(hash, key->sk_argument);
-		else  // = ANY's array holds values of the column's type; && and @>'s, labels
-			hashes = ElementHashes(hash, key->sk_argument, &count);
+		else if (kind == vdb::FilterKey::kEqualsAny)  // = ANY's array holds values of the column's type
+			words = ElementWords(hash, key->sk_argument, &count);
+		else  // && and @>'s, labels
+			words = ElementWords(hash, key->sk_argument, &count, &scheme);
 		if (count == 0 && kind != vdb::FilterKey::kContainsAll)
 			return false;
 		vdb::RunCpp("filter keys", [&] {
@@ -131,11 +152,10 @@ bool VdbFilterKeys(Relation index, ScanKey keys, int nkeys, std::vector<vdb::Fil
 			if (kind == vdb::FilterKey::kContainsAll) {
 				uint64_t all = 0;
 				for (int j = 0; j < count; j++)
-					all |= vdb::LabelBits(hashes[j]);
+					all |= words[j];
 				filter.values.push_back(all);
 			} else
-				for (int j = 0; j < count; j++)
-					filter.values.push_back(kind == vdb::FilterKey::kOverlaps ? vdb::LabelBits(hashes[j]) : hashes[j]);
+				filter.values.assign(words, words + count);
 			out.push_back(std::move(filter));
 		});
 	}

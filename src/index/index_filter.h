@@ -34,11 +34,14 @@ int VdbFilterColumns(Relation index);
 
 // The filter words of a row (core/filter.h): for each of the `columns`
 // filter columns (values[1..]), its value's hash, a label array's
-// signature, or 0 for NULL (a NULL matches no qual; a row whose word is 0
-// by chance passes and the recheck drops it).
-void VdbFilterWords(Relation index, int columns, const Datum *values, const bool *isnull, uint64 *words);
+// signature under the index's `scheme`, or 0 for NULL (a NULL matches no
+// qual; a row whose word is 0 by chance passes and the recheck drops it).
+void VdbFilterWords(Relation index, vdb::LabelScheme scheme, int columns, const Datum *values, const bool *isnull,
+                    uint64 *words);
 
 // The scan's keys on filter columns as the core tests them (cleared
-// first). Returns false when a key can match no row (a NULL argument, an
-// empty = ANY or && array), in which case the scan returns nothing.
-bool VdbFilterKeys(Relation index, ScanKey keys, int nkeys, std::vector<vdb::FilterKey> &out);
+// first), label keys under the index's `scheme`. Returns false when a key
+// can match no row (a NULL argument, an empty = ANY or && array), in which
+// case the scan returns nothing.
+bool VdbFilterKeys(Relation index, vdb::LabelScheme scheme, ScanKey keys, int nkeys,
+                   std::vector<vdb::FilterKey> &out);

@@ -248,7 +248,7 @@ void AssignCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull
 	IvfBuildState *state = (IvfBuildState *) arg;
 	if (!isnull[0] && VdbDatumToElement(index, state->metric, values[0], state->element)) {
 		uint64 words[INDEX_MAX_KEYS];
-		VdbFilterWords(index, state->meta.filter_columns, values, isnull, words);
+		VdbFilterWords(index, IvfLabelScheme(state->meta), state->meta.filter_columns, values, isnull, words);
 		uint32 list = EncodeRow(state, tid, words, state->message + sizeof(uint32));
 		AddPending(state, list, state->message + sizeof(uint32));
 	}
@@ -261,7 +261,7 @@ void WorkerAssignCallback(Relation index, ItemPointer tid, Datum *values, bool *
 	if (isnull[0] || !VdbDatumToElement(index, state->metric, values[0], state->element))
 		return;
 	uint64 words[INDEX_MAX_KEYS];
-	VdbFilterWords(index, state->meta.filter_columns, values, isnull, words);
+	VdbFilterWords(index, IvfLabelScheme(state->meta), state->meta.filter_columns, values, isnull, words);
 	uint32 list = EncodeRow(state, tid, words, state->message + sizeof(uint32));
 	memcpy(state->message, &list, sizeof list);
 	if (shm_mq_send(state->send, sizeof(uint32) + IvfWholeTupleSize(state->meta), state->message, false,

@@ -38,6 +38,7 @@
 // that needs them asks IvfIsLayoutPage rather than assuming blocks.
 #pragma once
 
+#include "core/filter.h"
 #include "index/index_pages.h"
 
 extern "C" {
@@ -111,6 +112,15 @@ static_assert(offsetof(IvfMetaPageData, last_merge) == offsetof(IvfMetaPageData,
 // those of the rows that did not fit the quantizer's trained range
 // (saturating at 65535 a page; 0 in older indexes, where it was unused).
 #define IVF_META_COUNTS_INSERTS 0x1
+// Label arrays became filter words under vdb::LabelScheme::kSmallIntegers
+// (core/filter.h); without it (indexes built before), kHashed.
+#define IVF_META_SMALL_LABELS 0x2
+
+// test/t/094_label_scheme.pl clears the flag to make an index made before it.
+static_assert(offsetof(IvfMetaPageData, flags) == 52, "metapage layout");
+inline vdb::LabelScheme IvfLabelScheme(const IvfMetaPageData &meta) {
+	return meta.flags & IVF_META_SMALL_LABELS ? vdb::LabelScheme::kSmallIntegers : vdb::LabelScheme::kHashed;
+}
 
 // A list: its chain of data pages and its centroid (element encoding) after it.
 struct IvfListEntry {

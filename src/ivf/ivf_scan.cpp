@@ -576,7 +576,8 @@ void ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, in
 	}
 	so->range = VdbReadRange(scan->indexRelation, metric, scan->keyData, scan->numberOfKeys, state->query.data(),
 	                         !ordered);
-	so->unmatchable = !VdbFilterKeys(scan->indexRelation, scan->keyData, scan->numberOfKeys, state->filters);
+	so->unmatchable = !VdbFilterKeys(scan->indexRelation, IvfLabelScheme(so->meta), scan->keyData, scan->numberOfKeys,
+	                                 state->filters);
 	so->filtered = !state->filters.empty();
 	// Re-ranked and flat scores are the metric's exact distances; the
 	// quantizers' estimates rank cosine by the inner product of unit vectors.

@@ -46,7 +46,7 @@ IvfMetaPageData IvfMakeMeta(const VdbIndexMetric &metric, vdb::IvfQuantizer quan
 	meta.entries_per_page = VDB_PAGE_DATA_SIZE / meta.entry_size;
 	meta.state_start = IVF_METAPAGE_BLKNO + 1;
 	meta.centroid_start = meta.state_start;
-	meta.flags = IVF_META_COUNTS_INSERTS;
+	meta.flags = IVF_META_COUNTS_INSERTS | IVF_META_SMALL_LABELS;
 	return meta;
 }
 

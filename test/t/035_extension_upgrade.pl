@@ -132,7 +132,7 @@ my %file = map { $_ => $node->data_dir . '/'
 # the header, the index's parameters and the geometry's first 8 words; 0
 # without filter columns). With the server stopped, the hnsw metapage is
 # rewritten in that layout; the index answers as before, passes the check,
-# and its next metapage write (an insert) stores format 4.
+# and its next metapage write (an insert) stores format 5.
 sub hnsw_format {
 	open(my $fh, '<', $file{hnsw}) or die "open $file{hnsw}: $!";
 	binmode $fh;
@@ -141,7 +141,7 @@ sub hnsw_format {
 	return unpack('V', $word);
 }
 $node->stop;
-is(hnsw_format(), 4, 'hnsw indexes are made in format 4');
+is(hnsw_format(), 5, 'hnsw indexes are made in format 5');
 {
 	open(my $fh, '+<', $file{hnsw}) or die "open $file{hnsw}: $!";
 	binmode $fh;
@@ -166,7 +166,7 @@ $node->safe_psql('updated', 'DELETE FROM items WHERE id = 1001; CHECKPOINT');
 # version, at the start of block 0's contents, after the 24-byte page
 # header).
 $node->stop;
-is(hnsw_format(), 4, 'the insert wrote the hnsw metapage in format 4');
+is(hnsw_format(), 5, 'the insert wrote the hnsw metapage in format 5');
 my %oldest = (hnsw => 3);
 my %version;
 for my $am (sort keys %file) {

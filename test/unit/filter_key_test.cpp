@@ -2,7 +2,8 @@
 // FilterKeyNarrow, which the hnsw filter directory uses) agrees with the
 // one-word test for every kind, and the exact path's limit
 // (core/hnsw/search.h's ExactFilterLimit) follows its cost model, as does
-// the early judgement that a directory read is past it.
+// the early judgement that a directory read is past it; small integer
+// labels have a bit each.
 #include <cmath>
 #include <random>
 #include <vector>
@@ -41,6 +42,23 @@ TEST(FilterKeyNarrow, AgreesWithTheOneWordTestForEveryKind) {
 		if (!key.values.empty() && key.kind == FilterKey::kEqualsAny)
 			EXPECT_GT(passed, 0u);  // the test data exercises both outcomes
 	}
+}
+
+TEST(SmallLabelBit, IsTheLabelsOwnBitFromZeroTo63AndNoneOutside) {
+	uint64_t all = 0;
+	for (int64_t label = 0; label < 64; label++) {
+		uint64_t bit = SmallLabelBit(label);
+		EXPECT_EQ(bit, uint64_t(1) << label);
+		EXPECT_EQ(all & bit, 0u) << "label " << label << " shares a bit";
+		all |= bit;
+	}
+	EXPECT_EQ(all, ~uint64_t(0));
+	for (int64_t label : {int64_t(-1), int64_t(64), int64_t(1) << 40, INT64_MIN, INT64_MAX})
+		EXPECT_EQ(SmallLabelBit(label), 0u) << "label " << label;
+	// Out of the range a label keeps two hashed bits (one when both land on
+	// the same bit).
+	EXPECT_GE(__builtin_popcountll(LabelBits(0x123456789abcdefull)), 1);
+	EXPECT_LE(__builtin_popcountll(LabelBits(0x123456789abcdefull)), 2);
 }
 
 TEST(ExactFilterLimit, SolvesItsCostModel) {
