@@ -90,12 +90,12 @@ uint64 *ElementWords(const ColumnHash &hash, Datum array, int *count, const vdb:
 	int n;
 	deconstruct_array(DatumGetArrayTypeP(array), hash.type->type_id, hash.type->typlen, hash.type->typbyval,
 	                  hash.type->typalign, &elements, &nulls, &n);
-	uint64 *hashes = (uint64 *) palloc(sizeof(uint64) * Max(n, 1));
+	uint64 *words = (uint64 *) palloc(sizeof(uint64) * Max(n, 1));
 	*count = 0;
 	for (int i = 0; i < n; i++)
 		if (!nulls[i])
-			hashes[(*count)++] = labels != NULL ? LabelBitsOf(hash, elements[i], *labels) : HashValue(hash, elements[i]);
-	return hashes;
+			words[(*count)++] = labels != NULL ? LabelBitsOf(hash, elements[i], *labels) : HashValue(hash, elements[i]);
+	return words;
 }
 
 }  // namespace
