@@ -38,23 +38,27 @@ CREATE INDEX old_ivf_idx ON old_ivf USING ivfflat (v vector_l2_ops, labels) WITH
 # The metapages, block 0 of each file: contents from byte 24 (after the
 # page header), the format version at 28. hnsw's label_scheme byte is at
 # 104 (hnsw_storage.cpp static_asserts it), ivf's flags word at 76.
-sub patch {
-	my ($file, $offset, $bytes) = @_;
+# Returns `length` bytes of `file` at `offset`; with `replace`, writes that
+# there in their place.
+sub metapage_bytes {
+	my ($file, $offset, $length, $replace) = @_;
 	open(my $fh, '+<', $file) or die "open $file: $!";
 	binmode $fh;
-	seek($fh, $offset, 0) and read($fh, my $old, length($bytes)) == length($bytes) or die "read $file: $!";
-	seek($fh, $offset, 0) and print $fh $bytes or die "write $file: $!";
+	seek($fh, $offset, 0) and read($fh, my $old, $length) == $length or die "read $file: $!";
+	if (defined $replace) {
+		seek($fh, $offset, 0) and print $fh $replace or die "write $file: $!";
+	}
 	close($fh) or die "close $file: $!";
 	return $old;
 }
 my %file = map { $_ => $node->data_dir . '/' . $node->safe_psql('postgres', "SELECT pg_relation_filepath('$_')") }
   qw(old_hnsw_idx old_ivf_idx);
 $node->stop;
-is(unpack('V', patch($file{old_hnsw_idx}, 28, pack('V', 4))), 5, 'hnsw indexes are made in format 5');
-is(unpack('C', patch($file{old_hnsw_idx}, 24 + 104, "\0")), 1, 'with the small-integer label scheme');
-my $flags = unpack('V', patch($file{old_ivf_idx}, 24 + 52, pack('V', 0)));
+is(unpack('V', metapage_bytes($file{old_hnsw_idx}, 28, 4, pack('V', 4))), 5, 'hnsw indexes are made in format 5');
+is(unpack('C', metapage_bytes($file{old_hnsw_idx}, 24 + 104, 1, "\0")), 1, 'with the small-integer label scheme');
+my $flags = unpack('V', metapage_bytes($file{old_ivf_idx}, 24 + 52, 4));
 is($flags & 2, 2, 'ivf indexes are made with IVF_META_SMALL_LABELS');
-patch($file{old_ivf_idx}, 24 + 52, pack('V', $flags & ~2));
+metapage_bytes($file{old_ivf_idx}, 24 + 52, 4, pack('V', $flags & ~2));
 $node->start;
 $node->safe_psql('postgres', q{SELECT fill('old_hnsw'), fill('old_ivf')});
 
@@ -85,6 +89,6 @@ for my $am ('hnsw', 'ivf') {
 		"$am: the index of hashed labels passes the index check");
 }
 $node->stop;
-is(unpack('V', patch($file{old_hnsw_idx}, 28, pack('V', 5))), 5, 'the inserts wrote the hnsw metapage in format 5');
-is(unpack('C', patch($file{old_hnsw_idx}, 24 + 104, "\0")), 0, 'keeping its hashed label scheme');
+is(unpack('V', metapage_bytes($file{old_hnsw_idx}, 28, 4)), 5, 'the inserts wrote the hnsw metapage in format 5');
+is(unpack('C', metapage_bytes($file{old_hnsw_idx}, 24 + 104, 1)), 0, 'keeping its hashed label scheme');
 done_testing();
