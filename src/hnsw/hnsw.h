@@ -282,9 +282,6 @@ struct HnswReachScratch {
 	std::vector<uint32_t> live_hosts;
 	std::vector<uint32_t> node_links;
 	bool walk_needed;  // a node found no place nearby: the insert walks the graph (LinkUnreachable)
-	// Re-pruning keeps the nodes it drops reachable (HnswWriteRepruned);
-	// off while a build inserts, which relinks once at its end instead.
-	bool keep_dropped = true;
 };
 
 // Makes node id reachable from one of `hosts`, nearest first, displacing no
@@ -295,10 +292,11 @@ void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, con
 
 // Writes `after`, the re-pruned level-0 list of node `to` (it was `before`),
 // keeping every node it drops reachable: back in the list
-// (vdb::KeepDroppedReachable), else attached to one of its nodes; with
-// s.keep_dropped off it writes `after` as it is.
+// (vdb::KeepDroppedReachable), else attached to one of its nodes; without
+// `keep_dropped` (a build's insert, HnswBuildInsert) it writes `after` as
+// it is.
 void HnswWriteRepruned(Relation index, const HnswMetaPageData &meta, uint32 to, const std::vector<uint32_t> &before,
-                       std::vector<uint32_t> &after, HnswReachScratch &s);
+                       std::vector<uint32_t> &after, HnswReachScratch &s, bool keep_dropped);
 
 // Links back every live node (not flagged in `deleted`, when given, nor on
 // its page) that a walk over level 0 from meta.entry_point misses

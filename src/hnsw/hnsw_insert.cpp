@@ -338,16 +338,17 @@ HnswMetaPageData ClaimNode(Relation index, InsertScratch &s, const void *element
 // metapage as the caller read it under the lock. A merge links a pending
 // node whose element and TID are on its pages already: every step below
 // can be redone, and only the last one, the metapage write, takes the node
-// out of the pending area.
+// out of the pending area. `build`: a build's insert (HnswBuildInsert).
 void LinkLocked(Relation index, HnswMetaPageData &meta, const HnswMetaPageData &seen, const vdb::ElementMetric &metric,
-                InsertScratch &s, int level, const void *element, uint32 id, bool merge) {
+                InsertScratch &s, int level, const void *element, uint32 id, bool merge,
+                const HnswBuildInsert *build) {
 	if (meta.entry_point != seen.entry_point || meta.max_level != seen.max_level)
 		FindCandidates(index, meta, metric, element, level, s);
 	s.pages.reach.walk_needed = false;
 	if (meta.entry_point != HNSW_NO_NODE) {
 		// The node's own lists on all its levels first, then the back links
 		// (core/hnsw/link.h); candidates VACUUM flagged meanwhile are dropped.
-		HnswLinkStore store(index, meta, s.pages);
+		HnswLinkStore store(index, meta, s.pages, build == NULL);
 		vdb::RunCpp("hnsw insert", [&] {
 			vdb::LinkNode(store, id, Min(level, meta.max_level), s.link);
 			// Re-pruning may have dropped every back link to the node (copies
@@ -425,11 +426,10 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid, boo
 	FindCandidates(index, seen, metric, element, level, s);
 	if (build != NULL)
 		VdbParallelTake(build->baton.shared, build->baton.busy);
-	s.pages.reach.keep_dropped = build == NULL;
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData meta = ClaimNode(index, s, element, filters, tid, &level, &pending, &id);
 	if (!pending)
-		LinkLocked(index, meta, seen, metric, s, level, element, id, false);
+		LinkLocked(index, meta, seen, metric, s, level, element, id, false, build);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	if (build != NULL)
 		VdbParallelGive(build->baton.shared, build->baton.busy);
@@ -452,7 +452,6 @@ void HnswMergeNode(Relation index, uint32 id) {
 	HnswReadNode(index, seen.geometry, id, 0, NULL, &info);
 	HnswLoadElement(index, seen, id, s.merging.data(), s.pages.spill.data());
 	FindCandidates(index, seen, metric, s.merging.data(), info.level, s);
-	s.pages.reach.keep_dropped = true;
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData meta = HnswReadMeta(index);
 	if (id != HnswPendingStart(meta))
@@ -461,7 +460,7 @@ void HnswMergeNode(Relation index, uint32 id) {
 	// Linked through this copy, the node is live to the reachability code
 	// (hnsw_reach.cpp), which leaves the pending area alone.
 	meta.pending_span--;
-	LinkLocked(index, meta, seen, metric, s, info.level, s.merging.data(), id, true);
+	LinkLocked(index, meta, seen, metric, s, info.level, s.merging.data(), id, true, NULL);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 

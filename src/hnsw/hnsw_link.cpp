@@ -34,7 +34,7 @@ HnswPageGraph HnswLinkStore::QueryOf(uint32_t id) {
 
 void HnswLinkStore::WriteEdited(uint32_t id, int level, vdb::ListEdit how, std::vector<uint32_t> &links) {
 	if (how == vdb::ListEdit::kRepruned && level == 0)
-		HnswWriteRepruned(index, *meta, id, b->before, links, b->reach);
+		HnswWriteRepruned(index, *meta, id, b->before, links, b->reach, keep_dropped);
 	else if (how != vdb::ListEdit::kKept)
 		HnswWriteLinks(index, meta->geometry, id, level, links.data(), uint32(links.size()));
 }

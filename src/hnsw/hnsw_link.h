@@ -13,7 +13,8 @@
 // Writes go through HnswWriteLinks, which names a forwarder's new slot
 // (compaction, hnsw_compact.cpp), and a level-0 list re-pruned for a back
 // link through HnswWriteRepruned, which keeps every node it drops
-// reachable (hnsw_reach.cpp).
+// reachable (hnsw_reach.cpp) unless the store is a build's insert's
+// (keep_dropped off: the build relinks once at its end, HnswBuildInsert).
 //
 // ereport safety: the core templates run inside vdb::RunCpp and page reads
 // may longjmp out of them, so this struct holds no C++ object with a
@@ -44,9 +45,10 @@ struct HnswLinkStore {
 	vdb::ElementMetric metric;
 	HnswLinkBuffers *b;
 	HnswQuery query;  // of QueryOf's node
+	bool keep_dropped;  // a re-prune keeps what it drops reachable (HnswWriteRepruned)
 
-	HnswLinkStore(Relation index, const HnswMetaPageData &meta, HnswLinkBuffers &b)
-		: index(index), meta(&meta), metric(HnswMetric(meta)), b(&b), query() {}
+	HnswLinkStore(Relation index, const HnswMetaPageData &meta, HnswLinkBuffers &b, bool keep_dropped = true)
+		: index(index), meta(&meta), metric(HnswMetric(meta)), b(&b), query(), keep_dropped(keep_dropped) {}
 
 	size_t MaxLinks(int level) const { return HnswMaxLinks(*meta, level); }
 	// Drops the node itself and nodes that are flagged, free or no longer

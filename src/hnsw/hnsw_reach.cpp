@@ -98,18 +98,16 @@ void HnswAttachNode(Relation index, const HnswMetaPageData &meta, uint32 id, con
 }
 
 void HnswWriteRepruned(Relation index, const HnswMetaPageData &meta, uint32 to, const std::vector<uint32_t> &before,
-                       std::vector<uint32_t> &after, HnswReachScratch &s) {
-	PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
-	vdb::RunCpp("hnsw insert", [&] {
-		if (s.keep_dropped)
-			vdb::KeepDroppedReachable(reach, before, after, s.keep);
-		else
-			s.keep.stranded.clear();
-	});
+                       std::vector<uint32_t> &after, HnswReachScratch &s, bool keep_dropped) {
+	if (keep_dropped) {
+		PageReach reach{index, &meta, NULL, NULL, NULL, HnswMetric(meta), {}};
+		vdb::RunCpp("hnsw insert", [&] { vdb::KeepDroppedReachable(reach, before, after, s.keep); });
+	}
 	// The list is written first: the hosts' paths may lead through `to`.
 	HnswWriteLinks(index, meta.geometry, to, 0, after.data(), uint32(after.size()));
-	for (uint32_t stranded : s.keep.stranded)
-		HnswAttachNode(index, meta, stranded, after, s);
+	if (keep_dropped)
+		for (uint32_t stranded : s.keep.stranded)
+			HnswAttachNode(index, meta, stranded, after, s);
 }
 
 size_t HnswLinkUnreachable(Relation index, const HnswMetaPageData &meta, const std::vector<uint8_t> *deleted,
