@@ -50,24 +50,7 @@ recall_on_build_paths($node, 'postgres', @metrics);
 # both paths: a parallel build gets its workers however small
 # maintenance_work_mem is (its participants share one arena; see
 # parallel_build.cpp), and they insert the rows past it together.
-for my $path ('serial', 'parallel') {
-	for my $m (@metrics[ 0, 2 ]) {
-		my ($col, $opclass, $op) = @$m;
-		my ($ret, $out, $err) = $node->psql('postgres',
-			"$build_paths{$path} SET maintenance_work_mem = '1MB'; CREATE INDEX idx ON items USING hnsw ($col $opclass)");
-		is($ret, 0, "$path out-of-memory build of $opclass succeeds");
-		like($err, qr/hnsw graph no longer fits into maintenance_work_mem after \d+ tuples/, 'with a NOTICE');
-		if ($path eq 'parallel') {
-			like($err, qr/using [1-9]\d* parallel workers/, 'and parallel workers');
-		} else {
-			unlike($err, qr/using \d+ parallel workers/, 'and no parallel workers');
-		}
-		my $recall = measure_recall($node, 'postgres', 'items', $col, $op, 'queries', 100);
-		cmp_ok($recall, '>=', 0.99, "$path out-of-memory build, $opclass: recall $recall");
-		check_index($node, 'postgres', "$path out-of-memory $opclass");
-		$node->safe_psql('postgres', 'DROP INDEX idx');
-	}
-}
+recall_past_memory($node, 'postgres', [ 'serial', 'parallel' ], @metrics[ 0, 2 ]);
 
 # Bit vectors: hamming distances tie a lot, so compare the distances found.
 for my $opclass ('bit_hamming_ops', 'bit_jaccard_ops') {

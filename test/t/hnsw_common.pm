@@ -11,7 +11,7 @@ use Test::More;
 our @EXPORT = qw(create_recall_function fill_random measure_recall check_indexes check_index standby_checks_and_stop
                  start_primary_and_standby start_standby run_mixed_pgbench %build_paths create_index_on_path
                  recall_on_build_paths standby_matches_primary standby_scan_conflicts cancel_build_in_phase
-                 init_for_page_edits pending_standby_rounds);
+                 recall_past_memory init_for_page_edits pending_standby_rounds);
 
 # Initialises a cluster whose test edits index pages on disk: without data
 # checksums, which initdb turns on by default from PostgreSQL 18 (an edited
@@ -169,6 +169,7 @@ our %build_paths = (
 
 # Runs a CREATE INDEX on table items after one path's settings and checks
 # that it succeeds and starts workers exactly when the path is parallel.
+# Returns what the server said (stderr).
 sub create_index_on_path {
 	my ($node, $db, $path, $sql, $what) = @_;
 	my ($ret, $out, $err) = $node->psql($db, "$build_paths{$path} $sql");
@@ -179,6 +180,7 @@ sub create_index_on_path {
 	} else {
 		cmp_ok($workers // 0, '>=', 1, "parallel build of $what uses parallel workers");
 	}
+	return $err;
 }
 
 # The end of a standby test: the index check passes on every vector_db
@@ -289,12 +291,29 @@ sub cancel_build_in_phase {
 # passes the index check.
 sub recall_on_build_paths {
 	my ($node, $db, @metrics) = @_;
-	for my $path (sort keys %build_paths) {
+	recall_on_paths($node, $db, [ sort keys %build_paths ], 0, @metrics);
+}
+
+# The same on the paths named in `paths` (an array ref) with
+# maintenance_work_mem at 1MB, which a test's table must outgrow: each
+# build says so in a NOTICE and inserts the rest of the rows.
+sub recall_past_memory {
+	my ($node, $db, $paths, @metrics) = @_;
+	recall_on_paths($node, $db, $paths, 1, @metrics);
+}
+
+# The loop of both.
+sub recall_on_paths {
+	my ($node, $db, $paths, $past_memory, @metrics) = @_;
+	for my $path (@$paths) {
 		for my $m (@metrics) {
 			my ($col, $opclass, $op, $with) = @$m;
-			my $what = $opclass . ($with ? " with ($with)" : '');
-			create_index_on_path($node, $db, $path,
-				"CREATE INDEX idx ON items USING hnsw ($col $opclass)" . ($with ? " WITH ($with)" : ''), $what);
+			my $what = $opclass . ($with ? " with ($with)" : '') . ($past_memory ? ' past 1MB' : '');
+			my $err = create_index_on_path($node, $db, $path,
+				($past_memory ? "SET maintenance_work_mem = '1MB'; " : '')
+				  . "CREATE INDEX idx ON items USING hnsw ($col $opclass)" . ($with ? " WITH ($with)" : ''), $what);
+			like($err, qr/hnsw graph no longer fits into maintenance_work_mem after \d+ tuples/, "$what: with a NOTICE")
+			  if $past_memory;
 			my $recall = measure_recall($node, $db, 'items', $col, $op, 'queries', 100);
 			cmp_ok($recall, '>=', 0.99, "$path build, $what: recall $recall");
 			check_index($node, $db, "$path $what");
