@@ -104,8 +104,8 @@ END $$;
 -- For the planner files (filter_hnsw_plans, filter_ivf_plans), over a table
 -- tab (id int, embedding vector, filter columns): the scans, outermost
 -- first, of the plan for the 10 nearest neighbours of row 7 among the rows
--- the quals keep.
-CREATE FUNCTION filtered_plan(tab text, qual text) RETURNS text LANGUAGE plpgsql AS $$
+-- the quals keep; or, with lines => '(Cond|Filter):', where each qual runs.
+CREATE FUNCTION filtered_plan(tab text, qual text, lines text = 'Scan') RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	query text;
 	line text;
@@ -114,7 +114,7 @@ BEGIN
 	EXECUTE format('SELECT embedding::text FROM %I WHERE id = 7', tab) INTO query;
 	FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM %I WHERE %s ORDER BY embedding <-> %L::vector LIMIT 10',
 		tab, qual, query) LOOP
-		IF line ~ 'Scan' THEN
+		IF line ~ lines THEN
 			plan := plan || CASE WHEN plan = '' THEN '' ELSE ' / ' END || btrim(regexp_replace(line, '^[ >-]*', ''));
 		END IF;
 	END LOOP;

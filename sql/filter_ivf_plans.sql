@@ -24,6 +24,9 @@ CREATE INDEX plan_ivf_sq8 ON plan_ivf USING ivf (embedding vector_l2_ops, c50, c
 ANALYZE plan_ivf;
 SELECT s AS selectivity, filtered_plan('plan_ivf', qual) FROM (VALUES
 	('50%', 'c50 = 0'), ('10%', 'c10 = 0'), ('1%', 'c1 = 0'), ('0.1%', 'c01 = 0')) v(s, qual);
+-- `= ANY` and `IN` on filter columns are conditions of the ordered scan, on
+-- PostgreSQL 15 and 16 through src/index/ordered_array_quals.
+SELECT filtered_plan('plan_ivf', 'c10 = ANY(''{0,1}'') AND c50 IN (0, 1)', '(Cond|Filter):');
 -- The index scan's cost at 0.1% (k / s = 10,000 rows, more than the
 -- probes' lists) still grows with probes: a filtered scan probes probes - 1
 -- lists past those in which it met its rows. (Without the btree on c01,

@@ -5,6 +5,7 @@
 #include "index/index_am.h"
 #include "index/index_check.h"
 #include "index/index_explain.h"
+#include "index/ordered_array_quals.h"
 #include "index/index_maintain.h"
 #include "index/index_options.h"
 
@@ -164,6 +165,7 @@ void HnswInit(void) {
 	                                      HnswPendingMergeDue};
 	VdbRegisterIndexCompaction("hnsw", &compaction);
 	VdbRegisterExplainSettings("hnsw", hnswhandler, HnswDescribeSearchSettings);
+	VdbOrderedScansTakeArrayQuals(hnswcostestimate);
 }
 
 VDB_FUNCTION(hnswhandler) {

@@ -7,6 +7,7 @@
 #include "index/index_am.h"
 #include "index/index_check.h"
 #include "index/index_explain.h"
+#include "index/ordered_array_quals.h"
 #include "index/index_maintain.h"
 #include "index/index_options.h"
 
@@ -240,6 +241,7 @@ void IvfInit(void) {
 	VdbRegisterIndexCompaction("ivf", &compaction);
 	VdbRegisterExplainSettings("ivfflat", ivfflathandler, DescribeIvfflatSettings);
 	VdbRegisterExplainSettings("ivf", ivfhandler, DescribeIvfSettings);
+	VdbOrderedScansTakeArrayQuals(ivfcostestimate);
 }
 
 VDB_FUNCTION(ivfflathandler) { PG_RETURN_POINTER(MakeRoutine(ivfflatoptions)); }
