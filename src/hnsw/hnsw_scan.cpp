@@ -80,6 +80,7 @@
 #include <unordered_set>
 
 #include "consistency/consistency.h"
+#include "index/index_explain.h"
 #include "index/index_filter.h"
 #include "index/index_range.h"
 #include "pg/cpp_boundary.h"
@@ -394,6 +395,8 @@ bool hnswgettuple(IndexScanDesc scan, ScanDirection direction) {
 			CollectPending(scan);
 			Search(scan, size_t(hnsw_ef_search));
 		}
+		if (so->filtered)
+			VdbExplainNoteScanPath(RelationGetRelid(scan->indexRelation), so->exact ? "exact" : "walk");
 		so->searched = true;
 	}
 	bool strict = hnsw_iterative_scan == HNSW_ITERATIVE_STRICT;

@@ -9,10 +9,18 @@
 // format, nor EXPLAIN from another caller. Plan visualisers, monitoring and
 // ORM tests look the index up by that name, so by default it stays the real
 // one; a person reading plans turns the settings on for the session.
+//
+// The paths scans took are forgotten as an EXPLAIN starts its query
+// (ExecutorStart with instrumentation, or EXPLAIN_ONLY without ANALYZE), so
+// EXPLAIN ANALYZE, which prints the plan after running it, shows its own
+// query's scans (those of functions it calls included), and a plain EXPLAIN
+// none. auto_explain's log_analyze starts the same way. A few indexes and
+// paths suffice for what a person reads; the notes past them are dropped.
 #include "index/index_explain.h"
 
 extern "C" {
 #include "access/htup_details.h"
+#include "executor/executor.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "commands/explain.h"
@@ -33,6 +41,35 @@ RegisteredExplainer explainers[4];
 int explainer_count = 0;
 explain_get_index_name_hook_type previous_hook = NULL;
 bool explain_search_settings = false;
+
+struct ScanPathNote {
+	Oid index_oid;
+	const char *path;
+	uint32 scans;
+};
+
+ScanPathNote scan_paths[16];
+int scan_path_count = 0;
+ExecutorStart_hook_type previous_executor_start = NULL;
+
+void ForgetScanPathsAtExplain(QueryDesc *query, int eflags) {
+	if (query->instrument_options != 0 || (eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		scan_path_count = 0;
+	if (previous_executor_start != NULL)
+		previous_executor_start(query, eflags);
+	else
+		standard_ExecutorStart(query, eflags);
+}
+
+// "; ran: 1 exact, 3 walk" for the paths this index's scans took.
+void DescribeScanPaths(Oid index_oid, StringInfo out) {
+	const char *separator = "; ran: ";
+	for (int i = 0; i < scan_path_count; i++)
+		if (scan_paths[i].index_oid == index_oid) {
+			appendStringInfo(out, "%s%u %s", separator, scan_paths[i].scans, scan_paths[i].path);
+			separator = ", ";
+		}
+}
 
 // The handler function of an index's access method; InvalidOid when the
 // relation is gone or is not an index.
@@ -81,6 +118,7 @@ const char *ExplainIndexName(Oid index_oid) {
 	initStringInfo(&out);
 	appendStringInfo(&out, "%s (%s: ", name, explainer->am_name);
 	explainer->describe(&out);
+	DescribeScanPaths(index_oid, &out);
 	appendStringInfoChar(&out, ')');
 	return out.data;
 }
@@ -98,5 +136,17 @@ void VdbRegisterExplainSettings(const char *am_name, PGFunction handler, VdbDesc
 		                         &explain_search_settings, false, PGC_USERSET, 0, NULL, NULL, NULL);
 		previous_hook = explain_get_index_name_hook;
 		explain_get_index_name_hook = ExplainIndexName;
+		previous_executor_start = ExecutorStart_hook;
+		ExecutorStart_hook = ForgetScanPathsAtExplain;
 	}
+}
+
+void VdbExplainNoteScanPath(Oid index_oid, const char *path) {
+	for (int i = 0; i < scan_path_count; i++)
+		if (scan_paths[i].index_oid == index_oid && strcmp(scan_paths[i].path, path) == 0) {
+			scan_paths[i].scans++;
+			return;
+		}
+	if (scan_path_count < (int) lengthof(scan_paths))
+		scan_paths[scan_path_count++] = ScanPathNote{index_oid, path, 1};
 }

@@ -7,6 +7,11 @@
 // function that describes its current settings; the first registration
 // defines the setting and installs the EXPLAIN hook. Indexes of other access
 // methods always keep their plain names.
+//
+// A scan that chooses its path at run time notes the path it took
+// (VdbExplainNoteScanPath); under EXPLAIN ANALYZE the name then ends with
+// the paths the explained query's scans of the index took:
+//   "items_embedding_idx (hnsw: ef_search=40, iterative_scan=off; ran: 1 exact)"
 #pragma once
 
 #include "pg/pg.h"
@@ -21,3 +26,7 @@ typedef void (*VdbDescribeSearchSettings)(StringInfo out);
 // am_name is the label printed before the settings ("hnsw"); handler is the
 // access method's handler function, which identifies its indexes.
 void VdbRegisterExplainSettings(const char *am_name, PGFunction handler, VdbDescribeSearchSettings describe);
+
+// Notes that a scan of this index took the path named (a string that
+// outlives the statement, e.g. "exact" or "walk"), for EXPLAIN ANALYZE.
+void VdbExplainNoteScanPath(Oid index_oid, const char *path);
