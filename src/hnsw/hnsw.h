@@ -143,6 +143,9 @@ void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst
 // Copies element id into dst as the metric compares it (sq8 decoded: an
 // approximation); scratch holds element_bytes.
 void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch);
+// An element as stored (HnswEncodeElement) into dst as the metric compares
+// it, as HnswLoadElement gives it.
+void HnswDecodeElement(const HnswMetaPageData &meta, const void *stored, void *dst);
 // The stored form of an element with its filter words (one per filter
 // column, NULL when there are none) after it (dst: element_bytes).
 void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, const uint64 *filters, void *dst);
@@ -326,8 +329,9 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid, boo
 // How a build inserts the rows its arena has no room for (hnsw_build.cpp).
 // The participants share a lock group, and the graph write lock was seen
 // not to keep a leader and its worker apart (two of them then extended the
-// index at once), so each holds `baton` with the lock: they search at once
-// and write one at a time. Nobody scans the index before the build ends, so
+// index at once), so each holds `baton` with the lock: they search and plan
+// their links at once (vdb::PlanLinks) and write one at a time. Nobody
+// scans the index before the build ends, so
 // the nodes that re-pruning drops are not kept reachable one by one (a
 // fifth of such an insert's time, and a third of the part under the lock):
 // the build ends with one walk that links back what it strands

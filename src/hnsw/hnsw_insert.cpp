@@ -62,6 +62,8 @@ InsertScratch &Scratch(const HnswMetaPageData &meta) {
 		search.results.reserve(ef * 2 * meta.m);
 		scratch->link.pool.reserve(2 * meta.m + 1);
 		scratch->link.links.reserve(2 * meta.m);
+		scratch->link.plans.reserve(4 * meta.m);
+		scratch->link.planned.reserve(4 * meta.m * (4 * meta.m + 1));
 		scratch->hosts.reserve(2 * meta.m);
 		HnswSizeLinkBuffers(meta, scratch->pages);
 		scratch->pages.vectors.resize(ef * HnswElementScratchBytes(meta));
@@ -333,24 +335,56 @@ HnswMetaPageData ClaimNode(Relation index, InsertScratch &s, const void *element
 	return meta;
 }
 
+// A build's insert plans its links before it takes the write lock
+// (vdb::PlanLinks), so that participants compute their re-prunes at once
+// and only write one at a time. During a build nobody vacuums or reuses a
+// slot, so the candidates stay usable, and the lists another participant
+// changes in between are linked afresh (vdb::CommitLinks). Returns the top
+// level planned, or -1 when nothing was (an empty graph, or a sparse index,
+// whose elements live in a pool).
+int PlanBuildLinks(Relation index, const HnswMetaPageData &seen, const void *element, const uint64 *filters,
+                   int level, InsertScratch &s) {
+	if (seen.entry_point == HNSW_NO_NODE || seen.geometry.pool_pages > 0)
+		return -1;
+	int top = Min(level, seen.max_level);
+	HnswLinkStore store(index, seen, s.pages, false);
+	vdb::RunCpp("hnsw insert", [&] {
+		// As a re-prune will read it once it is on its page: sq8 decoded.
+		HnswEncodeElement(seen, element, filters, s.pages.spill.data());
+		HnswDecodeElement(seen, s.pages.spill.data(), s.pages.planned.data());
+		vdb::PlanLinks(store, top, s.link);
+	});
+	return top;
+}
+
 // Links node id under the graph write lock (the caller holds it); s holds
 // its candidates, found on the graph as `seen` was, and meta is the
 // metapage as the caller read it under the lock. A merge links a pending
 // node whose element and TID are on its pages already: every step below
 // can be redone, and only the last one, the metapage write, takes the node
-// out of the pending area. `build`: a build's insert (HnswBuildInsert).
+// out of the pending area. `build`: a build's insert (HnswBuildInsert),
+// whose links were planned down from `planned_top` (PlanBuildLinks; -1:
+// not planned). A plan for other levels than the node got (its page had
+// less room, or the graph rose meanwhile) is dropped: its chosen lists are
+// linked as candidates again.
 void LinkLocked(Relation index, HnswMetaPageData &meta, const HnswMetaPageData &seen, const vdb::ElementMetric &metric,
                 InsertScratch &s, int level, const void *element, uint32 id, bool merge,
-                const HnswBuildInsert *build) {
-	if (meta.entry_point != seen.entry_point || meta.max_level != seen.max_level)
+                const HnswBuildInsert *build, int planned_top) {
+	if (meta.entry_point != seen.entry_point || meta.max_level != seen.max_level) {
 		FindCandidates(index, meta, metric, element, level, s);
+		planned_top = -1;
+	}
 	s.pages.reach.walk_needed = false;
 	if (meta.entry_point != HNSW_NO_NODE) {
 		// The node's own lists on all its levels first, then the back links
 		// (core/hnsw/link.h); candidates VACUUM flagged meanwhile are dropped.
 		HnswLinkStore store(index, meta, s.pages, build == NULL);
+		int top = Min(level, meta.max_level);
 		vdb::RunCpp("hnsw insert", [&] {
-			vdb::LinkNode(store, id, Min(level, meta.max_level), s.link);
+			if (top == planned_top)
+				vdb::CommitLinks(store, id, top, s.link);
+			else
+				vdb::LinkNode(store, id, top, s.link);
 			// Re-pruning may have dropped every back link to the node (copies
 			// of one vector tie, and the latest copy loses): one stays.
 			s.hosts.clear();
@@ -424,12 +458,13 @@ void HnswInsertElement(Relation index, const void *element, ItemPointer tid, boo
 		return;
 	}
 	FindCandidates(index, seen, metric, element, level, s);
+	int planned_top = build != NULL ? PlanBuildLinks(index, seen, element, filters, level, s) : -1;
 	if (build != NULL)
 		VdbParallelTake(build->baton.shared, build->baton.busy);
 	LockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	HnswMetaPageData meta = ClaimNode(index, s, element, filters, tid, &level, &pending, &id);
 	if (!pending)
-		LinkLocked(index, meta, seen, metric, s, level, element, id, false, build);
+		LinkLocked(index, meta, seen, metric, s, level, element, id, false, build, planned_top);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 	if (build != NULL)
 		VdbParallelGive(build->baton.shared, build->baton.busy);
@@ -460,7 +495,7 @@ void HnswMergeNode(Relation index, uint32 id) {
 	// Linked through this copy, the node is live to the reachability code
 	// (hnsw_reach.cpp), which leaves the pending area alone.
 	meta.pending_span--;
-	LinkLocked(index, meta, seen, metric, s, info.level, s.merging.data(), id, true, NULL);
+	LinkLocked(index, meta, seen, metric, s, info.level, s.merging.data(), id, true, NULL, -1);
 	UnlockPage(index, HNSW_WRITE_LOCK_BLKNO, ExclusiveLock);
 }
 

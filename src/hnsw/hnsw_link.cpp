@@ -5,6 +5,7 @@ void HnswSizeLinkBuffers(const HnswMetaPageData &meta, HnswLinkBuffers &b) {
 	b.element.resize(HnswElementScratchBytes(meta));
 	b.spill.resize(HnswElementScratchBytes(meta));
 	b.before.reserve(2 * meta.m);
+	b.planned.resize(HnswElementScratchBytes(meta));
 }
 
 void HnswLinkStore::DropUnusable(std::vector<vdb::Candidate> &found, uint32_t id, int level) const {
@@ -23,7 +24,10 @@ void HnswLinkStore::Prepare(const std::vector<vdb::Candidate> &candidates) {
 	if (b->vectors.size() < candidates.size() * bytes)
 		b->vectors.resize(candidates.size() * bytes);
 	for (size_t i = 0; i < candidates.size(); i++)
-		HnswLoadElement(index, *meta, candidates[i].id, &b->vectors[i * bytes], b->spill.data());
+		if (candidates[i].id == vdb::kPlannedNode)
+			memcpy(&b->vectors[i * bytes], b->planned.data(), bytes);
+		else
+			HnswLoadElement(index, *meta, candidates[i].id, &b->vectors[i * bytes], b->spill.data());
 }
 
 HnswPageGraph HnswLinkStore::QueryOf(uint32_t id) {

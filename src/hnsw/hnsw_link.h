@@ -6,6 +6,9 @@
 // Lock protocol: every list is written under the graph write lock
 // (HNSW_WRITE_LOCK_BLKNO, held by the caller), so EditLinks takes no lock
 // of its own: nobody else writes the list between its read and its write.
+// A build's insert plans before that lock (vdb::PlanLinks: reads, and
+// EditLinks edits that write nothing) and commits under it, where each
+// planned list is checked against the list as it is then.
 // Candidates are checked under that lock (DropUnusable): they were found
 // before it was taken, and since then VACUUM may have flagged or freed a
 // node, and another insert reused a freed slot for a node with fewer
@@ -31,6 +34,7 @@ struct HnswLinkBuffers {
 	std::vector<uint8_t> element;  // QueryOf's node's element: HnswElementScratchBytes
 	std::vector<uint8_t> spill;    // a stored element that spans pages, or one being encoded
 	std::vector<uint32_t> before;  // the list EditLinks edits, as it was
+	std::vector<uint8_t> planned;  // the element of a node being planned (vdb::PlanLinks), as vectors holds them
 	HnswReachScratch reach;
 };
 
@@ -54,7 +58,8 @@ struct HnswLinkStore {
 	// Drops the node itself and nodes that are flagged, free or no longer
 	// on that level.
 	void DropUnusable(std::vector<vdb::Candidate> &found, uint32_t id, int level) const;
-	// Loads the candidates' elements for Between.
+	// Loads the candidates' elements for Between; vdb::kPlannedNode's is
+	// b->planned.
 	void Prepare(const std::vector<vdb::Candidate> &candidates);
 	float Between(size_t a, size_t b_) const {
 		return metric.Distance(&b->vectors[a * metric.bytes], &b->vectors[b_ * metric.bytes]);

@@ -204,10 +204,16 @@ void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, vo
 		return;
 	}
 	HnswReadElement(index, meta.geometry, id, scratch);
-	if (vdb::ElementType(meta.element_type) == vdb::ElementType::kFloat16)
-		vdb::PerVectorSq8DecodeHalf(scratch, meta.dims, (vdb::Half *) dst);
+	HnswDecodeElement(meta, scratch, dst);
+}
+
+void HnswDecodeElement(const HnswMetaPageData &meta, const void *stored, void *dst) {
+	if (meta.quantizer != HNSW_QUANTIZER_SQ8)
+		memcpy(dst, stored, HnswVectorBytes(meta));
+	else if (vdb::ElementType(meta.element_type) == vdb::ElementType::kFloat16)
+		vdb::PerVectorSq8DecodeHalf(stored, meta.dims, (vdb::Half *) dst);
 	else
-		vdb::PerVectorSq8Decode(scratch, meta.dims, (float *) dst);
+		vdb::PerVectorSq8Decode(stored, meta.dims, (float *) dst);
 }
 
 void HnswEncodeElement(const HnswMetaPageData &meta, const void *element, const uint64 *filters, void *dst) {

@@ -2,8 +2,10 @@
 // points in the plane, one level, lists in vectors. It must link a node to
 // the candidates the heuristic keeps, add a back link on each, re-prune a
 // full list, leave a list that has the link already untouched, and never
-// link to a candidate the storage calls unusable. The same linker on the
-// build's arena is covered by hnsw_graph_test.cpp (recall, determinism).
+// link to a candidate the storage calls unusable. Planned ahead and
+// committed (PlanLinks, CommitLinks), it must link as LinkNode does, and
+// add afresh a back link whose list changed in between. The same linker on
+// the build's arena is covered by hnsw_graph_test.cpp (recall, determinism).
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -40,6 +42,9 @@ struct PointStore {
 	std::set<uint32_t> unusable;
 	const Candidate *prepared = nullptr;
 	size_t writes = 0;
+	Point planned{0, 0};  // kPlannedNode's point (PlanLinks)
+
+	const Point &At(uint32_t id) const { return id == kPlannedNode ? planned : points[id]; }
 
 	size_t MaxLinks(int) const { return max_links; }
 	void DropUnusable(std::vector<Candidate> &found, uint32_t id, int) const {
@@ -48,7 +53,7 @@ struct PointStore {
 		            found.end());
 	}
 	void Prepare(const std::vector<Candidate> &c) { prepared = c.data(); }
-	float Between(size_t a, size_t b) const { return Apart(points[prepared[a].id], points[prepared[b].id]); }
+	float Between(size_t a, size_t b) const { return Apart(At(prepared[a].id), At(prepared[b].id)); }
 	PointQuery QueryOf(uint32_t id) const { return PointQuery{&points, &links, points[id]}; }
 	void SetLinks(uint32_t id, int, const std::vector<uint32_t> &l) {
 		links[id] = l;
@@ -78,7 +83,21 @@ void AllCandidates(const PointStore &store, uint32_t id, LinkScratch &s) {
 		level.clear();
 	for (uint32_t other = 0; other < store.points.size(); other++)
 		if (other != id)
-			s.per_level[0].push_back(Candidate{Apart(store.points[id], store.points[other]), other});
+			s.per_level[0].push_back(Candidate{Apart(store.At(id), store.points[other]), other});
+}
+
+// A hub whose list (max 4) is full with four points on one ray, and two
+// more points, as BackLinkRePrunesAFullList's.
+PointStore FullHub() {
+	PointStore store{{}, {}, 4, {}};
+	uint32_t hub = store.Add({0, 0});
+	for (int i = 1; i <= 4; i++) {
+		uint32_t on_ray = store.Add({float(i), 0});
+		store.links[hub].push_back(on_ray);
+	}
+	store.Add({0, 2});
+	store.Add({0, -2});
+	return store;
 }
 
 TEST(HnswLink, LinksTheDiverseCandidatesAndBackLinksEach) {
@@ -167,6 +186,46 @@ TEST(HnswLink, BackLinkAppendsWhileThereIsRoom) {
 	LinkScratch s;
 	AddBackLink(store, hub, b, 2.0f, 0, s);
 	EXPECT_EQ(store.links[hub], (std::vector<uint32_t>{a, b}));
+}
+
+TEST(HnswLink, PlannedAheadLinksAsLinkNodeDoes) {
+	// The same node linked at once, and planned before it has an id (as
+	// kPlannedNode) then committed: the same lists everywhere, the hub's
+	// full list re-pruned the same way.
+	PointStore direct = FullHub(), ahead = FullHub();
+	Point node{-1, 0.5f};
+	LinkScratch s;
+	uint32_t id = direct.Add(node);
+	AllCandidates(direct, id, s);
+	LinkNode(direct, id, 0, s);
+
+	ahead.planned = node;
+	AllCandidates(ahead, kPlannedNode, s);
+	PlanLinks(ahead, 0, s);
+	EXPECT_EQ(ahead.writes, 0u);
+	ASSERT_EQ(ahead.Add(node), id);
+	CommitLinks(ahead, id, 0, s);
+	EXPECT_EQ(ahead.links, direct.links);
+	EXPECT_TRUE(direct.Links(0, id));  // the hub's list was re-pruned to keep it
+}
+
+TEST(HnswLink, CommitAddsAfreshALinkWhoseListChanged) {
+	// Between the plan and its commit another writer gives the hub a new
+	// list: the commit adds the link to that list (room: appended) rather
+	// than writing the list it planned from the old one.
+	PointStore store = FullHub();
+	Point node{-1, 0.5f};
+	store.planned = node;
+	LinkScratch s;
+	AllCandidates(store, kPlannedNode, s);
+	PlanLinks(store, 0, s);
+	std::vector<uint32_t> changed{1, 5};
+	store.links[0] = changed;
+	uint32_t id = store.Add(node);
+	CommitLinks(store, id, 0, s);
+	EXPECT_EQ(store.links[0], (std::vector<uint32_t>{1, 5, id}));
+	for (uint32_t to : store.links[id])
+		EXPECT_TRUE(store.Links(to, id)) << to;
 }
 
 TEST(HnswLink, FindCandidatesSearchesFromTheEntryPoint) {
