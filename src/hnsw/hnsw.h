@@ -142,7 +142,8 @@ using HnswBufferHints = VdbBufferHints;  // index/index_pages.h
 void HnswReadElement(Relation index, const HnswGeometry &g, uint32 id, void *dst, HnswBufferHints *hints = NULL);
 // Copies element id into dst as the metric compares it (sq8 decoded: an
 // approximation); scratch holds element_bytes.
-void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch);
+void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch,
+                     HnswBufferHints *hints = NULL);
 // An element as stored (HnswEncodeElement) into dst as the metric compares
 // it, as HnswLoadElement gives it.
 void HnswDecodeElement(const HnswMetaPageData &meta, const void *stored, void *dst);

@@ -347,7 +347,7 @@ int PlanBuildLinks(Relation index, const HnswMetaPageData &seen, const void *ele
 	if (seen.entry_point == HNSW_NO_NODE || seen.geometry.pool_pages > 0)
 		return -1;
 	int top = Min(level, seen.max_level);
-	HnswLinkStore store(index, seen, s.pages, false);
+	HnswLinkStore store(index, seen, s.pages, false, &s.hints);
 	vdb::RunCpp("hnsw insert", [&] {
 		// As a re-prune will read it once it is on its page: sq8 decoded.
 		HnswEncodeElement(seen, element, filters, s.pages.spill.data());
@@ -378,7 +378,7 @@ void LinkLocked(Relation index, HnswMetaPageData &meta, const HnswMetaPageData &
 	if (meta.entry_point != HNSW_NO_NODE) {
 		// The node's own lists on all its levels first, then the back links
 		// (core/hnsw/link.h); candidates VACUUM flagged meanwhile are dropped.
-		HnswLinkStore store(index, meta, s.pages, build == NULL);
+		HnswLinkStore store(index, meta, s.pages, build == NULL, &s.hints);
 		int top = Min(level, meta.max_level);
 		vdb::RunCpp("hnsw insert", [&] {
 			if (top == planned_top)

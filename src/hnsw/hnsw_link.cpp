@@ -12,7 +12,7 @@ void HnswLinkStore::DropUnusable(std::vector<vdb::Candidate> &found, uint32_t id
 	size_t kept = 0;
 	for (const vdb::Candidate &c : found) {
 		HnswNodeInfo info;
-		HnswReadNode(index, meta->geometry, c.id, 0, NULL, &info);
+		HnswReadNode(index, meta->geometry, c.id, 0, NULL, &info, hints);
 		if (c.id != id && info.level >= level && (info.flags & (HNSW_NODE_DELETED | HNSW_NODE_FREE)) == 0)
 			found[kept++] = c;
 	}
@@ -27,13 +27,13 @@ void HnswLinkStore::Prepare(const std::vector<vdb::Candidate> &candidates) {
 		if (candidates[i].id == vdb::kPlannedNode)
 			memcpy(&b->vectors[i * bytes], b->planned.data(), bytes);
 		else
-			HnswLoadElement(index, *meta, candidates[i].id, &b->vectors[i * bytes], b->spill.data());
+			HnswLoadElement(index, *meta, candidates[i].id, &b->vectors[i * bytes], b->spill.data(), hints);
 }
 
 HnswPageGraph HnswLinkStore::QueryOf(uint32_t id) {
-	HnswLoadElement(index, *meta, id, b->element.data(), b->spill.data());
+	HnswLoadElement(index, *meta, id, b->element.data(), b->spill.data(), hints);
 	query = HnswPrepareQuery(*meta, metric, b->element.data());
-	return HnswPageGraph{index, meta, &query, b->spill.data(), NULL};
+	return HnswPageGraph{index, meta, &query, b->spill.data(), hints};
 }
 
 void HnswLinkStore::WriteEdited(uint32_t id, int level, vdb::ListEdit how, std::vector<uint32_t> &links) {

@@ -50,9 +50,12 @@ struct HnswLinkStore {
 	HnswLinkBuffers *b;
 	HnswQuery query;  // of QueryOf's node
 	bool keep_dropped;  // a re-prune keeps what it drops reachable (HnswWriteRepruned)
+	HnswBufferHints *hints;  // for its reads; NULL: VdbReadBuffer's own
 
-	HnswLinkStore(Relation index, const HnswMetaPageData &meta, HnswLinkBuffers &b, bool keep_dropped = true)
-		: index(index), meta(&meta), metric(HnswMetric(meta)), b(&b), query(), keep_dropped(keep_dropped) {}
+	HnswLinkStore(Relation index, const HnswMetaPageData &meta, HnswLinkBuffers &b, bool keep_dropped = true,
+	              HnswBufferHints *hints = NULL)
+		: index(index), meta(&meta), metric(HnswMetric(meta)), b(&b), query(), keep_dropped(keep_dropped),
+		  hints(hints) {}
 
 	size_t MaxLinks(int level) const { return HnswMaxLinks(*meta, level); }
 	// Drops the node itself and nodes that are flagged, free or no longer
@@ -70,7 +73,7 @@ struct HnswLinkStore {
 	}
 	template <typename Edit>
 	void EditLinks(uint32_t id, int level, std::vector<uint32_t> &links, Edit edit) {
-		HnswReadNode(index, meta->geometry, id, level, &links, NULL);
+		HnswReadNode(index, meta->geometry, id, level, &links, NULL, hints);
 		b->before.assign(links.begin(), links.end());
 		WriteEdited(id, level, edit(links), links);
 	}

@@ -195,15 +195,16 @@ void HnswPrefetchElement(const HnswGeometry &g, uint32 id, const HnswBufferHints
 	VdbPrefetchHinted(hints, pos.block, pos.offset, Min(Min(pos.contiguous, g.element_bytes), max_bytes));
 }
 
-void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch) {
+void HnswLoadElement(Relation index, const HnswMetaPageData &meta, uint32 id, void *dst, void *scratch,
+                     HnswBufferHints *hints) {
 	if (meta.quantizer != HNSW_QUANTIZER_SQ8) {
 		if (meta.filter_columns == 0)
-			return HnswReadElement(index, meta.geometry, id, dst);
-		ForEachPiece(index, meta.geometry, id, 0, HnswVectorBytes(meta), NULL,
+			return HnswReadElement(index, meta.geometry, id, dst, hints);
+		ForEachPiece(index, meta.geometry, id, 0, HnswVectorBytes(meta), hints,
 		             [&](const char *data, uint32 piece, uint32 done) { memcpy((char *) dst + done, data, piece); });
 		return;
 	}
-	HnswReadElement(index, meta.geometry, id, scratch);
+	HnswReadElement(index, meta.geometry, id, scratch, hints);
 	HnswDecodeElement(meta, scratch, dst);
 }
 
