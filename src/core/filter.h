@@ -62,18 +62,19 @@ inline bool FilterKeyPasses(const FilterKey &key, uint64_t word) {
 	return false;
 }
 
+// FilterKeyNarrow's two common loops (filter.cpp): pass[j] &= words[j] ==
+// value, and pass[j] &= (words[j] & bits) == bits.
+void NarrowToEqual(const uint64_t *words, size_t n, uint64_t value, uint8_t *pass);
+void NarrowToContaining(const uint64_t *words, size_t n, uint64_t bits, uint8_t *pass);
+
 // Clears pass[j] for each of the n words (one column's, of consecutive
 // entries) that fails `key`: a column's test over many entries at once
-// (the hnsw filter directory), in loops the compiler can vectorise.
+// (the hnsw filter directory), vectorised for the common keys.
 inline void FilterKeyNarrow(const FilterKey &key, const uint64_t *words, size_t n, uint8_t *pass) {
 	if (key.kind == FilterKey::kEqualsAny && key.values.size() == 1) {
-		uint64_t value = key.values[0];
-		for (size_t j = 0; j < n; j++)
-			pass[j] &= uint8_t(words[j] == value);
+		NarrowToEqual(words, n, key.values[0], pass);
 	} else if (key.kind == FilterKey::kContainsAll || (key.kind == FilterKey::kOverlaps && key.values.size() == 1)) {
-		uint64_t bits = key.values[0];
-		for (size_t j = 0; j < n; j++)
-			pass[j] &= uint8_t((words[j] & bits) == bits);
+		NarrowToContaining(words, n, key.values[0], pass);
 	} else {
 		for (size_t j = 0; j < n; j++)
 			pass[j] &= uint8_t(FilterKeyPasses(key, words[j]));

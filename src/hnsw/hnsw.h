@@ -265,7 +265,7 @@ struct HnswDirectoryScratch {
 };
 // Sizes s for up to `limit` matches (may throw: inside vdb::RunCpp).
 inline void HnswSizeDirectoryScratch(const HnswGeometry &g, size_t limit, HnswDirectoryScratch &s) {
-	s.pass.resize(vdb::DirectoryNodes(g));
+	s.pass.resize(vdb::DirectoryNodes(g) + sizeof(uint64));  // room to read the last flags eight at a time
 	s.matches.reserve(limit);
 }
 // Collects into s.matches the ids below meta.node_count whose directory

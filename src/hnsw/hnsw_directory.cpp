@@ -12,6 +12,7 @@ extern "C" {
 }
 
 static_assert(VDB_PAGE_DATA_SIZE % sizeof(uint64) == 0, "directory words never straddle pages");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the match flags are read eight to a word");
 
 bool HnswDirectoryMatches(Relation index, const HnswMetaPageData &meta, const std::vector<vdb::FilterKey> &keys,
                           size_t limit, HnswDirectoryScratch &s, HnswBufferHints *hints) {
@@ -32,12 +33,17 @@ bool HnswDirectoryMatches(Relation index, const HnswMetaPageData &meta, const st
 				                                         &s.pass[done / sizeof(uint64)]);
 				                    UnlockReleaseBuffer(buffer);
 			                    });
-		for (uint32 j = 0; j < count; j++) {
-			if (!s.pass[j])
-				continue;
-			if (s.matches.size() == limit)
-				return false;
-			s.matches.push_back(first + j);
+		// The flags are 0 or 1, mostly 0 when few pass: read eight at a
+		// time, the set ones by their lowest bits (little-endian).
+		memset(s.pass.data() + count, 0, sizeof(uint64));
+		for (uint32 j = 0; j < count; j += sizeof(uint64)) {
+			uint64 flags;
+			memcpy(&flags, &s.pass[j], sizeof(flags));
+			for (; flags != 0; flags &= flags - 1) {
+				if (s.matches.size() == limit)
+					return false;
+				s.matches.push_back(first + j + uint32(__builtin_ctzll(flags)) / 8);
+			}
 		}
 		if (vdb::ClearlyPastExactLimit(s.matches.size(), first + count, meta.node_count, limit))
 			return false;
