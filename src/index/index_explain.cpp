@@ -20,10 +20,10 @@
 
 extern "C" {
 #include "access/htup_details.h"
-#include "executor/executor.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "commands/explain.h"
+#include "executor/executor.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"

@@ -7,9 +7,9 @@
 #include "index/index_am.h"
 #include "index/index_check.h"
 #include "index/index_explain.h"
-#include "index/ordered_array_quals.h"
 #include "index/index_maintain.h"
 #include "index/index_options.h"
+#include "index/ordered_array_quals.h"
 
 extern "C" {
 #include "access/reloptions.h"

@@ -28,9 +28,9 @@ bool ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid
 		return false;
 	// The filter words (index/index_filter.h) go with the row wherever it goes.
 	uint64 words[INDEX_MAX_KEYS];
-	const IvfMetaPageData &meta = IvfGetIndexState(index)->meta;
-	uint32 filter_columns = meta.filter_columns;
-	VdbFilterWords(index, IvfLabelScheme(meta), int(filter_columns), values, isnull, words);
+	const IvfIndexState *known = IvfGetIndexState(index);
+	uint32 filter_columns = known->meta.filter_columns;
+	VdbFilterWords(index, IvfLabelScheme(known->meta), int(filter_columns), values, isnull, words);
 	VdbPendingOptions options = IvfGetPendingOptions(index);
 	if (options.fastupdate) {
 		const vdb::ElementMetric &metric = IvfGetIndexState(index)->coder.metric();

@@ -121,12 +121,8 @@ void ChooseLinks(S &store, uint32_t base, std::vector<Candidate> &found, size_t 
 		chosen.push_back(found[k]);
 }
 
-// Adds a link to `from` (at `distance`) on `to`'s list on one level. A
-// full list is re-pruned with the heuristic over its old links plus the
-// new one, filled in part on level 0 (ReprunedFillTarget). `to` may link
-// to `from` already: while both were linked at once (a parallel build), or
-// when a merge is redone after a crash.
-// AddBackLink's edit of `to`'s list `links`.
+// AddBackLink's edit of `to`'s list `links`, as a ListEdit: also how
+// PlanLinks works a back link out ahead, and CommitLinks redoes one.
 template <typename S>
 ListEdit EditForBackLink(S &store, uint32_t to, uint32_t from, float distance, int level,
                          std::vector<uint32_t> &links, LinkScratch &s) {
@@ -149,6 +145,11 @@ ListEdit EditForBackLink(S &store, uint32_t to, uint32_t from, float distance, i
 	return ListEdit::kRepruned;
 }
 
+// Adds a link to `from` (at `distance`) on `to`'s list on one level. A
+// full list is re-pruned with the heuristic over its old links plus the
+// new one, filled in part on level 0 (ReprunedFillTarget). `to` may link
+// to `from` already: while both were linked at once (a parallel build), or
+// when a merge is redone after a crash.
 template <typename S>
 void AddBackLink(S &store, uint32_t to, uint32_t from, float distance, int level, LinkScratch &s) {
 	store.EditLinks(to, level, s.links, [&](std::vector<uint32_t> &links) {
